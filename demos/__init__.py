@@ -1,0 +1,1 @@
+"""minnet's demos: one module per study of the source documents, run as `python -m demos.<name>`."""

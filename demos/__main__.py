@@ -1,0 +1,27 @@
+"""`python -m demos` (or `minnet-demo`): list the studies, or run one: `minnet-demo gradcheck --sizes 2 5 1`."""
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+STUDIES = {
+    "gradcheck": "hand-written gradients against central finite differences, per weight matrix",
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] not in STUDIES:
+        parser = argparse.ArgumentParser(prog="minnet-demo", description="minnet's studies")
+        parser.add_argument("study", nargs="?", choices=sorted(STUDIES))
+        parser.parse_args(argv[:1])
+        print("minnet's demos; run one with `python -m demos.<name> --help` or `minnet-demo <name> ...`:\n")
+        for name, what in STUDIES.items():
+            print(f"  {name:<16} {what}")
+        return 0
+    return importlib.import_module(f"demos.{argv[0]}").main(argv[1:])
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,61 @@
+"""Activation functions and their derivatives.
+
+Each activation s maps a pre-activation z to a = s(z). Backpropagation needs
+s'(z); for most activations it is cheapest written with the output a as well:
+
+    sigmoid   a = 1 / (1 + e^-z)          s'(z) = a (1 - a)
+    tanh      a = tanh z                  s'(z) = 1 - a^2
+    relu      a = max(0, z)               s'(z) = 1 if z > 0 else 0
+    silu      a = z sigmoid(z)            s'(z) = sigmoid(z) (1 + z (1 - sigmoid(z)))
+    identity  a = z                       s'(z) = 1
+
+The derivative of relu at its kink z = 0 is taken as 0.
+"""
+
+import numpy as np
+
+ACTIVATIONS = ("relu", "sigmoid", "tanh", "silu", "identity")
+
+
+def sigmoid(z):
+    """sigma(z) = 1 / (1 + e^-z); e^-z may overflow to inf, giving exactly 0."""
+    with np.errstate(over="ignore"):
+        return 1.0 / (1.0 + np.exp(-z))
+
+
+def activate(name, z):
+    """a = s(z) for the activation called `name`."""
+    if name == "sigmoid":
+        return sigmoid(z)
+    if name == "tanh":
+        return np.tanh(z)
+    if name == "relu":
+        return np.maximum(z, 0.0)
+    if name == "silu":
+        return z * sigmoid(z)
+    if name == "identity":
+        return z
+    raise ValueError(f"unknown activation {name!r}; expected one of {ACTIVATIONS}")
+
+
+def derivative(name, z, a):
+    """s'(z), given z and a = s(z)."""
+    if name == "sigmoid":
+        return a * (1.0 - a)
+    if name == "tanh":
+        return 1.0 - a * a
+    if name == "relu":
+        return (z > 0.0).astype(z.dtype)
+    if name == "silu":
+        s = sigmoid(z)
+        return s * (1.0 + z * (1.0 - s))
+    if name == "identity":
+        return np.ones_like(z)
+    raise ValueError(f"unknown activation {name!r}; expected one of {ACTIVATIONS}")
+
+
+def check_activation(name):
+    """Raise a ValueError naming `name` unless it is a known activation."""
+    if name not in ACTIVATIONS:
+        raise ValueError(f"unknown activation {name!r}; expected one of {ACTIVATIONS}")
+    return name

@@ -1,0 +1,128 @@
+"""The data sets of the source documents.
+
+- Document 000: targets f1(x) = exp(x/5) and f2(x) = sin(x) (25 - x^2) on x in [-5, 5),
+  1,000 training and 100 test points from the document's seeded generator.
+- Document 002: the toy cubic y = x1 x2 - x3^2 - x2 + 0.1 N(0, 1) on a 10x10x10 grid of [-2, 2]^3.
+- Handwritten digits: the 1,797 8x8 UCI digits, shipped inside minnet (see datasets/README.md).
+- MNIST / Fashion-MNIST: read from the standard IDX files in a folder the user names.
+"""
+
+import gzip
+import os
+
+import numpy as np
+
+# The document-000 data generator's seed (its `basic_neural_network_help_functions.py`).
+DOC000_DATA_SEED = 222337497072607291153223098371913928704
+DIGITS_PATH = os.path.join(os.path.dirname(__file__), "datasets", "digits.csv.gz")
+
+
+def f1(x):
+    """Document 000's first target: f1(x) = exp(x / 5)."""
+    return np.exp(x / 5)
+
+
+def f2(x):
+    """Document 000's second target: f2(x) = sin(x) (25 - x^2)."""
+    return np.sin(x) * (-x * x + 25)
+
+
+TARGETS = {"f1": f1, "f2": f2}
+
+
+def doc000(f="f1"):
+    """Document 000's train and test sets for target f1 or f2.
+
+    x_train = (rng.random(1000) - 0.5) * 10 is drawn first, then x_test = (rng.random(100) - 0.5) * 10,
+    from ``np.random.default_rng(222337497072607291153223098371913928704)``; the same x serve both targets.
+
+    Returns X_train (1000, 1), Y_train (1000, 1), X_test (100, 1), Y_test (100, 1).
+    """
+    if f not in TARGETS:
+        raise ValueError(f"unknown target {f!r}; expected one of {sorted(TARGETS)}")
+    rng = np.random.default_rng(DOC000_DATA_SEED)
+    x_train = (rng.random(1000) - 0.5) * 10  # 1000 points in [-5, 5)
+    x_test = (rng.random(100) - 0.5) * 10  # 100 points in [-5, 5)
+    target = TARGETS[f]
+    return x_train[:, None], target(x_train)[:, None], x_test[:, None], target(x_test)[:, None]
+
+
+def doc002(seed=0, points_per_axis=10, noise=0.1):
+    """Document 002's toy data set: X (n^3, 3) on an evenly spaced grid of [-2, 2]^3, Y (n^3, 1).
+
+    y = x1 x2 - x3^2 - x2 + noise * N(0, 1), the noise from ``np.random.default_rng(seed)``.
+    """
+    axis = np.linspace(-2.0, 2.0, points_per_axis)
+    x1, x2, x3 = (g.ravel() for g in np.meshgrid(axis, axis, axis, indexing="ij"))
+    rng = np.random.default_rng(seed)
+    y = x1 * x2 - x3**2 - x2 + noise * rng.standard_normal(x1.size)  # equation (1)
+    return np.column_stack([x1, x2, x3]), y[:, None]
+
+
+def load_digits():
+    """The 1,797 UCI handwritten digits: X (1797, 64) scaled to [0, 1], labels (1797,) int64.
+
+    Each row is an 8x8 image, row by row, of pixel counts 0..16 divided by 16.
+    """
+    with gzip.open(DIGITS_PATH, "rt") as f:
+        table = np.loadtxt(f, delimiter=",")
+    return table[:, :64] / 16.0, table[:, 64].astype(np.int64)
+
+
+# ----- IDX files (MNIST, Fashion-MNIST) ----------------------------------------------
+IDX_TYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
+IDX_FILES = {
+    "train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
+    "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
+}
+
+
+def read_idx(path):
+    """Read one IDX file (gzip-compressed or raw) into an array.
+
+    The format: two zero bytes, a type code, the number of dimensions d, then d big-endian
+    uint32 sizes, then the data. Any deviation raises a ValueError naming the file.
+    """
+    opener = gzip.open if path.endswith(".gz") else open
+    try:
+        with opener(path, "rb") as f:
+            raw = f.read()
+    except (OSError, EOFError) as err:
+        raise ValueError(f"{path}: cannot read IDX file ({err})") from err
+    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0:
+        raise ValueError(f"{path}: not an IDX file (bad magic number)")
+    if raw[2] not in IDX_TYPES:
+        raise ValueError(f"{path}: unknown IDX data type code 0x{raw[2]:02x}")
+    ndim = raw[3]
+    header = 4 + 4 * ndim
+    if len(raw) < header:
+        raise ValueError(f"{path}: truncated header ({len(raw)} bytes for {ndim} dimensions)")
+    shape = tuple(int(s) for s in np.frombuffer(raw, ">u4", count=ndim, offset=4))
+    dtype = np.dtype(IDX_TYPES[raw[2]])
+    expected = header + int(np.prod(shape)) * dtype.itemsize
+    if len(raw) != expected:
+        raise ValueError(f"{path}: {len(raw)} bytes, but the header's shape {shape} needs {expected} (truncated or malformed)")
+    return np.frombuffer(raw, dtype, offset=header).reshape(shape).astype(dtype.newbyteorder("="))
+
+
+def find_idx(data_dir, stem):
+    """The path of `stem` or `stem.gz` in data_dir."""
+    for name in (stem, stem + ".gz"):
+        path = os.path.join(data_dir, name)
+        if os.path.exists(path):
+            return path
+    raise FileNotFoundError(f"neither {stem} nor {stem}.gz found in {data_dir!r}")
+
+
+def load_idx_dataset(data_dir, split="train"):
+    """MNIST or Fashion-MNIST images (N, 784) scaled to [0, 1] and labels (N,) from the standard IDX files."""
+    if split not in IDX_FILES:
+        raise ValueError(f"split must be one of {sorted(IDX_FILES)}, got {split!r}")
+    image_stem, label_stem = IDX_FILES[split]
+    image_path, label_path = find_idx(data_dir, image_stem), find_idx(data_dir, label_stem)
+    images, labels = read_idx(image_path), read_idx(label_path)
+    if images.ndim != 3:
+        raise ValueError(f"{image_path}: expected 3 dimensions (N, rows, cols), got shape {images.shape}")
+    if labels.ndim != 1 or labels.shape[0] != images.shape[0]:
+        raise ValueError(f"{label_path}: {labels.shape} labels for {images.shape[0]} images")
+    return images.reshape(images.shape[0], -1) / 255.0, labels.astype(np.int64)

@@ -1,0 +1,83 @@
+"""Loss functions, per example, and the error signal they send back.
+
+Every loss is a mean over the N examples of a per-example term l_n, so that
+the batch gradient is the mean of the per-example gradients:
+
+    L = (1/N) sum_n l_n
+
+    mse            l_n = (1/k) sum_j (o_nj - y_nj)^2     (documents 002, 003: mean over all elements)
+    half_mse       l_n = (1/2) sum_j (o_nj - y_nj)^2     (document 000's "error")
+    cross_entropy  l_n = -sum_j y_nj log p_nj,  p_n = softmax(z_n)   (document 004)
+
+`output_delta` returns dl_n/dz_n, the derivative of the example's own term
+with respect to the output layer's pre-activation z (not divided by N):
+
+    mse + identity            dl_n/dz_n = 2 (o_n - y_n) / k
+    half_mse + identity       dl_n/dz_n = o_n - y_n            (the document's e = o - y)
+    cross_entropy + softmax   dl_n/dz_n = p_n - y_n
+    any loss + softmax        dl_n/dz_n = p_n * (g_n - g_n . p_n),  g_n = dl_n/dp_n
+"""
+
+import numpy as np
+
+LOSSES = ("mse", "half_mse", "cross_entropy")
+OUTPUTS = ("identity", "softmax")
+
+
+def check_loss(loss, output):
+    """Validate a (loss, output activation) pair, naming what was received."""
+    if loss not in LOSSES:
+        raise ValueError(f"unknown loss {loss!r}; expected one of {LOSSES}")
+    if output not in OUTPUTS:
+        raise ValueError(f"unknown output activation {output!r}; expected one of {OUTPUTS}")
+    if loss == "cross_entropy" and output != "softmax":
+        raise ValueError(f"loss 'cross_entropy' needs output='softmax', got output={output!r}")
+
+
+def softmax(z):
+    """p_nj = e^{z_nj - max_j z_nj} / sum_j e^{z_nj - max_j z_nj}, row by row."""
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def log_softmax(z):
+    """log p_nj = z_nj - logsumexp_j z_nj, computed without overflow."""
+    shifted = z - z.max(axis=1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+
+
+def output_activation(output, z):
+    """o = z for 'identity', p = softmax(z) for 'softmax'."""
+    return softmax(z) if output == "softmax" else z
+
+
+def per_example_loss(loss, z, o, Y):
+    """l_n for each example: shape (N,). z is the output pre-activation, o = s_out(z)."""
+    if loss == "mse":
+        return np.mean((o - Y) ** 2, axis=1)  # (1/k) sum_j (o - y)^2
+    if loss == "half_mse":
+        return 0.5 * np.sum((o - Y) ** 2, axis=1)  # (1/2) sum_j (o - y)^2
+    return -np.sum(Y * log_softmax(z), axis=1)  # -sum_j y log p
+
+
+def output_delta(loss, output, o, Y):
+    """dl_n/dz_n for each example: shape (N, k), not divided by N."""
+    if loss == "cross_entropy":
+        return o - Y  # p - y
+    k = Y.shape[1]
+    g = 2.0 * (o - Y) / k if loss == "mse" else o - Y  # dl_n/do_n
+    if output == "softmax":
+        return o * (g - np.sum(g * o, axis=1, keepdims=True))  # softmax Jacobian times g
+    return g
+
+
+def one_hot(labels, k):
+    """(N,) integer labels in [0, k) -> (N, k) one-hot float64 rows."""
+    labels = np.asarray(labels)
+    if labels.ndim != 1 or not np.issubdtype(labels.dtype, np.integer):
+        raise ValueError(f"integer labels must be a 1-D integer array, got dtype {labels.dtype} and shape {labels.shape}")
+    if labels.size and (labels.min() < 0 or labels.max() >= k):
+        raise ValueError(f"labels must lie in [0, {k}), got values from {labels.min()} to {labels.max()}")
+    Y = np.zeros((labels.size, k))
+    Y[np.arange(labels.size), labels] = 1.0
+    return Y

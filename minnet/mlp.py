@@ -1,0 +1,115 @@
+"""The general L-layer multilayer perceptron of document 004:
+
+    NN(w, x) = s_L(W_L s_{L-1}( ... s_1(W_1 x + b_1) ... ) + b_L)
+
+Layer l (1 <= l <= L) maps n_{l-1} inputs to n_l outputs. With rows as examples:
+
+    a_0 = X                                             (N, n_0)
+    z_l = a_{l-1} W_l^T + b_l                           (N, n_l)
+    a_l = s_l(z_l)                                      s_L is the output activation
+
+Backpropagation, with delta_l = dl_n/dz_l per example:
+
+    delta_L     = dl/dz_L                               from the loss (minnet.losses)
+    dW_l        = delta_l^T a_{l-1} / N,  db_l = sum_n delta_l / N
+    delta_{l-1} = (delta_l W_l) * s'_{l-1}(z_{l-1})
+
+The code's layer index is the math's: ``net.W[1]`` is W_1, ``net.W[L]`` is W_L.
+"""
+
+import numpy as np
+
+from minnet import activations
+from minnet.losses import check_loss
+from minnet.network import Block, Network
+
+INITS = ("auto", "glorot", "he", "normal")
+
+
+class MLP(Network):
+    """A multilayer perceptron with any number of hidden layers (zero included).
+
+    Parameters
+    ----------
+    sizes : sequence of int
+        [n_0, n_1, ..., n_L]: inputs, hidden widths, outputs. Two entries mean no hidden layer.
+    activation : str or sequence of str, default "tanh"
+        Hidden activation(s): relu, sigmoid, tanh, silu, identity; one name for all
+        hidden layers or one per hidden layer.
+    output : {"identity", "softmax"}, optional
+        Output activation; default softmax for cross_entropy, identity otherwise.
+    loss : {"mse", "half_mse", "cross_entropy"}, default "mse"
+    init : {"auto", "glorot", "he", "normal"}, default "auto"
+        glorot: W ~ N(0, 2 / (n_in + n_out)); he: W ~ N(0, 2 / n_in); both with zero biases.
+        normal: every weight and bias ~ N(0, init_std^2) (document 000's style).
+        auto: he for relu and silu networks, glorot otherwise.
+    init_std : float, default 0.01
+        Standard deviation for init="normal".
+    seed, rng : optional
+        Source of the initial weights (``np.random.default_rng(seed)`` unless rng is given).
+    """
+
+    def __init__(self, sizes, activation="tanh", output=None, loss="mse", init="auto", init_std=0.01, seed=None, rng=None):
+        sizes = [int(n) for n in sizes]
+        if len(sizes) < 2 or min(sizes) < 1:
+            raise ValueError(f"sizes must list at least 2 positive widths, got {sizes}")
+        L = len(sizes) - 1
+        hidden = [activation] * (L - 1) if isinstance(activation, str) else list(activation)
+        if len(hidden) != L - 1:
+            raise ValueError(f"{L - 1} hidden layers need {L - 1} activations, got {len(hidden)}: {hidden}")
+        for name in hidden:
+            activations.check_activation(name)
+        output = output or ("softmax" if loss == "cross_entropy" else "identity")
+        check_loss(loss, output)
+        if init not in INITS:
+            raise ValueError(f"unknown init {init!r}; expected one of {INITS}")
+        if not (np.isfinite(init_std) and init_std >= 0):
+            raise ValueError(f"init_std must be finite and >= 0, got {init_std!r}")
+
+        self.sizes, self.L, self.hidden_activations = sizes, L, hidden
+        self.n_in, self.n_out, self.loss_name, self.output = sizes[0], sizes[-1], loss, output
+        self.config = dict(sizes=sizes, activation=hidden, output=output, loss=loss)
+        self._params = np.zeros(sum(n_out * (n_in + 1) for n_in, n_out in zip(sizes[:-1], sizes[1:])))
+        self.W, self.b, self.offsets = {}, {}, [0]  # W[l], b[l] for l = 1..L; offsets[l-1] where layer l starts
+        for l in range(1, L + 1):
+            start, n_in, n_out = self.offsets[-1], sizes[l - 1], sizes[l]
+            self.W[l] = self._params[start : start + n_out * n_in].reshape(n_out, n_in)  # view (n_l, n_{l-1})
+            self.b[l] = self._params[start + n_out * n_in : start + n_out * (n_in + 1)]  # view (n_l,)
+            self.offsets.append(start + n_out * (n_in + 1))
+        self.weights = [(self.W[l], self.b[l]) for l in range(1, L + 1)]
+        self._initialise(init, init_std, rng if rng is not None else np.random.default_rng(seed))
+
+    def _initialise(self, init, init_std, rng):
+        if init == "auto":
+            init = "he" if set(self.hidden_activations) & {"relu", "silu"} else "glorot"
+        for l in range(1, self.L + 1):
+            n_out, n_in = self.W[l].shape
+            if init == "normal":
+                self.W[l][:] = rng.normal(0.0, init_std, size=(n_out, n_in))
+                self.b[l][:] = rng.normal(0.0, init_std, size=n_out)
+            else:
+                std = np.sqrt(2.0 / (n_in + n_out)) if init == "glorot" else np.sqrt(2.0 / n_in)
+                self.W[l][:] = rng.normal(0.0, std, size=(n_out, n_in))
+
+    def activation_of(self, l):
+        """s_l, the activation of layer l (1 <= l < L); the output layer's is `output`."""
+        return self.hidden_activations[l - 1]
+
+    def _forward(self, X):
+        a, zs, As = X, [None], [X]  # zs[l] = z_l, As[l] = a_l
+        for l in range(1, self.L + 1):
+            z = a @ self.W[l].T + self.b[l]  # z_l = a_{l-1} W_l^T + b_l   (N, n_l)
+            a = activations.activate(self.activation_of(l), z) if l < self.L else z
+            zs.append(z)
+            As.append(a)
+        return (zs, As), zs[self.L]
+
+    def _backward(self, cache, delta_out):
+        zs, As = cache
+        delta, blocks = delta_out, []  # delta_L = dl/dz_L   (N, n_L)
+        for l in range(self.L, 0, -1):
+            blocks.append(Block(As[l - 1], delta, bias=True))  # dW_l from delta_l and a_{l-1}
+            if l > 1:
+                s_prime = activations.derivative(self.activation_of(l - 1), zs[l - 1], As[l - 1])
+                delta = (delta @ self.W[l]) * s_prime  # delta_{l-1} = (delta_l W_l) * s'(z_{l-1})   (N, n_{l-1})
+        return blocks[::-1]

@@ -1,0 +1,149 @@
+"""What every minnet network shares: one flat parameter vector, input checks,
+and the assembly of gradients from the error signals of backpropagation.
+
+A network computes, for a batch X (N, n_in), a forward pass that ends in the
+output pre-activation Z (N, k). Backpropagation then yields, for each block of
+parameters (a weight matrix, with or without its bias vector), the pair
+
+    A      (N, m)   the input the block multiplies, one row per example
+    delta  (N, n)   dl_n/dz_n, the error at the block's output, per example
+
+The gradient of example n's own loss term with respect to the block is the
+outer product delta_n A_n^T (n, m), plus delta_n for the bias. The batch
+gradient is the mean over n:
+
+    dW = (1/N) delta^T A        db = (1/N) sum_n delta_n
+
+Every concrete network (TwoLayerNet, MLP) only writes its forward pass and
+how delta flows backwards; the rest lives here once.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from minnet import losses
+
+
+@dataclass
+class Block:
+    """One parameter block's backpropagated quantities: A (N, m), delta (N, n), whether a bias follows W."""
+
+    A: np.ndarray
+    delta: np.ndarray
+    bias: bool
+
+
+def check_finite_2d(name, M, n_cols):
+    """Return M as a float64 (N, n_cols) array, or raise a ValueError naming the problem."""
+    M = np.asarray(M, dtype=np.float64)
+    if M.ndim != 2 or M.shape[1] != n_cols:
+        raise ValueError(f"{name} must have shape (N, {n_cols}), got {M.shape}")
+    if not np.all(np.isfinite(M)):
+        raise ValueError(f"{name} contains NaN or inf ({int(np.sum(~np.isfinite(M)))} entries)")
+    return M
+
+
+class Network:
+    """Base class: subclasses set n_in, n_out, loss_name, output, _params and write _forward / _backward."""
+
+    n_in: int
+    n_out: int
+    loss_name: str
+    output: str
+    _params: np.ndarray
+
+    # ----- the parameter vector -------------------------------------------------
+    @property
+    def params(self):
+        """All parameters as one contiguous float64 vector; the named matrices are views into it."""
+        return self._params
+
+    @params.setter
+    def params(self, values):
+        values = np.asarray(values, dtype=np.float64)
+        if values.shape != self._params.shape:
+            raise ValueError(f"params must have shape {self._params.shape}, got {values.shape}")
+        self._params[:] = values  # copy in place so that every view stays valid
+
+    @property
+    def n_params(self):
+        return self._params.size
+
+    def copy(self):
+        """An independent network of the same architecture holding the same parameter values."""
+        twin = type(self)(**self.config)
+        twin.params = self.params
+        return twin
+
+    # ----- checks -----------------------------------------------------------------
+    def check_X(self, X):
+        return check_finite_2d("X", X, self.n_in)
+
+    def check_Y(self, Y, N):
+        """Targets as (N, n_out) float64; integer class labels (N,) become one-hot rows."""
+        Y = np.asarray(Y)
+        if self.loss_name == "cross_entropy" and Y.ndim == 1:
+            Y = losses.one_hot(Y, self.n_out)
+        Y = check_finite_2d("Y", Y, self.n_out)
+        if Y.shape[0] != N:
+            raise ValueError(f"X has {N} rows but Y has {Y.shape[0]}")
+        return Y
+
+    # ----- forward, loss, gradient -----------------------------------------------
+    def forward(self, X):
+        """Network outputs for the rows of X: (N, n_in) -> (N, n_out)."""
+        _, Z = self._forward(self.check_X(X))
+        return losses.output_activation(self.output, Z)
+
+    def per_example_loss(self, X, Y):
+        """l_n for every example: (N,)."""
+        X = self.check_X(X)
+        Y = self.check_Y(Y, X.shape[0])
+        _, Z = self._forward(X)
+        O = losses.output_activation(self.output, Z)
+        return losses.per_example_loss(self.loss_name, Z, O, Y)
+
+    def loss(self, X, Y):
+        """L = (1/N) sum_n l_n, a float."""
+        return float(np.mean(self.per_example_loss(X, Y)))
+
+    def backprop(self, X, Y):
+        """Forward and backward pass: (l_n (N,), outputs (N, k), [Block per parameter block in params order])."""
+        X = self.check_X(X)
+        Y = self.check_Y(Y, X.shape[0])
+        cache, Z = self._forward(X)
+        O = losses.output_activation(self.output, Z)
+        per_example = losses.per_example_loss(self.loss_name, Z, O, Y)
+        delta_out = losses.output_delta(self.loss_name, self.output, O, Y)  # dl_n/dz_n (N, k)
+        return per_example, O, self._backward(cache, delta_out)
+
+    def loss_and_grad(self, X, Y):
+        """(L, dL/dparams): the mean loss and its gradient, laid out like `params`."""
+        per_example, _, blocks = self.backprop(X, Y)
+        N = per_example.shape[0]
+        parts = []
+        for block in blocks:
+            parts.append((block.delta.T @ block.A).ravel() / N)  # dW = (1/N) delta^T A
+            if block.bias:
+                parts.append(block.delta.sum(axis=0) / N)  # db = (1/N) sum_n delta_n
+        return float(np.mean(per_example)), np.concatenate(parts)
+
+    def per_example_grads(self, X, Y):
+        """(N, P): row n is the gradient of example n's own loss term l_n."""
+        _, _, blocks = self.backprop(X, Y)
+        parts = []
+        for block in blocks:
+            outer = np.einsum("ni,nj->nij", block.delta, block.A)  # delta_n A_n^T  (N, n, m)
+            parts.append(outer.reshape(outer.shape[0], -1))
+            if block.bias:
+                parts.append(block.delta)
+        return np.concatenate(parts, axis=1)
+
+    def _forward(self, X):
+        """(cache for _backward, output pre-activation Z (N, n_out))."""
+        raise NotImplementedError
+
+    def _backward(self, cache, delta_out):
+        """[Block, ...] in the order of the parameter vector."""
+        raise NotImplementedError

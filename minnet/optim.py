@@ -1,0 +1,188 @@
+"""SGD, RMSprop, Adam and AdamW, as document 002 (section 4) writes them.
+
+Each optimizer is built on the parameter vector it updates and changes it in
+place: ``opt = Adam(net.params, lr=0.01); opt.step(grad)``. With g the
+gradient of the loss at w, and t counting steps from 1:
+
+    SGD       w := w - alpha g                                              (3)
+    RMSprop   v := beta2 v + (1 - beta2) g^2                                (4)
+              w := w - alpha g / sqrt(v + eps)                              (5)
+    Adam      m := beta1 m + (1 - beta1) g                                  (6)
+              v := beta2 v + (1 - beta2) g^2
+              m_hat = m / (1 - beta1^t),  v_hat = v / (1 - beta2^t)         (7)
+              w := w - alpha m_hat / (sqrt(v_hat) + eps)                    (8)
+    AdamW     w := w - lambda w, then the Adam step                         (4.4)
+
+Two common library conventions differ from the document and are offered
+behind named options: RMSprop with eps outside the square root
+(``eps_inside_sqrt=False``: w := w - alpha g / (sqrt(v) + eps), as PyTorch), and AdamW
+with decay scaled by the learning rate (``decay="scaled"``: w := w - alpha lambda w,
+as PyTorch and Loshchilov & Hutter). Adam's bias correction is applied to m and v
+explicitly, not folded into the learning rate.
+"""
+
+import numpy as np
+
+
+def check_in_range(name, value, low, high, *, low_open=False, high_open=True):
+    """Raise a ValueError naming `value` unless low <=(<) value <(<=) high."""
+    ok = np.isfinite(value) and (value > low if low_open else value >= low) and (value < high if high_open else value <= high)
+    if not ok:
+        left, right = "(" if low_open else "[", ")" if high_open else "]"
+        raise ValueError(f"{name} must lie in {left}{low}, {high}{right}, got {value!r}")
+    return float(value)
+
+
+class Optimizer:
+    """Holds the parameter vector, the step count t and the state arrays named in `state_names`."""
+
+    state_names = ()
+
+    def __init__(self, params, lr):
+        if not isinstance(params, np.ndarray) or params.dtype != np.float64 or params.ndim != 1:
+            raise ValueError(f"params must be a 1-D float64 array updated in place, got {type(params).__name__}")
+        self.params = params
+        self.lr = check_in_range("lr", lr, 0.0, np.inf, low_open=True)
+        self.t = 0
+        for name in self.state_names:
+            setattr(self, name, np.zeros_like(params))
+
+    def step(self, grad):
+        """Update `params` in place with the gradient `grad` (same shape); returns the update applied."""
+        grad = np.asarray(grad, dtype=np.float64)
+        if grad.shape != self.params.shape:
+            raise ValueError(f"grad must have shape {self.params.shape}, got {grad.shape}")
+        self.t += 1
+        before = self.params.copy()
+        self._update(grad)
+        return self.params - before
+
+    def _update(self, grad):
+        raise NotImplementedError
+
+    def state_dict(self):
+        """The step count and copies of the state arrays, to resume a run."""
+        return {"t": self.t, **{name: getattr(self, name).copy() for name in self.state_names}}
+
+    def load_state_dict(self, state):
+        self.t = int(state["t"])
+        for name in self.state_names:
+            value = np.asarray(state[name], dtype=np.float64)
+            if value.shape != self.params.shape:
+                raise ValueError(f"state {name!r} must have shape {self.params.shape}, got {value.shape}")
+            getattr(self, name)[:] = value
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent, document 002 equation (3): w := w - alpha g.
+
+    Parameters
+    ----------
+    params : ndarray (P,), float64, updated in place
+    lr : float > 0, default 0.1
+    momentum : float in [0, 1), default 0
+        Heavy-ball momentum (not in the document): u := momentum u + g; w := w - alpha u.
+        With 0, exactly equation (3).
+    """
+
+    state_names = ("velocity",)
+
+    def __init__(self, params, lr=0.1, momentum=0.0):
+        super().__init__(params, lr)
+        self.momentum = check_in_range("momentum", momentum, 0.0, 1.0)
+
+    def _update(self, grad):
+        self.velocity *= self.momentum
+        self.velocity += grad  # u := momentum u + g
+        self.params -= self.lr * self.velocity  # w := w - alpha u
+
+
+class RMSprop(Optimizer):
+    """RMSprop, document 002 equations (4) and (5).
+
+    Parameters
+    ----------
+    params : ndarray (P,), float64, updated in place
+    lr : float > 0, default 0.1
+    beta2 : float in [0, 1), default 0.99
+    eps : float >= 0, default 1e-8
+    eps_inside_sqrt : bool, default True
+        True (the document): w := w - alpha g / sqrt(v + eps), with the freshly updated v.
+        False (PyTorch's convention): w := w - alpha g / (sqrt(v) + eps).
+    """
+
+    state_names = ("v",)
+
+    def __init__(self, params, lr=0.1, beta2=0.99, eps=1e-8, eps_inside_sqrt=True):
+        super().__init__(params, lr)
+        self.beta2 = check_in_range("beta2", beta2, 0.0, 1.0)
+        self.eps = check_in_range("eps", eps, 0.0, np.inf)
+        self.eps_inside_sqrt = bool(eps_inside_sqrt)
+
+    def _update(self, grad):
+        self.v *= self.beta2
+        self.v += (1.0 - self.beta2) * grad**2  # v := beta2 v + (1 - beta2) g^2        (4)
+        if self.eps_inside_sqrt:
+            self.params -= self.lr * grad / np.sqrt(self.v + self.eps)  # w := w - alpha g / sqrt(v + eps)   (5)
+        else:
+            self.params -= self.lr * grad / (np.sqrt(self.v) + self.eps)  # w := w - alpha g / (sqrt(v) + eps)
+
+
+class Adam(Optimizer):
+    """Adam, document 002 equations (6)-(8), with bias correction and t counting from 1.
+
+    Parameters
+    ----------
+    params : ndarray (P,), float64, updated in place
+    lr : float > 0, default 0.1
+    beta1 : float in [0, 1), default 0.9
+    beta2 : float in [0, 1), default 0.999
+    eps : float >= 0, default 1e-8
+    """
+
+    state_names = ("m", "v")
+
+    def __init__(self, params, lr=0.1, beta1=0.9, beta2=0.999, eps=1e-8):
+        super().__init__(params, lr)
+        self.beta1 = check_in_range("beta1", beta1, 0.0, 1.0)
+        self.beta2 = check_in_range("beta2", beta2, 0.0, 1.0)
+        self.eps = check_in_range("eps", eps, 0.0, np.inf)
+
+    def _update(self, grad):
+        self.m *= self.beta1
+        self.m += (1.0 - self.beta1) * grad  # m := beta1 m + (1 - beta1) g         (6)
+        self.v *= self.beta2
+        self.v += (1.0 - self.beta2) * grad**2  # v := beta2 v + (1 - beta2) g^2
+        m_hat = self.m / (1.0 - self.beta1**self.t)  # m_hat = m / (1 - beta1^t)   (7)
+        v_hat = self.v / (1.0 - self.beta2**self.t)  # v_hat = v / (1 - beta2^t)
+        self.params -= self.lr * m_hat / (np.sqrt(v_hat) + self.eps)  # (8)
+
+
+class AdamW(Adam):
+    """AdamW, document 002 section 4.4: the decay step w := w - lambda w, then the Adam step.
+
+    Parameters
+    ----------
+    params, lr, beta1, beta2, eps : as Adam
+    weight_decay : float >= 0, default 1e-2
+        lambda in the document.
+    decay : {"document", "scaled"}, default "document"
+        "document": w := w - lambda w (the decay is not scaled by the learning rate).
+        "scaled": w := w - alpha lambda w, the convention of PyTorch's AdamW and of
+        Loshchilov & Hutter's decoupled weight decay with a schedule multiplier of 1.
+    """
+
+    def __init__(self, params, lr=0.1, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=1e-2, decay="document"):
+        super().__init__(params, lr, beta1, beta2, eps)
+        self.weight_decay = check_in_range("weight_decay", weight_decay, 0.0, np.inf)
+        if decay not in ("document", "scaled"):
+            raise ValueError(f"decay must be 'document' or 'scaled', got {decay!r}")
+        self.decay = decay
+
+    def _update(self, grad):
+        rate = self.weight_decay if self.decay == "document" else self.lr * self.weight_decay
+        self.params -= rate * self.params  # w := w - lambda w   (or alpha lambda w)
+        super()._update(grad)
+
+
+OPTIMIZERS = {"sgd": SGD, "rmsprop": RMSprop, "adam": Adam, "adamw": AdamW}

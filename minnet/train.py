@@ -1,0 +1,191 @@
+"""Training with gradient descent and recording what a study needs.
+
+`fit` runs full-batch gradient descent (batch_size=None: one iteration is one
+epoch, as document 000) or shuffled mini-batches. It always records
+
+    train_loss, test_loss   (T+1,)   before training and after each epoch
+    grad_norm               (T,)     |G_i|, the full-batch gradient at the weights before epoch i
+    grad_angle              (T-1,)   angle in degrees between G_i and G_{i+1}:
+                                     arccos(G_i . G_{i+1} / (|G_i| |G_{i+1}|)), cosine clipped to [-1, 1]
+    params                  (T+1, P) the parameters before training and after each epoch
+
+and recorders add more. A run whose loss or parameters stop being finite ends
+there; ``history.meta["diverged_at"]`` names the epoch and the arrays stop with it.
+"""
+
+from collections import deque
+
+import numpy as np
+
+from minnet.history import History
+
+
+def angle_degrees(a, b):
+    """The angle between vectors a and b in degrees; NaN if either is zero."""
+    denom = np.linalg.norm(a) * np.linalg.norm(b)
+    if denom == 0.0 or not np.isfinite(denom):
+        return np.nan
+    return float(np.degrees(np.arccos(np.clip(np.dot(a, b) / denom, -1.0, 1.0))))
+
+
+class Recorder:
+    """Called by `fit` before training, after every optimizer step and after every epoch.
+
+    Subclasses override the hooks they need and return their arrays from `result`.
+    """
+
+    def start(self, net):
+        pass
+
+    def after_step(self, net, grad, update):
+        pass
+
+    def after_epoch(self, net, epoch):
+        pass
+
+    def result(self):
+        return {}
+
+
+class UpdateRecorder(Recorder):
+    """Length of every update and the cosine between consecutive updates (document 003).
+
+    update_length     (S,)    |w_{s+1} - w_s| for each of the S optimizer steps
+    update_alignment  (S-1,)  (u_s . u_{s+1}) / (|u_s| |u_{s+1}|)
+    """
+
+    def start(self, net):
+        self.lengths, self.alignments, self.previous = [], [], None
+
+    def after_step(self, net, grad, update):
+        self.lengths.append(np.linalg.norm(update))
+        if self.previous is not None:
+            self.alignments.append(np.cos(np.radians(angle_degrees(self.previous, update))))
+        self.previous = update
+
+    def result(self):
+        return {"update_length": np.array(self.lengths), "update_alignment": np.array(self.alignments)}
+
+
+class DriftRecorder(Recorder):
+    """Fraction of parameters that moved more than `threshold` over the last `window` epochs (document 003).
+
+    drift_fraction (T,): after epoch e >= window, mean over parameters of |w_e - w_{e-window}| > threshold;
+    NaN before the window is full.
+    """
+
+    def __init__(self, window=100, threshold=0.05):
+        if int(window) != window or window < 1:
+            raise ValueError(f"window must be a positive integer, got {window!r}")
+        if not threshold >= 0:
+            raise ValueError(f"threshold must be >= 0, got {threshold!r}")
+        self.window, self.threshold = int(window), float(threshold)
+
+    def start(self, net):
+        self.snapshots = deque([net.params.copy()], maxlen=self.window + 1)
+        self.fractions = []
+
+    def after_epoch(self, net, epoch):
+        self.snapshots.append(net.params.copy())
+        full = len(self.snapshots) == self.window + 1
+        moved = np.abs(self.snapshots[-1] - self.snapshots[0]) > self.threshold
+        self.fractions.append(float(np.mean(moved)) if full else np.nan)
+
+    def result(self):
+        return {"drift_fraction": np.array(self.fractions)}
+
+
+def check_fit_args(X, epochs, batch_size):
+    if int(epochs) != epochs or epochs < 0:
+        raise ValueError(f"epochs must be a non-negative integer, got {epochs!r}")
+    if batch_size is not None and (int(batch_size) != batch_size or not 1 <= batch_size <= X.shape[0]):
+        raise ValueError(f"batch_size must be None or an integer in [1, {X.shape[0]}], got {batch_size!r}")
+
+
+def progress_bar(epochs, enabled):
+    """An iterator over range(epochs), with a tqdm bar when enabled."""
+    if not enabled:
+        return range(epochs)
+    from tqdm.auto import trange
+
+    return trange(epochs, desc="epochs", leave=False)
+
+
+def run_epoch(net, X, Y, optimizer, batch_size, rng, recorders, full_grad):
+    """One epoch of updates: the full-batch step with `full_grad`, or shuffled mini-batches."""
+    if batch_size is None:
+        batches = [(None, full_grad)]
+    else:
+        order = rng.permutation(X.shape[0])
+        batches = [(order[s : s + batch_size], None) for s in range(0, X.shape[0], batch_size)]
+    for rows, grad in batches:
+        if grad is None:
+            _, grad = net.loss_and_grad(X[rows], Y[rows])
+        update = optimizer.step(grad)
+        for recorder in recorders:
+            recorder.after_step(net, grad, update)
+
+
+def fit(net, X, Y, optimizer, epochs, batch_size=None, X_test=None, Y_test=None, seed=None, recorders=None, progress=False, snapshots=True):
+    """Train `net` with `optimizer` (built on ``net.params``) and return a History.
+
+    Parameters
+    ----------
+    net : TwoLayerNet or MLP
+    X, Y : training inputs (N, n_in) and targets (N, n_out) (or integer labels for cross-entropy)
+    optimizer : a minnet.optim optimizer whose params are ``net.params``
+    epochs : int >= 0
+    batch_size : None for full-batch gradient descent, else the mini-batch size (shuffled each epoch)
+    X_test, Y_test : optional test set; test_loss is NaN without one
+    seed : seed of the shuffling generator
+    recorders : list of Recorder
+    progress : show a progress bar over epochs
+    snapshots : record the parameter vector after every epoch
+    """
+    X = net.check_X(X)
+    Y = net.check_Y(Y, X.shape[0])
+    if optimizer.params is not net.params:
+        raise ValueError("optimizer must be built on net.params (the very array), e.g. Adam(net.params)")
+    check_fit_args(X, epochs, batch_size)
+    has_test = X_test is not None
+    rng, recorders = np.random.default_rng(seed), list(recorders or [])
+
+    def test_loss():
+        return net.loss(X_test, Y_test) if has_test else np.nan
+
+    with np.errstate(all="ignore"):  # divergence is detected and reported, not warned about
+        loss, grad = net.loss_and_grad(X, Y)
+        train_losses, test_losses, grads = [loss], [test_loss()], []
+        params = [net.params.copy()] if snapshots else []
+        meta = {"epochs_run": 0, "diverged_at": None}
+        for recorder in recorders:
+            recorder.start(net)
+        for epoch in progress_bar(epochs, progress):
+            grads.append(grad)
+            run_epoch(net, X, Y, optimizer, batch_size, rng, recorders, grad)
+            loss, grad = net.loss_and_grad(X, Y)
+            train_losses.append(loss)
+            test_losses.append(test_loss())
+            if snapshots:
+                params.append(net.params.copy())
+            for recorder in recorders:
+                recorder.after_epoch(net, epoch)
+            meta["epochs_run"] = epoch + 1
+            if not (np.isfinite(loss) and np.all(np.isfinite(net.params))):
+                meta["diverged_at"] = epoch + 1
+                meta["reason"] = f"train loss {loss} or parameters not finite after epoch {epoch + 1}"
+                break
+        history = History(
+            {
+                "train_loss": np.array(train_losses),
+                "test_loss": np.array(test_losses),
+                "grad_norm": np.array([np.linalg.norm(g) for g in grads]),
+                "grad_angle": np.array([angle_degrees(a, b) for a, b in zip(grads[:-1], grads[1:])]),
+            },
+            meta,
+        )
+    if snapshots:
+        history["params"] = np.array(params)
+    for recorder in recorders:
+        history.update(recorder.result())
+    return history

@@ -1,0 +1,91 @@
+"""Document 000's network: one hidden layer, weight matrices U and V, bias units last.
+
+For one example x (n_in,), written as in the document:
+
+    X = [x, 1]                 input with the bias unit last          (n_in + 1,)
+    H = [sigma(U X), 1]        hidden layer, bias unit last           (h,)   U: (h-1, n_in+1)
+    O = V H                    linear output                          (k,)   V: (k, h)
+    l = (1/2) |O - y|^2        the document's error for one example
+
+so `h` counts the hidden bias unit, as the document does. With e = O - y,
+
+    dl/dV   = e H^T                                 (k, h)
+    dl/dU_i = (e . V_i) H_i (1 - H_i) X^T           row i of U, for a sigmoid hidden layer
+
+(V_i is column i of V). For a batch the rows of X, H, O are examples and the
+error is the mean of l over the N examples.
+"""
+
+import numpy as np
+
+from minnet import activations
+from minnet.losses import check_loss
+from minnet.network import Block, Network
+
+# The document's generator seed for its initial weights (its `get_initial_weights`).
+DOC000_WEIGHT_SEED = 36255793825986746149655859236796938907
+DOC000_WEIGHT_STD = 0.01
+
+
+class TwoLayerNet(Network):
+    """Document 000's one-hidden-layer network with explicit U and V.
+
+    Parameters
+    ----------
+    h : int, default 3
+        Number of hidden units *including* the bias unit (h >= 2), as in the document.
+    n_in, n_out : int, default 1
+        Input and output sizes.
+    activation : str, default "sigmoid"
+        Hidden activation: relu, sigmoid, tanh, silu or identity.
+    loss : {"half_mse", "mse"}, default "half_mse"
+        half_mse is the document's error, mean over examples of (1/2)|o - y|^2.
+    seed, rng : optional
+        Source of the initial weights. Neither given: the document's generator,
+        ``np.random.default_rng(36255793825986746149655859236796938907)``, made anew,
+        drawing U = normal(0, 0.01, (h-1, n_in+1)) first and then V = normal(0, 0.01, (n_out, h)).
+    init_scale : float, default 1
+        Multiplies the initial U and V (document 000, section 3.3: ``U *= 10; V *= 10``).
+    """
+
+    def __init__(self, h=3, n_in=1, n_out=1, activation="sigmoid", loss="half_mse", seed=None, rng=None, init_scale=1.0):
+        if int(h) != h or h < 2:
+            raise ValueError(f"h counts the hidden bias unit and must be an integer >= 2, got {h!r}")
+        for name, value in (("n_in", n_in), ("n_out", n_out)):
+            if int(value) != value or value < 1:
+                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        if loss not in ("half_mse", "mse"):
+            check_loss(loss, "identity")
+            raise ValueError(f"TwoLayerNet has a linear output: loss must be 'half_mse' or 'mse', got {loss!r}")
+        if not np.isfinite(init_scale):
+            raise ValueError(f"init_scale must be finite, got {init_scale!r}")
+        self.h, self.n_in, self.n_out = int(h), int(n_in), int(n_out)
+        self.activation = activations.check_activation(activation)
+        self.loss_name, self.output = loss, "identity"
+        self.config = dict(h=self.h, n_in=self.n_in, n_out=self.n_out, activation=activation, loss=loss)
+
+        n_U = (self.h - 1) * (self.n_in + 1)
+        self._params = np.zeros(n_U + self.n_out * self.h)
+        self.U = self._params[:n_U].reshape(self.h - 1, self.n_in + 1)  # view (h-1, n_in+1)
+        self.V = self._params[n_U:].reshape(self.n_out, self.h)  # view (n_out, h)
+
+        if rng is None:
+            rng = np.random.default_rng(DOC000_WEIGHT_SEED if seed is None else seed)
+        self.U[:] = rng.normal(0.0, DOC000_WEIGHT_STD, size=self.U.shape) * init_scale  # drawn first
+        self.V[:] = rng.normal(0.0, DOC000_WEIGHT_STD, size=self.V.shape) * init_scale
+
+    def _forward(self, X):
+        N = X.shape[0]
+        ones = np.ones((N, 1))
+        Xb = np.hstack([X, ones])  # X = [x, 1]                  (N, n_in+1)
+        Z_hidden = Xb @ self.U.T  # U X                          (N, h-1)
+        H = np.hstack([activations.activate(self.activation, Z_hidden), ones])  # H = [sigma(U X), 1]  (N, h)
+        O = H @ self.V.T  # O = V H                              (N, k)
+        return (Xb, Z_hidden, H), O
+
+    def _backward(self, cache, e):
+        Xb, Z_hidden, H = cache
+        # dl/dV = e H^T: block with input H and error e                    (N, k)
+        # dl/dU_i = (e . V_i) sigma'(U_i X) X^T, sigma' = H_i (1 - H_i) for sigmoid
+        delta_hidden = (e @ self.V[:, :-1]) * activations.derivative(self.activation, Z_hidden, H[:, :-1])  # (N, h-1)
+        return [Block(Xb, delta_hidden, bias=False), Block(H, e, bias=False)]

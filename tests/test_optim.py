@@ -1,0 +1,127 @@
+"""Each optimizer's first three steps against document 002's formulas, written out by hand here."""
+
+import numpy as np
+import pytest
+
+from minnet.optim import SGD, Adam, AdamW, RMSprop
+
+W0 = np.array([0.5, -1.0, 2.0])
+GRADS = [np.array([0.1, -0.2, 0.3]), np.array([-0.4, 0.1, 0.0]), np.array([0.2, 0.2, -0.5])]
+LR, EPS = 0.1, 1e-8
+
+
+def run(optimizer_class, **kwargs):
+    w = W0.copy()
+    opt = optimizer_class(w, lr=LR, **kwargs)
+    trail = []
+    for g in GRADS:
+        opt.step(g)
+        trail.append(w.copy())
+    return trail
+
+
+def check(trail, expected):
+    for got, want in zip(trail, expected):
+        np.testing.assert_allclose(got, want, rtol=1e-13, atol=1e-14)  # same formula, other rounding order
+
+
+def test_sgd_equation_3():
+    w, expected = W0.copy(), []
+    for g in GRADS:
+        w = w - LR * g  # w := w - alpha g
+        expected.append(w)
+    check(run(SGD), expected)
+
+
+def test_sgd_momentum():
+    w, u, expected = W0.copy(), np.zeros(3), []
+    for g in GRADS:
+        u = 0.9 * u + g
+        w = w - LR * u
+        expected.append(w)
+    check(run(SGD, momentum=0.9), expected)
+
+
+@pytest.mark.parametrize("inside", [True, False])
+def test_rmsprop_equations_4_5(inside):
+    w, v, expected = W0.copy(), np.zeros(3), []
+    for g in GRADS:
+        v = 0.99 * v + 0.01 * g * g  # (4), beta2 = 0.99
+        w = w - LR * g / (np.sqrt(v + EPS) if inside else np.sqrt(v) + EPS)  # (5) / library form
+        expected.append(w)
+    check(run(RMSprop, eps_inside_sqrt=inside), expected)
+
+
+def adam_by_hand(decay=None):
+    w, m, v, expected = W0.copy(), np.zeros(3), np.zeros(3), []
+    for t, g in enumerate(GRADS, start=1):
+        if decay == "document":
+            w = w - 1e-2 * w  # w := w - lambda w
+        elif decay == "scaled":
+            w = w - LR * 1e-2 * w  # w := w - alpha lambda w
+        m = 0.9 * m + 0.1 * g  # (6)
+        v = 0.999 * v + 0.001 * g * g
+        m_hat, v_hat = m / (1 - 0.9**t), v / (1 - 0.999**t)  # (7)
+        w = w - LR * m_hat / (np.sqrt(v_hat) + EPS)  # (8)
+        expected.append(w)
+    return expected
+
+
+def test_adam_equations_6_to_8():
+    check(run(Adam), adam_by_hand())
+
+
+def test_first_adam_step_moves_every_weight_by_lr():
+    # with bias correction, m_hat = g and v_hat = g^2 at t = 1, so the step is alpha sign(g)
+    trail = run(Adam)
+    np.testing.assert_allclose(W0 - trail[0], LR * np.sign(GRADS[0]), rtol=1e-6)
+
+
+@pytest.mark.parametrize("decay", ["document", "scaled"])
+def test_adamw_decay_then_adam(decay):
+    check(run(AdamW, decay=decay), adam_by_hand(decay))
+
+
+def test_state_dict_resumes_a_run():
+    w = W0.copy()
+    opt = Adam(w, lr=LR)
+    opt.step(GRADS[0])
+    state = opt.state_dict()
+    resumed_w = w.copy()
+    resumed = Adam(resumed_w, lr=LR)
+    resumed.load_state_dict(state)
+    for g in GRADS[1:]:
+        opt.step(g)
+        resumed.step(g)
+    np.testing.assert_array_equal(w, resumed_w)
+
+
+def test_step_returns_the_update_and_changes_params_in_place():
+    w = W0.copy()
+    update = SGD(w, lr=LR).step(GRADS[0])
+    np.testing.assert_allclose(update, -LR * GRADS[0])
+    np.testing.assert_allclose(w, W0 + update)
+
+
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (lambda w: SGD(w, lr=0), "lr must lie in .* got 0"),
+        (lambda w: SGD(w, lr=-0.1), "got -0.1"),
+        (lambda w: RMSprop(w, beta2=1.0), "beta2 .* got 1.0"),
+        (lambda w: Adam(w, beta1=-0.1), "beta1 .* got -0.1"),
+        (lambda w: Adam(w, eps=-1e-8), "eps .* got -1e-08"),
+        (lambda w: AdamW(w, weight_decay=-1), "weight_decay .* got -1"),
+        (lambda w: AdamW(w, decay="l2"), "'l2'"),
+        (lambda w: SGD(w, lr=float("nan")), "got nan"),
+        (lambda w: SGD(w.astype(np.float32)), "float64"),
+    ],
+)
+def test_bad_hyperparameters_name_the_value(make, message):
+    with pytest.raises(ValueError, match=message):
+        make(W0.copy())
+
+
+def test_wrong_gradient_shape():
+    with pytest.raises(ValueError, match=r"grad must have shape \(3,\), got \(2,\)"):
+        SGD(W0.copy()).step(np.zeros(2))
