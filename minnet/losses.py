@@ -36,14 +36,14 @@ def check_loss(loss, output):
 
 def softmax(z):
     """p_nj = e^{z_nj - max_j z_nj} / sum_j e^{z_nj - max_j z_nj}, row by row."""
-    e = np.exp(z - z.max(axis=1, keepdims=True))
-    return e / e.sum(axis=1, keepdims=True)
+    e = np.exp(z - z.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
 
 
 def log_softmax(z):
     """log p_nj = z_nj - logsumexp_j z_nj, computed without overflow."""
-    shifted = z - z.max(axis=1, keepdims=True)
-    return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    shifted = z - z.max(axis=-1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
 
 
 def output_activation(output, z):
@@ -52,12 +52,12 @@ def output_activation(output, z):
 
 
 def per_example_loss(loss, z, o, Y):
-    """l_n for each example: shape (N,). z is the output pre-activation, o = s_out(z)."""
+    """l_n for each example: shape (..., N). z is the output pre-activation (..., N, k), o = s_out(z)."""
     if loss == "mse":
-        return np.mean((o - Y) ** 2, axis=1)  # (1/k) sum_j (o - y)^2
+        return np.mean((o - Y) ** 2, axis=-1)  # (1/k) sum_j (o - y)^2
     if loss == "half_mse":
-        return 0.5 * np.sum((o - Y) ** 2, axis=1)  # (1/2) sum_j (o - y)^2
-    return -np.sum(Y * log_softmax(z), axis=1)  # -sum_j y log p
+        return 0.5 * np.sum((o - Y) ** 2, axis=-1)  # (1/2) sum_j (o - y)^2
+    return -np.sum(Y * log_softmax(z), axis=-1)  # -sum_j y log p
 
 
 def output_delta(loss, output, o, Y):
@@ -67,7 +67,7 @@ def output_delta(loss, output, o, Y):
     k = Y.shape[1]
     g = 2.0 * (o - Y) / k if loss == "mse" else o - Y  # dl_n/do_n
     if output == "softmax":
-        return o * (g - np.sum(g * o, axis=1, keepdims=True))  # softmax Jacobian times g
+        return o * (g - np.sum(g * o, axis=-1, keepdims=True))  # softmax Jacobian times g
     return g
 
 

@@ -95,6 +95,16 @@ class MLP(Network):
         """s_l, the activation of layer l (1 <= l < L); the output layer's is `output`."""
         return self.hidden_activations[l - 1]
 
+    def layer_index(self):
+        layers = []
+        for l in range(1, self.L + 1):
+            n_out, n_in = self.W[l].shape
+            start = self.offsets[l - 1]
+            W_index = np.arange(start, start + n_out * n_in).reshape(n_out, n_in)
+            b_index = np.arange(start + n_out * n_in, self.offsets[l])
+            layers.append((W_index, b_index, self.activation_of(l) if l < self.L else "identity"))
+        return layers
+
     def _forward(self, X):
         a, zs, As = X, [None], [X]  # zs[l] = z_l, As[l] = a_l
         for l in range(1, self.L + 1):

@@ -70,6 +70,15 @@ class Network:
     def n_params(self):
         return self._params.size
 
+    def layer_index(self):
+        """[(W_index (n_l, n_{l-1}), b_index (n_l,), activation)] for l = 1..L, as dense layers.
+
+        The index arrays say where each W_l[r, c] and b_l[r] sit in `params`, so that any
+        parameter vector p gives W_l = p[W_index] and b_l = p[b_index]. The last layer's
+        activation is "identity"; the output activation (`output`) follows it.
+        """
+        raise NotImplementedError
+
     def copy(self):
         """An independent network of the same architecture holding the same parameter values."""
         twin = type(self)(**self.config)

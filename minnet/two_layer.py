@@ -74,6 +74,11 @@ class TwoLayerNet(Network):
         self.U[:] = rng.normal(0.0, DOC000_WEIGHT_STD, size=self.U.shape) * init_scale  # drawn first
         self.V[:] = rng.normal(0.0, DOC000_WEIGHT_STD, size=self.V.shape) * init_scale
 
+    def layer_index(self):
+        U_index = np.arange(self.U.size).reshape(self.U.shape)  # U = [W_1 | b_1]
+        V_index = self.U.size + np.arange(self.V.size).reshape(self.V.shape)  # V = [W_2 | b_2]
+        return [(U_index[:, :-1], U_index[:, -1], self.activation), (V_index[:, :-1], V_index[:, -1], "identity")]
+
     def _forward(self, X):
         N = X.shape[0]
         ones = np.ones((N, 1))

@@ -1,0 +1,143 @@
+"""Building blocks shared by the kernels: activations, dense layers over a batch, the loss.
+
+Dense layer l (0-based here, l = 0 .. L-1) maps sizes[l] inputs to sizes[l+1] outputs:
+
+    z_l = W_l a + b_l,   a' = s_l(z_l)
+
+with W_l stored row-major in W_flat[w_start[l] : w_start[l] + sizes[l+1] * sizes[l]] and b_l in
+b_flat[b_start[l] : b_start[l] + sizes[l+1]]. The last layer's s is the identity; the output
+activation (identity or softmax) is folded into the loss:
+
+    mse            l_n = (1/k) sum_j (o_j - y_j)^2
+    half_mse       l_n = (1/2) sum_j (o_j - y_j)^2
+    cross_entropy  l_n = -sum_j y_j log softmax(z)_j = -sum_j y_j (z_j - m - log sum_i e^{z_i - m}),  m = max z
+
+Batches are stored transposed, one row per unit and one column per example (A (n, N)), so
+that the innermost loops run over the N examples, contiguous in memory, and LLVM can vectorise
+them (the activations are scalar library calls and are not vectorised). Layers alternate
+between the two halves of a scratch buffer (2, width, N).
+
+Kernels use Numba's "numpy" error model: a division by zero gives inf or NaN, as in NumPy,
+instead of raising ZeroDivisionError (which a prange loop cannot pass on cleanly).
+Everything stays finite-or-inf without raising, also under NUMBA_DISABLE_JIT=1 (where math.exp
+would raise OverflowError): exponentials are only taken of arguments that cannot overflow.
+"""
+
+import math
+
+import numpy as np
+from numba import njit
+
+# log of the largest float64: exp(x) overflows for x above it
+MAX_EXP_ARG = 709.782712893384
+
+
+@njit(cache=True, error_model="numpy")
+def sigmoid(z):
+    """sigma(z) = 1 / (1 + e^-z); exactly 0 where e^-z would overflow."""
+    if -z > MAX_EXP_ARG:
+        return 0.0
+    return 1.0 / (1.0 + math.exp(-z))
+
+
+@njit(cache=True, error_model="numpy")
+def activate(code, z):
+    """s(z) for the activation `code` (kernels.codes.ACTIVATION)."""
+    if code == 3:
+        return math.tanh(z)
+    if code == 2:
+        return sigmoid(z)
+    if code == 1:
+        return z if z > 0.0 else 0.0
+    if code == 4:
+        return z * sigmoid(z)
+    return z
+
+
+@njit(cache=True, error_model="numpy")
+def dense_batch(l, A, Z, W_flat, b_flat, w_start, b_start, sizes):
+    """Z[r, n] = b_l[r] + sum_c W_l[r, c] A[c, n] for every unit r and example n: z_l = W_l a + b_l."""
+    n_in, n_out, N = sizes[l], sizes[l + 1], A.shape[1]
+    w0, b0 = w_start[l], b_start[l]
+    for r in range(n_out):
+        bias = b_flat[b0 + r]
+        for n in range(N):
+            Z[r, n] = bias
+        for c in range(n_in):
+            w = W_flat[w0 + r * n_in + c]
+            for n in range(N):
+                Z[r, n] += w * A[c, n]
+
+
+@njit(cache=True, error_model="numpy")
+def activate_rows(code, Z, n_rows):
+    """Z[:n_rows] = s(Z[:n_rows]) in place; relu gets its own loop, which vectorises."""
+    if code == 0:
+        return
+    for r in range(n_rows):
+        if code == 1:
+            for n in range(Z.shape[1]):
+                Z[r, n] = max(Z[r, n], 0.0)  # relu
+        else:
+            for n in range(Z.shape[1]):
+                Z[r, n] = activate(code, Z[r, n])
+
+
+@njit(cache=True, error_model="numpy")
+def forward_batch(l0, A, buf, W_flat, b_flat, w_start, b_start, sizes, acts):
+    """Run layers l0 .. L-1 on A (n_{l0}, N), the input of layer l0, one column per example.
+
+    buf (2, width, N) is scratch; returns z_L (k, N), the output pre-activation (A itself if l0 = L)."""
+    L = sizes.shape[0] - 1
+    current = A
+    for l in range(l0, L):
+        target = buf[(l - l0) % 2]
+        dense_batch(l, current, target, W_flat, b_flat, w_start, b_start, sizes)
+        activate_rows(acts[l], target, sizes[l + 1])
+        current = target
+    return current[: sizes[L]]
+
+
+@njit(cache=True, error_model="numpy")
+def softmax_example_loss(loss_code, Z, YT, n):
+    """l_n for example n of a softmax output, from its pre-activation Z[:, n] and target YT[:, n]."""
+    k = YT.shape[0]
+    m = Z[0, n]
+    for j in range(1, k):
+        m = max(m, Z[j, n])
+    s = 0.0
+    for j in range(k):
+        d = Z[j, n] - m
+        s += math.exp(d) if d > -MAX_EXP_ARG else 0.0
+    log_s = math.log(s)
+    total = 0.0
+    for j in range(k):
+        log_p = Z[j, n] - m - log_s  # log softmax(z)_j
+        if loss_code == 2:
+            if YT[j, n] != 0.0:
+                total -= YT[j, n] * log_p  # -y_j log p_j
+        else:
+            d = (math.exp(log_p) if log_p > -MAX_EXP_ARG else 0.0) - YT[j, n]  # p_j - y_j
+            total += d * d
+    return total
+
+
+@njit(cache=True, error_model="numpy")
+def mean_loss(loss_code, output_code, Z, YT):
+    """(1/N) sum_n l_n, or inf where that is not finite: an overflowing point of a landscape reads as inf."""
+    k, N = YT.shape[0], YT.shape[1]
+    total = 0.0
+    if output_code == 1:
+        for n in range(N):
+            total += softmax_example_loss(loss_code, Z, YT, n)
+    else:
+        for j in range(k):  # units outside, examples inside: a tight loop with no calls
+            for n in range(N):
+                d = Z[j, n] - YT[j, n]  # o_j - y_j
+                total += d * d
+    if loss_code == 0:
+        total /= k  # mse: (1/k) sum_j
+    elif loss_code == 1:
+        total *= 0.5  # half_mse: (1/2) sum_j
+    mean = total / N
+    return mean if math.isfinite(mean) else np.inf
