@@ -1,0 +1,239 @@
+"""Per-example gradient statistics, compiled, without materialising the per-example gradients.
+
+For a dense layer l with input a_n (n_{l-1},) and backpropagated error delta_n = dl_n/dz_l (n_l,),
+example n's gradient is the outer product delta_n a_n^T for W_l and delta_n for b_l. So, with the
+mean gradient G_l = (G_W, g_b) of the batch,
+
+    |grad_n|^2      = |a_n|^2 |delta_n|^2 + |delta_n|^2 = (|a_n|^2 + 1) |delta_n|^2
+    grad_n . G_l    = delta_n^T G_W a_n + delta_n . g_b = delta_n . (G_W a_n + g_b)
+
+and G_W a_n + g_b is a dense layer with weights G: the forward kernel serves it too.
+Backpropagation, with delta_L from the loss (kernels.common for the losses):
+
+    mse            delta_L = 2 (o - y) / k          half_mse   delta_L = o - y
+    cross_entropy  delta_L = p - y                  softmax + squared error: delta_L = p * (g - g . p), g = dl/dp
+    delta_{l-1}    = (W_l^T delta_l) * s'(z_{l-1})
+
+Two passes over blocks of examples (the transposed layout of kernels.common, one prange task per
+block, each writing only its own columns of the outputs): the first runs forward and backward and
+keeps every delta_l and hidden a_l (small: n_l rows each); the mean gradient G_l is then one matrix
+product per layer; the second pass computes the norms and dot products. X itself stays row-major
+and is transposed block by block inside the kernels.
+"""
+
+import math
+
+import numpy as np
+from numba import njit, prange
+
+from kernels.common import MAX_EXP_ARG, activate_rows, dense_batch, sigmoid
+
+BLOCK = 256
+TILE = 16
+
+
+@njit(cache=True, error_model="numpy")
+def derivative(code, z, a):
+    """s'(z) given z and a = s(z)."""
+    if code == 3:
+        return 1.0 - a * a  # tanh
+    if code == 2:
+        return a * (1.0 - a)  # sigmoid
+    if code == 1:
+        return 1.0 if z > 0.0 else 0.0  # relu
+    if code == 4:
+        s = sigmoid(z)
+        return s * (1.0 + z * (1.0 - s))  # silu
+    return 1.0
+
+
+@njit(cache=True, error_model="numpy")
+def output_delta(loss_code, output_code, Z, YT, s, D, losses, predictions):
+    """D[:, n] = dl_n/dz_L, losses[s + n] = l_n and predictions[s + n] = argmax_j o_j for the block's examples."""
+    k, nb = YT.shape[0], D.shape[1]
+    for n in range(nb):
+        best = 0
+        for j in range(1, k):
+            if Z[j, n] > Z[best, n]:
+                best = j
+        predictions[s + n] = best
+        m = Z[best, n]
+        log_s = 0.0
+        if output_code == 1:
+            total = 0.0
+            for j in range(k):
+                d = Z[j, n] - m
+                total += math.exp(d) if d > -MAX_EXP_ARG else 0.0
+            log_s = math.log(total)
+        loss, g_dot_p, log_p = 0.0, 0.0, 0.0
+        for j in range(k):
+            y = YT[j, s + n]
+            if output_code == 1:
+                log_p = Z[j, n] - m - log_s
+                o = math.exp(log_p) if log_p > -MAX_EXP_ARG else 0.0  # p_j
+            else:
+                o = Z[j, n]
+            if loss_code == 2:
+                loss -= y * log_p if y != 0.0 else 0.0
+                D[j, n] = o - y  # p - y
+            else:
+                loss += (o - y) * (o - y)
+                D[j, n] = 2.0 * (o - y) / k if loss_code == 0 else o - y  # g = dl/do
+                g_dot_p += D[j, n] * o
+        if output_code == 1 and loss_code != 2:
+            for j in range(k):
+                log_p = Z[j, n] - m - log_s
+                p = math.exp(log_p) if log_p > -MAX_EXP_ARG else 0.0
+                D[j, n] = p * (D[j, n] - g_dot_p)  # softmax Jacobian times g
+        losses[s + n] = loss / k if loss_code == 0 else (0.5 * loss if loss_code == 1 else loss)
+
+
+@njit(cache=True, error_model="numpy")
+def transpose_block(X, s, nb, out):
+    """out[c, n] = X[s + n, c]: one block of examples in the kernels' column layout (X stays row-major).
+
+    Tiles of TILE x TILE keep both the rows read and the rows written in the L1 cache."""
+    n_cols = X.shape[1]
+    for n0 in range(0, nb, TILE):
+        for c0 in range(0, n_cols, TILE):
+            for c in range(c0, min(c0 + TILE, n_cols)):
+                for n in range(n0, min(n0 + TILE, nb)):
+                    out[c, n] = X[s + n, c]
+
+
+@njit(cache=True, error_model="numpy")
+def backprop_delta(l, D, Z_prev, A_prev, code, W_flat, w_start, sizes, D_prev):
+    """D_prev = (W_l^T D) * s'(z_{l-1}): the error one layer down."""
+    n_in, n_out, nb = sizes[l], sizes[l + 1], D.shape[1]
+    for c in range(n_in):
+        for n in range(nb):
+            D_prev[c, n] = 0.0
+        for r in range(n_out):
+            w = W_flat[w_start[l] + r * n_in + c]
+            for n in range(nb):
+                D_prev[c, n] += w * D[r, n]
+        for n in range(nb):
+            D_prev[c, n] *= derivative(code, Z_prev[c, n], A_prev[c, n])
+
+
+@njit(cache=True, error_model="numpy")
+def gradient_sums(l, D, A, X, s, w_start, b_start, sizes, GW_part, Gb_part):
+    """GW_part[W_l] += sum_n delta_n a_n^T and Gb_part[b_l] += sum_n delta_n over the block's examples.
+
+    For the first layer a_n is row s + n of X, read row by row so that the innermost loop runs
+    along a contiguous row of X and of G (no reduction in it, so it vectorises)."""
+    n_in, n_out, nb = sizes[l], sizes[l + 1], D.shape[1]
+    w0 = w_start[l]
+    for n in range(nb):  # examples outside: row s + n of X stays in cache for every unit r
+        for r in range(n_out):
+            Gb_part[b_start[l] + r] += D[r, n]
+            d = D[r, n]
+            if l == 0:
+                for c in range(n_in):
+                    GW_part[w0 + r * n_in + c] += d * X[s + n, c]
+            else:
+                for c in range(n_in):
+                    GW_part[w0 + r * n_in + c] += d * A[c, n]
+
+
+@njit(cache=True, parallel=True, error_model="numpy")
+def forward_backward_kernel(X, YT, W_flat, b_flat, w_start, b_start, sizes, acts, output_code, loss_code):
+    """Pass 1: every example's loss, predicted class, hidden activations a_l (l = 1..L-1) and errors delta_l (l = 1..L),
+    and each block's sums of the per-example gradients (the mean gradient is their total / N).
+
+    a_l and delta_l are stacked by rows: a_l in A_hidden[a_off[l-1] : a_off[l-1] + n_l], delta_l in
+    D_all[b_start[l-1] : b_start[l-1] + n_l] (the offsets of the biases, which have the same sizes)."""
+    N, L = X.shape[0], sizes.shape[0] - 1
+    hidden_width = sizes[1:].max()  # the input layer, often the widest, gets its own block
+    losses, predictions = np.empty(N), np.empty(N, dtype=np.int64)
+    D_all = np.empty((b_start[L - 1] + sizes[L], N))
+    A_hidden = np.empty((max(1, b_start[L - 1]), N))  # hidden layers' activations, stacked like the biases
+    n_blocks = (N + BLOCK - 1) // BLOCK
+    GW_parts = np.zeros((n_blocks, w_start[L - 1] + sizes[L] * sizes[L - 1]))  # sum over the block of delta_n a_n^T
+    Gb_parts = np.zeros((n_blocks, D_all.shape[0]))  # sum over the block of delta_n
+    for blk in prange(n_blocks):
+        s = blk * BLOCK
+        nb = min(N, s + BLOCK) - s
+        X_block = np.empty((sizes[0], nb))  # a_0, one column per example
+        transpose_block(X, s, nb, X_block)
+        A = np.empty((L + 1, hidden_width, nb))  # a_l for l >= 1
+        Z = np.empty((L + 1, hidden_width, nb))  # z_l
+        for l in range(L):
+            dense_batch(l, X_block if l == 0 else A[l], Z[l + 1], W_flat, b_flat, w_start, b_start, sizes)  # z = W a + b
+            A[l + 1, : sizes[l + 1]] = Z[l + 1, : sizes[l + 1]]
+            activate_rows(acts[l], A[l + 1], sizes[l + 1])  # a = s(z)
+            if l < L - 1:
+                A_hidden[b_start[l] : b_start[l] + sizes[l + 1], s : s + nb] = A[l + 1, : sizes[l + 1]]
+        D, D_prev = np.empty((hidden_width, nb)), np.empty((hidden_width, nb))
+        output_delta(loss_code, output_code, Z[L], YT, s, D, losses, predictions)
+        for l in range(L - 1, -1, -1):
+            D_all[b_start[l] : b_start[l] + sizes[l + 1], s : s + nb] = D[: sizes[l + 1]]
+            gradient_sums(l, D, X_block if l == 0 else A[l], X, s, w_start, b_start, sizes, GW_parts[blk], Gb_parts[blk])
+            if l > 0:
+                backprop_delta(l, D, Z[l], A[l], acts[l - 1], W_flat, w_start, sizes, D_prev)
+                D, D_prev = D_prev, D
+    return losses, predictions, A_hidden, D_all, GW_parts, Gb_parts
+
+
+@njit(cache=True, parallel=True, error_model="numpy")
+def stats_kernel(X, A_hidden, D_all, GW_flat, Gb_flat, w_start, b_start, sizes):
+    """Pass 2: norm2[l, n] = (|a_n|^2 + 1) |delta_n|^2 and dot[l, n] = delta_n . (G_W a_n + g_b) for every layer and example."""
+    N, L = X.shape[0], sizes.shape[0] - 1
+    width = sizes.max()
+    norm2, dot = np.empty((L, N)), np.empty((L, N))
+    n_blocks = (N + BLOCK - 1) // BLOCK
+    for blk in prange(n_blocks):
+        s = blk * BLOCK
+        nb = min(N, s + BLOCK) - s
+        A, U = np.empty((width, nb)), np.empty((width, nb))
+        a2, d2, dd = np.empty(nb), np.empty(nb), np.empty(nb)
+        for l in range(L):
+            n_in, n_out = sizes[l], sizes[l + 1]
+            if l == 0:
+                transpose_block(X, s, nb, A)
+            else:
+                A[:n_in] = A_hidden[b_start[l - 1] : b_start[l - 1] + n_in, s : s + nb]
+            dense_batch(l, A, U, GW_flat, Gb_flat, w_start, b_start, sizes)  # U = G_W a + g_b   (n_out, nb)
+            a2[:], d2[:], dd[:] = 1.0, 0.0, 0.0
+            for c in range(n_in):
+                for n in range(nb):
+                    a2[n] += A[c, n] * A[c, n]  # |a_n|^2 + 1
+            for r in range(n_out):
+                row = b_start[l] + r
+                for n in range(nb):
+                    d = D_all[row, s + n]
+                    d2[n] += d * d  # |delta_n|^2
+                    dd[n] += d * U[r, n]  # delta_n . (G_W a_n + g_b)
+            for n in range(nb):
+                norm2[l, s + n] = a2[n] * d2[n]
+                dot[l, s + n] = dd[n]
+    return norm2, dot
+
+
+def f64(a):
+    return np.ascontiguousarray(a, dtype=np.float64)
+
+
+def i64(a):
+    return np.ascontiguousarray(a, dtype=np.int64)
+
+
+def gradient_stats(X, Y, W_flat, b_flat, w_start, b_start, sizes, acts, output_code, loss_code):
+    """Per-example statistics of a dense network on examples X (N, n_0) with targets Y (N, k).
+
+    Returns losses (N,), predicted classes (N,), |g_n,l|^2 (L, N), g_n,l . G_l (L, N) and
+    |G_l|^2 (L,), where G_l is the mean gradient of layer l, summed block by block in pass 1.
+    (No BLAS call between the passes: its spinning threads would slow the second prange kernel.)
+    """
+    X, sizes, w_start, b_start = f64(X), i64(sizes), i64(w_start), i64(b_start)
+    N, L = X.shape[0], len(sizes) - 1
+    with np.errstate(all="ignore"):
+        losses, predictions, A_hidden, D_all, GW_parts, Gb_parts = forward_backward_kernel(
+            X, f64(np.asarray(Y).T), f64(W_flat), f64(b_flat), w_start, b_start, sizes, i64(acts), int(output_code), int(loss_code)
+        )
+        GW_flat, Gb_flat = GW_parts.sum(axis=0) / N, Gb_parts.sum(axis=0) / N  # G = (1/N) sum_n g_n
+        norm2, dot = stats_kernel(X, A_hidden, D_all, GW_flat, Gb_flat, w_start, b_start, sizes)
+    GW = [GW_flat[w_start[l] : w_start[l] + sizes[l + 1] * sizes[l]] for l in range(L)]
+    Gb = [Gb_flat[b_start[l] : b_start[l] + sizes[l + 1]] for l in range(L)]
+    G2 = np.array([gw @ gw + gb @ gb for gw, gb in zip(GW, Gb)])
+    return losses, predictions, norm2, dot, G2

@@ -1,0 +1,87 @@
+"""Per-example gradients and their statistics (document 001).
+
+For a dense layer the gradient of example n's own loss term is the outer product of its
+backpropagated error and the layer's input, delta_n a_n^T (plus delta_n for the bias), so the
+statistics need no (N, P) matrix:
+
+    |g_n|^2     = |a_n|^2 |delta_n|^2 + |delta_n|^2
+    g_n . G     = delta_n^T G_W a_n + delta_n . g_b        G = (G_W, g_b), the mean gradient
+    cos_n       = g_n . G / (|g_n| |G|)
+
+per layer, and for all parameters together by summing the squared norms and the dot products
+over layers. `gradient_stats` computes them with the Numba kernel (kernels/per_example.py) or with
+this module's NumPy twin; `layer_grads` materialises one layer's (N, P_layer) gradients where an
+analysis needs the vectors themselves (gradient clusters).
+"""
+
+import numpy as np
+
+from minnet.backend import kernel_layout, resolve
+
+
+def numpy_layer_stats(net, X, Y):
+    """(losses, outputs, |g_n,l|^2 (L, N), g_n,l . G_l (L, N), |G_l|^2 (L,)) from net.backprop, vectorised over examples."""
+    per_example, O, blocks = net.backprop(X, Y)
+    N = per_example.shape[0]
+    norm2, dot, G2 = [], [], []
+    for block in blocks:
+        A, delta = block.A, block.delta
+        G_W = delta.T @ A / N  # (1/N) sum_n delta_n a_n^T
+        a2 = np.sum(A * A, axis=1) + (1.0 if block.bias else 0.0)  # |a_n|^2 (+ 1 for the bias)
+        norm2.append(a2 * np.sum(delta * delta, axis=1))  # |g_n|^2 = (|a_n|^2 + 1) |delta_n|^2
+        projected = A @ G_W.T  # (G_W a_n)^T   (N, n_out)
+        if block.bias:
+            g_b = delta.mean(axis=0)
+            projected = projected + g_b
+            G2.append(np.sum(G_W * G_W) + np.sum(g_b * g_b))
+        else:
+            G2.append(np.sum(G_W * G_W))
+        dot.append(np.sum(delta * projected, axis=1))  # g_n . G = delta_n . (G_W a_n + g_b)
+    return per_example, O, np.array(norm2), np.array(dot), np.array(G2)
+
+
+def numba_layer_stats(net, X, Y):
+    """The same statistics from the kernel (kernels/per_example.py)."""
+    from kernels import per_example as kernel
+
+    lay = kernel_layout(net)
+    W_flat, b_flat = lay.dense(net.params)
+    return kernel.gradient_stats(X, Y, W_flat, b_flat, lay.w_start, lay.b_start, lay.sizes, lay.acts, lay.output_code, lay.loss_code)
+
+
+def gradient_stats(net, X, Y, backend=None):
+    """Each example's loss, correctness, and gradient norm and cosine with the mean gradient, per layer.
+
+    Returns a dict of arrays:
+        loss     (N,)       l_n
+        correct  (N,)       argmax of the output equals the label (softmax networks only; else absent)
+        norm     (N, L+1)   |g_n| for layer 1..L's parameters (W_l with b_l), and for all of them in the last column
+        cos      (N, L+1)   cos(g_n, G) in the same columns; NaN where |g_n| or |G| is 0
+    """
+    X = net.check_X(X)
+    Y = net.check_Y(Y, X.shape[0])
+    if resolve(backend) == "numpy":
+        losses, O, norm2, dot, G2 = numpy_layer_stats(net, X, Y)
+        predictions = np.argmax(O, axis=1)
+    else:
+        losses, predictions, norm2, dot, G2 = numba_layer_stats(net, X, Y)
+    norm2 = np.vstack([norm2, norm2.sum(axis=0)])  # (L+1, N): per layer, then all parameters
+    dot = np.vstack([dot, dot.sum(axis=0)])
+    G_norm = np.sqrt(np.append(G2, G2.sum()))[:, None]
+    norm = np.sqrt(norm2)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cos = dot / (norm * G_norm)
+    stats = {"loss": losses, "norm": norm.T, "cos": cos.T}
+    if net.output == "softmax":
+        stats["correct"] = predictions == np.argmax(Y, axis=1)
+    return stats
+
+
+def layer_grads(net, X, Y, layer):
+    """(N, P_layer): each example's gradient with respect to layer `layer` (1-based) weights and bias, materialised."""
+    _, _, blocks = net.backprop(X, Y)
+    if not 1 <= layer <= len(blocks):
+        raise ValueError(f"layer must lie in [1, {len(blocks)}], got {layer!r}")
+    block = blocks[layer - 1]
+    outer = np.einsum("ni,nj->nij", block.delta, block.A).reshape(block.delta.shape[0], -1)  # delta_n a_n^T
+    return np.hstack([outer, block.delta]) if block.bias else outer

@@ -1,0 +1,77 @@
+"""Per-example gradient statistics: the kernel, its NumPy twin, and the materialised gradients agree."""
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from minnet import MLP, TwoLayerNet
+from minnet.activations import ACTIVATIONS
+from minnet.examples import gradient_stats, layer_grads
+
+
+@st.composite
+def cases(draw):
+    activation = draw(st.sampled_from(ACTIVATIONS))
+    loss = draw(st.sampled_from(["mse", "half_mse", "cross_entropy"]))
+    output = "softmax" if loss == "cross_entropy" else draw(st.sampled_from(["identity", "softmax"]))
+    seed = draw(st.integers(0, 2**31))
+    rng = np.random.default_rng(seed)
+    n_in, n_out = draw(st.integers(1, 5)), draw(st.integers(2, 4))
+    if draw(st.booleans()):
+        hidden = draw(st.lists(st.integers(1, 5), min_size=0, max_size=3))
+        net = MLP([n_in, *hidden, n_out], activation=activation, output=output, loss=loss, seed=seed)
+    else:
+        net = TwoLayerNet(h=draw(st.integers(2, 5)), n_in=n_in, n_out=n_out, activation=activation, seed=seed, init_scale=50)
+    N = draw(st.integers(1, 300))  # more than one kernel block of 256 at times
+    X = rng.normal(size=(N, n_in))
+    Y = rng.integers(0, n_out, N) if net.loss_name == "cross_entropy" else rng.normal(size=(N, n_out))
+    return net, X, Y
+
+
+@given(cases())
+def test_kernel_equals_numpy_twin(case):
+    net, X, Y = case
+    fast, plain = gradient_stats(net, X, Y, backend="numba"), gradient_stats(net, X, Y, backend="numpy")
+    assert fast.keys() == plain.keys()
+    np.testing.assert_allclose(fast["loss"], plain["loss"], rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(fast["norm"], plain["norm"], rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(fast["cos"], plain["cos"], rtol=1e-10, atol=1e-10)
+    if "correct" in plain:
+        np.testing.assert_array_equal(fast["correct"], plain["correct"])
+
+
+@given(cases())
+def test_statistics_equal_those_of_materialised_gradients(case):
+    net, X, Y = case
+    stats = gradient_stats(net, X, Y, backend="numba")
+    G_all = net.per_example_grads(X, Y)  # (N, P)
+    G_mean = G_all.mean(axis=0)
+    np.testing.assert_allclose(stats["loss"], net.per_example_loss(X, Y), rtol=1e-12, atol=1e-14)
+    columns = [np.concatenate([W.ravel(), b]) for W, b, _ in net.layer_index()] + [np.arange(net.n_params)]
+    for col, idx in enumerate(columns):
+        g, G = G_all[:, idx], G_mean[idx]
+        norms = np.linalg.norm(g, axis=1)
+        np.testing.assert_allclose(stats["norm"][:, col], norms, rtol=1e-10, atol=1e-14)
+        ok = (norms > 1e-12) & (np.linalg.norm(G) > 1e-12)
+        expected = g[ok] @ G / (norms[ok] * np.linalg.norm(G))
+        np.testing.assert_allclose(stats["cos"][ok, col], expected, rtol=1e-9, atol=1e-9)
+
+
+def test_correctness_of_a_classifier(rng):
+    net = MLP([2, 3], loss="cross_entropy", seed=0)
+    net.W[1][:] = [[1, 0], [0, 1], [0, 0]]
+    X = np.array([[5.0, 0.0], [0.0, 5.0], [-5.0, -5.0]])
+    stats = gradient_stats(net, X, [0, 0, 2])
+    np.testing.assert_array_equal(stats["correct"], [True, False, True])
+    assert "correct" not in gradient_stats(MLP([2, 1], seed=0), X, np.zeros((3, 1)))
+
+
+def test_layer_grads_materialise_one_layer(rng):
+    net = MLP([3, 4, 2], activation="tanh", seed=0)
+    X, Y = rng.normal(size=(6, 3)), rng.normal(size=(6, 2))
+    second = layer_grads(net, X, Y, 2)
+    assert second.shape == (6, 4 * 2 + 2)
+    np.testing.assert_allclose(second, net.per_example_grads(X, Y)[:, 16:], rtol=1e-14)
+    with pytest.raises(ValueError, match="got 3"):
+        layer_grads(net, X, Y, 3)
