@@ -17,7 +17,10 @@ from collections import deque
 
 import numpy as np
 
+from minnet.backend import resolve
 from minnet.history import History
+from minnet.optim import SGD
+from minnet.two_layer import TwoLayerNet
 
 
 def angle_degrees(a, b):
@@ -126,7 +129,36 @@ def run_epoch(net, X, Y, optimizer, batch_size, rng, recorders, full_grad):
             recorder.after_step(net, grad, update)
 
 
-def fit(net, X, Y, optimizer, epochs, batch_size=None, X_test=None, Y_test=None, seed=None, recorders=None, progress=False, snapshots=True):
+def compiled_loop_applies(net, optimizer, batch_size, recorders):
+    """Whether kernels/two_layer.py runs this fit: document 000's setting, with nothing to call back per step."""
+    plain_sgd = type(optimizer) is SGD and optimizer.momentum == 0.0
+    return isinstance(net, TwoLayerNet) and net.loss_name == "half_mse" and batch_size is None and plain_sgd and not recorders
+
+
+def fit_two_layer_compiled(net, X, Y, optimizer, epochs, X_test, Y_test, snapshots):
+    """Document 000's loop, compiled (kernels/two_layer.py): sums example by example as the document does."""
+    from kernels import codes
+    from kernels import two_layer as kernel
+
+    if X_test is None:
+        X_test, Y_test = np.zeros((0, net.n_in)), np.zeros((0, net.n_out))
+    else:
+        X_test = net.check_X(X_test)
+        Y_test = net.check_Y(Y_test, X_test.shape[0])
+    train, test, grad_norm, grad_angle, U, V = kernel.train(X, Y, X_test, Y_test, net.U, net.V, optimizer.lr, epochs, codes.ACTIVATION[net.activation])
+    done = grad_norm.size
+    net.U[:], net.V[:] = U[-1], V[-1]
+    optimizer.t += done
+    meta = {"epochs_run": done, "diverged_at": None if np.isfinite(train[-1]) else done}
+    if meta["diverged_at"] is not None:
+        meta["reason"] = f"train loss {train[-1]} not finite after epoch {done}"
+    history = History({"train_loss": train, "test_loss": test, "grad_norm": grad_norm, "grad_angle": grad_angle}, meta)
+    if snapshots:
+        history["params"] = np.hstack([U.reshape(done + 1, -1), V.reshape(done + 1, -1)])
+    return history
+
+
+def fit(net, X, Y, optimizer, epochs, batch_size=None, X_test=None, Y_test=None, seed=None, recorders=None, progress=False, snapshots=True, backend=None):
     """Train `net` with `optimizer` (built on ``net.params``) and return a History.
 
     Parameters
@@ -141,12 +173,19 @@ def fit(net, X, Y, optimizer, epochs, batch_size=None, X_test=None, Y_test=None,
     recorders : list of Recorder
     progress : show a progress bar over epochs
     snapshots : record the parameter vector after every epoch
+    backend : "numba" (default when available) runs document 000's setting (TwoLayerNet, half_mse,
+        full batch, plain SGD, no recorders) in the compiled loop of kernels/two_layer.py, which
+        sums the gradient example by example as the document's code does; "numpy" always uses
+        the vectorised path here. The two agree to rounding; in an unstable run rounding decides
+        the iteration of the blow-up.
     """
     X = net.check_X(X)
     Y = net.check_Y(Y, X.shape[0])
     if optimizer.params is not net.params:
         raise ValueError("optimizer must be built on net.params (the very array), e.g. Adam(net.params)")
     check_fit_args(X, epochs, batch_size)
+    if resolve(backend) == "numba" and compiled_loop_applies(net, optimizer, batch_size, recorders):
+        return fit_two_layer_compiled(net, X, Y, optimizer, epochs, X_test, Y_test, snapshots)
     has_test = X_test is not None
     rng, recorders = np.random.default_rng(seed), list(recorders or [])
 

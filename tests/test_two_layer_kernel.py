@@ -1,0 +1,94 @@
+"""Document 000's compiled training loop against a plain Python loop written in the document's order."""
+
+import math
+
+import numpy as np
+import pytest
+
+from kernels import two_layer as kernel
+from minnet import SGD, TwoLayerNet, fit
+from minnet.data import doc000
+
+
+def python_reference(x, y, U, V, lr, epochs):
+    """The document's loop for n_in = n_out = 1 and the sigmoid, example by example, with Python floats."""
+    U, V = [list(map(float, row)) for row in U], [float(v) for v in V[0]]
+    h, N = len(V), len(x)
+
+    def hidden(xn):
+        return [1.0 / (1.0 + math.exp(-(U[i][0] * xn + U[i][1] * 1.0))) for i in range(h - 1)] + [1.0]
+
+    def error():
+        total = 0.0
+        for xn, yn in zip(x, y):
+            H = hidden(xn)
+            o = 0.0
+            for i in range(h):
+                o += V[i] * H[i]
+            total += (o - yn) * (o - yn) / 2
+        return total / N
+
+    errors, norms = [error()], []
+    for _ in range(epochs):
+        dV, dU = [0.0] * h, [[0.0, 0.0] for _ in range(h - 1)]
+        for xn, yn in zip(x, y):
+            H = hidden(xn)
+            o = 0.0
+            for i in range(h):
+                o += V[i] * H[i]
+            e = o - yn
+            for i in range(h):
+                dV[i] += e * H[i]
+            for i in range(h - 1):
+                g = e * V[i] * H[i] * (1.0 - H[i])
+                dU[i][0] += g * xn
+                dU[i][1] += g * 1.0
+        V = [V[i] - lr * dV[i] / N for i in range(h)]
+        U = [[U[i][c] - lr * dU[i][c] / N for c in range(2)] for i in range(h - 1)]
+        squared_V = sum((d / N) * (d / N) for d in dV)
+        squared_U = sum((d / N) * (d / N) for row in dU for d in row)
+        norms.append(math.sqrt(squared_V + squared_U))
+        errors.append(error())
+    return np.array(errors), np.array(norms), np.array(U), np.array([V])
+
+
+def test_kernel_is_bit_identical_to_the_python_loop():
+    X, Y, X_test, Y_test = doc000("f1")
+    net = TwoLayerNet(h=3)
+    train, _, grad_norm, _, U, V = kernel.train(X, Y, X_test, Y_test, net.U, net.V, 1.0, 50, 2)
+    errors, norms, U_ref, V_ref = python_reference(X[:, 0], Y[:, 0], net.U, net.V, 1.0, 50)
+    np.testing.assert_array_equal(train, errors)
+    np.testing.assert_array_equal(grad_norm, norms)
+    np.testing.assert_array_equal(U[-1], U_ref)
+    np.testing.assert_array_equal(V[-1], V_ref)
+
+
+@pytest.mark.parametrize("activation", ["sigmoid", "tanh", "relu", "silu"])
+def test_compiled_and_vectorised_fit_agree(activation, rng):
+    X, Y = rng.normal(size=(40, 2)), rng.normal(size=(40, 3))
+    runs = []
+    for backend in ("numba", "numpy"):
+        net = TwoLayerNet(h=4, n_in=2, n_out=3, activation=activation, seed=1, init_scale=30)
+        runs.append(fit(net, X, Y, SGD(net.params, lr=0.1), epochs=30, X_test=X[:5], Y_test=Y[:5], backend=backend))
+    for key in ("train_loss", "test_loss", "grad_norm", "params"):
+        np.testing.assert_allclose(runs[0][key], runs[1][key], rtol=1e-10, atol=1e-14)
+    np.testing.assert_allclose(runs[0]["grad_angle"], runs[1]["grad_angle"], atol=1e-6)
+
+
+def test_vectorised_path_reproduces_the_document_notebook_iterations():
+    """Document 000's notebook prints the minimum gradient norm, train and test error at iterations 734, 752, 755."""
+    X, Y, X_test, Y_test = doc000("f1")
+    net = TwoLayerNet(h=3)
+    history = fit(net, X, Y, SGD(net.params, lr=1.0), epochs=1000, X_test=X_test, Y_test=Y_test, backend="numpy")
+    assert np.argmin(history["grad_norm"]) + 1 == 734
+    assert np.argmin(history["train_loss"]) == 752
+    assert np.argmin(history["test_loss"]) == 755
+
+
+def test_compiled_run_stops_when_it_diverges():
+    X, Y, _, _ = doc000("f2")
+    net = TwoLayerNet(h=8)
+    history = fit(net, X, Y, SGD(net.params, lr=50.0), epochs=500)
+    assert history.diverged_at is not None
+    assert history["train_loss"].shape == (history.diverged_at + 1,)
+    assert history["params"].shape == (history.diverged_at + 1, net.n_params)
