@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 STUDIES = {
     "gradcheck": "hand-written gradients against central finite differences, per weight matrix",
+    "benchmark": "Numba kernels against their NumPy twins (and PyTorch when installed), one table",
 }
 
 

@@ -15,3 +15,20 @@ def test_gradcheck_demo_passes_for_mlp_and_two_layer(capsys):
     assert "W3" in out and "PASS" in out
     assert launcher.main(["gradcheck", "--two-layer", "--sizes", "1", "1"]) == 0
     assert "U " in capsys.readouterr().out
+
+
+def test_benchmark_quick_writes_its_numbers(tmp_path, capsys):
+    import json
+
+    from demos import benchmark
+
+    path = tmp_path / "bench.json"
+    assert benchmark.main(["--quick", "--repeats", "1", "--json", str(path)]) == 0
+    results = json.loads(path.read_text())
+    names = [w["workload"] for w in results["workloads"]]
+    assert any("landscape" in n for n in names) and any("per-example" in n for n in names)
+    for workload in results["workloads"]:
+        assert all(seconds > 0 for seconds in workload["times"].values())
+    memory = results["workloads"][1]["peak_memory_mb"]
+    assert memory["materialised (N, P) gradients"] > memory["kernel"]
+    assert "ratio to kernel" in capsys.readouterr().out

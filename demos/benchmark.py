@@ -1,0 +1,251 @@
+"""Time minnet's Numba kernels against their NumPy twins (and PyTorch where it is installed).
+
+    python -m demos.benchmark [--json FILE] [--repeats 5] [--quick]
+
+Every number is measured in this run: the median of --repeats timed calls after a warm-up call,
+each workload in its own loop (right after a multi-threaded BLAS call, OpenBLAS threads spin for a
+while and slow a prange kernel started then). Ratios are reference time / kernel time. Peak memory
+is measured in a child process per method (resident memory sampled during the call, minus before
+it), because Numba's allocations are invisible to tracemalloc.
+"""
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+
+import numpy as np
+
+from minnet import MLP, SGD, TwoLayerNet, fit
+from minnet.data import doc000, doc002
+from minnet.examples import gradient_stats
+from minnet.history import save_json
+from minnet.landscape import grid_two_params
+
+DOC000_PURE_PYTHON_SECONDS = 123.0  # document 000: (f1, 3, 1, 1000) in its pure-Python notebook loop
+
+
+def median_time(fn, repeats):
+    """Median wall time of fn() over `repeats` calls, after one warm-up call."""
+    fn()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def torch_module():
+    try:
+        import torch
+    except ImportError:
+        return None
+    return torch
+
+
+# ----- workloads -----------------------------------------------------------------------------
+def landscape_setup(quick):
+    X, Y = doc002(seed=0)
+    net = MLP([3, 3, 3, 3, 1], activation="tanh", seed=0)
+    i, j = net.offsets[1] + 1, net.offsets[1] + 5  # two weights of W_2, between hidden layers 1 and 2
+    values = np.linspace(-3, 3, 41 if quick else 201)
+    return net, X, Y, i, j, values
+
+
+def landscape_per_point(net, X, Y, i, j, values):
+    """The loop a user would write first: set the two weights, call net.loss, for every grid point."""
+    probe, out = net.copy(), np.empty((values.size, values.size))
+    for ia, a in enumerate(values):
+        for ib, b in enumerate(values):
+            probe.params[i], probe.params[j] = a, b
+            out[ia, ib] = probe.loss(X, Y)
+    return out
+
+
+def landscape_torch(torch, net, X, Y, i, j, values):
+    """All grid points at once by broadcasting a batch axis through the network in PyTorch."""
+    A, B = np.meshgrid(values, values, indexing="ij")
+    P = np.tile(net.params, (A.size, 1))
+    P[:, i], P[:, j] = A.ravel(), B.ravel()
+    P, Xt, Yt = torch.from_numpy(P), torch.from_numpy(X), torch.from_numpy(Y)
+    with torch.no_grad():
+        h = Xt.expand(P.shape[0], *Xt.shape)
+        for W_index, b_index, activation in net.layer_index():
+            W, b = P[:, torch.from_numpy(W_index)], P[:, torch.from_numpy(b_index)]
+            h = torch.baddbmm(b[:, None, :], h, W.transpose(1, 2))
+            h = torch.tanh(h) if activation == "tanh" else h
+        return ((h - Yt) ** 2).mean(dim=(1, 2))
+
+
+def bench_landscape(args):
+    net, X, Y, i, j, values = landscape_setup(args.quick)
+    times = {
+        "kernel": median_time(lambda: grid_two_params(net, X, Y, i, j, values, values, backend="numba"), args.repeats),
+        "numpy reference": median_time(lambda: grid_two_params(net, X, Y, i, j, values, values, backend="numpy"), max(1, args.repeats // 2)),
+        "per-point net.loss loop": median_time(lambda: landscape_per_point(net, X, Y, i, j, values), 1),
+    }
+    torch = torch_module()
+    if torch is not None:
+        times["pytorch broadcast"] = median_time(lambda: landscape_torch(torch, net, X, Y, i, j, values), args.repeats)
+    return {"workload": f"landscape {values.size}x{values.size}, 3-3-3-3-1 tanh, N=1000", "times": times}
+
+
+def per_example_setup(quick):
+    rng = np.random.default_rng(0)
+    N = 1000 if quick else 6000
+    X = rng.random((N, 784))  # MNIST-sized inputs; the timing does not depend on the pixel values
+    labels = rng.integers(0, 10, N)
+    return MLP([784, 8, 10], activation="sigmoid", loss="cross_entropy", seed=0), X, labels
+
+
+def per_example_materialised(net, X, labels):
+    """Materialise the (N, P) per-example gradients, then take norms and cosines (what vmap(grad) does)."""
+    G = net.per_example_grads(X, labels)
+    mean = G.mean(axis=0)
+    norms = np.linalg.norm(G, axis=1)
+    return norms, G @ mean / (norms * np.linalg.norm(mean))
+
+
+def bench_per_example(args):
+    net, X, labels = per_example_setup(args.quick)
+    times = {
+        "kernel": median_time(lambda: gradient_stats(net, X, labels, backend="numba"), args.repeats),
+        "numpy reference": median_time(lambda: gradient_stats(net, X, labels, backend="numpy"), args.repeats),
+        "materialised (N, P) gradients": median_time(lambda: per_example_materialised(net, X, labels), args.repeats),
+    }
+    memory = {name: peak_memory_mb(method, args.quick) for name, method in MEMORY_METHODS.items()}
+    return {"workload": f"per-example stats, 784-8-10 sigmoid/softmax, N={X.shape[0]}", "times": times, "peak_memory_mb": memory}
+
+
+MEMORY_METHODS = {
+    "kernel": "gradient_stats(net, X, labels, backend='numba')",
+    "numpy reference": "gradient_stats(net, X, labels, backend='numpy')",
+    "materialised (N, P) gradients": "per_example_materialised(net, X, labels)",
+}
+
+
+MEMORY_PROBE = """
+import os, threading, time
+from demos.benchmark import per_example_setup, per_example_materialised
+from minnet.examples import gradient_stats
+
+def rss():
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+net, X_all, labels_all = per_example_setup({quick})
+X, labels = X_all[:10], labels_all[:10]
+{call}
+X, labels = X_all, labels_all
+before, peak, running = rss(), [0], [True]
+
+def sample():
+    while running[0]:
+        peak[0] = max(peak[0], rss())
+        time.sleep(0.0005)
+
+sampler = threading.Thread(target=sample)
+sampler.start()
+{call}
+running[0] = False
+sampler.join()
+print(max(peak[0], rss()) - before)
+"""
+
+
+def peak_memory_mb(call, quick):
+    """Peak resident-memory growth (MB) while `call` runs: a fresh child process, warmed up (compiled)
+    on 10 examples, samples its own RSS every 0.5 ms during the call."""
+    code = MEMORY_PROBE.format(quick=quick, call=call)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return int(out.stdout.split()[-1]) / 2**20
+
+
+def training_run(backend):
+    X, Y, X_test, Y_test = doc000("f1")
+    net = TwoLayerNet(h=3)
+    return fit(net, X, Y, SGD(net.params, lr=1.0), epochs=1000, X_test=X_test, Y_test=Y_test, backend=backend)
+
+
+def bench_training(args):
+    times = {
+        "kernel": median_time(lambda: training_run("numba"), args.repeats),
+        "numpy reference": median_time(lambda: training_run("numpy"), args.repeats),
+        "document's pure Python (quoted, not run)": DOC000_PURE_PYTHON_SECONDS,
+    }
+    return {"workload": "document 000 (f1, 3, 1, 1000) with all recordings", "times": times}
+
+
+COMPILE_PROBE = (
+    "import time; t = time.perf_counter()\n"
+    "from demos.benchmark import landscape_setup, per_example_setup, training_run\n"
+    "from minnet.landscape import grid_two_params\n"
+    "from minnet.examples import gradient_stats\n"
+    "net, X, Y, i, j, v = landscape_setup(True); grid_two_params(net, X, Y, i, j, v[:3], v[:3], backend='numba')\n"
+    "net, X, labels = per_example_setup(True); gradient_stats(net, X[:10], labels[:10], backend='numba')\n"
+    "training_run('numba')\n"
+    "print(time.perf_counter() - t)\n"
+)
+
+
+def bench_compile(args):
+    """Import plus first calls of every kernel in a fresh process: with an empty Numba cache, then with it filled."""
+    with tempfile.TemporaryDirectory() as cache:
+        env = dict(os.environ, NUMBA_CACHE_DIR=cache)
+        run = lambda: float(subprocess.run([sys.executable, "-c", COMPILE_PROBE], env=env, capture_output=True, text=True, check=True).stdout.split()[-1])  # noqa: E731
+        cold, warm = run(), run()
+    return {"workload": "first calls of all kernels in a fresh process", "times": {"cold cache": cold, "warm cache": warm}}
+
+
+def run(args):
+    import numba
+
+    results = {
+        "threads": {"numba": numba.get_num_threads(), "cpu_count": os.cpu_count(), "torch": "not installed"},
+        "workloads": [bench_landscape(args), bench_per_example(args), bench_training(args)],
+    }
+    if not args.quick:
+        results["workloads"].append(bench_compile(args))
+    torch = torch_module()
+    if torch is not None:
+        results["threads"]["torch"] = torch.get_num_threads()
+    return results
+
+
+def print_table(results):
+    print(f"threads: numba {results['threads']['numba']}, cpus {results['threads']['cpu_count']}, torch {results['threads']['torch']}")
+    for workload in results["workloads"]:
+        times = workload["times"]
+        base = times.get("kernel")
+        print(f"\n{workload['workload']}")
+        print(f"  {'method':<44}{'seconds':>12}{'ratio to kernel':>18}")
+        for name, seconds in times.items():
+            ratio = f"{seconds / base:.1f}x" if base and name != "kernel" else ""
+            print(f"  {name:<44}{seconds:>12.4f}{ratio:>18}")
+        for name, mb in workload.get("peak_memory_mb", {}).items():
+            print(f"  peak memory {name:<32}{mb:>10.1f} MB")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m demos.benchmark", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--json", metavar="FILE", help="also write the numbers to FILE as JSON")
+    parser.add_argument("--repeats", type=int, default=5, help="timed calls per method (default 5)")
+    parser.add_argument("--quick", action="store_true", help="small sizes, no compile-time probe (for tests)")
+    args = parser.parse_args(argv)
+    if args.repeats < 1:
+        parser.error(f"--repeats must be >= 1, got {args.repeats}")
+    results = run(args)
+    print_table(results)
+    if args.json:
+        save_json(args.json, results)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
