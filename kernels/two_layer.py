@@ -89,15 +89,15 @@ def accumulate_gradient(U, V, X, Y, code, Xb, Zh, H, dU, dV):
 
 
 @njit(cache=True, error_model="numpy")
-def train_kernel(X, Y, X_test, Y_test, U0, V0, lr, epochs, code):
+def train_kernel(X, Y, X_test, Y_test, U0, V0, lr, epochs, code, G_prev_U, G_prev_V, has_prev):
     U, V = U0.copy(), V0.copy()
     h, n_in = V.shape[1], X.shape[1]
     N = X.shape[0]
     Xb, Zh, H = np.empty(n_in + 1), np.empty(h - 1), np.empty(h)
     dU, dV = np.zeros_like(U), np.zeros_like(V)
-    G_prev_U, G_prev_V = np.zeros_like(U), np.zeros_like(V)
+    G_prev_U, G_prev_V = G_prev_U.copy(), G_prev_V.copy()
     train, test = np.full(epochs + 1, np.nan), np.full(epochs + 1, np.nan)
-    grad_norm, grad_angle = np.full(epochs, np.nan), np.full(max(epochs - 1, 0), np.nan)
+    grad_norm, grad_angle = np.full(epochs, np.nan), np.full(epochs, np.nan)
     U_hist, V_hist = np.full((epochs + 1,) + U.shape, np.nan), np.full((epochs + 1,) + V.shape, np.nan)
     train[0] = error(U, V, X, Y, code, Xb, Zh, H)
     test[0] = error(U, V, X_test, Y_test, code, Xb, Zh, H)
@@ -110,29 +110,41 @@ def train_kernel(X, Y, X_test, Y_test, U0, V0, lr, epochs, code):
         G_V, G_U = dV / N, dU / N  # the mean gradient G = (dU, dV) / N
         squared = np.sum(G_V * G_V) + np.sum(G_U * G_U)  # |G|^2, V's part first as the document sums it
         dot = np.sum(G_prev_V * G_V) + np.sum(G_prev_U * G_U)  # G_prev . G
+        prev_norm = grad_norm[t - 1] if t > 0 else math.sqrt(np.sum(G_prev_V * G_prev_V) + np.sum(G_prev_U * G_prev_U))
         G_prev_V[:], G_prev_U[:] = G_V, G_U
         grad_norm[t] = math.sqrt(squared)
-        if t > 0:
-            cosine = min(1.0, max(-1.0, dot / (grad_norm[t - 1] * grad_norm[t])))
-            grad_angle[t - 1] = math.degrees(math.acos(cosine))
+        if t > 0 or has_prev:
+            cosine = min(1.0, max(-1.0, dot / (prev_norm * grad_norm[t])))
+            grad_angle[t] = math.degrees(math.acos(cosine))  # angle between this gradient and the one before
         train[t + 1] = error(U, V, X, Y, code, Xb, Zh, H)
         test[t + 1] = error(U, V, X_test, Y_test, code, Xb, Zh, H)
         U_hist[t + 1], V_hist[t + 1] = U, V
         done = t + 1
         if not math.isfinite(train[t + 1]):
             break
-    return train[: done + 1], test[: done + 1], grad_norm[:done], grad_angle[: max(done - 1, 0)], U_hist[: done + 1], V_hist[: done + 1]
+    first_angle = 0 if has_prev else 1
+    return (train[: done + 1], test[: done + 1], grad_norm[:done], grad_angle[first_angle:done], U_hist[: done + 1], V_hist[: done + 1],
+            G_prev_U, G_prev_V)  # fmt: skip
 
 
-def train(X, Y, X_test, Y_test, U, V, lr, epochs, activation_code):
+def train(X, Y, X_test, Y_test, U, V, lr, epochs, activation_code, previous_gradient=None):
     """Full-batch gradient descent of document 000's network for `epochs` updates.
 
     X (N, n_in), Y (N, k), X_test, Y_test likewise; U (h-1, n_in+1), V (k, h); activation_code from
-    kernels.codes. Returns train and test error (T+1,), gradient norm (T,), angle in degrees
-    (T-1,), U and V after every update (T+1, ...), with T = epochs, or fewer if the run diverged.
+    kernels.codes. previous_gradient: (G_U, G_V) of the update before this run, when a long run is
+    trained in chunks; the first angle is then measured against it.
+
+    Returns train and test error (T+1,), gradient norm (T,), angle in degrees (T-1,, or T, with a
+    previous gradient), U and V after every update (T+1, ...), with T = epochs, or fewer if the run
+    diverged, and the last mean gradient (G_U, G_V).
     """
     f64 = lambda a: np.ascontiguousarray(a, dtype=np.float64)  # noqa: E731
     if int(epochs) != epochs or epochs < 0:
         raise ValueError(f"epochs must be a non-negative integer, got {epochs!r}")
+    has_prev = previous_gradient is not None
+    G_U, G_V = previous_gradient if has_prev else (np.zeros_like(U), np.zeros_like(V))
     with np.errstate(all="ignore"):
-        return train_kernel(f64(X), f64(Y), f64(X_test), f64(Y_test), f64(U), f64(V), float(lr), int(epochs), int(activation_code))
+        *records, G_U, G_V = train_kernel(
+            f64(X), f64(Y), f64(X_test), f64(Y_test), f64(U), f64(V), float(lr), int(epochs), int(activation_code), f64(G_U), f64(G_V), has_prev
+        )
+    return (*records, (G_U, G_V))

@@ -105,13 +105,13 @@ def check_fit_args(X, epochs, batch_size):
         raise ValueError(f"batch_size must be None or an integer in [1, {X.shape[0]}], got {batch_size!r}")
 
 
-def progress_bar(epochs, enabled):
-    """An iterator over range(epochs), with a tqdm bar when enabled."""
+def progress_bar(steps, enabled, desc="epochs"):
+    """The iterable `steps`, with a tqdm bar when enabled."""
     if not enabled:
-        return range(epochs)
-    from tqdm.auto import trange
+        return steps
+    from tqdm.auto import tqdm
 
-    return trange(epochs, desc="epochs", leave=False)
+    return tqdm(steps, desc=desc, leave=False)
 
 
 def run_epoch(net, X, Y, optimizer, batch_size, rng, recorders, full_grad):
@@ -135,8 +135,14 @@ def compiled_loop_applies(net, optimizer, batch_size, recorders):
     return isinstance(net, TwoLayerNet) and net.loss_name == "half_mse" and batch_size is None and plain_sgd and not recorders
 
 
-def fit_two_layer_compiled(net, X, Y, optimizer, epochs, X_test, Y_test, snapshots):
-    """Document 000's loop, compiled (kernels/two_layer.py): sums example by example as the document does."""
+COMPILED_CHUNK = 1000  # epochs per kernel call, so that a long compiled run can show progress
+
+
+def fit_two_layer_compiled(net, X, Y, optimizer, epochs, X_test, Y_test, snapshots, progress):
+    """Document 000's loop, compiled (kernels/two_layer.py): sums example by example as the document does.
+
+    Runs in chunks of COMPILED_CHUNK epochs, handing each chunk the previous gradient so that the
+    angles (and every number) are the same as in one long call."""
     from kernels import codes
     from kernels import two_layer as kernel
 
@@ -145,16 +151,34 @@ def fit_two_layer_compiled(net, X, Y, optimizer, epochs, X_test, Y_test, snapsho
     else:
         X_test = net.check_X(X_test)
         Y_test = net.check_Y(Y_test, X_test.shape[0])
-    train, test, grad_norm, grad_angle, U, V = kernel.train(X, Y, X_test, Y_test, net.U, net.V, optimizer.lr, epochs, codes.ACTIVATION[net.activation])
-    done = grad_norm.size
-    net.U[:], net.V[:] = U[-1], V[-1]
+    code = codes.ACTIVATION[net.activation]
+    parts = {key: [] for key in ("train_loss", "test_loss", "grad_norm", "grad_angle", "U", "V")}
+    previous, done = None, 0
+    for start in progress_bar(range(0, epochs, COMPILED_CHUNK), progress, desc=f"epochs / {COMPILED_CHUNK}"):
+        chunk = min(COMPILED_CHUNK, epochs - start)
+        train, test, norms, angles, U, V, previous = kernel.train(X, Y, X_test, Y_test, net.U, net.V, optimizer.lr, chunk, code, previous)
+        skip = 1 if start else 0  # a later chunk's first error and weights are the previous chunk's last
+        for key, values in zip(parts, (train[skip:], test[skip:], norms, angles, U[skip:], V[skip:])):
+            parts[key].append(values)
+        net.U[:], net.V[:] = U[-1], V[-1]
+        done += norms.size
+        if norms.size < chunk or not np.isfinite(train[-1]):
+            break
+    if epochs == 0:
+        train, test, _, _, U, V, _ = kernel.train(X, Y, X_test, Y_test, net.U, net.V, optimizer.lr, 0, code)
+        parts.update(train_loss=[train], test_loss=[test], U=[U], V=[V])
+    arrays = {key: np.concatenate(values) for key, values in parts.items() if values}
     optimizer.t += done
-    meta = {"epochs_run": done, "diverged_at": None if np.isfinite(train[-1]) else done}
-    if meta["diverged_at"] is not None:
-        meta["reason"] = f"train loss {train[-1]} not finite after epoch {done}"
-    history = History({"train_loss": train, "test_loss": test, "grad_norm": grad_norm, "grad_angle": grad_angle}, meta)
+    diverged = not np.isfinite(arrays["train_loss"][-1])
+    meta = {"epochs_run": done, "diverged_at": done if diverged else None}
+    if diverged:
+        meta["reason"] = f"train loss {arrays['train_loss'][-1]} not finite after epoch {done}"
+    U_all, V_all = arrays.pop("U"), arrays.pop("V")
+    arrays.setdefault("grad_norm", np.zeros(0))
+    arrays.setdefault("grad_angle", np.zeros(0))
+    history = History(arrays, meta)
     if snapshots:
-        history["params"] = np.hstack([U.reshape(done + 1, -1), V.reshape(done + 1, -1)])
+        history["params"] = np.hstack([U_all.reshape(done + 1, -1), V_all.reshape(done + 1, -1)])
     return history
 
 
@@ -185,7 +209,7 @@ def fit(net, X, Y, optimizer, epochs, batch_size=None, X_test=None, Y_test=None,
         raise ValueError("optimizer must be built on net.params (the very array), e.g. Adam(net.params)")
     check_fit_args(X, epochs, batch_size)
     if resolve(backend) == "numba" and compiled_loop_applies(net, optimizer, batch_size, recorders):
-        return fit_two_layer_compiled(net, X, Y, optimizer, epochs, X_test, Y_test, snapshots)
+        return fit_two_layer_compiled(net, X, Y, optimizer, epochs, X_test, Y_test, snapshots, progress)
     has_test = X_test is not None
     rng, recorders = np.random.default_rng(seed), list(recorders or [])
 
@@ -199,7 +223,7 @@ def fit(net, X, Y, optimizer, epochs, batch_size=None, X_test=None, Y_test=None,
         meta = {"epochs_run": 0, "diverged_at": None}
         for recorder in recorders:
             recorder.start(net)
-        for epoch in progress_bar(epochs, progress):
+        for epoch in progress_bar(range(epochs), progress):
             grads.append(grad)
             run_epoch(net, X, Y, optimizer, batch_size, rng, recorders, grad)
             loss, grad = net.loss_and_grad(X, Y)

@@ -55,7 +55,7 @@ def python_reference(x, y, U, V, lr, epochs):
 def test_kernel_is_bit_identical_to_the_python_loop():
     X, Y, X_test, Y_test = doc000("f1")
     net = TwoLayerNet(h=3)
-    train, _, grad_norm, _, U, V = kernel.train(X, Y, X_test, Y_test, net.U, net.V, 1.0, 50, 2)
+    train, _, grad_norm, _, U, V, _ = kernel.train(X, Y, X_test, Y_test, net.U, net.V, 1.0, 50, 2)
     errors, norms, U_ref, V_ref = python_reference(X[:, 0], Y[:, 0], net.U, net.V, 1.0, 50)
     np.testing.assert_array_equal(train, errors)
     np.testing.assert_array_equal(grad_norm, norms)
@@ -73,6 +73,28 @@ def test_compiled_and_vectorised_fit_agree(activation, rng):
     for key in ("train_loss", "test_loss", "grad_norm", "params"):
         np.testing.assert_allclose(runs[0][key], runs[1][key], rtol=1e-10, atol=1e-14)
     np.testing.assert_allclose(runs[0]["grad_angle"], runs[1]["grad_angle"], atol=1e-6)
+
+
+def test_chunked_compiled_run_equals_one_long_call(monkeypatch):
+    from minnet import train as train_module
+
+    X, Y, X_test, Y_test = doc000("f2")
+    runs = []
+    for chunk in (7, 1000):
+        monkeypatch.setattr(train_module, "COMPILED_CHUNK", chunk)
+        net = TwoLayerNet(h=5)
+        runs.append(fit(net, X, Y, SGD(net.params, lr=0.05), epochs=30, X_test=X_test, Y_test=Y_test))
+    assert runs[0]["grad_angle"].shape == (29,)
+    for key in runs[1]:
+        np.testing.assert_array_equal(runs[0][key], runs[1][key])
+
+
+def test_zero_epochs_records_the_start():
+    X, Y, _, _ = doc000("f1")
+    net = TwoLayerNet()
+    history = fit(net, X, Y, SGD(net.params, lr=1.0), epochs=0)
+    assert history["train_loss"].shape == (1,) and history["grad_norm"].shape == (0,)
+    assert history["params"].shape == (1, net.n_params)
 
 
 def test_vectorised_path_reproduces_the_document_notebook_iterations():
