@@ -1,0 +1,290 @@
+"""Document 000, sections 2.1 and 2.2: a stable run that suddenly oscillates.
+
+    python -m demos.oscillations                     (f1, 3, 1, 1000), the document's figures 1 and 2
+    python -m demos.oscillations --f f2 --h 8 --lr 0.1 --epochs 1200 --zoom 1000 1200
+    python -m demos.oscillations --lr-study          figure 3: (f1, 2, {0.2, 0.3, 0.4}, 50,000)
+    python -m demos.oscillations --animate           the document's dynamic 3x3 view as a GIF
+
+Trains document 000's network (TwoLayerNet, sigmoid, half squared error, full-batch gradient
+descent from the document's seeded data and weights) and measures the order of events the
+document describes: first the angle between consecutive gradients grows, then the gradient norm,
+then the error.
+
+The default backend is the vectorised NumPy path: with it the run reproduces the document
+notebook's iterations exactly (minimum gradient norm 734, train error 752, test error 755). The
+compiled loop (--backend numba) sums example by example and blows up a few iterations earlier.
+"""
+
+import argparse
+import os
+from collections.abc import Sequence
+
+import numpy as np
+
+from minnet import SGD, TwoLayerNet, fit
+from minnet.data import TARGETS, doc000
+from minnet.dynamics import event_order, gradient_path_2d, instability_onset
+from minnet.history import save_json, save_npz
+
+DEFAULT_OUT = os.path.join("minnet-out", "oscillations")
+LR_STUDY = {"f": "f1", "h": 2, "rates": (0.2, 0.3, 0.4), "epochs": 50_000}  # document 000, figure 3
+DOCUMENT_ONSET = {0.2: None, 0.3: 34_000, 0.4: 9_000}  # "~34000", "~9000", none at 0.2
+X_GRID = np.arange(-5.0, 5.0, 0.1)  # where the document draws the learned function
+
+
+def train(f, h, lr, epochs, init_scale=1.0, backend="numpy", progress=False):
+    """One run of document 000's setting: (net, history, data)."""
+    X, Y, X_test, Y_test = doc000(f)
+    net = TwoLayerNet(h=h, init_scale=init_scale)
+    history = fit(net, X, Y, SGD(net.params, lr=lr), epochs, X_test=X_test, Y_test=Y_test, backend=backend, progress=progress)
+    return net, history, (X, Y)
+
+
+def weights_over_time(net, history):
+    """U (T+1, h-1, n_in+1) and V (T+1, k, h) from the parameter snapshots."""
+    n_U = net.U.size
+    P = history["params"]
+    return P[:, :n_U].reshape(-1, *net.U.shape), P[:, n_U:].reshape(-1, *net.V.shape)
+
+
+def run(args):
+    net, history, (X, Y) = train(args.f, args.h, args.lr, args.epochs, args.init_scale, args.backend, progress=not args.quiet)
+    U, V = weights_over_time(net, history)
+    results = {
+        "train_loss": history["train_loss"],
+        "test_loss": history["test_loss"],
+        "grad_norm": history["grad_norm"],
+        "grad_angle": history["grad_angle"],
+        "U": U,
+        "V": V,
+        "X": X,
+        "Y": Y,
+        "target": TARGETS[args.f](X_GRID),
+        "learned": net.forward(X_GRID[:, None])[:, 0],
+        "summary": {**event_order(history), "diverged_at": history.diverged_at, "backend": args.backend},
+    }
+    if args.lr_study:
+        results["lr_study"] = lr_study(args)
+    return results
+
+
+def lr_study(args):
+    """Figure 3: the onset of instability (error 10% above its running minimum) for each learning rate."""
+    epochs = 2_000 if args.quick else LR_STUDY["epochs"]
+    study = {"epochs": epochs, "rates": {}}
+    for lr in LR_STUDY["rates"]:
+        _, history, _ = train(LR_STUDY["f"], LR_STUDY["h"], lr, epochs, backend=args.backend, progress=not args.quiet)
+        study["rates"][lr] = {
+            "train_loss": history["train_loss"],
+            "onset": instability_onset(history["train_loss"]),
+            "final_train_loss": float(history["train_loss"][-1]),
+            "final_test_loss": float(history["test_loss"][-1]),
+            "document_onset": DOCUMENT_ONSET[lr],
+        }
+    return study
+
+
+# ----- figures -----------------------------------------------------------------------------------
+def figure_errors_and_gradients(results, zoom):
+    """Document 000's figure 1: errors, gradient norm, angles, their zooms, and the weights."""
+    import matplotlib.pyplot as plt
+
+    from minnet import plots
+
+    fig, axes = plt.subplots(3, 3, figsize=(16, 12))
+    train, test, norms, degrees = results["train_loss"], results["test_loss"], results["grad_norm"], results["grad_angle"]
+    plots.errors(axes[0, 0], train, test)
+    plots.grad_norms(axes[0, 1], norms)
+    plots.angles(axes[0, 2], degrees)
+    a, b = zoom
+    plots.errors(axes[1, 0], train[a : b + 1], test[a : b + 1], start=a, marks=False)
+    plots.grad_norms(axes[1, 1], norms[max(a - 1, 0) : b], start=max(a, 1), marks=False)
+    plots.angles(axes[1, 2], degrees[max(a - 2, 0) : max(b - 1, 0)], start=max(a, 2))
+    U, V = results["U"], results["V"]
+    t = np.arange(U.shape[0])
+    shown = range(min(4, U.shape[1]))
+    plots.series(axes[2, 0], t, V[:, 0, :], [f"V[{i}]" for i in range(V.shape[2])], "V")
+    plots.series(axes[2, 1], t, U[:, list(shown), 0], [f"U{i}0" for i in shown], "U, column 0 (input weight)")
+    plots.series(axes[2, 2], t, U[:, list(shown), 1], [f"U{i}1" for i in shown], "U, column 1 (bias weight)")
+    for ax, title in zip(axes.flat, "abcdefghi"):
+        ax.set_title(f"({title})", loc="left")
+    fig.suptitle(f"errors, gradient norm and angles; row 2 zooms on iterations {a}-{b}")
+    return fig
+
+
+def figure_gradient_path(results, zoom):
+    """Document 000's figure 2: the 2-D gradient picture, whole and zoomed."""
+    import matplotlib.pyplot as plt
+
+    from minnet import plots
+
+    points = gradient_path_2d(results["grad_norm"], results["grad_angle"])
+    fig, (left, right) = plt.subplots(1, 2, figsize=(14, 6))
+    plots.gradient_path(left, points, dots_every=100)
+    left.set_title("2-D gradient picture (red dot every 100 iterations)")
+    a, b = zoom
+    i_norm, i_train = int(np.argmin(results["grad_norm"])), int(np.argmin(results["train_loss"]))
+    window = points[a : b + 2]
+    plots.gradient_path(right, window, dots_every=0, crosses=[k - a for k in (i_norm, i_train) if a <= k <= b + 1])
+    right.set_title(f"iterations {a}-{b}; crosses: minimum gradient norm and minimum train error")
+    return fig
+
+
+def figure_learned_function(results, title):
+    import matplotlib.pyplot as plt
+
+    from minnet import plots
+
+    fig, ax = plt.subplots(figsize=(7, 5))
+    plots.learned_function(ax, results["X"], results["Y"], X_GRID, results["target"], results["learned"])
+    ax.set_title(title)
+    return fig
+
+
+def figure_lr_study(study):
+    """Document 000's figure 3: the error for each learning rate, the onset of instability marked."""
+    import matplotlib.pyplot as plt
+
+    rates = study["rates"]
+    fig, axes = plt.subplots(1, len(rates), figsize=(6 * len(rates), 4.5), sharey=True)
+    for ax, (lr, r) in zip(np.atleast_1d(axes), rates.items()):
+        ax.semilogy(r["train_loss"], label="train error")
+        if r["onset"] is not None:
+            ax.axvline(r["onset"], color="r", linestyle="--", label=f"instability from iter {r['onset']}")
+        ax.set_title(f"(f1, 2, {lr}, {study['epochs']:,}): final error {r['final_train_loss']:.3g}")
+        ax.set_xlabel("iteration")
+        ax.legend(fontsize=8)
+    np.atleast_1d(axes)[0].set_ylabel("error")
+    return fig
+
+
+def plot(results, out, args):
+    """Write every figure of the study to `out`; returns the paths."""
+    from minnet import plots
+
+    zoom = clamp_zoom(args.zoom, len(results["grad_norm"]))
+    title = f"({args.f}, {args.h}, {args.lr}, {args.epochs}): learned function"
+    paths = [
+        plots.save(figure_errors_and_gradients(results, zoom), os.path.join(out, "fig1_errors_gradients_weights.png")),
+        plots.save(figure_gradient_path(results, zoom), os.path.join(out, "fig2_gradient_picture.png")),
+        plots.save(figure_learned_function(results, title), os.path.join(out, "learned_function.png")),
+    ]
+    if "lr_study" in results:
+        paths.append(plots.save(figure_lr_study(results["lr_study"]), os.path.join(out, "fig3_learning_rates.png")))
+    return paths
+
+
+def clamp_zoom(zoom, T):
+    """The zoom window inside the run (a run that diverged early is shorter)."""
+    a, b = min(zoom[0], max(T - 1, 0)), min(zoom[1], T)
+    return a, max(a, b)
+
+
+# ----- the dynamic view ---------------------------------------------------------------------------
+def animate(results, out, frames, show):
+    """The document's 3x3 dynamic view, one frame per few iterations, as a GIF (matplotlib's Pillow writer)."""
+    import matplotlib.pyplot as plt
+    from matplotlib.animation import FuncAnimation, PillowWriter
+
+    from minnet import plots
+
+    points = gradient_path_2d(results["grad_norm"], results["grad_angle"])
+    T = len(results["grad_norm"])
+    steps = np.unique(np.linspace(1, T, frames).astype(int))
+    fig, axes = plt.subplots(3, 3, figsize=(15, 11))
+
+    def draw(t):
+        for ax in axes.flat:
+            ax.clear()
+        net = TwoLayerNet(h=results["U"].shape[1] + 1)
+        net.U[:], net.V[:] = results["U"][t], results["V"][t]
+        axes[0, 0].plot(results["X"][:, 0], results["Y"][:, 0], "r.", markersize=2, label="train set")
+        axes[0, 0].legend(fontsize=7)
+        plots.learned_function(axes[0, 1], results["X"], results["Y"], X_GRID, results["target"], net.forward(X_GRID[:, None])[:, 0])
+        plots.errors(axes[0, 2], results["train_loss"][: t + 1], results["test_loss"][: t + 1], marks=False)
+        plots.grad_norms(axes[1, 0], results["grad_norm"][:t], marks=False)
+        plots.angles(axes[1, 1], results["grad_angle"][: max(t - 1, 0)])
+        plots.gradient_path(axes[1, 2], points[max(0, t - 30) : t + 1], dots_every=0)
+        shown = range(min(4, results["U"].shape[1]))
+        plots.series(axes[2, 0], np.arange(t + 1), results["U"][: t + 1, list(shown), 0], [f"U{i}0" for i in shown], "U column 0")
+        plots.series(axes[2, 1], np.arange(t + 1), results["U"][: t + 1, list(shown), 1], [f"U{i}1" for i in shown], "U column 1")
+        plots.series(axes[2, 2], np.arange(t + 1), results["V"][: t + 1, 0, :], [f"V[{i}]" for i in range(results["V"].shape[2])], "V")
+        fig.suptitle(f"iteration {t}/{T}")
+
+    animation = FuncAnimation(fig, draw, frames=steps, interval=100)
+    path = os.path.join(out, "dynamic_view.gif")
+    animation.save(path, writer=PillowWriter(fps=10))
+    if show:
+        plt.show()
+    plt.close(fig)
+    return path
+
+
+# ----- the command line ---------------------------------------------------------------------------
+def print_summary(summary, lr_results=None):
+    print(f"{'measure':<22}{'this run':>14}   document 000")
+    document = {"argmin_grad_norm": "734", "argmin_train_loss": "752", "argmin_test_loss": "755", "grad_norm_growth": "~600",
+                "stable_start": "~30", "stable_end": "~710"}  # fmt: skip
+    for key, value in summary.items():
+        shown = f"{value:.4g}" if isinstance(value, float) else str(value)
+        print(f"{key:<22}{shown:>14}   {document.get(key, '')}")
+    verdict = "as the document says" if summary["order_as_document"] else "NOT in the document's order"
+    print(f"order of events (angle grows, then gradient norm, then error): {verdict}")
+    if lr_results:
+        print(f"\nlearning-rate study (f1, 2, lr, {lr_results['epochs']:,} epochs):")
+        print(f"{'lr':>6}{'onset':>10}{'document':>10}{'final train':>14}{'final test':>14}")
+        for lr, r in lr_results["rates"].items():
+            print(f"{lr:>6}{str(r['onset']):>10}{str(r['document_onset']):>10}{r['final_train_loss']:>14.4g}{r['final_test_loss']:>14.4g}")
+
+
+def save_results(results, out):
+    arrays = {key: results[key] for key in ("train_loss", "test_loss", "grad_norm", "grad_angle", "U", "V")}
+    save_npz(os.path.join(out, "results.npz"), arrays)
+    summary = dict(results["summary"])
+    if "lr_study" in results:
+        summary["lr_study"] = {str(lr): {k: v for k, v in r.items() if k != "train_loss"} for lr, r in results["lr_study"]["rates"].items()}
+    save_json(os.path.join(out, "summary.json"), summary)
+
+
+def parser():
+    p = argparse.ArgumentParser(prog="python -m demos.oscillations", description=__doc__.split("\n\n")[0])
+    p.add_argument("--f", choices=sorted(TARGETS), default="f1", help="target function (default f1 = exp(x/5))")
+    p.add_argument("--h", type=int, default=3, help="hidden units including the bias unit (default 3)")
+    p.add_argument("--lr", type=float, default=1.0, help="learning rate (default 1)")
+    p.add_argument("--epochs", type=int, default=1000, help="full-batch iterations (default 1000)")
+    p.add_argument("--init-scale", type=float, default=1.0, help="multiply the initial weights (default 1)")
+    p.add_argument("--zoom", type=int, nargs=2, default=[730, 760], metavar=("FROM", "TO"), help="zoomed window (default 730 760)")
+    p.add_argument("--backend", choices=["numpy", "numba"], default="numpy", help="numpy reproduces the notebook's iterations (default)")
+    p.add_argument("--lr-study", action="store_true", help="also run figure 3: (f1, 2, {0.2, 0.3, 0.4}, 50,000)")
+    p.add_argument("--animate", action="store_true", help="write the 3x3 dynamic view as dynamic_view.gif")
+    p.add_argument("--frames", type=int, default=100, help="frames of the animation (default 100)")
+    p.add_argument("--show", action="store_true", help="open the animation in a window when a display exists")
+    p.add_argument("--out", default=DEFAULT_OUT, help=f"output folder (default {DEFAULT_OUT})")
+    p.add_argument("--quick", action="store_true", help="short learning-rate study and animation, for tests")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    if args.h < 2 or args.epochs < 2 or args.lr <= 0:
+        parser().error(f"need h >= 2, epochs >= 2 and lr > 0; got h={args.h}, epochs={args.epochs}, lr={args.lr}")
+    import matplotlib
+
+    if not (args.show and os.environ.get("DISPLAY")):
+        matplotlib.use("Agg")
+    results = run(args)
+    os.makedirs(args.out, exist_ok=True)
+    paths = plot(results, args.out, args)
+    if args.animate:
+        paths.append(animate(results, args.out, 10 if args.quick else args.frames, args.show and bool(os.environ.get("DISPLAY"))))
+    save_results(results, args.out)
+    print_summary(results["summary"], results.get("lr_study"))
+    if results["summary"]["diverged_at"] is not None:
+        print(f"note: the run diverged (loss not finite) at iteration {results['summary']['diverged_at']}")
+    print("\nwrote " + ", ".join(paths + [os.path.join(args.out, name) for name in ("results.npz", "summary.json")]))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

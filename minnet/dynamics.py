@@ -1,0 +1,130 @@
+"""Measures of training dynamics from document 000: the 2-D gradient picture, the order of events
+when a stable run turns unstable, and duplicate hidden neurons.
+
+Iterations are counted as the document counts them: the error at iteration t is the error after t
+updates (t = 0 before training); gradient i (0-based in `grad_norm`) is used by update i + 1 and
+plotted at iteration i + 1; the angle between gradients i and i + 1 is plotted at iteration i + 2.
+"""
+
+import numpy as np
+
+
+def gradient_path_2d(grad_norm, grad_angle):
+    """Points (T+1, 2) of document 000's 2-D picture of the gradients.
+
+    Arrow i has length |G_i|; arrow 0 points along +x; arrow i turns from arrow i-1 by the angle
+    between G_{i-1} and G_i, counter-clockwise after even-indexed angles and clockwise after odd
+    ones (so that a steady zig-zag reads as a zig-zag); the points are the running sum of arrows.
+    """
+    grad_norm = np.asarray(grad_norm, dtype=np.float64)
+    angles = np.radians(np.nan_to_num(np.asarray(grad_angle, dtype=np.float64)))
+    if angles.size != max(grad_norm.size - 1, 0):
+        raise ValueError(f"{grad_norm.size} gradient norms need {max(grad_norm.size - 1, 0)} angles, got {angles.size}")
+    turns = np.where(np.arange(angles.size) % 2 == 0, 1.0, -1.0) * angles  # +: counter-clockwise
+    heading = np.concatenate([[0.0], np.cumsum(turns)])  # direction of arrow i
+    arrows = grad_norm[:, None] * np.column_stack([np.cos(heading), np.sin(heading)])
+    return np.vstack([[0.0, 0.0], np.cumsum(arrows, axis=0)])
+
+
+def longest_run_below(values, threshold):
+    """(start, end) of the longest run of consecutive values < threshold (end exclusive); (0, 0) if none."""
+    below = np.concatenate([[False], np.asarray(values) < threshold, [False]])
+    edges = np.flatnonzero(np.diff(below.astype(np.int8)))
+    starts, ends = edges[::2], edges[1::2]
+    if starts.size == 0:
+        return 0, 0
+    k = np.argmax(ends - starts)
+    return int(starts[k]), int(ends[k])
+
+
+def first_above(values, threshold, start=0):
+    """The first index >= start where values exceed threshold, or None."""
+    hits = np.flatnonzero(np.asarray(values)[start:] > threshold)
+    return int(start + hits[0]) if hits.size else None
+
+
+def instability_onset(train_loss, rise=0.1):
+    """The first iteration t where the error exceeds its running minimum by more than `rise` (relative), or None."""
+    train_loss = np.asarray(train_loss, dtype=np.float64)
+    running_min = np.minimum.accumulate(train_loss)
+    return first_above(train_loss / running_min - 1.0, rise)
+
+
+def event_order(history, stable_angle=1.0, thresholds=(10, 45, 90)):
+    """When a stable run turns unstable: first the angle grows, then the gradient norm, then the error.
+
+    Returns the numbers of document 000's section 2.1, in the document's iteration count:
+        stable_start, stable_end   the stable stretch: the longest run of angles below `stable_angle`
+                            degrees (document: "iterations 30 to 710")
+        angle_growth_start  first iteration after it with an angle above `stable_angle` degrees
+        angle_onset_<d>     first iteration after the stable stretch where the angle exceeds d degrees
+        argmin_grad_norm    iteration of the smallest gradient norm (where the norm starts to grow)
+        argmin_train_loss, argmin_test_loss, min_test_loss, final_test_loss
+        grad_norm_growth    largest gradient norm after its minimum, divided by the minimum
+        order_as_document   angle_growth_start < argmin_grad_norm < argmin_train_loss
+    """
+    angles, norms = history["grad_angle"], history["grad_norm"]
+    train, test = history["train_loss"], history["test_loss"]
+    stable_start, stable_end = longest_run_below(angles, stable_angle)
+    growth = first_above(angles, stable_angle, stable_end)
+    summary = {
+        "stable_start": stable_start + 2,
+        "stable_end": stable_end + 1,  # the last iteration of the stretch
+        "angle_growth_start": None if growth is None else growth + 2,
+    }
+    for d in thresholds:
+        k = first_above(angles, d, stable_end)
+        summary[f"angle_onset_{d}"] = None if k is None else k + 2  # angle k is plotted at iteration k + 2
+    i_min = int(np.argmin(norms))
+    summary.update(
+        argmin_grad_norm=i_min + 1,  # gradient i is plotted at iteration i + 1
+        argmin_train_loss=int(np.argmin(train)),
+        argmin_test_loss=int(np.nanargmin(test)) if np.any(np.isfinite(test)) else None,
+        min_test_loss=float(np.nanmin(test)) if np.any(np.isfinite(test)) else None,
+        final_test_loss=float(test[-1]),
+        grad_norm_growth=float(np.max(norms[i_min:]) / norms[i_min]),
+    )
+    onset = summary["angle_growth_start"]
+    summary["order_as_document"] = bool(onset is not None and onset < summary["argmin_grad_norm"] < summary["argmin_train_loss"])
+    return summary
+
+
+def neuron_vectors(U, V):
+    """Each hidden unit's weights, incoming and outgoing: rows [U_i, V[:, i]] for i < h-1.  U (..., h-1, n_in+1), V (..., k, h)."""
+    outgoing = np.swapaxes(V[..., :-1], -1, -2)  # V[:, i] for the non-bias units   (..., h-1, k)
+    return np.concatenate([U, outgoing], axis=-1)
+
+
+def duplicate_distance(U_hist, V_hist):
+    """Relative distance between every pair of hidden units over time: (T+1, pairs), and the pairs (i, j).
+
+    Two units compute the same function of the input, and contribute the same to the output, when
+    their incoming weights U_i (bias included) and outgoing weights V[:, i] are equal. The measure is
+
+        d_ij(t) = |w_i - w_j| / (|w_i| + |w_j|),   w_i = [U_i, V[:, i]] at iteration t,
+
+    0 for identical units, 1 for units pointing in opposite directions, scale-free so that small
+    initial weights and large trained ones read alike.
+    """
+    W = neuron_vectors(np.asarray(U_hist), np.asarray(V_hist))  # (T+1, h-1, d)
+    pairs = [(i, j) for i in range(W.shape[1]) for j in range(i + 1, W.shape[1])]
+    distance = np.empty((W.shape[0], len(pairs)))
+    for p, (i, j) in enumerate(pairs):
+        gap = np.linalg.norm(W[:, i] - W[:, j], axis=1)
+        size = np.linalg.norm(W[:, i], axis=1) + np.linalg.norm(W[:, j], axis=1)
+        distance[:, p] = gap / np.where(size > 0, size, 1.0)
+    return distance, pairs
+
+
+def split_iterations(distance, threshold=0.05):
+    """For each pair: the iteration after which it stays apart (d >= threshold), None if still duplicates at the end, 0 if never close."""
+    result = []
+    for column in np.asarray(distance).T:
+        close = np.flatnonzero(column < threshold)
+        if close.size == 0:
+            result.append(0)
+        elif close[-1] == column.size - 1:
+            result.append(None)
+        else:
+            result.append(int(close[-1] + 1))
+    return result
