@@ -21,9 +21,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from minnet import SGD, TwoLayerNet, fit
-from minnet.data import TARGETS, doc000
-from minnet.dynamics import event_order, gradient_path_2d, instability_onset
+from minnet import TwoLayerNet
+from minnet.data import TARGETS
+from minnet.dynamics import event_order, gradient_path_2d, instability_onset, train_doc000
 from minnet.history import save_json, save_npz
 
 DEFAULT_OUT = os.path.join("minnet-out", "oscillations")
@@ -32,24 +32,9 @@ DOCUMENT_ONSET = {0.2: None, 0.3: 34_000, 0.4: 9_000}  # "~34000", "~9000", none
 X_GRID = np.arange(-5.0, 5.0, 0.1)  # where the document draws the learned function
 
 
-def train(f, h, lr, epochs, init_scale=1.0, backend="numpy", progress=False):
-    """One run of document 000's setting: (net, history, data)."""
-    X, Y, X_test, Y_test = doc000(f)
-    net = TwoLayerNet(h=h, init_scale=init_scale)
-    history = fit(net, X, Y, SGD(net.params, lr=lr), epochs, X_test=X_test, Y_test=Y_test, backend=backend, progress=progress)
-    return net, history, (X, Y)
-
-
-def weights_over_time(net, history):
-    """U (T+1, h-1, n_in+1) and V (T+1, k, h) from the parameter snapshots."""
-    n_U = net.U.size
-    P = history["params"]
-    return P[:, :n_U].reshape(-1, *net.U.shape), P[:, n_U:].reshape(-1, *net.V.shape)
-
-
 def run(args):
-    net, history, (X, Y) = train(args.f, args.h, args.lr, args.epochs, args.init_scale, args.backend, progress=not args.quiet)
-    U, V = weights_over_time(net, history)
+    net, history, (X, Y) = train_doc000(args.f, args.h, args.lr, args.epochs, args.init_scale, args.backend, progress=not args.quiet)
+    U, V = net.split(history["params"])
     results = {
         "train_loss": history["train_loss"],
         "test_loss": history["test_loss"],
@@ -73,7 +58,7 @@ def lr_study(args):
     epochs = 2_000 if args.quick else LR_STUDY["epochs"]
     study = {"epochs": epochs, "rates": {}}
     for lr in LR_STUDY["rates"]:
-        _, history, _ = train(LR_STUDY["f"], LR_STUDY["h"], lr, epochs, backend=args.backend, progress=not args.quiet)
+        _, history, _ = train_doc000(LR_STUDY["f"], LR_STUDY["h"], lr, epochs, backend=args.backend, progress=not args.quiet)
         study["rates"][lr] = {
             "train_loss": history["train_loss"],
             "onset": instability_onset(history["train_loss"]),

@@ -8,6 +8,22 @@ plotted at iteration i + 1; the angle between gradients i and i + 1 is plotted a
 
 import numpy as np
 
+from minnet.data import doc000
+from minnet.optim import SGD
+from minnet.train import fit
+from minnet.two_layer import TwoLayerNet
+
+
+def train_doc000(f, h, lr, epochs, init_scale=1.0, backend=None, progress=False):
+    """One run of document 000's setting (its data, its initial weights, full-batch gradient descent).
+
+    Returns (net, history, (X, Y)) with the trained network and its History (U, V in
+    ``net.split(history["params"])``)."""
+    X, Y, X_test, Y_test = doc000(f)
+    net = TwoLayerNet(h=h, init_scale=init_scale)
+    history = fit(net, X, Y, SGD(net.params, lr=lr), epochs, X_test=X_test, Y_test=Y_test, backend=backend, progress=progress)
+    return net, history, (X, Y)
+
 
 def gradient_path_2d(grad_norm, grad_angle):
     """Points (T+1, 2) of document 000's 2-D picture of the gradients.

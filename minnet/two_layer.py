@@ -74,6 +74,12 @@ class TwoLayerNet(Network):
         self.U[:] = rng.normal(0.0, DOC000_WEIGHT_STD, size=self.U.shape) * init_scale  # drawn first
         self.V[:] = rng.normal(0.0, DOC000_WEIGHT_STD, size=self.V.shape) * init_scale
 
+    def split(self, P):
+        """U (..., h-1, n_in+1) and V (..., k, h) of parameter vectors P (..., n_params), e.g. a run's snapshots."""
+        P = np.asarray(P)
+        lead = P.shape[:-1]
+        return P[..., : self.U.size].reshape(*lead, *self.U.shape), P[..., self.U.size :].reshape(*lead, *self.V.shape)
+
     def layer_index(self):
         U_index = np.arange(self.U.size).reshape(self.U.shape)  # U = [W_1 | b_1]
         V_index = self.U.size + np.arange(self.V.size).reshape(self.V.shape)  # V = [W_2 | b_2]

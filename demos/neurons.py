@@ -1,0 +1,194 @@
+"""Document 000, section 3: duplicate and diverging neurons, and the initial-weight scale.
+
+    python -m demos.neurons                 figures 4, 5 and 6 of the document, with their numbers
+    python -m demos.neurons --quick         shorter runs, for tests
+
+- Figure 4: (f1, 3, 0.2, 50,000) against (f1, 3, 0.4, 50,000): errors, U over time, learned
+  function (document: final error 1.17e-4 at 0.2; with time the two hidden neurons split).
+- Figure 5: (f2, 20, 0.05, 40,000): error, learned function, U over time, and which neurons are
+  still duplicates at the end.
+- Figure 6: (f1, 3, 0.1, 1000) from the document's initial weights and from those weights x 10
+  (document: final error 0.0068 against 0.0066).
+- For every run, the duplicate measure of `minnet.dynamics.duplicate_distance` over time: the
+  relative distance |w_i - w_j| / (|w_i| + |w_j|) between two hidden units' weight vectors
+  w_i = [U_i, V[:, i]] (incoming, bias included, and outgoing), and the iteration after which
+  each pair stays apart (distance >= 0.05).
+
+The long runs use the compiled document-000 loop (kernels/two_layer.py), a few seconds each.
+"""
+
+import argparse
+import os
+from collections.abc import Sequence
+
+import numpy as np
+
+from minnet.data import TARGETS
+from minnet.dynamics import duplicate_distance, split_iterations, train_doc000
+from minnet.history import save_json, save_npz
+
+DEFAULT_OUT = os.path.join("minnet-out", "neurons")
+SPLIT_THRESHOLD = 0.05
+X_GRID = np.arange(-5.0, 5.0, 0.1)
+# (name, f, h, lr, epochs, init_scale, the document's number for it)
+RUNS = [
+    ("fig4_lr0.2", "f1", 3, 0.2, 50_000, 1.0, "final error 1.17e-4"),
+    ("fig4_lr0.4", "f1", 3, 0.4, 50_000, 1.0, "much better than at 0.2; neurons split"),
+    ("fig5_f2_h20", "f2", 20, 0.05, 40_000, 1.0, "very accurate; some duplicate neurons remain"),
+    ("fig6_init_x1", "f1", 3, 0.1, 1000, 1.0, "final error 0.0068"),
+    ("fig6_init_x10", "f1", 3, 0.1, 1000, 10.0, "final error 0.0066"),
+]
+QUICK_EPOCHS = 3000  # --quick shortens the runs longer than this
+
+
+def one_run(name, f, h, lr, epochs, init_scale, backend, progress):
+    net, history, (X, Y) = train_doc000(f, h, lr, epochs, init_scale, backend, progress)
+    U, V = net.split(history["params"])
+    distance, pairs = duplicate_distance(U, V)
+    splits = split_iterations(distance, SPLIT_THRESHOLD)
+    return {
+        "setting": {"f": f, "h": h, "lr": lr, "epochs": epochs, "init_scale": init_scale},
+        "train_loss": history["train_loss"],
+        "test_loss": history["test_loss"],
+        "U": U,
+        "V": V,
+        "distance": distance,
+        "pairs": pairs,
+        "splits": splits,
+        "duplicates_at_end": [pair for pair, split in zip(pairs, splits) if split is None],
+        "X": X,
+        "Y": Y,
+        "target": TARGETS[f](X_GRID),
+        "learned": net.forward(X_GRID[:, None])[:, 0],
+        "diverged_at": history.diverged_at,
+    }
+
+
+def run(args):
+    results = {}
+    for name, f, h, lr, epochs, init_scale, _ in RUNS:
+        if args.quick and epochs > QUICK_EPOCHS:
+            epochs = QUICK_EPOCHS
+        if not args.quiet:
+            print(f"training {name}: ({f}, {h}, {lr}, {epochs:,}), initial weights x {init_scale}")
+        results[name] = one_run(name, f, h, lr, epochs, init_scale, args.backend, progress=not args.quiet)
+    return results
+
+
+# ----- figures --------------------------------------------------------------------------------------
+def u_over_time(ax, r, max_units=6):
+    """U's entries over time for the first few hidden units: solid column 0 (input weight), dashed column 1 (bias)."""
+    t = np.arange(r["U"].shape[0])
+    for i in range(min(max_units, r["U"].shape[1])):
+        line = ax.plot(t, r["U"][:, i, 0], label=f"u{i}0")[0]
+        ax.plot(t, r["U"][:, i, 1], "--", color=line.get_color(), label=f"u{i}1")
+    ax.set_xlabel("iteration")
+    ax.set_ylabel("U")
+    ax.legend(fontsize=6, ncol=2)
+
+
+def distances(ax, r, max_pairs=10):
+    t = np.arange(r["distance"].shape[0])
+    for p in range(min(max_pairs, len(r["pairs"]))):
+        ax.semilogy(t, np.maximum(r["distance"][:, p], 1e-6), label=f"units {r['pairs'][p]}")
+    ax.axhline(SPLIT_THRESHOLD, color="k", linestyle=":", label=f"split threshold {SPLIT_THRESHOLD}")
+    ax.set_xlabel("iteration")
+    ax.set_ylabel("|w_i - w_j| / (|w_i| + |w_j|)")
+    ax.legend(fontsize=6)
+
+
+def title(r):
+    s = r["setting"]
+    return f"({s['f']}, {s['h']}, {s['lr']}, {s['epochs']:,}) x{s['init_scale']:g}"
+
+
+def figure_runs(results, names, heading):
+    """One row per run: errors, U over time, duplicate distance, learned function."""
+    import matplotlib.pyplot as plt
+
+    from minnet import plots
+
+    fig, axes = plt.subplots(len(names), 4, figsize=(22, 4.6 * len(names)), squeeze=False)
+    for row, name in zip(axes, names):
+        r = results[name]
+        plots.errors(row[0], r["train_loss"], r["test_loss"])
+        u_over_time(row[1], r)
+        distances(row[2], r)
+        plots.learned_function(row[3], r["X"], r["Y"], X_GRID, r["target"], r["learned"])
+        row[0].set_title(title(r) + ": error")
+        row[1].set_title("U over time")
+        row[2].set_title("duplicate measure per pair of hidden units")
+        row[3].set_title("learned function")
+    fig.suptitle(heading)
+    return fig
+
+
+def plot(results, out):
+    from minnet import plots
+
+    figures = {
+        "fig4_learning_rates.png": (["fig4_lr0.2", "fig4_lr0.4"], "figure 4: f1 with 3 hidden units at learning rates 0.2 and 0.4"),
+        "fig5_f2_20_units.png": (["fig5_f2_h20"], "figure 5: f2 with 20 hidden units"),
+        "fig6_initial_scale.png": (["fig6_init_x1", "fig6_init_x10"], "figure 6: the document's initial weights, and x 10"),
+    }
+    return [plots.save(figure_runs(results, names, heading), os.path.join(out, file)) for file, (names, heading) in figures.items()]
+
+
+def summary_of(results):
+    return {
+        name: {
+            **r["setting"],
+            "final_train_loss": float(r["train_loss"][-1]),
+            "final_test_loss": float(r["test_loss"][-1]),
+            "splits": {f"{i}-{j}": s for (i, j), s in zip(r["pairs"], r["splits"])},
+            "duplicates_at_end": [f"{i}-{j}" for i, j in r["duplicates_at_end"]],
+            "diverged_at": r["diverged_at"],
+        }
+        for name, r in results.items()
+    }
+
+
+def print_summary(summary):
+    document = {name: note for name, *_, note in RUNS}
+    print(f"{'run':<16}{'setting':<28}{'final train':>12}{'final test':>12}  duplicates at end   document 000")
+    for name, s in summary.items():
+        setting = f"({s['f']}, {s['h']}, {s['lr']}, {s['epochs']:,}) x{s['init_scale']:g}"
+        duplicates = ", ".join(s["duplicates_at_end"][:4]) + (" ..." if len(s["duplicates_at_end"]) > 4 else "") or "none"
+        print(f"{name:<16}{setting:<28}{s['final_train_loss']:>12.4g}{s['final_test_loss']:>12.4g}  {duplicates:<19}{document[name]}")
+    for name, s in summary.items():
+        split = {pair: it for pair, it in s["splits"].items() if it}
+        if split:
+            print(f"{name}: pairs that split, at iteration: " + ", ".join(f"{p} @ {it}" for p, it in list(split.items())[:8]))
+
+
+def save_results(results, out, summary):
+    arrays = {}
+    for name, r in results.items():
+        for key in ("train_loss", "test_loss", "U", "V", "distance"):
+            arrays[f"{name}/{key}"] = r[key]
+    save_npz(os.path.join(out, "results.npz"), arrays)
+    save_json(os.path.join(out, "summary.json"), summary)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m demos.neurons", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--backend", choices=["numba", "numpy"], default="numba", help="numba: the compiled loop (default)")
+    parser.add_argument("--out", default=DEFAULT_OUT, help=f"output folder (default {DEFAULT_OUT})")
+    parser.add_argument("--quick", action="store_true", help=f"cut the long runs to {QUICK_EPOCHS:,} epochs, for tests")
+    parser.add_argument("--quiet", action="store_true", help="no progress bars")
+    args = parser.parse_args(argv)
+    import matplotlib
+
+    matplotlib.use("Agg")
+    results = run(args)
+    os.makedirs(args.out, exist_ok=True)
+    paths = plot(results, args.out)
+    summary = summary_of(results)
+    save_results(results, args.out, summary)
+    print_summary(summary)
+    print("\nwrote " + ", ".join(paths + [os.path.join(args.out, n) for n in ("results.npz", "summary.json")]))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
