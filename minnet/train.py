@@ -70,6 +70,24 @@ class UpdateRecorder(Recorder):
         return {"update_length": np.array(self.lengths), "update_alignment": np.array(self.alignments)}
 
 
+class TrajectoryRecorder(Recorder):
+    """The values of chosen parameters after every optimizer step: trajectory (S, len(indices)).
+
+    For document 002's paths with one point per batch; per-epoch points are in History["params"]."""
+
+    def __init__(self, indices):
+        self.indices = np.asarray(indices, dtype=np.int64)
+
+    def start(self, net):
+        self.points = []
+
+    def after_step(self, net, grad, update):
+        self.points.append(net.params[self.indices].copy())
+
+    def result(self):
+        return {"trajectory": np.array(self.points).reshape(-1, self.indices.size)}
+
+
 class DriftRecorder(Recorder):
     """Fraction of parameters that moved more than `threshold` over the last `window` epochs (document 003).
 
@@ -114,8 +132,11 @@ def progress_bar(steps, enabled, desc="epochs"):
     return tqdm(steps, desc=desc, leave=False)
 
 
-def run_epoch(net, X, Y, optimizer, batch_size, rng, recorders, full_grad):
-    """One epoch of updates: the full-batch step with `full_grad`, or shuffled mini-batches."""
+def run_epoch(net, X, Y, optimizer, batch_size, rng, recorders, full_grad, trainable):
+    """One epoch of updates: the full-batch step with `full_grad`, or shuffled mini-batches.
+
+    With `trainable` (parameter indices) the optimizer holds only those parameters: it gets their
+    part of the gradient and its result is written back into net.params; the rest stay frozen."""
     if batch_size is None:
         batches = [(None, full_grad)]
     else:
@@ -124,9 +145,27 @@ def run_epoch(net, X, Y, optimizer, batch_size, rng, recorders, full_grad):
     for rows, grad in batches:
         if grad is None:
             _, grad = net.loss_and_grad(X[rows], Y[rows])
+        if trainable is not None:
+            grad = grad[trainable]
         update = optimizer.step(grad)
+        if trainable is not None:
+            net.params[trainable] = optimizer.params
         for recorder in recorders:
             recorder.after_step(net, grad, update)
+
+
+def check_optimizer(net, optimizer, trainable):
+    """The optimizer must hold net.params itself, or, with `trainable`, a vector of that many entries."""
+    if trainable is None:
+        if optimizer.params is not net.params:
+            raise ValueError("optimizer must be built on net.params (the very array), e.g. Adam(net.params)")
+        return None
+    trainable = np.asarray(trainable, dtype=np.int64)
+    if trainable.ndim != 1 or trainable.size == 0 or trainable.min() < 0 or trainable.max() >= net.n_params:
+        raise ValueError(f"trainable must list parameter indices in [0, {net.n_params}), got {trainable.tolist()}")
+    if optimizer.params.shape != trainable.shape:
+        raise ValueError(f"with trainable, the optimizer must hold {trainable.size} parameters, e.g. SGD(net.params[trainable].copy()); it holds {optimizer.params.size}")
+    return trainable
 
 
 def compiled_loop_applies(net, optimizer, batch_size, recorders):
@@ -182,14 +221,15 @@ def fit_two_layer_compiled(net, X, Y, optimizer, epochs, X_test, Y_test, snapsho
     return history
 
 
-def fit(net, X, Y, optimizer, epochs, batch_size=None, X_test=None, Y_test=None, seed=None, recorders=None, progress=False, snapshots=True, backend=None):
+def fit(net, X, Y, optimizer, epochs, batch_size=None, X_test=None, Y_test=None, seed=None, recorders=None, progress=False, snapshots=True, backend=None, trainable=None):
     """Train `net` with `optimizer` (built on ``net.params``) and return a History.
 
     Parameters
     ----------
     net : TwoLayerNet or MLP
     X, Y : training inputs (N, n_in) and targets (N, n_out) (or integer labels for cross-entropy)
-    optimizer : a minnet.optim optimizer whose params are ``net.params``
+    optimizer : a minnet.optim optimizer whose params are ``net.params`` (or, with `trainable`,
+        a vector of those parameters' values)
     epochs : int >= 0
     batch_size : None for full-batch gradient descent, else the mini-batch size (shuffled each epoch)
     X_test, Y_test : optional test set; test_loss is NaN without one
@@ -197,6 +237,8 @@ def fit(net, X, Y, optimizer, epochs, batch_size=None, X_test=None, Y_test=None,
     recorders : list of Recorder
     progress : show a progress bar over epochs
     snapshots : record the parameter vector after every epoch
+    trainable : optional parameter indices; only these are trained, all others stay frozen
+        (document 002's two weights); grad_norm and grad_angle then describe their gradient
     backend : "numba" (default when available) runs document 000's setting (TwoLayerNet, half_mse,
         full batch, plain SGD, no recorders) in the compiled loop of kernels/two_layer.py, which
         sums the gradient example by example as the document's code does; "numpy" always uses
@@ -205,10 +247,9 @@ def fit(net, X, Y, optimizer, epochs, batch_size=None, X_test=None, Y_test=None,
     """
     X = net.check_X(X)
     Y = net.check_Y(Y, X.shape[0])
-    if optimizer.params is not net.params:
-        raise ValueError("optimizer must be built on net.params (the very array), e.g. Adam(net.params)")
+    trainable = check_optimizer(net, optimizer, trainable)
     check_fit_args(X, epochs, batch_size)
-    if resolve(backend) == "numba" and compiled_loop_applies(net, optimizer, batch_size, recorders):
+    if resolve(backend) == "numba" and trainable is None and compiled_loop_applies(net, optimizer, batch_size, recorders):
         return fit_two_layer_compiled(net, X, Y, optimizer, epochs, X_test, Y_test, snapshots, progress)
     has_test = X_test is not None
     rng, recorders = np.random.default_rng(seed), list(recorders or [])
@@ -224,8 +265,8 @@ def fit(net, X, Y, optimizer, epochs, batch_size=None, X_test=None, Y_test=None,
         for recorder in recorders:
             recorder.start(net)
         for epoch in progress_bar(range(epochs), progress):
-            grads.append(grad)
-            run_epoch(net, X, Y, optimizer, batch_size, rng, recorders, grad)
+            grads.append(grad if trainable is None else grad[trainable])
+            run_epoch(net, X, Y, optimizer, batch_size, rng, recorders, grad, trainable)
             loss, grad = net.loss_and_grad(X, Y)
             train_losses.append(loss)
             test_losses.append(test_loss())

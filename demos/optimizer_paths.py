@@ -1,0 +1,346 @@
+"""Document 002: SGD, RMSprop, Adam and AdamW racing on the loss landscape of two weights.
+
+    python -m demos.optimizer_paths                              untrained relu network (figure 3)
+    python -m demos.optimizer_paths --trained                    after 1000 epochs of Adam (figures 4-6)
+    python -m demos.optimizer_paths --activation sigmoid --batch-size 4 --points-per batch
+    python -m demos.optimizer_paths --weights 1 5 --start 2 -1 --start -2 2 --log-color --animate
+
+The data (section 3.1): 1000 points on an evenly spaced 10x10x10 grid of [-2, 2]^3 with
+y = x1 x2 - x3^2 - x2 + 0.1 N(0, 1). The network (section 3.2): 3 inputs, three hidden layers of 3,
+one output, MSE (equation 2). Two of the nine weights between the first and second hidden layer
+(W_2) are studied: the loss over a grid of their values with every other parameter frozen
+(full-data MSE, section 5), and the paths of the four optimizers (section 4's formulas and
+defaults, alpha = 0.1) training only those two weights.
+"""
+
+import argparse
+import os
+from collections.abc import Sequence
+
+import numpy as np
+
+from minnet import MLP, Adam, fit
+from minnet.data import doc002
+from minnet.history import save_json, save_npz
+from minnet.landscape import grid_two_params, losses_at
+from minnet.optim import OPTIMIZERS
+from minnet.train import TrajectoryRecorder
+
+DEFAULT_OUT = os.path.join("minnet-out", "optimizer_paths")
+NAMES = {"sgd": "SGD", "rmsprop": "RMSprop", "adam": "Adam", "adamw": "AdamW"}
+COLORS = {"sgd": "tab:red", "rmsprop": "tab:green", "adam": "tab:blue", "adamw": "tab:purple"}
+PRETRAIN = {"lr": 0.01, "batch_size": 64, "epochs": 1000}  # section 5.1: Adam on the whole network
+EXTRA_PAIRS = 4  # other weight pairs drawn on one figure (document figure 5)
+
+
+def layer2_index(net, k):
+    """The parameter index of entry k (row-major, 0..8) of W_2, the weights between hidden layers 1 and 2."""
+    return net.offsets[1] + k
+
+
+def build(args):
+    """Data and network, pre-trained with Adam when --trained."""
+    X, Y = doc002(seed=args.seed)
+    net = MLP([3, 3, 3, 3, 1], activation=args.activation, loss="mse", seed=args.seed)
+    if args.trained:
+        epochs = 50 if args.quick else PRETRAIN["epochs"]
+        fit(net, X, Y, Adam(net.params, lr=PRETRAIN["lr"]), epochs, batch_size=PRETRAIN["batch_size"], seed=args.seed, progress=not args.quiet)
+    return net, X, Y
+
+
+def grid_axes(net, i, j, half_width, n):
+    """Grid values centred on the weights' current values."""
+    return np.linspace(net.params[i] - half_width, net.params[i] + half_width, n), np.linspace(net.params[j] - half_width, net.params[j] + half_width, n)
+
+
+def race(net, X, Y, i, j, start, args, name):
+    """One optimizer trained on weights i and j alone from `start`: path (points, 2) and full-data loss at each point."""
+    runner = net.copy()
+    runner.params[[i, j]] = start
+    optimizer = OPTIMIZERS[name](runner.params[[i, j]].copy(), lr=args.lr)
+    per_batch = args.points_per == "batch"
+    recorders = [TrajectoryRecorder([i, j])] if per_batch else []
+    history = fit(runner, X, Y, optimizer, args.epochs, batch_size=args.batch_size, seed=args.seed, trainable=[i, j], recorders=recorders)
+    if per_batch:
+        path = np.vstack([np.asarray(start, dtype=float)[None], history["trajectory"]])
+        P = np.tile(net.params, (path.shape[0], 1))
+        P[:, [i, j]] = path
+        losses = losses_at(net, X, Y, P)
+    else:
+        path, losses = history["params"][:, [i, j]], history["train_loss"]
+    return {"path": path, "loss": losses, "diverged_at": history.diverged_at}
+
+
+def default_start(net, X, Y, i, j, a_values, b_values, rng, tries=100):
+    """A random start in the inner 80% of the grid where the two weights' gradient is not zero.
+
+    (On a dead relu plateau every optimizer but AdamW stands still, which shows nothing; pass
+    --start to begin there on purpose.)"""
+    probe = net.copy()
+    span = np.array([a_values[-1] - a_values[0], b_values[-1] - b_values[0]])
+    corner = np.array([a_values[0], b_values[0]])
+    for _ in range(tries):
+        start = corner + span * (0.1 + 0.8 * rng.random(2))
+        probe.params[[i, j]] = start
+        if np.any(probe.loss_and_grad(X, Y)[1][[i, j]] != 0):
+            return start
+    return start
+
+
+def first_within(path, target, tolerance, points_per_epoch):
+    """The epoch at which the path first comes within `tolerance` of `target`, or None."""
+    close = np.flatnonzero(np.linalg.norm(path - target, axis=1) <= tolerance)
+    return None if close.size == 0 else float(close[0] / points_per_epoch)
+
+
+def run(args):
+    net, X, Y = build(args)
+    rng = np.random.default_rng(args.seed)
+    ks = args.weights if args.weights else [int(k) for k in rng.choice(9, size=2, replace=False)]
+    i, j = layer2_index(net, ks[0]), layer2_index(net, ks[1])
+    a_values, b_values = grid_axes(net, i, j, args.half_width, args.grid)
+    grid = grid_two_params(net, X, Y, i, j, a_values, b_values)
+    ia, ib = np.unravel_index(np.argmin(grid), grid.shape)
+    grid_min = np.array([a_values[ia], b_values[ib]])
+    starts = [np.array(s, dtype=float) for s in args.start] if args.start else [default_start(net, X, Y, i, j, a_values, b_values, rng)]
+    batches_per_epoch = 1 if args.batch_size is None else int(np.ceil(X.shape[0] / args.batch_size))
+    points_per_epoch = batches_per_epoch if args.points_per == "batch" else 1
+    tolerance = args.tolerance if args.tolerance is not None else 2 * (a_values[1] - a_values[0])
+    paths = {}
+    for s, start in enumerate(starts):
+        for name in NAMES:
+            r = race(net, X, Y, i, j, start, args, name)
+            r["epoch_within_tolerance"] = first_within(r["path"], grid_min, tolerance, points_per_epoch)
+            paths[(s, name)] = r
+    extra = extra_landscapes(net, X, Y, ks, rng, args)
+    return {
+        "weights": ks,
+        "param_indices": (i, j),
+        "current": net.params[[i, j]].copy(),
+        "net_loss": net.loss(X, Y),
+        "a_values": a_values,
+        "b_values": b_values,
+        "grid": grid,
+        "grid_min": grid_min,
+        "grid_min_loss": float(grid[ia, ib]),
+        "starts": starts,
+        "tolerance": tolerance,
+        "paths": paths,
+        "extra": extra,
+    }
+
+
+def extra_landscapes(net, X, Y, chosen, rng, args):
+    """Landscapes of a few other pairs of W_2 entries of the same network (document figure 5)."""
+    others = []
+    n = max(21, args.grid // 2)
+    while len(others) < EXTRA_PAIRS:
+        ks = [int(k) for k in rng.choice(9, size=2, replace=False)]
+        if sorted(ks) != sorted(chosen) and ks not in [o["weights"] for o in others]:
+            i, j = layer2_index(net, ks[0]), layer2_index(net, ks[1])
+            a, b = grid_axes(net, i, j, args.half_width, n)
+            others.append({"weights": ks, "a_values": a, "b_values": b, "grid": grid_two_params(net, X, Y, i, j, a, b)})
+    return others
+
+
+# ----- figures ------------------------------------------------------------------------------------
+def heatmap(ax, a, b, grid, log_color, label_weights):
+    """The loss over the grid: colours, contour lines, axes in weight values."""
+    from matplotlib.colors import LogNorm
+
+    finite = np.where(np.isfinite(grid), grid, np.nan)
+    norm = LogNorm(vmin=np.nanmin(finite), vmax=np.nanmax(finite)) if log_color else None
+    mesh = ax.pcolormesh(a, b, finite.T, shading="auto", cmap="viridis", norm=norm)
+    levels = np.geomspace(np.nanmin(finite), np.nanmax(finite), 12) if log_color else 12
+    ax.contour(a, b, finite.T, levels=levels, colors="white", linewidths=0.5, alpha=0.7)
+    ax.set_xlabel(f"weight {label_weights[0]} of W_2")
+    ax.set_ylabel(f"weight {label_weights[1]} of W_2")
+    ax.figure.colorbar(mesh, ax=ax, label="MSE (all 1000 points)")
+
+
+def figure_landscape(results, args, with_paths):
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(8.5, 7))
+    heatmap(ax, results["a_values"], results["b_values"], results["grid"], args.log_color, results["weights"])
+    ax.plot(*results["grid_min"], "*", color="gold", markersize=16, markeredgecolor="k", label=f"grid minimum {results['grid_min_loss']:.4g}")
+    ax.plot(*results["current"], "o", color="w", markeredgecolor="k", label="the network's weights")
+    if with_paths:
+        for (s, name), r in results["paths"].items():
+            ax.plot(r["path"][:, 0], r["path"][:, 1], ".-", color=COLORS[name], markersize=3, linewidth=1, label=NAMES[name] if s == 0 else None)
+            ax.plot(*r["path"][-1], "X", color=COLORS[name], markeredgecolor="k", markersize=9)
+        for start in results["starts"]:
+            ax.plot(*start, "s", color="w", markeredgecolor="k", markersize=8)
+    ax.set_xlim(results["a_values"][[0, -1]])
+    ax.set_ylim(results["b_values"][[0, -1]])
+    state = "trained" if args.trained else "untrained"
+    batch = "full batch" if args.batch_size is None else f"batch size {args.batch_size}"
+    ax.set_title(f"{state} {args.activation} network; " + (f"{batch}, one point per {args.points_per}" if with_paths else "loss landscape"))
+    ax.legend(fontsize=8, loc="upper right")
+    return fig
+
+
+def figure_extra(results, args):
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(2, 2, figsize=(14, 11))
+    for ax, other in zip(axes.flat, results["extra"]):
+        heatmap(ax, other["a_values"], other["b_values"], other["grid"], args.log_color, other["weights"])
+    fig.suptitle("other pairs of weights of the same network")
+    return fig
+
+
+def figure_losses(results, args):
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(8, 5))
+    per_epoch = 1 if args.points_per == "epoch" else (1 if args.batch_size is None else int(np.ceil(1000 / args.batch_size)))
+    for (s, name), r in results["paths"].items():
+        ax.semilogy(np.arange(len(r["loss"])) / per_epoch, r["loss"], color=COLORS[name], label=NAMES[name] if s == 0 else None)
+    ax.axhline(results["grid_min_loss"], color="k", linestyle=":", label="grid minimum")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("MSE (all 1000 points)")
+    ax.legend()
+    return fig
+
+
+def plot(results, out, args):
+    from minnet import plots
+
+    return [
+        plots.save(figure_landscape(results, args, with_paths=False), os.path.join(out, "landscape.png")),
+        plots.save(figure_landscape(results, args, with_paths=True), os.path.join(out, "paths.png")),
+        plots.save(figure_extra(results, args), os.path.join(out, "other_landscapes.png")),
+        plots.save(figure_losses(results, args), os.path.join(out, "losses.png")),
+    ]
+
+
+def animate(results, out, args, frames):
+    """The four paths advancing together over the landscape, as a GIF."""
+    import matplotlib.pyplot as plt
+    from matplotlib.animation import FuncAnimation, PillowWriter
+
+    fig, ax = plt.subplots(figsize=(8, 6.5))
+    heatmap(ax, results["a_values"], results["b_values"], results["grid"], args.log_color, results["weights"])
+    lines = {key: ax.plot([], [], ".-", color=COLORS[key[1]], markersize=3, label=NAMES[key[1]] if key[0] == 0 else None)[0] for key in results["paths"]}
+    ax.legend(fontsize=8, loc="upper right")
+    longest = max(len(r["path"]) for r in results["paths"].values())
+    steps = np.unique(np.linspace(1, longest, frames).astype(int))
+
+    def draw(t):
+        for key, line in lines.items():
+            line.set_data(*results["paths"][key]["path"][:t].T)
+        ax.set_title(f"point {t} of {longest}")
+
+    path = os.path.join(out, "paths.gif")
+    FuncAnimation(fig, draw, frames=steps).save(path, writer=PillowWriter(fps=10))
+    plt.close(fig)
+    return path
+
+
+# ----- the command line -----------------------------------------------------------------------------
+def summary_of(results):
+    return {
+        "weights_of_W2": results["weights"],
+        "param_indices": [int(p) for p in results["param_indices"]],
+        "network_loss": float(results["net_loss"]),
+        "grid_min_loss": results["grid_min_loss"],
+        "grid_min_at": results["grid_min"].tolist(),
+        "grid_min_on_edge": bool(np.any(np.isin(np.unravel_index(np.argmin(results["grid"]), results["grid"].shape), [0, results["grid"].shape[0] - 1]))),
+        "tolerance": float(results["tolerance"]),
+        "optimizers": [
+            {
+                "optimizer": NAMES[name],
+                "start": results["starts"][s].tolist(),
+                "final_position": r["path"][-1].tolist(),
+                "final_loss": float(r["loss"][-1]),
+                "distance_to_grid_min": float(np.linalg.norm(r["path"][-1] - results["grid_min"])),
+                "epoch_within_tolerance": r["epoch_within_tolerance"],
+                "diverged_at": r["diverged_at"],
+            }
+            for (s, name), r in results["paths"].items()
+        ],
+    }
+
+
+def print_summary(summary):
+    print(f"weights {summary['weights_of_W2']} of W_2 (parameters {summary['param_indices']}); network loss {summary['network_loss']:.4g}")
+    at = ", ".join(f"{v:.3f}" for v in summary["grid_min_at"])
+    print(f"grid minimum: {summary['grid_min_loss']:.4g} at ({at})")
+    if summary["grid_min_on_edge"]:
+        print("note: the grid minimum lies on the grid's edge; the landscape goes on falling outside it (widen --half-width)")
+    print()
+    print(f"{'optimizer':<10}{'start':>18}{'final position':>20}{'final loss':>12}{'to minimum':>12}{'within ' + format(summary['tolerance'], '.2g'):>12}")
+    for o in summary["optimizers"]:
+        start = "({:.2f}, {:.2f})".format(*o["start"])
+        final = "({:.3f}, {:.3f})".format(*o["final_position"])
+        reached = "never" if o["epoch_within_tolerance"] is None else f"epoch {o['epoch_within_tolerance']:g}"
+        print(f"{o['optimizer']:<10}{start:>18}{final:>20}{o['final_loss']:>12.4g}{o['distance_to_grid_min']:>12.3g}{reached:>12}")
+
+
+def save_results(results, out):
+    arrays = {"a_values": results["a_values"], "b_values": results["b_values"], "grid": results["grid"]}
+    for (s, name), r in results["paths"].items():
+        arrays[f"start{s}/{name}/path"] = r["path"]
+        arrays[f"start{s}/{name}/loss"] = r["loss"]
+    save_npz(os.path.join(out, "results.npz"), arrays)
+
+
+def batch_size(text):
+    if text == "full":
+        return None
+    value = int(text)
+    if not 1 <= value <= 1000:
+        raise argparse.ArgumentTypeError(f"batch size must be 'full' or an integer in [1, 1000], got {text}")
+    return value
+
+
+def parser():
+    p = argparse.ArgumentParser(prog="python -m demos.optimizer_paths", description=__doc__.split("\n\n")[0])
+    p.add_argument("--activation", choices=["relu", "sigmoid", "tanh"], default="relu", help="hidden activation (default relu, section 5.1)")
+    p.add_argument("--trained", action="store_true", help="first train the whole network with Adam (lr 0.01, batch 64, 1000 epochs)")
+    p.add_argument("--weights", type=int, nargs=2, metavar=("I", "J"), help="two entries (0-8, row-major) of W_2; default: chosen with the seed")
+    p.add_argument("--start", type=float, nargs=2, action="append", metavar=("A", "B"), help="a starting point; repeat for several (default: one, chosen with the seed)")
+    p.add_argument("--lr", type=float, default=0.1, help="alpha for every optimizer (default 0.1, section 5)")
+    p.add_argument("--epochs", type=int, default=100, help="epochs of each optimizer (default 100)")
+    p.add_argument("--batch-size", type=batch_size, default=64, help="mini-batch size, or 'full' (default 64)")
+    p.add_argument("--points-per", choices=["epoch", "batch"], default="epoch", help="one path point per epoch or per batch")
+    p.add_argument("--grid", type=int, default=201, help="grid points per axis (default 201)")
+    p.add_argument("--half-width", type=float, default=3.0, help="the grid spans the current weights +- this (default 3)")
+    p.add_argument("--tolerance", type=float, help="distance that counts as reaching the grid minimum (default 2 grid steps)")
+    p.add_argument("--log-color", action="store_true", help="logarithmic colour scale")
+    p.add_argument("--animate", action="store_true", help="write paths.gif")
+    p.add_argument("--seed", type=int, default=0, help="seed of the data noise, the weights and the choices (default 0)")
+    p.add_argument("--out", default=DEFAULT_OUT, help=f"output folder (default {DEFAULT_OUT})")
+    p.add_argument("--quick", action="store_true", help="small grid, few epochs, for tests")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    p = parser()
+    args = p.parse_args(argv)
+    if args.lr <= 0 or args.epochs < 1 or args.grid < 3 or args.half_width <= 0:
+        p.error(f"need lr > 0, epochs >= 1, grid >= 3 and half-width > 0; got {args.lr}, {args.epochs}, {args.grid}, {args.half_width}")
+    if args.weights and (len(set(args.weights)) != 2 or not all(0 <= k <= 8 for k in args.weights)):
+        p.error(f"--weights needs two different entries of W_2 in 0..8, got {args.weights}")
+    if args.quick:
+        args.grid, args.epochs = min(args.grid, 41), min(args.epochs, 10)
+    import matplotlib
+
+    matplotlib.use("Agg")
+    results = run(args)
+    os.makedirs(args.out, exist_ok=True)
+    paths = plot(results, args.out, args)
+    if args.animate:
+        paths.append(animate(results, args.out, args, 10 if args.quick else 80))
+    summary = summary_of(results)
+    save_results(results, args.out)
+    save_json(os.path.join(args.out, "summary.json"), summary)
+    print_summary(summary)
+    print("\nwrote " + ", ".join(paths + [os.path.join(args.out, n) for n in ("results.npz", "summary.json")]))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

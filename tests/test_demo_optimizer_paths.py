@@ -1,0 +1,46 @@
+"""python -m demos.optimizer_paths: the frozen-weights race against plain gradient descent, and the files."""
+
+import argparse
+import json
+
+import numpy as np
+import pytest
+
+from demos import optimizer_paths
+from minnet import MLP
+from minnet.data import doc002
+
+
+def test_full_batch_sgd_path_is_gradient_descent_on_two_weights():
+    X, Y = doc002(seed=0)
+    net = MLP([3, 3, 3, 3, 1], activation="tanh", seed=0)
+    i, j = optimizer_paths.layer2_index(net, 1), optimizer_paths.layer2_index(net, 5)
+    args = argparse.Namespace(lr=0.1, epochs=5, batch_size=None, seed=0, points_per="epoch")
+    r = optimizer_paths.race(net, X, Y, i, j, np.array([0.5, -0.5]), args, "sgd")
+    w = net.copy()
+    w.params[[i, j]] = [0.5, -0.5]
+    expected = [w.params[[i, j]].copy()]
+    for _ in range(5):
+        grad = w.loss_and_grad(X, Y)[1]
+        w.params[[i, j]] -= 0.1 * grad[[i, j]]  # w := w - alpha g, the two weights only
+        expected.append(w.params[[i, j]].copy())
+    np.testing.assert_array_equal(r["path"], np.array(expected))
+    assert r["loss"][-1] == pytest.approx(w.loss(X, Y), rel=1e-14)
+    others = np.setdiff1d(np.arange(net.n_params), [i, j])
+    assert np.array_equal(w.params[others], net.params[others])
+
+
+def test_demo_files_and_numbers(tmp_path, capsys):
+    argv = ["--quick", "--quiet", "--activation", "tanh", "--weights", "1", "5", "--start", "0.5", "-0.5", "--out", str(tmp_path), "--animate"]
+    assert optimizer_paths.main(argv + ["--points-per", "batch", "--batch-size", "100"]) == 0
+    for name in ("landscape.png", "paths.png", "other_landscapes.png", "losses.png", "paths.gif", "results.npz", "summary.json"):
+        assert (tmp_path / name).stat().st_size > 500, name
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert [o["optimizer"] for o in summary["optimizers"]] == ["SGD", "RMSprop", "Adam", "AdamW"]
+    with np.load(tmp_path / "results.npz") as results:
+        grid, a, b = results["grid"], results["a_values"], results["b_values"]
+        assert grid.shape == (41, 41)
+        assert grid[20, 20] == pytest.approx(summary["network_loss"], rel=1e-9)  # the centre is the network's own weights
+        assert results["start0/adam/path"].shape == (10 * 10 + 1, 2)  # 10 epochs of 10 batches, plus the start
+        assert np.all(grid >= summary["grid_min_loss"])
+    assert "grid minimum" in capsys.readouterr().out
