@@ -1,0 +1,126 @@
+"""Document 004: vanilla, memory-poor and checkpointed backpropagation, counted.
+
+    python -m demos.checkpointing [--depths 4 8 16 32 64] [--width 32] [--batch 256] [--k K]
+
+For MLPs of L layers (all of width --width, tanh), runs the three strategies of minnet.checkpoint
+on one batch, checks that their gradients are bit-identical, and prints what the instrumented code
+counted: the peak number of activation floats held for the backward pass (also in units of one
+layer's (z, a) pair) and the number of layer forward evaluations, next to the lecture's formulas
+(vanilla: L layers held, L evaluations; memory-poor: O(1) and L + L(L-1)/2; checkpointed every
+k = sqrt(L): O(sqrt L) and about 2L), and the wall time of each.
+"""
+
+import argparse
+import os
+import time
+from collections.abc import Sequence
+
+import numpy as np
+
+from minnet import MLP
+from minnet.checkpoint import STRATEGIES, backprop
+from minnet.history import save_json, save_npz
+
+DEFAULT_OUT = os.path.join("minnet-out", "checkpointing")
+
+
+def formulas(L, k):
+    """The lecture's counts: (layers held, layer evaluations) per strategy."""
+    return {
+        "vanilla": (L, L),
+        "memory_poor": (1, L + L * (L - 1) // 2),
+        "checkpoint": (L // k + k, L + (L - 1) - (L - 1) // k),
+    }
+
+
+def measure(L, width, batch, k, repeats, seed):
+    rng = np.random.default_rng(seed)
+    net = MLP([width] * (L + 1), activation="tanh", seed=seed)
+    X, Y = rng.normal(size=(batch, width)), rng.normal(size=(batch, width))
+    k = k or max(1, round(np.sqrt(L)))
+    layer_floats = 2 * batch * width  # one layer's z and a
+    rows, grads = {}, {}
+    for strategy in STRATEGIES:
+        times = []
+        for _ in range(repeats):
+            start = time.perf_counter()
+            _, grads[strategy], tape = backprop(net, X, Y, strategy, k)
+            times.append(time.perf_counter() - start)
+        rows[strategy] = {
+            "peak_floats": tape.peak_floats,
+            "peak_layers": tape.peak_floats / layer_floats,
+            "evaluations": tape.evaluations,
+            "seconds": float(np.median(times)),
+        }
+    identical = all(np.array_equal(grads["vanilla"], grads[s]) for s in STRATEGIES)
+    return {"L": L, "k": k, "rows": rows, "formulas": formulas(L, k), "bit_identical": identical}
+
+
+def run(args):
+    return [measure(L, args.width, args.batch, args.k, args.repeats, args.seed) for L in args.depths]
+
+
+def plot(results, out):
+    import matplotlib.pyplot as plt
+
+    from minnet import plots
+
+    depths = [r["L"] for r in results]
+    fig, axes = plt.subplots(1, 3, figsize=(18, 5))
+    for strategy, color in zip(STRATEGIES, ("tab:blue", "tab:red", "tab:green")):
+        axes[0].plot(depths, [r["rows"][strategy]["peak_layers"] for r in results], "o-", color=color, label=strategy)
+        axes[1].plot(depths, [r["rows"][strategy]["evaluations"] for r in results], "o-", color=color, label=strategy)
+        axes[2].plot(depths, [r["rows"][strategy]["seconds"] for r in results], "o-", color=color, label=strategy)
+    axes[0].plot(depths, 2 * np.sqrt(depths), "k:", label="2 sqrt(L)")
+    axes[1].plot(depths, [2 * L for L in depths], "k:", label="2L")
+    for ax, label in zip(axes, ("peak activations held (layers)", "layer forward evaluations", "wall time (s)")):
+        ax.set_xscale("log", base=2)
+        ax.set_yscale("log")
+        ax.set_xlabel("layers L")
+        ax.set_ylabel(label)
+        ax.legend(fontsize=8)
+    fig.suptitle("backpropagation: memory against recomputation, measured by instrumenting the code")
+    return [plots.save(fig, os.path.join(out, "checkpointing.png"))]
+
+
+def print_table(results):
+    print(f"{'L':>4}{'k':>4}  {'strategy':<12}{'peak floats':>12}{'layers held':>12}{'formula':>9}{'evaluations':>13}{'formula':>9}{'seconds':>10}")
+    for r in results:
+        for strategy in STRATEGIES:
+            row, (held, evals) = r["rows"][strategy], r["formulas"][strategy]
+            print(f"{r['L']:>4}{r['k']:>4}  {strategy:<12}{row['peak_floats']:>12}{row['peak_layers']:>12.1f}{held:>9}{row['evaluations']:>13}{evals:>9}{row['seconds']:>10.4f}")
+    verdict = all(r["bit_identical"] for r in results)
+    print(f"\ngradients bit-identical across the three strategies at every depth: {verdict}")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m demos.checkpointing", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--depths", type=int, nargs="+", default=[4, 8, 16, 32, 64], help="numbers of layers (default 4 8 16 32 64)")
+    parser.add_argument("--width", type=int, default=32, help="units per layer (default 32)")
+    parser.add_argument("--batch", type=int, default=256, help="examples in the batch (default 256)")
+    parser.add_argument("--k", type=int, help="checkpoint every k layers (default round(sqrt L))")
+    parser.add_argument("--repeats", type=int, default=3, help="timed runs per strategy (default 3)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", default=DEFAULT_OUT, help=f"output folder (default {DEFAULT_OUT})")
+    parser.add_argument("--quick", action="store_true", help="depths 4 8 16 and a small batch, for tests")
+    args = parser.parse_args(argv)
+    if min(args.depths) < 1 or args.width < 1 or args.batch < 1 or (args.k is not None and args.k < 1):
+        parser.error(f"depths, width, batch and k must be positive; got {args.depths}, {args.width}, {args.batch}, {args.k}")
+    if args.quick:
+        args.depths, args.batch, args.repeats = [4, 8, 16], 32, 1
+    import matplotlib
+
+    matplotlib.use("Agg")
+    results = run(args)
+    os.makedirs(args.out, exist_ok=True)
+    paths = plot(results, args.out)
+    arrays = {f"{s}/{key}": np.array([r["rows"][s][key] for r in results]) for s in STRATEGIES for key in ("peak_floats", "evaluations", "seconds")}
+    save_npz(os.path.join(args.out, "results.npz"), {"depths": np.array(args.depths), **arrays})
+    save_json(os.path.join(args.out, "summary.json"), results)
+    print_table(results)
+    print("\nwrote " + ", ".join(paths + [os.path.join(args.out, n) for n in ("results.npz", "summary.json")]))
+    return 0 if all(r["bit_identical"] for r in results) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
