@@ -9,6 +9,7 @@ STUDIES = {
     "oscillations": "document 000: a stable run turns unstable; gradient norm, angles, the 2-D gradient picture",
     "neurons": "document 000: duplicate and diverging hidden neurons, learning rate and initial-weight scale",
     "optimizer_paths": "document 002: SGD, RMSprop, Adam, AdamW on the loss landscape of two weights",
+    "loss_surface": "document 004: random-direction loss-surface projections and the effect of initialisation",
     "checkpointing": "document 004: vanilla, memory-poor and checkpointed backpropagation, counted",
     "gradcheck": "hand-written gradients against central finite differences, per weight matrix",
     "benchmark": "Numba kernels against their NumPy twins (and PyTorch when installed), one table",

@@ -88,6 +88,22 @@ class TrajectoryRecorder(Recorder):
         return {"trajectory": np.array(self.points).reshape(-1, self.indices.size)}
 
 
+class LayerGradRecorder(Recorder):
+    """The norm of each layer's part of the gradient (W_l with b_l) at every optimizer step: layer_grad_norm (S, L).
+
+    Vanishing gradients show as norms that shrink towards the input layer, exploding ones as norms that grow."""
+
+    def start(self, net):
+        self.layers = [np.concatenate([W.ravel(), b]) for W, b, _ in net.layer_index()]
+        self.norms = []
+
+    def after_step(self, net, grad, update):
+        self.norms.append([np.linalg.norm(grad[idx]) for idx in self.layers])
+
+    def result(self):
+        return {"layer_grad_norm": np.array(self.norms).reshape(-1, len(self.layers))}
+
+
 class DriftRecorder(Recorder):
     """Fraction of parameters that moved more than `threshold` over the last `window` epochs (document 003).
 

@@ -1,0 +1,295 @@
+"""Document 004: random-direction projections of the loss surface, and the effect of initialisation.
+
+    python -m demos.loss_surface                          the shipped 8x8 digits
+    python -m demos.loss_surface --data fashion --data-dir DIR    Fashion-MNIST IDX files, as the slides
+
+- A small classifier (inputs -> --hidden -> 10, relu, softmax + cross-entropy) trained with Adam.
+- 1-D: the train and test loss along a random Gaussian direction d with filter normalisation (Li et
+  al.), L(alpha) = L(w + alpha d), alpha in [-b, b], around the initial weights w0 and around the
+  trained weights w_hat, on one figure.
+- 2-D: L(w_hat + alpha d1 + beta d2) on the plane of two such directions: contours and a 3-D surface.
+- The line from w0 to w_hat (Goodfellow et al.), L((1 - t) w0 + t w_hat), t in [-0.5, 1.5].
+- Initialisation: the same network trained from all-equal weights (the hidden units stay identical:
+  the symmetry never breaks), from N(0, sigma^2) with too small and too large sigma, and from He and
+  Glorot scaling; the loss and each layer's gradient norm; and a deep relu network (--deep-layers,
+  default 20) where only the good initialisation trains.
+"""
+
+import argparse
+import os
+from collections.abc import Sequence
+
+import numpy as np
+
+from minnet import MLP, Adam, fit
+from minnet.data import load_digits, load_idx_dataset
+from minnet.history import save_json, save_npz
+from minnet.landscape import grid_plane, line, random_direction
+from minnet.train import LayerGradRecorder
+
+DEFAULT_OUT = os.path.join("minnet-out", "loss_surface")
+INITS = {  # name: (MLP init, init_std)
+    "all equal": ("normal", 0.0),  # then every weight set to the same value, below
+    "N(0, 1e-3^2): too small": ("normal", 1e-3),
+    "N(0, 1): too large": ("normal", 1.0),
+    "He": ("he", None),
+    "Glorot": ("glorot", None),
+}
+EQUAL_VALUE = 0.05
+
+
+def load(args):
+    """(X_train, y_train, X_test, y_test): the digits split 80:20 with the seed, or an IDX data set's own split."""
+    if args.data == "digits":
+        X, y = load_digits()
+        order = np.random.default_rng(args.seed).permutation(len(y))
+        cut = int(0.8 * len(y))
+        return X[order[:cut]], y[order[:cut]], X[order[cut:]], y[order[cut:]]
+    if not args.data_dir:
+        raise SystemExit(f"--data {args.data} needs --data-dir with its IDX files")
+    X, y = load_idx_dataset(args.data_dir, "train")
+    X_test, y_test = load_idx_dataset(args.data_dir, "test")
+    rng = np.random.default_rng(args.seed)
+    keep, keep_test = rng.permutation(len(y))[: args.subset], rng.permutation(len(y_test))[: args.subset // 5]
+    return X[keep], y[keep], X_test[keep_test], y_test[keep_test]
+
+
+def classifier(sizes, init, init_std, seed, activation="relu"):
+    net = MLP(sizes, activation=activation, loss="cross_entropy", init=init, init_std=init_std or 0.01, seed=seed)
+    if init_std == 0.0:
+        net.params[:] = EQUAL_VALUE  # every weight and bias the same: all hidden units start identical
+    return net
+
+
+def train(net, data, args, epochs):
+    X, y, X_test, y_test = data
+    return fit(net, X, y, Adam(net.params, lr=args.lr), epochs, batch_size=min(args.batch_size, len(y)), X_test=X_test, Y_test=y_test,
+               seed=args.seed, recorders=[LayerGradRecorder()], progress=not args.quiet)  # fmt: skip
+
+
+def surfaces(net, w0, w_hat, data, args):
+    """The 1-D slices, the 2-D plane and the interpolation line."""
+    X, y, X_test, y_test = data
+    rng = np.random.default_rng(args.seed + 1)
+    alphas = np.linspace(-args.bound, args.bound, args.points)
+    slices = {}
+    for name, origin in (("w0", w0), ("w_hat", w_hat)):
+        d = random_direction(net, rng, params=origin)  # filter-normalised to the weights at that point
+        slices[name] = {"train": line(net, X, y, origin, d, alphas), "test": line(net, X_test, y_test, origin, d, alphas)}
+    d1, d2 = random_direction(net, rng, params=w_hat), random_direction(net, rng, params=w_hat)
+    plane_axis = np.linspace(-args.bound, args.bound, args.plane_points)
+    plane = grid_plane(net, X, y, w_hat, d1, d2, plane_axis, plane_axis)
+    ts = np.linspace(-0.5, 1.5, args.points)
+    interpolation = {"train": line(net, X, y, w0, w_hat - w0, ts), "test": line(net, X_test, y_test, w0, w_hat - w0, ts)}
+    return {"alphas": alphas, "slices": slices, "plane_axis": plane_axis, "plane": plane, "ts": ts, "interpolation": interpolation}
+
+
+def hidden_units_spread(net):
+    """Largest difference between any hidden unit's incoming weights and the first unit's, per hidden layer."""
+    return [float(np.max(np.abs(net.W[l] - net.W[l][0]))) for l in range(1, net.L)]
+
+
+def init_study(sizes, data, args, epochs):
+    runs = {}
+    for name, (init, std) in INITS.items():
+        net = classifier(sizes, init, std, args.seed)
+        history = train(net, data, args, epochs)
+        runs[name] = {"train_loss": history["train_loss"], "test_loss": history["test_loss"], "layer_grad_norm": history["layer_grad_norm"],
+                      "hidden_spread": hidden_units_spread(net), "diverged_at": history.diverged_at}  # fmt: skip
+    return runs
+
+
+def run(args):
+    data = load(args)
+    n_in = data[0].shape[1]
+    sizes = [n_in, args.hidden, 10]
+    net = classifier(sizes, "he", None, args.seed)
+    w0 = net.params.copy()
+    history = train(net, data, args, args.epochs)
+    w_hat = net.params.copy()
+    results = {"sizes": sizes, "history": history, "surfaces": surfaces(net, w0, w_hat, data, args)}
+    results["init"] = init_study(sizes, data, args, args.epochs)
+    deep_sizes = [n_in] + [args.deep_width] * (args.deep_layers - 1) + [10]
+    results["deep_sizes"] = deep_sizes
+    results["deep"] = init_study(deep_sizes, data, args, args.deep_epochs)
+    return results
+
+
+# ----- figures --------------------------------------------------------------------------------------
+def figure_slices(s):
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(8, 5))
+    for name, style in (("w0", "--"), ("w_hat", "-")):
+        label = "initial weights w0" if name == "w0" else "trained weights w_hat"
+        ax.semilogy(s["alphas"], s["slices"][name]["train"], style, color="tab:orange", label=f"train, around {label}")
+        ax.semilogy(s["alphas"], s["slices"][name]["test"], style, color="tab:blue", label=f"test, around {label}")
+    ax.set_xlabel("alpha (step along a filter-normalised random direction)")
+    ax.set_ylabel("cross-entropy")
+    ax.legend(fontsize=8)
+    ax.set_title("L(w + alpha d)")
+    return fig
+
+
+def figure_plane(s):
+    import matplotlib.pyplot as plt
+
+    A, B = np.meshgrid(s["plane_axis"], s["plane_axis"], indexing="ij")
+    Z = np.log10(s["plane"])
+    fig = plt.figure(figsize=(15, 6))
+    ax = fig.add_subplot(1, 2, 1)
+    contours = ax.contour(A, B, Z, levels=20, cmap="viridis")
+    fig.colorbar(contours, ax=ax, label="log10 train loss")
+    ax.plot(0, 0, "r*", markersize=12, label="w_hat")
+    ax.set_xlabel("alpha (d1)")
+    ax.set_ylabel("beta (d2)")
+    ax.legend()
+    ax3 = fig.add_subplot(1, 2, 2, projection="3d")
+    ax3.plot_surface(A, B, Z, cmap="viridis", linewidth=0)
+    ax3.set_xlabel("alpha")
+    ax3.set_ylabel("beta")
+    ax3.set_zlabel("log10 loss")
+    fig.suptitle("L(w_hat + alpha d1 + beta d2) on the plane of two filter-normalised random directions")
+    return fig
+
+
+def figure_interpolation(s):
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(8, 5))
+    ax.semilogy(s["ts"], s["interpolation"]["train"], color="tab:orange", label="train")
+    ax.semilogy(s["ts"], s["interpolation"]["test"], color="tab:blue", label="test")
+    for t, text in ((0, "w0"), (1, "w_hat")):
+        ax.axvline(t, color="k", linestyle=":")
+        ax.text(t, ax.get_ylim()[1], text, ha="center", va="bottom")
+    ax.set_xlabel("t")
+    ax.set_ylabel("cross-entropy")
+    ax.set_title("the line (1 - t) w0 + t w_hat (Goodfellow et al.)")
+    ax.legend()
+    return fig
+
+
+def figure_init(runs, title):
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 1 + len(runs), figsize=(5 * (1 + len(runs)), 4.5))
+    for name, r in runs.items():
+        axes[0].semilogy(r["train_loss"], label=name)
+    axes[0].set_xlabel("epoch")
+    axes[0].set_ylabel("train loss")
+    axes[0].legend(fontsize=7)
+    for ax, (name, r) in zip(axes[1:], runs.items()):
+        norms = np.maximum(r["layer_grad_norm"], 1e-300)
+        for l in range(norms.shape[1]):
+            ax.semilogy(norms[:, l], label=f"layer {l + 1}", linewidth=0.8)
+        ax.set_title(name, fontsize=9)
+        ax.set_xlabel("optimizer step")
+        ax.set_ylabel("gradient norm")
+        if norms.shape[1] <= 6:
+            ax.legend(fontsize=6)
+    fig.suptitle(title)
+    return fig
+
+
+def plot(results, out):
+    from minnet import plots
+
+    s = results["surfaces"]
+    return [
+        plots.save(figure_slices(s), os.path.join(out, "surface_1d.png")),
+        plots.save(figure_plane(s), os.path.join(out, "surface_2d.png")),
+        plots.save(figure_interpolation(s), os.path.join(out, "interpolation.png")),
+        plots.save(figure_init(results["init"], f"initialisation, {results['sizes']} relu"), os.path.join(out, "initialisation.png")),
+        plots.save(figure_init(results["deep"], f"initialisation of a {len(results['deep_sizes']) - 1}-layer relu network"), os.path.join(out, "deep_relu.png")),
+    ]
+
+
+def summary_of(results):
+    s, h = results["surfaces"], results["history"]
+    init_rows = lambda runs: {name: {"final_train_loss": float(r["train_loss"][-1]), "final_test_loss": float(r["test_loss"][-1]),  # noqa: E731
+                                     "hidden_spread": r["hidden_spread"], "diverged_at": r["diverged_at"],
+                                     "first_step_layer_grad_norms": r["layer_grad_norm"][0].tolist()} for name, r in runs.items()}  # fmt: skip
+    return {
+        "sizes": results["sizes"],
+        "train_loss": {"w0": float(h["train_loss"][0]), "w_hat": float(h["train_loss"][-1])},
+        "test_loss": {"w0": float(h["test_loss"][0]), "w_hat": float(h["test_loss"][-1])},
+        "slice_minimum_offset": {name: float(s["alphas"][np.argmin(v["train"])]) for name, v in s["slices"].items()},
+        "interpolation_monotone_train": bool(np.all(np.diff(s["interpolation"]["train"][(s["ts"] >= 0) & (s["ts"] <= 1)]) <= 0)),
+        "plane_min_at_centre": bool(np.unravel_index(np.argmin(s["plane"]), s["plane"].shape) == (len(s["plane_axis"]) // 2,) * 2),
+        "init": init_rows(results["init"]),
+        "deep_sizes": results["deep_sizes"],
+        "deep": init_rows(results["deep"]),
+    }
+
+
+def print_summary(summary):
+    print(f"network {summary['sizes']}: train loss {summary['train_loss']['w0']:.4g} -> {summary['train_loss']['w_hat']:.4g}, "
+          f"test {summary['test_loss']['w0']:.4g} -> {summary['test_loss']['w_hat']:.4g}")  # fmt: skip
+    print(f"1-D slices: lowest train loss at alpha = {summary['slice_minimum_offset']}")
+    print(f"train loss falls monotonically along the line w0 -> w_hat: {summary['interpolation_monotone_train']}")
+    print(f"the plane's lowest point is w_hat itself: {summary['plane_min_at_centre']}")
+    for title, key in (("initialisation", "init"), (f"deep relu {summary['deep_sizes'][:2]}... ({len(summary['deep_sizes']) - 1} layers)", "deep")):
+        print(f"\n{title}:")
+        print(f"  {'init':<26}{'final train':>12}{'final test':>12}{'hidden units spread':>22}{'|g| layer 1 / layer L':>24}")
+        for name, r in summary[key].items():
+            g = r["first_step_layer_grad_norms"]
+            ratio = g[0] / g[-1] if g[-1] > 0 else float("nan")
+            spread = max(r["hidden_spread"]) if r["hidden_spread"] else 0.0
+            print(f"  {name:<26}{r['final_train_loss']:>12.4g}{r['final_test_loss']:>12.4g}{spread:>22.3g}{ratio:>24.3g}")
+    spread = summary["init"]["all equal"]["hidden_spread"]
+    print(f"\nall-equal start: hidden units still identical after training (largest difference {max(spread):.3g}): {max(spread) == 0.0}")
+
+
+def save_results(results, out, summary):
+    s = results["surfaces"]
+    arrays = {"alphas": s["alphas"], "plane_axis": s["plane_axis"], "plane": s["plane"], "ts": s["ts"]}
+    for name, v in s["slices"].items():
+        arrays.update({f"slice_{name}/train": v["train"], f"slice_{name}/test": v["test"]})
+    arrays.update({"interpolation/train": s["interpolation"]["train"], "interpolation/test": s["interpolation"]["test"]})
+    for group in ("init", "deep"):
+        for name, r in results[group].items():
+            arrays[f"{group}/{name}/train_loss"] = r["train_loss"]
+            arrays[f"{group}/{name}/layer_grad_norm"] = r["layer_grad_norm"]
+    save_npz(os.path.join(out, "results.npz"), arrays)
+    save_json(os.path.join(out, "summary.json"), summary)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m demos.loss_surface", description=__doc__.split("\n\n")[0])
+    p.add_argument("--data", choices=["digits", "mnist", "fashion"], default="digits", help="shipped digits (default) or IDX files")
+    p.add_argument("--data-dir", help="folder with the IDX files (train-images-idx3-ubyte[.gz], ...)")
+    p.add_argument("--subset", type=int, default=6000, help="training examples taken from an IDX data set (default 6000)")
+    p.add_argument("--hidden", type=int, default=32, help="hidden units (default 32)")
+    p.add_argument("--epochs", type=int, default=30, help="Adam epochs (default 30)")
+    p.add_argument("--lr", type=float, default=0.01, help="Adam learning rate (default 0.01)")
+    p.add_argument("--batch-size", type=int, default=64)
+    p.add_argument("--bound", type=float, default=1.0, help="alpha in [-b, b] (default 1)")
+    p.add_argument("--points", type=int, default=51, help="points along each 1-D slice (default 51)")
+    p.add_argument("--plane-points", type=int, default=31, help="points per axis of the 2-D plane (default 31)")
+    p.add_argument("--deep-layers", type=int, default=20, help="layers of the deep relu network (default 20)")
+    p.add_argument("--deep-width", type=int, default=32)
+    p.add_argument("--deep-epochs", type=int, default=15)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", default=DEFAULT_OUT, help=f"output folder (default {DEFAULT_OUT})")
+    p.add_argument("--quick", action="store_true", help="few epochs and points, for tests")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    args = p.parse_args(argv)
+    if args.quick:
+        args.epochs, args.deep_epochs, args.points, args.plane_points, args.deep_layers = 3, 2, 11, 7, 6
+    if min(args.epochs, args.deep_epochs, args.points, args.plane_points, args.hidden) < 1 or args.deep_layers < 2 or args.bound <= 0:
+        p.error("epochs, points, hidden must be >= 1, deep-layers >= 2 and bound > 0")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    results = run(args)
+    os.makedirs(args.out, exist_ok=True)
+    paths = plot(results, args.out)
+    summary = summary_of(results)
+    save_results(results, args.out, summary)
+    print_summary(summary)
+    print("\nwrote " + ", ".join(paths + [os.path.join(args.out, n) for n in ("results.npz", "summary.json")]))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
