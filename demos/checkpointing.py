@@ -19,6 +19,7 @@ import numpy as np
 
 from minnet import MLP
 from minnet.checkpoint import STRATEGIES, backprop
+from demos.cli import headless_figures, print_written
 from minnet.history import save_json, save_npz
 
 DEFAULT_OUT = os.path.join("minnet-out", "checkpointing")
@@ -108,9 +109,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(f"depths, width, batch and k must be positive; got {args.depths}, {args.width}, {args.batch}, {args.k}")
     if args.quick:
         args.depths, args.batch, args.repeats = [4, 8, 16], 32, 1
-    import matplotlib
-
-    matplotlib.use("Agg")
+    headless_figures()
     results = run(args)
     os.makedirs(args.out, exist_ok=True)
     paths = plot(results, args.out)
@@ -118,7 +117,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     save_npz(os.path.join(args.out, "results.npz"), {"depths": np.array(args.depths), **arrays})
     save_json(os.path.join(args.out, "summary.json"), results)
     print_table(results)
-    print("\nwrote " + ", ".join(paths + [os.path.join(args.out, n) for n in ("results.npz", "summary.json")]))
+    print_written(args.out, paths)
     return 0 if all(r["bit_identical"] for r in results) else 1
 
 

@@ -23,6 +23,7 @@ import numpy as np
 
 from minnet import MLP, Adam, fit
 from minnet.data import load_digits, load_idx_dataset
+from demos.cli import headless_figures, print_written
 from minnet.history import save_json, save_npz
 from minnet.landscape import grid_plane, line, random_direction
 from minnet.train import LayerGradRecorder
@@ -278,16 +279,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.epochs, args.deep_epochs, args.points, args.plane_points, args.deep_layers = 3, 2, 11, 7, 6
     if min(args.epochs, args.deep_epochs, args.points, args.plane_points, args.hidden) < 1 or args.deep_layers < 2 or args.bound <= 0:
         p.error("epochs, points, hidden must be >= 1, deep-layers >= 2 and bound > 0")
-    import matplotlib
-
-    matplotlib.use("Agg")
+    headless_figures()
     results = run(args)
     os.makedirs(args.out, exist_ok=True)
     paths = plot(results, args.out)
     summary = summary_of(results)
     save_results(results, args.out, summary)
     print_summary(summary)
-    print("\nwrote " + ", ".join(paths + [os.path.join(args.out, n) for n in ("results.npz", "summary.json")]))
+    print_written(args.out, paths)
     return 0
 
 

@@ -25,6 +25,7 @@ import numpy as np
 
 from minnet.data import TARGETS
 from minnet.dynamics import duplicate_distance, split_iterations, train_doc000
+from demos.cli import headless_figures, print_written
 from minnet.history import save_json, save_npz
 
 DEFAULT_OUT = os.path.join("minnet-out", "neurons")
@@ -177,16 +178,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help=f"cut the long runs to {QUICK_EPOCHS:,} epochs, for tests")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
     args = parser.parse_args(argv)
-    import matplotlib
-
-    matplotlib.use("Agg")
+    headless_figures()
     results = run(args)
     os.makedirs(args.out, exist_ok=True)
     paths = plot(results, args.out)
     summary = summary_of(results)
     save_results(results, args.out, summary)
     print_summary(summary)
-    print("\nwrote " + ", ".join(paths + [os.path.join(args.out, n) for n in ("results.npz", "summary.json")]))
+    print_written(args.out, paths)
     return 0
 
 

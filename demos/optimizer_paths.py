@@ -21,6 +21,7 @@ import numpy as np
 
 from minnet import MLP, Adam, fit
 from minnet.data import doc002
+from demos.cli import headless_figures, print_written
 from minnet.history import save_json, save_npz
 from minnet.landscape import grid_two_params, losses_at
 from minnet.optim import OPTIMIZERS
@@ -326,9 +327,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         p.error(f"--weights needs two different entries of W_2 in 0..8, got {args.weights}")
     if args.quick:
         args.grid, args.epochs = min(args.grid, 41), min(args.epochs, 10)
-    import matplotlib
-
-    matplotlib.use("Agg")
+    headless_figures()
     results = run(args)
     os.makedirs(args.out, exist_ok=True)
     paths = plot(results, args.out, args)
@@ -338,7 +337,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     save_results(results, args.out)
     save_json(os.path.join(args.out, "summary.json"), summary)
     print_summary(summary)
-    print("\nwrote " + ", ".join(paths + [os.path.join(args.out, n) for n in ("results.npz", "summary.json")]))
+    print_written(args.out, paths)
     return 0
 
 

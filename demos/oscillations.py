@@ -24,6 +24,7 @@ import numpy as np
 from minnet import TwoLayerNet
 from minnet.data import TARGETS
 from minnet.dynamics import event_order, gradient_path_2d, instability_onset, train_doc000
+from demos.cli import headless_figures, print_written
 from minnet.history import save_json, save_npz
 
 DEFAULT_OUT = os.path.join("minnet-out", "oscillations")
@@ -254,10 +255,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if args.h < 2 or args.epochs < 2 or args.lr <= 0:
         parser().error(f"need h >= 2, epochs >= 2 and lr > 0; got h={args.h}, epochs={args.epochs}, lr={args.lr}")
-    import matplotlib
-
-    if not (args.show and os.environ.get("DISPLAY")):
-        matplotlib.use("Agg")
+    headless_figures(args.show)
     results = run(args)
     os.makedirs(args.out, exist_ok=True)
     paths = plot(results, args.out, args)
@@ -267,7 +265,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print_summary(results["summary"], results.get("lr_study"))
     if results["summary"]["diverged_at"] is not None:
         print(f"note: the run diverged (loss not finite) at iteration {results['summary']['diverged_at']}")
-    print("\nwrote " + ", ".join(paths + [os.path.join(args.out, name) for name in ("results.npz", "summary.json")]))
+    print_written(args.out, paths)
     return 0
 
 
