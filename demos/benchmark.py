@@ -182,6 +182,20 @@ def bench_training(args):
     return {"workload": "document 000 (f1, 3, 1, 1000) with all recordings", "times": times}
 
 
+def bench_sweep(args):
+    """Independent document-000 runs through minnet.sweep: in this process, and on 2 local worker processes."""
+    from minnet import sweep
+    from minnet.dynamics import doc000_task
+
+    epochs = 2_000 if args.quick else 20_000
+    configs = [{"f": "f1", "h": 3, "lr": lr, "epochs": epochs, "backend": "numba"} for lr in np.linspace(0.1, 0.45, 8)]
+    times = {
+        "2 worker processes": median_time(lambda: sweep.run(doc000_task, configs, workers=2, progress=False), 1),
+        "serial (this process)": median_time(lambda: sweep.run(doc000_task, configs, workers=1, progress=False), 1),
+    }
+    return {"workload": f"sweep of 8 document-000 runs of {epochs:,} epochs (2-worker time / serial time)", "times": times, "base": "serial (this process)"}
+
+
 COMPILE_PROBE = (
     "import time; t = time.perf_counter()\n"
     "from demos.benchmark import landscape_setup, per_example_setup, training_run\n"
@@ -208,7 +222,7 @@ def run(args):
 
     results = {
         "threads": {"numba": numba.get_num_threads(), "cpu_count": os.cpu_count(), "torch": "not installed"},
-        "workloads": [bench_landscape(args), bench_per_example(args), bench_training(args)],
+        "workloads": [bench_landscape(args), bench_per_example(args), bench_training(args), bench_sweep(args)],
     }
     if not args.quick:
         results["workloads"].append(bench_compile(args))
@@ -222,12 +236,13 @@ def print_table(results):
     print(f"threads: numba {results['threads']['numba']}, cpus {results['threads']['cpu_count']}, torch {results['threads']['torch']}")
     for workload in results["workloads"]:
         times = workload["times"]
-        base = times.get("kernel")
+        base_name = workload.get("base", "kernel")
+        base = times.get(base_name)
         print(f"\n{workload['workload']}")
-        print(f"  {'method':<44}{'seconds':>12}{'ratio to kernel':>18}")
+        print(f"  {'method':<44}{'seconds':>12}{'ratio to ' + base_name.split(' (')[0] if base else '':>24}")
         for name, seconds in times.items():
-            ratio = f"{seconds / base:.1f}x" if base and name != "kernel" else ""
-            print(f"  {name:<44}{seconds:>12.4f}{ratio:>18}")
+            ratio = f"{seconds / base:.2f}x" if base and name != base_name else ""
+            print(f"  {name:<44}{seconds:>12.4f}{ratio:>24}")
         for name, mb in workload.get("peak_memory_mb", {}).items():
             print(f"  peak memory {name:<32}{mb:>10.1f} MB")
 

@@ -16,3 +16,24 @@ def headless_figures(show=False):
 def print_written(out, paths):
     """The closing line: every file the demo wrote."""
     print("\nwrote " + ", ".join(list(paths) + [os.path.join(out, name) for name in RESULT_FILES]))
+
+
+def add_sweep_options(parser):
+    """--workers and --dask, for demos that train many independent models through minnet.sweep."""
+    parser.add_argument("--workers", type=int, help="local worker processes for the independent runs (default: every core; 1: in this process)")
+    parser.add_argument("--dask", metavar="ADDRESS", help="run them on the Dask cluster at ADDRESS (e.g. tcp://host:8786) instead")
+
+
+def sweep_runner(args):
+    """A function configs -> results that runs a sweep the way --workers / --dask ask for."""
+    from minnet import sweep
+
+    executor = sweep.dask_executor(args.dask) if args.dask else None
+
+    def run(fn, configs):
+        results = sweep.run(fn, configs, executor=executor, workers=args.workers, progress=not args.quiet)
+        if results.failures:
+            raise SystemExit(f"{len(results.failures)} of {len(configs)} runs failed (tracebacks above)")
+        return results
+
+    return run

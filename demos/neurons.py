@@ -14,7 +14,9 @@
   w_i = [U_i, V[:, i]] (incoming, bias included, and outgoing), and the iteration after which
   each pair stays apart (distance >= 0.05).
 
-The long runs use the compiled document-000 loop (kernels/two_layer.py), a few seconds each.
+The long runs use the compiled document-000 loop (kernels/two_layer.py), a few seconds each, and
+the five runs go through minnet.sweep: on every local core by default (--workers N), or on a Dask
+cluster with --dask ADDRESS.
 """
 
 import argparse
@@ -23,9 +25,10 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from minnet.data import TARGETS
-from minnet.dynamics import duplicate_distance, split_iterations, train_doc000
-from demos.cli import headless_figures, print_written
+from minnet import TwoLayerNet
+from minnet.data import TARGETS, doc000
+from minnet.dynamics import doc000_task, duplicate_distance, split_iterations
+from demos.cli import add_sweep_options, headless_figures, print_written, sweep_runner
 from minnet.history import save_json, save_npz
 
 DEFAULT_OUT = os.path.join("minnet-out", "neurons")
@@ -42,8 +45,12 @@ RUNS = [
 QUICK_EPOCHS = 3000  # --quick shortens the runs longer than this
 
 
-def one_run(name, f, h, lr, epochs, init_scale, backend, progress):
-    net, history, (X, Y) = train_doc000(f, h, lr, epochs, init_scale, backend, progress)
+def one_run(config, history):
+    """What the figures need from one run's History (a minnet.dynamics.doc000_task result)."""
+    f, h, lr, epochs, init_scale = (config[key] for key in ("f", "h", "lr", "epochs", "init_scale"))
+    X, Y, _, _ = doc000(f)
+    net = TwoLayerNet(h=h)
+    net.params = history["params"][-1]
     U, V = net.split(history["params"])
     distance, pairs = duplicate_distance(U, V)
     splits = split_iterations(distance, SPLIT_THRESHOLD)
@@ -61,19 +68,18 @@ def one_run(name, f, h, lr, epochs, init_scale, backend, progress):
         "Y": Y,
         "target": TARGETS[f](X_GRID),
         "learned": net.forward(X_GRID[:, None])[:, 0],
-        "diverged_at": history.diverged_at,
+        "diverged_at": None if history["diverged_at"] < 0 else int(history["diverged_at"]),
     }
 
 
 def run(args):
-    results = {}
-    for name, f, h, lr, epochs, init_scale, _ in RUNS:
-        if args.quick and epochs > QUICK_EPOCHS:
-            epochs = QUICK_EPOCHS
-        if not args.quiet:
-            print(f"training {name}: ({f}, {h}, {lr}, {epochs:,}), initial weights x {init_scale}")
-        results[name] = one_run(name, f, h, lr, epochs, init_scale, args.backend, progress=not args.quiet)
-    return results
+    """The five runs, independent of each other, through minnet.sweep (--workers, --dask)."""
+    configs = [
+        {"f": f, "h": h, "lr": lr, "epochs": min(epochs, QUICK_EPOCHS) if args.quick else epochs, "init_scale": init_scale, "backend": args.backend}
+        for _, f, h, lr, epochs, init_scale, _ in RUNS
+    ]
+    histories = sweep_runner(args)(doc000_task, configs)
+    return {name: one_run(config, history) for (name, *_), config, history in zip(RUNS, configs, histories)}
 
 
 # ----- figures --------------------------------------------------------------------------------------
@@ -174,6 +180,7 @@ def save_results(results, out, summary):
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m demos.neurons", description=__doc__.split("\n\n")[0])
     parser.add_argument("--backend", choices=["numba", "numpy"], default="numba", help="numba: the compiled loop (default)")
+    add_sweep_options(parser)
     parser.add_argument("--out", default=DEFAULT_OUT, help=f"output folder (default {DEFAULT_OUT})")
     parser.add_argument("--quick", action="store_true", help=f"cut the long runs to {QUICK_EPOCHS:,} epochs, for tests")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")

@@ -23,8 +23,8 @@ import numpy as np
 
 from minnet import TwoLayerNet
 from minnet.data import TARGETS
-from minnet.dynamics import event_order, gradient_path_2d, instability_onset, train_doc000
-from demos.cli import headless_figures, print_written
+from minnet.dynamics import doc000_task, event_order, gradient_path_2d, instability_onset, train_doc000
+from demos.cli import add_sweep_options, headless_figures, print_written, sweep_runner
 from minnet.history import save_json, save_npz
 
 DEFAULT_OUT = os.path.join("minnet-out", "oscillations")
@@ -55,11 +55,13 @@ def run(args):
 
 
 def lr_study(args):
-    """Figure 3: the onset of instability (error 10% above its running minimum) for each learning rate."""
+    """Figure 3: the onset of instability (error 10% above its running minimum) for each learning rate.
+
+    The three runs are independent: they go through minnet.sweep (--workers, --dask)."""
     epochs = 2_000 if args.quick else LR_STUDY["epochs"]
+    configs = [{"f": LR_STUDY["f"], "h": LR_STUDY["h"], "lr": lr, "epochs": epochs, "backend": args.backend} for lr in LR_STUDY["rates"]]
     study = {"epochs": epochs, "rates": {}}
-    for lr in LR_STUDY["rates"]:
-        _, history, _ = train_doc000(LR_STUDY["f"], LR_STUDY["h"], lr, epochs, backend=args.backend, progress=not args.quiet)
+    for lr, history in zip(LR_STUDY["rates"], sweep_runner(args)(doc000_task, configs)):
         study["rates"][lr] = {
             "train_loss": history["train_loss"],
             "onset": instability_onset(history["train_loss"]),
@@ -242,6 +244,7 @@ def parser():
     p.add_argument("--zoom", type=int, nargs=2, default=[730, 760], metavar=("FROM", "TO"), help="zoomed window (default 730 760)")
     p.add_argument("--backend", choices=["numpy", "numba"], default="numpy", help="numpy reproduces the notebook's iterations (default)")
     p.add_argument("--lr-study", action="store_true", help="also run figure 3: (f1, 2, {0.2, 0.3, 0.4}, 50,000)")
+    add_sweep_options(p)
     p.add_argument("--animate", action="store_true", help="write the 3x3 dynamic view as dynamic_view.gif")
     p.add_argument("--frames", type=int, default=100, help="frames of the animation (default 100)")
     p.add_argument("--show", action="store_true", help="open the animation in a window when a display exists")

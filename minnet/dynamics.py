@@ -25,6 +25,17 @@ def train_doc000(f, h, lr, epochs, init_scale=1.0, backend=None, progress=False)
     return net, history, (X, Y)
 
 
+def doc000_task(config):
+    """A sweep task (minnet.sweep): one document-000 run from a config dict.
+
+    config: f, h, lr, epochs, and optionally init_scale (1) and backend (None). Returns the run's
+    History arrays (train_loss, test_loss, grad_norm, grad_angle, params) and diverged_at (-1 if not).
+    """
+    _, history, _ = train_doc000(config["f"], config["h"], config["lr"], config["epochs"], config.get("init_scale", 1.0), config.get("backend"))
+    diverged = history.diverged_at
+    return {**history, "diverged_at": -1 if diverged is None else diverged}
+
+
 def gradient_path_2d(grad_norm, grad_angle):
     """Points (T+1, 2) of document 000's 2-D picture of the gradients.
 

@@ -1,0 +1,150 @@
+"""Many independent trainings, on every local core by default or on any executor, e.g. a Dask cluster.
+
+    from minnet import sweep
+    results = sweep.run(train_one, [{"seed": s, "lr": lr} for s in range(10) for lr in (0.1, 0.3)])
+
+`fn(config)` is called once per config; results come back in config order, whatever the executor
+and the number of workers: each config carries everything its run needs, its seed included, so a
+run does not depend on where or when it ran. minnet does not schedule anything itself:
+
+- default: a local process pool with one worker per core (`concurrent.futures`), started with
+  "spawn" (forking a process that has Numba's threads running is not safe); each worker limits
+  Numba to one thread, so that the workers, not the threads, share the cores;
+- any `concurrent.futures.Executor`; for a Dask cluster, `dask.distributed.Client(address).get_executor()`
+  (``pip install "minnet[dask]"``; Dask is imported only when asked for, see `dask_executor`).
+
+A task that raises does not stop the sweep: its config and traceback are reported, the other
+results are kept, and the failure is listed in the returned `Results.failures`. With `folder`, every
+result is saved as it arrives (atomically, .npz without pickle, named by a hash of its config), and a
+re-run loads what is there and runs only the missing configs. Results to be saved must be dicts of
+arrays and numbers.
+"""
+
+import concurrent.futures as cf
+import hashlib
+import json
+import multiprocessing
+import os
+import sys
+import traceback
+
+import numpy as np
+
+from minnet.history import save_npz
+
+
+class Results(list):
+    """fn's results in config order (None where a task failed); `failures` lists (index, config, traceback)."""
+
+    def __init__(self, values, failures):
+        super().__init__(values)
+        self.failures = failures
+
+
+def config_key(config):
+    """A stable name for a config: the SHA-1 of its JSON with sorted keys."""
+    return hashlib.sha1(json.dumps(config, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def call(fn, config):
+    """Run fn(config) in a worker: ("ok", result) or ("error", traceback text)."""
+    try:
+        return "ok", fn(config)
+    except Exception:  # noqa: BLE001 - every failure is reported with its config, none stops the sweep
+        return "error", traceback.format_exc()
+
+
+def limit_worker_threads():
+    """A pool worker's initializer: one Numba thread per worker process."""
+    try:
+        import numba
+    except ImportError:
+        return
+    numba.set_num_threads(1)
+
+
+def local_executor(workers=None):
+    """A process pool over `workers` processes (default: every core), started with spawn."""
+    workers = workers or os.cpu_count() or 1
+    return cf.ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"), initializer=limit_worker_threads)
+
+
+def dask_executor(address):
+    """A concurrent.futures executor on the Dask cluster at `address` (e.g. "tcp://host:8786")."""
+    try:
+        from dask.distributed import Client
+    except ImportError as err:
+        raise ImportError('running on a Dask cluster needs Dask: pip install "minnet[dask]"') from err
+    return Client(address).get_executor()
+
+
+def save_result(path, result):
+    if not isinstance(result, dict):
+        raise ValueError(f"results saved to a folder must be dicts of arrays and numbers, got {type(result).__name__}")
+    save_npz(path, {key: np.asarray(value) for key, value in result.items()})
+
+
+def load_result(path):
+    with np.load(path, allow_pickle=False) as data:
+        return {key: data[key] if data[key].ndim else data[key].item() for key in data.files}
+
+
+def progress_bar(total, enabled):
+    if not enabled:
+        return None
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc="sweep", leave=False)
+
+
+def run(fn, configs, executor=None, workers=None, progress=True, folder=None):
+    """Evaluate fn(config) for every config; the results in config order (a `Results` list).
+
+    Parameters
+    ----------
+    fn : a module-level function (it is sent to other processes)
+    configs : list of JSON-like dicts, each with everything its run needs, its seed included
+    executor : a concurrent.futures.Executor; default a local process pool (see local_executor)
+    workers : processes of the default pool (default: every core); 1 runs in this process
+    progress : a progress bar over finished tasks
+    folder : save each result there as it arrives, and reuse what a previous run saved
+    """
+    configs = list(configs)
+    values, failures = [None] * len(configs), []
+    todo = list(range(len(configs)))
+    if folder is not None:
+        os.makedirs(folder, exist_ok=True)
+        paths = [os.path.join(folder, config_key(c) + ".npz") for c in configs]
+        for k in [k for k in todo if os.path.exists(paths[k])]:
+            values[k] = load_result(paths[k])
+        todo = [k for k in todo if values[k] is None]
+    bar = progress_bar(len(todo), progress)
+
+    def collect(k, outcome):
+        status, value = outcome
+        if status == "ok":
+            values[k] = value
+            if folder is not None:
+                save_result(paths[k], value)
+        else:
+            failures.append((k, configs[k], value))
+            print(f"sweep: task {k} with config {configs[k]} failed:\n{value}", file=sys.stderr)
+        if bar is not None:
+            bar.update(1)
+
+    if executor is None and workers == 1:
+        for k in todo:
+            collect(k, call(fn, configs[k]))
+    else:
+        own = executor is None
+        executor = local_executor(workers) if own else executor
+        try:
+            futures = {executor.submit(call, fn, configs[k]): k for k in todo}
+            for future in cf.as_completed(futures):
+                collect(futures[future], future.result())
+        finally:
+            if own:
+                executor.shutdown()
+    if bar is not None:
+        bar.close()
+    return Results(values, sorted(failures, key=lambda f: f[0]))
