@@ -8,6 +8,7 @@ from collections.abc import Sequence
 STUDIES = {
     "oscillations": "document 000: a stable run turns unstable; gradient norm, angles, the 2-D gradient picture",
     "neurons": "document 000: duplicate and diverging hidden neurons, learning rate and initial-weight scale",
+    "curriculum": "document 001: per-example gradients every iteration, the implicit curriculum, forgetting, gradient clusters",
     "optimizer_paths": "document 002: SGD, RMSprop, Adam, AdamW on the loss landscape of two weights",
     "loss_surface": "document 004: random-direction loss-surface projections and the effect of initialisation",
     "checkpointing": "document 004: vanilla, memory-poor and checkpointed backpropagation, counted",

@@ -114,6 +114,23 @@ def find_idx(data_dir, stem):
     raise FileNotFoundError(f"neither {stem} nor {stem}.gz found in {data_dir!r}")
 
 
+def load_classification(name="digits", data_dir=None, fraction=0.1, seed=0):
+    """Training images and labels for the classification studies (documents 001 and 004).
+
+    "digits": the shipped 1,797 8x8 digits, all of them. "mnist" / "fashion": the IDX training
+    files in data_dir, of which a seeded random `fraction` is kept (document 001: 10%, 6,000).
+    """
+    if name == "digits":
+        return load_digits()
+    if name not in ("mnist", "fashion"):
+        raise ValueError(f"unknown data set {name!r}; expected 'digits', 'mnist' or 'fashion'")
+    if not data_dir:
+        raise ValueError(f"data set {name!r} is read from IDX files: give the folder that holds them")
+    X, y = load_idx_dataset(data_dir, "train")
+    keep = np.random.default_rng(seed).permutation(len(y))[: max(1, int(round(fraction * len(y))))]
+    return X[keep], y[keep]
+
+
 def load_idx_dataset(data_dir, split="train"):
     """MNIST or Fashion-MNIST images (N, 784) scaled to [0, 1] and labels (N,) from the standard IDX files."""
     if split not in IDX_FILES:

@@ -1,0 +1,333 @@
+"""Document 001: per-example gradients at every iteration, the implicit curriculum, forgetting, gradient clusters.
+
+    python -m demos.curriculum                                 the shipped 8x8 digits, 10 runs
+    python -m demos.curriculum --data mnist --data-dir DIR     a seeded 10% of MNIST (6,000), as the document
+    python -m demos.curriculum --deep                          inputs -> 32 -> 16 -> 10 -> 10, layers 2-4
+
+Ten networks (one hidden layer of 8 sigmoid units, softmax + cross-entropy) are trained with vanilla
+SGD, batch 128, each from its own seed. After every iteration an evaluation step over the whole
+training set records each example's correctness and the norm and cosine-with-the-mean of its
+gradient with respect to the second layer (the per-example statistics kernel). Ensemble agreement
+across the ten runs ranks the examples from typical to atypical; ten chunks of that ranking show
+the curriculum: typical examples are learned first and forgotten least.
+
+Defaults: the document trains 6,000 MNIST images with lr 0.01 for 30 epochs. On the 1,797 8x8
+digits that rate leaves the accuracy at 14% after 30 epochs (measured), so with --data digits the
+default learning rate is 0.5 (92% after 30 epochs); --lr 0.01 gives the document's rate.
+"""
+
+import argparse
+import os
+from collections.abc import Sequence
+
+import numpy as np
+
+from demos.cli import add_sweep_options, headless_figures, print_written, sweep_runner
+from minnet import MLP
+from minnet.curriculum import chunks_by_agreement, cone_cover, contention, curriculum_task, ensemble_agreement, first_correct, last_mistake
+from minnet.data import load_classification
+from minnet.examples import layer_grads
+from minnet.history import save_json, save_npz
+
+DEFAULT_OUT = os.path.join("minnet-out", "curriculum")
+DEFAULT_LR = {"digits": 0.5, "mnist": 0.01, "fashion": 0.01}
+N_CHUNKS = 10
+CLUSTER_MIN_SIZE = 5
+
+
+def configs(args):
+    sizes = [32, 16, 10, 10] if args.deep else [args.hidden, 10]
+    layers = [2, 3, 4] if args.deep else [2]
+    return [
+        {"data": args.data, "data_dir": args.data_dir, "sizes": sizes, "activation": args.activation, "lr": args.lr, "batch_size": args.batch_size,
+         "epochs": args.epochs, "seed": seed, "layers": layers, "keep_params_at": [args.cluster_iteration]}  # fmt: skip
+        for seed in range(args.runs)
+    ]
+
+
+def iteration_reaching(curve, level):
+    hits = np.flatnonzero(curve >= level)
+    return int(hits[0]) if hits.size else None
+
+
+def analyse(runs, X, y, args):
+    """Everything the figures and the summary need, from the runs' recordings."""
+    correct = np.array([r["correct"] for r in runs])  # (R, T+1, N)
+    norm = np.array([r["grad_norm"][:, :, 0] for r in runs])  # second layer   (R, T+1, N)
+    cos = np.array([r["grad_cos"][:, :, 0] for r in runs])
+    agr = ensemble_agreement(np.array([r["probabilities"] for r in runs]))
+    chunk = chunks_by_agreement(agr, N_CHUNKS)
+    per_chunk = lambda values: np.array([np.nanmean(values[:, :, chunk == c], axis=(0, 2)) for c in range(N_CHUNKS)])  # noqa: E731
+    FC, LM = np.array([first_correct(c) for c in correct]), np.array([last_mistake(c) for c in correct])
+    fc_lm_ok = bool(np.all(FC >= correct) and np.all(correct >= LM))
+    groups = {"top 10%": 0, "middle 10%": N_CHUNKS // 2, "bottom 10%": N_CHUNKS - 1}
+    fc_acc_lm = {name: [values[:, :, chunk == c].mean(axis=(0, 2)) for values in (FC, correct, LM)] for name, c in groups.items()}
+    chunk_accuracy = per_chunk(correct.astype(float))
+    return {
+        "correct": correct, "norm": norm, "cos": cos, "agr": agr, "chunk": chunk,
+        "accuracy": correct.mean(axis=(0, 2)),
+        "chunk_accuracy": chunk_accuracy, "chunk_cos": per_chunk(cos), "chunk_norm": per_chunk(norm),
+        "fc_acc_lm": fc_acc_lm, "fc_lm_ok": fc_lm_ok,
+        "reach80": [iteration_reaching(chunk_accuracy[c], 0.8) for c in range(N_CHUNKS)],
+        "clusters": clusters(runs[0], X, y, args, correct[0], cos[0]),
+        "deep_scatter": deep_scatter(runs[0], args) if args.deep else None,
+    }  # fmt: skip
+
+
+def clusters(run, X, y, args, correct, cos):
+    """Cones of the materialised layer-2 gradients of run 0 at --cluster-iteration, with their contention sets."""
+    net = MLP([X.shape[1], *configs(args)[0]["sizes"]], activation=args.activation, loss="cross_entropy")
+    net.params = run[f"params_at_{args.cluster_iteration}"]
+    G = layer_grads(net, X, y, 2)
+    found = []
+    for members in cone_cover(G):
+        if len(members) < CLUSTER_MIN_SIZE:
+            break
+        against = contention(G, members, args.contention)
+        found.append({"members": members, "contention": against,
+                      "members_cos": cos[:, members].mean(axis=1), "members_acc": correct[:, members].mean(axis=1),
+                      "contention_cos": cos[:, against].mean(axis=1) if against.size else None,
+                      "contention_acc": correct[:, against].mean(axis=1) if against.size else None})  # fmt: skip
+    return found
+
+
+def deep_scatter(run, args):
+    """Norm and cosine of layers 2, 3 and 4 at the cluster iteration, run 0."""
+    t = args.cluster_iteration
+    return {"norm": run["grad_norm"][t], "cos": run["grad_cos"][t], "correct": run["correct"][t]}
+
+
+# ----- figures --------------------------------------------------------------------------------------
+def image_grid(ax, X, indices, labels, title, side):
+    """Up to 64 examples as an 8x8 grid of images, their labels in the corner."""
+    indices = list(indices)[:64]
+    cells = int(np.ceil(np.sqrt(max(len(indices), 1))))
+    canvas = np.ones((cells * (side + 1), cells * (side + 1)))
+    for k, i in enumerate(indices):
+        r, c = divmod(k, cells)
+        canvas[r * (side + 1) : r * (side + 1) + side, c * (side + 1) : c * (side + 1) + side] = 1 - X[i].reshape(side, side)
+        ax.text(c * (side + 1), r * (side + 1) + 1.5, str(labels[i]), color="tab:red", fontsize=6)
+    ax.imshow(canvas, cmap="gray", vmin=0, vmax=1)
+    ax.set_title(title, fontsize=9)
+    ax.axis("off")
+
+
+def figure_examples(X, y, a, side, rng):
+    import matplotlib.pyplot as plt
+
+    order = np.argsort(a["agr"], kind="stable")
+    fig, axes = plt.subplots(1, 3, figsize=(15, 5.3))
+    image_grid(axes[0], X, rng.choice(len(y), 64, replace=False), y, "64 random examples", side)
+    image_grid(axes[1], X, order[:64], y, "64 most typical (lowest AGR divergence)", side)
+    image_grid(axes[2], X, order[::-1][:64], y, "64 most atypical", side)
+    return fig
+
+
+def figure_curriculum(a):
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(2, 2, figsize=(15, 10))
+    axes[0, 0].plot(a["accuracy"])
+    axes[0, 0].set_title("training accuracy, mean over runs")
+    colors = plt.cm.viridis(np.linspace(0, 1, N_CHUNKS))
+    for ax, key, title in ((axes[0, 1], "chunk_accuracy", "accuracy per chunk"), (axes[1, 0], "chunk_cos", "mean cosine with the mean gradient, per chunk"),
+                           (axes[1, 1], "chunk_norm", "mean gradient norm (layer 2), per chunk")):  # fmt: skip
+        for c in range(N_CHUNKS):
+            ax.plot(a[key][c], color=colors[c], label=f"chunk {c}", linewidth=1)
+        ax.set_title(title + " (chunk 0: most typical)")
+        ax.legend(fontsize=6, ncol=2)
+    for ax in axes.flat:
+        ax.set_xlabel("iteration")
+    return fig
+
+
+def figure_forgetting(a):
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 3, figsize=(18, 4.5), sharey=True)
+    for ax, (name, (fc, acc, lm)) in zip(axes, a["fc_acc_lm"].items()):
+        ax.plot(fc, color="tab:blue", label="First Correct")
+        ax.plot(acc, color="tab:green", label="accuracy")
+        ax.plot(lm, color="tab:orange", label="Last Mistake")
+        ax.fill_between(np.arange(len(fc)), lm, fc, color="tab:blue", alpha=0.1)
+        ax.set_title(f"{name} of examples by AGR")
+        ax.set_xlabel("iteration")
+        ax.legend(fontsize=8)
+    return fig
+
+
+def scatter(ax, norm, cos, correct, title):
+    ax.scatter(norm[correct], cos[correct], s=3, color="tab:green", label="correct")
+    ax.scatter(norm[~correct], cos[~correct], s=3, color="tab:red", label="wrong")
+    ax.set_xlabel("gradient norm")
+    ax.set_ylabel("cosine with the mean gradient")
+    ax.set_ylim(-1.05, 1.05)
+    ax.set_title(title, fontsize=9)
+
+
+def figure_scatter(a, iterations):
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, len(iterations), figsize=(5 * len(iterations), 4.5), sharey=True)
+    for ax, t in zip(np.atleast_1d(axes), iterations):
+        scatter(ax, a["norm"][0, t], a["cos"][0, t], a["correct"][0, t], f"iteration {t} (run 0, layer 2)")
+    np.atleast_1d(axes)[0].legend(fontsize=8)
+    return fig
+
+
+def figure_deep(a, t):
+    import matplotlib.pyplot as plt
+
+    d = a["deep_scatter"]
+    fig, axes = plt.subplots(1, 3, figsize=(15, 4.5), sharey=True)
+    for k, ax in enumerate(axes):
+        scatter(ax, d["norm"][:, k], d["cos"][:, k], d["correct"], f"layer {k + 2}, iteration {t}")
+    return fig
+
+
+def figure_clusters(a, X, y, side, shown=3):
+    import matplotlib.pyplot as plt
+
+    pairs = [c for c in a["clusters"] if c["contention"].size][:shown] or a["clusters"][:shown]
+    fig, axes = plt.subplots(max(len(pairs), 1), 4, figsize=(20, 4.5 * max(len(pairs), 1)), squeeze=False)
+    for row, c in zip(axes, pairs):
+        image_grid(row[0], X, c["members"], y, f"cluster of {len(c['members'])} (cosines >= 0.95)", side)
+        if c["contention"].size:
+            image_grid(row[1], X, c["contention"], y, f"{len(c['contention'])} in contention", side)
+        else:
+            row[1].axis("off")
+        for ax, key, label in ((row[2], "cos", "cosine with the mean gradient"), (row[3], "acc", "accuracy")):
+            ax.plot(c[f"members_{key}"], label="cluster")
+            if c[f"contention_{key}"] is not None:
+                ax.plot(c[f"contention_{key}"], label="contention")
+            ax.set_xlabel("iteration")
+            ax.set_ylabel(label)
+            ax.legend(fontsize=8)
+    return fig
+
+
+def plot(a, X, y, out, args):
+    from minnet import plots
+
+    side = int(round(np.sqrt(X.shape[1])))
+    T = a["accuracy"].size - 1
+    iterations = sorted({0, min(10, T), min(50, T), T})
+    paths = [
+        plots.save(figure_examples(X, y, a, side, np.random.default_rng(args.seed)), os.path.join(out, "examples_by_agreement.png")),
+        plots.save(figure_curriculum(a), os.path.join(out, "curriculum.png")),
+        plots.save(figure_forgetting(a), os.path.join(out, "first_correct_last_mistake.png")),
+        plots.save(figure_scatter(a, iterations), os.path.join(out, "gradient_scatter.png")),
+    ]
+    if a["clusters"]:
+        paths.append(plots.save(figure_clusters(a, X, y, side), os.path.join(out, "clusters_and_contention.png")))
+    if a["deep_scatter"] is not None:
+        paths.append(plots.save(figure_deep(a, args.cluster_iteration), os.path.join(out, "deep_layers_scatter.png")))
+    return paths
+
+
+def animate(a, out, frames):
+    """The scatter of run 0 over the iterations, as a GIF."""
+    import matplotlib.pyplot as plt
+    from matplotlib.animation import FuncAnimation, PillowWriter
+
+    fig, ax = plt.subplots(figsize=(7, 5))
+    steps = np.unique(np.linspace(0, a["accuracy"].size - 1, frames).astype(int))
+    x_max = float(np.nanmax(a["norm"][0]))
+
+    def draw(t):
+        ax.clear()
+        scatter(ax, a["norm"][0, t], a["cos"][0, t], a["correct"][0, t], f"iteration {t}")
+        ax.set_xlim(0, x_max)
+
+    path = os.path.join(out, "gradient_scatter.gif")
+    FuncAnimation(fig, draw, frames=steps).save(path, writer=PillowWriter(fps=8))
+    plt.close(fig)
+    return path
+
+
+# ----- the command line ---------------------------------------------------------------------------
+def summary_of(a):
+    c0, c9 = a["reach80"][0], a["reach80"][-1]
+    faster = c0 is not None and (c9 is None or c0 < c9)
+    first50 = slice(0, min(51, a["chunk_cos"].shape[1]))
+    return {
+        "iterations": int(a["accuracy"].size - 1),
+        "final_accuracy": float(a["accuracy"][-1]),
+        "chunk0_reaches_80": c0,
+        "chunk9_reaches_80": c9,
+        "chunk0_learned_faster_than_chunk9": bool(faster),
+        "final_accuracy_per_chunk": [float(v) for v in a["chunk_accuracy"][:, -1]],
+        "mean_cos_first_50_per_chunk": [float(v) for v in np.nanmean(a["chunk_cos"][:, first50], axis=1)],
+        "clusters": len(a["clusters"]),
+        "contention_pairs": sum(1 for c in a["clusters"] if c["contention"].size),
+        "fc_ge_accuracy_ge_lm": a["fc_lm_ok"],
+    }
+
+
+def print_summary(s):
+    print(f"{s['iterations']} iterations; final training accuracy (mean of runs) {s['final_accuracy']:.3f}")
+    print(f"{'chunk':>6}{'final accuracy':>16}{'mean cos, first 50':>20}")
+    for c, (acc, cos) in enumerate(zip(s["final_accuracy_per_chunk"], s["mean_cos_first_50_per_chunk"])):
+        print(f"{c:>6}{acc:>16.3f}{cos:>20.3f}")
+    print(f"80% accuracy: chunk 0 at iteration {s['chunk0_reaches_80']}, chunk 9 at {s['chunk9_reaches_80']}")
+    verdict = "yes, as the document finds" if s["chunk0_learned_faster_than_chunk9"] else "NO: this run differs from the document"
+    print(f"typical examples (chunk 0) learned faster than atypical ones (chunk 9): {verdict}")
+    print(f"First Correct >= accuracy >= Last Mistake at every iteration: {s['fc_ge_accuracy_ge_lm']}")
+    print(f"gradient clusters of >= {CLUSTER_MIN_SIZE} examples: {s['clusters']}; with a contention set: {s['contention_pairs']}")
+    if s["clusters"] and not s["contention_pairs"]:
+        print("  (no example's gradient is that far against a cluster's here; try a later --cluster-iteration or a milder --contention)")
+
+
+def save_results(a, out, summary):
+    arrays = {"correct": a["correct"], "grad_norm": a["norm"], "grad_cos": a["cos"], "agr": a["agr"], "chunk": a["chunk"], "accuracy": a["accuracy"]}
+    save_npz(os.path.join(out, "results.npz"), arrays)
+    save_json(os.path.join(out, "summary.json"), summary)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m demos.curriculum", description=__doc__.split("\n\n")[0])
+    p.add_argument("--data", choices=["digits", "mnist", "fashion"], default="digits", help="shipped digits (default) or IDX files (10%% subset)")
+    p.add_argument("--data-dir", help="folder with the IDX files")
+    p.add_argument("--hidden", type=int, default=8, help="hidden units (default 8)")
+    p.add_argument("--activation", choices=["sigmoid", "tanh", "relu", "silu"], default="sigmoid")
+    p.add_argument("--lr", type=float, help="SGD learning rate (default 0.01 for MNIST as the document; 0.5 for the digits, see above)")
+    p.add_argument("--batch-size", type=int, default=128)
+    p.add_argument("--epochs", type=int, default=30)
+    p.add_argument("--runs", type=int, default=10, help="independently seeded runs (default 10)")
+    p.add_argument("--deep", action="store_true", help="the 4-layer network, scatter for layers 2, 3 and 4")
+    p.add_argument("--cluster-iteration", type=int, default=30, help="iteration of the gradient clusters (default 30)")
+    p.add_argument("--contention", type=float, default=-0.95, help="cosine with a cluster's mean gradient at or below which an example is in contention (default -0.95)")
+    p.add_argument("--animate", action="store_true", help="write the scatter over iterations as a GIF")
+    add_sweep_options(p)
+    p.add_argument("--seed", type=int, default=0, help="seed of the random image grid (runs use seeds 0..runs-1)")
+    p.add_argument("--out", default=DEFAULT_OUT, help=f"output folder (default {DEFAULT_OUT})")
+    p.add_argument("--quick", action="store_true", help="3 runs of 3 epochs, for tests")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    args = p.parse_args(argv)
+    args.lr = args.lr or DEFAULT_LR[args.data]
+    if args.quick:
+        args.runs, args.epochs, args.cluster_iteration = 3, 3, min(args.cluster_iteration, 10)
+    if args.runs < 2 or args.epochs < 1 or args.lr <= 0 or args.cluster_iteration < 0:
+        p.error(f"need runs >= 2 (for the agreement), epochs >= 1, lr > 0; got {args.runs}, {args.epochs}, {args.lr}")
+    headless_figures()
+    X, y = load_classification(args.data, args.data_dir)
+    steps = args.epochs * int(np.ceil(len(y) / args.batch_size))
+    if args.cluster_iteration > steps:
+        p.error(f"--cluster-iteration {args.cluster_iteration} is past the last iteration, {steps}")
+    runs = sweep_runner(args)(curriculum_task, configs(args))
+    a = analyse(runs, X, y, args)
+    os.makedirs(args.out, exist_ok=True)
+    paths = plot(a, X, y, args.out, args)
+    if args.animate:
+        paths.append(animate(a, args.out, 12 if args.quick else 90))
+    summary = summary_of(a)
+    save_results(a, args.out, summary)
+    print_summary(summary)
+    print_written(args.out, paths)
+    if not summary["fc_ge_accuracy_ge_lm"]:
+        raise AssertionError("First Correct >= accuracy >= Last Mistake was violated")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,150 @@
+"""Document 001's measures of the implicit curriculum: which examples a network learns first, and why.
+
+- Ensemble agreement (AGR, Carlini et al., "Distribution Density, Tails, and Outliers in Machine
+  Learning"): for each example, the mean over all pairs of independently trained models of the
+  Jensen-Shannon divergence between their predicted distributions,
+      JS(p, q) = (KL(p || m) + KL(q || m)) / 2,   m = (p + q) / 2     (natural log, 0 <= JS <= log 2)
+  Low AGR divergence: the models agree, the example is typical (well represented).
+- First Correct FC(t): the fraction of examples classified correctly at least once up to and
+  including iteration t; Last Mistake LM(t): the fraction with no mistake from iteration t on.
+  FC >= accuracy >= LM at every t, both monotone.
+- Gradient clusters ("cones"): a greedy cover of the examples by groups whose gradients are all
+  pairwise within cosine 0.95; contention: the examples whose gradient points against a cluster's
+  (cosine <= -0.95 with the cluster's mean gradient).
+- `ExampleStatsRecorder`: after every training step, every example's correctness and the norm and
+  cosine-with-the-mean of its gradient with respect to one layer (minnet.examples.gradient_stats).
+"""
+
+import numpy as np
+
+from minnet.data import load_classification
+from minnet.examples import gradient_stats
+from minnet.mlp import MLP
+from minnet.optim import SGD
+from minnet.train import Recorder, fit
+
+
+def js_divergence(P, Q):
+    """Jensen-Shannon divergence between rows of two (N, k) probability arrays: (N,), natural log."""
+    M = (P + Q) / 2
+    with np.errstate(divide="ignore", invalid="ignore"):
+        kl_p = np.where(P > 0, P * np.log(P / M), 0.0).sum(axis=-1)  # KL(p || m), 0 log 0 = 0
+        kl_q = np.where(Q > 0, Q * np.log(Q / M), 0.0).sum(axis=-1)
+    return (kl_p + kl_q) / 2
+
+
+def ensemble_agreement(probabilities):
+    """AGR divergence of each example: mean JS divergence over all pairs of models.  probabilities (R, N, k) -> (N,)."""
+    R = probabilities.shape[0]
+    if R < 2:
+        raise ValueError(f"ensemble agreement needs at least 2 models, got {R}")
+    pairs = [(a, b) for a in range(R) for b in range(a + 1, R)]
+    return np.mean([js_divergence(probabilities[a], probabilities[b]) for a, b in pairs], axis=0)
+
+
+def chunks_by_agreement(agr, n_chunks=10):
+    """Chunk id of each example: 0 for the tenth with the lowest divergence (most agreed on) .. n_chunks-1."""
+    order = np.argsort(agr, kind="stable")
+    chunk = np.empty(agr.size, dtype=np.int64)
+    for c, members in enumerate(np.array_split(order, n_chunks)):
+        chunk[members] = c
+    return chunk
+
+
+def first_correct(correct):
+    """FC(t) per example: correct at some iteration <= t.  correct (T, N) bool -> (T, N) bool."""
+    return np.logical_or.accumulate(correct, axis=0)
+
+
+def last_mistake(correct):
+    """LM(t) per example: correct at every iteration >= t.  correct (T, N) bool -> (T, N) bool."""
+    return np.logical_and.accumulate(correct[::-1], axis=0)[::-1]
+
+
+def cosine_matrix(G):
+    """Pairwise cosines of the rows of G (N, P); rows of norm 0 have cosine 0 with everything."""
+    norms = np.linalg.norm(G, axis=1)
+    U = G / np.where(norms > 0, norms, 1.0)[:, None]
+    return U @ U.T
+
+
+def cone_cover(G, threshold=0.95):
+    """Greedy cover of the examples by clusters in which every pair of gradients has cosine >= threshold.
+
+    Repeatedly: take the unassigned example with the most unassigned neighbours (cosine >= threshold),
+    then add its neighbours in order of decreasing cosine to it, each only if it is within the
+    threshold of every member so far. Returns a list of index arrays, largest first.
+    """
+    C = cosine_matrix(G)
+    close = C >= threshold
+    free = np.ones(G.shape[0], dtype=bool)
+    clusters = []
+    while free.any():
+        counts = (close[:, free] & free[:, None]).sum(axis=1)
+        counts[~free] = -1
+        seed = int(np.argmax(counts))
+        members = [seed]
+        for candidate in np.argsort(-C[seed]):
+            if candidate != seed and free[candidate] and close[seed, candidate] and close[candidate, members].all():
+                members.append(int(candidate))
+        free[members] = False
+        clusters.append(np.array(members))
+    return sorted(clusters, key=len, reverse=True)
+
+
+def contention(G, cluster, threshold=-0.95):
+    """The examples whose gradient has cosine <= threshold with the cluster's mean gradient."""
+    mean = G[cluster].mean(axis=0)
+    norms = np.linalg.norm(G, axis=1) * np.linalg.norm(mean)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cos = np.where(norms > 0, G @ mean / norms, 0.0)
+    return np.flatnonzero(cos <= threshold)
+
+
+class ExampleStatsRecorder(Recorder):
+    """Before training and after every step: each example's correctness, gradient norm and cosine with the
+    mean gradient for one layer (1-based; -1 or L+1 for all parameters), over a fixed evaluation set.
+
+    correct (S+1, N) bool, grad_norm (S+1, N) and grad_cos (S+1, N) float32. With `keep_params_at`,
+    also the parameter vector after those steps (params_at_<s>), for analyses that need the network.
+    """
+
+    def __init__(self, X, Y, layers=(2,), keep_params_at=(), backend=None):
+        self.X, self.Y, self.layers, self.keep, self.backend = X, Y, list(layers), set(keep_params_at), backend
+
+    def start(self, net):
+        self.correct, self.norm, self.cos, self.kept, self.step = [], [], [], {}, 0
+        self.evaluate(net)
+
+    def evaluate(self, net):
+        stats = gradient_stats(net, self.X, self.Y, backend=self.backend)
+        columns = [layer - 1 for layer in self.layers]
+        self.correct.append(stats["correct"])
+        self.norm.append(stats["norm"][:, columns].astype(np.float32))
+        self.cos.append(stats["cos"][:, columns].astype(np.float32))
+        if self.step in self.keep:
+            self.kept[f"params_at_{self.step}"] = net.params.copy()
+
+    def after_step(self, net, grad, update):
+        self.step += 1
+        self.evaluate(net)
+
+    def result(self):
+        return {"correct": np.array(self.correct), "grad_norm": np.array(self.norm), "grad_cos": np.array(self.cos), **self.kept}
+
+
+def curriculum_task(config):
+    """A sweep task (minnet.sweep): one of document 001's runs from a config dict.
+
+    config: data ("digits", "mnist", "fashion"), data_dir, sizes (layer widths after the input),
+    activation, lr, batch_size, epochs, seed (weights and batches), layers (whose gradients to
+    follow, 1-based), keep_params_at (steps). Vanilla SGD on softmax + cross-entropy; after every
+    step an evaluation over the whole training set (ExampleStatsRecorder). Returns the recorder's
+    arrays, the final predicted probabilities and the loss per epoch.
+    """
+    X, y = load_classification(config["data"], config.get("data_dir"))
+    net = MLP([X.shape[1], *config["sizes"]], activation=config["activation"], loss="cross_entropy", seed=config["seed"])
+    recorder = ExampleStatsRecorder(X, y, config["layers"], config.get("keep_params_at", ()))
+    history = fit(net, X, y, SGD(net.params, lr=config["lr"]), config["epochs"], batch_size=config["batch_size"], seed=config["seed"],
+                  recorders=[recorder], snapshots=False)  # fmt: skip
+    return {**recorder.result(), "probabilities": net.forward(X), "train_loss": history["train_loss"]}

@@ -1,0 +1,72 @@
+"""Document 001's measures on hand-made inputs, and the curriculum demo's files."""
+
+import json
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from demos import curriculum
+from minnet.curriculum import chunks_by_agreement, cone_cover, cosine_matrix, contention, ensemble_agreement, first_correct, js_divergence, last_mistake
+
+
+def softmax_rows(Z):
+    E = np.exp(Z - Z.max(axis=-1, keepdims=True))
+    return E / E.sum(axis=-1, keepdims=True)
+
+
+@given(st.integers(0, 2**31), st.integers(2, 5))
+def test_agreement_is_zero_for_identical_predictions_and_symmetric(seed, runs):
+    rng = np.random.default_rng(seed)
+    P = softmax_rows(rng.normal(size=(7, 4)))
+    assert np.allclose(ensemble_agreement(np.stack([P] * runs)), 0.0, atol=1e-15)
+    Q = softmax_rows(rng.normal(size=(7, 4)))
+    np.testing.assert_allclose(js_divergence(P, Q), js_divergence(Q, P), rtol=1e-14)
+    many = softmax_rows(rng.normal(size=(runs, 7, 4)))
+    np.testing.assert_allclose(ensemble_agreement(many), ensemble_agreement(many[::-1]), rtol=1e-13)
+
+
+def test_js_divergence_of_disjoint_distributions_is_log_2():
+    P, Q = np.array([[1.0, 0.0]]), np.array([[0.0, 1.0]])
+    assert js_divergence(P, Q)[0] == pytest.approx(np.log(2))
+
+
+def test_chunks_split_the_ranking_into_tenths():
+    chunk = chunks_by_agreement(np.arange(20.0)[::-1], 10)
+    assert chunk.tolist() == [9, 9, 8, 8, 7, 7, 6, 6, 5, 5, 4, 4, 3, 3, 2, 2, 1, 1, 0, 0]
+
+
+def test_first_correct_and_last_mistake_on_a_hand_made_table():
+    correct = np.array([[0, 1, 0], [1, 1, 0], [0, 1, 1], [1, 1, 1]], dtype=bool)  # iterations x examples
+    np.testing.assert_array_equal(first_correct(correct), [[0, 1, 0], [1, 1, 0], [1, 1, 1], [1, 1, 1]])
+    np.testing.assert_array_equal(last_mistake(correct), [[0, 1, 0], [0, 1, 0], [0, 1, 1], [1, 1, 1]])
+    assert np.all(first_correct(correct) >= correct) and np.all(correct >= last_mistake(correct))
+
+
+@given(st.integers(0, 2**31))
+def test_cone_cover_clusters_are_within_the_threshold_and_cover_everything(seed):
+    rng = np.random.default_rng(seed)
+    centres = np.linalg.qr(rng.normal(size=(6, 6)))[0][:4] * 3  # orthogonal: only the last group points against one
+    G = np.vstack([c + 0.05 * rng.normal(size=(15, 6)) for c in centres] + [-centres[0] + 0.05 * rng.normal(size=(5, 6))])
+    clusters = cone_cover(G, 0.95)
+    C = cosine_matrix(G)
+    assert sorted(np.concatenate(clusters).tolist()) == list(range(len(G)))
+    for members in clusters:
+        assert np.all(C[np.ix_(members, members)] >= 0.95 - 1e-12)
+    biggest = max(clusters, key=lambda m: np.isin(m, np.arange(15)).sum())
+    if np.isin(biggest, np.arange(15)).all():
+        assert set(contention(G, biggest).tolist()) <= set(range(60, 65))
+
+
+def test_curriculum_demo_quick(tmp_path, capsys):
+    assert curriculum.main(["--quick", "--quiet", "--workers", "1", "--out", str(tmp_path), "--animate"]) == 0
+    for name in ("examples_by_agreement.png", "curriculum.png", "first_correct_last_mistake.png", "gradient_scatter.png", "gradient_scatter.gif"):
+        assert (tmp_path / name).stat().st_size > 1000, name
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["fc_ge_accuracy_ge_lm"] is True and len(summary["final_accuracy_per_chunk"]) == 10
+    with np.load(tmp_path / "results.npz") as results:
+        R, T1, N = results["correct"].shape
+        assert (R, N) == (3, 1797) and T1 == 3 * 15 + 1
+        assert results["grad_cos"].dtype == np.float32 and results["chunk"].max() == 9
+    assert "First Correct >= accuracy >= Last Mistake at every iteration: True" in capsys.readouterr().out
