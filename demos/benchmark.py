@@ -10,7 +10,6 @@ it), because Numba's allocations are invisible to tracemalloc.
 """
 
 import argparse
-import json
 import os
 import statistics
 import subprocess

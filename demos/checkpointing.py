@@ -17,10 +17,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from demos.cli import headless_figures, print_written, save_outputs
 from minnet import MLP
 from minnet.checkpoint import STRATEGIES, backprop
-from demos.cli import headless_figures, print_written
-from minnet.history import save_json, save_npz
 
 DEFAULT_OUT = os.path.join("minnet-out", "checkpointing")
 
@@ -114,8 +113,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     os.makedirs(args.out, exist_ok=True)
     paths = plot(results, args.out)
     arrays = {f"{s}/{key}": np.array([r["rows"][s][key] for r in results]) for s in STRATEGIES for key in ("peak_floats", "evaluations", "seconds")}
-    save_npz(os.path.join(args.out, "results.npz"), {"depths": np.array(args.depths), **arrays})
-    save_json(os.path.join(args.out, "summary.json"), results)
+    save_outputs(args.out, {"depths": np.array(args.depths), **arrays}, results)
     print_table(results)
     print_written(args.out, paths)
     return 0 if all(r["bit_identical"] for r in results) else 1

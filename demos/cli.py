@@ -13,6 +13,20 @@ def headless_figures(show=False):
         matplotlib.use("Agg")
 
 
+def save_outputs(out, arrays, summary):
+    """results.npz (the arrays) and summary.json (the printed numbers) in `out`, each written atomically."""
+    from minnet.history import save_json, save_npz
+
+    save_npz(os.path.join(out, RESULT_FILES[0]), arrays)
+    save_json(os.path.join(out, RESULT_FILES[1]), summary)
+
+
+def add_data_options(parser, what):
+    """--data and --data-dir for the classification studies."""
+    parser.add_argument("--data", choices=["digits", "mnist", "fashion"], default="digits", help=f"the shipped 8x8 digits (default) or IDX files: {what}")
+    parser.add_argument("--data-dir", help="folder with the IDX files (train-images-idx3-ubyte[.gz], ...)")
+
+
 def print_written(out, paths):
     """The closing line: every file the demo wrote."""
     print("\nwrote " + ", ".join(list(paths) + [os.path.join(out, name) for name in RESULT_FILES]))

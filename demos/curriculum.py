@@ -22,12 +22,11 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from demos.cli import add_sweep_options, headless_figures, print_written, sweep_runner
+from demos.cli import add_data_options, add_sweep_options, headless_figures, print_written, save_outputs, sweep_runner
 from minnet import MLP
 from minnet.curriculum import chunks_by_agreement, cone_cover, contention, curriculum_task, ensemble_agreement, first_correct, last_mistake
 from minnet.data import load_classification
 from minnet.examples import layer_grads
-from minnet.history import save_json, save_npz
 
 DEFAULT_OUT = os.path.join("minnet-out", "curriculum")
 DEFAULT_LR = {"digits": 0.5, "mnist": 0.01, "fashion": 0.01}
@@ -280,14 +279,12 @@ def print_summary(s):
 
 def save_results(a, out, summary):
     arrays = {"correct": a["correct"], "grad_norm": a["norm"], "grad_cos": a["cos"], "agr": a["agr"], "chunk": a["chunk"], "accuracy": a["accuracy"]}
-    save_npz(os.path.join(out, "results.npz"), arrays)
-    save_json(os.path.join(out, "summary.json"), summary)
+    save_outputs(out, arrays, summary)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m demos.curriculum", description=__doc__.split("\n\n")[0])
-    p.add_argument("--data", choices=["digits", "mnist", "fashion"], default="digits", help="shipped digits (default) or IDX files (10%% subset)")
-    p.add_argument("--data-dir", help="folder with the IDX files")
+    add_data_options(p, "a seeded 10%% of their training set")
     p.add_argument("--hidden", type=int, default=8, help="hidden units (default 8)")
     p.add_argument("--activation", choices=["sigmoid", "tanh", "relu", "silu"], default="sigmoid")
     p.add_argument("--lr", type=float, help="SGD learning rate (default 0.01 for MNIST as the document; 0.5 for the digits, see above)")

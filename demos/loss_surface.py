@@ -21,10 +21,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from demos.cli import add_data_options, headless_figures, print_written, save_outputs
 from minnet import MLP, Adam, fit
 from minnet.data import load_digits, load_idx_dataset
-from demos.cli import headless_figures, print_written
-from minnet.history import save_json, save_npz
 from minnet.landscape import grid_plane, line, random_direction
 from minnet.train import LayerGradRecorder
 
@@ -251,14 +250,12 @@ def save_results(results, out, summary):
         for name, r in results[group].items():
             arrays[f"{group}/{name}/train_loss"] = r["train_loss"]
             arrays[f"{group}/{name}/layer_grad_norm"] = r["layer_grad_norm"]
-    save_npz(os.path.join(out, "results.npz"), arrays)
-    save_json(os.path.join(out, "summary.json"), summary)
+    save_outputs(out, arrays, summary)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m demos.loss_surface", description=__doc__.split("\n\n")[0])
-    p.add_argument("--data", choices=["digits", "mnist", "fashion"], default="digits", help="shipped digits (default) or IDX files")
-    p.add_argument("--data-dir", help="folder with the IDX files (train-images-idx3-ubyte[.gz], ...)")
+    add_data_options(p, "--subset examples of their training set, a fifth as many of their test set")
     p.add_argument("--subset", type=int, default=6000, help="training examples taken from an IDX data set (default 6000)")
     p.add_argument("--hidden", type=int, default=32, help="hidden units (default 32)")
     p.add_argument("--epochs", type=int, default=30, help="Adam epochs (default 30)")

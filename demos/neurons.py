@@ -25,11 +25,10 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from demos.cli import add_sweep_options, headless_figures, print_written, save_outputs, sweep_runner
 from minnet import TwoLayerNet
 from minnet.data import TARGETS, doc000
 from minnet.dynamics import doc000_task, duplicate_distance, split_iterations
-from demos.cli import add_sweep_options, headless_figures, print_written, sweep_runner
-from minnet.history import save_json, save_npz
 
 DEFAULT_OUT = os.path.join("minnet-out", "neurons")
 SPLIT_THRESHOLD = 0.05
@@ -173,8 +172,7 @@ def save_results(results, out, summary):
     for name, r in results.items():
         for key in ("train_loss", "test_loss", "U", "V", "distance"):
             arrays[f"{name}/{key}"] = r[key]
-    save_npz(os.path.join(out, "results.npz"), arrays)
-    save_json(os.path.join(out, "summary.json"), summary)
+    save_outputs(out, arrays, summary)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -19,10 +19,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from demos.cli import headless_figures, print_written, save_outputs
 from minnet import MLP, Adam, fit
 from minnet.data import doc002
-from demos.cli import headless_figures, print_written
-from minnet.history import save_json, save_npz
 from minnet.landscape import grid_two_params, losses_at
 from minnet.optim import OPTIMIZERS
 from minnet.train import TrajectoryRecorder
@@ -279,12 +278,12 @@ def print_summary(summary):
         print(f"{o['optimizer']:<10}{start:>18}{final:>20}{o['final_loss']:>12.4g}{o['distance_to_grid_min']:>12.3g}{reached:>12}")
 
 
-def save_results(results, out):
+def save_results(results, out, summary):
     arrays = {"a_values": results["a_values"], "b_values": results["b_values"], "grid": results["grid"]}
     for (s, name), r in results["paths"].items():
         arrays[f"start{s}/{name}/path"] = r["path"]
         arrays[f"start{s}/{name}/loss"] = r["loss"]
-    save_npz(os.path.join(out, "results.npz"), arrays)
+    save_outputs(out, arrays, summary)
 
 
 def batch_size(text):
@@ -334,8 +333,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.animate:
         paths.append(animate(results, args.out, args, 10 if args.quick else 80))
     summary = summary_of(results)
-    save_results(results, args.out)
-    save_json(os.path.join(args.out, "summary.json"), summary)
+    save_results(results, args.out, summary)
     print_summary(summary)
     print_written(args.out, paths)
     return 0

@@ -21,11 +21,10 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from demos.cli import add_sweep_options, headless_figures, print_written, save_outputs, sweep_runner
 from minnet import TwoLayerNet
 from minnet.data import TARGETS
 from minnet.dynamics import doc000_task, event_order, gradient_path_2d, instability_onset, train_doc000
-from demos.cli import add_sweep_options, headless_figures, print_written, sweep_runner
-from minnet.history import save_json, save_npz
 
 DEFAULT_OUT = os.path.join("minnet-out", "oscillations")
 LR_STUDY = {"f": "f1", "h": 2, "rates": (0.2, 0.3, 0.4), "epochs": 50_000}  # document 000, figure 3
@@ -227,11 +226,10 @@ def print_summary(summary, lr_results=None):
 
 def save_results(results, out):
     arrays = {key: results[key] for key in ("train_loss", "test_loss", "grad_norm", "grad_angle", "U", "V")}
-    save_npz(os.path.join(out, "results.npz"), arrays)
     summary = dict(results["summary"])
     if "lr_study" in results:
         summary["lr_study"] = {str(lr): {k: v for k, v in r.items() if k != "train_loss"} for lr, r in results["lr_study"]["rates"].items()}
-    save_json(os.path.join(out, "summary.json"), summary)
+    save_outputs(out, arrays, summary)
 
 
 def parser():

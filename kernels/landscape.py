@@ -79,7 +79,7 @@ def set_param(W_flat, b_flat, w_start, b_start, sizes, loc, value):
 @njit(cache=True, error_model="numpy")
 def split_next_layer(m, H0, ri, rj, W_flat, b_flat, w_start, b_start, sizes):
     """Zb[k, n] = b_m[k] + sum_{c != ri, rj} W_m[k, c] H0[c, n]: layer m's pre-activation without rows ri and rj."""
-    n_in, n_out, N = sizes[m], sizes[m + 1], H0.shape[1]
+    n_out, N = sizes[m + 1], H0.shape[1]
     H = H0.copy()
     H[ri, :] = 0.0
     H[rj, :] = 0.0
@@ -108,7 +108,7 @@ def activate_sum(A_row, T_u_row, T_v_row, U_row, V_scale, R_b_row, alpha, beta):
 
 
 @njit(cache=True, parallel=True, error_model="numpy")
-def grid_split_kernel(A_m_out, Zb, H0, R_a, R_b, ri, rj, m, W_flat, b_flat, w_start, b_start, sizes, acts, output_code, loss_code, YT):
+def grid_split_kernel(Zb, R_a, R_b, ri, rj, m, W_flat, b_flat, w_start, b_start, sizes, acts, output_code, loss_code, YT):
     """The grid when i, j are rows ri, rj of one layer and layer m after it is tanh or sigmoid (module docstring)."""
     n_a, n_b, N = R_a.shape[0], R_b.shape[0], YT.shape[1]
     n_m = sizes[m + 1]
@@ -190,7 +190,7 @@ def grid_two_params_kernel(XT, YT, W_flat, b_flat, w_start, b_start, sizes, acts
     m = li + 1
     if two_rows and m < L and (acts[m] == TANH or acts[m] == SIGMOID):
         Zb = split_next_layer(m, H0, ri, rj, W_flat, b_flat, w_start, b_start, sizes)
-        return grid_split_kernel(A_in, Zb, H0, R_a, R_b, ri, rj, m, W_flat, b_flat, w_start, b_start, sizes, acts, output_code, loss_code, YT)
+        return grid_split_kernel(Zb, R_a, R_b, ri, rj, m, W_flat, b_flat, w_start, b_start, sizes, acts, output_code, loss_code, YT)
     return grid_general_kernel(Z0, H0, R_a, R_b, x_i, x_j, w_i, w_j, i_loc, j_loc, a_values, b_values, W_flat, b_flat, w_start, b_start, sizes, acts, output_code, loss_code, YT)
 
 

@@ -21,7 +21,6 @@ import numpy as np
 
 from minnet.mlp import MLP
 
-
 STENCIL = ((-2, 1.0), (-1, -8.0), (1, 8.0), (2, -1.0))  # (offset in h, weight) of the five-point difference
 
 

@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from demos import curriculum
-from minnet.curriculum import chunks_by_agreement, cone_cover, cosine_matrix, contention, ensemble_agreement, first_correct, js_divergence, last_mistake
+from minnet.curriculum import chunks_by_agreement, cone_cover, contention, cosine_matrix, ensemble_agreement, first_correct, js_divergence, last_mistake
 
 
 def softmax_rows(Z):

@@ -38,7 +38,7 @@ def test_demo_files_and_numbers(tmp_path, capsys):
     summary = json.loads((tmp_path / "summary.json").read_text())
     assert [o["optimizer"] for o in summary["optimizers"]] == ["SGD", "RMSprop", "Adam", "AdamW"]
     with np.load(tmp_path / "results.npz") as results:
-        grid, a, b = results["grid"], results["a_values"], results["b_values"]
+        grid = results["grid"]
         assert grid.shape == (41, 41)
         assert grid[20, 20] == pytest.approx(summary["network_loss"], rel=1e-9)  # the centre is the network's own weights
         assert results["start0/adam/path"].shape == (10 * 10 + 1, 2)  # 10 epochs of 10 batches, plus the start
