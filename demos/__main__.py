@@ -10,6 +10,8 @@ STUDIES = {
     "neurons": "document 000: duplicate and diverging hidden neurons, learning rate and initial-weight scale",
     "curriculum": "document 001: per-example gradients every iteration, the implicit curriculum, forgetting, gradient clusters",
     "optimizer_paths": "document 002: SGD, RMSprop, Adam, AdamW on the loss landscape of two weights",
+    "complex_mult": "document 003: MLPs learning complex multiplication; model-size table, neuron grid, learned function",
+    "mandelbrot": "document 003: the Mandelbrot set drawn with the learned multiplication, and its training animation",
     "loss_surface": "document 004: random-direction loss-surface projections and the effect of initialisation",
     "checkpointing": "document 004: vanilla, memory-poor and checkpointed backpropagation, counted",
     "gradcheck": "hand-written gradients against central finite differences, per weight matrix",

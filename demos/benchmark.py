@@ -95,6 +95,27 @@ def bench_landscape(args):
     return {"workload": f"landscape {values.size}x{values.size}, 3-3-3-3-1 tanh, N=1000", "times": times}
 
 
+def mandelbrot_setup(quick):
+    """Document 003's [20, 30, 20] silu model after 30 epochs, and the 600 x 400 full-view pixel grid."""
+    from minnet import complex_mult as cm
+
+    net = cm.model([20, 30, 20], "silu", seed=0)
+    net.params = cm.train_task({"hidden": [20, 30, 20], "activation": "silu", "epochs": 3 if quick else 30, "seed": 0})["params"]
+    c_re, c_im = cm.pixel_grid(complex(-0.75, 0.0), 3.5, (150, 100) if quick else (600, 400))
+    return net, c_re, c_im
+
+
+def bench_mandelbrot(args):
+    from minnet import complex_mult as cm
+
+    net, c_re, c_im = mandelbrot_setup(args.quick)
+    times = {
+        "kernel": median_time(lambda: cm.escape_counts(c_re, c_im, 100, net=net, backend="numba"), max(1, args.repeats // 2)),
+        "numpy reference": median_time(lambda: cm.escape_counts(c_re, c_im, 100, net=net, backend="numpy"), max(1, args.repeats // 2)),
+    }
+    return {"workload": f"Mandelbrot {c_re.shape[1]}x{c_re.shape[0]}, 100 iterations, through a [20, 30, 20] silu network", "times": times}
+
+
 def per_example_setup(quick):
     rng = np.random.default_rng(0)
     N = 1000 if quick else 6000
@@ -221,7 +242,7 @@ def run(args):
 
     results = {
         "threads": {"numba": numba.get_num_threads(), "cpu_count": os.cpu_count(), "torch": "not installed"},
-        "workloads": [bench_landscape(args), bench_per_example(args), bench_training(args), bench_sweep(args)],
+        "workloads": [bench_landscape(args), bench_per_example(args), bench_training(args), bench_mandelbrot(args), bench_sweep(args)],
     }
     if not args.quick:
         results["workloads"].append(bench_compile(args))

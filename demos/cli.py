@@ -51,3 +51,23 @@ def sweep_runner(args):
         return results
 
     return run
+
+
+def run_study(args, run, plot, summary_of, save_results, print_summary):
+    """A demo's main once its options are parsed: compute, draw, save, print. Returns the summary."""
+    headless_figures(getattr(args, "show", False))
+    results = run(args)
+    os.makedirs(args.out, exist_ok=True)
+    paths = plot(results, args.out, args)
+    summary = summary_of(results)
+    save_results(results, args.out, summary)
+    print_summary(summary)
+    print_written(args.out, paths)
+    return summary
+
+
+def add_output_options(parser, default_out, quick_help):
+    """--out, --quick and --quiet, which every study has."""
+    parser.add_argument("--out", default=default_out, help=f"output folder (default {default_out})")
+    parser.add_argument("--quick", action="store_true", help=quick_help)
+    parser.add_argument("--quiet", action="store_true", help="no progress bars")

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from demos.cli import add_data_options, headless_figures, print_written, save_outputs
+from demos.cli import add_data_options, run_study, save_outputs
 from minnet import MLP, Adam, fit
 from minnet.data import load_digits, load_idx_dataset
 from minnet.landscape import grid_plane, line, random_direction
@@ -191,7 +191,7 @@ def figure_init(runs, title):
     return fig
 
 
-def plot(results, out):
+def plot(results, out, args):
     from minnet import plots
 
     s = results["surfaces"]
@@ -276,14 +276,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.epochs, args.deep_epochs, args.points, args.plane_points, args.deep_layers = 3, 2, 11, 7, 6
     if min(args.epochs, args.deep_epochs, args.points, args.plane_points, args.hidden) < 1 or args.deep_layers < 2 or args.bound <= 0:
         p.error("epochs, points, hidden must be >= 1, deep-layers >= 2 and bound > 0")
-    headless_figures()
-    results = run(args)
-    os.makedirs(args.out, exist_ok=True)
-    paths = plot(results, args.out)
-    summary = summary_of(results)
-    save_results(results, args.out, summary)
-    print_summary(summary)
-    print_written(args.out, paths)
+    run_study(args, run, plot, summary_of, save_results, print_summary)
     return 0
 
 

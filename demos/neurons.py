@@ -25,7 +25,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from demos.cli import add_sweep_options, headless_figures, print_written, save_outputs, sweep_runner
+from demos.cli import add_sweep_options, run_study, save_outputs, sweep_runner
 from minnet import TwoLayerNet
 from minnet.data import TARGETS, doc000
 from minnet.dynamics import doc000_task, duplicate_distance, split_iterations
@@ -129,7 +129,7 @@ def figure_runs(results, names, heading):
     return fig
 
 
-def plot(results, out):
+def plot(results, out, args):
     from minnet import plots
 
     figures = {
@@ -183,14 +183,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help=f"cut the long runs to {QUICK_EPOCHS:,} epochs, for tests")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
     args = parser.parse_args(argv)
-    headless_figures()
-    results = run(args)
-    os.makedirs(args.out, exist_ok=True)
-    paths = plot(results, args.out)
-    summary = summary_of(results)
-    save_results(results, args.out, summary)
-    print_summary(summary)
-    print_written(args.out, paths)
+    run_study(args, run, plot, summary_of, save_results, print_summary)
     return 0
 
 

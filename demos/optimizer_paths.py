@@ -19,7 +19,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from demos.cli import headless_figures, print_written, save_outputs
+from demos.cli import run_study, save_outputs
 from minnet import MLP, Adam, fit
 from minnet.data import doc002
 from minnet.landscape import grid_two_params, losses_at
@@ -207,12 +207,15 @@ def figure_losses(results, args):
 def plot(results, out, args):
     from minnet import plots
 
-    return [
+    paths = [
         plots.save(figure_landscape(results, args, with_paths=False), os.path.join(out, "landscape.png")),
         plots.save(figure_landscape(results, args, with_paths=True), os.path.join(out, "paths.png")),
         plots.save(figure_extra(results, args), os.path.join(out, "other_landscapes.png")),
         plots.save(figure_losses(results, args), os.path.join(out, "losses.png")),
     ]
+    if args.animate:
+        paths.append(animate(results, out, args, 10 if args.quick else 80))
+    return paths
 
 
 def animate(results, out, args, frames):
@@ -326,16 +329,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         p.error(f"--weights needs two different entries of W_2 in 0..8, got {args.weights}")
     if args.quick:
         args.grid, args.epochs = min(args.grid, 41), min(args.epochs, 10)
-    headless_figures()
-    results = run(args)
-    os.makedirs(args.out, exist_ok=True)
-    paths = plot(results, args.out, args)
-    if args.animate:
-        paths.append(animate(results, args.out, args, 10 if args.quick else 80))
-    summary = summary_of(results)
-    save_results(results, args.out, summary)
-    print_summary(summary)
-    print_written(args.out, paths)
+    run_study(args, run, plot, summary_of, save_results, print_summary)
     return 0
 
 

@@ -1,0 +1,196 @@
+"""Document 003: MLPs learning complex multiplication — the model-size table, the neuron grid, the learned function.
+
+    python -m demos.complex_mult                    the table (150 epochs each), the grid (121 models x 30 epochs)
+    python -m demos.complex_mult --skip-grid        the table and the pictures only
+    python -m demos.complex_mult --target interesting     document 003's irregular target instead
+
+Data and training as the document: 4,096 inputs from N(0, 2^2), 80:20 split, Adam lr 0.01, batch
+512, MSE. The table trains hidden layers [], [10], [10, 10], [20, 30, 20] relu, [20, 30, 20] silu
+for 150 epochs, and the silu model for 1000; the neuron grid trains two hidden layers of n, m in
+2..12 for 30 epochs each; both go through minnet.sweep (--workers, --dask). The learned function:
+for a fixed first factor x, the plane of second factors y coloured by the angle (hue) and size
+(brightness) of x y, true and learned, and the size of their difference; also the squaring map.
+"""
+
+import argparse
+import os
+from collections.abc import Sequence
+
+import numpy as np
+
+from demos.cli import add_output_options, add_sweep_options, run_study, save_outputs, sweep_runner
+from minnet import complex_mult as cm
+
+DEFAULT_OUT = os.path.join("minnet-out", "complex_mult")
+TABLE = [  # (hidden layers, activation, epochs, the document's train and test loss)
+    ([], "relu", 150, None, None),
+    ([10], "relu", 150, 3.1443, 3.7585),
+    ([10, 10], "relu", 150, 1.6828, 2.2726),
+    ([20, 30, 20], "relu", 150, 0.1662, 0.3403),
+    ([20, 30, 20], "silu", 150, 0.0225, 0.1108),
+    ([20, 30, 20], "silu", 1000, 0.0036, 0.0262),
+]
+GRID = range(2, 13)
+
+
+def table_configs(args):
+    return [{"hidden": h, "activation": a, "epochs": min(e, args.max_epochs), "seed": args.seed, "target": args.target} for h, a, e, _, _ in TABLE]
+
+
+def grid_configs(args):
+    return [{"hidden": [n, m], "activation": "relu", "epochs": args.grid_epochs, "seed": args.seed, "target": args.target} for n in GRID for m in GRID]
+
+
+def learned_planes(net, x, extent, pixels):
+    """For the fixed first factor x: the plane of y, the true x y and the network's, both (pixels, pixels, 2)."""
+    re = np.linspace(-extent, extent, pixels)
+    Y_re, Y_im = np.meshgrid(re, re[::-1])
+    X = np.column_stack([np.full(Y_re.size, x.real), np.full(Y_re.size, x.imag), Y_re.ravel(), Y_im.ravel()])
+    return cm.multiply(X).reshape(pixels, pixels, 2), net.forward(X).reshape(pixels, pixels, 2)
+
+
+def squaring_planes(net, extent, pixels):
+    """z -> z^2, true and learned, over the plane of z."""
+    re = np.linspace(-extent, extent, pixels)
+    Z_re, Z_im = np.meshgrid(re, re[::-1])
+    X = np.column_stack([Z_re.ravel(), Z_im.ravel(), Z_re.ravel(), Z_im.ravel()])
+    return cm.multiply(X).reshape(pixels, pixels, 2), net.forward(X).reshape(pixels, pixels, 2)
+
+
+def run(args):
+    runner = sweep_runner(args)
+    table = runner(cm.train_task, table_configs(args))
+    grid = None if args.skip_grid else runner(cm.train_task, grid_configs(args))
+    pictured = cm.model(TABLE[args.picture][0], TABLE[args.picture][1])
+    pictured.params = table[args.picture]["params"]
+    return {
+        "table": table,
+        "grid": None if grid is None else np.array([r["test_loss"][-1] for r in grid]).reshape(len(GRID), len(GRID)),
+        "planes": learned_planes(pictured, complex(args.x_re, args.x_im), args.extent, args.pixels),
+        "squares": squaring_planes(pictured, args.extent / 2, args.pixels),
+    }
+
+
+# ----- figures --------------------------------------------------------------------------------------
+def table_label(k):
+    hidden, activation, epochs, _, _ = TABLE[k]
+    return f"{hidden} {activation}" + (f" ({epochs} epochs)" if epochs != 150 else "")
+
+
+def figure_loss_curve(results, k=3):
+    import matplotlib.pyplot as plt
+
+    r = results["table"][k]
+    fig, ax = plt.subplots(figsize=(8, 5))
+    ax.semilogy(r["train_loss"], label="train")
+    ax.semilogy(r["test_loss"], label="test")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("MSE")
+    ax.set_title(f"model {table_label(k)}")
+    ax.legend()
+    return fig
+
+
+def figure_grid(grid):
+    import matplotlib.pyplot as plt
+    from matplotlib.colors import LogNorm
+
+    fig, ax = plt.subplots(figsize=(7.5, 6.5))
+    mesh = ax.imshow(grid, origin="lower", cmap="viridis_r", norm=LogNorm(), extent=(1.5, 12.5, 1.5, 12.5))
+    fig.colorbar(mesh, ax=ax, label="test MSE after training")
+    ax.set_xlabel("m: neurons in hidden layer 2")
+    ax.set_ylabel("n: neurons in hidden layer 1")
+    ax.set_title("two hidden layers of n and m relu units")
+    return fig
+
+
+def figure_planes(true, learned, extent, title):
+    import matplotlib.pyplot as plt
+
+    scale = float(np.median(np.hypot(true[..., 0], true[..., 1])))
+    fig, axes = plt.subplots(1, 3, figsize=(17, 5.5))
+    box = (-extent, extent, -extent, extent)
+    axes[0].imshow(cm.complex_colors(true[..., 0], true[..., 1], scale), extent=box)
+    axes[0].set_title("true")
+    axes[1].imshow(cm.complex_colors(learned[..., 0], learned[..., 1], scale), extent=box)
+    axes[1].set_title("learned")
+    diff = axes[2].imshow(np.hypot(*(learned - true).transpose(2, 0, 1)), extent=box, cmap="magma")
+    fig.colorbar(diff, ax=axes[2], label="|learned - true|")
+    axes[2].set_title("difference")
+    for ax in axes:
+        ax.set_xlabel("re")
+        ax.set_ylabel("im")
+    fig.suptitle(title + "  (hue: angle, brightness: size)")
+    return fig
+
+
+def plot(results, out, args):
+    from minnet import plots
+
+    x = complex(args.x_re, args.x_im)
+    paths = [
+        plots.save(figure_loss_curve(results), os.path.join(out, "loss_curve_20_30_20_relu.png")),
+        plots.save(figure_planes(*results["planes"], args.extent, f"y -> x y for x = {x}, model {table_label(args.picture)}"), os.path.join(out, "learned_function.png")),
+        plots.save(figure_planes(*results["squares"], args.extent / 2, f"z -> z^2, model {table_label(args.picture)}"), os.path.join(out, "learned_square.png")),
+    ]
+    if results["grid"] is not None:
+        paths.append(plots.save(figure_grid(results["grid"]), os.path.join(out, "neuron_grid.png")))
+    return paths
+
+
+# ----- the command line -----------------------------------------------------------------------------
+def summary_of(results):
+    rows = [{"model": table_label(k), "train_loss": float(r["train_loss"][-1]), "test_loss": float(r["test_loss"][-1]),
+             "document_train_loss": TABLE[k][3], "document_test_loss": TABLE[k][4]} for k, r in enumerate(results["table"])]  # fmt: skip
+    summary = {"table": rows}
+    if results["grid"] is not None:
+        grid = results["grid"]
+        n, m = np.unravel_index(np.argmin(grid), grid.shape)
+        below = np.tril_indices(len(GRID), -1)  # (n, m) with n > m: the wider layer first
+        wider_first, mirrored = grid[below], grid.T[below]  # grid.T[n, m] is the (m, n) model
+        summary["grid"] = {"best": [int(GRID[n]), int(GRID[m])], "best_test_loss": float(grid[n, m]),
+                           "wider_first_better_fraction": float(np.mean(wider_first < mirrored))}  # fmt: skip
+    return summary
+
+
+def print_summary(summary):
+    print(f"{'model':<34}{'train':>10}{'test':>10}{'document train':>16}{'document test':>15}")
+    for r in summary["table"]:
+        doc = lambda v: "" if v is None else f"{v:.4f}"  # noqa: E731
+        print(f"{r['model']:<34}{r['train_loss']:>10.4f}{r['test_loss']:>10.4f}{doc(r['document_train_loss']):>16}{doc(r['document_test_loss']):>15}")
+    if "grid" in summary:
+        g = summary["grid"]
+        print(f"\nneuron grid: lowest test loss {g['best_test_loss']:.4f} at n, m = {g['best']}; "
+              f"(n, m) with n > m beats (m, n) in {100 * g['wider_first_better_fraction']:.0f}% of the pairs")  # fmt: skip
+
+
+def save_results(results, out, summary):
+    arrays = {f"table/{k}/{key}": r[key] for k, r in enumerate(results["table"]) for key in ("train_loss", "test_loss")}
+    if results["grid"] is not None:
+        arrays["grid_test_loss"] = results["grid"]
+    save_outputs(out, arrays, summary)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m demos.complex_mult", description=__doc__.split("\n\n")[0])
+    p.add_argument("--target", choices=sorted(cm.TARGETS), default="multiply", help="what the networks learn (default multiply)")
+    p.add_argument("--skip-grid", action="store_true", help="leave out the 121-model neuron grid")
+    p.add_argument("--grid-epochs", type=int, default=30, help="epochs of each grid model (default 30)")
+    p.add_argument("--max-epochs", type=int, default=1000, help="cap on the table's epochs (default 1000: none)")
+    p.add_argument("--picture", type=int, default=4, choices=range(len(TABLE)), help="table row drawn in the pictures (default 4: [20, 30, 20] silu)")
+    p.add_argument("--x-re", type=float, default=1.0, help="the fixed first factor's real part (default 1)")
+    p.add_argument("--x-im", type=float, default=1.0, help="... and imaginary part (default 1)")
+    p.add_argument("--extent", type=float, default=4.0, help="the second factor's plane spans [-extent, extent]^2 (default 4)")
+    p.add_argument("--pixels", type=int, default=200)
+    p.add_argument("--seed", type=int, default=0, help="seed of every model's weights and batches (the data use seed 0)")
+    add_sweep_options(p)
+    add_output_options(p, DEFAULT_OUT, "few epochs, small pictures, for tests")
+    args = p.parse_args(argv)
+    if args.quick:
+        args.max_epochs, args.grid_epochs, args.pixels = 3, 1, 40
+    run_study(args, run, plot, summary_of, save_results, print_summary)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
