@@ -1,0 +1,135 @@
+"""Document 003: slices of the loss landscape of a complex-multiplication MLP.
+
+    python -m demos.landscape_slices                       complex multiplication
+    python -m demos.landscape_slices --target interesting  the document's irregular function
+
+A [10, 10, 10] relu model is trained with Adam (lr 0.01, batch 512) for --epochs (document: 45).
+Drawn, with the training loss on the full training set:
+- along the gradient: L(theta - s lr g) / L(theta) - 1 for s in [-10, 10] (document: "just a parabola");
+- on the plane of two random filter-normalised directions through theta (a bowl);
+- on the plane through three independently trained models, model 1 at (0, 0), model 2 at (1, 0) and
+  model 3 at (0, 1), in log scale.
+"""
+
+import argparse
+import os
+from collections.abc import Sequence
+
+import numpy as np
+
+from demos.cli import add_output_options, run_study, save_outputs
+from minnet import Adam, fit
+from minnet import complex_mult as cm
+from minnet.landscape import grid_plane, line, random_direction
+
+DEFAULT_OUT = os.path.join("minnet-out", "landscape_slices")
+HIDDEN = [10, 10, 10]
+
+
+def trained(seed, args, data):
+    X, Y, X_test, Y_test = data
+    net = cm.model(HIDDEN, "relu", seed)
+    fit(net, X, Y, Adam(net.params, lr=args.lr), args.epochs, batch_size=cm.DOC003["batch_size"], seed=seed, snapshots=False)
+    return net
+
+
+def run(args):
+    data = cm.dataset(target=args.target)
+    X, Y = data[0], data[1]
+    nets = [trained(seed, args, data) for seed in (args.seed, args.seed + 1, args.seed + 2)]
+    net, theta = nets[0], nets[0].params.copy()
+    loss, g = net.loss_and_grad(X, Y)
+    s = np.linspace(-10, 10, args.points)
+    along_gradient = line(net, X, Y, theta, -args.lr * g, s) / loss - 1.0  # L(theta - s lr g) / L(theta) - 1
+    rng = np.random.default_rng(args.seed)
+    axis = np.linspace(-1, 1, args.plane_points)
+    random_plane = grid_plane(net, X, Y, theta, random_direction(net, rng), random_direction(net, rng), axis, axis)
+    span = np.linspace(-0.5, 1.5, args.plane_points)
+    w1, w2, w3 = (n.params.copy() for n in nets)
+    model_plane = grid_plane(net, X, Y, w1, w2 - w1, w3 - w1, span, span)
+    return {"s": s, "along_gradient": along_gradient, "axis": axis, "random_plane": random_plane, "span": span, "model_plane": model_plane,
+            "loss": loss, "model_losses": [n.loss(X, Y) for n in nets], "target": args.target}  # fmt: skip
+
+
+def figure(r):
+    import matplotlib.pyplot as plt
+
+    fig = plt.figure(figsize=(20, 5.5))
+    ax = fig.add_subplot(1, 3, 1)
+    ax.plot(r["s"], r["along_gradient"])
+    ax.axhline(0, color="k", linewidth=0.5)
+    ax.axvline(0, color="k", linewidth=0.5)
+    ax.set_xlabel("s (multiples of lr x gradient)")
+    ax.set_ylabel("L(theta - s lr g) / L(theta) - 1")
+    ax.set_title("along the gradient")
+    A, B = np.meshgrid(r["axis"], r["axis"], indexing="ij")
+    ax3 = fig.add_subplot(1, 3, 2, projection="3d")
+    ax3.plot_surface(A, B, np.log10(r["random_plane"]), cmap="viridis", linewidth=0)
+    ax3.set_zlabel("log10 training loss")
+    ax3.set_title("two random filter-normalised directions")
+    ax3.set_xlabel("alpha")
+    ax3.set_ylabel("beta")
+    ax = fig.add_subplot(1, 3, 3)
+    mesh = ax.contourf(r["span"], r["span"], np.log10(r["model_plane"]).T, levels=30, cmap="viridis")
+    fig.colorbar(mesh, ax=ax, label="log10 training loss")
+    for (a, b), label in (((0, 0), "model 1"), ((1, 0), "model 2"), ((0, 1), "model 3")):
+        ax.plot(a, b, "r*", markersize=12)
+        ax.annotate(label, (a, b), textcoords="offset points", xytext=(5, 5), color="w")
+    ax.set_title("the plane through three trained models")
+    fig.suptitle(f"target: {r['target']}")
+    return fig
+
+
+def plot(results, out, args):
+    from minnet import plots
+
+    return [plots.save(figure(results), os.path.join(out, "landscape_slices.png"))]
+
+
+def summary_of(r):
+    s, along = r["s"], r["along_gradient"]
+    plane = r["model_plane"]
+    i, j = np.unravel_index(np.argmin(plane), plane.shape)
+    return {
+        "target": r["target"],
+        "loss": float(r["loss"]),
+        "model_losses": [float(v) for v in r["model_losses"]],
+        "gradient_slice_minimum_at_s": float(s[np.argmin(along)]),
+        "gradient_slice_minimum": float(along.min()),
+        "gradient_slice_is_convex": bool(np.all(np.diff(along, 2) >= -1e-12)),
+        "model_plane_minimum_at": [float(r["span"][i]), float(r["span"][j])],
+        "random_plane_minimum_at_centre": bool(np.unravel_index(np.argmin(r["random_plane"]), r["random_plane"].shape) == (len(r["axis"]) // 2,) * 2),
+    }
+
+
+def print_summary(s):
+    print(f"target {s['target']}: training loss {s['loss']:.4g}; the three models {', '.join(f'{v:.4g}' for v in s['model_losses'])}")
+    print(f"along the gradient: lowest at s = {s['gradient_slice_minimum_at_s']:.2f} ({100 * s['gradient_slice_minimum']:.1f}% change); convex: {s['gradient_slice_is_convex']}")
+    print(f"random plane: lowest point at theta itself: {s['random_plane_minimum_at_centre']}")
+    print(f"plane through three models: lowest at {s['model_plane_minimum_at']}")
+
+
+def save_results(r, out, summary):
+    save_outputs(out, {key: r[key] for key in ("s", "along_gradient", "axis", "random_plane", "span", "model_plane")}, summary)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m demos.landscape_slices", description=__doc__.split("\n\n")[0])
+    p.add_argument("--target", choices=sorted(cm.TARGETS), default="multiply")
+    p.add_argument("--epochs", type=int, default=45, help="training epochs (default 45, as the document)")
+    p.add_argument("--lr", type=float, default=0.01)
+    p.add_argument("--points", type=int, default=201, help="points along the gradient (default 201)")
+    p.add_argument("--plane-points", type=int, default=41, help="points per axis of each plane (default 41)")
+    p.add_argument("--seed", type=int, default=0, help="seed of model 1; models 2 and 3 use the next two")
+    add_output_options(p, DEFAULT_OUT, "few epochs and points, for tests")
+    args = p.parse_args(argv)
+    if args.quick:
+        args.epochs, args.points, args.plane_points = 3, 21, 9
+    if args.epochs < 1 or args.points < 3 or args.plane_points < 3 or args.lr <= 0:
+        p.error("need epochs >= 1, points >= 3, plane-points >= 3 and lr > 0")
+    run_study(args, run, plot, summary_of, save_results, print_summary)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
