@@ -105,6 +105,27 @@ def mandelbrot_setup(quick):
     return net, c_re, c_im
 
 
+def torch_mandelbrot(torch, net, c_re, c_im, max_iter):
+    """The same escape-time loop in PyTorch: the network on all still-bounded pixels at once, as one batch."""
+    layers = [(torch.from_numpy(net.W[l]), torch.from_numpy(net.b[l])) for l in range(1, net.L + 1)]
+    c = torch.from_numpy(np.column_stack([c_re.ravel(), c_im.ravel()]))
+    counts = torch.full((c.shape[0],), max_iter, dtype=torch.int64)
+    active, z = torch.arange(c.shape[0]), torch.zeros_like(c)
+    with torch.no_grad():
+        for k in range(1, max_iter + 1):
+            h = torch.cat([z, z], dim=1)
+            for l, (W, b) in enumerate(layers, start=1):
+                h = torch.addmm(b, h, W.T)
+                h = torch.nn.functional.silu(h) if l < len(layers) else h
+            z = h + c[active]
+            escaped = ~((z * z).sum(dim=1) <= 4.0)
+            counts[active[escaped]] = k
+            active, z = active[~escaped], z[~escaped]
+            if active.numel() == 0:
+                break
+    return counts
+
+
 def bench_mandelbrot(args):
     from minnet import complex_mult as cm
 
@@ -113,6 +134,9 @@ def bench_mandelbrot(args):
         "kernel": median_time(lambda: cm.escape_counts(c_re, c_im, 100, net=net, backend="numba"), max(1, args.repeats // 2)),
         "numpy reference": median_time(lambda: cm.escape_counts(c_re, c_im, 100, net=net, backend="numpy"), max(1, args.repeats // 2)),
     }
+    torch = torch_module()
+    if torch is not None:
+        times["pytorch batched"] = median_time(lambda: torch_mandelbrot(torch, net, c_re, c_im, 100), max(1, args.repeats // 2))
     return {"workload": f"Mandelbrot {c_re.shape[1]}x{c_re.shape[0]}, 100 iterations, through a [20, 30, 20] silu network", "times": times}
 
 
@@ -132,6 +156,25 @@ def per_example_materialised(net, X, labels):
     return norms, G @ mean / (norms * np.linalg.norm(mean))
 
 
+def torch_per_example(torch, net, X, labels):
+    """torch.func.vmap(grad): the (N, P) per-example gradients materialised, then their norms and cosines with the mean.
+
+    The same architecture and sizes with its own random weights (the time does not depend on their values)."""
+    from torch.func import functional_call, grad, vmap
+
+    model = torch.nn.Sequential(torch.nn.Linear(784, 8), torch.nn.Sigmoid(), torch.nn.Linear(8, 10)).double()
+    params = {k: v.detach() for k, v in model.named_parameters()}
+    Xt, yt = torch.from_numpy(X), torch.from_numpy(labels)
+
+    def loss(p, x, y):
+        return torch.nn.functional.cross_entropy(functional_call(model, p, (x[None],)), y[None])
+
+    grads = vmap(grad(loss), in_dims=(None, 0, 0))(params, Xt, yt)
+    G = torch.cat([g.reshape(len(labels), -1) for g in grads.values()], dim=1)
+    mean, norms = G.mean(dim=0), G.norm(dim=1)
+    return norms, G @ mean / (norms * mean.norm())
+
+
 def bench_per_example(args):
     net, X, labels = per_example_setup(args.quick)
     times = {
@@ -139,7 +182,12 @@ def bench_per_example(args):
         "numpy reference": median_time(lambda: gradient_stats(net, X, labels, backend="numpy"), args.repeats),
         "materialised (N, P) gradients": median_time(lambda: per_example_materialised(net, X, labels), args.repeats),
     }
-    memory = {name: peak_memory_mb(method, args.quick) for name, method in MEMORY_METHODS.items()}
+    methods = dict(MEMORY_METHODS)
+    torch = torch_module()
+    if torch is not None:
+        times["pytorch torch.func.vmap(grad)"] = median_time(lambda: torch_per_example(torch, net, X, labels), args.repeats)
+        methods["pytorch torch.func.vmap(grad)"] = "import torch; torch_per_example(torch, net, X, labels)"
+    memory = {name: peak_memory_mb(method, args.quick) for name, method in methods.items()}
     return {"workload": f"per-example stats, 784-8-10 sigmoid/softmax, N={X.shape[0]}", "times": times, "peak_memory_mb": memory}
 
 
@@ -152,7 +200,7 @@ MEMORY_METHODS = {
 
 MEMORY_PROBE = """
 import os, threading, time
-from demos.benchmark import per_example_setup, per_example_materialised
+from demos.benchmark import per_example_setup, per_example_materialised, torch_per_example
 from minnet.examples import gradient_stats
 
 def rss():
@@ -193,27 +241,60 @@ def training_run(backend):
     return fit(net, X, Y, SGD(net.params, lr=1.0), epochs=1000, X_test=X_test, Y_test=Y_test, backend=backend)
 
 
+def torch_training(torch):
+    """Document 000's (f1, 3, 1, 1000) with autograd, recording what minnet records: errors, |G|, angles, U and V."""
+    X, Y, X_test, Y_test = (torch.from_numpy(a) for a in doc000("f1"))
+    start = TwoLayerNet(h=3)
+    U, V = torch.tensor(start.U, requires_grad=True), torch.tensor(start.V, requires_grad=True)
+
+    def error(X, Y):
+        Xb = torch.cat([X, torch.ones_like(X)], dim=1)  # X = [x, 1]
+        H = torch.cat([torch.sigmoid(Xb @ U.T), torch.ones_like(X)], dim=1)  # H = [sigma(U X), 1]
+        return 0.5 * ((H @ V.T - Y) ** 2).mean()
+
+    train, test, norms, angles, snapshots, previous = [], [], [], [], [], None
+    for _ in range(1000):
+        loss = error(X, Y)
+        dU, dV = torch.autograd.grad(loss, (U, V))
+        G = torch.cat([dU.ravel(), dV.ravel()])
+        norms.append(G.norm().item())
+        if previous is not None:
+            angles.append(torch.rad2deg(torch.arccos(torch.clamp(G @ previous / (G.norm() * previous.norm()), -1, 1))).item())
+        previous = G
+        with torch.no_grad():
+            U -= dU
+            V -= dV
+            train.append(error(X, Y).item())
+            test.append(error(X_test, Y_test).item())
+            snapshots.append(torch.cat([U.ravel(), V.ravel()]).clone())
+    return train, test, norms, angles, snapshots
+
+
 def bench_training(args):
     times = {
         "kernel": median_time(lambda: training_run("numba"), args.repeats),
         "numpy reference": median_time(lambda: training_run("numpy"), args.repeats),
         "document's pure Python (quoted, not run)": DOC000_PURE_PYTHON_SECONDS,
     }
+    torch = torch_module()
+    if torch is not None:
+        times["pytorch autograd"] = median_time(lambda: torch_training(torch), max(1, args.repeats // 2))
     return {"workload": "document 000 (f1, 3, 1, 1000) with all recordings", "times": times}
 
 
 def bench_sweep(args):
-    """Independent document-000 runs through minnet.sweep: in this process, and on 2 local worker processes."""
+    """Document 003's neuron grid (two hidden layers of n, m in 2..12, 30 epochs each) through minnet.sweep:
+    on 2 local worker processes, and serially in this process."""
+    from minnet import complex_mult as cm
     from minnet import sweep
-    from minnet.dynamics import doc000_task
 
-    epochs = 2_000 if args.quick else 20_000
-    configs = [{"f": "f1", "h": 3, "lr": lr, "epochs": epochs, "backend": "numba"} for lr in np.linspace(0.1, 0.45, 8)]
+    sizes = range(2, 5) if args.quick else range(2, 13)
+    configs = [{"hidden": [n, m], "activation": "relu", "epochs": 2 if args.quick else 30, "seed": 0} for n in sizes for m in sizes]
     times = {
-        "2 worker processes": median_time(lambda: sweep.run(doc000_task, configs, workers=2, progress=False), 1),
-        "serial (this process)": median_time(lambda: sweep.run(doc000_task, configs, workers=1, progress=False), 1),
+        "2 worker processes": median_time(lambda: sweep.run(cm.train_task, configs, workers=2, progress=False), 1),
+        "serial (this process)": median_time(lambda: sweep.run(cm.train_task, configs, workers=1, progress=False), 1),
     }
-    return {"workload": f"sweep of 8 document-000 runs of {epochs:,} epochs (2-worker time / serial time)", "times": times, "base": "serial (this process)"}
+    return {"workload": f"sweep: the {len(configs)}-model neuron grid of document 003 (2-worker time / serial time)", "times": times, "base": "serial (this process)"}
 
 
 COMPILE_PROBE = (

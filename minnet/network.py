@@ -20,9 +20,12 @@ how delta flows backwards; the rest lives here once.
 
 from dataclasses import dataclass
 
+import json
+
 import numpy as np
 
 from minnet import losses
+from minnet.history import save_npz
 
 
 @dataclass
@@ -78,6 +81,10 @@ class Network:
         activation is "identity"; the output activation (`output`) follows it.
         """
         raise NotImplementedError
+
+    def save(self, path):
+        """Write the architecture (JSON) and the parameters to one .npz file, atomically; `minnet.load` reads it."""
+        save_npz(path, {"kind": np.array(type(self).__name__), "config": np.array(json.dumps(self.config)), "params": self.params})
 
     def copy(self):
         """An independent network of the same architecture holding the same parameter values."""

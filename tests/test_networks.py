@@ -128,3 +128,19 @@ def test_bad_labels_name_the_problem():
     net = MLP([2, 3], loss="cross_entropy", seed=0)
     with pytest.raises(ValueError, match="from 0 to 3"):
         net.loss(np.zeros((2, 2)), np.array([0, 3]))
+
+
+def test_saved_networks_load_without_pickle(tmp_path, rng):
+    from minnet import load
+
+    X = rng.normal(size=(4, 3))
+    for net in (MLP([3, 5, 2], activation=["silu"], loss="cross_entropy", seed=2), TwoLayerNet(h=4, n_in=3, n_out=2, activation="tanh", seed=1)):
+        path = tmp_path / f"{type(net).__name__}.npz"
+        net.save(str(path))
+        again = load(str(path))
+        assert type(again) is type(net) and again.config == net.config
+        np.testing.assert_array_equal(again.forward(X), net.forward(X))
+    bad = tmp_path / "bad.npz"
+    np.savez(bad, params=np.zeros(3))
+    with pytest.raises(ValueError, match="not a minnet network file"):
+        load(str(bad))
