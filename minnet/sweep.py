@@ -8,8 +8,8 @@ and the number of workers: each config carries everything its run needs, its see
 run does not depend on where or when it ran. minnet does not schedule anything itself:
 
 - default: a local process pool with one worker per core (`concurrent.futures`), started with
-  "spawn" (forking a process that has Numba's threads running is not safe); each worker limits
-  Numba to one thread, so that the workers, not the threads, share the cores;
+  "spawn" (forking a process that has Numba's threads running is not safe); the workers are started
+  with one thread each for Numba and BLAS, so that the workers, not their threads, share the cores;
 - any `concurrent.futures.Executor`; for a Dask cluster, `dask.distributed.Client(address).get_executor()`
   (``pip install "minnet[dask]"``; Dask is imported only when asked for, see `dask_executor`).
 
@@ -21,6 +21,7 @@ arrays and numbers.
 """
 
 import concurrent.futures as cf
+import contextlib
 import hashlib
 import json
 import multiprocessing
@@ -54,19 +55,29 @@ def call(fn, config):
         return "error", traceback.format_exc()
 
 
-def limit_worker_threads():
-    """A pool worker's initializer: one Numba thread per worker process."""
+SINGLE_THREADED = {name: "1" for name in ("NUMBA_NUM_THREADS", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")}
+
+
+@contextlib.contextmanager
+def single_threaded_children():
+    """Processes started inside this block see one-thread settings for Numba and BLAS (read when they
+    import those libraries); this process, whose libraries are already loaded, is not affected."""
+    saved = {name: os.environ.get(name) for name in SINGLE_THREADED}
+    os.environ.update(SINGLE_THREADED)
     try:
-        import numba
-    except ImportError:
-        return
-    numba.set_num_threads(1)
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name)
+            else:
+                os.environ[name] = value
 
 
 def local_executor(workers=None):
     """A process pool over `workers` processes (default: every core), started with spawn."""
     workers = workers or os.cpu_count() or 1
-    return cf.ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"), initializer=limit_worker_threads)
+    return cf.ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
 
 
 def dask_executor(address):
@@ -139,7 +150,8 @@ def run(fn, configs, executor=None, workers=None, progress=True, folder=None):
         own = executor is None
         executor = local_executor(workers) if own else executor
         try:
-            futures = {executor.submit(call, fn, configs[k]): k for k in todo}
+            with single_threaded_children():  # a spawned pool starts its workers as tasks are submitted
+                futures = {executor.submit(call, fn, configs[k]): k for k in todo}
             for future in cf.as_completed(futures):
                 collect(futures[future], future.result())
         finally:
