@@ -18,9 +18,8 @@ Every concrete network (TwoLayerNet, MLP) only writes its forward pass and
 how delta flows backwards; the rest lives here once.
 """
 
-from dataclasses import dataclass
-
 import json
+from dataclasses import dataclass
 
 import numpy as np
 
