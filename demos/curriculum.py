@@ -13,7 +13,9 @@ the curriculum: typical examples are learned first and forgotten least.
 
 Defaults: the document trains 6,000 MNIST images with lr 0.01 for 30 epochs. On the 1,797 8x8
 digits that rate leaves the accuracy at 14% after 30 epochs (measured), so with --data digits the
-default learning rate is 0.5 (92% after 30 epochs); --lr 0.01 gives the document's rate.
+default learning rate is 0.5 (92% after 30 epochs); --lr 0.01 gives the document's rate. The
+document does not say which activation its 4-layer network used; four sigmoid layers barely
+learn the digits in 30 epochs (61% at lr 2), so --deep defaults to tanh at lr 0.1 (96%).
 """
 
 import argparse
@@ -30,6 +32,7 @@ from minnet.examples import layer_grads
 
 DEFAULT_OUT = os.path.join("minnet-out", "curriculum")
 DEFAULT_LR = {"digits": 0.5, "mnist": 0.01, "fashion": 0.01}
+DEFAULT_DEEP_LR = 0.1  # the 4-layer net: with sigmoid units it reaches 61% in 30 epochs even at lr 2; tanh at 0.1: 96%
 N_CHUNKS = 10
 CLUSTER_MIN_SIZE = 5
 
@@ -286,8 +289,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m demos.curriculum", description=__doc__.split("\n\n")[0])
     add_data_options(p, "a seeded 10%% of their training set")
     p.add_argument("--hidden", type=int, default=8, help="hidden units (default 8)")
-    p.add_argument("--activation", choices=["sigmoid", "tanh", "relu", "silu"], default="sigmoid")
-    p.add_argument("--lr", type=float, help="SGD learning rate (default 0.01 for MNIST as the document; 0.5 for the digits, see above)")
+    p.add_argument("--activation", choices=["sigmoid", "tanh", "relu", "silu"], help="hidden activation (default sigmoid; tanh with --deep)")
+    p.add_argument("--lr", type=float, help="SGD learning rate (default 0.01 for MNIST as the document; 0.5 for the digits, see above; 0.1 with --deep)")
     p.add_argument("--batch-size", type=int, default=128)
     p.add_argument("--epochs", type=int, default=30)
     p.add_argument("--runs", type=int, default=10, help="independently seeded runs (default 10)")
@@ -301,7 +304,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--quick", action="store_true", help="3 runs of 3 epochs, for tests")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     args = p.parse_args(argv)
-    args.lr = args.lr or DEFAULT_LR[args.data]
+    args.activation = args.activation or ("tanh" if args.deep else "sigmoid")
+    args.lr = args.lr or (DEFAULT_DEEP_LR if args.deep else DEFAULT_LR[args.data])
     if args.quick:
         args.runs, args.epochs, args.cluster_iteration = 3, 3, min(args.cluster_iteration, 10)
     if args.runs < 2 or args.epochs < 1 or args.lr <= 0 or args.cluster_iteration < 0:

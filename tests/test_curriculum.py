@@ -70,3 +70,10 @@ def test_curriculum_demo_quick(tmp_path, capsys):
         assert (R, N) == (3, 1797) and T1 == 3 * 15 + 1
         assert results["grad_cos"].dtype == np.float32 and results["chunk"].max() == 9
     assert "First Correct >= accuracy >= Last Mistake at every iteration: True" in capsys.readouterr().out
+
+
+def test_curriculum_deep_quick(tmp_path):
+    assert curriculum.main(["--quick", "--quiet", "--deep", "--workers", "1", "--out", str(tmp_path)]) == 0
+    assert (tmp_path / "deep_layers_scatter.png").stat().st_size > 1000
+    with np.load(tmp_path / "results.npz") as results:
+        assert results["grad_norm"].shape[0] == 3  # layer 2 of each run drives the chunks
