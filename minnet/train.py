@@ -209,7 +209,7 @@ def fit_two_layer_compiled(net, X, Y, optimizer, epochs, X_test, Y_test, snapsho
     code = codes.ACTIVATION[net.activation]
     parts = {key: [] for key in ("train_loss", "test_loss", "grad_norm", "grad_angle", "U", "V")}
     previous, done = None, 0
-    for start in progress_bar(range(0, epochs, COMPILED_CHUNK), progress, desc=f"epochs / {COMPILED_CHUNK}"):
+    for start in progress_bar(range(0, max(epochs, 1), COMPILED_CHUNK), progress, desc=f"epochs / {COMPILED_CHUNK}"):  # epochs = 0: one call, no update
         chunk = min(COMPILED_CHUNK, epochs - start)
         train, test, norms, angles, U, V, previous = kernel.train(X, Y, X_test, Y_test, net.U, net.V, optimizer.lr, chunk, code, previous)
         skip = 1 if start else 0  # a later chunk's first error and weights are the previous chunk's last
@@ -219,18 +219,13 @@ def fit_two_layer_compiled(net, X, Y, optimizer, epochs, X_test, Y_test, snapsho
         done += norms.size
         if norms.size < chunk or not np.isfinite(train[-1]):
             break
-    if epochs == 0:
-        train, test, _, _, U, V, _ = kernel.train(X, Y, X_test, Y_test, net.U, net.V, optimizer.lr, 0, code)
-        parts.update(train_loss=[train], test_loss=[test], U=[U], V=[V])
-    arrays = {key: np.concatenate(values) for key, values in parts.items() if values}
+    arrays = {key: np.concatenate(values) for key, values in parts.items()}
     optimizer.t += done
     diverged = not np.isfinite(arrays["train_loss"][-1])
     meta = {"epochs_run": done, "diverged_at": done if diverged else None}
     if diverged:
         meta["reason"] = f"train loss {arrays['train_loss'][-1]} not finite after epoch {done}"
     U_all, V_all = arrays.pop("U"), arrays.pop("V")
-    arrays.setdefault("grad_norm", np.zeros(0))
-    arrays.setdefault("grad_angle", np.zeros(0))
     history = History(arrays, meta)
     if snapshots:
         history["params"] = np.hstack([U_all.reshape(done + 1, -1), V_all.reshape(done + 1, -1)])
