@@ -7,11 +7,12 @@ For every pixel c:  z_0 = 0,  z_k = f(z_{k-1}, z_{k-1}) + c,  count = the first 
 
 or a dense network (kernels.common) fed (re z, im z, re z, im z) and answering (re, im).
 
-One prange task per row of pixels. Within a row the pixels still bounded are kept packed and the
-network runs on all of them at once, one column per pixel (the batch layout of kernels.common),
-so the inner loops run over pixels and vectorise; escaped pixels drop out of the batch. With the
-exact product the arithmetic is the NumPy twin's (minnet.complex_mult.escape_counts), operation for
-operation, so the counts are identical.
+The pixels still bounded are kept packed in one array over the whole picture. Each iteration
+evaluates f on all of them at once, split into chunks of CHUNK pixels that run in parallel (prange),
+each chunk one batch in the column layout of kernels.common, so that the loops over pixels are
+long, contiguous and vectorised; then the escaped pixels are dropped from the packed array. With
+the exact product the arithmetic is the NumPy twin's (minnet.complex_mult.escape_counts),
+operation for operation, so the counts are identical.
 """
 
 import numpy as np
@@ -20,49 +21,53 @@ from numba import njit, prange
 from kernels.common import forward_batch
 
 ESCAPE_RADIUS2 = 4.0
-
-
-@njit(cache=True, error_model="numpy")
-def square_row(exact, z_re, z_im, n, A, buf, W_flat, b_flat, w_start, b_start, sizes, acts, out_re, out_im):
-    """out = f(z, z) for the first n packed pixels of a row."""
-    if exact:
-        for p in range(n):
-            out_re[p] = z_re[p] * z_re[p] - z_im[p] * z_im[p]  # re re - im im
-            out_im[p] = z_re[p] * z_im[p] + z_im[p] * z_re[p]  # re im + im re
-        return
-    for p in range(n):
-        A[0, p], A[1, p], A[2, p], A[3, p] = z_re[p], z_im[p], z_re[p], z_im[p]  # input (re z, im z, re z, im z)
-    Z = forward_batch(0, A[:, :n], buf[:, :, :n], W_flat, b_flat, w_start, b_start, sizes, acts)
-    for p in range(n):
-        out_re[p], out_im[p] = Z[0, p], Z[1, p]
+CHUNK = 2048  # pixels per parallel batch
 
 
 @njit(cache=True, parallel=True, error_model="numpy")
+def square_all(exact, z_re, z_im, n, W_flat, b_flat, w_start, b_start, sizes, acts, out_re, out_im):
+    """out = f(z, z) for the first n packed pixels, chunk by chunk in parallel."""
+    n_chunks = (n + CHUNK - 1) // CHUNK
+    for chunk in prange(n_chunks):
+        s = chunk * CHUNK
+        m = min(n, s + CHUNK) - s
+        if exact:
+            for p in range(s, s + m):
+                out_re[p] = z_re[p] * z_re[p] - z_im[p] * z_im[p]  # re re - im im
+                out_im[p] = z_re[p] * z_im[p] + z_im[p] * z_re[p]  # re im + im re
+        else:
+            A, buf = np.empty((4, m)), np.empty((2, sizes.max(), m))  # contiguous, so the pixel loops vectorise
+            for p in range(m):
+                A[0, p], A[1, p], A[2, p], A[3, p] = z_re[s + p], z_im[s + p], z_re[s + p], z_im[s + p]  # (re z, im z, re z, im z)
+            Z = forward_batch(0, A, buf, W_flat, b_flat, w_start, b_start, sizes, acts)
+            for p in range(m):
+                out_re[s + p], out_im[s + p] = Z[0, p], Z[1, p]
+
+
+@njit(cache=True, error_model="numpy")
 def escape_counts_kernel(c_re, c_im, max_iter, exact, W_flat, b_flat, w_start, b_start, sizes, acts):
-    rows, cols = c_re.shape
-    counts = np.full((rows, cols), max_iter, dtype=np.int64)
-    width = sizes.max()
-    for r in prange(rows):
-        index = np.arange(cols)  # packed: the columns still bounded
-        z_re, z_im = np.zeros(cols), np.zeros(cols)
-        f_re, f_im = np.empty(cols), np.empty(cols)
-        A, buf = np.empty((4, cols)), np.empty((2, width, cols))
-        n = cols
-        for k in range(1, max_iter + 1):
-            square_row(exact, z_re, z_im, n, A, buf, W_flat, b_flat, w_start, b_start, sizes, acts, f_re, f_im)
-            kept = 0
-            for p in range(n):
-                re = f_re[p] + c_re[r, index[p]]  # z <- f(z, z) + c
-                im = f_im[p] + c_im[r, index[p]]
-                if re * re + im * im <= ESCAPE_RADIUS2:
-                    index[kept], z_re[kept], z_im[kept] = index[p], re, im
-                    kept += 1
-                else:
-                    counts[r, index[p]] = k
-            n = kept
-            if n == 0:
-                break
-    return counts
+    total = c_re.size
+    flat_re, flat_im = c_re.ravel(), c_im.ravel()
+    counts = np.full(total, max_iter, dtype=np.int64)
+    index = np.arange(total)  # packed: the pixels still bounded
+    z_re, z_im = np.zeros(total), np.zeros(total)
+    f_re, f_im = np.empty(total), np.empty(total)
+    n = total
+    for k in range(1, max_iter + 1):
+        square_all(exact, z_re, z_im, n, W_flat, b_flat, w_start, b_start, sizes, acts, f_re, f_im)
+        kept = 0
+        for p in range(n):
+            re = f_re[p] + flat_re[index[p]]  # z <- f(z, z) + c
+            im = f_im[p] + flat_im[index[p]]
+            if re * re + im * im <= ESCAPE_RADIUS2:
+                index[kept], z_re[kept], z_im[kept] = index[p], re, im
+                kept += 1
+            else:
+                counts[index[p]] = k
+        n = kept
+        if n == 0:
+            break
+    return counts.reshape(c_re.shape)
 
 
 def escape_counts(c_re, c_im, max_iter, W_flat=None, b_flat=None, w_start=None, b_start=None, sizes=None, acts=None):

@@ -135,3 +135,18 @@ def test_unknown_backend():
     net = MLP([2, 1], seed=0)
     with pytest.raises(ValueError, match="'cuda'"):
         grid_two_params(net, np.zeros((2, 2)), np.zeros((2, 1)), 0, 1, [0.0], [0.0], backend="cuda")
+
+
+def test_vectorised_exp_is_within_one_ulp_of_math_exp():
+    import math
+
+    from kernels.common import exp_row
+
+    x = np.concatenate([np.linspace(-708, 709, 100_001), np.random.default_rng(0).normal(0, 3, 10_000)])
+    out, scratch = np.empty_like(x), np.empty_like(x)
+    exp_row(x, 1.0, out, scratch)
+    ref = np.array([math.exp(v) for v in x])
+    assert np.max(np.abs(out - ref) / ref) <= np.finfo(float).eps
+    extremes = np.array([-1000.0, 1000.0, np.nan])
+    exp_row(extremes, 1.0, out[:3], scratch[:3])
+    assert 0 < out[0] < 1e-307 and 1e307 < out[1] < np.inf and np.isnan(out[2])  # clamped, NaN kept
