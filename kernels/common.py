@@ -205,3 +205,18 @@ def mean_loss(loss_code, output_code, Z, YT):
         total *= 0.5  # half_mse: (1/2) sum_j
     mean = total / N
     return mean if math.isfinite(mean) else np.inf
+
+
+def as_f64(a):
+    """a as a C-contiguous float64 array, the form every kernel takes (no copy when it already is)."""
+    return np.ascontiguousarray(a, dtype=np.float64)
+
+
+def as_i64(a):
+    """a as a C-contiguous int64 array (layer tables, parameter locations)."""
+    return np.ascontiguousarray(a, dtype=np.int64)
+
+
+def as_f64_T(a):
+    """A (N, n) matrix in the kernels' batch layout: (n, N), C-contiguous float64."""
+    return as_f64(np.asarray(a, dtype=np.float64).T)

@@ -37,7 +37,7 @@ import math
 import numpy as np
 from numba import njit, prange
 
-from kernels.common import activate, dense_batch, forward_batch, mean_loss
+from kernels.common import activate, as_f64, as_f64_T, as_i64, dense_batch, forward_batch, mean_loss
 
 TANH, SIGMOID = 3, 2
 
@@ -210,19 +210,6 @@ def losses_of_params_kernel(XT, YT, P, w_index, b_index, w_start, b_start, sizes
         Z = forward_batch(0, XT, buf, W_loc, b_loc, w_start, b_start, sizes, acts)
         out[p] = mean_loss(loss_code, output_code, Z, YT)
     return out
-
-
-def as_f64_T(a):
-    """A (N, n) matrix as the kernels' (n, N) C-contiguous float64 layout."""
-    return np.ascontiguousarray(np.asarray(a, dtype=np.float64).T)
-
-
-def as_f64(a):
-    return np.ascontiguousarray(a, dtype=np.float64)
-
-
-def as_i64(a):
-    return np.ascontiguousarray(a, dtype=np.int64)
 
 
 def grid_two_params(X, Y, W_flat, b_flat, w_start, b_start, sizes, acts, output_code, loss_code, i_loc, j_loc, a_values, b_values):

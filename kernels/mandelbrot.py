@@ -18,7 +18,7 @@ operation for operation, so the counts are identical.
 import numpy as np
 from numba import njit, prange
 
-from kernels.common import forward_batch
+from kernels.common import as_f64, as_i64, forward_batch
 
 ESCAPE_RADIUS2 = 4.0
 CHUNK = 2048  # pixels per parallel batch
@@ -72,7 +72,7 @@ def escape_counts_kernel(c_re, c_im, max_iter, exact, W_flat, b_flat, w_start, b
 
 def escape_counts(c_re, c_im, max_iter, W_flat=None, b_flat=None, w_start=None, b_start=None, sizes=None, acts=None):
     """Escape counts (rows, cols) for the pixel grid c_re, c_im; the exact product when no network is given."""
-    c_re, c_im = np.ascontiguousarray(c_re, dtype=np.float64), np.ascontiguousarray(c_im, dtype=np.float64)
+    c_re, c_im = as_f64(c_re), as_f64(c_im)
     if c_re.shape != c_im.shape or c_re.ndim != 2:
         raise ValueError(f"c_re and c_im must be 2-D arrays of one shape, got {c_re.shape} and {c_im.shape}")
     if int(max_iter) != max_iter or max_iter < 1:
@@ -82,7 +82,5 @@ def escape_counts(c_re, c_im, max_iter, W_flat=None, b_flat=None, w_start=None, 
         W_flat, b_flat = np.zeros(1), np.zeros(1)
         w_start = b_start = acts = np.zeros(1, dtype=np.int64)
         sizes = np.array([4, 2], dtype=np.int64)
-    f64 = lambda a: np.ascontiguousarray(a, dtype=np.float64)  # noqa: E731
-    i64 = lambda a: np.ascontiguousarray(a, dtype=np.int64)  # noqa: E731
     with np.errstate(all="ignore"):
-        return escape_counts_kernel(c_re, c_im, int(max_iter), exact, f64(W_flat), f64(b_flat), i64(w_start), i64(b_start), i64(sizes), i64(acts))
+        return escape_counts_kernel(c_re, c_im, int(max_iter), exact, as_f64(W_flat), as_f64(b_flat), as_i64(w_start), as_i64(b_start), as_i64(sizes), as_i64(acts))

@@ -26,7 +26,7 @@ import math
 import numpy as np
 from numba import njit, prange
 
-from kernels.common import MAX_EXP_ARG, activate_rows, dense_batch, sigmoid
+from kernels.common import MAX_EXP_ARG, activate_rows, as_f64, as_f64_T, as_i64, dense_batch, sigmoid
 
 BLOCK = 256
 TILE = 16
@@ -210,14 +210,6 @@ def stats_kernel(X, A_hidden, D_all, GW_flat, Gb_flat, w_start, b_start, sizes):
     return norm2, dot
 
 
-def f64(a):
-    return np.ascontiguousarray(a, dtype=np.float64)
-
-
-def i64(a):
-    return np.ascontiguousarray(a, dtype=np.int64)
-
-
 def gradient_stats(X, Y, W_flat, b_flat, w_start, b_start, sizes, acts, output_code, loss_code):
     """Per-example statistics of a dense network on examples X (N, n_0) with targets Y (N, k).
 
@@ -225,11 +217,11 @@ def gradient_stats(X, Y, W_flat, b_flat, w_start, b_start, sizes, acts, output_c
     |G_l|^2 (L,), where G_l is the mean gradient of layer l, summed block by block in pass 1.
     (No BLAS call between the passes: its spinning threads would slow the second prange kernel.)
     """
-    X, sizes, w_start, b_start = f64(X), i64(sizes), i64(w_start), i64(b_start)
+    X, sizes, w_start, b_start = as_f64(X), as_i64(sizes), as_i64(w_start), as_i64(b_start)
     N, L = X.shape[0], len(sizes) - 1
     with np.errstate(all="ignore"):
         losses, predictions, A_hidden, D_all, GW_parts, Gb_parts = forward_backward_kernel(
-            X, f64(np.asarray(Y).T), f64(W_flat), f64(b_flat), w_start, b_start, sizes, i64(acts), int(output_code), int(loss_code)
+            X, as_f64_T(Y), as_f64(W_flat), as_f64(b_flat), w_start, b_start, sizes, as_i64(acts), int(output_code), int(loss_code)
         )
         GW_flat, Gb_flat = GW_parts.sum(axis=0) / N, Gb_parts.sum(axis=0) / N  # G = (1/N) sum_n g_n
         norm2, dot = stats_kernel(X, A_hidden, D_all, GW_flat, Gb_flat, w_start, b_start, sizes)

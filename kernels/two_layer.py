@@ -24,7 +24,7 @@ import math
 import numpy as np
 from numba import njit
 
-from kernels.common import activate
+from kernels.common import activate, as_f64
 from kernels.per_example import derivative
 
 SIGMOID = 2
@@ -138,13 +138,12 @@ def train(X, Y, X_test, Y_test, U, V, lr, epochs, activation_code, previous_grad
     previous gradient), U and V after every update (T+1, ...), with T = epochs, or fewer if the run
     diverged, and the last mean gradient (G_U, G_V).
     """
-    f64 = lambda a: np.ascontiguousarray(a, dtype=np.float64)  # noqa: E731
     if int(epochs) != epochs or epochs < 0:
         raise ValueError(f"epochs must be a non-negative integer, got {epochs!r}")
     has_prev = previous_gradient is not None
     G_U, G_V = previous_gradient if has_prev else (np.zeros_like(U), np.zeros_like(V))
     with np.errstate(all="ignore"):
         *records, G_U, G_V = train_kernel(
-            f64(X), f64(Y), f64(X_test), f64(Y_test), f64(U), f64(V), float(lr), int(epochs), int(activation_code), f64(G_U), f64(G_V), has_prev
+            as_f64(X), as_f64(Y), as_f64(X_test), as_f64(Y_test), as_f64(U), as_f64(V), float(lr), int(epochs), int(activation_code), as_f64(G_U), as_f64(G_V), has_prev
         )
     return (*records, (G_U, G_V))
