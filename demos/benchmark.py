@@ -137,7 +137,12 @@ def bench_mandelbrot(args):
     torch = torch_module()
     if torch is not None:
         times["pytorch batched"] = median_time(lambda: torch_mandelbrot(torch, net, c_re, c_im, 100), max(1, args.repeats // 2))
-    return {"workload": f"Mandelbrot {c_re.shape[1]}x{c_re.shape[0]}, 100 iterations, through a [20, 30, 20] silu network", "times": times}
+    evaluations = int(cm.escape_counts(c_re, c_im, 100, net=net).sum())  # a pixel escaping at step k is evaluated k times
+    return {
+        "workload": f"Mandelbrot {c_re.shape[1]}x{c_re.shape[0]}, 100 iterations, through a [20, 30, 20] silu network",
+        "times": times,
+        "work": {"network evaluations": evaluations, "multiply-adds": evaluations * sum(W.size for W in net.W.values())},
+    }
 
 
 def per_example_setup(quick):
@@ -346,6 +351,9 @@ def print_table(results):
             print(f"  {name:<44}{seconds:>12.4f}{ratio:>24}")
         for name, mb in workload.get("peak_memory_mb", {}).items():
             print(f"  peak memory {name:<32}{mb:>10.1f} MB")
+        if "work" in workload:
+            work = workload["work"]
+            print(f"  {work['network evaluations']:,} network evaluations, {work['multiply-adds'] / 1e9:.2f} G multiply-adds: " + ", ".join(f"{name} {work['multiply-adds'] / seconds / 1e9:.1f}" for name, seconds in times.items()) + " G/s")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

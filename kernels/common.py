@@ -56,15 +56,24 @@ def activate(code, z):
 
 @njit(cache=True, error_model="numpy")
 def dense_batch(l, A, Z, W_flat, b_flat, w_start, b_start, sizes):
-    """Z[r, n] = b_l[r] + sum_c W_l[r, c] A[c, n] for every unit r and example n: z_l = W_l a + b_l."""
+    """Z[r, n] = b_l[r] + sum_c W_l[r, c] A[c, n] for every unit r and example n: z_l = W_l a + b_l.
+
+    The sum runs over c in order, as the plain loop would round it, but four inputs per pass over
+    the batch: a pass loads and stores Z[r] once for four multiply-adds instead of one."""
     n_in, n_out, N = sizes[l], sizes[l + 1], A.shape[1]
-    w0, b0 = w_start[l], b_start[l]
     for r in range(n_out):
-        bias = b_flat[b0 + r]
+        row = w_start[l] + r * n_in  # W_l[r, 0] in W_flat
+        bias = b_flat[b_start[l] + r]
         for n in range(N):
             Z[r, n] = bias
-        for c in range(n_in):
-            w = W_flat[w0 + r * n_in + c]
+        c = 0
+        while c + 4 <= n_in:
+            w0, w1, w2, w3 = W_flat[row + c], W_flat[row + c + 1], W_flat[row + c + 2], W_flat[row + c + 3]
+            for n in range(N):
+                Z[r, n] = (((Z[r, n] + w0 * A[c, n]) + w1 * A[c + 1, n]) + w2 * A[c + 2, n]) + w3 * A[c + 3, n]
+            c += 4
+        for c in range(c, n_in):
+            w = W_flat[row + c]
             for n in range(N):
                 Z[r, n] += w * A[c, n]
 

@@ -21,7 +21,7 @@ from numba import njit, prange
 from kernels.common import as_f64, as_i64, forward_batch
 
 ESCAPE_RADIUS2 = 4.0
-CHUNK = 2048  # pixels per parallel batch
+CHUNK = 256  # pixels per parallel batch: a chunk's scratch (2 x 30 x 256 float64, 123 KB) stays in the core's L2 cache
 
 
 @njit(cache=True, parallel=True, error_model="numpy")

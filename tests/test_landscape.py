@@ -150,3 +150,18 @@ def test_vectorised_exp_is_within_one_ulp_of_math_exp():
     extremes = np.array([-1000.0, 1000.0, np.nan])
     exp_row(extremes, 1.0, out[:3], scratch[:3])
     assert 0 < out[0] < 1e-307 and 1e307 < out[1] < np.inf and np.isnan(out[2])  # clamped, NaN kept
+
+
+@given(st.integers(1, 11), st.integers(1, 4), st.integers(1, 40), st.integers(0, 2**31))
+def test_dense_batch_sums_the_inputs_in_order(n_in, n_out, N, seed):
+    """Four inputs per pass (and the rest one by one) round exactly as b + W[r, 0] a_0 + W[r, 1] a_1 + ... in order."""
+    from kernels.common import dense_batch
+
+    rng = np.random.default_rng(seed)
+    W, b, A = rng.normal(size=(n_out, n_in)), rng.normal(size=n_out), rng.normal(size=(n_in, N))
+    Z = np.empty((n_out, N))
+    dense_batch(0, A, Z, W.ravel(), b, np.zeros(1, np.int64), np.zeros(1, np.int64), np.array([n_in, n_out]))
+    in_order = np.tile(b[:, None], (1, N))
+    for c in range(n_in):
+        in_order = in_order + W[:, c : c + 1] * A[c]
+    assert np.array_equal(Z, in_order)
