@@ -14,7 +14,7 @@ activation (identity or softmax) is folded into the loss:
 
 Batches are stored transposed, one row per unit and one column per example (A (n, N)), so
 that the innermost loops run over the N examples, contiguous in memory, and LLVM can vectorise
-them (the activations are scalar library calls and are not vectorised). Layers alternate
+them (sigmoid and silu through exp_row; tanh stays a scalar library call). Layers alternate
 between the two halves of a scratch buffer (2, width, N).
 
 Kernels use Numba's "numpy" error model: a division by zero gives inf or NaN, as in NumPy,
@@ -27,6 +27,10 @@ import math
 
 import numpy as np
 from numba import njit
+
+from kernels.cache import clear_stale_cache
+
+clear_stale_cache()  # before any kernel is loaded from the cache or compiled: see kernels/cache.py
 
 # log of the largest float64: exp(x) overflows for x above it
 MAX_EXP_ARG = 709.782712893384
@@ -85,9 +89,13 @@ SHIFT = 6755399441055744.0  # 1.5 * 2^52: adding it rounds a float of size < 2^5
 SHIFT_BITS = 0x4338000000000000  # the bits of SHIFT itself
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", fastmath={"contract"})
 def horner(r):
-    """e^r = sum_k r^k / k!, k = 0..13, in Horner form; for |r| <= ln(2)/2 the first omitted term is below 5e-18."""
+    """e^r = sum_k r^k / k!, k = 0..13, in Horner form; for |r| <= ln(2)/2 the first omitted term is below 5e-18.
+
+    Compiled with fastmath "contract": each step p r + c may become one fused multiply-add (one
+    rounding instead of two): no less accurate, and the single-threaded silu Mandelbrot of
+    demos.benchmark went from 1.67 s to 1.35 s with it."""
     p = 1.0 / 6227020800.0  # 1/13!
     p = p * r + 1.0 / 479001600.0
     p = p * r + 1.0 / 39916800.0
@@ -104,7 +112,7 @@ def horner(r):
     return p * r + 1.0
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", fastmath={"contract"})
 def exp_row(x, sign, out, t):
     """out = e^(sign x) for a whole row, in loops that LLVM can vectorise (math.exp is a scalar library call).
 
