@@ -9,7 +9,15 @@ s'(z); for most activations it is cheapest written with the output a as well:
     silu      a = z sigmoid(z)            s'(z) = sigmoid(z) (1 + z (1 - sigmoid(z)))
     identity  a = z                       s'(z) = 1
 
-The derivative of relu at its kink z = 0 is taken as 0.
+Hessians (minnet.hessian) need the second derivative s''(z) too:
+
+    sigmoid   s''(z) = s'(z) (1 - 2a)
+    tanh      s''(z) = -2 a s'(z)
+    relu      s''(z) = 0                  (everywhere but the kink)
+    silu      s''(z) = sigmoid(z) (1 - sigmoid(z)) (2 + z (1 - 2 sigmoid(z)))
+    identity  s''(z) = 0
+
+The derivatives of relu at its kink z = 0 are taken as 0.
 """
 
 import numpy as np
@@ -51,6 +59,21 @@ def derivative(name, z, a):
         return s * (1.0 + z * (1.0 - s))
     if name == "identity":
         return np.ones_like(z)
+    raise ValueError(f"unknown activation {name!r}; expected one of {ACTIVATIONS}")
+
+
+def second_derivative(name, z, a):
+    """s''(z), given z and a = s(z)."""
+    if name == "sigmoid":
+        return a * (1.0 - a) * (1.0 - 2.0 * a)  # s' (1 - 2a)
+    if name == "tanh":
+        return -2.0 * a * (1.0 - a * a)  # -2 a s'
+    if name in ("relu", "identity"):
+        check_activation(name)
+        return np.zeros_like(z)
+    if name == "silu":
+        s = sigmoid(z)
+        return s * (1.0 - s) * (2.0 + z * (1.0 - 2.0 * s))
     raise ValueError(f"unknown activation {name!r}; expected one of {ACTIVATIONS}")
 
 

@@ -16,6 +16,15 @@ with respect to the output layer's pre-activation z (not divided by N):
     half_mse + identity       dl_n/dz_n = o_n - y_n            (the document's e = o - y)
     cross_entropy + softmax   dl_n/dz_n = p_n - y_n
     any loss + softmax        dl_n/dz_n = p_n * (g_n - g_n . p_n),  g_n = dl_n/dp_n
+
+`output_delta_along` differentiates that signal once more, along a change R(z) of z
+(Pearlmutter's R-operator, for Hessian-vector products in minnet.hessian):
+
+    R(p_n)                    = p_n * (R(z_n) - p_n . R(z_n))          softmax's Jacobian times R(z_n)
+    identity output           R(delta_n) = c R(z_n),  c = 2/k (mse) or 1 (half_mse)
+    cross_entropy + softmax   R(delta_n) = R(p_n)
+    mse, half_mse + softmax   R(delta_n) = R(p_n) * (g_n - g_n . p_n) + p_n * (R(g_n) - R(g_n) . p_n - g_n . R(p_n)),
+                              g_n = c (p_n - y_n),  R(g_n) = c R(p_n)
 """
 
 import numpy as np
@@ -69,6 +78,22 @@ def output_delta(loss, output, o, Y):
     if output == "softmax":
         return o * (g - np.sum(g * o, axis=-1, keepdims=True))  # softmax Jacobian times g
     return g
+
+
+def output_delta_along(loss, output, o, Y, RZ):
+    """R(delta_n) = (d delta_n / d z_n) R(z_n) for each example: shape (N, k), the change of
+    `output_delta` when the output pre-activation z moves along RZ (N, k)."""
+    k = Y.shape[1]
+    c = 2.0 / k if loss == "mse" else 1.0  # dl_n/do_n = c (o_n - y_n) for the squared errors
+    if output == "identity":
+        return c * RZ  # R(delta) = c R(z)
+    Rp = o * (RZ - np.sum(o * RZ, axis=-1, keepdims=True))  # R(p) = p * (R(z) - p . R(z))
+    if loss == "cross_entropy":
+        return Rp  # R(p - y) = R(p)
+    g, Rg = c * (o - Y), c * Rp  # g = dl/dp, R(g)
+    dot = np.sum(g * o, axis=-1, keepdims=True)  # g . p
+    R_dot = np.sum(Rg * o + g * Rp, axis=-1, keepdims=True)  # R(g . p)
+    return Rp * (g - dot) + o * (Rg - R_dot)  # R(p * (g - g . p))
 
 
 def one_hot(labels, k):

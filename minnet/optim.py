@@ -60,6 +60,13 @@ class Optimizer:
     def _update(self, grad):
         raise NotImplementedError
 
+    def preconditioner(self):
+        """p (P,): the step divides the gradient (or momentum) by diag(p), so it is w := w - alpha P^-1 g.
+
+        Plain and momentum SGD: p = 1. The preconditioned sharpness (minnet.hessian) is the
+        top eigenvalue of P^-1 H."""
+        return np.ones_like(self.params)
+
     def state_dict(self):
         """The step count and copies of the state arrays, to resume a run."""
         return {"t": self.t, **{name: getattr(self, name).copy() for name in self.state_names}}
@@ -122,10 +129,11 @@ class RMSprop(Optimizer):
     def _update(self, grad):
         self.v *= self.beta2
         self.v += (1.0 - self.beta2) * grad**2  # v := beta2 v + (1 - beta2) g^2        (4)
-        if self.eps_inside_sqrt:
-            self.params -= self.lr * grad / np.sqrt(self.v + self.eps)  # w := w - alpha g / sqrt(v + eps)   (5)
-        else:
-            self.params -= self.lr * grad / (np.sqrt(self.v) + self.eps)  # w := w - alpha g / (sqrt(v) + eps)
+        self.params -= self.lr * grad / self.preconditioner()  # w := w - alpha g / sqrt(v + eps)   (5)
+
+    def preconditioner(self):
+        """p = sqrt(v + eps) (the document), or sqrt(v) + eps with eps_inside_sqrt=False."""
+        return np.sqrt(self.v + self.eps) if self.eps_inside_sqrt else np.sqrt(self.v) + self.eps
 
 
 class Adam(Optimizer):
@@ -154,8 +162,14 @@ class Adam(Optimizer):
         self.v *= self.beta2
         self.v += (1.0 - self.beta2) * grad**2  # v := beta2 v + (1 - beta2) g^2
         m_hat = self.m / (1.0 - self.beta1**self.t)  # m_hat = m / (1 - beta1^t)   (7)
-        v_hat = self.v / (1.0 - self.beta2**self.t)  # v_hat = v / (1 - beta2^t)
-        self.params -= self.lr * m_hat / (np.sqrt(v_hat) + self.eps)  # (8)
+        self.params -= self.lr * m_hat / self.preconditioner()  # w := w - alpha m_hat / (sqrt(v_hat) + eps)   (8)
+
+    def preconditioner(self):
+        """p = sqrt(v_hat) + eps, v_hat = v / (1 - beta2^t); undefined (NaN) before the first step."""
+        if self.t == 0:
+            return np.full_like(self.params, np.nan)
+        v_hat = self.v / (1.0 - self.beta2**self.t)  # v_hat = v / (1 - beta2^t)   (7)
+        return np.sqrt(v_hat) + self.eps
 
 
 class AdamW(Adam):

@@ -132,6 +132,53 @@ class DriftRecorder(Recorder):
         return {"drift_fraction": np.array(self.fractions)}
 
 
+class SharpnessRecorder(Recorder):
+    """The sharpness, the top eigenvalue of the training loss' Hessian, every `every` optimizer steps.
+
+    sharpness                (M,)  lambda_max(H) (minnet.hessian.top_eigenvalues on X, Y)
+    sharpness_iteration      (M,)  the step count whose parameters it was measured at (0: the initial weights)
+    preconditioned_sharpness (M,)  with `optimizer`: lambda_max(P^-1 H) for its diagonal preconditioner P
+                                   (NaN before Adam's first step, where P is undefined)
+    stability_threshold      ()    with `optimizer`: the value above which it is unstable (2 / lr for SGD)
+
+    X, Y are the data whose loss the Hessian is of (the full training set, as in Cohen et al.);
+    `steps` Lanczos steps per measurement (exact once steps >= the number of parameters).
+    """
+
+    def __init__(self, X, Y, every=1, optimizer=None, steps=20, seed=0):
+        if int(every) != every or every < 1:
+            raise ValueError(f"every must be a positive integer, got {every!r}")
+        self.X, self.Y, self.every, self.optimizer, self.steps, self.seed = X, Y, int(every), optimizer, steps, seed
+
+    def start(self, net):
+        self.step, self.values, self.preconditioned, self.iterations = 0, [], [], []
+        self.measure(net)
+
+    def after_step(self, net, grad, update):
+        self.step += 1
+        if self.step % self.every == 0:
+            self.measure(net)
+
+    def measure(self, net):
+        from minnet.hessian import top_eigenvalues
+
+        self.iterations.append(self.step)
+        self.values.append(top_eigenvalues(net, self.X, self.Y, steps=self.steps, seed=self.seed)[0])
+        if self.optimizer is not None:
+            p = self.optimizer.preconditioner()
+            usable = np.all(np.isfinite(p))
+            self.preconditioned.append(top_eigenvalues(net, self.X, self.Y, steps=self.steps, seed=self.seed, preconditioner=p)[0] if usable else np.nan)
+
+    def result(self):
+        arrays = {"sharpness": np.array(self.values), "sharpness_iteration": np.array(self.iterations, dtype=np.int64)}
+        if self.optimizer is not None:
+            from minnet.hessian import stability_threshold
+
+            arrays["preconditioned_sharpness"] = np.array(self.preconditioned)
+            arrays["stability_threshold"] = np.array(stability_threshold(self.optimizer))
+        return arrays
+
+
 def check_fit_args(X, epochs, batch_size):
     if int(epochs) != epochs or epochs < 0:
         raise ValueError(f"epochs must be a non-negative integer, got {epochs!r}")

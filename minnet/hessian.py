@@ -1,0 +1,166 @@
+"""Second derivatives of the mean loss: Hessian-vector products, the Hessian, its top eigenvalues.
+
+The sharpness of a network at its weights w is the largest eigenvalue of the Hessian
+H = d^2 L / dw^2 of the training loss. Gradient descent with learning rate lr is stable along
+an eigenvector only while its eigenvalue stays below 2 / lr (on a quadratic, w := w - lr H w
+multiplies that component by 1 - lr lambda); Cohen et al. (ICLR 2021) find that full-batch
+training drives the sharpness up to 2 / lr and then holds it there ("the edge of stability").
+
+Hessian-vector products, exactly, with Pearlmutter's R-operator
+---------------------------------------------------------------
+R(f) = d/dr f(w + r v) at r = 0 is the change of any quantity f of the forward or backward
+pass when the weights move along v (R(W_l) = V_l, R(b_l) = c_l, the parts of v). Applied to
+the gradient it gives R(dL/dw) = H v. Every line of backpropagation (minnet.mlp) gets its
+R-twin by the product and chain rules; with rows as examples:
+
+    forward     z_l = a_{l-1} W_l^T + b_l        R(z_l) = R(a_{l-1}) W_l^T + a_{l-1} V_l^T + c_l
+                a_l = s(z_l)                     R(a_l) = s'(z_l) * R(z_l)            R(a_0) = 0
+    output      delta_L = dl/dz_L                R(delta_L) = (d delta_L / d z_L) R(z_L)
+    backward    delta_{l-1} = (delta_l W_l) * s'(z_{l-1})
+                R(delta_{l-1}) = (R(delta_l) W_l + delta_l V_l) * s'(z_{l-1})
+                                 + (delta_l W_l) * s''(z_{l-1}) * R(z_{l-1})
+    gradient    dW_l = delta_l^T a_{l-1} / N     R(dW_l) = (R(delta_l)^T a_{l-1} + delta_l^T R(a_{l-1})) / N
+                db_l = sum_n delta_l / N         R(db_l) = sum_n R(delta_l) / N
+
+Both networks are read as their dense layers (`Network.layer_index`): document 000's U is
+W_1 with b_1 in its bias column, V is W_2 with b_2 in the column of the hidden bias unit.
+The cost of one product is about two gradients.
+
+The top eigenvalues come from the Lanczos iteration (`lanczos`), which needs only products.
+"""
+
+import numpy as np
+
+from minnet import activations, losses
+
+
+def check_vector(name, v, P):
+    """v as a float64 (P,) vector, or a ValueError naming `name` and what was received."""
+    v = np.asarray(v, dtype=np.float64)
+    if v.shape != (P,):
+        raise ValueError(f"{name} must have shape ({P},), one entry per parameter, got {v.shape}")
+    return v
+
+
+def hvp(net, X, Y, v):
+    """H v: the Hessian of the mean loss L(net.params) on (X, Y) times the vector v (P,).
+
+    Exact (the R-operator of the module docstring), not a difference of gradients."""
+    X = net.check_X(X)
+    Y = net.check_Y(Y, X.shape[0])
+    v = check_vector("v", v, net.n_params)
+    N, p = X.shape[0], net.params
+    layers = net.layer_index()  # [(W_index, b_index, s_l)] for l = 1..L
+    L = len(layers)
+    W = [None] + [p[W_i] for W_i, _, _ in layers]  # W[l] (n_l, n_{l-1}), the code's index is the math's
+    V = [None] + [v[W_i] for W_i, _, _ in layers]  # R(W_l) = V_l, v's part for W_l
+    c = [None] + [v[b_i] for _, b_i, _ in layers]  # R(b_l) = c_l
+    s = [None] + [act for _, _, act in layers]
+
+    a, Ra = [X], [np.zeros_like(X)]  # a_0 = X, R(a_0) = 0
+    z, Rz = [None], [None]
+    for l in range(1, L + 1):
+        z.append(a[l - 1] @ W[l].T + p[layers[l - 1][1]])  # z_l = a_{l-1} W_l^T + b_l        (N, n_l)
+        Rz.append(Ra[l - 1] @ W[l].T + a[l - 1] @ V[l].T + c[l])  # R(z_l)                  (N, n_l)
+        a.append(activations.activate(s[l], z[l]))  # a_l = s_l(z_l); s_L = identity here
+        Ra.append(activations.derivative(s[l], z[l], a[l]) * Rz[l])  # R(a_l) = s'(z_l) * R(z_l)
+
+    O = losses.output_activation(net.output, z[L])
+    delta = losses.output_delta(net.loss_name, net.output, O, Y)  # delta_L = dl/dz_L      (N, n_L)
+    R_delta = losses.output_delta_along(net.loss_name, net.output, O, Y, Rz[L])  # R(delta_L)
+
+    Hv = np.zeros(net.n_params)
+    for l in range(L, 0, -1):
+        W_index, b_index, _ = layers[l - 1]
+        Hv[W_index] = (R_delta.T @ a[l - 1] + delta.T @ Ra[l - 1]) / N  # R(dW_l)            (n_l, n_{l-1})
+        Hv[b_index] = R_delta.sum(axis=0) / N  # R(db_l) = sum_n R(delta_l) / N               (n_l,)
+        if l > 1:
+            back = delta @ W[l]  # delta_l W_l                                              (N, n_{l-1})
+            s1 = activations.derivative(s[l - 1], z[l - 1], a[l - 1])  # s'(z_{l-1})
+            s2 = activations.second_derivative(s[l - 1], z[l - 1], a[l - 1])  # s''(z_{l-1})
+            R_delta = (R_delta @ W[l] + delta @ V[l]) * s1 + back * s2 * Rz[l - 1]  # R(delta_{l-1})
+            delta = back * s1  # delta_{l-1} = (delta_l W_l) * s'(z_{l-1})
+    return Hv
+
+
+def hessian(net, X, Y):
+    """The full Hessian (P, P), column i = H e_i, symmetrised as (H + H^T) / 2. For small nets."""
+    H = np.column_stack([hvp(net, X, Y, e) for e in np.eye(net.n_params)])
+    return 0.5 * (H + H.T)
+
+
+def lanczos(matvec, n, k=1, steps=30, seed=0):
+    """The k largest eigenvalues (descending) and their eigenvectors (k, n) of a symmetric n x n operator.
+
+    Lanczos with full reorthogonalisation: build an orthonormal basis Q of the Krylov space
+    {q, A q, A^2 q, ...} from a random q, in which A is the tridiagonal T = Q^T A Q:
+
+        w = A q_j - alpha_j q_j - beta_{j-1} q_{j-1},  alpha_j = q_j . A q_j
+        beta_j = |w|,  q_{j+1} = w / beta_j
+
+    then the eigenvalues of T (Ritz values) approach A's extreme eigenvalues first. With
+    steps >= n the result is exact up to rounding. `matvec` is v -> A v.
+    """
+    if int(k) != k or not 1 <= k <= n:
+        raise ValueError(f"k must be an integer in [1, {n}], got {k!r}")
+    if int(steps) != steps or steps < k:
+        raise ValueError(f"steps must be an integer >= k = {k}, got {steps!r}")
+    m = min(int(steps), n)
+    Q = np.zeros((m + 1, n))
+    alpha, beta = np.zeros(m), np.zeros(m)
+    q = np.random.default_rng(seed).standard_normal(n)
+    Q[0] = q / np.linalg.norm(q)
+    for j in range(m):
+        w = matvec(Q[j])
+        alpha[j] = w @ Q[j]  # alpha_j = q_j . A q_j
+        w -= Q[: j + 1].T @ (Q[: j + 1] @ w)  # remove every earlier direction (reorthogonalise)
+        beta[j] = np.linalg.norm(w)
+        if beta[j] <= 1e-10 * max(1.0, np.abs(alpha[: j + 1]).max()):  # the Krylov space is whole
+            m = max(j + 1, k)
+            break
+        Q[j + 1] = w / beta[j]
+    T = np.diag(alpha[:m]) + np.diag(beta[: m - 1], 1) + np.diag(beta[: m - 1], -1)
+    theta, S = np.linalg.eigh(T)  # ascending Ritz values
+    return theta[::-1][:k], (Q[:m].T @ S[:, ::-1][:, :k]).T
+
+
+def top_eigenvalues(net, X, Y, k=1, steps=30, seed=0, preconditioner=None):
+    """The k largest eigenvalues of the Hessian of the mean loss on (X, Y), descending.
+
+    With `preconditioner` p (P,), positive (an optimizer's diagonal, see `Optimizer.preconditioner`),
+    the k largest eigenvalues of P^-1 H, P = diag(p), computed as those of the symmetric
+    P^-1/2 H P^-1/2, which has the same eigenvalues. NaN when the weights or the loss are not finite.
+    """
+    X = net.check_X(X)
+    Y = net.check_Y(Y, X.shape[0])
+    scale = np.ones(net.n_params)
+    if preconditioner is not None:
+        p = check_vector("preconditioner", preconditioner, net.n_params)
+        if not np.all(p > 0):
+            raise ValueError(f"preconditioner must be positive, got entries down to {p.min()}")
+        scale = 1.0 / np.sqrt(p)  # P^-1/2
+    if not (np.all(np.isfinite(net.params)) and np.isfinite(net.loss(X, Y))):
+        return np.full(k, np.nan)
+    with np.errstate(all="ignore"):
+        values, _ = lanczos(lambda u: scale * hvp(net, X, Y, scale * u), net.n_params, k, steps, seed)
+    return values
+
+
+def stability_threshold(optimizer):
+    """The sharpness (preconditioned for Adam and RMSprop) above which the optimizer is unstable on a quadratic.
+
+        SGD, momentum beta   (2 + 2 beta) / lr          (2 / lr without momentum)
+        RMSprop              2 / lr                     (of P^-1 H)
+        Adam, AdamW          (2 + 2 beta1) / ((1 - beta1) lr)   (of P^-1 H; 38 / lr for beta1 = 0.9)
+
+    (Cohen et al. 2021, 2022, "Adaptive Gradient Methods at the Edge of Stability".)
+    """
+    from minnet.optim import SGD, Adam, RMSprop
+
+    if isinstance(optimizer, Adam):
+        return (2.0 + 2.0 * optimizer.beta1) / ((1.0 - optimizer.beta1) * optimizer.lr)
+    if isinstance(optimizer, SGD):
+        return (2.0 + 2.0 * optimizer.momentum) / optimizer.lr
+    if isinstance(optimizer, RMSprop):
+        return 2.0 / optimizer.lr
+    raise TypeError(f"no stability threshold known for {type(optimizer).__name__}")
