@@ -5,6 +5,11 @@
     python -m demos.oscillations --lr-study          figure 3: (f1, 2, {0.2, 0.3, 0.4}, 50,000)
     python -m demos.oscillations --animate           the document's dynamic 3x3 view as a GIF
 
+Beyond the document: the sharpness, the top eigenvalue of the training error's Hessian, measured
+at every iteration (minnet.hessian), rises past 2/lr (at iteration 481) long before the angle
+grows: gradient descent is then unstable along the Hessian's top eigenvector, which is Cohen et
+al.'s "edge of stability" (ICLR 2021) and the reason behind the document's sudden oscillations.
+
 Trains document 000's network (TwoLayerNet, sigmoid, half squared error, full-batch gradient
 descent from the document's seeded data and weights) and measures the order of events the
 document describes: first the angle between consecutive gradients grows, then the gradient norm,
@@ -24,17 +29,24 @@ import numpy as np
 from demos.cli import add_sweep_options, headless_figures, print_written, save_outputs, sweep_runner
 from minnet import TwoLayerNet
 from minnet.data import TARGETS
-from minnet.dynamics import doc000_task, event_order, gradient_path_2d, instability_onset, train_doc000
+from minnet.dynamics import doc000_task, event_order, gradient_path_2d, instability_onset, sharpness_events, train_doc000
 
 DEFAULT_OUT = os.path.join("minnet-out", "oscillations")
 LR_STUDY = {"f": "f1", "h": 2, "rates": (0.2, 0.3, 0.4), "epochs": 50_000}  # document 000, figure 3
 DOCUMENT_ONSET = {0.2: None, 0.3: 34_000, 0.4: 9_000}  # "~34000", "~9000", none at 0.2
 X_GRID = np.arange(-5.0, 5.0, 0.1)  # where the document draws the learned function
+LR_STUDY_SHARPNESS_POINTS = 1000  # sharpness measurements per learning-rate-study run
 
 
 def run(args):
-    net, history, (X, Y) = train_doc000(args.f, args.h, args.lr, args.epochs, args.init_scale, args.backend, progress=not args.quiet)
+    every = args.sharpness_every or None
+    net, history, (X, Y) = train_doc000(args.f, args.h, args.lr, args.epochs, args.init_scale, args.backend, not args.quiet, every)
     U, V = net.split(history["params"])
+    summary = {**event_order(history), "diverged_at": history.diverged_at, "backend": args.backend}
+    if every:
+        summary.update(sharpness_events(history["sharpness"], history["sharpness_iteration"], args.lr))
+        crossing = summary["sharpness_crosses_2_over_lr"]
+        summary["order_with_sharpness"] = bool(summary["order_as_document"] and crossing is not None and crossing < summary["angle_growth_start"])
     results = {
         "train_loss": history["train_loss"],
         "test_loss": history["test_loss"],
@@ -46,8 +58,10 @@ def run(args):
         "Y": Y,
         "target": TARGETS[args.f](X_GRID),
         "learned": net.forward(X_GRID[:, None])[:, 0],
-        "summary": {**event_order(history), "diverged_at": history.diverged_at, "backend": args.backend},
+        "summary": summary,
     }
+    if every:
+        results["sharpness"], results["sharpness_iteration"] = history["sharpness"], history["sharpness_iteration"]
     if args.lr_study:
         results["lr_study"] = lr_study(args)
     return results
@@ -58,7 +72,8 @@ def lr_study(args):
 
     The three runs are independent: they go through minnet.sweep (--workers, --dask)."""
     epochs = 2_000 if args.quick else LR_STUDY["epochs"]
-    configs = [{"f": LR_STUDY["f"], "h": LR_STUDY["h"], "lr": lr, "epochs": epochs, "backend": args.backend} for lr in LR_STUDY["rates"]]
+    every = max(1, epochs // LR_STUDY_SHARPNESS_POINTS)
+    configs = [{"f": LR_STUDY["f"], "h": LR_STUDY["h"], "lr": lr, "epochs": epochs, "backend": args.backend, "sharpness_every": every} for lr in LR_STUDY["rates"]]
     study = {"epochs": epochs, "rates": {}}
     for lr, history in zip(LR_STUDY["rates"], sweep_runner(args)(doc000_task, configs)):
         study["rates"][lr] = {
@@ -67,6 +82,9 @@ def lr_study(args):
             "final_train_loss": float(history["train_loss"][-1]),
             "final_test_loss": float(history["test_loss"][-1]),
             "document_onset": DOCUMENT_ONSET[lr],
+            "sharpness": history["sharpness"],
+            "sharpness_iteration": history["sharpness_iteration"],
+            **sharpness_events(history["sharpness"], history["sharpness_iteration"], lr),
         }
     return study
 
@@ -129,19 +147,59 @@ def figure_learned_function(results, title):
 
 
 def figure_lr_study(study):
-    """Document 000's figure 3: the error for each learning rate, the onset of instability marked."""
+    """Document 000's figure 3 (top): the error for each learning rate, the onset of instability marked;
+    below, each run's sharpness against its own 2/lr."""
     import matplotlib.pyplot as plt
 
     rates = study["rates"]
-    fig, axes = plt.subplots(1, len(rates), figsize=(6 * len(rates), 4.5), sharey=True)
-    for ax, (lr, r) in zip(np.atleast_1d(axes), rates.items()):
-        ax.semilogy(r["train_loss"], label="train error")
+    fig, axes = plt.subplots(2, len(rates), figsize=(6 * len(rates), 8), sharex=True, sharey="row", squeeze=False)
+    for (top, bottom), (lr, r) in zip(axes.T, rates.items()):
+        top.semilogy(r["train_loss"], label="train error")
         if r["onset"] is not None:
-            ax.axvline(r["onset"], color="r", linestyle="--", label=f"instability from iter {r['onset']}")
-        ax.set_title(f"(f1, 2, {lr}, {study['epochs']:,}): final error {r['final_train_loss']:.3g}")
-        ax.set_xlabel("iteration")
-        ax.legend(fontsize=8)
-    np.atleast_1d(axes)[0].set_ylabel("error")
+            top.axvline(r["onset"], color="r", linestyle="--", label=f"instability from iteration {r['onset']:,}")
+        top.set_title(f"(f1, 2, {lr}, {study['epochs']:,}): final error {r['final_train_loss']:.3g}")
+        top.set_ylabel("train error (log scale)")
+        top.legend(fontsize=9)
+        sharpness_panel(bottom, r["sharpness_iteration"], r["sharpness"], lr)
+    return fig
+
+
+def sharpness_panel(ax, iteration, sharpness, lr, legend="best"):
+    """The sharpness lambda_max(H) against iterations, with the stability limit 2/lr and where it is crossed."""
+    ax.plot(iteration, sharpness, color="tab:purple", label=r"sharpness $\lambda_{\max}(H)$")
+    ax.axhline(2.0 / lr, color="k", linestyle="--", label=f"2/lr = {2.0 / lr:g}")
+    above = np.flatnonzero(np.asarray(sharpness) > 2.0 / lr)
+    if above.size:
+        ax.axvline(iteration[above[0]], color="tab:purple", linestyle=":", label=f"crosses 2/lr at iteration {iteration[above[0]]:,}")
+    ax.set_xlabel("iteration")
+    ax.set_ylabel("top Hessian eigenvalue")
+    ax.legend(fontsize=9, loc=legend)
+
+
+def figure_edge_of_stability(results, lr):
+    """Error, gradient norm, angle and sharpness on one time axis, with the order of events marked."""
+    import matplotlib.pyplot as plt
+
+    from minnet import plots
+
+    s = results["summary"]
+    events = [("sharpness > 2/lr", s["sharpness_crosses_2_over_lr"], "tab:purple"), ("angle grows", s["angle_growth_start"], "tab:green"),
+              ("min gradient norm", s["argmin_grad_norm"], "tab:red"), ("min train error", s["argmin_train_loss"], "tab:orange")]  # fmt: skip
+    fig, axes = plt.subplots(4, 1, figsize=(10, 11), sharex=True)
+    plots.errors(axes[0], results["train_loss"], results["test_loss"], marks=False)
+    plots.grad_norms(axes[1], results["grad_norm"], marks=False)
+    plots.angles(axes[2], results["grad_angle"])
+    sharpness_panel(axes[3], results["sharpness_iteration"], results["sharpness"], lr, legend="upper left")
+    for ax in axes:
+        for label, t, colour in events:
+            if t is not None:
+                ax.axvline(t, color=colour, linestyle=":", linewidth=1.5, label=f"{label} (iteration {t})" if ax is axes[0] else None)
+        ax.label_outer()
+    axes[0].legend(fontsize=9, loc="upper center", ncol=2)
+    for ax, title in zip(axes, ["error", "norm of the gradient", "angle between consecutive gradients", "sharpness against the stability limit 2/lr"]):
+        ax.set_title(title, fontsize=11)
+    fig.suptitle(f"the edge of stability: the sharpness passes 2/lr = {2 / lr:g} first, then the angle, the norm and the error follow")
+    fig.tight_layout()
     return fig
 
 
@@ -156,6 +214,8 @@ def plot(results, out, args):
         plots.save(figure_gradient_path(results, zoom), os.path.join(out, "fig2_gradient_picture.png")),
         plots.save(figure_learned_function(results, title), os.path.join(out, "learned_function.png")),
     ]
+    if "sharpness" in results:
+        paths.append(plots.save(figure_edge_of_stability(results, args.lr), os.path.join(out, "edge_of_stability.png")))
     if "lr_study" in results:
         paths.append(plots.save(figure_lr_study(results["lr_study"]), os.path.join(out, "fig3_learning_rates.png")))
     return paths
@@ -209,26 +269,33 @@ def animate(results, out, frames, show):
 
 # ----- the command line ---------------------------------------------------------------------------
 def print_summary(summary, lr_results=None):
-    print(f"{'measure':<22}{'this run':>14}   document 000")
+    print(f"{'measure':<30}{'this run':>14}   document 000")
     document = {"argmin_grad_norm": "734", "argmin_train_loss": "752", "argmin_test_loss": "755", "grad_norm_growth": "~600",
                 "stable_start": "~30", "stable_end": "~710"}  # fmt: skip
     for key, value in summary.items():
         shown = f"{value:.4g}" if isinstance(value, float) else str(value)
-        print(f"{key:<22}{shown:>14}   {document.get(key, '')}")
+        print(f"{key:<30}{shown:>14}   {document.get(key, '')}")
     verdict = "as the document says" if summary["order_as_document"] else "NOT in the document's order"
     print(f"order of events (angle grows, then gradient norm, then error): {verdict}")
+    if "sharpness_crosses_2_over_lr" in summary:
+        print(f"with the sharpness: crosses 2/lr at {summary['sharpness_crosses_2_over_lr']} -> the angle grows at {summary['angle_growth_start']}"
+              f" -> the norm is smallest at {summary['argmin_grad_norm']} -> the train error at {summary['argmin_train_loss']}"
+              f" (peak sharpness {summary['sharpness_peak']:.3g} at {summary['sharpness_peak_iteration']})")  # fmt: skip
     if lr_results:
         print(f"\nlearning-rate study (f1, 2, lr, {lr_results['epochs']:,} epochs):")
-        print(f"{'lr':>6}{'onset':>10}{'document':>10}{'final train':>14}{'final test':>14}")
+        print(f"{'lr':>6}{'onset':>10}{'document':>10}{'final train':>14}{'final test':>14}{'2/lr':>8}{'crossed at':>12}{'peak':>8}")
         for lr, r in lr_results["rates"].items():
-            print(f"{lr:>6}{str(r['onset']):>10}{str(r['document_onset']):>10}{r['final_train_loss']:>14.4g}{r['final_test_loss']:>14.4g}")
+            print(f"{lr:>6}{str(r['onset']):>10}{str(r['document_onset']):>10}{r['final_train_loss']:>14.4g}{r['final_test_loss']:>14.4g}"
+                  f"{r['two_over_lr']:>8.3g}{str(r['sharpness_crosses_2_over_lr']):>12}{r['sharpness_peak']:>8.3g}")  # fmt: skip
 
 
 def save_results(results, out):
-    arrays = {key: results[key] for key in ("train_loss", "test_loss", "grad_norm", "grad_angle", "U", "V")}
+    keys = ("train_loss", "test_loss", "grad_norm", "grad_angle", "U", "V", "sharpness", "sharpness_iteration")
+    arrays = {key: results[key] for key in keys if key in results}
     summary = dict(results["summary"])
     if "lr_study" in results:
-        summary["lr_study"] = {str(lr): {k: v for k, v in r.items() if k != "train_loss"} for lr, r in results["lr_study"]["rates"].items()}
+        curves = ("train_loss", "sharpness", "sharpness_iteration")
+        summary["lr_study"] = {str(lr): {k: v for k, v in r.items() if k not in curves} for lr, r in results["lr_study"]["rates"].items()}
     save_outputs(out, arrays, summary)
 
 
@@ -241,6 +308,7 @@ def parser():
     p.add_argument("--init-scale", type=float, default=1.0, help="multiply the initial weights (default 1)")
     p.add_argument("--zoom", type=int, nargs=2, default=[730, 760], metavar=("FROM", "TO"), help="zoomed window (default 730 760)")
     p.add_argument("--backend", choices=["numpy", "numba"], default="numpy", help="numpy reproduces the notebook's iterations (default)")
+    p.add_argument("--sharpness-every", type=int, default=1, metavar="K", help="measure the Hessian's top eigenvalue every K iterations (default 1; 0: not at all)")
     p.add_argument("--lr-study", action="store_true", help="also run figure 3: (f1, 2, {0.2, 0.3, 0.4}, 50,000)")
     add_sweep_options(p)
     p.add_argument("--animate", action="store_true", help="write the 3x3 dynamic view as dynamic_view.gif")
@@ -254,8 +322,8 @@ def parser():
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    if args.h < 2 or args.epochs < 2 or args.lr <= 0:
-        parser().error(f"need h >= 2, epochs >= 2 and lr > 0; got h={args.h}, epochs={args.epochs}, lr={args.lr}")
+    if args.h < 2 or args.epochs < 2 or args.lr <= 0 or args.sharpness_every < 0:
+        parser().error(f"need h >= 2, epochs >= 2, lr > 0 and sharpness-every >= 0; got h={args.h}, epochs={args.epochs}, lr={args.lr}, sharpness-every={args.sharpness_every}")
     headless_figures(args.show)
     results = run(args)
     os.makedirs(args.out, exist_ok=True)

@@ -10,28 +10,33 @@ import numpy as np
 
 from minnet.data import doc000
 from minnet.optim import SGD
-from minnet.train import fit
+from minnet.train import SharpnessRecorder, fit
 from minnet.two_layer import TwoLayerNet
 
 
-def train_doc000(f, h, lr, epochs, init_scale=1.0, backend=None, progress=False):
+def train_doc000(f, h, lr, epochs, init_scale=1.0, backend=None, progress=False, sharpness_every=None):
     """One run of document 000's setting (its data, its initial weights, full-batch gradient descent).
 
+    With `sharpness_every` k, the Hessian's top eigenvalue of the training error is measured every
+    k iterations (SharpnessRecorder: history["sharpness"], history["sharpness_iteration"]).
     Returns (net, history, (X, Y)) with the trained network and its History (U, V in
     ``net.split(history["params"])``)."""
     X, Y, X_test, Y_test = doc000(f)
     net = TwoLayerNet(h=h, init_scale=init_scale)
-    history = fit(net, X, Y, SGD(net.params, lr=lr), epochs, X_test=X_test, Y_test=Y_test, backend=backend, progress=progress)
+    recorders = [SharpnessRecorder(X, Y, every=sharpness_every)] if sharpness_every else []
+    history = fit(net, X, Y, SGD(net.params, lr=lr), epochs, X_test=X_test, Y_test=Y_test, backend=backend, progress=progress, recorders=recorders)
     return net, history, (X, Y)
 
 
 def doc000_task(config):
     """A sweep task (minnet.sweep): one document-000 run from a config dict.
 
-    config: f, h, lr, epochs, and optionally init_scale (1) and backend (None). Returns the run's
-    History arrays (train_loss, test_loss, grad_norm, grad_angle, params) and diverged_at (-1 if not).
+    config: f, h, lr, epochs, and optionally init_scale (1), backend (None) and sharpness_every
+    (None). Returns the run's History arrays (train_loss, test_loss, grad_norm, grad_angle, params,
+    sharpness if measured) and diverged_at (-1 if not).
     """
-    _, history, _ = train_doc000(config["f"], config["h"], config["lr"], config["epochs"], config.get("init_scale", 1.0), config.get("backend"))
+    options = {key: config[key] for key in ("init_scale", "backend", "sharpness_every") if key in config}
+    _, history, _ = train_doc000(config["f"], config["h"], config["lr"], config["epochs"], **options)
     diverged = history.diverged_at
     return {**history, "diverged_at": -1 if diverged is None else diverged}
 
@@ -114,6 +119,30 @@ def event_order(history, stable_angle=1.0, thresholds=(10, 45, 90)):
     onset = summary["angle_growth_start"]
     summary["order_as_document"] = bool(onset is not None and onset < summary["argmin_grad_norm"] < summary["argmin_train_loss"])
     return summary
+
+
+def sharpness_events(sharpness, iteration, lr):
+    """The edge of stability in one gradient-descent run (Cohen et al. 2021), against 2 / lr.
+
+        sharpness_initial            lambda_max(H) at the initial weights
+        sharpness_crosses_2_over_lr  the first iteration whose weights have lambda_max > 2 / lr, or None
+        sharpness_peak, sharpness_peak_iteration   the largest value and where
+        sharpness_final              at the last measurement
+
+    `iteration` (as SharpnessRecorder's sharpness_iteration) counts the updates made before each
+    measurement, as document 000 counts its iterations."""
+    sharpness, iteration = np.asarray(sharpness, dtype=np.float64), np.asarray(iteration)
+    above = np.flatnonzero(sharpness > 2.0 / lr)
+    finite = np.isfinite(sharpness)
+    peak = int(np.argmax(np.where(finite, sharpness, -np.inf)))
+    return {
+        "sharpness_initial": float(sharpness[0]),
+        "two_over_lr": 2.0 / lr,
+        "sharpness_crosses_2_over_lr": int(iteration[above[0]]) if above.size else None,
+        "sharpness_peak": float(sharpness[peak]),
+        "sharpness_peak_iteration": int(iteration[peak]),
+        "sharpness_final": float(sharpness[finite][-1]) if finite.any() else None,
+    }
 
 
 def neuron_vectors(U, V):
