@@ -89,7 +89,7 @@ def hessian(net, X, Y):
     return 0.5 * (H + H.T)
 
 
-def lanczos(matvec, n, k=1, steps=30, seed=0):
+def lanczos(matvec, n, k=1, steps=30, seed=0, start=None):
     """The k largest eigenvalues (descending) and their eigenvectors (k, n) of a symmetric n x n operator.
 
     Lanczos with full reorthogonalisation: build an orthonormal basis Q of the Krylov space
@@ -99,7 +99,8 @@ def lanczos(matvec, n, k=1, steps=30, seed=0):
         beta_j = |w|,  q_{j+1} = w / beta_j
 
     then the eigenvalues of T (Ritz values) approach A's extreme eigenvalues first. With
-    steps >= n the result is exact up to rounding. `matvec` is v -> A v.
+    steps >= n the result is exact up to rounding. `matvec` is v -> A v. q is random (from
+    `seed`) unless `start` gives it: an earlier top eigenvector makes a few steps enough.
     """
     if int(k) != k or not 1 <= k <= n:
         raise ValueError(f"k must be an integer in [1, {n}], got {k!r}")
@@ -108,7 +109,7 @@ def lanczos(matvec, n, k=1, steps=30, seed=0):
     m = min(int(steps), n)
     Q = np.zeros((m + 1, n))
     alpha, beta = np.zeros(m), np.zeros(m)
-    q = np.random.default_rng(seed).standard_normal(n)
+    q = np.random.default_rng(seed).standard_normal(n) if start is None else check_vector("start", start, n)
     Q[0] = q / np.linalg.norm(q)
     for j in range(m):
         w = matvec(Q[j])
@@ -124,12 +125,14 @@ def lanczos(matvec, n, k=1, steps=30, seed=0):
     return theta[::-1][:k], (Q[:m].T @ S[:, ::-1][:, :k]).T
 
 
-def top_eigenvalues(net, X, Y, k=1, steps=30, seed=0, preconditioner=None):
+def top_eigenvalues(net, X, Y, k=1, steps=30, seed=0, preconditioner=None, start=None, vectors=False):
     """The k largest eigenvalues of the Hessian of the mean loss on (X, Y), descending.
 
     With `preconditioner` p (P,), positive (an optimizer's diagonal, see `Optimizer.preconditioner`),
     the k largest eigenvalues of P^-1 H, P = diag(p), computed as those of the symmetric
     P^-1/2 H P^-1/2, which has the same eigenvalues. NaN when the weights or the loss are not finite.
+    `steps`, `seed`, `start`: Lanczos' (see `lanczos`). With vectors=True, (values, eigenvectors (k, P))
+    of the symmetric operator (H itself without a preconditioner).
     """
     X = net.check_X(X)
     Y = net.check_Y(Y, X.shape[0])
@@ -140,10 +143,11 @@ def top_eigenvalues(net, X, Y, k=1, steps=30, seed=0, preconditioner=None):
             raise ValueError(f"preconditioner must be positive, got entries down to {p.min()}")
         scale = 1.0 / np.sqrt(p)  # P^-1/2
     if not (np.all(np.isfinite(net.params)) and np.isfinite(net.loss(X, Y))):
-        return np.full(k, np.nan)
-    with np.errstate(all="ignore"):
-        values, _ = lanczos(lambda u: scale * hvp(net, X, Y, scale * u), net.n_params, k, steps, seed)
-    return values
+        values, eigenvectors = np.full(k, np.nan), np.full((k, net.n_params), np.nan)
+    else:
+        with np.errstate(all="ignore"):
+            values, eigenvectors = lanczos(lambda u: scale * hvp(net, X, Y, scale * u), net.n_params, k, steps, seed, start)
+    return (values, eigenvectors) if vectors else values
 
 
 def stability_threshold(optimizer):

@@ -23,7 +23,7 @@ from minnet import activations
 from minnet.losses import check_loss
 from minnet.network import Block, Network
 
-INITS = ("auto", "glorot", "he", "normal")
+INITS = ("auto", "glorot", "he", "normal", "pytorch")
 
 
 class MLP(Network):
@@ -39,9 +39,11 @@ class MLP(Network):
     output : {"identity", "softmax"}, optional
         Output activation; default softmax for cross_entropy, identity otherwise.
     loss : {"mse", "half_mse", "cross_entropy"}, default "mse"
-    init : {"auto", "glorot", "he", "normal"}, default "auto"
+    init : {"auto", "glorot", "he", "normal", "pytorch"}, default "auto"
         glorot: W ~ N(0, 2 / (n_in + n_out)); he: W ~ N(0, 2 / n_in); both with zero biases.
         normal: every weight and bias ~ N(0, init_std^2) (document 000's style).
+        pytorch: every W_l and b_l entry ~ U(-1/sqrt(n_{l-1}), 1/sqrt(n_{l-1})), the default of
+        PyTorch's nn.Linear, which documents 001 and 003 used (W_l drawn before b_l, layer by layer).
         auto: he for relu and silu networks, glorot otherwise.
     init_std : float, default 0.01
         Standard deviation for init="normal".
@@ -87,6 +89,10 @@ class MLP(Network):
             if init == "normal":
                 self.W[l][:] = rng.normal(0.0, init_std, size=(n_out, n_in))
                 self.b[l][:] = rng.normal(0.0, init_std, size=n_out)
+            elif init == "pytorch":
+                bound = 1.0 / np.sqrt(n_in)  # nn.Linear: U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for W and b
+                self.W[l][:] = rng.uniform(-bound, bound, size=(n_out, n_in))
+                self.b[l][:] = rng.uniform(-bound, bound, size=n_out)
             else:
                 std = np.sqrt(2.0 / (n_in + n_out)) if init == "glorot" else np.sqrt(2.0 / n_in)
                 self.W[l][:] = rng.normal(0.0, std, size=(n_out, n_in))

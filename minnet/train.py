@@ -142,7 +142,8 @@ class SharpnessRecorder(Recorder):
     stability_threshold      ()    with `optimizer`: the value above which it is unstable (2 / lr for SGD)
 
     X, Y are the data whose loss the Hessian is of (the full training set, as in Cohen et al.);
-    `steps` Lanczos steps per measurement (exact once steps >= the number of parameters).
+    `steps` Lanczos steps per measurement (exact once steps >= the number of parameters), each
+    measurement started from the previous one's top eigenvector (the first from `seed`).
     """
 
     def __init__(self, X, Y, every=1, optimizer=None, steps=20, seed=0):
@@ -152,6 +153,7 @@ class SharpnessRecorder(Recorder):
 
     def start(self, net):
         self.step, self.values, self.preconditioned, self.iterations = 0, [], [], []
+        self.directions = {"plain": None, "preconditioned": None}  # the last top eigenvectors, to start the next Lanczos
         self.measure(net)
 
     def after_step(self, net, grad, update):
@@ -160,14 +162,20 @@ class SharpnessRecorder(Recorder):
             self.measure(net)
 
     def measure(self, net):
-        from minnet.hessian import top_eigenvalues
-
         self.iterations.append(self.step)
-        self.values.append(top_eigenvalues(net, self.X, self.Y, steps=self.steps, seed=self.seed)[0])
+        self.values.append(self.top_eigenvalue(net, "plain", None))
         if self.optimizer is not None:
             p = self.optimizer.preconditioner()
-            usable = np.all(np.isfinite(p))
-            self.preconditioned.append(top_eigenvalues(net, self.X, self.Y, steps=self.steps, seed=self.seed, preconditioner=p)[0] if usable else np.nan)
+            self.preconditioned.append(self.top_eigenvalue(net, "preconditioned", p) if np.all(np.isfinite(p)) else np.nan)
+
+    def top_eigenvalue(self, net, kind, preconditioner):
+        from minnet.hessian import top_eigenvalues
+
+        start = self.directions[kind]
+        values, vectors = top_eigenvalues(net, self.X, self.Y, steps=self.steps, seed=self.seed, preconditioner=preconditioner, start=start, vectors=True)
+        if np.all(np.isfinite(vectors)):
+            self.directions[kind] = vectors[0]
+        return values[0]
 
     def result(self):
         arrays = {"sharpness": np.array(self.values), "sharpness_iteration": np.array(self.iterations, dtype=np.int64)}
