@@ -17,6 +17,7 @@ STUDIES = {
     "trajectories": "document 003: every parameter over 3,000 epochs; step distance, update alignment, drift",
     "loss_surface": "document 004: random-direction loss-surface projections and the effect of initialisation",
     "checkpointing": "document 004: vanilla, memory-poor and checkpointed backpropagation, counted",
+    "edge_of_stability": "beyond the documents: the sharpness rises to 2/lr and hovers there (Cohen et al. 2021), and Adam's at 38/lr",
     "gradcheck": "hand-written gradients against central finite differences, per weight matrix",
     "benchmark": "Numba kernels against their NumPy twins (and PyTorch when installed), one table",
 }

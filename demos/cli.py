@@ -1,6 +1,7 @@
 """Plumbing every demo's command line shares."""
 
 import os
+import textwrap
 
 RESULT_FILES = ("results.npz", "summary.json")
 
@@ -71,3 +72,31 @@ def add_output_options(parser, default_out, quick_help):
     parser.add_argument("--out", default=default_out, help=f"output folder (default {default_out})")
     parser.add_argument("--quick", action="store_true", help=quick_help)
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
+
+
+VERDICTS = ("reproduced", "differs", "not comparable")
+
+
+def claim(id, document, where, statement, document_value, measured, verdict, note=None):
+    """One row of a study's claims table (summary.json["claims"]): the document's statement, its number,
+    minnet's measured number, the verdict and, unless reproduced, why."""
+    if verdict not in VERDICTS:
+        raise ValueError(f"verdict must be one of {VERDICTS}, got {verdict!r}")
+    if verdict != "reproduced" and not note:
+        raise ValueError(f"claim {id!r} is {verdict!r}: it needs a note saying why")
+    return {"id": id, "document": document, "where": where, "claim": statement, "document_value": document_value,
+            "measured": measured, "verdict": verdict, "note": note}  # fmt: skip
+
+
+def print_claims(claims):
+    """The claims table: document | claim | document's value | measured | verdict, notes below their row."""
+
+    def shown(value):
+        return "-" if value is None else f"{value:.4g}" if isinstance(value, float) else str(value)
+
+    print(f"\n{'document':<20}{'claim':<58}{'document':>12}{'measured':>12}  verdict")
+    for row in claims:
+        first, *rest = textwrap.wrap(row["claim"], 56)
+        print(f"{row['document']:<20}{first:<58}{shown(row['document_value']):>12}{shown(row['measured']):>12}  {row['verdict']}")
+        for line in rest + [f"  note: {line}" for line in textwrap.wrap(row["note"] or "", 90)]:
+            print(f"{'':<20}{line}")

@@ -167,7 +167,7 @@ def figure_lr_study(study):
 def sharpness_panel(ax, iteration, sharpness, lr, legend="best"):
     """The sharpness lambda_max(H) against iterations, with the stability limit 2/lr and where it is crossed."""
     ax.plot(iteration, sharpness, color="tab:purple", label=r"sharpness $\lambda_{\max}(H)$")
-    ax.axhline(2.0 / lr, color="k", linestyle="--", label=f"2/lr = {2.0 / lr:g}")
+    ax.axhline(2.0 / lr, color="k", linestyle="--", label=f"2/lr = {2.0 / lr:.3g}")
     above = np.flatnonzero(np.asarray(sharpness) > 2.0 / lr)
     if above.size:
         ax.axvline(iteration[above[0]], color="tab:purple", linestyle=":", label=f"crosses 2/lr at iteration {iteration[above[0]]:,}")
