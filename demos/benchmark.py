@@ -24,9 +24,10 @@ from numba import njit, prange
 
 from minnet import MLP, SGD, TwoLayerNet, fit
 from minnet.data import doc000, doc002
-from minnet.examples import gradient_stats
-from minnet.history import save_json
+from minnet.per_example import gradient_stats
+from minnet.atomic import save_json
 from minnet.landscape import grid_two_params
+from minnet.train import fit_example_by_example
 
 DOC000_PURE_PYTHON_SECONDS = 123.0  # document 000: (f1, 3, 1, 1000) in its pure-Python notebook loop
 
@@ -100,10 +101,11 @@ def bench_landscape(args):
 def mandelbrot_setup(quick):
     """Document 003's [20, 30, 20] silu model after 30 epochs, and the 600 x 400 full-view pixel grid."""
     from minnet import complex_mult as cm
+    from minnet import mandelbrot as mb
 
     net = cm.model([20, 30, 20], "silu", seed=0)
     net.params = cm.train_task({"hidden": [20, 30, 20], "activation": "silu", "epochs": 3 if quick else 30, "seed": 0})["params"]
-    c_re, c_im = cm.pixel_grid(complex(-0.75, 0.0), 3.5, (150, 100) if quick else (600, 400))
+    c_re, c_im = mb.pixel_grid(complex(-0.75, 0.0), 3.5, (150, 100) if quick else (600, 400))
     return net, c_re, c_im
 
 
@@ -153,17 +155,17 @@ def peak_multiply_adds(quick):
 
 
 def bench_mandelbrot(args):
-    from minnet import complex_mult as cm
+    from minnet import mandelbrot as mb
 
     net, c_re, c_im = mandelbrot_setup(args.quick)
     times = {
-        "kernel": median_time(lambda: cm.escape_counts(c_re, c_im, 100, net=net, backend="numba"), max(1, args.repeats // 2)),
-        "numpy reference": median_time(lambda: cm.escape_counts(c_re, c_im, 100, net=net, backend="numpy"), max(1, args.repeats // 2)),
+        "kernel": median_time(lambda: mb.escape_counts(c_re, c_im, 100, net=net, backend="numba"), max(1, args.repeats // 2)),
+        "numpy reference": median_time(lambda: mb.escape_counts(c_re, c_im, 100, net=net, backend="numpy"), max(1, args.repeats // 2)),
     }
     torch = torch_module()
     if torch is not None:
         times["pytorch batched"] = median_time(lambda: torch_mandelbrot(torch, net, c_re, c_im, 100), max(1, args.repeats // 2))
-    evaluations = int(cm.escape_counts(c_re, c_im, 100, net=net).sum())  # a pixel escaping at step k is evaluated k times
+    evaluations = int(mb.escape_counts(c_re, c_im, 100, net=net).sum())  # a pixel escaping at step k is evaluated k times
     return {
         "workload": f"Mandelbrot {c_re.shape[1]}x{c_re.shape[0]}, 100 iterations, through a [20, 30, 20] silu network",
         "times": times,
@@ -232,7 +234,7 @@ MEMORY_METHODS = {
 MEMORY_PROBE = """
 import os, threading, time
 from demos.benchmark import per_example_setup, per_example_materialised, torch_per_example
-from minnet.examples import gradient_stats
+from minnet.per_example import gradient_stats
 
 def rss():
     with open("/proc/self/statm") as f:
@@ -266,10 +268,13 @@ def peak_memory_mb(call, quick):
     return int(out.stdout.split()[-1]) / 2**20
 
 
-def training_run(backend):
+def training_run(compiled):
+    """Document 000's (f1, 3, 1, 1000): its loop compiled (fit_example_by_example) or fit."""
     X, Y, X_test, Y_test = doc000("f1")
     net = TwoLayerNet(h=3)
-    return fit(net, X, Y, SGD(net.params, lr=1.0), epochs=1000, X_test=X_test, Y_test=Y_test, backend=backend)
+    if compiled:
+        return fit_example_by_example(net, X, Y, 1.0, epochs=1000, X_test=X_test, Y_test=Y_test)
+    return fit(net, X, Y, SGD(net.params, lr=1.0), epochs=1000, X_test=X_test, Y_test=Y_test)
 
 
 def torch_training(torch):
@@ -303,8 +308,8 @@ def torch_training(torch):
 
 def bench_training(args):
     times = {
-        "kernel": median_time(lambda: training_run("numba"), args.repeats),
-        "numpy reference": median_time(lambda: training_run("numpy"), args.repeats),
+        "kernel": median_time(lambda: training_run(True), args.repeats),
+        "numpy reference": median_time(lambda: training_run(False), args.repeats),
         "document's pure Python (quoted, not run)": DOC000_PURE_PYTHON_SECONDS,
     }
     torch = torch_module()
@@ -332,10 +337,10 @@ COMPILE_PROBE = (
     "import time; t = time.perf_counter()\n"
     "from demos.benchmark import landscape_setup, per_example_setup, training_run\n"
     "from minnet.landscape import grid_two_params\n"
-    "from minnet.examples import gradient_stats\n"
+    "from minnet.per_example import gradient_stats\n"
     "net, X, Y, i, j, v = landscape_setup(True); grid_two_params(net, X, Y, i, j, v[:3], v[:3], backend='numba')\n"
     "net, X, labels = per_example_setup(True); gradient_stats(net, X[:10], labels[:10], backend='numba')\n"
-    "training_run('numba')\n"
+    "training_run(True)\n"
     "print(time.perf_counter() - t)\n"
 )
 

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from demos.cli import headless_figures, print_written, save_outputs
+from demos.cli import add_output_options, run_study, save_outputs
 from minnet import MLP
 from minnet.checkpoint import STRATEGIES, backprop
 
@@ -60,7 +60,7 @@ def run(args):
     return [measure(L, args.width, args.batch, args.k, args.repeats, args.seed) for L in args.depths]
 
 
-def plot(results, out):
+def plot(results, out, args):
     import matplotlib.pyplot as plt
 
     from minnet import plots
@@ -83,14 +83,24 @@ def plot(results, out):
     return [plots.save(fig, os.path.join(out, "checkpointing.png"))]
 
 
-def print_table(results):
+def summary_of(results):
+    """The measured rows per depth (JSON-ready), and whether the three gradients were bit-identical everywhere."""
+    return {"depths": results, "bit_identical": all(r["bit_identical"] for r in results)}
+
+
+def save_results(results, out, summary):
+    arrays = {f"{s}/{key}": np.array([r["rows"][s][key] for r in results]) for s in STRATEGIES for key in ("peak_floats", "evaluations", "seconds")}
+    save_outputs(out, {"depths": np.array([r["L"] for r in results]), **arrays}, summary)
+
+
+def print_table(summary):
+    results = summary["depths"]
     print(f"{'L':>4}{'k':>4}  {'strategy':<12}{'peak floats':>12}{'layers held':>12}{'formula':>9}{'evaluations':>13}{'formula':>9}{'seconds':>10}")
     for r in results:
         for strategy in STRATEGIES:
             row, (held, evals) = r["rows"][strategy], r["formulas"][strategy]
             print(f"{r['L']:>4}{r['k']:>4}  {strategy:<12}{row['peak_floats']:>12}{row['peak_layers']:>12.1f}{held:>9}{row['evaluations']:>13}{evals:>9}{row['seconds']:>10.4f}")
-    verdict = all(r["bit_identical"] for r in results)
-    print(f"\ngradients bit-identical across the three strategies at every depth: {verdict}")
+    print(f"\ngradients bit-identical across the three strategies at every depth: {summary['bit_identical']}")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -101,22 +111,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--k", type=int, help="checkpoint every k layers (default round(sqrt L))")
     parser.add_argument("--repeats", type=int, default=3, help="timed runs per strategy (default 3)")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--out", default=DEFAULT_OUT, help=f"output folder (default {DEFAULT_OUT})")
-    parser.add_argument("--quick", action="store_true", help="depths 4 8 16 and a small batch, for tests")
+    add_output_options(parser, DEFAULT_OUT, "depths 4 8 16 and a small batch, for tests")
     args = parser.parse_args(argv)
     if min(args.depths) < 1 or args.width < 1 or args.batch < 1 or (args.k is not None and args.k < 1):
         parser.error(f"depths, width, batch and k must be positive; got {args.depths}, {args.width}, {args.batch}, {args.k}")
     if args.quick:
         args.depths, args.batch, args.repeats = [4, 8, 16], 32, 1
-    headless_figures()
-    results = run(args)
-    os.makedirs(args.out, exist_ok=True)
-    paths = plot(results, args.out)
-    arrays = {f"{s}/{key}": np.array([r["rows"][s][key] for r in results]) for s in STRATEGIES for key in ("peak_floats", "evaluations", "seconds")}
-    save_outputs(args.out, {"depths": np.array(args.depths), **arrays}, results)
-    print_table(results)
-    print_written(args.out, paths)
-    return 0 if all(r["bit_identical"] for r in results) else 1
+    summary = run_study(args, run, plot, summary_of, save_results, print_table)
+    return 0 if summary["bit_identical"] else 1
 
 
 if __name__ == "__main__":

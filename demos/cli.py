@@ -16,7 +16,7 @@ def headless_figures(show=False):
 
 def save_outputs(out, arrays, summary):
     """results.npz (the arrays) and summary.json (the printed numbers) in `out`, each written atomically."""
-    from minnet.history import save_json, save_npz
+    from minnet.atomic import save_json, save_npz
 
     save_npz(os.path.join(out, RESULT_FILES[0]), arrays)
     save_json(os.path.join(out, RESULT_FILES[1]), summary)

@@ -107,12 +107,14 @@ def figure_grid(grid):
 def figure_planes(true, learned, extent, title):
     import matplotlib.pyplot as plt
 
+    from minnet import plots
+
     scale = float(np.median(np.hypot(true[..., 0], true[..., 1])))
     fig, axes = plt.subplots(1, 3, figsize=(17, 5.5))
     box = (-extent, extent, -extent, extent)
-    axes[0].imshow(cm.complex_colors(true[..., 0], true[..., 1], scale), extent=box)
+    axes[0].imshow(plots.complex_colors(true[..., 0], true[..., 1], scale), extent=box)
     axes[0].set_title("true")
-    axes[1].imshow(cm.complex_colors(learned[..., 0], learned[..., 1], scale), extent=box)
+    axes[1].imshow(plots.complex_colors(learned[..., 0], learned[..., 1], scale), extent=box)
     axes[1].set_title("learned")
     diff = axes[2].imshow(np.hypot(*(learned - true).transpose(2, 0, 1)), extent=box, cmap="magma")
     fig.colorbar(diff, ax=axes[2], label="|learned - true|")

@@ -24,11 +24,11 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from demos.cli import add_data_options, add_sweep_options, headless_figures, print_written, save_outputs, sweep_runner
+from demos.cli import add_data_options, add_output_options, add_sweep_options, run_study, save_outputs, sweep_runner
 from minnet import MLP
 from minnet.curriculum import chunks_by_agreement, cone_cover, contention, curriculum_task, ensemble_agreement, first_correct, last_mistake
 from minnet.data import load_classification
-from minnet.examples import layer_grads
+from minnet.per_example import layer_grads
 
 DEFAULT_OUT = os.path.join("minnet-out", "curriculum")
 DEFAULT_LR = {"digits": 0.5, "mnist": 0.01, "fashion": 0.01}
@@ -208,9 +208,20 @@ def figure_clusters(a, X, y, side, shown=3):
     return fig
 
 
-def plot(a, X, y, out, args):
+def run(args):
+    """Train the runs (through minnet.sweep) and analyse their recordings; the data ride along for the figures."""
+    X, y = load_classification(args.data, args.data_dir)
+    steps = args.epochs * int(np.ceil(len(y) / args.batch_size))
+    if args.cluster_iteration > steps:
+        raise SystemExit(f"--cluster-iteration {args.cluster_iteration} is past the last iteration, {steps}")
+    runs = sweep_runner(args)(curriculum_task, configs(args))
+    return {**analyse(runs, X, y, args), "X": X, "y": y}
+
+
+def plot(a, out, args):
     from minnet import plots
 
+    X, y = a["X"], a["y"]
     side = int(round(np.sqrt(X.shape[1])))
     T = a["accuracy"].size - 1
     iterations = sorted({0, min(10, T), min(50, T), T})
@@ -224,6 +235,8 @@ def plot(a, X, y, out, args):
         paths.append(plots.save(figure_clusters(a, X, y, side), os.path.join(out, "clusters_and_contention.png")))
     if a["deep_scatter"] is not None:
         paths.append(plots.save(figure_deep(a, args.cluster_iteration), os.path.join(out, "deep_layers_scatter.png")))
+    if args.animate:
+        paths.append(animate(a, out, 12 if args.quick else 90))
     return paths
 
 
@@ -300,9 +313,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--animate", action="store_true", help="write the scatter over iterations as a GIF")
     add_sweep_options(p)
     p.add_argument("--seed", type=int, default=0, help="seed of the random image grid (runs use seeds 0..runs-1)")
-    p.add_argument("--out", default=DEFAULT_OUT, help=f"output folder (default {DEFAULT_OUT})")
-    p.add_argument("--quick", action="store_true", help="3 runs of 3 epochs, for tests")
-    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    add_output_options(p, DEFAULT_OUT, "3 runs of 3 epochs, for tests")
     args = p.parse_args(argv)
     args.activation = args.activation or ("tanh" if args.deep else "sigmoid")
     args.lr = args.lr or (DEFAULT_DEEP_LR if args.deep else DEFAULT_LR[args.data])
@@ -310,21 +321,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.runs, args.epochs, args.cluster_iteration = 3, 3, min(args.cluster_iteration, 10)
     if args.runs < 2 or args.epochs < 1 or args.lr <= 0 or args.cluster_iteration < 0:
         p.error(f"need runs >= 2 (for the agreement), epochs >= 1, lr > 0; got {args.runs}, {args.epochs}, {args.lr}")
-    headless_figures()
-    X, y = load_classification(args.data, args.data_dir)
-    steps = args.epochs * int(np.ceil(len(y) / args.batch_size))
-    if args.cluster_iteration > steps:
-        p.error(f"--cluster-iteration {args.cluster_iteration} is past the last iteration, {steps}")
-    runs = sweep_runner(args)(curriculum_task, configs(args))
-    a = analyse(runs, X, y, args)
-    os.makedirs(args.out, exist_ok=True)
-    paths = plot(a, X, y, args.out, args)
-    if args.animate:
-        paths.append(animate(a, args.out, 12 if args.quick else 90))
-    summary = summary_of(a)
-    save_results(a, args.out, summary)
-    print_summary(summary)
-    print_written(args.out, paths)
+    summary = run_study(args, run, plot, summary_of, save_results, print_summary)
     if not summary["fc_ge_accuracy_ge_lm"]:
         raise AssertionError("First Correct >= accuracy >= Last Mistake was violated")
     return 0

@@ -20,6 +20,7 @@ import numpy as np
 from demos.cli import add_output_options, add_sweep_options, run_study, save_outputs, sweep_runner
 from minnet import Adam, fit
 from minnet import complex_mult as cm
+from minnet import mandelbrot as mb
 
 DEFAULT_OUT = os.path.join("minnet-out", "mandelbrot")
 MODELS = {"relu": ([20, 30, 20], "relu"), "silu": ([20, 30, 20], "silu")}  # the document's models 3 and 4
@@ -27,8 +28,8 @@ FULL_VIEW = (complex(-0.75, 0.0), 3.5)
 
 
 def render(net, center, width, pixels, iterations):
-    c_re, c_im = cm.pixel_grid(center, width, pixels)
-    return cm.escape_counts(c_re, c_im, iterations, net=net)
+    c_re, c_im = mb.pixel_grid(center, width, pixels)
+    return mb.escape_counts(c_re, c_im, iterations, net=net)
 
 
 def trained_models(args):

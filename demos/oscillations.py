@@ -15,9 +15,10 @@ descent from the document's seeded data and weights) and measures the order of e
 document describes: first the angle between consecutive gradients grows, then the gradient norm,
 then the error.
 
-The default backend is the vectorised NumPy path: with it the run reproduces the document
+Training goes through `fit` and the network's own backpropagation, which reproduces the document
 notebook's iterations exactly (minimum gradient norm 734, train error 752, test error 755). The
-compiled loop (--backend numba) sums example by example and blows up a few iterations earlier.
+document's loop compiled (--loop example_by_example) sums example by example and blows up a few
+iterations earlier (729 / 747 / 749).
 """
 
 import argparse
@@ -26,10 +27,10 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from demos.cli import add_sweep_options, headless_figures, print_written, save_outputs, sweep_runner
+from demos.cli import add_output_options, add_sweep_options, run_study, save_outputs, sweep_runner
 from minnet import TwoLayerNet
 from minnet.data import TARGETS
-from minnet.dynamics import doc000_task, event_order, gradient_path_2d, instability_onset, sharpness_events, train_doc000
+from minnet.dynamics import LOOPS, doc000_task, event_order, gradient_path_2d, instability_onset, sharpness_events, train_doc000
 
 DEFAULT_OUT = os.path.join("minnet-out", "oscillations")
 LR_STUDY = {"f": "f1", "h": 2, "rates": (0.2, 0.3, 0.4), "epochs": 50_000}  # document 000, figure 3
@@ -39,10 +40,10 @@ LR_STUDY_SHARPNESS_POINTS = 1000  # sharpness measurements per learning-rate-stu
 
 
 def run(args):
-    every = args.sharpness_every or None
-    net, history, (X, Y) = train_doc000(args.f, args.h, args.lr, args.epochs, args.init_scale, args.backend, not args.quiet, every)
+    every = (args.sharpness_every or None) if args.loop == "vectorised" else None
+    net, history, (X, Y) = train_doc000(args.f, args.h, args.lr, args.epochs, args.init_scale, args.loop, not args.quiet, every)
     U, V = net.split(history["params"])
-    summary = {**event_order(history), "diverged_at": history.diverged_at, "backend": args.backend}
+    summary = {**event_order(history), "diverged_at": history.diverged_at, "loop": args.loop}
     if every:
         summary.update(sharpness_events(history["sharpness"], history["sharpness_iteration"], args.lr))
         crossing = summary["sharpness_crosses_2_over_lr"]
@@ -72,8 +73,8 @@ def lr_study(args):
 
     The three runs are independent: they go through minnet.sweep (--workers, --dask)."""
     epochs = 2_000 if args.quick else LR_STUDY["epochs"]
-    every = max(1, epochs // LR_STUDY_SHARPNESS_POINTS)
-    configs = [{"f": LR_STUDY["f"], "h": LR_STUDY["h"], "lr": lr, "epochs": epochs, "backend": args.backend, "sharpness_every": every} for lr in LR_STUDY["rates"]]
+    every = max(1, epochs // LR_STUDY_SHARPNESS_POINTS) if args.loop == "vectorised" else None
+    configs = [{"f": LR_STUDY["f"], "h": LR_STUDY["h"], "lr": lr, "epochs": epochs, "loop": args.loop, "sharpness_every": every} for lr in LR_STUDY["rates"]]
     study = {"epochs": epochs, "rates": {}}
     for lr, history in zip(LR_STUDY["rates"], sweep_runner(args)(doc000_task, configs)):
         study["rates"][lr] = {
@@ -218,6 +219,8 @@ def plot(results, out, args):
         paths.append(plots.save(figure_edge_of_stability(results, args.lr), os.path.join(out, "edge_of_stability.png")))
     if "lr_study" in results:
         paths.append(plots.save(figure_lr_study(results["lr_study"]), os.path.join(out, "fig3_learning_rates.png")))
+    if args.animate:
+        paths.append(animate(results, out, 10 if args.quick else args.frames, args.show and bool(os.environ.get("DISPLAY"))))
     return paths
 
 
@@ -268,7 +271,19 @@ def animate(results, out, frames, show):
 
 
 # ----- the command line ---------------------------------------------------------------------------
-def print_summary(summary, lr_results=None):
+def summary_of(results):
+    """The run's measures (event_order, sharpness_events) and each learning-rate-study run's, without curves."""
+    summary = dict(results["summary"])
+    if "lr_study" in results:
+        curves = ("train_loss", "sharpness", "sharpness_iteration")
+        rates = {str(lr): {k: v for k, v in r.items() if k not in curves} for lr, r in results["lr_study"]["rates"].items()}
+        summary["lr_study"] = {"epochs": results["lr_study"]["epochs"], "rates": rates}
+    return summary
+
+
+def print_summary(summary):
+    lr_results = summary.get("lr_study")
+    summary = {key: value for key, value in summary.items() if key != "lr_study"}
     print(f"{'measure':<30}{'this run':>14}   document 000")
     document = {"argmin_grad_norm": "734", "argmin_train_loss": "752", "argmin_test_loss": "755", "grad_norm_growth": "~600",
                 "stable_start": "~30", "stable_end": "~710"}  # fmt: skip
@@ -287,16 +302,13 @@ def print_summary(summary, lr_results=None):
         for lr, r in lr_results["rates"].items():
             print(f"{lr:>6}{str(r['onset']):>10}{str(r['document_onset']):>10}{r['final_train_loss']:>14.4g}{r['final_test_loss']:>14.4g}"
                   f"{r['two_over_lr']:>8.3g}{str(r['sharpness_crosses_2_over_lr']):>12}{r['sharpness_peak']:>8.3g}")  # fmt: skip
+    if summary["diverged_at"] is not None:
+        print(f"note: the run diverged (loss not finite) at iteration {summary['diverged_at']}")
 
 
-def save_results(results, out):
+def save_results(results, out, summary):
     keys = ("train_loss", "test_loss", "grad_norm", "grad_angle", "U", "V", "sharpness", "sharpness_iteration")
-    arrays = {key: results[key] for key in keys if key in results}
-    summary = dict(results["summary"])
-    if "lr_study" in results:
-        curves = ("train_loss", "sharpness", "sharpness_iteration")
-        summary["lr_study"] = {str(lr): {k: v for k, v in r.items() if k not in curves} for lr, r in results["lr_study"]["rates"].items()}
-    save_outputs(out, arrays, summary)
+    save_outputs(out, {key: results[key] for key in keys if key in results}, summary)
 
 
 def parser():
@@ -307,16 +319,15 @@ def parser():
     p.add_argument("--epochs", type=int, default=1000, help="full-batch iterations (default 1000)")
     p.add_argument("--init-scale", type=float, default=1.0, help="multiply the initial weights (default 1)")
     p.add_argument("--zoom", type=int, nargs=2, default=[730, 760], metavar=("FROM", "TO"), help="zoomed window (default 730 760)")
-    p.add_argument("--backend", choices=["numpy", "numba"], default="numpy", help="numpy reproduces the notebook's iterations (default)")
+    p.add_argument("--loop", choices=LOOPS, default="vectorised",
+                   help="vectorised: fit with the network's own backprop, as the notebook (default); example_by_example: the document's loop compiled, no sharpness")  # fmt: skip
     p.add_argument("--sharpness-every", type=int, default=1, metavar="K", help="measure the Hessian's top eigenvalue every K iterations (default 1; 0: not at all)")
     p.add_argument("--lr-study", action="store_true", help="also run figure 3: (f1, 2, {0.2, 0.3, 0.4}, 50,000)")
     add_sweep_options(p)
     p.add_argument("--animate", action="store_true", help="write the 3x3 dynamic view as dynamic_view.gif")
     p.add_argument("--frames", type=int, default=100, help="frames of the animation (default 100)")
     p.add_argument("--show", action="store_true", help="open the animation in a window when a display exists")
-    p.add_argument("--out", default=DEFAULT_OUT, help=f"output folder (default {DEFAULT_OUT})")
-    p.add_argument("--quick", action="store_true", help="short learning-rate study and animation, for tests")
-    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    add_output_options(p, DEFAULT_OUT, "short learning-rate study and animation, for tests")
     return p
 
 
@@ -324,17 +335,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if args.h < 2 or args.epochs < 2 or args.lr <= 0 or args.sharpness_every < 0:
         parser().error(f"need h >= 2, epochs >= 2, lr > 0 and sharpness-every >= 0; got h={args.h}, epochs={args.epochs}, lr={args.lr}, sharpness-every={args.sharpness_every}")
-    headless_figures(args.show)
-    results = run(args)
-    os.makedirs(args.out, exist_ok=True)
-    paths = plot(results, args.out, args)
-    if args.animate:
-        paths.append(animate(results, args.out, 10 if args.quick else args.frames, args.show and bool(os.environ.get("DISPLAY"))))
-    save_results(results, args.out)
-    print_summary(results["summary"], results.get("lr_study"))
-    if results["summary"]["diverged_at"] is not None:
-        print(f"note: the run diverged (loss not finite) at iteration {results['summary']['diverged_at']}")
-    print_written(args.out, paths)
+    run_study(args, run, plot, summary_of, save_results, print_summary)
     return 0
 
 

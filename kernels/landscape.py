@@ -37,16 +37,15 @@ import math
 import numpy as np
 from numba import njit, prange
 
-from kernels.common import activate, as_f64, as_f64_T, as_i64, dense_batch, forward_batch, mean_loss
-
-TANH, SIGMOID = 3, 2
+from kernels.codes import SIGMOID, TANH
+from kernels.common import activate, as_f64, as_f64_T, as_i64, dense_batch, forward_layers, mean_loss, n_layers, with_weights
 
 
 @njit(cache=True, error_model="numpy")
-def forward_to(l_stop, XT, W_flat, b_flat, w_start, b_start, sizes, acts):
+def forward_to(l_stop, XT, net):
     """a_{l_stop}: the input of layer l_stop for every example (sizes[l_stop], N)."""
-    buf = np.empty((2, sizes.max(), XT.shape[1]))
-    return forward_batch(0, XT, buf, W_flat, b_flat, w_start, b_start, sizes[: l_stop + 1], acts).copy()
+    buf = np.empty((2, net.sizes.max(), XT.shape[1]))
+    return forward_layers(net, 0, l_stop, XT, buf).copy()
 
 
 @njit(cache=True, error_model="numpy")
@@ -61,30 +60,30 @@ def row_activations(values, Z0_row, x, w, code):
 
 
 @njit(cache=True, error_model="numpy")
-def param_value(W_flat, b_flat, w_start, b_start, sizes, loc):
+def param_value(net, loc):
+    """W_l[r, c], or b_l[r] when c == -1, for loc = (l, r, c)."""
     l, r, c = loc[0], loc[1], loc[2]
-    return W_flat[w_start[l] + r * sizes[l] + c] if c >= 0 else b_flat[b_start[l] + r]
+    return net.W[net.w_start[l] + r * net.sizes[l] + c] if c >= 0 else net.b[net.b_start[l] + r]
 
 
 @njit(cache=True, error_model="numpy")
-def set_param(W_flat, b_flat, w_start, b_start, sizes, loc, value):
-    """W_l[r, c] = value, or b_l[r] = value when c == -1."""
+def set_param(net, loc, value):
+    """W_l[r, c] = value, or b_l[r] = value when c == -1, in net's own arrays."""
     l, r, c = loc[0], loc[1], loc[2]
     if c < 0:
-        b_flat[b_start[l] + r] = value
+        net.b[net.b_start[l] + r] = value
     else:
-        W_flat[w_start[l] + r * sizes[l] + c] = value
+        net.W[net.w_start[l] + r * net.sizes[l] + c] = value
 
 
 @njit(cache=True, error_model="numpy")
-def split_next_layer(m, H0, ri, rj, W_flat, b_flat, w_start, b_start, sizes):
+def split_next_layer(m, H0, ri, rj, net):
     """Zb[k, n] = b_m[k] + sum_{c != ri, rj} W_m[k, c] H0[c, n]: layer m's pre-activation without rows ri and rj."""
-    n_out, N = sizes[m + 1], H0.shape[1]
     H = H0.copy()
     H[ri, :] = 0.0
     H[rj, :] = 0.0
-    Zb = np.empty((n_out, N))
-    dense_batch(m, H, Zb, W_flat, b_flat, w_start, b_start, sizes)
+    Zb = np.empty((net.sizes[m + 1], H0.shape[1]))
+    dense_batch(m, H, Zb, net)
     return Zb
 
 
@@ -108,25 +107,27 @@ def activate_sum(A_row, T_u_row, T_v_row, U_row, V_scale, R_b_row, alpha, beta):
 
 
 @njit(cache=True, parallel=True, error_model="numpy")
-def grid_split_kernel(Zb, R_a, R_b, ri, rj, m, W_flat, b_flat, w_start, b_start, sizes, acts, output_code, loss_code, YT):
-    """The grid when i, j are rows ri, rj of one layer and layer m after it is tanh or sigmoid (module docstring)."""
+def grid_split_kernel(Zb, R_a, R_b, ri, rj, m, net, YT):
+    """The grid when i, j are rows ri, rj of one layer and layer m after it is tanh or sigmoid:
+    L(a, b) with layer m's activation s(u(a) + v(b)) from tanh u and tanh v (module docstring)."""
     n_a, n_b, N = R_a.shape[0], R_b.shape[0], YT.shape[1]
-    n_m = sizes[m + 1]
-    scale = 1.0 if acts[m] == TANH else 0.5  # sigmoid(z) = (1 + tanh(z / 2)) / 2
-    alpha, beta = (1.0, 0.0) if acts[m] == TANH else (0.5, 0.5)
+    n_m, n_in = net.sizes[m + 1], net.sizes[m]
+    W_m = net.W[net.w_start[m] : net.w_start[m] + n_m * n_in]  # W_m row-major   (n_m * n_in,)
+    scale = 1.0 if net.acts[m] == TANH else 0.5  # sigmoid(z) = (1 + tanh(z / 2)) / 2
+    alpha, beta = (1.0, 0.0) if net.acts[m] == TANH else (0.5, 0.5)
     T_v = np.empty((n_b, n_m, N))  # tanh(scale v(b)),  v(b) = W_m[:, rj] R_b
     for ib in range(n_b):
         for k in range(n_m):
-            w = W_flat[w_start[m] + k * sizes[m] + rj]
+            w = W_m[k * n_in + rj]
             for n in range(N):
                 T_v[ib, k, n] = math.tanh(scale * w * R_b[ib, n])
     out = np.empty((n_a, n_b))
-    width = sizes.max()
+    width, L = net.sizes.max(), n_layers(net)
     for ia in prange(n_a):
         U = np.empty((n_m, N))  # scale u(a),  u(a) = Zb + W_m[:, ri] R_a
         T_u = np.empty((n_m, N))
         for k in range(n_m):
-            w = W_flat[w_start[m] + k * sizes[m] + ri]
+            w = W_m[k * n_in + ri]
             for n in range(N):
                 U[k, n] = scale * (Zb[k, n] + w * R_a[ia, n])
                 T_u[k, n] = math.tanh(U[k, n])
@@ -134,106 +135,101 @@ def grid_split_kernel(Zb, R_a, R_b, ri, rj, m, W_flat, b_flat, w_start, b_start,
         buf = np.empty((2, width, N))
         for ib in range(n_b):
             for k in range(n_m):
-                w_j = scale * W_flat[w_start[m] + k * sizes[m] + rj]
-                activate_sum(A[k], T_u[k], T_v[ib, k], U[k], w_j, R_b[ib], alpha, beta)  # s(u + v)
-            Z = forward_batch(m + 1, A, buf, W_flat, b_flat, w_start, b_start, sizes, acts)
-            out[ia, ib] = mean_loss(loss_code, output_code, Z, YT)
+                activate_sum(A[k], T_u[k], T_v[ib, k], U[k], scale * W_m[k * n_in + rj], R_b[ib], alpha, beta)  # s(u + v)
+            Z = forward_layers(net, m + 1, L, A, buf)
+            out[ia, ib] = mean_loss(net, Z, YT)
     return out
 
 
 @njit(cache=True, parallel=True, error_model="numpy")
-def grid_general_kernel(Z0, H0, R_a, R_b, x_i, x_j, w_i, w_j, i_loc, j_loc, a_values, b_values, W_flat, b_flat, w_start, b_start, sizes, acts, output_code, loss_code, YT):
-    """The grid in every other case: layers after li evaluated at every point."""
-    li, ri, lj, rj = i_loc[0], i_loc[1], j_loc[0], j_loc[1]
+def grid_general_kernel(Z0, H0, R_a, R_b, X_ij, w_ij, locs, a_values, b_values, net, YT):
+    """The grid in every other case: L(a, b) with the layers after li evaluated at every point.
+
+    locs (2, 3): (layer, row, col) of i and j; X_ij (2, N): the inputs x_i, x_j they multiply;
+    w_ij (2,): their current values; Z0, H0: layer li's z and a at the current weights."""
+    li, ri, lj, rj = locs[0, 0], locs[0, 1], locs[1, 0], locs[1, 1]
     same_row = lj == li and rj == ri
     n_a, n_b, N = a_values.shape[0], b_values.shape[0], YT.shape[1]
     out = np.empty((n_a, n_b))
-    width = sizes.max()
+    width, L = net.sizes.max(), n_layers(net)
     for ia in prange(n_a):
-        W_loc, b_loc = W_flat.copy(), b_flat.copy()  # this task's weights; only parameter j changes
+        local = with_weights(net, net.W.copy(), net.b.copy())  # this task's weights; only parameter j changes
         H = H0.copy()  # the output of layer li at (a, b)
         buf = np.empty((2, width, N))
         for ib in range(n_b):
             if lj > li:
-                set_param(W_loc, b_loc, w_start, b_start, sizes, j_loc, b_values[ib])
+                set_param(local, locs[1], b_values[ib])
             if same_row:  # z_ri = Z0[ri] + (a - w_i) x_i + (b - w_j) x_j
                 for n in range(N):
-                    H[ri, n] = activate(acts[li], Z0[ri, n] + (a_values[ia] - w_i) * x_i[n] + (b_values[ib] - w_j) * x_j[n])
+                    H[ri, n] = activate(net.acts[li], Z0[ri, n] + (a_values[ia] - w_ij[0]) * X_ij[0, n] + (b_values[ib] - w_ij[1]) * X_ij[1, n])
             else:
                 H[ri, :] = R_a[ia]
                 if lj == li:
                     H[rj, :] = R_b[ib]
-            Z = forward_batch(li + 1, H, buf, W_loc, b_loc, w_start, b_start, sizes, acts)
-            out[ia, ib] = mean_loss(loss_code, output_code, Z, YT)
+            Z = forward_layers(local, li + 1, L, H, buf)
+            out[ia, ib] = mean_loss(net, Z, YT)
     return out
 
 
 @njit(cache=True, error_model="numpy")
-def grid_two_params_kernel(XT, YT, W_flat, b_flat, w_start, b_start, sizes, acts, output_code, loss_code, i_loc, j_loc, a_values, b_values):
-    N, L = XT.shape[1], sizes.shape[0] - 1
-    li, ri, ci = i_loc[0], i_loc[1], i_loc[2]
-    lj, rj, cj = j_loc[0], j_loc[1], j_loc[2]
-    A_in = forward_to(li, XT, W_flat, b_flat, w_start, b_start, sizes, acts)  # input of layer li   (n_li, N)
-    Z0 = np.empty((sizes[li + 1], N))  # z_li at the current weights
-    dense_batch(li, A_in, Z0, W_flat, b_flat, w_start, b_start, sizes)
+def grid_two_params_kernel(XT, YT, net, locs, a_values, b_values):
+    """L(a, b) over the grid a_values x b_values for the parameters at locs (2, 3): prepare what does not
+    depend on (a, b) (module docstring), then run the split or the general grid."""
+    N, L = XT.shape[1], n_layers(net)
+    li, ri, ci = locs[0, 0], locs[0, 1], locs[0, 2]
+    lj, rj, cj = locs[1, 0], locs[1, 1], locs[1, 2]
+    A_in = forward_to(li, XT, net)  # input of layer li   (n_li, N)
+    Z0 = np.empty((net.sizes[li + 1], N))  # z_li at the current weights
+    dense_batch(li, A_in, Z0, net)
     H0 = Z0.copy()
-    for r in range(sizes[li + 1]):
+    for r in range(net.sizes[li + 1]):
         for n in range(N):
-            H0[r, n] = activate(acts[li], Z0[r, n])
-    x_i = A_in[ci].copy() if ci >= 0 else np.ones(N)
-    x_j = A_in[cj].copy() if (lj == li and cj >= 0) else np.ones(N)
-    w_i = param_value(W_flat, b_flat, w_start, b_start, sizes, i_loc)
-    w_j = param_value(W_flat, b_flat, w_start, b_start, sizes, j_loc)
-    R_a = row_activations(a_values, Z0[ri], x_i, w_i, acts[li])
+            H0[r, n] = activate(net.acts[li], Z0[r, n])
+    X_ij = np.ones((2, N))  # x_i and x_j: the inputs the two parameters multiply (1 for a bias)
+    if ci >= 0:
+        X_ij[0] = A_in[ci]
+    if lj == li and cj >= 0:
+        X_ij[1] = A_in[cj]
+    w_ij = np.array([param_value(net, locs[0]), param_value(net, locs[1])])
+    R_a = row_activations(a_values, Z0[ri], X_ij[0], w_ij[0], net.acts[li])
     two_rows = lj == li and rj != ri
-    R_b = row_activations(b_values, Z0[rj], x_j, w_j, acts[li]) if two_rows else np.empty((0, N))
+    R_b = row_activations(b_values, Z0[rj], X_ij[1], w_ij[1], net.acts[li]) if two_rows else np.empty((0, N))
     m = li + 1
-    if two_rows and m < L and (acts[m] == TANH or acts[m] == SIGMOID):
-        Zb = split_next_layer(m, H0, ri, rj, W_flat, b_flat, w_start, b_start, sizes)
-        return grid_split_kernel(Zb, R_a, R_b, ri, rj, m, W_flat, b_flat, w_start, b_start, sizes, acts, output_code, loss_code, YT)
-    return grid_general_kernel(Z0, H0, R_a, R_b, x_i, x_j, w_i, w_j, i_loc, j_loc, a_values, b_values, W_flat, b_flat, w_start, b_start, sizes, acts, output_code, loss_code, YT)
+    if two_rows and m < L and (net.acts[m] == TANH or net.acts[m] == SIGMOID):
+        Zb = split_next_layer(m, H0, ri, rj, net)
+        return grid_split_kernel(Zb, R_a, R_b, ri, rj, m, net, YT)
+    return grid_general_kernel(Z0, H0, R_a, R_b, X_ij, w_ij, locs, a_values, b_values, net, YT)
 
 
 @njit(cache=True, parallel=True, error_model="numpy")
-def losses_of_params_kernel(XT, YT, P, w_index, b_index, w_start, b_start, sizes, acts, output_code, loss_code):
-    B, N = P.shape[0], XT.shape[1]
+def losses_of_params_kernel(XT, YT, W_all, b_all, net):
+    """out[p] = L at the weights W_all[p], b_all[p] (a full forward pass per parameter vector)."""
+    B, N = W_all.shape[0], XT.shape[1]
     out = np.empty(B)
-    width = sizes.max()
+    width, L = net.sizes.max(), n_layers(net)
     for p in prange(B):
-        W_loc = np.empty(w_index.shape[0])
-        b_loc = np.empty(b_index.shape[0])
-        for q in range(w_index.shape[0]):
-            W_loc[q] = P[p, w_index[q]]  # W_l = p[W_index]
-        for q in range(b_index.shape[0]):
-            b_loc[q] = P[p, b_index[q]]  # b_l = p[b_index]
         buf = np.empty((2, width, N))
-        Z = forward_batch(0, XT, buf, W_loc, b_loc, w_start, b_start, sizes, acts)
-        out[p] = mean_loss(loss_code, output_code, Z, YT)
+        Z = forward_layers(with_weights(net, W_all[p], b_all[p]), 0, L, XT, buf)
+        out[p] = mean_loss(net, Z, YT)
     return out
 
 
-def grid_two_params(X, Y, W_flat, b_flat, w_start, b_start, sizes, acts, output_code, loss_code, i_loc, j_loc, a_values, b_values):
+def grid_two_params(X, Y, net, i_loc, j_loc, a_values, b_values):
     """Loss grid (len(a), len(b)) over parameters i = (layer, row, col) and j, with layer_i <= layer_j.
 
-    X (N, n_0), Y (N, k); col = -1 names the bias of that row; the rest as in kernels.common.
+    X (N, n_0), Y (N, k); `net` a DenseNet (kernels.codes); col = -1 names the bias of that row.
     """
     if i_loc[0] > j_loc[0]:
         raise ValueError(f"parameter i must not sit in a later layer than j, got layers {i_loc[0]} and {j_loc[0]}")
     if tuple(i_loc) == tuple(j_loc):
         raise ValueError(f"i and j must be different parameters, both are {tuple(i_loc)}")
     with np.errstate(all="ignore"):  # quiet under NUMBA_DISABLE_JIT=1 too: overflow reads as inf
-        return grid_two_params_kernel(
-            as_f64_T(X), as_f64_T(Y), as_f64(W_flat), as_f64(b_flat), as_i64(w_start), as_i64(b_start), as_i64(sizes), as_i64(acts),
-            int(output_code), int(loss_code), as_i64(i_loc), as_i64(j_loc), as_f64(a_values), as_f64(b_values),
-        )  # fmt: skip
+        return grid_two_params_kernel(as_f64_T(X), as_f64_T(Y), net, as_i64([i_loc, j_loc]), as_f64(a_values), as_f64(b_values))
 
 
-def losses_of_params(X, Y, P, w_index, b_index, w_start, b_start, sizes, acts, output_code, loss_code):
-    """Loss (B,) at each row of the parameter matrix P (B, n_params); w_index / b_index gather the dense layers."""
-    if P.ndim != 2:
-        raise ValueError(f"P must be a (B, n_params) matrix, got shape {P.shape}")
+def losses_of_params(X, Y, W_all, b_all, net):
+    """Loss (B,) at each of B weight sets: W_all (B, len(net.W)) and b_all (B, len(net.b)) in net's layout."""
+    if W_all.ndim != 2 or b_all.ndim != 2 or W_all.shape[0] != b_all.shape[0]:
+        raise ValueError(f"W_all and b_all must be (B, ...) matrices with the same B, got shapes {W_all.shape} and {b_all.shape}")
     with np.errstate(all="ignore"):
-        return losses_of_params_kernel(
-            as_f64_T(X), as_f64_T(Y), as_f64(P), as_i64(w_index), as_i64(b_index), as_i64(w_start), as_i64(b_start), as_i64(sizes),
-            as_i64(acts), int(output_code), int(loss_code),
-        )  # fmt: skip
+        return losses_of_params_kernel(as_f64_T(X), as_f64_T(Y), as_f64(W_all), as_f64(b_all), net)

@@ -11,22 +11,23 @@ The pixels still bounded are kept packed in one array over the whole picture. Ea
 evaluates f on all of them at once, split into chunks of CHUNK pixels that run in parallel (prange),
 each chunk one batch in the column layout of kernels.common, so that the loops over pixels are
 long, contiguous and vectorised; then the escaped pixels are dropped from the packed array. With
-the exact product the arithmetic is the NumPy twin's (minnet.complex_mult.escape_counts),
+the exact product the arithmetic is the NumPy twin's (minnet.mandelbrot.escape_counts),
 operation for operation, so the counts are identical.
 """
 
 import numpy as np
 from numba import njit, prange
 
-from kernels.common import as_f64, as_i64, forward_batch
+from kernels.codes import DenseNet
+from kernels.common import as_f64, forward_layers, n_layers
 
 ESCAPE_RADIUS2 = 4.0
 CHUNK = 256  # pixels per parallel batch: a chunk's scratch (2 x 30 x 256 float64, 123 KB) stays in the core's L2 cache
 
 
 @njit(cache=True, parallel=True, error_model="numpy")
-def square_all(exact, z_re, z_im, n, W_flat, b_flat, w_start, b_start, sizes, acts, out_re, out_im):
-    """out = f(z, z) for the first n packed pixels, chunk by chunk in parallel."""
+def square_all(exact, z_re, z_im, n, net, out_re, out_im):
+    """out = f(z, z) for the first n packed pixels, chunk by chunk in parallel: z * z when exact, else the network."""
     n_chunks = (n + CHUNK - 1) // CHUNK
     for chunk in prange(n_chunks):
         s = chunk * CHUNK
@@ -36,16 +37,17 @@ def square_all(exact, z_re, z_im, n, W_flat, b_flat, w_start, b_start, sizes, ac
                 out_re[p] = z_re[p] * z_re[p] - z_im[p] * z_im[p]  # re re - im im
                 out_im[p] = z_re[p] * z_im[p] + z_im[p] * z_re[p]  # re im + im re
         else:
-            A, buf = np.empty((4, m)), np.empty((2, sizes.max(), m))  # contiguous, so the pixel loops vectorise
+            A, buf = np.empty((4, m)), np.empty((2, net.sizes.max(), m))  # contiguous, so the pixel loops vectorise
             for p in range(m):
                 A[0, p], A[1, p], A[2, p], A[3, p] = z_re[s + p], z_im[s + p], z_re[s + p], z_im[s + p]  # (re z, im z, re z, im z)
-            Z = forward_batch(0, A, buf, W_flat, b_flat, w_start, b_start, sizes, acts)
+            Z = forward_layers(net, 0, n_layers(net), A, buf)
             for p in range(m):
                 out_re[s + p], out_im[s + p] = Z[0, p], Z[1, p]
 
 
 @njit(cache=True, error_model="numpy")
-def escape_counts_kernel(c_re, c_im, max_iter, exact, W_flat, b_flat, w_start, b_start, sizes, acts):
+def escape_counts_kernel(c_re, c_im, max_iter, exact, net):
+    """counts[p] = the first k <= max_iter with |z_k|^2 > 4, z_k = f(z_{k-1}, z_{k-1}) + c_p, z_0 = 0 (max_iter if none)."""
     total = c_re.size
     flat_re, flat_im = c_re.ravel(), c_im.ravel()
     counts = np.full(total, max_iter, dtype=np.int64)
@@ -54,7 +56,7 @@ def escape_counts_kernel(c_re, c_im, max_iter, exact, W_flat, b_flat, w_start, b
     f_re, f_im = np.empty(total), np.empty(total)
     n = total
     for k in range(1, max_iter + 1):
-        square_all(exact, z_re, z_im, n, W_flat, b_flat, w_start, b_start, sizes, acts, f_re, f_im)
+        square_all(exact, z_re, z_im, n, net, f_re, f_im)
         kept = 0
         for p in range(n):
             re = f_re[p] + flat_re[index[p]]  # z <- f(z, z) + c
@@ -70,17 +72,13 @@ def escape_counts_kernel(c_re, c_im, max_iter, exact, W_flat, b_flat, w_start, b
     return counts.reshape(c_re.shape)
 
 
-def escape_counts(c_re, c_im, max_iter, W_flat=None, b_flat=None, w_start=None, b_start=None, sizes=None, acts=None):
-    """Escape counts (rows, cols) for the pixel grid c_re, c_im; the exact product when no network is given."""
-    c_re, c_im = as_f64(c_re), as_f64(c_im)
-    if c_re.shape != c_im.shape or c_re.ndim != 2:
-        raise ValueError(f"c_re and c_im must be 2-D arrays of one shape, got {c_re.shape} and {c_im.shape}")
-    if int(max_iter) != max_iter or max_iter < 1:
-        raise ValueError(f"max_iter must be a positive integer, got {max_iter!r}")
-    exact = W_flat is None
-    if exact:
-        W_flat, b_flat = np.zeros(1), np.zeros(1)
-        w_start = b_start = acts = np.zeros(1, dtype=np.int64)
-        sizes = np.array([4, 2], dtype=np.int64)
+NO_NETWORK = DenseNet(np.zeros(1), np.zeros(1), np.zeros(1, np.int64), np.zeros(1, np.int64), np.array([4, 2]), np.zeros(1, np.int64), 0, 0)
+
+
+def escape_counts(c_re, c_im, max_iter, net=None):
+    """Escape counts (rows, cols) for the pixel grid c_re, c_im through the DenseNet `net` (kernels.codes),
+    which takes (re z, im z, re z, im z) and answers (re, im); the exact product when net is None.
+
+    Checked before they get here (minnet.mandelbrot.escape_counts): the grid, max_iter and the network's shape."""
     with np.errstate(all="ignore"):
-        return escape_counts_kernel(c_re, c_im, int(max_iter), exact, as_f64(W_flat), as_f64(b_flat), as_i64(w_start), as_i64(b_start), as_i64(sizes), as_i64(acts))
+        return escape_counts_kernel(as_f64(c_re), as_f64(c_im), int(max_iter), net is None, NO_NETWORK if net is None else net)

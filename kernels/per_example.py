@@ -26,30 +26,17 @@ import math
 import numpy as np
 from numba import njit, prange
 
-from kernels.common import MAX_EXP_ARG, activate_rows, as_f64, as_f64_T, as_i64, dense_batch, sigmoid
+from kernels.codes import CROSS_ENTROPY, HALF_MSE, MSE, SOFTMAX
+from kernels.common import MAX_EXP_ARG, activate_rows, as_f64, as_f64_T, dense_batch, derivative, log_sum_exp, n_layers
 
 BLOCK = 256
 TILE = 16
 
 
 @njit(cache=True, error_model="numpy")
-def derivative(code, z, a):
-    """s'(z) given z and a = s(z)."""
-    if code == 3:
-        return 1.0 - a * a  # tanh
-    if code == 2:
-        return a * (1.0 - a)  # sigmoid
-    if code == 1:
-        return 1.0 if z > 0.0 else 0.0  # relu
-    if code == 4:
-        s = sigmoid(z)
-        return s * (1.0 + z * (1.0 - s))  # silu
-    return 1.0
-
-
-@njit(cache=True, error_model="numpy")
-def output_delta(loss_code, output_code, Z, YT, s, D, losses, predictions):
-    """D[:, n] = dl_n/dz_L, losses[s + n] = l_n and predictions[s + n] = argmax_j o_j for the block's examples."""
+def output_delta(net, Z, YT, s, D, losses, predictions):
+    """D[:, n] = delta_L = dl_n/dz_L, losses[s + n] = l_n and predictions[s + n] = argmax_j o_j for the block's examples
+    (the block's outputs Z (k, nb) start at example s; YT (k, N) holds every target)."""
     k, nb = YT.shape[0], D.shape[1]
     for n in range(nb):
         best = 0
@@ -57,35 +44,28 @@ def output_delta(loss_code, output_code, Z, YT, s, D, losses, predictions):
             if Z[j, n] > Z[best, n]:
                 best = j
         predictions[s + n] = best
-        m = Z[best, n]
-        log_s = 0.0
-        if output_code == 1:
-            total = 0.0
-            for j in range(k):
-                d = Z[j, n] - m
-                total += math.exp(d) if d > -MAX_EXP_ARG else 0.0
-            log_s = math.log(total)
+        m, log_s = log_sum_exp(Z, n, k) if net.output == SOFTMAX else (0.0, 0.0)
         loss, g_dot_p, log_p = 0.0, 0.0, 0.0
         for j in range(k):
             y = YT[j, s + n]
-            if output_code == 1:
-                log_p = Z[j, n] - m - log_s
+            if net.output == SOFTMAX:
+                log_p = Z[j, n] - m - log_s  # log p_j
                 o = math.exp(log_p) if log_p > -MAX_EXP_ARG else 0.0  # p_j
             else:
                 o = Z[j, n]
-            if loss_code == 2:
-                loss -= y * log_p if y != 0.0 else 0.0
+            if net.loss == CROSS_ENTROPY:
+                loss -= y * log_p if y != 0.0 else 0.0  # -y_j log p_j
                 D[j, n] = o - y  # p - y
             else:
                 loss += (o - y) * (o - y)
-                D[j, n] = 2.0 * (o - y) / k if loss_code == 0 else o - y  # g = dl/do
+                D[j, n] = 2.0 * (o - y) / k if net.loss == MSE else o - y  # g = dl/do
                 g_dot_p += D[j, n] * o
-        if output_code == 1 and loss_code != 2:
+        if net.output == SOFTMAX and net.loss != CROSS_ENTROPY:
             for j in range(k):
                 log_p = Z[j, n] - m - log_s
                 p = math.exp(log_p) if log_p > -MAX_EXP_ARG else 0.0
-                D[j, n] = p * (D[j, n] - g_dot_p)  # softmax Jacobian times g
-        losses[s + n] = loss / k if loss_code == 0 else (0.5 * loss if loss_code == 1 else loss)
+                D[j, n] = p * (D[j, n] - g_dot_p)  # p * (g - g . p): softmax Jacobian times g
+        losses[s + n] = loss / k if net.loss == MSE else (0.5 * loss if net.loss == HALF_MSE else loss)
 
 
 @njit(cache=True, error_model="numpy")
@@ -102,14 +82,15 @@ def transpose_block(X, s, nb, out):
 
 
 @njit(cache=True, error_model="numpy")
-def backprop_delta(l, D, Z_prev, A_prev, code, W_flat, w_start, sizes, D_prev):
-    """D_prev = (W_l^T D) * s'(z_{l-1}): the error one layer down."""
-    n_in, n_out, nb = sizes[l], sizes[l + 1], D.shape[1]
+def backprop_delta(l, D, Z_prev, A_prev, net, D_prev):
+    """D_prev = (W_l^T D) * s'(z_{l-1}): the error one layer down, delta_{l-1} from delta_l."""
+    n_in, n_out, nb = net.sizes[l], net.sizes[l + 1], D.shape[1]
+    code = net.acts[l - 1]
     for c in range(n_in):
         for n in range(nb):
             D_prev[c, n] = 0.0
         for r in range(n_out):
-            w = W_flat[w_start[l] + r * n_in + c]
+            w = net.W[net.w_start[l] + r * n_in + c]  # W_l[r, c]
             for n in range(nb):
                 D_prev[c, n] += w * D[r, n]
         for n in range(nb):
@@ -117,16 +98,16 @@ def backprop_delta(l, D, Z_prev, A_prev, code, W_flat, w_start, sizes, D_prev):
 
 
 @njit(cache=True, error_model="numpy")
-def gradient_sums(l, D, A, X, s, w_start, b_start, sizes, GW_part, Gb_part):
+def gradient_sums(l, D, A, X, s, net, GW_part, Gb_part):
     """GW_part[W_l] += sum_n delta_n a_n^T and Gb_part[b_l] += sum_n delta_n over the block's examples.
 
     For the first layer a_n is row s + n of X, read row by row so that the innermost loop runs
     along a contiguous row of X and of G (no reduction in it, so it vectorises)."""
-    n_in, n_out, nb = sizes[l], sizes[l + 1], D.shape[1]
-    w0 = w_start[l]
+    n_in, n_out, nb = net.sizes[l], net.sizes[l + 1], D.shape[1]
+    w0 = net.w_start[l]
     for n in range(nb):  # examples outside: row s + n of X stays in cache for every unit r
         for r in range(n_out):
-            Gb_part[b_start[l] + r] += D[r, n]
+            Gb_part[net.b_start[l] + r] += D[r, n]
             d = D[r, n]
             if l == 0:
                 for c in range(n_in):
@@ -137,13 +118,14 @@ def gradient_sums(l, D, A, X, s, w_start, b_start, sizes, GW_part, Gb_part):
 
 
 @njit(cache=True, parallel=True, error_model="numpy")
-def forward_backward_kernel(X, YT, W_flat, b_flat, w_start, b_start, sizes, acts, output_code, loss_code):
+def forward_backward_kernel(X, YT, net):
     """Pass 1: every example's loss, predicted class, hidden activations a_l (l = 1..L-1) and errors delta_l (l = 1..L),
     and each block's sums of the per-example gradients (the mean gradient is their total / N).
 
     a_l and delta_l are stacked by rows: a_l in A_hidden[a_off[l-1] : a_off[l-1] + n_l], delta_l in
     D_all[b_start[l-1] : b_start[l-1] + n_l] (the offsets of the biases, which have the same sizes)."""
-    N, L = X.shape[0], sizes.shape[0] - 1
+    N, L = X.shape[0], n_layers(net)
+    sizes, w_start, b_start = net.sizes, net.w_start, net.b_start
     hidden_width = sizes[1:].max()  # the input layer, often the widest, gets its own block
     losses, predictions = np.empty(N), np.empty(N, dtype=np.int64)
     D_all = np.empty((b_start[L - 1] + sizes[L], N))
@@ -159,26 +141,29 @@ def forward_backward_kernel(X, YT, W_flat, b_flat, w_start, b_start, sizes, acts
         A = np.empty((L + 1, hidden_width, nb))  # a_l for l >= 1
         Z = np.empty((L + 1, hidden_width, nb))  # z_l
         for l in range(L):
-            dense_batch(l, X_block if l == 0 else A[l], Z[l + 1], W_flat, b_flat, w_start, b_start, sizes)  # z = W a + b
+            dense_batch(l, X_block if l == 0 else A[l], Z[l + 1], net)  # z = W a + b
             A[l + 1, : sizes[l + 1]] = Z[l + 1, : sizes[l + 1]]
-            activate_rows(acts[l], A[l + 1], sizes[l + 1])  # a = s(z)
+            activate_rows(net.acts[l], A[l + 1], sizes[l + 1])  # a = s(z)
             if l < L - 1:
                 A_hidden[b_start[l] : b_start[l] + sizes[l + 1], s : s + nb] = A[l + 1, : sizes[l + 1]]
         D, D_prev = np.empty((hidden_width, nb)), np.empty((hidden_width, nb))
-        output_delta(loss_code, output_code, Z[L], YT, s, D, losses, predictions)
+        output_delta(net, Z[L], YT, s, D, losses, predictions)
         for l in range(L - 1, -1, -1):
             D_all[b_start[l] : b_start[l] + sizes[l + 1], s : s + nb] = D[: sizes[l + 1]]
-            gradient_sums(l, D, X_block if l == 0 else A[l], X, s, w_start, b_start, sizes, GW_parts[blk], Gb_parts[blk])
+            gradient_sums(l, D, X_block if l == 0 else A[l], X, s, net, GW_parts[blk], Gb_parts[blk])
             if l > 0:
-                backprop_delta(l, D, Z[l], A[l], acts[l - 1], W_flat, w_start, sizes, D_prev)
+                backprop_delta(l, D, Z[l], A[l], net, D_prev)
                 D, D_prev = D_prev, D
     return losses, predictions, A_hidden, D_all, GW_parts, Gb_parts
 
 
 @njit(cache=True, parallel=True, error_model="numpy")
-def stats_kernel(X, A_hidden, D_all, GW_flat, Gb_flat, w_start, b_start, sizes):
-    """Pass 2: norm2[l, n] = (|a_n|^2 + 1) |delta_n|^2 and dot[l, n] = delta_n . (G_W a_n + g_b) for every layer and example."""
-    N, L = X.shape[0], sizes.shape[0] - 1
+def stats_kernel(X, A_hidden, D_all, G):
+    """Pass 2: norm2[l, n] = (|a_n|^2 + 1) |delta_n|^2 and dot[l, n] = delta_n . (G_W a_n + g_b) for every layer and example.
+
+    G is the network with the mean gradient as its weights: G_W a_n + g_b is then its dense layer."""
+    N, L = X.shape[0], n_layers(G)
+    sizes, b_start = G.sizes, G.b_start
     width = sizes.max()
     norm2, dot = np.empty((L, N)), np.empty((L, N))
     n_blocks = (N + BLOCK - 1) // BLOCK
@@ -193,7 +178,7 @@ def stats_kernel(X, A_hidden, D_all, GW_flat, Gb_flat, w_start, b_start, sizes):
                 transpose_block(X, s, nb, A)
             else:
                 A[:n_in] = A_hidden[b_start[l - 1] : b_start[l - 1] + n_in, s : s + nb]
-            dense_batch(l, A, U, GW_flat, Gb_flat, w_start, b_start, sizes)  # U = G_W a + g_b   (n_out, nb)
+            dense_batch(l, A, U, G)  # U = G_W a + g_b   (n_out, nb)
             a2[:], d2[:], dd[:] = 1.0, 0.0, 0.0
             for c in range(n_in):
                 for n in range(nb):
@@ -210,22 +195,20 @@ def stats_kernel(X, A_hidden, D_all, GW_flat, Gb_flat, w_start, b_start, sizes):
     return norm2, dot
 
 
-def gradient_stats(X, Y, W_flat, b_flat, w_start, b_start, sizes, acts, output_code, loss_code):
-    """Per-example statistics of a dense network on examples X (N, n_0) with targets Y (N, k).
+def gradient_stats(X, Y, net):
+    """Per-example statistics of the DenseNet `net` (kernels.codes) on examples X (N, n_0) with targets Y (N, k).
 
     Returns losses (N,), predicted classes (N,), |g_n,l|^2 (L, N), g_n,l . G_l (L, N) and
     |G_l|^2 (L,), where G_l is the mean gradient of layer l, summed block by block in pass 1.
     (No BLAS call between the passes: its spinning threads would slow the second prange kernel.)
     """
-    X, sizes, w_start, b_start = as_f64(X), as_i64(sizes), as_i64(w_start), as_i64(b_start)
-    N, L = X.shape[0], len(sizes) - 1
+    X = as_f64(X)
+    N, L, sizes, w_start, b_start = X.shape[0], len(net.sizes) - 1, net.sizes, net.w_start, net.b_start
     with np.errstate(all="ignore"):
-        losses, predictions, A_hidden, D_all, GW_parts, Gb_parts = forward_backward_kernel(
-            X, as_f64_T(Y), as_f64(W_flat), as_f64(b_flat), w_start, b_start, sizes, as_i64(acts), int(output_code), int(loss_code)
-        )
-        GW_flat, Gb_flat = GW_parts.sum(axis=0) / N, Gb_parts.sum(axis=0) / N  # G = (1/N) sum_n g_n
-        norm2, dot = stats_kernel(X, A_hidden, D_all, GW_flat, Gb_flat, w_start, b_start, sizes)
-    GW = [GW_flat[w_start[l] : w_start[l] + sizes[l + 1] * sizes[l]] for l in range(L)]
-    Gb = [Gb_flat[b_start[l] : b_start[l] + sizes[l + 1]] for l in range(L)]
+        losses, predictions, A_hidden, D_all, GW_parts, Gb_parts = forward_backward_kernel(X, as_f64_T(Y), net)
+        G = net._replace(W=GW_parts.sum(axis=0) / N, b=Gb_parts.sum(axis=0) / N)  # G = (1/N) sum_n g_n
+        norm2, dot = stats_kernel(X, A_hidden, D_all, G)
+    GW = [G.W[w_start[l] : w_start[l] + sizes[l + 1] * sizes[l]] for l in range(L)]
+    Gb = [G.b[b_start[l] : b_start[l] + sizes[l + 1]] for l in range(L)]
     G2 = np.array([gw @ gw + gb @ gb for gw, gb in zip(GW, Gb)])
     return losses, predictions, norm2, dot, G2

@@ -24,10 +24,8 @@ import math
 import numpy as np
 from numba import njit
 
-from kernels.common import activate, as_f64
-from kernels.per_example import derivative
-
-SIGMOID = 2
+from kernels.codes import SIGMOID
+from kernels.common import activate, as_f64, derivative
 
 
 @njit(cache=True, error_model="numpy")
@@ -57,14 +55,14 @@ def output(V, H, k):
 
 @njit(cache=True, error_model="numpy")
 def error(U, V, X, Y, code, Xb, Zh, H):
-    """The document's error (1/N) sum_n (1/2) |O_n - y_n|^2, example after example."""
+    """The document's error (1/N) sum_n (1/2) |O_n - y_n|^2, example after example; NaN for no examples."""
     total = 0.0
     for n in range(X.shape[0]):
         hidden_layer(U, X, n, code, Xb, Zh, H)
         for k in range(V.shape[0]):
             e = output(V, H, k) - Y[n, k]
             total += e * e / 2
-    return total / X.shape[0]
+    return total / X.shape[0] if X.shape[0] > 0 else np.nan
 
 
 @njit(cache=True, error_model="numpy")
@@ -90,6 +88,8 @@ def accumulate_gradient(U, V, X, Y, code, Xb, Zh, H, dU, dV):
 
 @njit(cache=True, error_model="numpy")
 def train_kernel(X, Y, X_test, Y_test, U0, V0, lr, epochs, code, G_prev_U, G_prev_V, has_prev):
+    """`epochs` updates V := V - lr dV / N, U := U - lr dU / N from U0, V0, with the errors, the norm of
+    G = (dU, dV) / N and the angle between consecutive G after each (module docstring)."""
     U, V = U0.copy(), V0.copy()
     h, n_in = V.shape[1], X.shape[1]
     N = X.shape[0]

@@ -8,20 +8,16 @@ The network sees (re_x, im_x, re_y, im_y) and answers (re, im) of the product. T
 003): 4,096 inputs drawn from N(0, 2^2) per coordinate, an 80:20 train/test split, Adam with
 lr 0.01, batch 512, MSE, no weight decay.
 
-The Mandelbrot set is the set of c for which z_{k+1} = z_k^2 + c, z_0 = 0, stays bounded; the
-escape-time picture colours c by the first k with |z_k| > 2 (max_iter if none). With a network f
-in place of the multiplication, z_{k+1} = f(z_k, z_k) + c.
+The Mandelbrot set drawn with such a network is in minnet.mandelbrot.
 """
 
 import numpy as np
 
-from minnet.backend import kernel_layout, resolve
 from minnet.mlp import MLP
 from minnet.optim import Adam
 from minnet.train import fit
 
 DOC003 = {"n": 4096, "std": 2.0, "train_fraction": 0.8, "lr": 0.01, "batch_size": 512}
-ESCAPE_RADIUS2 = 4.0  # |z|^2 > 4: escaped
 
 
 def multiply(X):
@@ -67,70 +63,3 @@ def train_task(config):
     history = fit(net, X, Y, Adam(net.params, lr=config.get("lr", DOC003["lr"])), config["epochs"], batch_size=config.get("batch_size", DOC003["batch_size"]),
                   X_test=X_test, Y_test=Y_test, seed=config["seed"], snapshots=False)  # fmt: skip
     return {"train_loss": history["train_loss"], "test_loss": history["test_loss"], "params": net.params.copy()}
-
-
-# ----- colouring a complex-valued function -----------------------------------------------------------
-def complex_colors(re, im, scale=None):
-    """RGB (..., 3) in [0, 1]: hue from the angle of re + i im, brightness from its magnitude.
-
-    Brightness is |w| / (|w| + scale) (scale: the median magnitude unless given), so 0 is black and
-    large values approach full brightness; angle 0 is red, 2 pi / 3 green, 4 pi / 3 blue.
-    """
-    from matplotlib.colors import hsv_to_rgb
-
-    magnitude = np.hypot(re, im)
-    scale = float(np.median(magnitude)) if scale is None else scale
-    hue = np.mod(np.arctan2(im, re), 2 * np.pi) / (2 * np.pi)
-    value = magnitude / (magnitude + scale) if scale > 0 else np.ones_like(magnitude)
-    return hsv_to_rgb(np.stack([hue, np.ones_like(hue), value], axis=-1))
-
-
-# ----- the Mandelbrot set, NumPy twin of kernels/mandelbrot.py ------------------------------------------
-def network_square(net, z_re, z_im):
-    """f(z, z) for arrays of z: the network's answer to z * z."""
-    out = net.forward(np.column_stack([z_re, z_im, z_re, z_im]))
-    return out[:, 0], out[:, 1]
-
-
-def escape_counts(c_re, c_im, max_iter, net=None, backend=None):
-    """Escape iteration of every c (2-D grids): the first k >= 1 with |z_k|^2 > 4, max_iter if none.
-
-    net None: exact squaring, written as the product z * z = (re re - im im) + i (re im + im re).
-    Otherwise the network's f(z, z). backend "numba": kernels/mandelbrot.py; "numpy": this function's
-    own loop, which iterates only the points still bounded.
-    """
-    if resolve(backend) == "numba":
-        from kernels import mandelbrot as kernel
-
-        if net is None:
-            return kernel.escape_counts(c_re, c_im, max_iter)
-        lay = kernel_layout(net)
-        W_flat, b_flat = lay.dense(net.params)
-        return kernel.escape_counts(c_re, c_im, max_iter, W_flat, b_flat, lay.w_start, lay.b_start, lay.sizes, lay.acts)
-    shape = np.shape(c_re)
-    c_re, c_im = np.ravel(c_re).astype(np.float64), np.ravel(c_im).astype(np.float64)
-    counts = np.full(c_re.size, max_iter, dtype=np.int64)
-    active = np.arange(c_re.size)
-    z_re, z_im = np.zeros(c_re.size), np.zeros(c_re.size)
-    with np.errstate(all="ignore"):
-        for k in range(1, max_iter + 1):
-            if net is None:
-                a, b = z_re * z_re - z_im * z_im, z_re * z_im + z_im * z_re  # z * z = (re re - im im) + i (re im + im re)
-            else:
-                a, b = network_square(net, z_re, z_im)
-            z_re, z_im = a + c_re[active], b + c_im[active]  # z <- f(z, z) + c
-            escaped = ~(z_re * z_re + z_im * z_im <= ESCAPE_RADIUS2)  # NaN counts as escaped
-            counts[active[escaped]] = k
-            active, z_re, z_im = active[~escaped], z_re[~escaped], z_im[~escaped]
-            if active.size == 0:
-                break
-    return counts.reshape(shape)
-
-
-def pixel_grid(center, width, pixels):
-    """c values (rows, cols) of a picture `width` wide around `center` (complex), pixels = (cols, rows), square pixels."""
-    cols, rows = pixels
-    height = width * rows / cols
-    re = np.linspace(center.real - width / 2, center.real + width / 2, cols)
-    im = np.linspace(center.imag + height / 2, center.imag - height / 2, rows)
-    return np.meshgrid(re, im)

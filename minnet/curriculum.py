@@ -12,13 +12,13 @@
   pairwise within cosine 0.95; contention: the examples whose gradient points against a cluster's
   (cosine <= -0.95 with the cluster's mean gradient).
 - `ExampleStatsRecorder`: after every training step, every example's correctness and the norm and
-  cosine-with-the-mean of its gradient with respect to one layer (minnet.examples.gradient_stats).
+  cosine-with-the-mean of its gradient with respect to one layer (minnet.per_example.gradient_stats).
 """
 
 import numpy as np
 
 from minnet.data import load_classification
-from minnet.examples import gradient_stats
+from minnet.per_example import gradient_stats
 from minnet.mlp import MLP
 from minnet.optim import SGD
 from minnet.train import Recorder, fit

@@ -1,42 +1,12 @@
 """A training run's record: named NumPy arrays plus a few plain facts, saved without pickle."""
 
 import json
-import os
-import tempfile
 
 import numpy as np
 
+from minnet.atomic import save_npz
+
 META_KEY = "__meta__"
-
-
-def atomic_write(path, write):
-    """Call write(file) on a temporary file beside `path`, then rename it over `path`.
-
-    A crash mid-write leaves the old file (or none), never a half-written one.
-    """
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=os.path.basename(path))
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp, 0o666 & ~umask)  # the permissions a plain open() would give, not mkstemp's 0600
-    try:
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
-
-
-def save_npz(path, arrays):
-    """Write a dict of arrays to `path` as .npz, atomically."""
-    atomic_write(path, lambda f: np.savez(f, **arrays))
-
-
-def save_json(path, data):
-    """Write `data` to `path` as indented JSON, atomically."""
-    atomic_write(path, lambda f: f.write(json.dumps(data, indent=2).encode()))
 
 
 class History(dict):

@@ -58,8 +58,8 @@ def losses_at(net, X, Y, P, backend=None):
     P = np.atleast_2d(np.asarray(P, dtype=np.float64))
     if P.shape[1] != net.n_params:
         raise ValueError(f"parameter vectors must have {net.n_params} entries, got shape {P.shape}")
-    lay = kernel_layout(net)
-    return kernel.losses_of_params(X, Y, P, lay.w_index, lay.b_index, lay.w_start, lay.b_start, lay.sizes, lay.acts, lay.output_code, lay.loss_code)
+    layout = kernel_layout(net)
+    return kernel.losses_of_params(X, Y, P[:, layout.w_index], P[:, layout.b_index], layout.dense_net(net.params))
 
 
 def check_values(name, values):
@@ -90,13 +90,12 @@ def grid_two_params(net, X, Y, i, j, a_values, b_values, backend=None):
 
     X = net.check_X(X)
     Y = net.check_Y(Y, X.shape[0])
-    lay = kernel_layout(net)
-    i_loc, j_loc = lay.locate(i), lay.locate(j)
-    W_flat, b_flat = lay.dense(net.params)
-    args = (X, Y, W_flat, b_flat, lay.w_start, lay.b_start, lay.sizes, lay.acts, lay.output_code, lay.loss_code)
+    layout = kernel_layout(net)
+    i_loc, j_loc = layout.locate(i), layout.locate(j)
+    dense = layout.dense_net(net.params)
     if i_loc[0] <= j_loc[0]:
-        return kernel.grid_two_params(*args, i_loc, j_loc, a_values, b_values)
-    return kernel.grid_two_params(*args, j_loc, i_loc, b_values, a_values).T  # the kernel wants i in the earlier layer
+        return kernel.grid_two_params(X, Y, dense, i_loc, j_loc, a_values, b_values)
+    return kernel.grid_two_params(X, Y, dense, j_loc, i_loc, b_values, a_values).T  # the kernel wants i in the earlier layer
 
 
 def check_direction(net, name, d):

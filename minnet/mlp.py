@@ -19,7 +19,7 @@ The code's layer index is the math's: ``net.W[1]`` is W_1, ``net.W[L]`` is W_L.
 
 import numpy as np
 
-from minnet import activations
+from minnet import activations, losses
 from minnet.losses import check_loss
 from minnet.network import Block, Network
 
@@ -111,21 +111,35 @@ class MLP(Network):
             layers.append((W_index, b_index, self.activation_of(l) if l < self.L else "identity"))
         return layers
 
-    def _forward(self, X):
-        a, zs, As = X, [None], [X]  # zs[l] = z_l, As[l] = a_l
+    def forward_pass(self, X):
+        """((z, a), z_L) for a checked batch X: z[l] = z_l and a[l] = a_l for l = 0..L (z[0] unused)."""
+        z, a = [None], [X]  # a_0 = X
         for l in range(1, self.L + 1):
-            z = a @ self.W[l].T + self.b[l]  # z_l = a_{l-1} W_l^T + b_l   (N, n_l)
-            a = activations.activate(self.activation_of(l), z) if l < self.L else z
-            zs.append(z)
-            As.append(a)
-        return (zs, As), zs[self.L]
+            z.append(a[l - 1] @ self.W[l].T + self.b[l])  # z_l = a_{l-1} W_l^T + b_l   (N, n_l)
+            a.append(activations.activate(self.activation_of(l), z[l]) if l < self.L else z[l])  # a_l = s_l(z_l)
+        return (z, a), z[self.L]
 
-    def _backward(self, cache, delta_out):
-        zs, As = cache
-        delta, blocks = delta_out, []  # delta_L = dl/dz_L   (N, n_L)
+    def backprop(self, X, Y):
+        """(l_n (N,), outputs (N, n_L), [Block(a_{l-1}, delta_l) for l = 1..L]): the errors that make dW_l, db_l."""
+        X, Y = self.check_XY(X, Y)
+        (z, a), z_L = self.forward_pass(X)
+        O = losses.output_activation(self.output, z_L)  # s_L(z_L)
+        per_example = losses.per_example_loss(self.loss_name, z_L, O, Y)  # l_n   (N,)
+        delta = losses.output_delta(self.loss_name, self.output, O, Y)  # delta_L = dl_n/dz_L   (N, n_L)
+        blocks = [None] * (self.L + 1)
         for l in range(self.L, 0, -1):
-            blocks.append(Block(As[l - 1], delta, bias=True))  # dW_l from delta_l and a_{l-1}
+            blocks[l] = Block(a[l - 1], delta, bias=True)  # the pair whose products are dW_l and db_l
             if l > 1:
-                s_prime = activations.derivative(self.activation_of(l - 1), zs[l - 1], As[l - 1])
+                s_prime = activations.derivative(self.activation_of(l - 1), z[l - 1], a[l - 1])  # s'(z_{l-1})
                 delta = (delta @ self.W[l]) * s_prime  # delta_{l-1} = (delta_l W_l) * s'(z_{l-1})   (N, n_{l-1})
-        return blocks[::-1]
+        return per_example, O, blocks[1:]
+
+    def loss_and_grad(self, X, Y):
+        """(L, gradient): the mean loss and [dW_1, db_1, ..., dW_L, db_L] flattened like `params`."""
+        per_example, _, blocks = self.backprop(X, Y)
+        N = per_example.shape[0]
+        dW, db = {}, {}
+        for l, (a_prev, delta, _) in enumerate(blocks, start=1):
+            dW[l] = delta.T @ a_prev / N  # dW_l = delta_l^T a_{l-1} / N   (n_l, n_{l-1})
+            db[l] = delta.sum(axis=0) / N  # db_l = sum_n delta_l / N      (n_l,)
+        return float(np.mean(per_example)), np.concatenate([part for l in dW for part in (dW[l].ravel(), db[l])])

@@ -14,21 +14,23 @@ gradient is the mean over n:
 
     dW = (1/N) delta^T A        db = (1/N) sum_n delta_n
 
-Every concrete network (TwoLayerNet, MLP) only writes its forward pass and
-how delta flows backwards; the rest lives here once.
+Every concrete network (TwoLayerNet, MLP) writes its whole forward pass
+(`forward_pass`), its backward pass (`backprop`, which returns the (A, delta)
+pairs) and its gradient in the document's symbols (`loss_and_grad`). What
+follows from those pairs alone, the per-example gradients and their
+statistics (minnet.per_example), lives here and there once.
 """
 
 import json
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
 from minnet import losses
-from minnet.history import save_npz
+from minnet.atomic import save_npz
 
 
-@dataclass
-class Block:
+class Block(NamedTuple):
     """One parameter block's backpropagated quantities: A (N, m), delta (N, n), whether a bias follows W."""
 
     A: np.ndarray
@@ -47,7 +49,8 @@ def check_finite_2d(name, M, n_cols):
 
 
 class Network:
-    """Base class: subclasses set n_in, n_out, loss_name, output, _params and write _forward / _backward."""
+    """Base class: subclasses set n_in, n_out, loss_name, output, _params and write forward_pass,
+    backprop and loss_and_grad."""
 
     n_in: int
     n_out: int
@@ -95,6 +98,11 @@ class Network:
     def check_X(self, X):
         return check_finite_2d("X", X, self.n_in)
 
+    def check_XY(self, X, Y):
+        """(X, Y) checked and as float64 arrays; see check_X and check_Y."""
+        X = self.check_X(X)
+        return X, self.check_Y(Y, X.shape[0])
+
     def check_Y(self, Y, N):
         """Targets as (N, n_out) float64; integer class labels (N,) become one-hot rows."""
         Y = np.asarray(Y)
@@ -108,14 +116,13 @@ class Network:
     # ----- forward, loss, gradient -----------------------------------------------
     def forward(self, X):
         """Network outputs for the rows of X: (N, n_in) -> (N, n_out)."""
-        _, Z = self._forward(self.check_X(X))
+        _, Z = self.forward_pass(self.check_X(X))
         return losses.output_activation(self.output, Z)
 
     def per_example_loss(self, X, Y):
         """l_n for every example: (N,)."""
-        X = self.check_X(X)
-        Y = self.check_Y(Y, X.shape[0])
-        _, Z = self._forward(X)
+        X, Y = self.check_XY(X, Y)
+        _, Z = self.forward_pass(X)
         O = losses.output_activation(self.output, Z)
         return losses.per_example_loss(self.loss_name, Z, O, Y)
 
@@ -123,42 +130,25 @@ class Network:
         """L = (1/N) sum_n l_n, a float."""
         return float(np.mean(self.per_example_loss(X, Y)))
 
+    def per_example_grads(self, X, Y):
+        """(N, P): row n is the gradient of example n's own loss term l_n, delta_n A_n^T per block."""
+        _, _, blocks = self.backprop(X, Y)
+        parts = []
+        for A, delta, bias in blocks:
+            outer = np.einsum("ni,nj->nij", delta, A)  # delta_n A_n^T  (N, n, m)
+            parts.append(outer.reshape(outer.shape[0], -1))
+            if bias:
+                parts.append(delta)
+        return np.concatenate(parts, axis=1)
+
+    def forward_pass(self, X):
+        """(what backprop needs, output pre-activation Z (N, n_out)) for a checked X."""
+        raise NotImplementedError
+
     def backprop(self, X, Y):
         """Forward and backward pass: (l_n (N,), outputs (N, k), [Block per parameter block in params order])."""
-        X = self.check_X(X)
-        Y = self.check_Y(Y, X.shape[0])
-        cache, Z = self._forward(X)
-        O = losses.output_activation(self.output, Z)
-        per_example = losses.per_example_loss(self.loss_name, Z, O, Y)
-        delta_out = losses.output_delta(self.loss_name, self.output, O, Y)  # dl_n/dz_n (N, k)
-        return per_example, O, self._backward(cache, delta_out)
+        raise NotImplementedError
 
     def loss_and_grad(self, X, Y):
         """(L, dL/dparams): the mean loss and its gradient, laid out like `params`."""
-        per_example, _, blocks = self.backprop(X, Y)
-        N = per_example.shape[0]
-        parts = []
-        for block in blocks:
-            parts.append((block.delta.T @ block.A).ravel() / N)  # dW = (1/N) delta^T A
-            if block.bias:
-                parts.append(block.delta.sum(axis=0) / N)  # db = (1/N) sum_n delta_n
-        return float(np.mean(per_example)), np.concatenate(parts)
-
-    def per_example_grads(self, X, Y):
-        """(N, P): row n is the gradient of example n's own loss term l_n."""
-        _, _, blocks = self.backprop(X, Y)
-        parts = []
-        for block in blocks:
-            outer = np.einsum("ni,nj->nij", block.delta, block.A)  # delta_n A_n^T  (N, n, m)
-            parts.append(outer.reshape(outer.shape[0], -1))
-            if block.bias:
-                parts.append(block.delta)
-        return np.concatenate(parts, axis=1)
-
-    def _forward(self, X):
-        """(cache for _backward, output pre-activation Z (N, n_out))."""
-        raise NotImplementedError
-
-    def _backward(self, cache, delta_out):
-        """[Block, ...] in the order of the parameter vector."""
         raise NotImplementedError

@@ -7,7 +7,7 @@ import io
 
 import numpy as np
 
-from minnet.history import atomic_write
+from minnet.atomic import atomic_write
 
 
 def save(fig, path, dpi=110):
@@ -86,3 +86,18 @@ def learned_function(ax, X, Y, x_grid, target, learned):
     ax.set_xlabel("x")
     ax.set_ylabel("y")
     ax.legend(fontsize=7)
+
+
+def complex_colors(re, im, scale=None):
+    """RGB (..., 3) in [0, 1]: hue from the angle of re + i im, brightness from its magnitude.
+
+    Brightness is |w| / (|w| + scale) (scale: the median magnitude unless given), so 0 is black and
+    large values approach full brightness; angle 0 is red, 2 pi / 3 green, 4 pi / 3 blue.
+    """
+    from matplotlib.colors import hsv_to_rgb
+
+    magnitude = np.hypot(re, im)
+    scale = float(np.median(magnitude)) if scale is None else scale
+    hue = np.mod(np.arctan2(im, re), 2 * np.pi) / (2 * np.pi)
+    value = magnitude / (magnitude + scale) if scale > 0 else np.ones_like(magnitude)
+    return hsv_to_rgb(np.stack([hue, np.ones_like(hue), value], axis=-1))

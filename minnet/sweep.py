@@ -31,7 +31,7 @@ import traceback
 
 import numpy as np
 
-from minnet.history import save_npz
+from minnet.atomic import save_npz
 
 
 class Results(list):

@@ -13,12 +13,18 @@ so `h` counts the hidden bias unit, as the document does. With e = O - y,
     dl/dU_i = (e . V_i) H_i (1 - H_i) X^T           row i of U, for a sigmoid hidden layer
 
 (V_i is column i of V). For a batch the rows of X, H, O are examples and the
-error is the mean of l over the N examples.
+error is the mean of l over the N examples, so with rows as examples
+(`backprop` and `loss_and_grad` below, line by line):
+
+    e     = O - Y                                   (N, k)     (2 (O - Y) / k for loss="mse")
+    dV    = e^T H / N                               (k, h)
+    delta = (e V) * sigma'(U X)                     (N, h-1)   V without its bias column
+    dU    = delta^T X / N                           (h-1, n_in+1)
 """
 
 import numpy as np
 
-from minnet import activations
+from minnet import activations, losses
 from minnet.losses import check_loss
 from minnet.network import Block, Network
 
@@ -85,18 +91,29 @@ class TwoLayerNet(Network):
         V_index = self.U.size + np.arange(self.V.size).reshape(self.V.shape)  # V = [W_2 | b_2]
         return [(U_index[:, :-1], U_index[:, -1], self.activation), (V_index[:, :-1], V_index[:, -1], "identity")]
 
-    def _forward(self, X):
-        N = X.shape[0]
-        ones = np.ones((N, 1))
-        Xb = np.hstack([X, ones])  # X = [x, 1]                  (N, n_in+1)
-        Z_hidden = Xb @ self.U.T  # U X                          (N, h-1)
-        H = np.hstack([activations.activate(self.activation, Z_hidden), ones])  # H = [sigma(U X), 1]  (N, h)
-        O = H @ self.V.T  # O = V H                              (N, k)
-        return (Xb, Z_hidden, H), O
+    def forward_pass(self, X):
+        """((X, U X, H), O) for a checked batch X (N, n_in): the document's forward pass."""
+        ones = np.ones((X.shape[0], 1))
+        Xb = np.hstack([X, ones])  # X = [x, 1]                                          (N, n_in+1)
+        Z = Xb @ self.U.T  # U X                                                         (N, h-1)
+        H = np.hstack([activations.activate(self.activation, Z), ones])  # H = [sigma(U X), 1]   (N, h)
+        O = H @ self.V.T  # O = V H                                                      (N, k)
+        return (Xb, Z, H), O
 
-    def _backward(self, cache, e):
-        Xb, Z_hidden, H = cache
-        # dl/dV = e H^T: block with input H and error e                    (N, k)
-        # dl/dU_i = (e . V_i) sigma'(U_i X) X^T, sigma' = H_i (1 - H_i) for sigmoid
-        delta_hidden = (e @ self.V[:, :-1]) * activations.derivative(self.activation, Z_hidden, H[:, :-1])  # (N, h-1)
-        return [Block(Xb, delta_hidden, bias=False), Block(H, e, bias=False)]
+    def backprop(self, X, Y):
+        """(l_n (N,), O (N, k), [Block(X, delta) for U, Block(H, e) for V]): the errors that make dU and dV."""
+        X, Y = self.check_XY(X, Y)
+        (Xb, Z, H), O = self.forward_pass(X)
+        per_example = losses.per_example_loss(self.loss_name, O, O, Y)  # l_n = (1/2)|O_n - y_n|^2   (N,)
+        e = O - Y if self.loss_name == "half_mse" else 2.0 * (O - Y) / self.n_out  # e = dl_n/dO_n  (N, k)
+        sigma_prime = activations.derivative(self.activation, Z, H[:, :-1])  # sigma'(U X) = H (1 - H) for sigmoid
+        delta = (e @ self.V[:, :-1]) * sigma_prime  # delta = (e V) * sigma'(U X)                (N, h-1)
+        return per_example, O, [Block(Xb, delta, bias=False), Block(H, e, bias=False)]
+
+    def loss_and_grad(self, X, Y):
+        """(error, gradient): the mean of l_n and [dU, dV] flattened like `params`."""
+        per_example, _, [(Xb, delta, _), (H, e, _)] = self.backprop(X, Y)
+        N = per_example.shape[0]
+        dU = delta.T @ Xb / N  # dU = delta^T X / N                                      (h-1, n_in+1)
+        dV = e.T @ H / N  # dV = e^T H / N                                               (k, h)
+        return float(np.mean(per_example)), np.concatenate([dU.ravel(), dV.ravel()])

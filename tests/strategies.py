@@ -31,5 +31,5 @@ def mlp_cases(draw):
 def off_relu_kinks(net, X):
     if not isinstance(net, MLP) or "relu" not in net.hidden_activations:
         return True
-    (zs, _), _ = net._forward(X)
+    (zs, _), _ = net.forward_pass(X)
     return all(np.min(np.abs(zs[l])) > KINK_MARGIN for l in range(1, net.L) if net.activation_of(l) == "relu")

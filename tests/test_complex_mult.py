@@ -7,12 +7,14 @@ import pytest
 
 from demos import complex_mult, mandelbrot
 from minnet import complex_mult as cm
+from minnet import mandelbrot as mb
+from minnet import plots
 
 
 def test_exact_multiplication_gives_identical_escape_counts():
-    c_re, c_im = cm.pixel_grid(complex(-0.75, 0.0), 3.5, (90, 60))
-    fast = cm.escape_counts(c_re, c_im, 60, backend="numba")
-    plain = cm.escape_counts(c_re, c_im, 60, backend="numpy")
+    c_re, c_im = mb.pixel_grid(complex(-0.75, 0.0), 3.5, (90, 60))
+    fast = mb.escape_counts(c_re, c_im, 60, backend="numba")
+    plain = mb.escape_counts(c_re, c_im, 60, backend="numpy")
     np.testing.assert_array_equal(fast, plain)
     assert fast[30, 60] == 60 and fast[0, 0] == 1  # inside the main cardioid; a far corner escapes at once
 
@@ -21,22 +23,20 @@ def test_network_escape_counts_agree_with_the_twin():
     """The network path sums in another order than NumPy's matmul; near the boundary chaos may turn the last bits into a different count."""
     net = cm.model([6, 5], "silu", seed=3)
     net.params = net.params * 3
-    c_re, c_im = cm.pixel_grid(complex(0.0, 0.0), 4.0, (60, 40))
-    fast = cm.escape_counts(c_re, c_im, 40, net=net, backend="numba")
-    plain = cm.escape_counts(c_re, c_im, 40, net=net, backend="numpy")
+    c_re, c_im = mb.pixel_grid(complex(0.0, 0.0), 4.0, (60, 40))
+    fast = mb.escape_counts(c_re, c_im, 40, net=net, backend="numba")
+    plain = mb.escape_counts(c_re, c_im, 40, net=net, backend="numpy")
     assert np.mean(fast == plain) > 0.99
 
 
 def test_one_network_step_matches_the_forward_pass():
     from kernels import mandelbrot as kernel
-    from minnet.backend import kernel_layout
+    from minnet.backend import dense_net
 
     net = cm.model([7, 4], "tanh", seed=1)
-    lay = kernel_layout(net)
-    W, b = lay.dense(net.params)
     c_re = np.array([[0.3, -1.2, 0.05, 2.5, -1.9]])
     c_im = np.array([[0.1, 0.4, -0.7, 0.0, 1.2]])
-    counts = kernel.escape_counts(c_re, c_im, 2, W, b, lay.w_start, lay.b_start, lay.sizes, lay.acts)
+    counts = kernel.escape_counts(c_re, c_im, 2, dense_net(net))
     z1 = net.forward(np.zeros((5, 4))) + np.column_stack([c_re[0], c_im[0]])  # z_1 = f(0, 0) + c
     escaped = (z1**2).sum(axis=1) > 4
     assert escaped.any() and not escaped.all()
@@ -45,7 +45,7 @@ def test_one_network_step_matches_the_forward_pass():
 
 def test_colouring_maps_known_values_to_known_colours():
     re, im = np.array([1.0, 0.0, -1.0, 0.0]), np.array([0.0, 1.0, 0.0, 0.0])
-    rgb = cm.complex_colors(re, im, scale=1.0)
+    rgb = plots.complex_colors(re, im, scale=1.0)
     np.testing.assert_allclose(rgb[0], [0.5, 0.0, 0.0])  # angle 0: red, |w| = 1 -> brightness 1/2
     np.testing.assert_allclose(rgb[1], [0.25, 0.5, 0.0])  # angle pi/2: hue 1/4, yellow-green
     np.testing.assert_allclose(rgb[2], [0.0, 0.5, 0.5])  # angle pi: cyan

@@ -21,7 +21,7 @@ def test_oscillations_reproduces_the_document(tmp_path, capsys):
     assert summary["sharpness_crosses_2_over_lr"] == 481
     assert summary["sharpness_peak"] == pytest.approx(2.25, abs=0.01) and 734 <= summary["sharpness_peak_iteration"] <= 780
     assert summary["order_with_sharpness"] is True
-    for lr, study in summary["lr_study"].items():
+    for lr, study in summary["lr_study"]["rates"].items():
         assert study["two_over_lr"] == pytest.approx(2 / float(lr)) and study["sharpness_peak"] > study["sharpness_initial"]
     for key in ("min_test_loss", "final_test_loss", "angle_onset_10", "angle_onset_45", "angle_onset_90"):
         assert key in summary

@@ -6,7 +6,6 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from minnet import MLP, TwoLayerNet
-from minnet.activations import ACTIVATIONS
 from minnet.gradcheck import check_gradient, numerical_gradient, relative_errors
 from strategies import mlp_cases, off_relu_kinks
 

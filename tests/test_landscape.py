@@ -140,7 +140,7 @@ def test_unknown_backend():
 def test_vectorised_exp_is_within_one_ulp_of_math_exp():
     import math
 
-    from kernels.common import exp_row
+    from kernels.exp import exp_row
 
     x = np.concatenate([np.linspace(-708, 709, 100_001), np.random.default_rng(0).normal(0, 3, 10_000)])
     out, scratch = np.empty_like(x), np.empty_like(x)
@@ -155,12 +155,14 @@ def test_vectorised_exp_is_within_one_ulp_of_math_exp():
 @given(st.integers(1, 11), st.integers(1, 4), st.integers(1, 40), st.integers(0, 2**31))
 def test_dense_batch_sums_the_inputs_in_order(n_in, n_out, N, seed):
     """Four inputs per pass (and the rest one by one) round exactly as b + W[r, 0] a_0 + W[r, 1] a_1 + ... in order."""
+    from kernels.codes import IDENTITY, LINEAR_OUTPUT, MSE, DenseNet
     from kernels.common import dense_batch
 
     rng = np.random.default_rng(seed)
     W, b, A = rng.normal(size=(n_out, n_in)), rng.normal(size=n_out), rng.normal(size=(n_in, N))
     Z = np.empty((n_out, N))
-    dense_batch(0, A, Z, W.ravel(), b, np.zeros(1, np.int64), np.zeros(1, np.int64), np.array([n_in, n_out]))
+    one_layer = DenseNet(W.ravel(), b, np.zeros(1, np.int64), np.zeros(1, np.int64), np.array([n_in, n_out]), np.array([IDENTITY]), LINEAR_OUTPUT, MSE)
+    dense_batch(0, A, Z, one_layer)
     in_order = np.tile(b[:, None], (1, N))
     for c in range(n_in):
         in_order = in_order + W[:, c : c + 1] * A[c]

@@ -6,7 +6,7 @@ import pytest
 from minnet import sweep
 from minnet.dynamics import doc000_task
 
-CONFIGS = [{"f": f, "h": h, "lr": lr, "epochs": 30, "backend": "numba"} for f, h, lr in [("f1", 3, 1.0), ("f2", 5, 0.1), ("f1", 2, 0.4), ("f2", 3, 0.05)]]
+CONFIGS = [{"f": f, "h": h, "lr": lr, "epochs": 30, "loop": "example_by_example"} for f, h, lr in [("f1", 3, 1.0), ("f2", 5, 0.1), ("f1", 2, 0.4), ("f2", 3, 0.05)]]
 
 
 def assert_same(a, b):

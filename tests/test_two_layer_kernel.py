@@ -7,6 +7,7 @@ import pytest
 
 from kernels import two_layer as kernel
 from minnet import SGD, TwoLayerNet, fit
+from minnet.train import fit_example_by_example
 from minnet.data import doc000
 
 
@@ -67,9 +68,12 @@ def test_kernel_is_bit_identical_to_the_python_loop():
 def test_compiled_and_vectorised_fit_agree(activation, rng):
     X, Y = rng.normal(size=(40, 2)), rng.normal(size=(40, 3))
     runs = []
-    for backend in ("numba", "numpy"):
+    for compiled in (True, False):
         net = TwoLayerNet(h=4, n_in=2, n_out=3, activation=activation, seed=1, init_scale=30)
-        runs.append(fit(net, X, Y, SGD(net.params, lr=0.1), epochs=30, X_test=X[:5], Y_test=Y[:5], backend=backend))
+        if compiled:
+            runs.append(fit_example_by_example(net, X, Y, 0.1, epochs=30, X_test=X[:5], Y_test=Y[:5]))
+        else:
+            runs.append(fit(net, X, Y, SGD(net.params, lr=0.1), epochs=30, X_test=X[:5], Y_test=Y[:5]))
     for key in ("train_loss", "test_loss", "grad_norm", "params"):
         np.testing.assert_allclose(runs[0][key], runs[1][key], rtol=1e-10, atol=1e-14)
     np.testing.assert_allclose(runs[0]["grad_angle"], runs[1]["grad_angle"], atol=1e-6)
@@ -83,25 +87,26 @@ def test_chunked_compiled_run_equals_one_long_call(monkeypatch):
     for chunk in (7, 1000):
         monkeypatch.setattr(train_module, "COMPILED_CHUNK", chunk)
         net = TwoLayerNet(h=5)
-        runs.append(fit(net, X, Y, SGD(net.params, lr=0.05), epochs=30, X_test=X_test, Y_test=Y_test))
+        runs.append(fit_example_by_example(net, X, Y, 0.05, epochs=30, X_test=X_test, Y_test=Y_test))
     assert runs[0]["grad_angle"].shape == (29,)
     for key in runs[1]:
         np.testing.assert_array_equal(runs[0][key], runs[1][key])
 
 
-def test_zero_epochs_records_the_start():
+@pytest.mark.parametrize("compiled", [True, False])
+def test_zero_epochs_records_the_start(compiled):
     X, Y, _, _ = doc000("f1")
     net = TwoLayerNet()
-    history = fit(net, X, Y, SGD(net.params, lr=1.0), epochs=0)
+    history = fit_example_by_example(net, X, Y, 1.0, epochs=0) if compiled else fit(net, X, Y, SGD(net.params, lr=1.0), epochs=0)
     assert history["train_loss"].shape == (1,) and history["grad_norm"].shape == (0,)
     assert history["params"].shape == (1, net.n_params)
 
 
-def test_vectorised_path_reproduces_the_document_notebook_iterations():
+def test_plain_fit_reproduces_the_document_notebook_iterations():
     """Document 000's notebook prints the minimum gradient norm, train and test error at iterations 734, 752, 755."""
     X, Y, X_test, Y_test = doc000("f1")
     net = TwoLayerNet(h=3)
-    history = fit(net, X, Y, SGD(net.params, lr=1.0), epochs=1000, X_test=X_test, Y_test=Y_test, backend="numpy")
+    history = fit(net, X, Y, SGD(net.params, lr=1.0), epochs=1000, X_test=X_test, Y_test=Y_test)
     assert np.argmin(history["grad_norm"]) + 1 == 734
     assert np.argmin(history["train_loss"]) == 752
     assert np.argmin(history["test_loss"]) == 755
@@ -110,7 +115,33 @@ def test_vectorised_path_reproduces_the_document_notebook_iterations():
 def test_compiled_run_stops_when_it_diverges():
     X, Y, _, _ = doc000("f2")
     net = TwoLayerNet(h=8)
-    history = fit(net, X, Y, SGD(net.params, lr=50.0), epochs=500)
+    history = fit_example_by_example(net, X, Y, 50.0, epochs=500)
     assert history.diverged_at is not None
     assert history["train_loss"].shape == (history.diverged_at + 1,)
     assert history["params"].shape == (history.diverged_at + 1, net.n_params)
+
+
+def test_an_edit_to_the_networks_gradient_changes_what_fit_trains(monkeypatch):
+    """fit runs the network's own loss_and_grad: doubling the gradient at lr 0.5 trains exactly like lr 1."""
+    X, Y, _, _ = doc000("f1")
+    net_1 = TwoLayerNet(h=3)
+    run_1 = fit(net_1, X, Y, SGD(net_1.params, lr=1.0), epochs=200)
+    original = TwoLayerNet.loss_and_grad
+
+    def doubled(self, X, Y):
+        loss, grad = original(self, X, Y)
+        return loss, 2.0 * grad
+
+    monkeypatch.setattr(TwoLayerNet, "loss_and_grad", doubled)
+    net_half = TwoLayerNet(h=3)
+    run_half = fit(net_half, X, Y, SGD(net_half.params, lr=0.5), epochs=200)
+    np.testing.assert_array_equal(run_half["params"], run_1["params"])
+    np.testing.assert_array_equal(run_half["train_loss"], run_1["train_loss"])
+
+
+def test_the_example_by_example_loop_is_only_document_000s(rng):
+    from minnet import MLP
+
+    net = MLP([1, 3, 1], loss="half_mse")
+    with pytest.raises(ValueError, match="TwoLayerNet with loss 'half_mse'"):
+        fit_example_by_example(net, rng.normal(size=(5, 1)), rng.normal(size=(5, 1)), 0.1, 3)

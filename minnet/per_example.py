@@ -16,7 +16,7 @@ analysis needs the vectors themselves (gradient clusters).
 
 import numpy as np
 
-from minnet.backend import kernel_layout, resolve
+from minnet.backend import dense_net, resolve
 
 
 def numpy_layer_stats(net, X, Y):
@@ -44,9 +44,7 @@ def numba_layer_stats(net, X, Y):
     """The same statistics from the kernel (kernels/per_example.py)."""
     from kernels import per_example as kernel
 
-    lay = kernel_layout(net)
-    W_flat, b_flat = lay.dense(net.params)
-    return kernel.gradient_stats(X, Y, W_flat, b_flat, lay.w_start, lay.b_start, lay.sizes, lay.acts, lay.output_code, lay.loss_code)
+    return kernel.gradient_stats(X, Y, dense_net(net))
 
 
 def gradient_stats(net, X, Y, backend=None):

@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from minnet import MLP, TwoLayerNet
 from minnet.activations import ACTIVATIONS
-from minnet.examples import gradient_stats, layer_grads
+from minnet.per_example import gradient_stats, layer_grads
 
 
 @st.composite

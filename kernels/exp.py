@@ -1,0 +1,62 @@
+"""A vectorisable e^x for whole rows: math.exp is a scalar library call that stops LLVM from
+vectorising a loop; this is a polynomial it can vectorise.
+
+    e^x = 2^k e^r,   k = round(x / ln 2),   r = x - k ln 2,   |r| <= ln(2) / 2
+
+with e^r from its Taylor polynomial (`horner`) and 2^k built from its exponent bits.
+"""
+
+import numpy as np
+from numba import njit
+
+LOG2E = 1.4426950408889634
+LN2_HI = 6.93147180369123816490e-01  # ln 2 split in two, so that k ln 2 is exact in the high part
+LN2_LO = 1.90821492927058770002e-10
+SHIFT = 6755399441055744.0  # 1.5 * 2^52: adding it rounds a float of size < 2^51 to an integer
+SHIFT_BITS = 0x4338000000000000  # the bits of SHIFT itself
+
+
+@njit(cache=True, error_model="numpy", fastmath={"contract"})
+def horner(r):
+    """e^r = sum_k r^k / k!, k = 0..13, in Horner form; for |r| <= ln(2)/2 the first omitted term is below 5e-18.
+
+    Compiled with fastmath "contract": each step p r + c may become one fused multiply-add (one
+    rounding instead of two): no less accurate, and the single-threaded silu Mandelbrot of
+    demos.benchmark went from 1.67 s to 1.35 s with it."""
+    p = 1.0 / 6227020800.0  # 1/13!
+    p = p * r + 1.0 / 479001600.0
+    p = p * r + 1.0 / 39916800.0
+    p = p * r + 1.0 / 3628800.0
+    p = p * r + 1.0 / 362880.0
+    p = p * r + 1.0 / 40320.0
+    p = p * r + 1.0 / 5040.0
+    p = p * r + 1.0 / 720.0
+    p = p * r + 1.0 / 120.0
+    p = p * r + 1.0 / 24.0
+    p = p * r + 1.0 / 6.0
+    p = p * r + 0.5
+    p = p * r + 1.0
+    return p * r + 1.0
+
+
+@njit(cache=True, error_model="numpy", fastmath={"contract"})
+def exp_row(x, sign, out, t):
+    """out = e^(sign x) for a whole row, in loops that LLVM can vectorise.
+
+    Adding SHIFT = 1.5 * 2^52 to x / ln 2 rounds it to the integer k, which then sits in the low
+    bits of the sum t; the float64 2^k is (k + 1023) << 52 as bits, read through an int64 view of
+    the scratch row t. x is clamped to [-708, 709], where 2^k is a normal number: e^-708 = 3e-308
+    stands for anything smaller and e^709 = 8e307 for anything larger, which moves a sigmoid by
+    less than 1e-307. NaN stays NaN. Within 1 ulp of math.exp over [-708, 709] and about 3.4 times
+    faster on a cached row here (a test checks the accuracy)."""
+    t_bits = t.view(np.int64)
+    for n in range(x.shape[0]):
+        v = min(max(sign * x[n], -708.0), 709.0)
+        v = x[n] if x[n] != x[n] else v  # keep NaN
+        t[n] = v * LOG2E + SHIFT  # k = round(v / ln 2) in the low bits
+        k = t[n] - SHIFT
+        out[n] = horner((v - k * LN2_HI) - k * LN2_LO)  # e^r, r = v - k ln 2
+    for n in range(x.shape[0]):
+        t_bits[n] = (t_bits[n] - SHIFT_BITS + 1023) << 52  # the bits of the float64 2^k
+    for n in range(x.shape[0]):
+        out[n] *= t[n]
