@@ -15,16 +15,17 @@ def headless_figures(show=False):
 
 
 def save_outputs(out, arrays, summary):
-    """results.npz (the arrays) and summary.json (the printed numbers) in `out`, each written atomically."""
+    """results.npz (the arrays, compressed) and summary.json (the printed numbers) in `out`, each written atomically."""
     from minnet.atomic import save_json, save_npz
 
-    save_npz(os.path.join(out, RESULT_FILES[0]), arrays)
+    save_npz(os.path.join(out, RESULT_FILES[0]), arrays, compressed=True)
     save_json(os.path.join(out, RESULT_FILES[1]), summary)
 
 
 def add_data_options(parser, what):
     """--data and --data-dir for the classification studies."""
-    parser.add_argument("--data", choices=["digits", "mnist", "fashion"], default="digits", help=f"the shipped 8x8 digits (default) or IDX files: {what}")
+    parser.add_argument("--data", choices=["mnist5k", "digits", "mnist", "fashion"], default="mnist5k",
+                        help=f"the shipped 5,000 MNIST images (default) or 8x8 digits, or IDX files: {what}")  # fmt: skip
     parser.add_argument("--data-dir", help="folder with the IDX files (train-images-idx3-ubyte[.gz], ...)")
 
 
@@ -98,5 +99,6 @@ def print_claims(claims):
     for row in claims:
         first, *rest = textwrap.wrap(row["claim"], 56)
         print(f"{row['document']:<20}{first:<58}{shown(row['document_value']):>12}{shown(row['measured']):>12}  {row['verdict']}")
-        for line in rest + [f"  note: {line}" for line in textwrap.wrap(row["note"] or "", 90)]:
+        note = textwrap.wrap(row["note"] or "", 90)
+        for line in rest + [f"  note: {line}" for line in note[:1]] + [f"        {line}" for line in note[1:]]:
             print(f"{'':<20}{line}")

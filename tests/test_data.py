@@ -6,7 +6,7 @@ import struct
 import numpy as np
 import pytest
 
-from minnet.data import doc002, load_digits, load_idx_dataset, read_idx
+from minnet.data import doc002, load_digits, load_idx_dataset, mnist5k, read_idx
 
 
 def write_idx(path, array, type_code=0x08):
@@ -23,6 +23,16 @@ def test_digits_ship_with_minnet():
     assert X.min() == 0.0 and X.max() == 1.0
     assert sorted(np.unique(labels)) == list(range(10))
     assert np.bincount(labels).min() >= 170
+
+
+def test_mnist5k_ships_with_minnet():
+    X, labels = mnist5k()
+    assert X.shape == (5000, 784) and X.dtype == np.float64 and labels.shape == (5000,) and labels.dtype == np.int64
+    assert X.min() == 0.0 and X.max() == 1.0
+    assert np.bincount(labels).tolist() == [500] * 10
+    first = np.rint(X[0] * 255).astype(np.int64)  # the file's grey values, exactly
+    assert labels[0] == 0 and first.sum() == 31095 and np.count_nonzero(first) == 176
+    np.testing.assert_array_equal(X[0] * 255, first)
 
 
 def test_doc002_grid_and_target():

@@ -62,6 +62,20 @@ def test_copy_is_independent():
     assert np.any(net.params != 0) and np.all(twin.W[1] == 0)
 
 
+def test_pytorch_init_is_nn_linear_default_and_seeded():
+    """W_l and b_l ~ U(-1/sqrt(n_{l-1}), 1/sqrt(n_{l-1})), drawn W_1, b_1, W_2, b_2, ... from the seed."""
+    net = MLP([784, 8, 10], activation="sigmoid", loss="cross_entropy", init="pytorch", seed=7)
+    for l, fan_in in ((1, 784), (2, 8)):
+        bound = 1 / np.sqrt(fan_in)
+        assert np.all(np.abs(net.W[l]) <= bound) and np.all(np.abs(net.b[l]) <= bound)
+    assert np.abs(net.W[1]).max() > 0.99 / 28 and abs(net.W[1].mean()) < 1e-3  # 6,272 draws fill the interval
+    rng = np.random.default_rng(7)
+    np.testing.assert_array_equal(net.W[1], rng.uniform(-1 / 28, 1 / 28, (8, 784)))
+    np.testing.assert_array_equal(net.b[1], rng.uniform(-1 / 28, 1 / 28, 8))
+    again = MLP([784, 8, 10], activation="sigmoid", loss="cross_entropy", init="pytorch", seed=7)
+    np.testing.assert_array_equal(again.params, net.params)
+
+
 def test_document_000_initial_weights_and_init_scale():
     rng = np.random.default_rng(36255793825986746149655859236796938907)
     U, V = rng.normal(0, 0.01, (2, 2)), rng.normal(0, 0.01, (1, 3))

@@ -75,3 +75,23 @@ def test_layer_grads_materialise_one_layer(rng):
     np.testing.assert_allclose(second, net.per_example_grads(X, Y)[:, 16:], rtol=1e-14)
     with pytest.raises(ValueError, match="got 3"):
         layer_grads(net, X, Y, 3)
+
+
+@given(cases(), st.data())
+def test_chosen_layers_are_the_same_columns(case, data):
+    """gradient_stats(layers=[...]) gives exactly the full result's columns of those layers, on both backends."""
+    net, X, Y = case
+    L = len(net.layer_index())
+    layers = data.draw(st.lists(st.integers(1, L), min_size=1, max_size=L, unique=True))
+    for backend in ("numpy", "numba"):
+        full, chosen = gradient_stats(net, X, Y, backend=backend), gradient_stats(net, X, Y, backend=backend, layers=layers)
+        columns = [layer - 1 for layer in layers]
+        np.testing.assert_array_equal(chosen["norm"], full["norm"][:, columns])
+        np.testing.assert_array_equal(chosen["cos"], full["cos"][:, columns])
+        np.testing.assert_array_equal(chosen["loss"], full["loss"])
+
+
+def test_a_layer_outside_the_network_is_named(rng):
+    net = MLP([3, 4, 2], seed=0)
+    with pytest.raises(ValueError, match=r"layers must be layer numbers in \[1, 2\], got 3"):
+        gradient_stats(net, rng.normal(size=(5, 3)), rng.normal(size=(5, 2)), layers=[3])

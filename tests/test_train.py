@@ -20,6 +20,21 @@ def test_full_batch_fit_is_plain_gradient_descent(rng):
     assert history["train_loss"][-1] == net.loss(X, Y)
 
 
+def test_summed_loss_steps_are_batch_size_times_the_mean_steps(rng):
+    """reduction="sum": each step descends sum_n l_n, B times the mean's gradient, B the batch's own size."""
+    X, Y = rng.normal(size=(10, 2)), rng.normal(size=(10, 1))
+    net, twin = MLP([2, 3, 1], seed=0), MLP([2, 3, 1], seed=0)
+    fit(net, X, Y, SGD(net.params, lr=0.01), epochs=2, batch_size=4, seed=5, reduction="sum", snapshots=False)
+    order_rng = np.random.default_rng(5)
+    for _ in range(2):
+        order = order_rng.permutation(10)
+        for rows in (order[0:4], order[4:8], order[8:10]):  # the last batch has 2 examples
+            twin.params -= 0.01 * rows.size * twin.loss_and_grad(X[rows], Y[rows])[1]
+    np.testing.assert_allclose(net.params, twin.params, rtol=1e-13, atol=1e-15)
+    with pytest.raises(ValueError, match="reduction must be one of"):
+        fit(net, X, Y, SGD(net.params, lr=0.01), epochs=1, reduction="none")
+
+
 def test_mini_batches_make_ceil_n_over_b_steps_per_epoch(rng):
     X, Y = rng.normal(size=(10, 2)), rng.normal(size=(10, 1))
     net = MLP([2, 3, 1], seed=0)
