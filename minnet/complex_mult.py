@@ -50,9 +50,10 @@ def dataset(seed=0, target="multiply", n=DOC003["n"], std=DOC003["std"], train_f
     return X[:cut], Y[:cut], X[cut:], Y[cut:]
 
 
-def model(hidden, activation="relu", seed=0):
-    """An MLP 4 -> hidden... -> 2 with MSE, as document 003's models."""
-    return MLP([4, *hidden, 2], activation=activation, loss="mse", seed=seed)
+def model(hidden, activation="relu", seed=0, init="pytorch"):
+    """An MLP 4 -> hidden... -> 2 with MSE, as document 003's models: PyTorch's nn.Linear initialisation
+    (init="pytorch", which the document's PyTorch code used) unless another is asked for."""
+    return MLP([4, *hidden, 2], activation=activation, loss="mse", seed=seed, init=init)
 
 
 def train_task(config):
