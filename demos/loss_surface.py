@@ -213,7 +213,7 @@ def summary_of(results):
     init_rows = lambda runs: {name: {"final_train_loss": float(r["train_loss"][-1]), "final_test_loss": float(r["test_loss"][-1]),  # noqa: E731
                                      "hidden_spread": r["hidden_spread"], "diverged_at": r["diverged_at"],
                                      "first_step_layer_grad_norms": r["layer_grad_norm"][0].tolist()} for name, r in runs.items()}  # fmt: skip
-    return {
+    summary = {
         "data": results["data"],
         "sizes": results["sizes"],
         "train_loss": {"w0": float(h["train_loss"][0]), "w_hat": float(h["train_loss"][-1])},
@@ -224,8 +224,32 @@ def summary_of(results):
         "init": init_rows(results["init"]),
         "deep_sizes": results["deep_sizes"],
         "deep": init_rows(results["deep"]),
-        "claims": [data_claim(results["data"])],
     }
+    centre = len(s["plane_axis"]) // 2
+    summary["plane_centre_loss"], summary["plane_min_loss"] = float(s["plane"][centre, centre]), float(np.min(s["plane"]))
+    summary["claims"] = [data_claim(results["data"]), *surface_claims(summary)]
+    return summary
+
+
+def surface_claims(s):
+    """The lecture's pictures, as measured statements."""
+    monotone = s["interpolation_monotone_train"]
+    at_centre = s["plane_min_at_centre"]
+    small = s["deep"]["N(0, 1e-3^2): too small"]["first_step_layer_grad_norms"]
+    ratio = small[0] / small[-1] if small[-1] > 0 else float("nan")
+    return [
+        claim("loss_surface.interpolation_monotone", "004", "slides, interpolation w0 -> w_hat",
+              "the training loss falls monotonically along the straight line from the initial to the trained weights (1 if so)",
+              1, int(monotone), "reproduced" if monotone else "differs", None if monotone else "the loss rises somewhere on the line between t = 0 and 1"),
+        claim("loss_surface.plane_minimum_at_w_hat", "004", "slides, 2-D projection",
+              "on the plane of two filter-normalised random directions the trained weights sit at the bottom of the bowl (1 if the grid's lowest point is the centre)",
+              1, int(at_centre), "reproduced" if at_centre else "differs",
+              None if at_centre else f"a grid point beside w_hat is lower ({s['plane_min_loss']:.4g} against {s['plane_centre_loss']:.4g} at w_hat): "
+              "Adam stopped before the minimum, so along these two random directions the loss still falls a little"),
+        claim("loss_surface.vanishing_gradients", "004", "slides, initialisation",
+              "from N(0, 1e-3^2) a deep relu network's gradients vanish towards the input (|g| of layer 1 / layer L at the first step)",
+              None, ratio, "reproduced" if ratio < 1e-6 else "differs", None if ratio < 1e-6 else "the first layer's gradient is not vanishingly small"),
+    ]  # fmt: skip
 
 
 def data_claim(data):

@@ -25,7 +25,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from demos.cli import add_sweep_options, run_study, save_outputs, sweep_runner
+from demos.cli import add_sweep_options, claim, print_claims, run_study, save_outputs, sweep_runner
 from minnet import TwoLayerNet
 from minnet.data import TARGETS, doc000
 from minnet.dynamics import LOOPS, doc000_task, duplicate_distance, split_iterations
@@ -140,8 +140,13 @@ def plot(results, out, args):
     return [plots.save(figure_runs(results, names, heading), os.path.join(out, file)) for file, (names, heading) in figures.items()]
 
 
+DOCUMENT_TEST_ERRORS = {"fig4_lr0.2": ("final_test_f1_3_0.2", "figure 4", 1.17e-4, 3),
+                        "fig6_init_x1": ("final_test_f1_3_0.1_init1", "figure 6", 0.0068, 2),
+                        "fig6_init_x10": ("final_test_f1_3_0.1_init10", "figure 6", 0.0066, 2)}  # id, where, value, significant digits shown
+
+
 def summary_of(results):
-    return {
+    runs = {
         name: {
             **r["setting"],
             "final_train_loss": float(r["train_loss"][-1]),
@@ -152,19 +157,38 @@ def summary_of(results):
         }
         for name, r in results.items()
     }
+    return {"runs": runs, "claims": claims(runs)}
+
+
+def claims(runs):
+    """Document 000's final test errors, to the digits it prints (its runs are deterministic)."""
+    rows = []
+    for name, (key, where, value, digits) in DOCUMENT_TEST_ERRORS.items():
+        r = runs[name]
+        measured = r["final_test_loss"]
+        full = r["epochs"] == next(epochs for n, _, _, _, epochs, _, _ in RUNS if n == name)
+        ok = float(f"{measured:.{digits}g}") == value
+        verdict, note = ("reproduced", None) if ok else ("differs", f"{measured:.4g} rounds to {measured:.{digits}g}")
+        if not full:
+            verdict, note = "not comparable", f"shortened to {r['epochs']:,} epochs (--quick)"
+        rows.append(claim(f"neurons.{key}", "000", where, f"({r['f']}, {r['h']}, {r['lr']}, {r['epochs']:,}) x{r['init_scale']:g}: final test error {value}",
+                          value, measured, verdict, note))  # fmt: skip
+    return rows
 
 
 def print_summary(summary):
     document = {name: note for name, *_, note in RUNS}
+    runs = summary["runs"]
     print(f"{'run':<16}{'setting':<28}{'final train':>12}{'final test':>12}  duplicates at end   document 000")
-    for name, s in summary.items():
+    for name, s in runs.items():
         setting = f"({s['f']}, {s['h']}, {s['lr']}, {s['epochs']:,}) x{s['init_scale']:g}"
         duplicates = ", ".join(s["duplicates_at_end"][:4]) + (" ..." if len(s["duplicates_at_end"]) > 4 else "") or "none"
         print(f"{name:<16}{setting:<28}{s['final_train_loss']:>12.4g}{s['final_test_loss']:>12.4g}  {duplicates:<19}{document[name]}")
-    for name, s in summary.items():
+    for name, s in runs.items():
         split = {pair: it for pair, it in s["splits"].items() if it}
         if split:
             print(f"{name}: pairs that split, at iteration: " + ", ".join(f"{p} @ {it}" for p, it in list(split.items())[:8]))
+    print_claims(summary["claims"])
 
 
 def save_results(results, out, summary):

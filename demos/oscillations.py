@@ -27,7 +27,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from demos.cli import add_output_options, add_sweep_options, run_study, save_outputs, sweep_runner
+from demos.cli import add_output_options, add_sweep_options, claim, print_claims, run_study, save_outputs, sweep_runner
 from minnet import TwoLayerNet
 from minnet.data import TARGETS
 from minnet.dynamics import LOOPS, doc000_task, event_order, gradient_path_2d, instability_onset, sharpness_events, train_doc000
@@ -60,6 +60,7 @@ def run(args):
         "target": TARGETS[args.f](X_GRID),
         "learned": net.forward(X_GRID[:, None])[:, 0],
         "summary": summary,
+        "setting": (args.f, args.h, args.lr, args.epochs, args.init_scale),
     }
     if every:
         results["sharpness"], results["sharpness_iteration"] = history["sharpness"], history["sharpness_iteration"]
@@ -271,19 +272,76 @@ def animate(results, out, frames, show):
 
 
 # ----- the command line ---------------------------------------------------------------------------
+DOCUMENT_RUNS = {("f1", 3, 1.0, 1000, 1.0): "figures 1 and 2", ("f2", 8, 0.1, 1200, 1.0): "section 2.1, last paragraph"}
+
+
 def summary_of(results):
-    """The run's measures (event_order, sharpness_events) and each learning-rate-study run's, without curves."""
+    """The run's measures (event_order, sharpness_events) and each learning-rate-study run's, without curves; the claims."""
     summary = dict(results["summary"])
     if "lr_study" in results:
         curves = ("train_loss", "sharpness", "sharpness_iteration")
         rates = {str(lr): {k: v for k, v in r.items() if k not in curves} for lr, r in results["lr_study"]["rates"].items()}
         summary["lr_study"] = {"epochs": results["lr_study"]["epochs"], "rates": rates}
+    summary["claims"] = claims(summary, results["setting"])
     return summary
 
 
+def claims(s, setting):
+    """Document 000's statements about this run (only those it makes about this (f, h, lr, epochs)), the edge of stability beside them."""
+    where = DOCUMENT_RUNS.get(setting)
+    rows = []
+    if where is None:
+        rows.append(claim("oscillations.setting", "000", "section 2", f"the document describes (f1, 3, 1, 1000) and (f2, 8, 0.1, 1200); this run is {setting[:4]}",
+                          None, None, "not comparable", "no document numbers for this setting; run the defaults to compare"))  # fmt: skip
+    elif setting[0] == "f1":
+        exact = s["loop"] == "vectorised"
+        why = None if exact else "the example-by-example loop sums in another order: rounding moves the blow-up by a few iterations"
+        for key, name, value in (("argmin_grad_norm", "smallest gradient norm", 734), ("argmin_train_loss", "smallest train error", 752),
+                                 ("argmin_test_loss", "smallest test error", 755)):  # fmt: skip
+            ok = s[key] == value
+            rows.append(claim(f"oscillations.{key.replace('_loss', '')}", "000", "figure 1 (the notebook's printout)",
+                              f"the {name} of (f1, 3, 1, 1000) is at iteration {value}", value, s[key],
+                              "reproduced" if ok else "differs", None if ok else why))  # fmt: skip
+        growth = s["grad_norm_growth"]
+        rows.append(claim("oscillations.grad_norm_growth", "000", "section 2.2", "after its minimum the gradient's norm gets about 600 times bigger",
+                          600, growth, "reproduced" if 400 <= growth <= 900 else "differs", None if 400 <= growth <= 900 else "outside x1.5 of 600"))  # fmt: skip
+        stable = abs(s["stable_start"] - 30) <= 15 and abs(s["stable_end"] - 710) <= 30
+        rows.append(claim("oscillations.stable_stretch", "000", "section 2.2",
+                          "for iterations 30 to 710 consecutive updates are almost perfectly aligned (here: angles below 1 degree; end shown)",
+                          710, s["stable_end"], "reproduced" if stable else "differs",
+                          None if stable else f"stable from {s['stable_start']} to {s['stable_end']}"))  # fmt: skip
+    if where is not None:
+        rows.append(claim("oscillations.order_of_events", "000", "section 2.1",
+                          "first the angle between consecutive gradients grows, then the gradient norm, then the error (1 if so)",
+                          1, int(s["order_as_document"]), "reproduced" if s["order_as_document"] else "differs",
+                          None if s["order_as_document"] else "the measured iterations are in another order"))  # fmt: skip
+    if "sharpness_crosses_2_over_lr" in s:
+        note = "beyond the document (Cohen et al. 2021): the top Hessian eigenvalue crosses 2/lr before the oscillation starts"
+        rows.append(claim("oscillations.sharpness_crosses_2_over_lr", "000", "beyond the document", "the sharpness passes 2/lr (iteration shown)",
+                          None, s["sharpness_crosses_2_over_lr"], "not comparable", note))  # fmt: skip
+        rows.append(claim("oscillations.sharpness_peak", "000", "beyond the document", "the largest sharpness of the run",
+                          None, s["sharpness_peak"], "not comparable", note))  # fmt: skip
+    study = s.get("lr_study", {"rates": {}})
+    for lr, r in study["rates"].items():
+        expected = DOCUMENT_ONSET[float(lr)]
+        if study["epochs"] < LR_STUDY["epochs"]:
+            rows.append(claim(f"oscillations.lr_study_onset_{lr}", "000", "figure 3", f"at lr {lr} the instability starts at iteration ~{expected}",
+                              expected, r["onset"], "not comparable", f"a shortened study of {study['epochs']:,} iterations (--quick)"))  # fmt: skip
+        elif expected is None:
+            ok = r["onset"] is None
+            rows.append(claim(f"oscillations.lr_study_onset_{lr}", "000", "figure 3", f"at lr {lr} no instability within 50,000 iterations",
+                              None, r["onset"], "reproduced" if ok else "differs", None if ok else f"an instability from iteration {r['onset']}"))  # fmt: skip
+        else:
+            ok = r["onset"] is not None and abs(r["onset"] - expected) <= 0.05 * expected
+            rows.append(claim(f"oscillations.lr_study_onset_{lr}", "000", "figure 3", f"at lr {lr} the instability starts at iteration ~{expected:,} (within 5%)",
+                              expected, r["onset"], "reproduced" if ok else "differs",
+                              None if ok else f"onset at iteration {r['onset']}"))  # fmt: skip
+    return rows
+
+
 def print_summary(summary):
-    lr_results = summary.get("lr_study")
-    summary = {key: value for key, value in summary.items() if key != "lr_study"}
+    lr_results, claims_rows = summary.get("lr_study"), summary["claims"]
+    summary = {key: value for key, value in summary.items() if key not in ("lr_study", "claims")}
     print(f"{'measure':<30}{'this run':>14}   document 000")
     document = {"argmin_grad_norm": "734", "argmin_train_loss": "752", "argmin_test_loss": "755", "grad_norm_growth": "~600",
                 "stable_start": "~30", "stable_end": "~710"}  # fmt: skip
@@ -304,6 +362,7 @@ def print_summary(summary):
                   f"{r['two_over_lr']:>8.3g}{str(r['sharpness_crosses_2_over_lr']):>12}{r['sharpness_peak']:>8.3g}")  # fmt: skip
     if summary["diverged_at"] is not None:
         print(f"note: the run diverged (loss not finite) at iteration {summary['diverged_at']}")
+    print_claims(claims_rows)
 
 
 def save_results(results, out, summary):

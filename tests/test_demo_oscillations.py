@@ -21,6 +21,10 @@ def test_oscillations_reproduces_the_document(tmp_path, capsys):
     assert summary["sharpness_crosses_2_over_lr"] == 481
     assert summary["sharpness_peak"] == pytest.approx(2.25, abs=0.01) and 734 <= summary["sharpness_peak_iteration"] <= 780
     assert summary["order_with_sharpness"] is True
+    claims = {row["id"]: row for row in summary["claims"]}
+    for key, value in (("argmin_grad_norm", 734), ("argmin_train", 752), ("argmin_test", 755)):  # deterministic: to the digit
+        assert claims[f"oscillations.{key}"]["measured"] == value and claims[f"oscillations.{key}"]["verdict"] == "reproduced"
+    assert claims["oscillations.sharpness_crosses_2_over_lr"]["measured"] == 481
     for lr, study in summary["lr_study"]["rates"].items():
         assert study["two_over_lr"] == pytest.approx(2 / float(lr)) and study["sharpness_peak"] > study["sharpness_initial"]
     for key in ("min_test_loss", "final_test_loss", "angle_onset_10", "angle_onset_45", "angle_onset_90"):
