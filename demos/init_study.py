@@ -44,8 +44,10 @@ def run(args):
 
 
 def pair_correlation(losses, n, m):
-    """The correlation across models of the loss after n and after m epochs; losses (models, epochs+1)."""
-    return float(np.corrcoef(losses[:, n], losses[:, m])[0, 1])
+    """The correlation across models of the loss after n and after m epochs; losses (models, epochs+1). NaN when
+    either column is constant (a bootstrap resample can repeat one model)."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return float(np.corrcoef(losses[:, n], losses[:, m])[0, 1])
 
 
 def bootstrap_interval(losses, n, m, rng, resamples=BOOTSTRAP):

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from demos.cli import add_output_options, run_study, save_outputs
+from demos.cli import add_output_options, claim, print_claims, run_study, save_outputs
 from minnet import Adam, fit
 from minnet import complex_mult as cm
 from minnet.landscape import grid_plane, line, random_direction
@@ -90,7 +90,7 @@ def summary_of(r):
     s, along = r["s"], r["along_gradient"]
     plane = r["model_plane"]
     i, j = np.unravel_index(np.argmin(plane), plane.shape)
-    return {
+    summary = {
         "target": r["target"],
         "loss": float(r["loss"]),
         "model_losses": [float(v) for v in r["model_losses"]],
@@ -100,6 +100,32 @@ def summary_of(r):
         "model_plane_minimum_at": [float(r["span"][i]), float(r["span"][j])],
         "random_plane_minimum_at_centre": bool(np.unravel_index(np.argmin(r["random_plane"]), r["random_plane"].shape) == (len(r["axis"]) // 2,) * 2),
     }
+    summary["claims"] = claims(summary, plane, r["span"])
+    return summary
+
+
+def claims(s, plane, span):
+    """Document 003's loss-landscape statements, each checked on this run."""
+    slope_down = s["gradient_slice_minimum_at_s"] > 0  # the lowest point along +gradient step lies ahead: the slope at 0 is negative
+    at = lambda v: int(np.argmin(np.abs(span - v)))  # noqa: E731  the grid index nearest to coordinate v
+    corners = np.array([plane[at(0), at(0)], plane[at(1), at(0)], plane[at(0), at(1)]])  # the three models
+    middle = plane[at(1 / 3), at(1 / 3)]  # their centroid
+    barrier = bool(middle > corners.max())
+    return [
+        claim("landscape_slices.gradient_slice_descends", "003", "loss landscape, gradient slice",
+              "along the current gradient step the loss first falls: its lowest point lies at a positive step (the step shown)",
+              None, s["gradient_slice_minimum_at_s"], "reproduced" if slope_down else "differs", None if slope_down else "the loss rises along the step"),
+        claim("landscape_slices.gradient_slice_convex", "003", "loss landscape, gradient slice",
+              "the slice along the gradient is a smooth, bowl-like curve (1 if convex on the grid)", 1, int(s["gradient_slice_is_convex"]),
+              "reproduced" if s["gradient_slice_is_convex"] else "differs", None if s["gradient_slice_is_convex"] else "the slice is not convex everywhere"),
+        claim("landscape_slices.random_plane_bowl", "003", "loss landscape, random plane",
+              "on a plane of two random directions through the trained model the loss is a bowl around it (1 if its lowest point is the centre)",
+              1, int(s["random_plane_minimum_at_centre"]), "reproduced" if s["random_plane_minimum_at_centre"] else "differs",
+              None if s["random_plane_minimum_at_centre"] else "a point beside the model is lower"),
+        claim("landscape_slices.barrier_between_models", "003", "loss landscape, three models",
+              "between three independently trained models the loss is elevated (loss at their centroid / the worst model's)",
+              None, float(middle / corners.max()), "reproduced" if barrier else "differs", None if barrier else "the centroid is no higher than the models"),
+    ]  # fmt: skip
 
 
 def print_summary(s):
@@ -107,6 +133,7 @@ def print_summary(s):
     print(f"along the gradient: lowest at s = {s['gradient_slice_minimum_at_s']:.2f} ({100 * s['gradient_slice_minimum']:.1f}% change); convex: {s['gradient_slice_is_convex']}")
     print(f"random plane: lowest point at theta itself: {s['random_plane_minimum_at_centre']}")
     print(f"plane through three models: lowest at {s['model_plane_minimum_at']}")
+    print_claims(s["claims"])
 
 
 def save_results(r, out, summary):

@@ -10,7 +10,9 @@ y = x1 x2 - x3^2 - x2 + 0.1 N(0, 1). The network (section 3.2): 3 inputs, three 
 one output, MSE (equation 2). Two of the nine weights between the first and second hidden layer
 (W_2) are studied: the loss over a grid of their values with every other parameter frozen
 (full-data MSE, section 5), and the paths of the four optimizers (section 4's formulas and
-defaults, alpha = 0.1) training only those two weights.
+defaults, alpha = 0.1) training only those two weights. Unless --weights names them, the two
+weights are the first pair, in a seeded random order, whose landscape has its lowest point inside
+the grid (a landscape that falls past the frame shows no minimum to find).
 """
 
 import argparse
@@ -19,7 +21,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from demos.cli import run_study, save_outputs
+from demos.cli import claim, print_claims, run_study, save_outputs
 from minnet import MLP, Adam, fit
 from minnet.data import doc002
 from minnet.landscape import grid_two_params, losses_at
@@ -87,6 +89,21 @@ def default_start(net, X, Y, i, j, a_values, b_values, rng, tries=100):
     return start
 
 
+def interior_pair(net, X, Y, rng, half_width, points=41):
+    """The first pair of W_2 entries, in a seeded random order, whose two-weight landscape (all else frozen) has
+    its lowest point inside the grid rather than on its edge: a landscape that goes on falling past the
+    frame shows no minimum to find (document 002's figure 3b shows one). A 41 x 41 grid decides."""
+    pairs = [[int(a), int(b)] for a in range(9) for b in range(9) if a != b]
+    for k in rng.permutation(len(pairs)):
+        ks = pairs[k]
+        i, j = layer2_index(net, ks[0]), layer2_index(net, ks[1])
+        a, b = grid_axes(net, i, j, half_width, points)
+        ia, ib = np.unravel_index(np.argmin(grid_two_params(net, X, Y, i, j, a, b)), (points, points))
+        if 0 < ia < points - 1 and 0 < ib < points - 1:
+            return ks
+    return pairs[0]
+
+
 def first_within(path, target, tolerance, points_per_epoch):
     """The epoch at which the path first comes within `tolerance` of `target`, or None."""
     close = np.flatnonzero(np.linalg.norm(path - target, axis=1) <= tolerance)
@@ -96,7 +113,7 @@ def first_within(path, target, tolerance, points_per_epoch):
 def run(args):
     net, X, Y = build(args)
     rng = np.random.default_rng(args.seed)
-    ks = args.weights if args.weights else [int(k) for k in rng.choice(9, size=2, replace=False)]
+    ks = args.weights if args.weights else interior_pair(net, X, Y, rng, args.half_width)
     i, j = layer2_index(net, ks[0]), layer2_index(net, ks[1])
     a_values, b_values = grid_axes(net, i, j, args.half_width, args.grid)
     grid = grid_two_params(net, X, Y, i, j, a_values, b_values)
@@ -114,6 +131,7 @@ def run(args):
             paths[(s, name)] = r
     extra = extra_landscapes(net, X, Y, ks, rng, args)
     return {
+        "setting": f"{'trained' if args.trained else 'untrained'} {args.activation}",
         "weights": ks,
         "param_indices": (i, j),
         "current": net.params[[i, j]].copy(),
@@ -242,8 +260,13 @@ def animate(results, out, args, frames):
 
 
 # ----- the command line -----------------------------------------------------------------------------
+DOCUMENT_MINIMUM = 7.695  # section 5.1: "the minimum for these two weights has an MSE of 7.695"
+AT_MINIMUM = 0.01  # an optimizer "finds the minimum" when its final loss is within 1% of the landscape's lowest
+
+
 def summary_of(results):
-    return {
+    summary = {
+        "setting": results["setting"],
         "weights_of_W2": results["weights"],
         "param_indices": [int(p) for p in results["param_indices"]],
         "network_loss": float(results["net_loss"]),
@@ -264,6 +287,30 @@ def summary_of(results):
             for (s, name), r in results["paths"].items()
         ],
     }
+    summary["claims"] = claims(summary)
+    return summary
+
+
+def claims(s):
+    """Section 5.1, figure 3b: the untrained relu network's two-weight minimum, and how many optimizers reach it."""
+    ids = ("optimizer_paths.untrained_relu_minimum", "optimizer_paths.untrained_relu_optimizers_at_minimum")
+    at_minimum = sum(o["final_loss"] <= (1 + AT_MINIMUM) * s["grid_min_loss"] for o in s["optimizers"] if o["start"] == s["optimizers"][0]["start"])
+    if s["setting"] != "untrained relu":
+        note = f"this run is the {s['setting']} network; the document's numbers are for the untrained relu one (the defaults)"
+        return [claim(ids[0], "002", "section 5.1, figure 3b", "the lowest MSE over the two weights", DOCUMENT_MINIMUM, s["grid_min_loss"], "not comparable", note),
+                claim(ids[1], "002", "section 5.1, figure 3b", "optimizers (of 4) that find the minimum", 3, at_minimum, "not comparable", note)]  # fmt: skip
+    ratio = max(s["grid_min_loss"] / DOCUMENT_MINIMUM, DOCUMENT_MINIMUM / s["grid_min_loss"])
+    edge = " (on the grid's edge)" if s["grid_min_on_edge"] else ""
+    finals = ", ".join(f"{o['optimizer']} {o['final_loss']:.4g}" for o in s["optimizers"][:4])
+    return [
+        claim(ids[0], "002", "section 5.1, figure 3b", "the minimum for the two weights of the untrained relu network has an MSE of 7.695",
+              DOCUMENT_MINIMUM, s["grid_min_loss"], "reproduced" if ratio <= 1.5 and not edge else "differs",
+              None if ratio <= 1.5 and not edge else f"x{ratio:.2g} from the document's{edge}; other weights and initial values than the document's"),
+        claim(ids[1], "002", "section 5.1, figure 3b", f"3 of the 4 optimizers find the minimum (final loss within {AT_MINIMUM:.0%} of the lowest)",
+              3, at_minimum, "reproduced" if at_minimum == 3 else "differs",
+              None if at_minimum == 3 else f"final losses {finals} against the lowest {s['grid_min_loss']:.4g}: this landscape's valley is flat to "
+              f"{AT_MINIMUM:.0%}, so reaching it is not reaching the point of the star"),
+    ]  # fmt: skip
 
 
 def print_summary(summary):
@@ -279,6 +326,7 @@ def print_summary(summary):
         final = "({:.3f}, {:.3f})".format(*o["final_position"])
         reached = "never" if o["epoch_within_tolerance"] is None else f"epoch {o['epoch_within_tolerance']:g}"
         print(f"{o['optimizer']:<10}{start:>18}{final:>20}{o['final_loss']:>12.4g}{o['distance_to_grid_min']:>12.3g}{reached:>12}")
+    print_claims(summary["claims"])
 
 
 def save_results(results, out, summary):

@@ -11,6 +11,7 @@ from demos import checkpointing
 from minnet import MLP, TwoLayerNet
 from minnet.activations import ACTIVATIONS
 from minnet.checkpoint import STRATEGIES, backprop
+from claims_check import check_claims
 
 
 @given(L=st.integers(1, 12), width=st.integers(1, 5), k=st.integers(1, 5), activation=st.sampled_from(ACTIVATIONS), seed=st.integers(0, 2**31))
@@ -53,6 +54,7 @@ def test_bad_arguments():
 
 def test_checkpointing_demo(tmp_path, capsys):
     assert checkpointing.main(["--quick", "--out", str(tmp_path)]) == 0
+    check_claims(tmp_path, "checkpointing")
     assert (tmp_path / "checkpointing.png").stat().st_size > 1000
     summary = json.loads((tmp_path / "summary.json").read_text())
     results = summary["depths"]

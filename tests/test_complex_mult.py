@@ -9,6 +9,7 @@ from demos import complex_mult, mandelbrot
 from minnet import complex_mult as cm
 from minnet import mandelbrot as mb
 from minnet import plots
+from claims_check import check_claims
 
 
 def test_exact_multiplication_gives_identical_escape_counts():
@@ -62,6 +63,8 @@ def test_dataset_and_multiply():
 
 def test_complex_mult_demo_quick(tmp_path):
     assert complex_mult.main(["--quick", "--quiet", "--workers", "1", "--out", str(tmp_path)]) == 0
+    claims = check_claims(tmp_path, "complex_mult")
+    assert {f"complex_mult.model{k}_{part}_loss" for k in range(6) for part in ("train", "test")} <= set(claims)
     for name in ("loss_curve_20_30_20_relu.png", "learned_function.png", "learned_square.png", "neuron_grid.png"):
         assert (tmp_path / name).stat().st_size > 1000, name
     summary = json.loads((tmp_path / "summary.json").read_text())
@@ -72,6 +75,7 @@ def test_complex_mult_demo_quick(tmp_path):
 
 def test_mandelbrot_demo_quick(tmp_path):
     assert mandelbrot.main(["--quick", "--quiet", "--workers", "1", "--animate", "--out", str(tmp_path)]) == 0
+    check_claims(tmp_path, "mandelbrot")
     for name in ("mandelbrot.png", "training_relu.gif", "training_silu.gif"):
         assert (tmp_path / name).stat().st_size > 500, name
     summary = json.loads((tmp_path / "summary.json").read_text())

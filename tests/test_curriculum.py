@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from demos import curriculum
 from minnet.curriculum import chunks_by_agreement, cone_cover, contention, cosine_matrix, ensemble_agreement, first_correct, js_divergence, last_mistake
+from claims_check import check_claims
 
 
 def softmax_rows(Z):
@@ -62,6 +63,7 @@ def test_cone_cover_clusters_are_within_the_threshold_and_cover_everything(seed)
 def test_curriculum_demo_quick_on_mnist(tmp_path, capsys):
     """Three runs of three epochs on the shipped MNIST-5k with the document's settings (784-8-10, lr 0.01, batch 128)."""
     assert curriculum.main(["--quick", "--quiet", "--workers", "1", "--out", str(tmp_path), "--animate"]) == 0
+    check_claims(tmp_path, "curriculum")
     for name in ("examples_by_agreement.png", "curriculum.png", "first_correct_last_mistake.png", "gradient_scatter.png", "gradient_scatter.gif"):
         assert (tmp_path / name).stat().st_size > 1000, name
     summary = json.loads((tmp_path / "summary.json").read_text())

@@ -6,12 +6,14 @@ import numpy as np
 import pytest
 
 from demos import edge_of_stability as eos
+from claims_check import check_claims
 
 CLAIM_KEYS = {"id", "document", "where", "claim", "document_value", "measured", "verdict", "note"}
 
 
 def test_quick_run_writes_its_files_and_claims(tmp_path, capsys):
     assert eos.main(["--quick", "--quiet", "--workers", "1", "--out", str(tmp_path)]) == 0
+    check_claims(tmp_path, "edge_of_stability")
     assert (tmp_path / "edge_of_stability.png").stat().st_size > 10_000
     summary = json.loads((tmp_path / "summary.json").read_text())
     claims = {row["id"]: row for row in summary["claims"]}

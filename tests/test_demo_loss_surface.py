@@ -7,10 +7,12 @@ import struct
 import numpy as np
 
 from demos import loss_surface
+from claims_check import check_claims
 
 
 def test_loss_surface_quick(tmp_path, capsys):
     assert loss_surface.main(["--quick", "--quiet", "--out", str(tmp_path)]) == 0
+    assert check_claims(tmp_path, "loss_surface")["loss_surface.data"]["verdict"] == "not comparable"  # MNIST-5k, not Fashion-MNIST
     for name in ("surface_1d.png", "surface_2d.png", "interpolation.png", "initialisation.png", "deep_relu.png", "results.npz", "summary.json"):
         assert (tmp_path / name).stat().st_size > 1000, name
     summary = json.loads((tmp_path / "summary.json").read_text())

@@ -5,10 +5,12 @@ import json
 import numpy as np
 
 from demos import neurons
+from claims_check import check_claims
 
 
 def test_neurons_quick_run(tmp_path, capsys):
     assert neurons.main(["--quick", "--quiet", "--out", str(tmp_path)]) == 0
+    check_claims(tmp_path, "neurons")
     for name in ("fig4_learning_rates.png", "fig5_f2_20_units.png", "fig6_initial_scale.png", "results.npz", "summary.json"):
         assert (tmp_path / name).stat().st_size > 1000, name
     summary = json.loads((tmp_path / "summary.json").read_text())

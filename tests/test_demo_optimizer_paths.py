@@ -9,6 +9,7 @@ import pytest
 from demos import optimizer_paths
 from minnet import MLP
 from minnet.data import doc002
+from claims_check import check_claims
 
 
 def test_full_batch_sgd_path_is_gradient_descent_on_two_weights():
@@ -44,3 +45,13 @@ def test_demo_files_and_numbers(tmp_path, capsys):
         assert results["start0/adam/path"].shape == (10 * 10 + 1, 2)  # 10 epochs of 10 batches, plus the start
         assert np.all(grid >= summary["grid_min_loss"])
     assert "grid minimum" in capsys.readouterr().out
+
+
+def test_default_claims_and_an_interior_minimum(tmp_path):
+    """At the defaults (untrained relu) the two weights are a pair whose landscape has its lowest point inside the grid."""
+    assert optimizer_paths.main(["--quick", "--quiet", "--out", str(tmp_path)]) == 0
+    claims = check_claims(tmp_path, "optimizer_paths")
+    assert {"optimizer_paths.untrained_relu_minimum", "optimizer_paths.untrained_relu_optimizers_at_minimum"} <= set(claims)
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["grid_min_on_edge"] is False
+    assert isinstance(claims["optimizer_paths.untrained_relu_minimum"]["measured"], float)

@@ -6,10 +6,12 @@ import numpy as np
 import pytest
 
 from demos import oscillations
+from claims_check import check_claims
 
 
 def test_oscillations_reproduces_the_document(tmp_path, capsys):
     assert oscillations.main(["--quick", "--quiet", "--lr-study", "--animate", "--out", str(tmp_path)]) == 0
+    check_claims(tmp_path, "oscillations")
     for name in ("fig1_errors_gradients_weights.png", "fig2_gradient_picture.png", "learned_function.png", "edge_of_stability.png", "fig3_learning_rates.png", "dynamic_view.gif"):
         assert (tmp_path / name).stat().st_size > 1000, name
     summary = json.loads((tmp_path / "summary.json").read_text())

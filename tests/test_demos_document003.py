@@ -5,6 +5,7 @@ import json
 import numpy as np
 
 from demos import init_study, landscape_slices, trajectories
+from claims_check import check_claims
 
 
 def test_epoch_updates_on_a_hand_made_trajectory():
@@ -17,6 +18,7 @@ def test_epoch_updates_on_a_hand_made_trajectory():
 
 def test_init_study_quick(tmp_path):
     assert init_study.main(["--quick", "--quiet", "--workers", "1", "--out", str(tmp_path)]) == 0
+    assert "init_study.correlation_5_100" in check_claims(tmp_path, "init_study")
     summary = json.loads((tmp_path / "summary.json").read_text())
     assert summary["models"] == 5 and -1 <= summary["correlation"] <= 1
     assert (tmp_path / "initialisation.png").stat().st_size > 1000
@@ -24,6 +26,7 @@ def test_init_study_quick(tmp_path):
 
 def test_trajectories_quick(tmp_path):
     assert trajectories.main(["--quick", "--quiet", "--out", str(tmp_path)]) == 0
+    assert "trajectories.final_test_loss_lr0.01" in check_claims(tmp_path, "trajectories")
     with np.load(tmp_path / "results.npz") as results:
         assert results["lr0.01/params"].shape == (151, 4 * 6 + 6 + 6 * 8 + 8 + 8 * 6 + 6 + 6 * 2 + 2)
         assert np.isnan(results["lr0.03/drift_fraction"][:99]).all() and np.isfinite(results["lr0.03/drift_fraction"][99:]).all()
@@ -31,6 +34,7 @@ def test_trajectories_quick(tmp_path):
 
 def test_landscape_slices_quick(tmp_path):
     assert landscape_slices.main(["--quick", "--quiet", "--out", str(tmp_path)]) == 0
+    check_claims(tmp_path, "landscape_slices")
     summary = json.loads((tmp_path / "summary.json").read_text())
     with np.load(tmp_path / "results.npz") as results:
         assert abs(results["along_gradient"][len(results["s"]) // 2]) < 1e-12  # s = 0 is theta itself
