@@ -18,6 +18,7 @@ STUDIES = {
     "loss_surface": "document 004: random-direction loss-surface projections and the effect of initialisation",
     "checkpointing": "document 004: vanilla, memory-poor and checkpointed backpropagation, counted",
     "edge_of_stability": "beyond the documents: the sharpness rises to 2/lr and hovers there (Cohen et al. 2021), and Adam's at 38/lr",
+    "report": "every study's claims against its document, with the figures, as HTML pages (minnet-out/report/index.html)",
     "gradcheck": "hand-written gradients against central finite differences, per weight matrix",
     "benchmark": "Numba kernels against their NumPy twins (and PyTorch when installed), one table",
 }

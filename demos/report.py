@@ -1,0 +1,252 @@
+"""One reproduction report for a teacher: every study's claims against its document, with its figures.
+
+    python -m demos.report [--quick] [--out DIR] [--studies NAME ...] [--workers N] [--from DIR] [--open]
+
+Runs the studies (through minnet.sweep, one study per worker process, on every core by default)
+or, with --from, reads the output folders an earlier run left (DIR/<study>/summary.json and its
+figures), then writes DIR/index.html: a scoreboard (per document: claims reproduced, differing, not
+comparable) and one page per study with its claims table, every figure with a caption, the command
+that re-runs it, the versions of minnet, NumPy and Numba, its wall time and the machine's cores.
+
+Plain HTML and CSS, no JavaScript, no remote fonts or scripts; the figures are files beside the
+pages. The report folder is written whole or not at all: it is built in a temporary folder beside
+--out and renamed into place at the end.
+"""
+
+import argparse
+import html
+import importlib
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+import webbrowser
+from collections.abc import Sequence
+from importlib import metadata
+
+from demos.cli import VERDICTS
+
+DEFAULT_OUT = os.path.join("minnet-out", "report")
+# study: (document, its options besides --quiet --out and --quick). Studies that run their own sweep get
+# --workers 1: the report already runs one study per core.
+STUDIES = {
+    "oscillations": ("000", ["--lr-study", "--workers", "1"]),
+    "neurons": ("000", ["--workers", "1"]),
+    "curriculum": ("001", ["--workers", "1"]),
+    "optimizer_paths": ("002", []),
+    "complex_mult": ("003", ["--workers", "1"]),
+    "mandelbrot": ("003", ["--workers", "1"]),
+    "init_study": ("003", ["--workers", "1"]),
+    "landscape_slices": ("003", []),
+    "trajectories": ("003", []),
+    "loss_surface": ("004", []),
+    "checkpointing": ("004", []),
+    "edge_of_stability": ("beyond the documents", ["--workers", "1"]),
+}
+FIGURES = (".png", ".gif")
+STYLE = """
+body { font-family: system-ui, sans-serif; font-size: 20px; line-height: 1.45; margin: 2em auto; max-width: 75em; padding: 0 1em; color: #111; }
+h1, h2 { line-height: 1.2; } table { border-collapse: collapse; margin: 1em 0; width: 100%; }
+th, td { border: 1px solid #999; padding: 0.3em 0.5em; text-align: left; vertical-align: top; }
+th { background: #eee; } td.num { text-align: right; font-variant-numeric: tabular-nums; }
+.reproduced { background: #d8f3d8; } .differs { background: #fbd9d3; } .not-comparable { background: #e8e8e8; }
+figure { margin: 1.5em 0; } figure img { max-width: 100%; border: 1px solid #ccc; }
+figcaption { font-size: 0.9em; color: #333; } code { font-size: 0.9em; background: #f3f3f3; padding: 0.1em 0.3em; }
+@media print { body { font-size: 12pt; max-width: none; } figure { break-inside: avoid; } a { color: inherit; text-decoration: none; } }
+"""
+
+
+# ----- running the studies ------------------------------------------------------------------------
+def study_argv(study, folder, quick):
+    """The command line of one study's run into `folder`."""
+    return ["--quiet", "--out", folder, *STUDIES[study][1], *(["--quick"] if quick else [])]
+
+
+def run_study_task(config):
+    """A sweep task: run one study's main into its folder; returns its exit status and wall time."""
+    start = time.perf_counter()
+    status = importlib.import_module(f"demos.{config['study']}").main(study_argv(config["study"], config["folder"], config["quick"]))
+    return {"status": int(status or 0), "seconds": time.perf_counter() - start}
+
+
+def run_studies(studies, root, args):
+    """Run every study into root/<study>; {study: wall seconds}. A study that fails stops the report."""
+    from demos.cli import sweep_runner
+
+    configs = [{"study": study, "folder": os.path.join(root, study), "quick": args.quick} for study in studies]
+    results = sweep_runner(args)(run_study_task, configs)
+    failed = [study for study, r in zip(studies, results) if r["status"] != 0]
+    if failed:
+        raise SystemExit(f"studies exited with an error: {', '.join(failed)}")
+    return {study: float(r["seconds"]) for study, r in zip(studies, results)}
+
+
+def copy_study(source, target):
+    """A study's summary.json and figures from an earlier run's folder, named in the error when missing."""
+    summary = os.path.join(source, "summary.json")
+    if not os.path.isfile(summary):
+        raise SystemExit(f"--from: {summary} does not exist (run the study first, or leave out --from)")
+    os.makedirs(target)
+    for name in sorted(os.listdir(source)):
+        if name == "summary.json" or name.endswith(FIGURES):
+            shutil.copy2(os.path.join(source, name), os.path.join(target, name))
+
+
+# ----- the pages ------------------------------------------------------------------------------------
+def load_summary(folder):
+    path = os.path.join(folder, "summary.json")
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except (OSError, ValueError) as err:
+        raise SystemExit(f"{path}: not a readable summary ({err})") from err
+
+
+def shown(value):
+    if value is None:
+        return "&ndash;"
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return html.escape(str(value))
+
+
+def scoreboard(claims_by_study):
+    """{document: {verdict: count}} over every study's claims."""
+    board = {}
+    for study, claims in claims_by_study.items():
+        for row in claims:
+            counts = board.setdefault(row["document"], dict.fromkeys(VERDICTS, 0))
+            counts[row["verdict"]] += 1
+    return board
+
+
+def claims_table(claims):
+    rows = []
+    for row in claims:
+        css = row["verdict"].replace(" ", "-")
+        rows.append(f"<tr class=\"{css}\"><td>{html.escape(row['document'])}, {html.escape(row['where'])}</td><td>{html.escape(row['claim'])}</td>"
+                    f"<td class=\"num\">{shown(row['document_value'])}</td><td class=\"num\">{shown(row['measured'])}</td>"
+                    f"<td>{html.escape(row['verdict'])}</td><td>{html.escape(row['note'] or '')}</td></tr>")  # fmt: skip
+    head = "<tr><th>document, where</th><th>claim</th><th>document's value</th><th>measured</th><th>verdict</th><th>note</th></tr>"
+    return f"<table>{head}{''.join(rows)}</table>"
+
+
+def caption(study, name):
+    """A figure's caption from its file name: 'fig2_gradient_picture.png' -> 'fig2 gradient picture'."""
+    return f"{study}: {os.path.splitext(name)[0].replace('_', ' ')}"
+
+
+def page(title, body):
+    return (f"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{html.escape(title)}</title>"
+            f"<style>{STYLE}</style></head><body>{body}</body></html>\n")  # fmt: skip
+
+
+def study_page(study, folder, claims, seconds, args, versions):
+    module = importlib.import_module(f"demos.{study}")
+    intro = html.escape((module.__doc__ or study).strip().split("\n\n")[0])
+    options = [option for option in study_argv(study, os.path.join("minnet-out", study), args.quick) if option != "--quiet"]
+    command = " ".join(["python -m demos." + study, *options])
+    figures = sorted(name for name in os.listdir(folder) if name.endswith(FIGURES))
+    figure_html = "".join(f"<figure><img src=\"{study}/{html.escape(name)}\" alt=\"{html.escape(caption(study, name))}\">"
+                          f"<figcaption>{html.escape(caption(study, name))}</figcaption></figure>" for name in figures)  # fmt: skip
+    timing = "reused from an earlier run (--from)" if seconds is None else f"{seconds:.1f} s"
+    body = (f"<p><a href=\"index.html\">&larr; all studies</a></p><h1>{html.escape(study)}</h1><p>{intro}</p>"
+            f"<h2>Claims</h2>{claims_table(claims)}<h2>Figures</h2>{figure_html or '<p>This study wrote no figures.</p>'}"
+            f"<h2>Re-run it</h2><p><code>{html.escape(command)}</code></p>"
+            f"<p>minnet {versions['minnet']}, NumPy {versions['numpy']}, Numba {versions['numba']}; wall time {timing}; "
+            f"{os.cpu_count()} cores; {'--quick runs' if args.quick else 'the defaults'}.</p>")  # fmt: skip
+    return page(f"minnet: {study}", body)
+
+
+def index_page(claims_by_study, board, args):
+    rows = "".join(f"<tr><td>{html.escape(document)}</td>" + "".join(f"<td class=\"num\">{counts[v]}</td>" for v in VERDICTS) + "</tr>"
+                   for document, counts in sorted(board.items()))  # fmt: skip
+    head = "<tr><th>document</th>" + "".join(f"<th>{v}</th>" for v in VERDICTS) + "</tr>"
+    studies = "".join(f"<li><a href=\"{study}.html\">{html.escape(study)}</a> (document {html.escape(STUDIES[study][0])}): "
+                      f"{sum(r['verdict'] == 'reproduced' for r in claims)} of {len(claims)} claims reproduced</li>"
+                      for study, claims in claims_by_study.items())  # fmt: skip
+    body = (f"<h1>minnet: the documents, reproduced</h1><p>Every study checks itself against its source document; "
+            f"{'these are --quick runs, shortened for a test: most claims need the defaults' if args.quick else 'these are the default runs'}.</p>"
+            f"<h2>Scoreboard</h2><table>{head}{rows}</table><h2>Studies</h2><ul>{studies}</ul>")  # fmt: skip
+    return page("minnet: reproduction report", body)
+
+
+def versions():
+    def version(name):
+        try:
+            return metadata.version(name)
+        except metadata.PackageNotFoundError:
+            return "not installed"
+
+    return {name: version(name) for name in ("minnet", "numpy", "numba")}
+
+
+def write_report(root, studies, seconds, args):
+    """index.html and one page per study into root, whose root/<study> folders hold the studies' outputs."""
+    claims_by_study = {study: load_summary(os.path.join(root, study)).get("claims", []) for study in studies}
+    board = scoreboard(claims_by_study)
+    found = versions()
+    for study in studies:
+        with open(os.path.join(root, f"{study}.html"), "w") as f:
+            f.write(study_page(study, os.path.join(root, study), claims_by_study[study], seconds.get(study), args, found))
+    with open(os.path.join(root, "index.html"), "w") as f:
+        f.write(index_page(claims_by_study, board, args))
+    return board
+
+
+def replace_folder(built, out):
+    """Put the finished folder `built` at `out`: an earlier report there is set aside, then removed."""
+    old = None
+    if os.path.exists(out):
+        old = tempfile.mkdtemp(prefix=".old-", dir=os.path.dirname(os.path.abspath(out)))
+        os.replace(out, os.path.join(old, "report"))
+    os.replace(built, out)
+    if old:
+        shutil.rmtree(old)
+
+
+def parser():
+    p = argparse.ArgumentParser(prog="python -m demos.report", description=__doc__.split("\n\n")[0])
+    p.add_argument("--studies", nargs="+", choices=list(STUDIES), default=list(STUDIES), help="the studies in the report (default all)")
+    p.add_argument("--from", dest="from_dir", metavar="DIR", help="reuse the output folders DIR/<study> of earlier runs instead of running the studies")
+    p.add_argument("--workers", type=int, help="studies run at once in worker processes (default: every core; 1: in this process)")
+    p.add_argument("--dask", metavar="ADDRESS", help="run the studies on the Dask cluster at ADDRESS instead")
+    p.add_argument("--out", default=DEFAULT_OUT, help=f"the report folder (default {DEFAULT_OUT})")
+    p.add_argument("--quick", action="store_true", help="every study's --quick run (for tests: most claims are then not comparable)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--open", action="store_true", help="open index.html in a web browser at the end")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    studies = list(dict.fromkeys(args.studies))
+    parent = os.path.dirname(os.path.abspath(args.out))
+    os.makedirs(parent, exist_ok=True)
+    built = tempfile.mkdtemp(prefix=".report-", dir=parent)
+    try:
+        if args.from_dir:
+            for study in studies:
+                copy_study(os.path.join(args.from_dir, study), os.path.join(built, study))
+            seconds = {}
+        else:
+            seconds = run_studies(studies, built, args)
+        board = write_report(built, studies, seconds, args)
+        replace_folder(built, args.out)
+    except BaseException:
+        shutil.rmtree(built, ignore_errors=True)
+        raise
+    print("\nscoreboard (reproduced / differs / not comparable):")
+    for document, counts in sorted(board.items()):
+        print(f"  {document:<22}" + " / ".join(str(counts[v]) for v in VERDICTS))
+    index = os.path.join(args.out, "index.html")
+    print(f"wrote {index}")
+    if args.open:
+        webbrowser.open("file://" + os.path.abspath(index))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
