@@ -89,6 +89,13 @@ def claim(id, document, where, statement, document_value, measured, verdict, not
             "measured": measured, "verdict": verdict, "note": note}  # fmt: skip
 
 
+def pytorch_init_claim(study, document):
+    """The setting a PyTorch document does not state but used: nn.Linear's initialisation (minnet's init="pytorch")."""
+    return claim(f"{study}.initialisation", document, "setup (unstated)", "the document's PyTorch code starts every layer from nn.Linear's default",
+                 None, "U(-1/sqrt(n_in), 1/sqrt(n_in))", "not comparable",
+                 "a setting, not a finding: minnet's init='pytorch' draws W_l and b_l the same way (not PyTorch's random numbers)")  # fmt: skip
+
+
 def print_claims(claims):
     """The claims table: document | claim | document's value | measured | verdict, notes below their row."""
 

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from demos.cli import add_output_options, add_sweep_options, claim, print_claims, run_study, save_outputs, sweep_runner
+from demos.cli import add_output_options, add_sweep_options, claim, print_claims, pytorch_init_claim, run_study, save_outputs, sweep_runner
 from minnet import complex_mult as cm
 
 DEFAULT_OUT = os.path.join("minnet-out", "complex_mult")
@@ -152,7 +152,8 @@ def summary_of(results):
     rows = [{"model": table_label(k), "train_loss": float(np.median(finals[k, :, 0])), "test_loss": float(np.median(finals[k, :, 1])),
              "train_range": [float(finals[k, :, 0].min()), float(finals[k, :, 0].max())], "test_range": [float(finals[k, :, 1].min()), float(finals[k, :, 1].max())],
              "document_train_loss": TABLE[k][3], "document_test_loss": TABLE[k][4]} for k in range(len(TABLE))]  # fmt: skip
-    summary = {"seeds": int(finals.shape[1]), "table": rows, "claims": table_claims(rows, finals.shape[1], results["full_epochs"])}
+    claims = [*table_claims(rows, finals.shape[1], results["full_epochs"]), pytorch_init_claim("complex_mult", "003")]
+    summary = {"seeds": int(finals.shape[1]), "table": rows, "claims": claims}
     if results["grid"] is not None:
         grid = results["grid"]
         n, m = np.unravel_index(np.argmin(grid), grid.shape)

@@ -33,7 +33,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from demos.cli import add_data_options, add_output_options, add_sweep_options, claim, print_claims, run_study, save_outputs, sweep_runner
+from demos.cli import add_data_options, add_output_options, add_sweep_options, claim, print_claims, pytorch_init_claim, run_study, save_outputs, sweep_runner
 from minnet import MLP
 from minnet.curriculum import chunks_by_agreement, cone_cover, contention, curriculum_task, ensemble_agreement, first_correct, last_mistake
 from minnet.data import load_classification
@@ -339,6 +339,7 @@ def claims(s):
               len(DOCUMENT_PAIRS), len(shared),
               *verdict(len(shared) > 0, f"pairs found here: {s['contention_classes']}")),
     ]  # fmt: skip
+    rows.append(pytorch_init_claim("curriculum", "001"))
     if s["data"] != "mnist":
         rows.append(claim("curriculum.data", "001", "section 1", "the document trains a random 6,000-image mini-MNIST", 6000, None, "not comparable",
                           f"{s['data']}: the 6,000 images are not published; 5,000 MNIST images ship with minnet (--data mnist --data-dir DIR reads the IDX files)"))  # fmt: skip

@@ -25,7 +25,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from demos.cli import add_output_options, add_sweep_options, claim, print_claims, run_study, save_outputs, sweep_runner
+from demos.cli import add_output_options, add_sweep_options, claim, print_claims, pytorch_init_claim, run_study, save_outputs, sweep_runner
 from minnet import complex_mult as cm
 
 DEFAULT_OUT = os.path.join("minnet-out", "init_study")
@@ -99,6 +99,7 @@ def summary_of(results):
         "document_correlation_5_100": DOCUMENT["correlation"],
     }
     summary["claims"] = claims(summary, (n, m) == CORRELATION_PAIR)
+    summary["claims"].append(pytorch_init_claim("init_study", "003"))
     summary["claims"].append(claim("init_study.data_per_model", "003", "importance of initialisation",
                                    "each model trains on its own randomly drawn data set (not stated; inferred from the spread of the initial losses)",
                                    None, "own data" if results["data_per_model"] else "shared data", "not comparable",

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from demos.cli import add_output_options, claim, print_claims, run_study, save_outputs
+from demos.cli import add_output_options, claim, print_claims, pytorch_init_claim, run_study, save_outputs
 from minnet import Adam, fit
 from minnet import complex_mult as cm
 from minnet.train import DriftRecorder
@@ -105,7 +105,7 @@ def summary_of(results):
             "final_drift_fraction": float(r["drift_fraction"][-1]),
         }
     summary["seed_final_test"] = results["seed_final_test"]
-    summary["claims"] = claims(results, summary)
+    summary["claims"] = [*claims(results, summary), pytorch_init_claim("trajectories", "003")]
     return summary
 
 
