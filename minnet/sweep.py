@@ -28,6 +28,8 @@ import multiprocessing
 import os
 import sys
 import traceback
+import zipfile
+import zlib
 
 import numpy as np
 
@@ -42,9 +44,33 @@ class Results(list):
         self.failures = failures
 
 
+def canonical(value, where="config"):
+    """`value` as plain JSON values, the same for equal configs: NumPy scalars become Python numbers, arrays
+    their dtype, shape and the SHA-256 of their bytes; anything else is refused, naming where it sits."""
+    if isinstance(value, dict):
+        for key in value:
+            if not isinstance(key, str):
+                raise TypeError(f"{where}: keys must be strings, got {key!r}")
+        return {key: canonical(v, f"{where}[{key!r}]") for key, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [canonical(v, f"{where}[{i}]") for i, v in enumerate(value)]
+    if value is None or isinstance(value, (bool, str)):
+        return value
+    if isinstance(value, (int, np.integer)) and not isinstance(value, np.bool_):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        return float(value)
+    if isinstance(value, np.bool_):
+        return bool(value)
+    if isinstance(value, np.ndarray) and value.dtype != object:
+        data = np.ascontiguousarray(value)
+        return {"array": str(data.dtype), "shape": list(data.shape), "sha256": hashlib.sha256(data.tobytes()).hexdigest()}
+    raise TypeError(f"{where}: a sweep config holds plain values (numbers, strings, lists, dicts, numeric arrays), got {type(value).__name__}")
+
+
 def config_key(config):
-    """A stable name for a config: the SHA-1 of its JSON with sorted keys."""
-    return hashlib.sha1(json.dumps(config, sort_keys=True, default=str).encode()).hexdigest()[:16]
+    """A stable name for a config: the SHA-1 of its canonical JSON (see `canonical`) with sorted keys."""
+    return hashlib.sha1(json.dumps(canonical(config), sort_keys=True).encode()).hexdigest()[:16]
 
 
 def call(fn, config):
@@ -89,15 +115,25 @@ def dask_executor(address):
     return Client(address).get_executor()
 
 
-def save_result(path, result):
+def result_arrays(result):
+    """A result as the arrays a folder keeps, or a ValueError saying what cannot be kept (never a pickle)."""
     if not isinstance(result, dict):
         raise ValueError(f"results saved to a folder must be dicts of arrays and numbers, got {type(result).__name__}")
-    save_npz(path, {key: np.asarray(value) for key, value in result.items()})
+    arrays = {key: np.asarray(value) for key, value in result.items()}
+    for key, array in arrays.items():
+        if array.dtype == object:
+            raise ValueError(f"result[{key!r}] is not numbers or strings (it holds {type(result[key]).__name__}: None, mixed or ragged values); it cannot be saved without pickle")
+    return arrays
 
 
 def load_result(path):
-    with np.load(path, allow_pickle=False) as data:
-        return {key: data[key] if data[key].ndim else data[key].item() for key in data.files}
+    """The saved result at `path`, or None (with a message naming the file) when it cannot be read."""
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            return {key: data[key] if data[key].ndim else data[key].item() for key in data.files}
+    except (OSError, EOFError, ValueError, zipfile.BadZipFile, zlib.error) as err:
+        print(f"sweep: {path} cannot be read ({type(err).__name__}: {err}); its task runs again", file=sys.stderr)
+        return None
 
 
 def progress_bar(total, enabled):
@@ -133,10 +169,13 @@ def run(fn, configs, executor=None, workers=None, progress=True, folder=None):
 
     def collect(k, outcome):
         status, value = outcome
+        if status == "ok" and folder is not None:
+            try:
+                save_npz(paths[k], result_arrays(value))
+            except ValueError as err:
+                status, value = "error", f"its result cannot be saved: {err}"
         if status == "ok":
             values[k] = value
-            if folder is not None:
-                save_result(paths[k], value)
         else:
             failures.append((k, configs[k], value))
             print(f"sweep: task {k} with config {configs[k]} failed:\n{value}", file=sys.stderr)

@@ -56,5 +56,46 @@ def test_rerun_fills_only_the_missing_results(tmp_path, monkeypatch):
 
 
 def test_results_saved_to_a_folder_must_be_dicts(tmp_path):
-    with pytest.raises(ValueError, match="must be dicts of arrays and numbers, got str"):
-        sweep.run(str, [{"a": 1}], workers=1, progress=False, folder=str(tmp_path))
+    results = sweep.run(str, [{"a": 1}], workers=1, progress=False, folder=str(tmp_path))
+    assert results[0] is None and "must be dicts of arrays and numbers, got str" in results.failures[0][2]
+
+
+def echo_task(config):
+    """A sweep task that returns what its config asks for (module level, so that workers can import it)."""
+    kind = config["kind"]
+    if kind == "none":
+        return {"x": None}
+    if kind == "list":
+        return [1, 2]
+    return {"x": np.arange(3.0) * config["scale"]}
+
+
+def test_config_keys_are_canonical():
+    big = np.zeros(2000)
+    other = big.copy()
+    other[1000] = 1.0  # str() of both elides the middle; the key must not
+    assert sweep.config_key({"w": big}) != sweep.config_key({"w": other})
+    assert sweep.config_key({"n": np.int64(3), "lr": np.float64(0.5)}) == sweep.config_key({"n": 3, "lr": 0.5})
+    assert sweep.config_key({"a": 1, "b": [2, 3]}) == sweep.config_key({"b": (2, 3), "a": 1})
+    with pytest.raises(TypeError, match=r"config\['f'\]: a sweep config holds plain values"):
+        sweep.config_key({"f": object()})
+
+
+def test_results_that_cannot_be_saved_are_failures_and_the_sweep_goes_on(tmp_path, capsys):
+    configs = [{"kind": "none"}, {"kind": "list"}, {"kind": "ok", "scale": 2.0}]
+    results = sweep.run(echo_task, configs, workers=1, progress=False, folder=tmp_path)
+    assert results[0] is None and results[1] is None and results[2]["x"].tolist() == [0.0, 2.0, 4.0]
+    assert [index for index, _, _ in results.failures] == [0, 1]
+    assert "cannot be saved without pickle" in results.failures[0][2] and "dicts of arrays" in results.failures[1][2]
+    assert len(list(tmp_path.iterdir())) == 1  # only the good result was kept
+
+
+def test_a_truncated_result_file_is_named_and_recomputed(tmp_path, capsys):
+    configs = [{"kind": "ok", "scale": 1.0}, {"kind": "ok", "scale": 3.0}]
+    sweep.run(echo_task, configs, workers=1, progress=False, folder=tmp_path)
+    broken = tmp_path / (sweep.config_key(configs[1]) + ".npz")
+    broken.write_bytes(broken.read_bytes()[:40])
+    again = sweep.run(echo_task, configs, workers=1, progress=False, folder=tmp_path)
+    assert again[1]["x"].tolist() == [0.0, 3.0, 6.0] and not again.failures
+    assert f"{broken} cannot be read" in capsys.readouterr().err
+    assert sweep.load_result(broken)["x"].tolist() == [0.0, 3.0, 6.0]  # rewritten whole
