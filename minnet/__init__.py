@@ -20,15 +20,34 @@ __all__ = ["MLP", "TwoLayerNet", "SGD", "RMSprop", "Adam", "AdamW", "fit", "Hist
 NETWORKS = {"MLP": MLP, "TwoLayerNet": TwoLayerNet}
 
 
+def parameter_count(kind, config):
+    """How many parameters the network `kind` with `config` has, computed before building it."""
+    if kind == "MLP":
+        sizes = [int(n) for n in config["sizes"]]
+        return sum(n_out * (n_in + 1) for n_in, n_out in zip(sizes[:-1], sizes[1:]))
+    h, n_in, n_out = (int(config.get(key, default)) for key, default in (("h", 3), ("n_in", 1), ("n_out", 1)))
+    return (h - 1) * (n_in + 1) + n_out * h
+
+
 def load(path):
-    """A network written by `net.save(path)`; the file holds JSON and numbers only, never a pickle."""
+    """A network written by `net.save(path)`; the file holds JSON and numbers only, never a pickle.
+
+    The parameters are checked against the architecture before the network is built, so a damaged
+    or hostile file cannot make it allocate more than the parameters it holds."""
+    from minnet.history import UNREADABLE
+
     try:
         with np.load(path, allow_pickle=False) as data:
             kind, config, params = str(data["kind"]), json.loads(str(data["config"])), data["params"]
-    except (KeyError, ValueError, OSError) as err:
-        raise ValueError(f"{path}: not a minnet network file ({err})") from err
-    if kind not in NETWORKS:
-        raise ValueError(f"{path}: unknown network kind {kind!r}")
-    net = NETWORKS[kind](**config)
+        if kind not in NETWORKS:
+            raise ValueError(f"unknown network kind {kind!r}")
+        if not isinstance(config, dict):
+            raise ValueError(f"its config is not a JSON object: {config!r}")
+        expected = parameter_count(kind, config)
+        if params.ndim != 1 or params.size != expected or params.dtype != np.float64:
+            raise ValueError(f"a {kind} with {config} has {expected} float64 parameters; the file holds {params.dtype} {params.shape}")
+        net = NETWORKS[kind](**config)
+    except (*UNREADABLE, TypeError) as err:
+        raise ValueError(f"{path}: not a minnet network file ({type(err).__name__}: {err})") from err
     net.params = params
     return net

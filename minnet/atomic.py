@@ -8,6 +8,7 @@ which is then renamed over the target, and a rename within one file system is at
 import json
 import os
 import tempfile
+import zipfile
 
 import numpy as np
 
@@ -32,9 +33,23 @@ def atomic_write(path, write):
         raise
 
 
+def write_npz(f, arrays, compressed):
+    """The .npz format, written member by member: a zip of one .npy file per array, never a pickle.
+
+    (np.savez takes the names as keyword arguments, so an array called "file" or "allow_pickle"
+    would be lost or refused; this writes any name.)"""
+    with zipfile.ZipFile(f, "w", compression=zipfile.ZIP_DEFLATED if compressed else zipfile.ZIP_STORED, allowZip64=True) as archive:
+        for name, value in arrays.items():
+            array = np.asanyarray(value)
+            if array.dtype.hasobject:
+                raise ValueError(f"array {name!r} holds Python objects ({array.dtype}), which only a pickle could save; refusing")
+            with archive.open(f"{name}.npy", "w", force_zip64=True) as member:
+                np.lib.format.write_array(member, array, allow_pickle=False)
+
+
 def save_npz(path, arrays, compressed=False):
-    """Write a dict of arrays to `path` as .npz (zip-deflated with compressed=True), atomically."""
-    atomic_write(path, lambda f: (np.savez_compressed if compressed else np.savez)(f, **arrays))
+    """Write a dict of arrays to `path` as .npz (zip-deflated with compressed=True), atomically; np.load reads it."""
+    atomic_write(path, lambda f: write_npz(f, arrays, compressed))
 
 
 def save_json(path, data):

@@ -10,6 +10,7 @@
 
 import gzip
 import os
+import zlib
 
 import numpy as np
 
@@ -104,12 +105,13 @@ def read_idx(path):
     The format: two zero bytes, a type code, the number of dimensions d, then d big-endian
     uint32 sizes, then the data. Any deviation raises a ValueError naming the file.
     """
+    path = os.fspath(path)
     opener = gzip.open if path.endswith(".gz") else open
     try:
         with opener(path, "rb") as f:
             raw = f.read()
-    except (OSError, EOFError) as err:
-        raise ValueError(f"{path}: cannot read IDX file ({err})") from err
+    except (OSError, EOFError, zlib.error) as err:  # a damaged gzip stream raises zlib.error
+        raise ValueError(f"{path}: cannot read IDX file ({type(err).__name__}: {err})") from err
     if len(raw) < 4 or raw[0] != 0 or raw[1] != 0:
         raise ValueError(f"{path}: not an IDX file (bad magic number)")
     if raw[2] not in IDX_TYPES:

@@ -1,12 +1,19 @@
 """A training run's record: named NumPy arrays plus a few plain facts, saved without pickle."""
 
 import json
+import struct
+import zipfile
+import zlib
 
 import numpy as np
 
 from minnet.atomic import save_npz
 
-META_KEY = "__meta__"
+META_KEY = "__meta__"  # the meta facts and the list of array names, as JSON
+# what reading a damaged .npz raises: zipfile's BadZipFile, NotImplementedError (a "version" or compression it
+# does not know), RuntimeError (an "encrypted" flag), struct.error; zlib.error; a bogus shape's MemoryError; ...
+UNREADABLE = (OSError, EOFError, ValueError, KeyError, MemoryError, OverflowError, NotImplementedError, RuntimeError,
+              struct.error, zipfile.BadZipFile, zlib.error)  # fmt: skip
 
 
 class History(dict):
@@ -29,18 +36,28 @@ class History(dict):
         return self.meta.get("diverged_at")
 
     def save(self, path):
-        """Write every array and the meta facts (as JSON) to one .npz file, atomically."""
+        """Write every array, the meta facts and the list of array names (JSON) to one .npz file, atomically.
+
+        Arrays of Python objects are refused (they would need a pickle), as is an array named like the meta entry."""
+        if META_KEY in self:
+            raise ValueError(f"{META_KEY!r} is the name of the meta entry; rename that array")
         arrays = {key: np.asarray(value) for key, value in self.items()}
-        arrays[META_KEY] = np.array(json.dumps(self.meta))
+        arrays[META_KEY] = np.array(json.dumps({"meta": self.meta, "arrays": sorted(arrays)}))
         save_npz(path, arrays)
 
     @classmethod
     def load(cls, path):
-        """Read a History written by `save`; a file holding pickled objects is refused."""
+        """Read a History written by `save`. A damaged or truncated file, one missing an array its list names,
+        or one holding pickled objects, is a ValueError naming the file."""
         try:
             with np.load(path, allow_pickle=False) as data:
                 arrays = {key: data[key] for key in data.files}
-        except ValueError as err:
-            raise ValueError(f"{path}: refusing to load pickled data ({err})") from err
-        meta = json.loads(str(arrays.pop(META_KEY))) if META_KEY in arrays else {}
-        return cls(arrays, meta)
+            record = json.loads(str(arrays.pop(META_KEY))) if META_KEY in arrays else {"meta": {}, "arrays": sorted(arrays)}
+        except UNREADABLE as err:
+            raise ValueError(f"{path}: not a readable History file ({type(err).__name__}: {err})") from err
+        if not (isinstance(record, dict) and isinstance(record.get("meta"), dict) and isinstance(record.get("arrays"), list)):
+            raise ValueError(f"{path}: its {META_KEY} entry is not a History's")
+        missing = sorted(set(record["arrays"]) - set(arrays))
+        if missing:
+            raise ValueError(f"{path}: arrays {missing} are listed but missing (a damaged file?)")
+        return cls(arrays, record["meta"])
