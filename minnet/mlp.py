@@ -52,6 +52,8 @@ class MLP(Network):
     """
 
     def __init__(self, sizes, activation="tanh", output=None, loss="mse", init="auto", init_std=0.01, seed=None, rng=None):
+        if any(isinstance(n, bool) or not isinstance(n, (int, np.integer, float, np.floating)) or int(n) != n for n in sizes):
+            raise ValueError(f"sizes must be whole numbers, got {list(sizes)}")
         sizes = [int(n) for n in sizes]
         if len(sizes) < 2 or min(sizes) < 1:
             raise ValueError(f"sizes must list at least 2 positive widths, got {sizes}")

@@ -39,10 +39,16 @@ class Block(NamedTuple):
 
 
 def check_finite_2d(name, M, n_cols):
-    """Return M as a float64 (N, n_cols) array, or raise a ValueError naming the problem."""
-    M = np.asarray(M, dtype=np.float64)
+    """Return M as a float64 (N, n_cols) array with N >= 1, or raise a ValueError (TypeError for a
+    non-numeric array: complex, strings, dates, objects) naming the problem."""
+    M = np.asarray(M)
+    if M.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must hold real numbers, got an array of dtype {M.dtype}")
+    M = M.astype(np.float64, copy=False)
     if M.ndim != 2 or M.shape[1] != n_cols:
         raise ValueError(f"{name} must have shape (N, {n_cols}), got {M.shape}")
+    if M.shape[0] == 0:
+        raise ValueError(f"{name} has no rows: shape {M.shape}; a loss is a mean over at least one example")
     if not np.all(np.isfinite(M)):
         raise ValueError(f"{name} contains NaN or inf ({int(np.sum(~np.isfinite(M)))} entries)")
     return M

@@ -25,7 +25,9 @@ import numpy as np
 
 
 def check_in_range(name, value, low, high, *, low_open=False, high_open=True):
-    """Raise a ValueError naming `value` unless low <=(<) value <(<=) high."""
+    """Raise a ValueError naming `value` unless low <=(<) value <(<=) high (a TypeError unless it is a real number)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name} must be a real number, got {type(value).__name__} {value!r}")
     ok = np.isfinite(value) and (value > low if low_open else value >= low) and (value < high if high_open else value <= high)
     if not ok:
         left, right = "(" if low_open else "[", ")" if high_open else "]"
@@ -72,7 +74,10 @@ class Optimizer:
         return {"t": self.t, **{name: getattr(self, name).copy() for name in self.state_names}}
 
     def load_state_dict(self, state):
-        self.t = int(state["t"])
+        t = state["t"]
+        if isinstance(t, bool) or not isinstance(t, (int, np.integer)) or t < 0:
+            raise ValueError(f"state 't' (the step count) must be an integer >= 0, got {t!r}")
+        self.t = int(t)
         for name in self.state_names:
             value = np.asarray(state[name], dtype=np.float64)
             if value.shape != self.params.shape:
@@ -112,7 +117,8 @@ class RMSprop(Optimizer):
     params : ndarray (P,), float64, updated in place
     lr : float > 0, default 0.1
     beta2 : float in [0, 1), default 0.99
-    eps : float >= 0, default 1e-8
+    eps : float > 0, default 1e-8
+        (0 would divide 0 by 0 wherever a gradient entry has been 0 from the start)
     eps_inside_sqrt : bool, default True
         True (the document): w := w - alpha g / sqrt(v + eps), with the freshly updated v.
         False (PyTorch's convention): w := w - alpha g / (sqrt(v) + eps).
@@ -123,7 +129,7 @@ class RMSprop(Optimizer):
     def __init__(self, params, lr=0.1, beta2=0.99, eps=1e-8, eps_inside_sqrt=True):
         super().__init__(params, lr)
         self.beta2 = check_in_range("beta2", beta2, 0.0, 1.0)
-        self.eps = check_in_range("eps", eps, 0.0, np.inf)
+        self.eps = check_in_range("eps", eps, 0.0, np.inf, low_open=True)
         self.eps_inside_sqrt = bool(eps_inside_sqrt)
 
     def _update(self, grad):
@@ -145,7 +151,7 @@ class Adam(Optimizer):
     lr : float > 0, default 0.1
     beta1 : float in [0, 1), default 0.9
     beta2 : float in [0, 1), default 0.999
-    eps : float >= 0, default 1e-8
+    eps : float > 0, default 1e-8 (0 would divide 0 by 0 where a gradient entry has been 0 from the start)
     """
 
     state_names = ("m", "v")
@@ -154,7 +160,7 @@ class Adam(Optimizer):
         super().__init__(params, lr)
         self.beta1 = check_in_range("beta1", beta1, 0.0, 1.0)
         self.beta2 = check_in_range("beta2", beta2, 0.0, 1.0)
-        self.eps = check_in_range("eps", eps, 0.0, np.inf)
+        self.eps = check_in_range("eps", eps, 0.0, np.inf, low_open=True)
 
     def _update(self, grad):
         self.m *= self.beta1

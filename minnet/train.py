@@ -186,10 +186,15 @@ class SharpnessRecorder(Recorder):
         return arrays
 
 
+def is_whole(value):
+    """An int (Python or NumPy), not a bool or a float that happens to be whole."""
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+
+
 def check_fit_args(X, epochs, batch_size):
-    if int(epochs) != epochs or epochs < 0:
+    if not is_whole(epochs) or epochs < 0:
         raise ValueError(f"epochs must be a non-negative integer, got {epochs!r}")
-    if batch_size is not None and (int(batch_size) != batch_size or not 1 <= batch_size <= X.shape[0]):
+    if batch_size is not None and (not is_whole(batch_size) or not 1 <= batch_size <= X.shape[0]):
         raise ValueError(f"batch_size must be None or an integer in [1, {X.shape[0]}], got {batch_size!r}")
 
 
@@ -237,7 +242,10 @@ def check_optimizer(net, optimizer, trainable):
         if optimizer.params is not net.params:
             raise ValueError("optimizer must be built on net.params (the very array), e.g. Adam(net.params)")
         return None
-    trainable = np.asarray(trainable, dtype=np.int64)
+    given = np.asarray(trainable)
+    if given.dtype.kind not in "iu":
+        raise ValueError(f"trainable must list integer parameter indices, got {given.tolist()!r}")
+    trainable = given.astype(np.int64)
     if trainable.ndim != 1 or trainable.size == 0 or trainable.min() < 0 or trainable.max() >= net.n_params:
         raise ValueError(f"trainable must list parameter indices in [0, {net.n_params}), got {trainable.tolist()}")
     if optimizer.params.shape != trainable.shape:

@@ -1,0 +1,56 @@
+"""Inputs that used to be accepted though wrong: each is now a ValueError or TypeError naming the argument and the value."""
+
+import numpy as np
+import pytest
+
+from minnet import MLP, SGD, Adam, RMSprop, TwoLayerNet, fit
+
+
+@pytest.mark.parametrize("make", [lambda w: RMSprop(w, eps=0.0), lambda w: Adam(w, eps=0.0)])
+def test_eps_zero_is_refused(make):
+    with pytest.raises(ValueError, match=r"eps must lie in \(0.0, inf\), got 0.0"):
+        make(np.zeros(3))
+
+
+def test_a_negative_step_count_is_refused():
+    opt = Adam(np.zeros(3))
+    with pytest.raises(ValueError, match="must be an integer >= 0, got -1"):
+        opt.load_state_dict({"t": -1, "m": np.zeros(3), "v": np.zeros(3)})
+
+
+def test_empty_data_is_refused():
+    net = MLP([2, 3, 1], seed=0)
+    with pytest.raises(ValueError, match=r"X has no rows: shape \(0, 2\)"):
+        fit(net, np.zeros((0, 2)), np.zeros((0, 1)), SGD(net.params), 1)
+
+
+@pytest.mark.parametrize("sizes", [[2, 2.7, 1], [2, True, 1], [2, "3", 1]])
+def test_widths_must_be_whole_numbers(sizes):
+    with pytest.raises(ValueError, match="sizes must be whole numbers"):
+        MLP(sizes)
+
+
+def test_trainable_indices_must_be_integers(rng):
+    net = MLP([2, 3, 1], seed=0)
+    X, Y = rng.normal(size=(4, 2)), rng.normal(size=(4, 1))
+    with pytest.raises(ValueError, match=r"trainable must list integer parameter indices, got \[5.9, 6.9\]"):
+        fit(net, X, Y, SGD(net.params[[5, 6]].copy()), 1, trainable=[5.9, 6.9])
+
+
+@pytest.mark.parametrize("X", [np.zeros((2, 1), complex), np.array([["a"], ["b"]]), np.array([["2026-01-01"], ["2026-01-02"]], dtype="datetime64[D]")])
+def test_non_numeric_arrays_are_refused(X):
+    net = TwoLayerNet()
+    with pytest.raises(TypeError, match="X must hold real numbers, got an array of dtype"):
+        net.loss(X, np.zeros((2, 1)))
+
+
+@pytest.mark.parametrize("epochs", [2.0, True, "3"])
+def test_epochs_must_be_an_integer(epochs, rng):
+    net = MLP([2, 3, 1], seed=0)
+    with pytest.raises(ValueError, match="epochs must be a non-negative integer"):
+        fit(net, rng.normal(size=(4, 2)), rng.normal(size=(4, 1)), SGD(net.params), epochs)
+
+
+def test_a_learning_rate_must_be_a_number():
+    with pytest.raises(TypeError, match="lr must be a real number, got str '0.1'"):
+        SGD(np.zeros(2), lr="0.1")
