@@ -39,15 +39,32 @@ X_GRID = np.arange(-5.0, 5.0, 0.1)  # where the document draws the learned funct
 LR_STUDY_SHARPNESS_POINTS = 1000  # sharpness measurements per learning-rate-study run
 
 
+def finite_part(history, k):
+    """The records of a run that diverged after update k, up to the last finite ones: errors and weights
+    up to iteration k-1, gradients up to k-2, angles up to k-3, sharpness measured before iteration k."""
+    kept = {key: history[key][:k] for key in ("train_loss", "test_loss", "params")}
+    kept["grad_norm"], kept["grad_angle"] = history["grad_norm"][: k - 1], history["grad_angle"][: max(k - 2, 0)]
+    if "sharpness" in history:
+        before = history["sharpness_iteration"] < k
+        kept["sharpness"], kept["sharpness_iteration"] = history["sharpness"][before], history["sharpness_iteration"][before]
+    return kept
+
+
 def run(args):
     every = (args.sharpness_every or None) if args.loop == "vectorised" else None
     net, history, (X, Y) = train_doc000(args.f, args.h, args.lr, args.epochs, args.init_scale, args.loop, not args.quiet, every)
+    diverged = history.diverged_at
+    if diverged is not None:  # nothing is measured from the blow-up: the summary says where and why it stopped
+        summary = {"diverged_at": diverged, "reason": history.meta["reason"], "loop": args.loop}
+        history = finite_part(history, diverged)
+        net.params = history["params"][-1]
+    else:
+        summary = {**event_order(history), "diverged_at": None, "loop": args.loop}
+        if every:
+            summary.update(sharpness_events(history["sharpness"], history["sharpness_iteration"], args.lr))
+            crossing = summary["sharpness_crosses_2_over_lr"]
+            summary["order_with_sharpness"] = bool(summary["order_as_document"] and crossing is not None and crossing < summary["angle_growth_start"])
     U, V = net.split(history["params"])
-    summary = {**event_order(history), "diverged_at": history.diverged_at, "loop": args.loop}
-    if every:
-        summary.update(sharpness_events(history["sharpness"], history["sharpness_iteration"], args.lr))
-        crossing = summary["sharpness_crosses_2_over_lr"]
-        summary["order_with_sharpness"] = bool(summary["order_as_document"] and crossing is not None and crossing < summary["angle_growth_start"])
     results = {
         "train_loss": history["train_loss"],
         "test_loss": history["test_loss"],
@@ -62,7 +79,7 @@ def run(args):
         "summary": summary,
         "setting": (args.f, args.h, args.lr, args.epochs, args.init_scale),
     }
-    if every:
+    if every and diverged is None:
         results["sharpness"], results["sharpness_iteration"] = history["sharpness"], history["sharpness_iteration"]
     if args.lr_study:
         results["lr_study"] = lr_study(args)
@@ -211,11 +228,13 @@ def plot(results, out, args):
 
     zoom = clamp_zoom(args.zoom, len(results["grad_norm"]))
     title = f"({args.f}, {args.h}, {args.lr}, {args.epochs}): learned function"
-    paths = [
-        plots.save(figure_errors_and_gradients(results, zoom), os.path.join(out, "fig1_errors_gradients_weights.png")),
-        plots.save(figure_gradient_path(results, zoom), os.path.join(out, "fig2_gradient_picture.png")),
-        plots.save(figure_learned_function(results, title), os.path.join(out, "learned_function.png")),
-    ]
+    figures = {"fig1_errors_gradients_weights.png": figure_errors_and_gradients(results, zoom), "fig2_gradient_picture.png": figure_gradient_path(results, zoom),
+               "learned_function.png": figure_learned_function(results, title)}  # fmt: skip
+    diverged = results["summary"]["diverged_at"]
+    if diverged is not None:
+        for fig in figures.values():
+            fig.suptitle(f"diverged at iteration {diverged}: shown up to iteration {diverged - 1}, the last finite one", color="tab:red")
+    paths = [plots.save(fig, os.path.join(out, name)) for name, fig in figures.items()]
     if "sharpness" in results:
         paths.append(plots.save(figure_edge_of_stability(results, args.lr), os.path.join(out, "edge_of_stability.png")))
     if "lr_study" in results:
@@ -290,6 +309,9 @@ def claims(s, setting):
     """Document 000's statements about this run (only those it makes about this (f, h, lr, epochs)), the edge of stability beside them."""
     where = DOCUMENT_RUNS.get(setting)
     rows = []
+    if s["diverged_at"] is not None:
+        return [claim("oscillations.diverged", "000", "section 2", f"the run {setting[:4]} stays finite", None, s["diverged_at"], "not comparable",
+                      f"it diverged at iteration {s['diverged_at']} ({s['reason']}); nothing is measured from the blow-up")]  # fmt: skip
     if where is None:
         rows.append(claim("oscillations.setting", "000", "section 2", f"the document describes (f1, 3, 1, 1000) and (f2, 8, 0.1, 1200); this run is {setting[:4]}",
                           None, None, "not comparable", "no document numbers for this setting; run the defaults to compare"))  # fmt: skip
@@ -348,8 +370,9 @@ def print_summary(summary):
     for key, value in summary.items():
         shown = f"{value:.4g}" if isinstance(value, float) else str(value)
         print(f"{key:<30}{shown:>14}   {document.get(key, '')}")
-    verdict = "as the document says" if summary["order_as_document"] else "NOT in the document's order"
-    print(f"order of events (angle grows, then gradient norm, then error): {verdict}")
+    if "order_as_document" in summary:
+        verdict = "as the document says" if summary["order_as_document"] else "NOT in the document's order"
+        print(f"order of events (angle grows, then gradient norm, then error): {verdict}")
     if "sharpness_crosses_2_over_lr" in summary:
         print(f"with the sharpness: crosses 2/lr at {summary['sharpness_crosses_2_over_lr']} -> the angle grows at {summary['angle_growth_start']}"
               f" -> the norm is smallest at {summary['argmin_grad_norm']} -> the train error at {summary['argmin_train_loss']}"

@@ -52,6 +52,21 @@ def save_npz(path, arrays, compressed=False):
     atomic_write(path, lambda f: write_npz(f, arrays, compressed))
 
 
+def strict(data):
+    """`data` with every non-finite float (inf, NaN, as NumPy writes them too) replaced by None: strict JSON has no Infinity."""
+    if isinstance(data, dict):
+        return {key: strict(value) for key, value in data.items()}
+    if isinstance(data, (list, tuple)):
+        return [strict(value) for value in data]
+    if isinstance(data, (float, np.floating)):
+        return float(data) if np.isfinite(data) else None
+    if isinstance(data, np.integer):
+        return int(data)
+    if isinstance(data, np.bool_):
+        return bool(data)
+    return data
+
+
 def save_json(path, data):
-    """Write `data` to `path` as indented JSON, atomically."""
-    atomic_write(path, lambda f: f.write(json.dumps(data, indent=2).encode()))
+    """Write `data` to `path` as indented, strict JSON (non-finite numbers as null), atomically."""
+    atomic_write(path, lambda f: f.write(json.dumps(strict(data), indent=2, allow_nan=False).encode()))

@@ -15,7 +15,8 @@ def save(fig, path, dpi=110):
     import matplotlib.pyplot as plt
 
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
+    with np.errstate(all="ignore"):  # a log axis over values near the float64 limit overflows while matplotlib pads it
+        fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
     plt.close(fig)
     atomic_write(path, lambda f: f.write(buffer.getvalue()))
     return path

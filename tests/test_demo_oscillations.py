@@ -39,3 +39,23 @@ def test_oscillations_reproduces_the_document(tmp_path, capsys):
         assert results["sharpness"][900] == pytest.approx(2.02, abs=0.01)  # back near 2/lr after the blow-up
     out = capsys.readouterr().out
     assert "as the document says" in out and "learning-rate study" in out
+
+
+def test_a_diverged_run_says_so_without_warnings_or_infinity(tmp_path):
+    """oscillations --lr 30 blows up at iteration 105: figures marked, nothing measured from garbage, strict JSON."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a NumPy or matplotlib warning fails the test
+        assert oscillations.main(["--lr", "30", "--quiet", "--sharpness-every", "5", "--out", str(tmp_path)]) == 0
+
+    def refuse(constant):
+        raise AssertionError(f"summary.json holds {constant}")
+
+    summary = json.loads((tmp_path / "summary.json").read_text(), parse_constant=refuse)
+    assert summary["diverged_at"] == 105 and "not finite" in summary["reason"]
+    assert "argmin_grad_norm" not in summary and "sharpness_peak" not in summary  # no statistics of the blow-up
+    assert [row["id"] for row in summary["claims"]] == ["oscillations.diverged"]
+    with np.load(tmp_path / "results.npz") as results:
+        assert np.all(np.isfinite(results["train_loss"])) and results["train_loss"].shape == (105,)
+    assert (tmp_path / "fig1_errors_gradients_weights.png").stat().st_size > 1000
