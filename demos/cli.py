@@ -56,15 +56,26 @@ def sweep_runner(args):
 
 
 def run_study(args, run, plot, summary_of, save_results, print_summary):
-    """A demo's main once its options are parsed: compute, draw, save, print. Returns the summary."""
+    """A demo's main once its options are parsed: compute, draw, save, print. Returns the summary.
+
+    Everything is written into a temporary folder beside --out that replaces it at the end
+    (minnet.atomic.atomic_folder): an interrupted run leaves the previous outputs untouched, and a
+    second run into the same --out at the same time is refused."""
+    from minnet.atomic import atomic_folder
+
     headless_figures(getattr(args, "show", False))
-    results = run(args)
-    os.makedirs(args.out, exist_ok=True)
-    paths = plot(results, args.out, args)
-    summary = summary_of(results)
-    save_results(results, args.out, summary)
+    try:
+        with atomic_folder(args.out) as staging:
+            results = run(args)
+            paths = plot(results, staging, args)
+            summary = summary_of(results)
+            save_results(results, staging, summary)
+    except RuntimeError as err:
+        if "is writing" not in str(err):
+            raise
+        raise SystemExit(str(err)) from err
     print_summary(summary)
-    print_written(args.out, paths)
+    print_written(args.out, [os.path.join(args.out, os.path.relpath(path, staging)) for path in paths])
     return summary
 
 

@@ -20,13 +20,13 @@ import json
 import os
 import shutil
 import sys
-import tempfile
 import time
 import webbrowser
 from collections.abc import Sequence
 from importlib import metadata
 
 from demos.cli import VERDICTS
+from minnet.atomic import atomic_folder
 
 DEFAULT_OUT = os.path.join("minnet-out", "report")
 # study: (document, its options besides --quiet --out and --quick). Studies that run their own sweep get
@@ -196,17 +196,6 @@ def write_report(root, studies, seconds, args):
     return board
 
 
-def replace_folder(built, out):
-    """Put the finished folder `built` at `out`: an earlier report there is set aside, then removed."""
-    old = None
-    if os.path.exists(out):
-        old = tempfile.mkdtemp(prefix=".old-", dir=os.path.dirname(os.path.abspath(out)))
-        os.replace(out, os.path.join(old, "report"))
-    os.replace(built, out)
-    if old:
-        shutil.rmtree(old)
-
-
 def parser():
     p = argparse.ArgumentParser(prog="python -m demos.report", description=__doc__.split("\n\n")[0])
     p.add_argument("--studies", nargs="+", choices=list(STUDIES), default=list(STUDIES), help="the studies in the report (default all)")
@@ -223,10 +212,7 @@ def parser():
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     studies = list(dict.fromkeys(args.studies))
-    parent = os.path.dirname(os.path.abspath(args.out))
-    os.makedirs(parent, exist_ok=True)
-    built = tempfile.mkdtemp(prefix=".report-", dir=parent)
-    try:
+    with atomic_folder(args.out) as built:
         if args.from_dir:
             for study in studies:
                 copy_study(os.path.join(args.from_dir, study), os.path.join(built, study))
@@ -234,10 +220,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             seconds = run_studies(studies, built, args)
         board = write_report(built, studies, seconds, args)
-        replace_folder(built, args.out)
-    except BaseException:
-        shutil.rmtree(built, ignore_errors=True)
-        raise
     print("\nscoreboard (reproduced / differs / not comparable):")
     for document, counts in sorted(board.items()):
         print(f"  {document:<22}" + " / ".join(str(counts[v]) for v in VERDICTS))

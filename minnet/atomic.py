@@ -2,11 +2,14 @@
 
 Every file minnet writes (networks, histories, figures, sweep results, a study's results.npz and
 summary.json) goes through `atomic_write`: the bytes go to a temporary file in the same folder,
-which is then renamed over the target, and a rename within one file system is atomic.
+which is then renamed over the target, and a rename within one file system is atomic. A study's
+whole output folder is written the same way (`atomic_folder`): built beside --out, then renamed.
 """
 
+import contextlib
 import json
 import os
+import shutil
 import tempfile
 import zipfile
 
@@ -70,3 +73,62 @@ def strict(data):
 def save_json(path, data):
     """Write `data` to `path` as indented, strict JSON (non-finite numbers as null), atomically."""
     atomic_write(path, lambda f: f.write(json.dumps(strict(data), indent=2, allow_nan=False).encode()))
+
+
+def replace_folder(built, out):
+    """Put the finished folder `built` at `out`: an earlier one there is set aside, then removed."""
+    old = None
+    if os.path.exists(out):
+        old = tempfile.mkdtemp(prefix=".old-", dir=os.path.dirname(os.path.abspath(out)))
+        os.replace(out, os.path.join(old, "previous"))
+    os.replace(built, out)
+    if old:
+        shutil.rmtree(old)
+
+
+def take_lock(lock):
+    """Create the lock file `lock` holding this process's id, or raise naming the process that holds it.
+
+    A lock left by a process that no longer runs is taken over."""
+    for _ in range(2):
+        try:
+            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+        except FileExistsError:
+            try:
+                with open(lock) as f:
+                    holder = int(f.read().strip() or 0)
+                os.kill(holder, 0)  # signal 0: does that process exist?
+            except (ValueError, ProcessLookupError, FileNotFoundError):
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(lock)  # stale: its writer is gone
+                continue
+            except PermissionError:
+                pass  # it exists, under another user
+            raise RuntimeError(f"another run (process {holder}) is writing {lock[:-5]}; wait for it to finish or choose another --out") from None
+        with os.fdopen(fd, "w") as f:
+            f.write(str(os.getpid()))
+        return
+    raise RuntimeError(f"cannot take the lock {lock}")
+
+
+@contextlib.contextmanager
+def atomic_folder(out):
+    """Yield a new temporary folder beside `out` to write into. When the block ends normally the folder
+    replaces `out` whole; when it raises (or is interrupted) the folder is removed and `out` is as it was.
+    A second writer into the same `out` at the same time is refused (a lock file `.<name>.lock` beside it)."""
+    out = os.path.abspath(out)
+    parent, name = os.path.split(out)
+    os.makedirs(parent, exist_ok=True)
+    lock = os.path.join(parent, f".{name}.lock")
+    take_lock(lock)
+    try:
+        staging = tempfile.mkdtemp(prefix=f".{name}.partial-", dir=parent)
+        try:
+            yield staging
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        replace_folder(staging, out)
+    finally:
+        os.unlink(lock)
+

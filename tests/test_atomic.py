@@ -27,3 +27,39 @@ def test_npz_round_trip_into_a_new_folder(tmp_path):
     save_npz(path, {"x": np.arange(3.0)})
     with np.load(path, allow_pickle=False) as data:
         np.testing.assert_array_equal(data["x"], [0.0, 1.0, 2.0])
+
+
+def test_an_interrupted_study_leaves_the_previous_outputs(tmp_path, monkeypatch):
+    from demos import checkpointing
+
+    out = tmp_path / "out"
+    assert checkpointing.main(["--quick", "--out", str(out)]) == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+
+    def interrupted(results, out, args):
+        (tmp_path / "seen").write_text(out)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(checkpointing, "plot", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        checkpointing.main(["--quick", "--out", str(out)])
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before  # not a file changed
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "seen"]  # no partial folder, no lock left
+
+
+def test_a_second_writer_into_one_folder_is_refused(tmp_path):
+    import subprocess
+    import sys
+
+    from demos import checkpointing
+
+    holder = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        (tmp_path / ".out.lock").write_text(str(holder.pid))
+        with pytest.raises(SystemExit, match=rf"another run \(process {holder.pid}\) is writing .*out"):
+            checkpointing.main(["--quick", "--out", str(tmp_path / "out")])
+    finally:
+        holder.kill()
+        holder.wait()
+    assert checkpointing.main(["--quick", "--out", str(tmp_path / "out")]) == 0  # its writer is gone: the lock is stale
+    assert not (tmp_path / ".out.lock").exists()
