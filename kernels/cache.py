@@ -1,23 +1,33 @@
 """Keep Numba's on-disk cache in step with every kernel source, not only each kernel's own file.
 
-With cache=True Numba stores each compiled kernel beside its source and reuses it while that one
-file is unchanged. Functions a kernel calls from another file are compiled into it, but an edit to
-them does not invalidate it (a limitation listed in Numba's "Notes on Caching"): after an edit to
+With cache=True Numba stores each compiled kernel and reuses it while that kernel's own file is
+unchanged. Functions a kernel calls from another file are compiled into it, but an edit to them
+does not invalidate it (a limitation listed in Numba's "Notes on Caching"): after an edit to
 kernels/common.py, the cached landscape, per-example and Mandelbrot kernels would go on running the
-old code. So kernels/common.py, which every kernel module imports first, calls clear_stale_cache():
-a fingerprint of all kernels/*.py is kept beside the cache, and when it no longer matches, this
-package's cache files are deleted, so the next call compiles the code as it now reads.
+old code.
+
+So the cache lives in a folder named after a fingerprint of all kernels/*.py, taken when this
+module is imported, before any kernel is defined (kernels/exp.py and kernels/common.py import it
+first):
+
+    <root>/numba-<first 16 hex digits of the SHA-256 of every kernel source>/
+
+An edit gives a new fingerprint, hence an empty folder, and the next call compiles the code as it
+now reads. A process that imported the sources before an edit can only ever save what it compiled
+into the folder of the sources it read, never into the new one: it cannot poison the cache of
+later processes. Folders of earlier fingerprints are removed. <root> is kernels/__pycache__, or
+the folder NUMBA_CACHE_DIR names when it is set.
 """
 
 import hashlib
 import os
-import tempfile
+import shutil
 from pathlib import Path
 
-from numba.core.caching import InTreeCacheLocator, UserProvidedCacheLocator, UserWideCacheLocator
+from numba.core import config
 
 KERNELS = Path(__file__).parent
-FINGERPRINT_FILE = "minnet-kernels.sha256"
+PREFIX = "numba-"
 
 
 def fingerprint(sources):
@@ -28,33 +38,31 @@ def fingerprint(sources):
     return digest.hexdigest()
 
 
-def cache_folder():
-    """Where Numba caches this package's kernels: the first of its locators that accepts them."""
-    for locator_class in (UserProvidedCacheLocator, InTreeCacheLocator, UserWideCacheLocator):
-        locator = locator_class.from_function(clear_stale_cache, __file__)
-        if locator is not None:
-            return Path(locator.get_cache_path())
-    return None
+def cache_root():
+    """Where the fingerprint folders go: NUMBA_CACHE_DIR when set, else kernels/__pycache__."""
+    given = os.environ.get("NUMBA_CACHE_DIR")
+    return Path(given) if given else KERNELS / "__pycache__"
 
 
-def clear_stale_cache(sources=None, folder=None):
-    """Delete the kernels' cache files in `folder` unless they were compiled from these `sources`.
+def cache_folder_for(sources, root):
+    """The cache folder of these exact sources under `root`."""
+    return Path(root) / f"{PREFIX}{fingerprint(sources)[:16]}"
 
-    Returns True when it cleared them. Only files named after a source module (common.*.nbi,
-    common.*.nbc, ...) are touched."""
+
+def select_cache(sources=None, root=None):
+    """Point Numba's cache at the folder of the current kernel sources and remove the folders of earlier ones.
+
+    Returns that folder. (A process still running on an earlier fingerprint may then fail to save a
+    kernel it compiles: Numba warns and runs it uncached; it never loads another version's code.)"""
     sources = list(KERNELS.glob("*.py")) if sources is None else list(sources)
-    folder = cache_folder() if folder is None else Path(folder)
-    if folder is None:
-        return False
-    stamp, current = folder / FINGERPRINT_FILE, fingerprint(sources)
-    if stamp.exists() and stamp.read_text() == current:
-        return False
-    for source in sources:
-        for cached in [*folder.glob(f"{source.stem}.*.nbi"), *folder.glob(f"{source.stem}.*.nbc")]:
-            cached.unlink(missing_ok=True)  # another process may have removed it already
+    root = cache_root() if root is None else Path(root)
+    folder = cache_folder_for(sources, root)
     folder.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-")
-    with os.fdopen(fd, "w") as f:
-        f.write(current)
-    os.replace(tmp, stamp)  # whole or absent, also with several processes starting at once
-    return True
+    for other in root.glob(f"{PREFIX}*"):
+        if other != folder and other.is_dir():
+            shutil.rmtree(other, ignore_errors=True)
+    config.CACHE_DIR = str(folder)  # read by Numba when each @njit(cache=True) function is defined
+    return folder
+
+
+CACHE_FOLDER = select_cache()

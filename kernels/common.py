@@ -27,11 +27,10 @@ import math
 import numpy as np
 from numba import njit
 
-from kernels.cache import clear_stale_cache
+import kernels.cache  # noqa: F401  first: it points Numba's cache at the folder of these sources
 from kernels.codes import CROSS_ENTROPY, HALF_MSE, IDENTITY, MSE, RELU, SIGMOID, SILU, SOFTMAX, TANH, DenseNet
 from kernels.exp import exp_row
 
-clear_stale_cache()  # before any kernel is loaded from the cache or compiled: see kernels/cache.py
 
 # log of the largest float64: exp(x) overflows for x above it
 MAX_EXP_ARG = 709.782712893384

@@ -9,6 +9,8 @@ with e^r from its Taylor polynomial (`horner`) and 2^k built from its exponent b
 import numpy as np
 from numba import njit
 
+import kernels.cache  # noqa: F401  first: it points Numba's cache at the folder of these sources
+
 LOG2E = 1.4426950408889634
 LN2_HI = 6.93147180369123816490e-01  # ln 2 split in two, so that k ln 2 is exact in the high part
 LN2_LO = 1.90821492927058770002e-10

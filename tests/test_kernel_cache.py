@@ -1,6 +1,7 @@
-"""kernels/cache.py: an edit to any kernel source empties the kernels' Numba cache, nothing else does."""
+"""kernels/cache.py: the kernels' Numba cache sits in a folder named after every kernel source, so an edit
+anywhere starts a fresh one, and a process that read the sources before an edit cannot save into it."""
 
-from kernels.cache import FINGERPRINT_FILE, cache_folder, clear_stale_cache
+from kernels.cache import CACHE_FOLDER, cache_folder_for, select_cache
 
 
 def make_sources(folder):
@@ -9,31 +10,25 @@ def make_sources(folder):
     return [folder / "common.py", folder / "landscape.py"]
 
 
-def make_cached(cache):
-    names = ["common.f-1.py311.nbi", "common.f-1.py311.1.nbc", "landscape.g-2.py311.nbi", "other.h-3.py311.nbi"]
-    for name in names:
-        (cache / name).write_bytes(b"compiled")
-    return names
+def test_an_edit_to_any_source_moves_the_cache_and_removes_the_old_one(tmp_path, monkeypatch):
+    from numba.core import config
 
-
-def test_edit_to_one_source_clears_every_kernel_module_cache(tmp_path):
-    sources, cache = make_sources(tmp_path), tmp_path / "cache"
-    cache.mkdir()
-    assert clear_stale_cache(sources, cache)  # no fingerprint yet: nothing known to be fresh
-    make_cached(cache)
-    assert not clear_stale_cache(sources, cache)  # unchanged sources keep the cache
-    assert len(list(cache.glob("*.nb?"))) == 4
+    monkeypatch.setattr(config, "CACHE_DIR", config.CACHE_DIR)  # restored after the test
+    sources, root = make_sources(tmp_path), tmp_path / "cache"
+    first = select_cache(sources, root)
+    (first / "common.f-1.py311.nbi").write_bytes(b"compiled")
+    assert select_cache(sources, root) == first and (first / "common.f-1.py311.nbi").exists()  # unchanged: kept
+    before_edit = cache_folder_for(sources, root)  # what a process that imported now would save into
     sources[0].write_text("def f(): return 2\n")  # an edit to common.py only
-    assert clear_stale_cache(sources, cache)
-    assert sorted(p.name for p in cache.glob("*.nb?")) == ["other.h-3.py311.nbi"]  # not one of these sources
-    assert not clear_stale_cache(sources, cache)
-    assert (cache / FINGERPRINT_FILE).read_text() != ""
+    second = select_cache(sources, root)
+    assert second != first and not first.exists() and config.CACHE_DIR == str(second)
+    assert before_edit == first != second  # that older process's saves can never land in the new folder
+    assert list(second.iterdir()) == []
 
 
-def test_cache_folder_is_where_numba_caches_the_kernels():
+def test_numba_caches_the_kernels_in_the_fingerprint_folder():
     from kernels.common import sigmoid
 
     sigmoid(0.0)
-    folder = cache_folder()
-    assert folder is not None and list(folder.glob("common.sigmoid-*.nbi"))
-    assert (folder / FINGERPRINT_FILE).exists()
+    assert CACHE_FOLDER.name.startswith("numba-")
+    assert list(CACHE_FOLDER.rglob("common.sigmoid-*.nbi")), sorted(p.name for p in CACHE_FOLDER.rglob("*"))[:10]
