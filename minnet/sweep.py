@@ -100,10 +100,34 @@ def single_threaded_children():
                 os.environ[name] = value
 
 
+def exit_with_parent(parent):
+    """In a worker: a daemon thread that ends this process once `parent` (the sweep's process) is gone,
+    so that no orphaned worker goes on computing results nobody collects."""
+    import threading
+    import time
+
+    def watch():
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
 def local_executor(workers=None):
-    """A process pool over `workers` processes (default: every core), started with spawn."""
+    """A process pool over `workers` processes (default: every core), started with spawn; its workers exit when this process dies."""
     workers = workers or os.cpu_count() or 1
-    return cf.ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+    return cf.ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"), initializer=exit_with_parent, initargs=(os.getpid(),))
+
+
+def stop(executor, futures):
+    """After Ctrl-C: cancel what has not started and end the workers of our own pool at once (their tasks are lost)."""
+    for future in futures:
+        future.cancel()
+    processes = list(getattr(executor, "_processes", {}).values())  # ProcessPoolExecutor keeps its workers there
+    executor.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        process.terminate()
 
 
 def dask_executor(address):
@@ -155,6 +179,10 @@ def run(fn, configs, executor=None, workers=None, progress=True, folder=None):
     workers : processes of the default pool (default: every core); 1 runs in this process
     progress : a progress bar over finished tasks
     folder : save each result there as it arrives, and reuse what a previous run saved
+
+    Ctrl-C (KeyboardInterrupt) cancels the tasks not yet started, keeps (and saves) every result
+    that has arrived, ends the local pool's workers and re-raises: a re-run with the same folder
+    computes only what is missing.
     """
     configs = list(configs)
     values, failures = [None] * len(configs), []
@@ -188,14 +216,21 @@ def run(fn, configs, executor=None, workers=None, progress=True, folder=None):
     else:
         own = executor is None
         executor = local_executor(workers) if own else executor
+        futures = {}
         try:
             with single_threaded_children():  # a spawned pool starts its workers as tasks are submitted
                 futures = {executor.submit(call, fn, configs[k]): k for k in todo}
             for future in cf.as_completed(futures):
                 collect(futures[future], future.result())
-        finally:
+        except KeyboardInterrupt:
+            for future, k in futures.items():  # what finished before the signal is kept
+                if future.done() and not future.cancelled() and values[k] is None and future.exception() is None:
+                    collect(k, future.result())
             if own:
-                executor.shutdown()
+                stop(executor, futures)
+            raise
+        if own:
+            executor.shutdown()
     if bar is not None:
         bar.close()
     return Results(values, sorted(failures, key=lambda f: f[0]))

@@ -99,3 +99,81 @@ def test_a_truncated_result_file_is_named_and_recomputed(tmp_path, capsys):
     assert again[1]["x"].tolist() == [0.0, 3.0, 6.0] and not again.failures
     assert f"{broken} cannot be read" in capsys.readouterr().err
     assert sweep.load_result(broken)["x"].tolist() == [0.0, 3.0, 6.0]  # rewritten whole
+
+
+def sleepy_task(config):
+    """Writes this worker's pid, sleeps config["seconds"], returns its index."""
+    import os
+    import time
+
+    with open(os.path.join(config["pids"], f"{os.getpid()}.pid"), "w") as f:
+        f.write("")
+    time.sleep(config["seconds"])
+    return {"k": config["k"]}
+
+
+INTERRUPTED_SWEEP = """
+import sys
+from minnet import sweep
+from test_sweep import sleepy_task
+folder, pids = sys.argv[1], sys.argv[2]
+configs = [{"k": k, "seconds": 0.2 if k < 2 else 30.0, "pids": pids} for k in range(8)]
+if __name__ == "__main__":
+    sweep.run(sleepy_task, configs, workers=2, progress=False, folder=folder)
+"""
+
+
+def alive(pid):
+    import os
+
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    with open(f"/proc/{pid}/stat") as f:  # a zombie has ended; only its parent has not reaped it
+        return f.read().split(")")[-1].split()[0] != "Z"
+
+
+def start_sweep(tmp_path):
+    import os
+    import subprocess
+    import sys
+    import time
+
+    script, pids = tmp_path / "sweep_script.py", tmp_path / "pids"
+    script.write_text(INTERRUPTED_SWEEP)
+    pids.mkdir()
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([os.path.dirname(__file__), os.environ.get("PYTHONPATH", "")])}
+    process = subprocess.Popen([sys.executable, str(script), str(tmp_path / "results"), str(pids)], env=env, stderr=subprocess.PIPE)
+    deadline = time.time() + 60
+    while time.time() < deadline and len(list((tmp_path / "results").glob("*.npz"))) < 2:
+        time.sleep(0.1)  # the two short tasks are done; the workers sleep in two long ones
+    time.sleep(0.5)
+    return process, pids
+
+
+def test_ctrl_c_keeps_what_finished_and_exits_at_once(tmp_path):
+    import signal
+    import time
+
+    process, pids = start_sweep(tmp_path)
+    process.send_signal(signal.SIGINT)
+    start = time.time()
+    process.wait(timeout=20)
+    assert time.time() - start < 10 and process.returncode != 0
+    assert len(list((tmp_path / "results").glob("*.npz"))) == 2  # the two finished tasks were saved
+    time.sleep(1)
+    assert not [p for p in pids.glob("*.pid") if alive(int(p.stem))]  # no worker goes on
+
+
+def test_workers_exit_when_the_sweep_is_killed(tmp_path):
+    import signal
+    import time
+
+    process, pids = start_sweep(tmp_path)
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=10)
+    deadline = time.time() + 10
+    while time.time() < deadline and [p for p in pids.glob("*.pid") if alive(int(p.stem))]:
+        time.sleep(0.2)
+    assert not [p for p in pids.glob("*.pid") if alive(int(p.stem))]  # orphans noticed their parent was gone
