@@ -60,9 +60,13 @@ def activate(code, z):
 
 @njit(cache=True, error_model="numpy")
 def derivative(code, z, a):
-    """s'(z) given z and a = s(z): tanh 1 - a^2, sigmoid a (1 - a), relu [z > 0], silu s (1 + z (1 - s)), identity 1."""
+    """s'(z) given z and a = s(z): tanh 1 / cosh^2 z (= 1 - a^2 without its cancellation when a is near 1),
+    sigmoid a (1 - a), relu [z > 0], silu s (1 + z (1 - s)), identity 1."""
     if code == TANH:
-        return 1.0 - a * a
+        if abs(z) > MAX_EXP_ARG:
+            return 0.0  # cosh z overflows (math.cosh would raise without the JIT); its square already did: 1 / inf
+        c = math.cosh(z)
+        return 1.0 / (c * c)  # c * c may overflow to inf: exactly 0, as NumPy's 1 / cosh(z)**2
     if code == SIGMOID:
         return a * (1.0 - a)
     if code == RELU:

@@ -4,7 +4,7 @@ Each activation s maps a pre-activation z to a = s(z). Backpropagation needs
 s'(z); for most activations it is cheapest written with the output a as well:
 
     sigmoid   a = 1 / (1 + e^-z)          s'(z) = a (1 - a)
-    tanh      a = tanh z                  s'(z) = 1 - a^2
+    tanh      a = tanh z                  s'(z) = 1 - a^2 = 1 / cosh^2 z
     relu      a = max(0, z)               s'(z) = 1 if z > 0 else 0
     silu      a = z sigmoid(z)            s'(z) = sigmoid(z) (1 + z (1 - sigmoid(z)))
     identity  a = z                       s'(z) = 1
@@ -17,7 +17,9 @@ Hessians (minnet.hessian) need the second derivative s''(z) too:
     silu      s''(z) = sigmoid(z) (1 - sigmoid(z)) (2 + z (1 - 2 sigmoid(z)))
     identity  s''(z) = 0
 
-The derivatives of relu at its kink z = 0 are taken as 0.
+The derivatives of relu at its kink z = 0 are taken as 0. tanh's s' is computed as 1 / cosh^2 z:
+1 - a^2 loses most of its digits when a saturated unit's a is within a few ulp of 1 (one ulp of a
+moves 1 - a^2 = 1e-9 by 1e-7 of itself), so two correct tanh implementations would disagree there.
 """
 
 import numpy as np
@@ -51,7 +53,8 @@ def derivative(name, z, a):
     if name == "sigmoid":
         return a * (1.0 - a)
     if name == "tanh":
-        return 1.0 - a * a
+        with np.errstate(over="ignore"):
+            return 1.0 / np.cosh(z) ** 2  # 1 - tanh^2 z without cancellation; cosh overflows to inf: exactly 0
     if name == "relu":
         return (z > 0.0).astype(z.dtype)
     if name == "silu":
