@@ -54,3 +54,30 @@ def test_epochs_must_be_an_integer(epochs, rng):
 def test_a_learning_rate_must_be_a_number():
     with pytest.raises(TypeError, match="lr must be a real number, got str '0.1'"):
         SGD(np.zeros(2), lr="0.1")
+
+
+@pytest.mark.parametrize("backend", ["numba", "numpy"])
+@pytest.mark.parametrize(
+    "sizes, c_shape, max_iter, message",
+    [
+        ([4, 5, 1], (3, 4), 5, "4 inputs and 2 outputs, got 4 and 1"),
+        ([3, 5, 2], (3, 4), 5, "4 inputs and 2 outputs, got 3 and 2"),
+        ([4, 5, 2], (3, 4), 0, "max_iter must be a positive integer, got 0"),
+        ([4, 5, 2], (12,), 5, "must be 2-D arrays of one shape"),
+    ],
+)
+def test_both_mandelbrot_backends_refuse_the_same_input(backend, sizes, c_shape, max_iter, message):
+    from minnet import mandelbrot as mb
+
+    net = MLP(sizes, seed=0)
+    with pytest.raises(ValueError, match=message):
+        mb.escape_counts(np.zeros(c_shape), np.zeros(c_shape), max_iter, net=net, backend=backend)
+
+
+@pytest.mark.parametrize("backend", ["numba", "numpy"])
+def test_both_landscape_backends_refuse_empty_data(backend):
+    from minnet.landscape import grid_two_params
+
+    net = MLP([2, 3, 1], seed=0)
+    with pytest.raises(ValueError, match="X has no rows"):
+        grid_two_params(net, np.zeros((0, 2)), np.zeros((0, 1)), 0, 1, [0.0, 1.0], [0.0, 1.0], backend=backend)
