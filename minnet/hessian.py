@@ -53,6 +53,7 @@ def hvp(net, X, Y, v):
     layers = net.layer_index()  # [(W_index, b_index, s_l)] for l = 1..L
     L = len(layers)
     W = [None] + [p[W_i] for W_i, _, _ in layers]  # W[l] (n_l, n_{l-1}), the code's index is the math's
+    b = [None] + [p[b_i] for _, b_i, _ in layers]  # b[l] (n_l,)
     V = [None] + [v[W_i] for W_i, _, _ in layers]  # R(W_l) = V_l, v's part for W_l
     c = [None] + [v[b_i] for _, b_i, _ in layers]  # R(b_l) = c_l
     s = [None] + [act for _, _, act in layers]
@@ -60,7 +61,7 @@ def hvp(net, X, Y, v):
     a, Ra = [X], [np.zeros_like(X)]  # a_0 = X, R(a_0) = 0
     z, Rz = [None], [None]
     for l in range(1, L + 1):
-        z.append(a[l - 1] @ W[l].T + p[layers[l - 1][1]])  # z_l = a_{l-1} W_l^T + b_l        (N, n_l)
+        z.append(a[l - 1] @ W[l].T + b[l])  # z_l = a_{l-1} W_l^T + b_l                        (N, n_l)
         Rz.append(Ra[l - 1] @ W[l].T + a[l - 1] @ V[l].T + c[l])  # R(z_l)                  (N, n_l)
         a.append(activations.activate(s[l], z[l]))  # a_l = s_l(z_l); s_L = identity here
         Ra.append(activations.derivative(s[l], z[l], a[l]) * Rz[l])  # R(a_l) = s'(z_l) * R(z_l)
