@@ -61,7 +61,7 @@ def run_study(args, run, plot, summary_of, save_results, print_summary):
     Everything is written into a temporary folder beside --out that replaces it at the end
     (minnet.atomic.atomic_folder): an interrupted run leaves the previous outputs untouched, and a
     second run into the same --out at the same time is refused."""
-    from minnet.atomic import atomic_folder
+    from minnet.atomic import FolderBusy, atomic_folder
 
     headless_figures(getattr(args, "show", False))
     try:
@@ -70,9 +70,7 @@ def run_study(args, run, plot, summary_of, save_results, print_summary):
             paths = plot(results, staging, args)
             summary = summary_of(results)
             save_results(results, staging, summary)
-    except RuntimeError as err:
-        if "is writing" not in str(err):
-            raise
+    except FolderBusy as err:
         raise SystemExit(str(err)) from err
     print_summary(summary)
     print_written(args.out, [os.path.join(args.out, os.path.relpath(path, staging)) for path in paths])

@@ -86,8 +86,12 @@ def replace_folder(built, out):
         shutil.rmtree(old)
 
 
-def take_lock(lock):
-    """Create the lock file `lock` holding this process's id, or raise naming the process that holds it.
+class FolderBusy(RuntimeError):
+    """Another live process is writing the folder this one wants to write."""
+
+
+def take_lock(lock, folder):
+    """Create the lock file `lock` of `folder` holding this process's id, or raise FolderBusy naming the process that holds it.
 
     A lock left by a process that no longer runs is taken over."""
     for _ in range(2):
@@ -104,7 +108,7 @@ def take_lock(lock):
                 continue
             except PermissionError:
                 pass  # it exists, under another user
-            raise RuntimeError(f"another run (process {holder}) is writing {lock[:-5]}; wait for it to finish or choose another --out") from None
+            raise FolderBusy(f"another run (process {holder}) is writing {folder}; wait for it to finish or choose another --out") from None
         with os.fdopen(fd, "w") as f:
             f.write(str(os.getpid()))
         return
@@ -120,7 +124,7 @@ def atomic_folder(out):
     parent, name = os.path.split(out)
     os.makedirs(parent, exist_ok=True)
     lock = os.path.join(parent, f".{name}.lock")
-    take_lock(lock)
+    take_lock(lock, out)
     try:
         staging = tempfile.mkdtemp(prefix=f".{name}.partial-", dir=parent)
         try:
