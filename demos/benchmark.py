@@ -355,41 +355,40 @@ def bench_compile(args):
 
 
 def run(args):
+    """Every workload, each printed as soon as it is measured (the whole run takes minutes)."""
     import numba
 
-    results = {
-        "threads": {"numba": numba.get_num_threads(), "cpu_count": os.cpu_count(), "torch": "not installed"},
-        "peak_multiply_adds_per_second": peak_multiply_adds(args.quick),
-        "workloads": [bench_landscape(args), bench_per_example(args), bench_training(args), bench_mandelbrot(args), bench_sweep(args)],
-    }
-    if not args.quick:
-        results["workloads"].append(bench_compile(args))
     torch = torch_module()
-    if torch is not None:
-        results["threads"]["torch"] = torch.get_num_threads()
+    threads = {"numba": numba.get_num_threads(), "cpu_count": os.cpu_count(), "torch": "not installed" if torch is None else torch.get_num_threads()}
+    print(f"threads: numba {threads['numba']}, cpus {threads['cpu_count']}, torch {threads['torch']}", flush=True)
+    results = {"threads": threads, "peak_multiply_adds_per_second": peak_multiply_adds(args.quick), "workloads": []}
+    benches = [bench_landscape, bench_per_example, bench_training, bench_mandelbrot, bench_sweep] + ([] if args.quick else [bench_compile])
+    for bench in benches:
+        workload = bench(args)
+        results["workloads"].append(workload)
+        print_workload(workload, results["peak_multiply_adds_per_second"])
     return results
 
 
-def print_table(results):
-    print(f"threads: numba {results['threads']['numba']}, cpus {results['threads']['cpu_count']}, torch {results['threads']['torch']}")
-    for workload in results["workloads"]:
-        times = workload["times"]
-        base_name = workload.get("base", "kernel")
-        base = times.get(base_name)
-        print(f"\n{workload['workload']}")
-        print(f"  {'method':<44}{'seconds':>12}{'ratio to ' + base_name.split(' (')[0] if base else '':>24}")
+def print_workload(workload, peak):
+    """One workload's table: each method's seconds and its ratio to the base method, memory, and work rates."""
+    times = workload["times"]
+    base_name = workload.get("base", "kernel")
+    base = times.get(base_name)
+    print(f"\n{workload['workload']}")
+    print(f"  {'method':<44}{'seconds':>12}{'ratio to ' + base_name.split(' (')[0] if base else '':>24}")
+    for name, seconds in times.items():
+        ratio = f"{seconds / base:.2f}x" if base and name != base_name else ""
+        print(f"  {name:<44}{seconds:>12.4f}{ratio:>24}")
+    for name, mb in workload.get("peak_memory_mb", {}).items():
+        print(f"  peak memory {name:<32}{mb:>10.1f} MB")
+    if "work" in workload:
+        work = workload["work"]
+        print(f"  {work['network evaluations']:,} network evaluations, {work['multiply-adds'] / 1e9:.2f} G multiply-adds; per second:")
         for name, seconds in times.items():
-            ratio = f"{seconds / base:.2f}x" if base and name != base_name else ""
-            print(f"  {name:<44}{seconds:>12.4f}{ratio:>24}")
-        for name, mb in workload.get("peak_memory_mb", {}).items():
-            print(f"  peak memory {name:<32}{mb:>10.1f} MB")
-        if "work" in workload:
-            work = workload["work"]
-            peak = results["peak_multiply_adds_per_second"]
-            print(f"  {work['network evaluations']:,} network evaluations, {work['multiply-adds'] / 1e9:.2f} G multiply-adds; per second:")
-            for name, seconds in times.items():
-                print(f"  {name:<44}{work['multiply-adds'] / seconds / 1e9:>10.1f} G   {work['multiply-adds'] / seconds / peak:>6.0%} of peak")
-            print(f"  (peak: {peak / 1e9:.1f} G/s, float64 fused multiply-adds with no memory traffic; at peak the multiply-adds alone take {work['multiply-adds'] / peak:.3f} s)")
+            print(f"  {name:<44}{work['multiply-adds'] / seconds / 1e9:>10.1f} G   {work['multiply-adds'] / seconds / peak:>6.0%} of peak")
+        print(f"  (peak: {peak / 1e9:.1f} G/s, float64 fused multiply-adds with no memory traffic; at peak the multiply-adds alone take {work['multiply-adds'] / peak:.3f} s)")
+    sys.stdout.flush()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -401,7 +400,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.repeats < 1:
         parser.error(f"--repeats must be >= 1, got {args.repeats}")
     results = run(args)
-    print_table(results)
     if args.json:
         save_json(args.json, results)
     return 0

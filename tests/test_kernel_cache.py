@@ -32,3 +32,14 @@ def test_numba_caches_the_kernels_in_the_fingerprint_folder():
     sigmoid(0.0)
     assert CACHE_FOLDER.name.startswith("numba-")
     assert list(CACHE_FOLDER.rglob("common.sigmoid-*.nbi")), sorted(p.name for p in CACHE_FOLDER.rglob("*"))[:10]
+
+
+def test_a_cold_cache_is_announced_once(tmp_path, monkeypatch, capsys):
+    from numba.core import config
+
+    monkeypatch.setattr(config, "CACHE_DIR", config.CACHE_DIR)
+    sources, root = make_sources(tmp_path), tmp_path / "cache"
+    select_cache(sources, root)
+    assert "compiling the Numba kernels" in capsys.readouterr().err
+    select_cache(sources, root)
+    assert capsys.readouterr().err == ""  # the folder exists now: nothing to announce
