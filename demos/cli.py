@@ -105,12 +105,13 @@ def pytorch_init_claim(study, document):
                  "a setting, not a finding: minnet's init='pytorch' draws W_l and b_l the same way (not PyTorch's random numbers)")  # fmt: skip
 
 
+def shown(value):
+    """A claim's value as the tables show it: 4 significant digits, '-' for none."""
+    return "-" if value is None else f"{value:.4g}" if isinstance(value, float) else str(value)
+
+
 def print_claims(claims):
     """The claims table: document | claim | document's value | measured | verdict, notes below their row."""
-
-    def shown(value):
-        return "-" if value is None else f"{value:.4g}" if isinstance(value, float) else str(value)
-
     print(f"\n{'document':<20}{'claim':<58}{'document':>12}{'measured':>12}  verdict")
     for row in claims:
         first, *rest = textwrap.wrap(row["claim"], 56)

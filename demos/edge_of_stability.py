@@ -28,6 +28,7 @@ import numpy as np
 from demos.cli import add_output_options, add_sweep_options, claim, print_claims, run_study, save_outputs, sweep_runner
 from minnet import MLP, SGD, Adam, fit
 from minnet.data import load_digits
+from minnet.dynamics import first_above
 from minnet.losses import one_hot
 from minnet.train import SharpnessRecorder
 
@@ -69,8 +70,8 @@ def edge_measures(iteration, sharpness, loss, threshold):
     """Progressive sharpening, the crossing of the threshold, hovering at it, and the loss meanwhile."""
     iteration, sharpness = np.asarray(iteration), np.asarray(sharpness, dtype=np.float64)
     finite = np.isfinite(sharpness)
-    above = np.flatnonzero(finite & (sharpness > threshold))
-    crossing = int(iteration[above[0]]) if above.size else None
+    above = first_above(sharpness, threshold)  # NaN (Adam's undefined start) is never above
+    crossing = None if above is None else int(iteration[above])
     late = sharpness[iteration >= iteration[-1] / 2]
     measures = {"threshold": threshold, "initial": float(sharpness[finite][0]), "crossing": crossing,
                 "peak": float(np.max(sharpness[finite])), "late_mean_over_threshold": float(np.nanmean(late) / threshold)}  # fmt: skip

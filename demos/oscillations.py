@@ -30,7 +30,7 @@ import numpy as np
 from demos.cli import add_output_options, add_sweep_options, claim, print_claims, run_study, save_outputs, sweep_runner
 from minnet import TwoLayerNet
 from minnet.data import TARGETS
-from minnet.dynamics import LOOPS, doc000_task, event_order, gradient_path_2d, instability_onset, sharpness_events, train_doc000
+from minnet.dynamics import LOOPS, doc000_task, event_order, first_above, gradient_path_2d, instability_onset, sharpness_events, train_doc000
 
 DEFAULT_OUT = os.path.join("minnet-out", "oscillations")
 LR_STUDY = {"f": "f1", "h": 2, "rates": (0.2, 0.3, 0.4), "epochs": 50_000}  # document 000, figure 3
@@ -187,9 +187,9 @@ def sharpness_panel(ax, iteration, sharpness, lr, legend="best"):
     """The sharpness lambda_max(H) against iterations, with the stability limit 2/lr and where it is crossed."""
     ax.plot(iteration, sharpness, color="tab:purple", label=r"sharpness $\lambda_{\max}(H)$")
     ax.axhline(2.0 / lr, color="k", linestyle="--", label=f"2/lr = {2.0 / lr:.3g}")
-    above = np.flatnonzero(np.asarray(sharpness) > 2.0 / lr)
-    if above.size:
-        ax.axvline(iteration[above[0]], color="tab:purple", linestyle=":", label=f"crosses 2/lr at iteration {iteration[above[0]]:,}")
+    above = first_above(sharpness, 2.0 / lr)
+    if above is not None:
+        ax.axvline(iteration[above], color="tab:purple", linestyle=":", label=f"crosses 2/lr at iteration {iteration[above]:,}")
     ax.set_xlabel("iteration")
     ax.set_ylabel("top Hessian eigenvalue")
     ax.legend(fontsize=9, loc=legend)

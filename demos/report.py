@@ -25,7 +25,7 @@ import webbrowser
 from collections.abc import Sequence
 from importlib import metadata
 
-from demos.cli import VERDICTS
+from demos.cli import VERDICTS, shown
 from minnet.atomic import atomic_folder
 
 DEFAULT_OUT = os.path.join("minnet-out", "report")
@@ -104,14 +104,6 @@ def load_summary(folder):
         raise SystemExit(f"{path}: not a readable summary ({err})") from err
 
 
-def shown(value):
-    if value is None:
-        return "&ndash;"
-    if isinstance(value, float):
-        return f"{value:.4g}"
-    return html.escape(str(value))
-
-
 def scoreboard(claims_by_study):
     """{document: {verdict: count}} over every study's claims."""
     board = {}
@@ -127,7 +119,7 @@ def claims_table(claims):
     for row in claims:
         css = row["verdict"].replace(" ", "-")
         rows.append(f"<tr class=\"{css}\"><td>{html.escape(row['document'])}, {html.escape(row['where'])}</td><td>{html.escape(row['claim'])}</td>"
-                    f"<td class=\"num\">{shown(row['document_value'])}</td><td class=\"num\">{shown(row['measured'])}</td>"
+                    f"<td class=\"num\">{html.escape(shown(row['document_value']))}</td><td class=\"num\">{html.escape(shown(row['measured']))}</td>"
                     f"<td>{html.escape(row['verdict'])}</td><td>{html.escape(row['note'] or '')}</td></tr>")  # fmt: skip
     head = "<tr><th>document, where</th><th>claim</th><th>document's value</th><th>measured</th><th>verdict</th><th>note</th></tr>"
     return f"<table>{head}{''.join(rows)}</table>"

@@ -145,13 +145,13 @@ def sharpness_events(sharpness, iteration, lr):
     `iteration` (as SharpnessRecorder's sharpness_iteration) counts the updates made before each
     measurement, as document 000 counts its iterations."""
     sharpness, iteration = np.asarray(sharpness, dtype=np.float64), np.asarray(iteration)
-    above = np.flatnonzero(sharpness > 2.0 / lr)
+    above = first_above(sharpness, 2.0 / lr)
     finite = np.isfinite(sharpness)
     peak = int(np.argmax(np.where(finite, sharpness, -np.inf)))
     return {
         "sharpness_initial": float(sharpness[0]),
         "two_over_lr": 2.0 / lr,
-        "sharpness_crosses_2_over_lr": int(iteration[above[0]]) if above.size else None,
+        "sharpness_crosses_2_over_lr": None if above is None else int(iteration[above]),
         "sharpness_peak": float(sharpness[peak]),
         "sharpness_peak_iteration": int(iteration[peak]),
         "sharpness_final": float(sharpness[finite][-1]) if finite.any() else None,

@@ -28,12 +28,11 @@ import multiprocessing
 import os
 import sys
 import traceback
-import zipfile
-import zlib
 
 import numpy as np
 
 from minnet.atomic import save_npz
+from minnet.history import UNREADABLE
 
 
 class Results(list):
@@ -155,7 +154,7 @@ def load_result(path):
     try:
         with np.load(path, allow_pickle=False) as data:
             return {key: data[key] if data[key].ndim else data[key].item() for key in data.files}
-    except (OSError, EOFError, ValueError, zipfile.BadZipFile, zlib.error) as err:
+    except UNREADABLE as err:
         print(f"sweep: {path} cannot be read ({type(err).__name__}: {err}); its task runs again", file=sys.stderr)
         return None
 
