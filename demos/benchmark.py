@@ -10,7 +10,6 @@ it), because Numba's allocations are invisible to tracemalloc. The Mandelbrot wo
 multiply-adds and sets their rate against this machine's measured float64 peak (`multiply_add_chains`).
 """
 
-import argparse
 import os
 import statistics
 import subprocess
@@ -22,6 +21,7 @@ from collections.abc import Sequence
 import numpy as np
 from numba import njit, prange
 
+from demos.cli import study_parser
 from minnet import MLP, SGD, TwoLayerNet, fit
 from minnet.data import doc000, doc002
 from minnet.per_example import gradient_stats
@@ -392,7 +392,7 @@ def print_workload(workload, peak):
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m demos.benchmark", description=__doc__.split("\n\n")[0])
+    parser = study_parser("benchmark", __doc__)
     parser.add_argument("--json", metavar="FILE", help="also write the numbers to FILE as JSON")
     parser.add_argument("--repeats", type=int, default=5, help="timed calls per method (default 5)")
     parser.add_argument("--quick", action="store_true", help="small sizes, no compile-time probe (for tests)")

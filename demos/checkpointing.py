@@ -10,14 +10,13 @@ layer's (z, a) pair) and the number of layer forward evaluations, next to the le
 k = sqrt(L): O(sqrt L) and about 2L), and the wall time of each.
 """
 
-import argparse
 import os
 import time
 from collections.abc import Sequence
 
 import numpy as np
 
-from demos.cli import add_output_options, claim, print_claims, run_study, save_outputs
+from demos.cli import add_output_options, claim, print_claims, run_study, save_outputs, study_parser
 from minnet import MLP
 from minnet.checkpoint import STRATEGIES, backprop
 
@@ -66,19 +65,19 @@ def plot(results, out, args):
     from minnet import plots
 
     depths = [r["L"] for r in results]
-    fig, axes = plt.subplots(1, 3, figsize=(18, 5))
+    fig, axes = plt.subplots(1, 3, figsize=(15, 6), constrained_layout=True)
     for strategy, color in zip(STRATEGIES, ("tab:blue", "tab:red", "tab:green")):
         axes[0].plot(depths, [r["rows"][strategy]["peak_layers"] for r in results], "o-", color=color, label=strategy)
         axes[1].plot(depths, [r["rows"][strategy]["evaluations"] for r in results], "o-", color=color, label=strategy)
         axes[2].plot(depths, [r["rows"][strategy]["seconds"] for r in results], "o-", color=color, label=strategy)
-    axes[0].plot(depths, 2 * np.sqrt(depths), "k:", label="2 sqrt(L)")
-    axes[1].plot(depths, [2 * L for L in depths], "k:", label="2L")
+    axes[0].plot(depths, 2 * np.sqrt(depths), "k:", label=r"$2\sqrt{L}$")
+    axes[1].plot(depths, [2 * L for L in depths], "k:", label="$2L$")
     for ax, label in zip(axes, ("peak activations held (layers)", "layer forward evaluations", "wall time (s)")):
         ax.set_xscale("log", base=2)
         ax.set_yscale("log")
         ax.set_xlabel("layers L")
         ax.set_ylabel(label)
-        ax.legend(fontsize=8)
+        ax.legend()
     fig.suptitle("backpropagation: memory against recomputation, measured by instrumenting the code")
     return [plots.save(fig, os.path.join(out, "checkpointing.png"))]
 
@@ -115,7 +114,7 @@ def claims(summary):
     return rows
 
 
-def save_results(results, out, summary):
+def save_results(results, out, summary, args):
     arrays = {f"{s}/{key}": np.array([r["rows"][s][key] for r in results]) for s in STRATEGIES for key in ("peak_floats", "evaluations", "seconds")}
     save_outputs(out, {"depths": np.array([r["L"] for r in results]), **arrays}, summary)
 
@@ -132,7 +131,7 @@ def print_table(summary):
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m demos.checkpointing", description=__doc__.split("\n\n")[0])
+    parser = study_parser("checkpointing", __doc__)
     parser.add_argument("--depths", type=int, nargs="+", default=[4, 8, 16, 32, 64], help="numbers of layers (default 4 8 16 32 64)")
     parser.add_argument("--width", type=int, default=32, help="units per layer (default 32)")
     parser.add_argument("--batch", type=int, default=256, help="examples in the batch (default 256)")

@@ -3,15 +3,31 @@
 import os
 import textwrap
 
+import numpy as np
+
 RESULT_FILES = ("results.npz", "summary.json")
 
 
+def study_parser(module, doc):
+    """The command line of `python -m demos.<module>`: its docstring's first paragraph as the
+    description and the rest, as written, below the options (what "see the notes" points to)."""
+    import argparse
+
+    first, _, rest = doc.strip().partition("\n\n")
+    return argparse.ArgumentParser(prog=f"python -m demos.{module}", description=first, epilog=textwrap.dedent(rest),
+                                   formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
+
+
 def headless_figures(show=False):
-    """Draw with the Agg backend (files only), unless a live window was asked for and a display exists."""
+    """Draw with the Agg backend (files only), unless a live window was asked for and a display exists,
+    in the figure standard's style (minnet.plots)."""
     import matplotlib
+
+    from minnet import plots
 
     if not (show and os.environ.get("DISPLAY")):
         matplotlib.use("Agg")
+    plots.use_style()
 
 
 def save_outputs(out, arrays, summary):
@@ -20,6 +36,24 @@ def save_outputs(out, arrays, summary):
 
     save_npz(os.path.join(out, RESULT_FILES[0]), arrays, compressed=True)
     save_json(os.path.join(out, RESULT_FILES[1]), summary)
+
+
+SNAPSHOT_EVERY = 10  # results.npz keeps every 10th row of per-iteration recordings unless --full
+
+
+def add_full_option(parser):
+    """--full: results.npz keeps every iteration's recordings (default: every SNAPSHOT_EVERY-th, which the figures and claims need)."""
+    parser.add_argument("--full", action="store_true",
+                        help=f"keep every iteration's recordings in results.npz (default: every {SNAPSHOT_EVERY}th and the last, float32)")  # fmt: skip
+
+
+def snapshots(values, full):
+    """Per-iteration recordings as results.npz stores them: all of them with --full, otherwise every
+    SNAPSHOT_EVERY-th row and the last, in float32 (nothing a figure shows changes)."""
+    if full:
+        return values
+    rows = np.unique(np.r_[np.arange(0, len(values), SNAPSHOT_EVERY), len(values) - 1])
+    return np.asarray(values)[rows].astype(np.float32)
 
 
 def add_data_options(parser, what):
@@ -69,7 +103,7 @@ def run_study(args, run, plot, summary_of, save_results, print_summary):
             results = run(args)
             paths = plot(results, staging, args)
             summary = summary_of(results)
-            save_results(results, staging, summary)
+            save_results(results, staging, summary, args)
     except FolderBusy as err:
         raise SystemExit(str(err)) from err
     print_summary(summary)

@@ -12,13 +12,12 @@ for a fixed first factor x, the plane of second factors y coloured by the angle 
 (brightness) of x y, true and learned, and the size of their difference; also the squaring map.
 """
 
-import argparse
 import os
 from collections.abc import Sequence
 
 import numpy as np
 
-from demos.cli import add_output_options, add_sweep_options, claim, print_claims, pytorch_init_claim, run_study, save_outputs, sweep_runner
+from demos.cli import add_output_options, add_sweep_options, claim, print_claims, pytorch_init_claim, run_study, save_outputs, study_parser, sweep_runner
 from minnet import complex_mult as cm
 
 DEFAULT_OUT = os.path.join("minnet-out", "complex_mult")
@@ -102,8 +101,11 @@ def figure_grid(grid):
     from matplotlib.colors import LogNorm
 
     fig, ax = plt.subplots(figsize=(7.5, 6.5))
-    mesh = ax.imshow(grid, origin="lower", cmap="viridis_r", norm=LogNorm(), extent=(1.5, 12.5, 1.5, 12.5))
-    fig.colorbar(mesh, ax=ax, label="test MSE after training")
+    mesh = ax.imshow(grid, origin="lower", cmap="viridis", norm=LogNorm(), extent=(1.5, 12.5, 1.5, 12.5))
+    fig.colorbar(mesh, ax=ax, label="test MSE after training (log scale; dark: better)")
+    n, m = np.unravel_index(np.nanargmin(grid), grid.shape)
+    ax.plot(m + 2, n + 2, "r*", markersize=14, markeredgecolor="w", label=f"best: n = {n + 2}, m = {m + 2}, MSE {grid[n, m]:.3g}")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12))
     ax.set_xlabel("m: neurons in hidden layer 2")
     ax.set_ylabel("n: neurons in hidden layer 1")
     ax.set_title("two hidden layers of n and m relu units")
@@ -116,7 +118,7 @@ def figure_planes(true, learned, extent, title):
     from minnet import plots
 
     scale = float(np.median(np.hypot(true[..., 0], true[..., 1])))
-    fig, axes = plt.subplots(1, 3, figsize=(17, 5.5))
+    fig, axes = plt.subplots(1, 3, figsize=(14.5, 5.8), constrained_layout=True)
     box = (-extent, extent, -extent, extent)
     axes[0].imshow(plots.complex_colors(true[..., 0], true[..., 1], scale), extent=box)
     axes[0].set_title("true")
@@ -126,9 +128,9 @@ def figure_planes(true, learned, extent, title):
     fig.colorbar(diff, ax=axes[2], label="|learned - true|")
     axes[2].set_title("difference")
     for ax in axes:
-        ax.set_xlabel("re")
-        ax.set_ylabel("im")
-    fig.suptitle(title + "  (hue: angle, brightness: size)")
+        ax.set_xlabel("Re")
+        ax.set_ylabel("Im")
+    fig.suptitle(title + "\n(hue: the angle of the output, brightness: its size)")
     return fig
 
 
@@ -202,7 +204,7 @@ def print_summary(summary):
     print_claims(summary["claims"])
 
 
-def save_results(results, out, summary):
+def save_results(results, out, summary, args):
     arrays = {f"table/{k}/{key}": r[key] for k, r in enumerate(results["table"]) for key in ("train_loss", "test_loss")}
     if results["grid"] is not None:
         arrays["grid_test_loss"] = results["grid"]
@@ -210,7 +212,7 @@ def save_results(results, out, summary):
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m demos.complex_mult", description=__doc__.split("\n\n")[0])
+    p = study_parser("complex_mult", __doc__)
     p.add_argument("--target", choices=sorted(cm.TARGETS), default="multiply", help="what the networks learn (default multiply)")
     p.add_argument("--skip-grid", action="store_true", help="leave out the 121-model neuron grid")
     p.add_argument("--grid-epochs", type=int, default=30, help="epochs of each grid model (default 30)")

@@ -27,13 +27,12 @@ clusters are taken at iteration 200. The 4-layer network: the document does not 
 activation; sigmoid, as the 1-hidden-layer one (95% after 30 epochs).
 """
 
-import argparse
 import os
 from collections.abc import Sequence
 
 import numpy as np
 
-from demos.cli import add_data_options, add_output_options, add_sweep_options, claim, print_claims, pytorch_init_claim, run_study, save_outputs, sweep_runner
+from demos.cli import add_data_options, add_output_options, add_sweep_options, claim, print_claims, pytorch_init_claim, run_study, save_outputs, study_parser, sweep_runner
 from minnet import MLP
 from minnet.curriculum import chunks_by_agreement, cone_cover, contention, curriculum_task, ensemble_agreement, first_correct, last_mistake
 from minnet.data import load_classification
@@ -118,9 +117,9 @@ def image_grid(ax, X, indices, labels, title, side):
     for k, i in enumerate(indices):
         r, c = divmod(k, cells)
         canvas[r * (side + 1) : r * (side + 1) + side, c * (side + 1) : c * (side + 1) + side] = 1 - X[i].reshape(side, side)
-        ax.text(c * (side + 1), r * (side + 1) + 1.5, str(labels[i]), color="tab:red", fontsize=6)
+        ax.text(c * (side + 1) + 0.5, r * (side + 1) + 0.5, str(labels[i]), color="tab:red", fontsize=8, va="top")
     ax.imshow(canvas, cmap="gray", vmin=0, vmax=1)
-    ax.set_title(title, fontsize=9)
+    ax.set_title(title)
     ax.axis("off")
 
 
@@ -128,43 +127,50 @@ def figure_examples(X, y, a, side, rng):
     import matplotlib.pyplot as plt
 
     order = np.argsort(a["agr"], kind="stable")
-    fig, axes = plt.subplots(1, 3, figsize=(15, 5.3))
+    fig, axes = plt.subplots(1, 3, figsize=(13.5, 5.6), constrained_layout=True)
     image_grid(axes[0], X, rng.choice(len(y), 64, replace=False), y, "64 random examples", side)
     image_grid(axes[1], X, order[:64], y, "64 most typical (lowest AGR divergence)", side)
     image_grid(axes[2], X, order[::-1][:64], y, "64 most atypical", side)
     return fig
 
 
+SMOOTHING = 25  # iterations in the moving average over the per-chunk gradient curves
+
+
 def figure_curriculum(a):
+    """The implicit curriculum: accuracy, then per chunk of the agreement ranking (coloured, chunk 0 the
+    most typical) accuracy, cosine with the mean gradient and gradient norm."""
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(2, 2, figsize=(15, 10))
+    from minnet import plots
+
+    fig, axes = plt.subplots(2, 2, figsize=(14, 10), constrained_layout=True)
     axes[0, 0].plot(a["accuracy"])
-    axes[0, 0].set_title("training accuracy, mean over runs")
-    colors = plt.cm.viridis(np.linspace(0, 1, N_CHUNKS))
-    for ax, key, title in ((axes[0, 1], "chunk_accuracy", "accuracy per chunk"), (axes[1, 0], "chunk_cos", "mean cosine with the mean gradient, per chunk"),
-                           (axes[1, 1], "chunk_norm", "mean gradient norm (layer 2), per chunk")):  # fmt: skip
+    axes[0, 0].set(title="training accuracy, mean over the runs", ylabel="accuracy")
+    panels = ((axes[0, 1], "chunk_accuracy", "accuracy of each chunk", "accuracy", 1),
+              (axes[1, 0], "chunk_cos", f"cosine with the mean gradient ({SMOOTHING}-iteration average)", "mean cosine", SMOOTHING),
+              (axes[1, 1], "chunk_norm", f"gradient norm, layer 2 ({SMOOTHING}-iteration average)", "mean gradient norm", SMOOTHING))  # fmt: skip
+    for ax, key, title, ylabel, window in panels:
         for c in range(N_CHUNKS):
-            ax.plot(a[key][c], color=colors[c], label=f"chunk {c}", linewidth=1)
-        ax.set_title(title + " (chunk 0: most typical)")
-        ax.legend(fontsize=6, ncol=2)
+            plots.smoothed(ax, a[key][c], window, plots.index_color(c, N_CHUNKS)) if window > 1 else ax.plot(a[key][c], color=plots.index_color(c, N_CHUNKS))
+        ax.set(title=title, ylabel=ylabel)
     for ax in axes.flat:
         ax.set_xlabel("iteration")
+    plots.index_colorbar(fig, axes[:, 1], 0, N_CHUNKS - 1, "chunk of the agreement ranking (0: most typical)")
     return fig
 
 
 def figure_forgetting(a):
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, 3, figsize=(18, 4.5), sharey=True)
+    fig, axes = plt.subplots(1, 3, figsize=(14, 5.8), sharey=True, constrained_layout=True)
     for ax, (name, (fc, acc, lm)) in zip(axes, a["fc_acc_lm"].items()):
         ax.plot(fc, color="tab:blue", label="First Correct")
         ax.plot(acc, color="tab:green", label="accuracy")
         ax.plot(lm, color="tab:orange", label="Last Mistake")
         ax.fill_between(np.arange(len(fc)), lm, fc, color="tab:blue", alpha=0.1)
-        ax.set_title(f"{name} of examples by AGR")
-        ax.set_xlabel("iteration")
-        ax.legend(fontsize=8)
+        ax.set(title=f"{name} of examples by AGR", xlabel="iteration", ylabel="fraction of these examples")
+    axes[0].legend(loc="lower right")
     return fig
 
 
@@ -174,16 +180,19 @@ def scatter(ax, norm, cos, correct, title):
     ax.set_xlabel("gradient norm")
     ax.set_ylabel("cosine with the mean gradient")
     ax.set_ylim(-1.05, 1.05)
-    ax.set_title(title, fontsize=9)
+    ax.set_title(title)
 
 
 def figure_scatter(a, iterations):
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, len(iterations), figsize=(5 * len(iterations), 4.5), sharey=True)
-    for ax, t in zip(np.atleast_1d(axes), iterations):
+    rows = int(np.ceil(len(iterations) / 2))
+    fig, axes = plt.subplots(rows, 2, figsize=(11, 4.5 * rows), sharey=True, squeeze=False, constrained_layout=True)
+    for ax, t in zip(axes.flat, iterations):
         scatter(ax, a["norm"][0, t], a["cos"][0, t], a["correct"][0, t], f"iteration {t} (run 0, layer 2)")
-    np.atleast_1d(axes)[0].legend(fontsize=8)
+    for ax in axes.flat[len(iterations) :]:
+        ax.set_axis_off()
+    axes[0, 0].legend(loc="lower right", markerscale=3)
     return fig
 
 
@@ -191,30 +200,37 @@ def figure_deep(a, t):
     import matplotlib.pyplot as plt
 
     d = a["deep_scatter"]
-    fig, axes = plt.subplots(1, 3, figsize=(15, 4.5), sharey=True)
+    fig, axes = plt.subplots(1, 3, figsize=(13.5, 5.5), sharey=True, constrained_layout=True)
     for k, ax in enumerate(axes):
         scatter(ax, d["norm"][:, k], d["cos"][:, k], d["correct"], f"layer {k + 2}, iteration {t}")
     return fig
 
 
-def figure_clusters(a, X, y, side, shown=3):
+def figure_clusters(a, X, y, side, iteration, shown=2):
+    """Side by side, up to `shown` clusters (those with a contention set first): the cluster's images,
+    its contention set's, and both groups' cosine and accuracy over the iterations."""
     import matplotlib.pyplot as plt
 
-    pairs = [c for c in a["clusters"] if c["contention"].size][:shown] or a["clusters"][:shown]
-    fig, axes = plt.subplots(max(len(pairs), 1), 4, figsize=(20, 4.5 * max(len(pairs), 1)), squeeze=False)
-    for row, c in zip(axes, pairs):
-        image_grid(row[0], X, c["members"], y, f"cluster of {len(c['members'])} (cosines >= 0.95)", side)
-        if c["contention"].size:
-            image_grid(row[1], X, c["contention"], y, f"{len(c['contention'])} in contention", side)
+    pairs = ([c for c in a["clusters"] if c["contention"].size] or a["clusters"])[:shown]
+    fig, axes = plt.subplots(2, 2 * len(pairs), figsize=(10 * len(pairs), 10), squeeze=False, constrained_layout=True)
+    for k, c in enumerate(pairs):
+        images, curves = axes[0, 2 * k : 2 * k + 2], axes[1, 2 * k : 2 * k + 2]
+        members, against = c["members"], c["contention"]
+        image_grid(images[0], X, members, y, f"cluster {k + 1}: {len(members)} examples at iteration {iteration}\n"
+                   f"(every pair's cosine >= 0.95){', 64 shown' if len(members) > 64 else ''}", side)  # fmt: skip
+        if against.size:
+            image_grid(images[1], X, against, y, f"its contention set: {len(against)} examples\n(cosine <= -0.95){', 64 shown' if len(against) > 64 else ''}", side)
         else:
-            row[1].axis("off")
-        for ax, key, label in ((row[2], "cos", "cosine with the mean gradient"), (row[3], "acc", "accuracy")):
-            ax.plot(c[f"members_{key}"], label="cluster")
+            images[1].text(0.5, 0.5, f"no contention set:\nno example's gradient has cosine <= -0.95\nwith this cluster's at iteration {iteration}",
+                           ha="center", va="center", transform=images[1].transAxes)  # fmt: skip
+            images[1].axis("off")
+        for ax, key, label in ((curves[0], "cos", "cosine with the mean gradient"), (curves[1], "acc", "accuracy")):
+            ax.plot(c[f"members_{key}"], label=f"cluster {k + 1}")
             if c[f"contention_{key}"] is not None:
-                ax.plot(c[f"contention_{key}"], label="contention")
-            ax.set_xlabel("iteration")
-            ax.set_ylabel(label)
-            ax.legend(fontsize=8)
+                ax.plot(c[f"contention_{key}"], label="its contention set")
+            ax.axvline(iteration, color="0.5", linestyle=":")
+            ax.set(xlabel="iteration", ylabel=label, title=f"cluster {k + 1}: {label}, mean over its examples")
+            ax.legend(loc="lower right")
     return fig
 
 
@@ -244,18 +260,19 @@ def plot(a, out, args):
         plots.save(figure_scatter(a, iterations), os.path.join(out, "gradient_scatter.png")),
     ]
     if a["clusters"]:
-        paths.append(plots.save(figure_clusters(a, X, y, side), os.path.join(out, "clusters_and_contention.png")))
+        paths.append(plots.save(figure_clusters(a, X, y, side, args.cluster_iteration), os.path.join(out, "clusters_and_contention.png")))
     if a["deep_scatter"] is not None:
         paths.append(plots.save(figure_deep(a, args.cluster_iteration), os.path.join(out, "deep_layers_scatter.png")))
     if args.animate:
-        paths.append(animate(a, out, 12 if args.quick else 90))
+        paths.append(animate(a, out, 12 if args.quick else 90, not args.quiet))
     return paths
 
 
-def animate(a, out, frames):
+def animate(a, out, frames, progress):
     """The scatter of run 0 over the iterations, as a GIF."""
     import matplotlib.pyplot as plt
-    from matplotlib.animation import FuncAnimation, PillowWriter
+
+    from minnet import plots
 
     fig, ax = plt.subplots(figsize=(7, 5))
     steps = np.unique(np.linspace(0, a["accuracy"].size - 1, frames).astype(int))
@@ -267,8 +284,7 @@ def animate(a, out, frames):
         ax.set_xlim(0, x_max)
 
     path = os.path.join(out, "gradient_scatter.gif")
-    FuncAnimation(fig, draw, frames=steps).save(path, writer=PillowWriter(fps=8))
-    plt.close(fig)
+    plots.save_animation(fig, draw, steps, path, fps=8, progress=progress)
     return path
 
 
@@ -362,7 +378,7 @@ def print_summary(s):
     print_claims(s["claims"])
 
 
-def save_results(a, out, summary):
+def save_results(a, out, summary, args):
     """The curves the figures show, and run 0's per-example records every SAVED_EVERY-th iteration (compressed)."""
     kept = slice(0, None, SAVED_EVERY)
     arrays = {"accuracy": a["accuracy"], "chunk_accuracy": a["chunk_accuracy"], "chunk_cos": a["chunk_cos"], "agr": a["agr"], "chunk": a["chunk"],
@@ -372,7 +388,7 @@ def save_results(a, out, summary):
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m demos.curriculum", description=__doc__.split("\n\n")[0])
+    p = study_parser("curriculum", __doc__)
     add_data_options(p, "a seeded 10%% of their training set")
     p.add_argument("--hidden", type=int, default=8, help="hidden units (default 8)")
     p.add_argument("--activation", choices=["sigmoid", "tanh", "relu", "silu"], default="sigmoid", help="hidden activation (default sigmoid)")

@@ -19,13 +19,12 @@ With raw [0, 1] pixels and Glorot weights the sharpness starts at 8.9 and only f
 (measured: 7.0 after 3,000 iterations at lr 0.05, 0.1 and 0.2), so there is nothing to sharpen.
 """
 
-import argparse
 import os
 from collections.abc import Sequence
 
 import numpy as np
 
-from demos.cli import add_output_options, add_sweep_options, claim, print_claims, run_study, save_outputs, sweep_runner
+from demos.cli import add_output_options, add_sweep_options, claim, print_claims, run_study, save_outputs, study_parser, sweep_runner
 from minnet import MLP, SGD, Adam, fit
 from minnet.data import load_digits
 from minnet.dynamics import first_above
@@ -167,7 +166,7 @@ def plot(results, out, args):
     return [plots.save(figure(results), os.path.join(out, "edge_of_stability.png"), dpi=150)]
 
 
-def save_results(results, out, summary):
+def save_results(results, out, summary, args):
     arrays = {}
     for lr, r in results["gd"].items():
         arrays.update({f"gd_lr{lr}_{key}": np.asarray(value) for key, value in r.items()})
@@ -184,7 +183,7 @@ def print_summary(summary):
 
 
 def parser():
-    p = argparse.ArgumentParser(prog="python -m demos.edge_of_stability", description=__doc__.split("\n\n")[0])
+    p = study_parser("edge_of_stability", __doc__)
     p.add_argument("--rates", type=float, nargs="+", default=[0.2, 0.3, 0.4], help="gradient descent's learning rates (default 0.2 0.3 0.4)")
     p.add_argument("--adam-lr", type=float, default=0.002, help="Adam's learning rate (default 0.002)")
     p.add_argument("--epochs", type=int, default=2000, help="full-batch iterations per run (default 2000)")

@@ -7,11 +7,11 @@ prints, for every weight matrix and bias vector, the largest relative error
 between the backpropagated gradient and a five-point central difference.
 """
 
-import argparse
 from collections.abc import Sequence
 
 import numpy as np
 
+from demos.cli import study_parser
 from minnet import MLP, TwoLayerNet
 from minnet.activations import ACTIVATIONS
 from minnet.gradcheck import check_gradient
@@ -38,7 +38,7 @@ def run(args):
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m demos.gradcheck", description=__doc__.split("\n\n")[0])
+    parser = study_parser("gradcheck", __doc__)
     parser.add_argument("--sizes", type=int, nargs="+", default=[2, 5, 3, 1], help="layer widths n_0 ... n_L (default 2 5 3 1)")
     parser.add_argument("--activation", choices=ACTIVATIONS, help="hidden activation (default tanh; sigmoid with --two-layer)")
     parser.add_argument("--loss", default="mse", choices=LOSSES)

@@ -19,13 +19,12 @@ set per model part of each model's loss level is its data's, shared by every epo
 (median 0.31), still short of the document's 0.556.
 """
 
-import argparse
 import os
 from collections.abc import Sequence
 
 import numpy as np
 
-from demos.cli import add_output_options, add_sweep_options, claim, print_claims, pytorch_init_claim, run_study, save_outputs, sweep_runner
+from demos.cli import add_output_options, add_sweep_options, claim, print_claims, pytorch_init_claim, run_study, save_outputs, study_parser, sweep_runner
 from minnet import complex_mult as cm
 
 DEFAULT_OUT = os.path.join("minnet-out", "init_study")
@@ -58,25 +57,33 @@ def bootstrap_interval(losses, n, m, rng, resamples=BOOTSTRAP):
 
 
 def figure(results):
+    """2 x 3: histograms of the test loss at the document's epochs, every model's curve, and the
+    correlation of the loss after n and after m epochs (the document's 5 / 100 pair marked)."""
     import matplotlib.pyplot as plt
 
     losses = results["test_loss"]
     epochs = [e for e in HISTOGRAM_EPOCHS if e < losses.shape[1]]
-    fig, axes = plt.subplots(1, len(epochs) + 2, figsize=(5 * (len(epochs) + 2), 4.3))
-    for ax, e in zip(axes, epochs):
+    fig, axes = plt.subplots(2, 3, figsize=(15, 9), constrained_layout=True)
+    for ax, e in zip(axes.flat, epochs):
         ax.hist(losses[:, e], bins=12, color="tab:blue")
-        ax.set_title(f"test loss after {e} epochs")
-        ax.set_xlabel("MSE")
-    ax = axes[len(epochs)]
+        ax.set(title=f"test loss after {e} epochs", xlabel="test loss (MSE)", ylabel="models")
+    ax = axes.flat[len(epochs)]
     for curve in losses:
         ax.semilogy(curve, linewidth=0.8)
-    ax.set_title(f"{len(losses)} models")
-    ax.set_xlabel("epoch")
-    mesh = axes[-1].imshow(results["correlation"], cmap="coolwarm", vmin=-1, vmax=1, origin="lower")
-    fig.colorbar(mesh, ax=axes[-1])
-    axes[-1].set_title("correlation of the loss after n and m epochs")
-    axes[-1].set_xlabel("m")
-    axes[-1].set_ylabel("n")
+    ax.set(title=f"test loss of each of the {len(losses)} models", xlabel="epoch", ylabel="test loss (MSE, log scale)")
+    ax = axes.flat[len(epochs) + 1]
+    mesh = ax.imshow(results["correlation"], cmap="coolwarm", vmin=-1, vmax=1, origin="lower")
+    fig.colorbar(mesh, ax=ax, label="correlation over the models")
+    ax.set(title="correlation of the loss after n and m epochs", xlabel="m (epochs)", ylabel="n (epochs)")
+    n, m = CORRELATION_PAIR
+    ax = axes.flat[len(epochs) + 2]
+    if max(n, m) < losses.shape[1]:
+        ax.plot(losses[:, n], losses[:, m], "o", color="tab:blue")
+        ax.set(title=f"loss after {n} vs after {m} epochs: r = {results['correlation'][n, m]:.2f} (document {DOCUMENT['correlation']})",
+               xlabel=f"test loss after {n} epochs", ylabel=f"test loss after {m} epochs")  # fmt: skip
+    else:
+        ax.text(0.5, 0.5, f"no epoch {max(n, m)} in this run:\nthe document's pair ({n}, {m}) needs {max(n, m)} epochs", ha="center", va="center")
+        ax.set_axis_off()
     return fig
 
 
@@ -143,15 +150,15 @@ def print_summary(s):
     print_claims(s["claims"])
 
 
-def save_results(results, out, summary):
+def save_results(results, out, summary, args):
     save_outputs(out, {"test_loss": results["test_loss"], "correlation": results["correlation"]}, summary)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m demos.init_study", description=__doc__.split("\n\n")[0])
+    p = study_parser("init_study", __doc__)
     p.add_argument("--models", type=int, default=30, help="independently initialised models (default 30)")
     p.add_argument("--epochs", type=int, default=100, help="training epochs (default 100)")
-    p.add_argument("--shared-data", action="store_true", help="train every model on the same data set (default: each its own, see above)")
+    p.add_argument("--shared-data", action="store_true", help="train every model on the same data set (default: each its own, see the notes below)")
     p.add_argument("--groups", type=int, default=5, help="groups of --models models, each with its own seeds, for the correlation's spread (default 5)")
     add_sweep_options(p)
     add_output_options(p, DEFAULT_OUT, "5 models of 12 epochs, for tests")

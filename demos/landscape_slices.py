@@ -11,13 +11,12 @@ Drawn, with the training loss on the full training set:
   model 3 at (0, 1), in log scale.
 """
 
-import argparse
 import os
 from collections.abc import Sequence
 
 import numpy as np
 
-from demos.cli import add_output_options, claim, print_claims, run_study, save_outputs
+from demos.cli import add_output_options, claim, print_claims, run_study, save_outputs, study_parser
 from minnet import Adam, fit
 from minnet import complex_mult as cm
 from minnet.landscape import grid_plane, line, random_direction
@@ -54,28 +53,28 @@ def run(args):
 def figure(r):
     import matplotlib.pyplot as plt
 
-    fig = plt.figure(figsize=(20, 5.5))
+    fig = plt.figure(figsize=(16, 6.5), constrained_layout=True)
     ax = fig.add_subplot(1, 3, 1)
     ax.plot(r["s"], r["along_gradient"])
     ax.axhline(0, color="k", linewidth=0.5)
     ax.axvline(0, color="k", linewidth=0.5)
-    ax.set_xlabel("s (multiples of lr x gradient)")
-    ax.set_ylabel("L(theta - s lr g) / L(theta) - 1")
+    ax.set_xlabel(r"s (multiples of lr $\times$ gradient)")
+    ax.set_ylabel(r"$L(\theta - s\,\mathrm{lr}\,g)\ /\ L(\theta) - 1$")
     ax.set_title("along the gradient")
     A, B = np.meshgrid(r["axis"], r["axis"], indexing="ij")
     ax3 = fig.add_subplot(1, 3, 2, projection="3d")
     ax3.plot_surface(A, B, np.log10(r["random_plane"]), cmap="viridis", linewidth=0)
     ax3.set_zlabel("log10 training loss")
     ax3.set_title("two random filter-normalised directions")
-    ax3.set_xlabel("alpha")
-    ax3.set_ylabel("beta")
+    ax3.set_xlabel(r"$\alpha$")
+    ax3.set_ylabel(r"$\beta$")
     ax = fig.add_subplot(1, 3, 3)
     mesh = ax.contourf(r["span"], r["span"], np.log10(r["model_plane"]).T, levels=30, cmap="viridis")
     fig.colorbar(mesh, ax=ax, label="log10 training loss")
     for (a, b), label in (((0, 0), "model 1"), ((1, 0), "model 2"), ((0, 1), "model 3")):
         ax.plot(a, b, "r*", markersize=12)
         ax.annotate(label, (a, b), textcoords="offset points", xytext=(5, 5), color="w")
-    ax.set_title("the plane through three trained models")
+    ax.set(title="the plane through three trained models", xlabel="a: weight of (model 2 - model 1)", ylabel="b: weight of (model 3 - model 1)")
     fig.suptitle(f"target: {r['target']}")
     return fig
 
@@ -136,12 +135,12 @@ def print_summary(s):
     print_claims(s["claims"])
 
 
-def save_results(r, out, summary):
+def save_results(r, out, summary, args):
     save_outputs(out, {key: r[key] for key in ("s", "along_gradient", "axis", "random_plane", "span", "model_plane")}, summary)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m demos.landscape_slices", description=__doc__.split("\n\n")[0])
+    p = study_parser("landscape_slices", __doc__)
     p.add_argument("--target", choices=sorted(cm.TARGETS), default="multiply")
     p.add_argument("--epochs", type=int, default=45, help="training epochs (default 45, as the document)")
     p.add_argument("--lr", type=float, default=0.01)

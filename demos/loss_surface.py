@@ -19,13 +19,12 @@ classes, so the network is the lecture's size.
   default 20) where only the good initialisation trains.
 """
 
-import argparse
 import os
 from collections.abc import Sequence
 
 import numpy as np
 
-from demos.cli import add_data_options, claim, print_claims, run_study, save_outputs
+from demos.cli import add_data_options, claim, print_claims, run_study, save_outputs, study_parser
 from minnet import MLP, Adam, fit
 from minnet.data import load_classification, load_idx_dataset
 from minnet.landscape import grid_plane, line, random_direction
@@ -128,10 +127,10 @@ def figure_slices(s):
         label = "initial weights w0" if name == "w0" else "trained weights w_hat"
         ax.semilogy(s["alphas"], s["slices"][name]["train"], style, color="tab:orange", label=f"train, around {label}")
         ax.semilogy(s["alphas"], s["slices"][name]["test"], style, color="tab:blue", label=f"test, around {label}")
-    ax.set_xlabel("alpha (step along a filter-normalised random direction)")
+    ax.set_xlabel(r"$\alpha$ (step along a filter-normalised random direction)")
     ax.set_ylabel("cross-entropy")
-    ax.legend(fontsize=8)
-    ax.set_title("L(w + alpha d)")
+    ax.legend()
+    ax.set_title(r"$L(w + \alpha d)$ along a random direction d")
     return fig
 
 
@@ -163,36 +162,49 @@ def figure_interpolation(s):
     fig, ax = plt.subplots(figsize=(8, 5))
     ax.semilogy(s["ts"], s["interpolation"]["train"], color="tab:orange", label="train")
     ax.semilogy(s["ts"], s["interpolation"]["test"], color="tab:blue", label="test")
-    for t, text in ((0, "w0"), (1, "w_hat")):
+    for t, text in ((0, "$w_0$"), (1, r"$\hat w$")):
         ax.axvline(t, color="k", linestyle=":")
-        ax.text(t, ax.get_ylim()[1], text, ha="center", va="bottom")
+        ax.annotate(text, (t, 0.02), xycoords=("data", "axes fraction"), xytext=(4, 0), textcoords="offset points")
     ax.set_xlabel("t")
     ax.set_ylabel("cross-entropy")
-    ax.set_title("the line (1 - t) w0 + t w_hat (Goodfellow et al.)")
+    ax.set_title(r"the line $(1 - t)\,w_0 + t\,\hat w$ (Goodfellow et al.)")
     ax.legend()
     return fig
 
 
 def figure_init(runs, title):
+    """Six panels (2 x 3): the train loss of every initialisation, then each one's per-layer gradient
+    norms on one shared log axis, coloured by layer (a colour bar, not 20 legend entries)."""
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, 1 + len(runs), figsize=(5 * (1 + len(runs)), 4.5))
+    from minnet import plots
+
+    fig, axes = plt.subplots(2, 3, figsize=(15, 9.5), constrained_layout=True)
+    loss_axes, norm_axes = axes.flat[0], axes.flat[1 : 1 + len(runs)]
     for name, r in runs.items():
-        axes[0].semilogy(r["train_loss"], label=name)
-    axes[0].set_xlabel("epoch")
-    axes[0].set_ylabel("train loss")
-    axes[0].legend(fontsize=7)
-    for ax, (name, r) in zip(axes[1:], runs.items()):
-        norms = np.maximum(r["layer_grad_norm"], 1e-300)
-        for l in range(norms.shape[1]):
-            ax.semilogy(norms[:, l], label=f"layer {l + 1}", linewidth=0.8)
-        ax.set_title(name, fontsize=9)
-        ax.set_xlabel("optimizer step")
-        ax.set_ylabel("gradient norm")
-        if norms.shape[1] <= 6:
-            ax.legend(fontsize=6)
+        loss_axes.semilogy(r["train_loss"], label=name)
+    loss_axes.set(xlabel="epoch", ylabel="train loss (cross-entropy)", title="train loss of each initialisation")
+    loss_axes.legend()
+    norms = {name: r["layer_grad_norm"] for name, r in runs.items()}
+    limits = plots.positive_range(list(norms.values()))
+    for ax, (name, layer_norms) in zip(norm_axes, norms.items()):
+        plots.layer_curves(ax, layer_norms, limits, title=f"{name}: {gradient_verdict(layer_norms[0])}")
+        ax.set(xlabel="optimizer step", ylabel="gradient norm $|g_l|$ of layer l")
+    for ax in axes.flat[1 + len(runs) :]:
+        ax.set_axis_off()
+    plots.index_colorbar(fig, norm_axes, 1, layer_norms.shape[1], "layer l (1: next to the input)")
     fig.suptitle(title)
     return fig
+
+
+def gradient_verdict(first_step):
+    """What the first step's per-layer gradient norms say, in a few words."""
+    if not np.any(first_step > 0):
+        return "every gradient exactly 0"
+    if first_step[0] == 0:
+        return "layer 1's gradient exactly 0"
+    ratio = first_step[0] / first_step[-1]
+    return f"|g_1| / |g_L| = {ratio:.2g}" + (" (vanishing)" if ratio < 1e-3 else " (exploding)" if ratio > 1e3 else "")
 
 
 def plot(results, out, args):
@@ -280,7 +292,7 @@ def print_summary(summary):
     print_claims(summary["claims"])
 
 
-def save_results(results, out, summary):
+def save_results(results, out, summary, args):
     s = results["surfaces"]
     arrays = {"alphas": s["alphas"], "plane_axis": s["plane_axis"], "plane": s["plane"], "ts": s["ts"]}
     for name, v in s["slices"].items():
@@ -294,7 +306,7 @@ def save_results(results, out, summary):
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m demos.loss_surface", description=__doc__.split("\n\n")[0])
+    p = study_parser("loss_surface", __doc__)
     add_data_options(p, "--subset examples of their training set, a fifth as many of their test set")
     p.add_argument("--subset", type=int, default=6000, help="training examples taken from an IDX data set (default 6000)")
     p.add_argument("--hidden", type=int, default=32, help="hidden units (default 32)")

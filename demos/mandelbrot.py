@@ -11,13 +11,12 @@ The document: the [20, 30, 20] silu model (test loss 0.11) draws a recognisable 
 the relu model of the same size (0.34) does not; in training, the silu model finds the shape quickly.
 """
 
-import argparse
 import os
 from collections.abc import Sequence
 
 import numpy as np
 
-from demos.cli import add_output_options, add_sweep_options, claim, print_claims, run_study, save_outputs, sweep_runner
+from demos.cli import add_output_options, add_sweep_options, claim, print_claims, run_study, save_outputs, study_parser, sweep_runner
 from minnet import Adam, fit
 from minnet import complex_mult as cm
 from minnet import mandelbrot as mb
@@ -55,13 +54,15 @@ def run(args):
 def animate(args, out):
     """One GIF per model: the picture after every epoch of training, from the same initial weights."""
     import matplotlib.pyplot as plt
-    from matplotlib.animation import FuncAnimation, PillowWriter
+
+    from minnet import plots
 
     X, Y, X_test, Y_test = cm.dataset()
     paths = []
     for name, (hidden, activation) in MODELS.items():
         net = cm.model(hidden, activation, args.seed)
-        history = fit(net, X, Y, Adam(net.params, lr=cm.DOC003["lr"]), args.epochs, batch_size=cm.DOC003["batch_size"], X_test=X_test, Y_test=Y_test, seed=args.seed)
+        history = fit(net, X, Y, Adam(net.params, lr=cm.DOC003["lr"]), args.epochs, batch_size=cm.DOC003["batch_size"], X_test=X_test, Y_test=Y_test, seed=args.seed,
+                      progress=not args.quiet)  # fmt: skip
         fig, ax = plt.subplots(figsize=(6, 4.4))
         small = (args.pixels[0] // 2, args.pixels[1] // 2)
 
@@ -74,8 +75,7 @@ def animate(args, out):
 
         frames = np.unique(np.linspace(0, args.epochs, min(args.frames, args.epochs + 1)).astype(int))
         path = os.path.join(out, f"training_{name}.gif")
-        FuncAnimation(fig, draw, frames=frames).save(path, writer=PillowWriter(fps=6))
-        plt.close(fig)
+        plots.save_animation(fig, draw, frames, path, fps=6, progress=not args.quiet)
         paths.append(path)
     return paths
 
@@ -102,7 +102,7 @@ def plot(results, out, args):
     return paths + (animate(args, out) if args.animate else [])
 
 
-def save_results(results, out, summary):
+def save_results(results, out, summary, args):
     save_outputs(out, {f"{name}/{view}": counts for (name, view), counts in results["pictures"].items()}, summary)
 
 
@@ -142,7 +142,7 @@ def print_summary(summary):
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m demos.mandelbrot", description=__doc__.split("\n\n")[0])
+    p = study_parser("mandelbrot", __doc__)
     p.add_argument("--epochs", type=int, default=150, help="training epochs of each model (default 150, as the document)")
     p.add_argument("--center", type=float, nargs=2, default=[-0.8, 0.0], metavar=("RE", "IM"), help="centre of the zoomed view (default -0.8 0: the neck)")
     p.add_argument("--width", type=float, default=1.0, help="width of the zoomed view (default 1)")

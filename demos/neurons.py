@@ -19,18 +19,18 @@ the five runs go through minnet.sweep: on every local core by default (--workers
 cluster with --dask ADDRESS.
 """
 
-import argparse
 import os
 from collections.abc import Sequence
 
 import numpy as np
 
-from demos.cli import add_sweep_options, claim, print_claims, run_study, save_outputs, sweep_runner
+from demos.cli import add_full_option, add_sweep_options, claim, print_claims, run_study, save_outputs, snapshots, study_parser, sweep_runner
 from minnet import TwoLayerNet
 from minnet.data import TARGETS, doc000
 from minnet.dynamics import LOOPS, doc000_task, duplicate_distance, split_iterations
 
 DEFAULT_OUT = os.path.join("minnet-out", "neurons")
+DISTANCE_FLOOR = 1e-6  # the duplicate measure is drawn at least this high on its log axis
 SPLIT_THRESHOLD = 0.05
 X_GRID = np.arange(-5.0, 5.0, 0.1)
 # (name, f, h, lr, epochs, init_scale, the document's number for it)
@@ -83,24 +83,25 @@ def run(args):
 
 # ----- figures --------------------------------------------------------------------------------------
 def u_over_time(ax, r, max_units=6):
-    """U's entries over time for the first few hidden units: solid column 0 (input weight), dashed column 1 (bias)."""
+    """U's entries over time for the first few hidden units, one colour per unit: solid column 0 (input weight), dashed column 1 (bias)."""
     t = np.arange(r["U"].shape[0])
     for i in range(min(max_units, r["U"].shape[1])):
-        line = ax.plot(t, r["U"][:, i, 0], label=f"u{i}0")[0]
-        ax.plot(t, r["U"][:, i, 1], "--", color=line.get_color(), label=f"u{i}1")
-    ax.set_xlabel("iteration")
-    ax.set_ylabel("U")
-    ax.legend(fontsize=6, ncol=2)
+        line = ax.plot(t, r["U"][:, i, 0], label=f"unit {i}")[0]
+        ax.plot(t, r["U"][:, i, 1], "--", color=line.get_color())
+    ax.set(xlabel="iteration", ylabel="weight value", title="U over time (solid: input weight $u_{i0}$, dashed: bias $u_{i1}$)")
+    ax.legend(ncol=2)
 
 
-def distances(ax, r, max_pairs=10):
+def distances(ax, r, max_pairs=8):
+    """The duplicate measure over time for the pairs of hidden units that end closest (the duplicates among them)."""
     t = np.arange(r["distance"].shape[0])
-    for p in range(min(max_pairs, len(r["pairs"]))):
-        ax.semilogy(t, np.maximum(r["distance"][:, p], 1e-6), label=f"units {r['pairs'][p]}")
+    closest = np.argsort(r["distance"][-1], kind="stable")[:max_pairs]
+    for p in closest:
+        ax.semilogy(t, np.maximum(r["distance"][:, p], DISTANCE_FLOOR), label=f"units {r['pairs'][p][0]}, {r['pairs'][p][1]}")
     ax.axhline(SPLIT_THRESHOLD, color="k", linestyle=":", label=f"split threshold {SPLIT_THRESHOLD}")
-    ax.set_xlabel("iteration")
-    ax.set_ylabel("|w_i - w_j| / (|w_i| + |w_j|)")
-    ax.legend(fontsize=6)
+    shown = f"the {len(closest)} closest of {len(r['pairs'])} pairs" if len(r["pairs"]) > len(closest) else "every pair"
+    ax.set(xlabel="iteration", ylabel=r"$|w_i - w_j|\ /\ (|w_i| + |w_j|)$", title=f"duplicate measure, {shown}")
+    ax.legend(ncol=2)
 
 
 def title(r):
@@ -109,22 +110,21 @@ def title(r):
 
 
 def figure_runs(results, names, heading):
-    """One row per run: errors, U over time, duplicate distance, learned function."""
+    """Per run: errors, U over time, the duplicate measure, the learned function (one row per run; a 2 x 2 grid for one run)."""
     import matplotlib.pyplot as plt
 
     from minnet import plots
 
-    fig, axes = plt.subplots(len(names), 4, figsize=(22, 4.6 * len(names)), squeeze=False)
-    for row, name in zip(axes, names):
+    shape, size = ((2, 2), (13, 10)) if len(names) == 1 else ((len(names), 4), (24, 5.2 * len(names)))
+    fig, axes = plt.subplots(*shape, figsize=size, constrained_layout=True)
+    for row, name in zip(axes.reshape(len(names), 4), names):
         r = results[name]
         plots.errors(row[0], r["train_loss"], r["test_loss"])
         u_over_time(row[1], r)
         distances(row[2], r)
         plots.learned_function(row[3], r["X"], r["Y"], X_GRID, r["target"], r["learned"])
         row[0].set_title(title(r) + ": error")
-        row[1].set_title("U over time")
-        row[2].set_title("duplicate measure per pair of hidden units")
-        row[3].set_title("learned function")
+        row[3].set_title(f"{title(r)}: learned function")
     fig.suptitle(heading)
     return fig
 
@@ -191,19 +191,20 @@ def print_summary(summary):
     print_claims(summary["claims"])
 
 
-def save_results(results, out, summary):
+def save_results(results, out, summary, args):
     arrays = {}
     for name, r in results.items():
         for key in ("train_loss", "test_loss", "U", "V", "distance"):
-            arrays[f"{name}/{key}"] = r[key]
+            arrays[f"{name}/{key}"] = snapshots(r[key], args.full)
     save_outputs(out, arrays, summary)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m demos.neurons", description=__doc__.split("\n\n")[0])
+    parser = study_parser("neurons", __doc__)
     parser.add_argument("--loop", choices=LOOPS, default="example_by_example",
                         help="example_by_example: document 000's loop compiled (default, 2x faster); vectorised: fit and the network's own backprop")  # fmt: skip
     add_sweep_options(parser)
+    add_full_option(parser)
     parser.add_argument("--out", default=DEFAULT_OUT, help=f"output folder (default {DEFAULT_OUT})")
     parser.add_argument("--quick", action="store_true", help=f"cut the long runs to {QUICK_EPOCHS:,} epochs, for tests")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")

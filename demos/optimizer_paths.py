@@ -21,7 +21,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from demos.cli import claim, print_claims, run_study, save_outputs
+from demos.cli import claim, print_claims, run_study, save_outputs, study_parser
 from minnet import MLP, Adam, fit
 from minnet.data import doc002
 from minnet.landscape import grid_two_params, losses_at
@@ -62,7 +62,8 @@ def race(net, X, Y, i, j, start, args, name):
     optimizer = OPTIMIZERS[name](runner.params[[i, j]].copy(), lr=args.lr)
     per_batch = args.points_per == "batch"
     recorders = [TrajectoryRecorder([i, j])] if per_batch else []
-    history = fit(runner, X, Y, optimizer, args.epochs, batch_size=args.batch_size, seed=args.seed, trainable=[i, j], recorders=recorders)
+    history = fit(runner, X, Y, optimizer, args.epochs, batch_size=args.batch_size, seed=args.seed, trainable=[i, j], recorders=recorders,
+                  progress=not args.quiet)  # fmt: skip
     if per_batch:
         path = np.vstack([np.asarray(start, dtype=float)[None], history["trajectory"]])
         P = np.tile(net.params, (path.shape[0], 1))
@@ -171,15 +172,15 @@ def heatmap(ax, a, b, grid, log_color, label_weights):
     mesh = ax.pcolormesh(a, b, finite.T, shading="auto", cmap="viridis", norm=norm)
     levels = np.geomspace(np.nanmin(finite), np.nanmax(finite), 12) if log_color else 12
     ax.contour(a, b, finite.T, levels=levels, colors="white", linewidths=0.5, alpha=0.7)
-    ax.set_xlabel(f"weight {label_weights[0]} of W_2")
-    ax.set_ylabel(f"weight {label_weights[1]} of W_2")
+    ax.set_xlabel(f"weight {label_weights[0]} of $W_2$")
+    ax.set_ylabel(f"weight {label_weights[1]} of $W_2$")
     ax.figure.colorbar(mesh, ax=ax, label="MSE (all 1000 points)")
 
 
 def figure_landscape(results, args, with_paths):
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(8.5, 7))
+    fig, ax = plt.subplots(figsize=(8.5, 8.5), constrained_layout=True)
     heatmap(ax, results["a_values"], results["b_values"], results["grid"], args.log_color, results["weights"])
     ax.plot(*results["grid_min"], "*", color="gold", markersize=16, markeredgecolor="k", label=f"grid minimum {results['grid_min_loss']:.4g}")
     ax.plot(*results["current"], "o", color="w", markeredgecolor="k", label="the network's weights")
@@ -187,21 +188,22 @@ def figure_landscape(results, args, with_paths):
         for (s, name), r in results["paths"].items():
             ax.plot(r["path"][:, 0], r["path"][:, 1], ".-", color=COLORS[name], markersize=3, linewidth=1, label=NAMES[name] if s == 0 else None)
             ax.plot(*r["path"][-1], "X", color=COLORS[name], markeredgecolor="k", markersize=9)
-        for start in results["starts"]:
-            ax.plot(*start, "s", color="w", markeredgecolor="k", markersize=8)
+        for k, start in enumerate(results["starts"]):
+            ax.plot(*start, "s", color="w", markeredgecolor="k", markersize=8, label="start" if k == 0 else None)
+        ax.plot([], [], "X", color="0.6", markeredgecolor="k", markersize=9, label="where each optimizer ends")
     ax.set_xlim(results["a_values"][[0, -1]])
     ax.set_ylim(results["b_values"][[0, -1]])
     state = "trained" if args.trained else "untrained"
     batch = "full batch" if args.batch_size is None else f"batch size {args.batch_size}"
     ax.set_title(f"{state} {args.activation} network; " + (f"{batch}, one point per {args.points_per}" if with_paths else "loss landscape"))
-    ax.legend(fontsize=8, loc="upper right")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=3)  # below the axes: nothing on the landscape is hidden
     return fig
 
 
 def figure_extra(results, args):
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(2, 2, figsize=(14, 11))
+    fig, axes = plt.subplots(2, 2, figsize=(14, 11), constrained_layout=True)
     for ax, other in zip(axes.flat, results["extra"]):
         heatmap(ax, other["a_values"], other["b_values"], other["grid"], args.log_color, other["weights"])
     fig.suptitle("other pairs of weights of the same network")
@@ -211,14 +213,16 @@ def figure_extra(results, args):
 def figure_losses(results, args):
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(8, 5))
+    fig, ax = plt.subplots(figsize=(8, 6), constrained_layout=True)
     per_epoch = 1 if args.points_per == "epoch" else (1 if args.batch_size is None else int(np.ceil(1000 / args.batch_size)))
     for (s, name), r in results["paths"].items():
-        ax.semilogy(np.arange(len(r["loss"])) / per_epoch, r["loss"], color=COLORS[name], label=NAMES[name] if s == 0 else None)
-    ax.axhline(results["grid_min_loss"], color="k", linestyle=":", label="grid minimum")
-    ax.set_xlabel("epoch")
-    ax.set_ylabel("MSE (all 1000 points)")
-    ax.legend()
+        ax.plot(np.arange(len(r["loss"])) / per_epoch, r["loss"], color=COLORS[name], label=NAMES[name] if s == 0 else None)
+    ax.axhline(results["grid_min_loss"], color="k", linestyle=":", label=f"grid minimum {results['grid_min_loss']:.4g}")
+    losses = np.concatenate([r["loss"] for r in results["paths"].values()] + [[results["grid_min_loss"]]])
+    spans_decades = np.nanmax(losses) > 10 * np.nanmin(losses)
+    ax.set(xlabel="epoch", ylabel="MSE (all 1000 points)" + (", log scale" if spans_decades else ""), yscale="log" if spans_decades else "linear",
+           title="the loss along each optimizer's path")  # fmt: skip
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.15), ncol=3)
     return fig
 
 
@@ -239,12 +243,13 @@ def plot(results, out, args):
 def animate(results, out, args, frames):
     """The four paths advancing together over the landscape, as a GIF."""
     import matplotlib.pyplot as plt
-    from matplotlib.animation import FuncAnimation, PillowWriter
+
+    from minnet import plots
 
     fig, ax = plt.subplots(figsize=(8, 6.5))
     heatmap(ax, results["a_values"], results["b_values"], results["grid"], args.log_color, results["weights"])
     lines = {key: ax.plot([], [], ".-", color=COLORS[key[1]], markersize=3, label=NAMES[key[1]] if key[0] == 0 else None)[0] for key in results["paths"]}
-    ax.legend(fontsize=8, loc="upper right")
+    ax.legend(loc="upper right")
     longest = max(len(r["path"]) for r in results["paths"].values())
     steps = np.unique(np.linspace(1, longest, frames).astype(int))
 
@@ -254,8 +259,7 @@ def animate(results, out, args, frames):
         ax.set_title(f"point {t} of {longest}")
 
     path = os.path.join(out, "paths.gif")
-    FuncAnimation(fig, draw, frames=steps).save(path, writer=PillowWriter(fps=10))
-    plt.close(fig)
+    plots.save_animation(fig, draw, steps, path, fps=10, progress=not args.quiet)
     return path
 
 
@@ -329,7 +333,7 @@ def print_summary(summary):
     print_claims(summary["claims"])
 
 
-def save_results(results, out, summary):
+def save_results(results, out, summary, args):
     arrays = {"a_values": results["a_values"], "b_values": results["b_values"], "grid": results["grid"]}
     for (s, name), r in results["paths"].items():
         arrays[f"start{s}/{name}/path"] = r["path"]
@@ -347,7 +351,7 @@ def batch_size(text):
 
 
 def parser():
-    p = argparse.ArgumentParser(prog="python -m demos.optimizer_paths", description=__doc__.split("\n\n")[0])
+    p = study_parser("optimizer_paths", __doc__)
     p.add_argument("--activation", choices=["relu", "sigmoid", "tanh"], default="relu", help="hidden activation (default relu, section 5.1)")
     p.add_argument("--trained", action="store_true", help="first train the whole network with Adam (lr 0.01, batch 64, 1000 epochs)")
     p.add_argument("--weights", type=int, nargs=2, metavar=("I", "J"), help="two entries (0-8, row-major) of W_2; default: chosen with the seed")

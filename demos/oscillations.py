@@ -21,13 +21,12 @@ document's loop compiled (--loop example_by_example) sums example by example and
 iterations earlier (729 / 747 / 749).
 """
 
-import argparse
 import os
 from collections.abc import Sequence
 
 import numpy as np
 
-from demos.cli import add_output_options, add_sweep_options, claim, print_claims, run_study, save_outputs, sweep_runner
+from demos.cli import add_output_options, add_sweep_options, claim, print_claims, run_study, save_outputs, study_parser, sweep_runner
 from minnet import TwoLayerNet
 from minnet.data import TARGETS
 from minnet.dynamics import LOOPS, doc000_task, event_order, first_above, gradient_path_2d, instability_onset, sharpness_events, train_doc000
@@ -115,7 +114,7 @@ def figure_errors_and_gradients(results, zoom):
 
     from minnet import plots
 
-    fig, axes = plt.subplots(3, 3, figsize=(16, 12))
+    fig, axes = plt.subplots(3, 3, figsize=(16, 12), constrained_layout=True)
     train, test, norms, degrees = results["train_loss"], results["test_loss"], results["grad_norm"], results["grad_angle"]
     plots.errors(axes[0, 0], train, test)
     plots.grad_norms(axes[0, 1], norms)
@@ -124,16 +123,28 @@ def figure_errors_and_gradients(results, zoom):
     plots.errors(axes[1, 0], train[a : b + 1], test[a : b + 1], start=a, marks=False)
     plots.grad_norms(axes[1, 1], norms[max(a - 1, 0) : b], start=max(a, 1), marks=False)
     plots.angles(axes[1, 2], degrees[max(a - 2, 0) : max(b - 1, 0)], start=max(a, 2))
+    plots.errors(axes[2, 0], train[a : b + 1], test[a : b + 1], start=a, marks=False)
+    axes[2, 0].set(yscale="linear", ylabel="error (linear scale)")
     U, V = results["U"], results["V"]
     t = np.arange(U.shape[0])
-    shown = range(min(4, U.shape[1]))
-    plots.series(axes[2, 0], t, V[:, 0, :], [f"V[{i}]" for i in range(V.shape[2])], "V")
-    plots.series(axes[2, 1], t, U[:, list(shown), 0], [f"U{i}0" for i in shown], "U, column 0 (input weight)")
-    plots.series(axes[2, 2], t, U[:, list(shown), 1], [f"U{i}1" for i in shown], "U, column 1 (bias weight)")
-    for ax, title in zip(axes.flat, "abcdefghi"):
-        ax.set_title(f"({title})", loc="left")
-    fig.suptitle(f"errors, gradient norm and angles; row 2 zooms on iterations {a}-{b}")
+    weights(axes[2, 1], t, U, "U")
+    weights(axes[2, 2], t, np.swapaxes(V, 1, 2), "V")
+    titles = ["error", "gradient norm", "angle between consecutive gradients", *(f"{name}, iterations {a}-{b}" for name in ("error", "gradient norm", "angle")),
+              f"error, iterations {a}-{b}, linear scale", "hidden weights U", "output weights V"]  # fmt: skip
+    for ax, letter, title in zip(axes.flat, "abcdefghi", titles):
+        ax.set_title(f"({letter}) {title}", loc="left")
+    fig.suptitle(f"document 000, figure 1: errors, gradients and weights; (d)-(g) zoom on iterations {a}-{b}")
     return fig
+
+
+def weights(ax, t, W, name):
+    """Every entry W[:, i, j] of a weight matrix over the iterations: one colour per row i, column 0 solid, column 1 dashed."""
+    for i in range(W.shape[1]):
+        line = ax.plot(t, W[:, i, 0], label=f"{name}[{i}, 0]")[0]
+        for j in range(1, W.shape[2]):
+            ax.plot(t, W[:, i, j], "--" if j == 1 else ":", color=line.get_color(), label=f"{name}[{i}, {j}]")
+    ax.set(xlabel="iteration", ylabel=f"entries of {name}")
+    ax.legend(ncol=2, fontsize=8)
 
 
 def figure_gradient_path(results, zoom):
@@ -143,14 +154,14 @@ def figure_gradient_path(results, zoom):
     from minnet import plots
 
     points = gradient_path_2d(results["grad_norm"], results["grad_angle"])
-    fig, (left, right) = plt.subplots(1, 2, figsize=(14, 6))
-    plots.gradient_path(left, points, dots_every=100)
-    left.set_title("2-D gradient picture (red dot every 100 iterations)")
+    fig, (left, right) = plt.subplots(1, 2, figsize=(14, 6.5), constrained_layout=True)
+    plots.gradient_path(left, points, dots_every=100, start="iteration 1")
+    left.set_title("(a) 2-D gradient picture (red dot every 100 iterations)")
     a, b = zoom
     i_norm, i_train = int(np.argmin(results["grad_norm"])), int(np.argmin(results["train_loss"]))
-    window = points[a : b + 2]
-    plots.gradient_path(right, window, dots_every=0, crosses=[k - a for k in (i_norm, i_train) if a <= k <= b + 1])
-    right.set_title(f"iterations {a}-{b}; crosses: minimum gradient norm and minimum train error")
+    marks = {f"smallest gradient norm (iteration {i_norm + 1})": (i_norm - a, "rx"), f"smallest train error (iteration {i_train})": (i_train - a, "m+")}
+    plots.gradient_path(right, points[a : b + 2], dots_every=0, start=f"iteration {a}", marks={k: v for k, v in marks.items() if 0 <= v[0] <= b + 1 - a})
+    right.set_title(f"(b) zoom on iterations {a}-{b}")
     return fig
 
 
@@ -159,8 +170,12 @@ def figure_learned_function(results, title):
 
     from minnet import plots
 
-    fig, ax = plt.subplots(figsize=(7, 5))
+    fig, ax = plt.subplots(figsize=(7.5, 5.5))
     plots.learned_function(ax, results["X"], results["Y"], X_GRID, results["target"], results["learned"])
+    train = results["train_loss"]
+    best, last = int(np.nanargmin(train)), len(train) - 1
+    if train[last] > 2 * train[best]:  # the last weights are not the best ones: say which the picture shows
+        title += f"\nafter the last iteration, {last}: error {train[last]:.2g}, against {train[best]:.2g} at iteration {best}"
     ax.set_title(title)
     return fig
 
@@ -240,7 +255,7 @@ def plot(results, out, args):
     if "lr_study" in results:
         paths.append(plots.save(figure_lr_study(results["lr_study"]), os.path.join(out, "fig3_learning_rates.png")))
     if args.animate:
-        paths.append(animate(results, out, 10 if args.quick else args.frames, args.show and bool(os.environ.get("DISPLAY"))))
+        paths.append(animate(results, out, 10 if args.quick else args.frames, args.show and bool(os.environ.get("DISPLAY")), not args.quiet))
     return paths
 
 
@@ -251,10 +266,9 @@ def clamp_zoom(zoom, T):
 
 
 # ----- the dynamic view ---------------------------------------------------------------------------
-def animate(results, out, frames, show):
+def animate(results, out, frames, show, progress):
     """The document's 3x3 dynamic view, one frame per few iterations, as a GIF (matplotlib's Pillow writer)."""
     import matplotlib.pyplot as plt
-    from matplotlib.animation import FuncAnimation, PillowWriter
 
     from minnet import plots
 
@@ -269,7 +283,7 @@ def animate(results, out, frames, show):
         net = TwoLayerNet(h=results["U"].shape[1] + 1)
         net.U[:], net.V[:] = results["U"][t], results["V"][t]
         axes[0, 0].plot(results["X"][:, 0], results["Y"][:, 0], "r.", markersize=2, label="train set")
-        axes[0, 0].legend(fontsize=7)
+        axes[0, 0].legend()
         plots.learned_function(axes[0, 1], results["X"], results["Y"], X_GRID, results["target"], net.forward(X_GRID[:, None])[:, 0])
         plots.errors(axes[0, 2], results["train_loss"][: t + 1], results["test_loss"][: t + 1], marks=False)
         plots.grad_norms(axes[1, 0], results["grad_norm"][:t], marks=False)
@@ -281,12 +295,12 @@ def animate(results, out, frames, show):
         plots.series(axes[2, 2], np.arange(t + 1), results["V"][: t + 1, 0, :], [f"V[{i}]" for i in range(results["V"].shape[2])], "V")
         fig.suptitle(f"iteration {t}/{T}")
 
-    animation = FuncAnimation(fig, draw, frames=steps, interval=100)
     path = os.path.join(out, "dynamic_view.gif")
-    animation.save(path, writer=PillowWriter(fps=10))
+    animation = plots.save_animation(fig, draw, steps, path, fps=10, progress=progress, close=not show)
     if show:
-        plt.show()
-    plt.close(fig)
+        plt.show()  # the window plays `animation`, which must stay referenced until it closes
+        plt.close(fig)
+    del animation
     return path
 
 
@@ -388,13 +402,13 @@ def print_summary(summary):
     print_claims(claims_rows)
 
 
-def save_results(results, out, summary):
+def save_results(results, out, summary, args):
     keys = ("train_loss", "test_loss", "grad_norm", "grad_angle", "U", "V", "sharpness", "sharpness_iteration")
     save_outputs(out, {key: results[key] for key in keys if key in results}, summary)
 
 
 def parser():
-    p = argparse.ArgumentParser(prog="python -m demos.oscillations", description=__doc__.split("\n\n")[0])
+    p = study_parser("oscillations", __doc__)
     p.add_argument("--f", choices=sorted(TARGETS), default="f1", help="target function (default f1 = exp(x/5))")
     p.add_argument("--h", type=int, default=3, help="hidden units including the bias unit (default 3)")
     p.add_argument("--lr", type=float, default=1.0, help="learning rate (default 1)")

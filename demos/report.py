@@ -13,7 +13,6 @@ pages. The report folder is written whole or not at all: it is built in a tempor
 --out and renamed into place at the end.
 """
 
-import argparse
 import html
 import importlib
 import json
@@ -25,7 +24,7 @@ import webbrowser
 from collections.abc import Sequence
 from importlib import metadata
 
-from demos.cli import VERDICTS, shown
+from demos.cli import VERDICTS, shown, study_parser
 from minnet.atomic import atomic_folder
 
 DEFAULT_OUT = os.path.join("minnet-out", "report")
@@ -189,7 +188,7 @@ def write_report(root, studies, seconds, args):
 
 
 def parser():
-    p = argparse.ArgumentParser(prog="python -m demos.report", description=__doc__.split("\n\n")[0])
+    p = study_parser("report", __doc__)
     p.add_argument("--studies", nargs="+", choices=list(STUDIES), default=list(STUDIES), help="the studies in the report (default all)")
     p.add_argument("--from", dest="from_dir", metavar="DIR", help="reuse the output folders DIR/<study> of earlier runs instead of running the studies")
     p.add_argument("--workers", type=int, help="studies run at once in worker processes (default: every core; 1: in this process)")

@@ -13,13 +13,12 @@ at 3,000), relu stays near 3 (4.4 at 200, 2.97 at 3,000), tanh gives 1.07-2.8 an
 silu is the default. The final test loss of the first rate is compared as the median of --seeds runs.
 """
 
-import argparse
 import os
 from collections.abc import Sequence
 
 import numpy as np
 
-from demos.cli import add_output_options, claim, print_claims, pytorch_init_claim, run_study, save_outputs
+from demos.cli import add_output_options, claim, print_claims, pytorch_init_claim, run_study, save_outputs, study_parser
 from minnet import Adam, fit
 from minnet import complex_mult as cm
 from minnet.train import DriftRecorder
@@ -48,11 +47,11 @@ def moving_average(values, window):
 DOCUMENT_FINAL_TEST = {0.01: 0.23}  # "~0.23 with the previous higher learning rate" after 3,000 epochs
 
 
-def train_one(lr, epochs, seed, activation):
+def train_one(lr, epochs, seed, activation, progress=False):
     X, Y, X_test, Y_test = cm.dataset()
     net = cm.model(HIDDEN, activation, seed)
     drift = DriftRecorder(WINDOW, THRESHOLD)
-    history = fit(net, X, Y, Adam(net.params, lr=lr), epochs, batch_size=cm.DOC003["batch_size"], X_test=X_test, Y_test=Y_test, seed=seed, recorders=[drift])
+    history = fit(net, X, Y, Adam(net.params, lr=lr), epochs, batch_size=cm.DOC003["batch_size"], X_test=X_test, Y_test=Y_test, seed=seed, recorders=[drift], progress=progress)
     distance, cosine = epoch_updates(history["params"])
     return {"params": history["params"], "test_loss": history["test_loss"], "distance": distance, "cosine": cosine,
             "cosine_smoothed": moving_average(cosine, SMOOTHING), "drift_fraction": history["drift_fraction"]}  # fmt: skip
@@ -60,31 +59,38 @@ def train_one(lr, epochs, seed, activation):
 
 def run(args):
     """One pictured run per rate; for the claim, the first rate's final test loss over --seeds seeds."""
-    runs = {lr: train_one(lr, args.epochs, args.seed, args.activation) for lr in args.rates}
-    others = [train_one(args.rates[0], args.epochs, args.seed + s, args.activation)["test_loss"][-1] for s in range(1, args.seeds)]
+    shown = not args.quiet
+    runs = {lr: train_one(lr, args.epochs, args.seed, args.activation, shown) for lr in args.rates}
+    others = [train_one(args.rates[0], args.epochs, args.seed + s, args.activation, shown)["test_loss"][-1] for s in range(1, args.seeds)]
     return {"runs": runs, "seed_final_test": [float(runs[args.rates[0]]["test_loss"][-1]), *map(float, others)],
             "epochs": args.epochs, "activation": args.activation}
 
+LOSS_SMOOTHING = 50  # epochs in the moving average drawn over the noisy test loss
+
 
 def figure(results):
+    """One column per learning rate, rows sharing their limits: every parameter's trajectory, the test
+    loss, the step distance, and the update alignment with the fraction of parameters drifting."""
     import matplotlib.pyplot as plt
 
-    results = results["runs"]
-    fig, axes = plt.subplots(2, len(results), figsize=(8 * len(results), 10), squeeze=False)
-    for column, (lr, r) in enumerate(results.items()):
-        axes[0, column].plot(r["params"], linewidth=0.4)
-        axes[0, column].set_title(f"every parameter of the [6, 8, 6] model, lr {lr}")
-        axes[0, column].set_xlabel("epoch")
-        ax = axes[1, column]
+    from minnet import plots
+
+    runs = results["runs"]
+    fig, axes = plt.subplots(4, len(runs), figsize=(7 * len(runs), 15), sharex=True, sharey="row", squeeze=False, constrained_layout=True)
+    for column, (lr, r) in enumerate(runs.items()):
+        params, loss, distance, alignment = axes[:, column]
         epochs = np.arange(1, r["distance"].size + 1)
-        ax.plot(np.arange(r["test_loss"].size), r["test_loss"], color="tab:blue", label="test loss")
-        ax.plot(epochs, 10 * r["distance"], color="tab:orange", label="step distance x 10")
-        ax.scatter(epochs[1:], r["cosine"], s=1, color="tab:red", alpha=0.3)
-        ax.plot(epochs[1:], r["cosine_smoothed"], color="tab:red", label=f"update alignment ({SMOOTHING}-epoch mean)")
-        ax.plot(epochs, r["drift_fraction"], color="tab:green", label=f"fraction drifted > {THRESHOLD} over {WINDOW} epochs")
-        ax.set_ylim(-1.05, max(2.0, float(np.nanpercentile(r["test_loss"], 5)) * 2))
-        ax.set_xlabel("epoch")
-        ax.legend(fontsize=8)
+        params.plot(r["params"], linewidth=0.4)
+        params.set(title=f"every parameter of the [6, 8, 6] model, lr {lr}", ylabel="parameter value")
+        plots.smoothed(loss, r["test_loss"], LOSS_SMOOTHING, "tab:blue")
+        loss.set(title=f"test loss, lr {lr}: {r['test_loss'][-1]:.3g} at the end", ylabel=f"test MSE (line: {LOSS_SMOOTHING}-epoch mean)", yscale="log")
+        distance.semilogy(epochs, r["distance"], color="tab:orange")
+        distance.set(title="distance moved in one epoch", ylabel=r"$|w_{t} - w_{t-1}|$ (log scale)")
+        alignment.scatter(epochs[1:], r["cosine"], s=1, color="tab:red", alpha=0.2)
+        alignment.plot(epochs[1:], r["cosine_smoothed"], color="tab:red", label=f"update alignment ({SMOOTHING}-epoch mean)")
+        alignment.plot(epochs, r["drift_fraction"], color="tab:green", label=f"fraction drifted > {THRESHOLD} over {WINDOW} epochs")
+        alignment.set(title="consecutive updates' cosine; drifting parameters", ylabel="cosine, or fraction", xlabel="epoch", ylim=(-1.05, 1.05))
+        alignment.legend(loc="lower right")
     return fig
 
 
@@ -133,16 +139,16 @@ def print_summary(summary):
     print_claims(summary["claims"])
 
 
-def save_results(results, out, summary):
+def save_results(results, out, summary, args):
     arrays = {f"lr{lr}/{key}": v for lr, r in results["runs"].items() for key, v in r.items()}
     save_outputs(out, arrays, summary)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m demos.trajectories", description=__doc__.split("\n\n")[0])
+    p = study_parser("trajectories", __doc__)
     p.add_argument("--epochs", type=int, default=3000, help="epochs (default 3000)")
     p.add_argument("--rates", type=float, nargs="+", default=[0.01, 0.03], help="learning rates (default 0.01 0.03)")
-    p.add_argument("--activation", choices=["silu", "relu", "tanh"], default="silu", help="hidden activation (default silu; see above)")
+    p.add_argument("--activation", choices=["silu", "relu", "tanh"], default="silu", help="hidden activation (default silu; see the notes below)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--seeds", type=int, default=3, help="runs at the first rate for the claim's median (default 3)")
     add_output_options(p, DEFAULT_OUT, "150 epochs, for tests")

@@ -31,6 +31,7 @@ import traceback
 
 import numpy as np
 
+from minnet import progress
 from minnet.atomic import save_npz
 from minnet.history import UNREADABLE
 
@@ -99,6 +100,12 @@ def single_threaded_children():
                 os.environ[name] = value
 
 
+def start_worker(parent, reports):
+    """A local pool's worker starts here: it exits with its parent, and its tasks' progress goes to `reports`."""
+    exit_with_parent(parent)
+    progress.REPORT = lambda desc, done, total: reports.put((os.getpid(), desc, done, total))
+
+
 def exit_with_parent(parent):
     """In a worker: a daemon thread that ends this process once `parent` (the sweep's process) is gone,
     so that no orphaned worker goes on computing results nobody collects."""
@@ -113,10 +120,13 @@ def exit_with_parent(parent):
     threading.Thread(target=watch, daemon=True).start()
 
 
-def local_executor(workers=None):
-    """A process pool over `workers` processes (default: every core), started with spawn; its workers exit when this process dies."""
+def local_executor(workers=None, reports=None):
+    """A process pool over `workers` processes (default: every core), started with spawn; its workers
+    exit when this process dies and put their tasks' progress on the queue `reports` (default: a new one, read by nobody)."""
     workers = workers or os.cpu_count() or 1
-    return cf.ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"), initializer=exit_with_parent, initargs=(os.getpid(),))
+    context = multiprocessing.get_context("spawn")
+    reports = context.Queue() if reports is None else reports
+    return cf.ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=start_worker, initargs=(os.getpid(), reports))
 
 
 def stop(executor, futures):
@@ -159,12 +169,56 @@ def load_result(path):
         return None
 
 
-def progress_bar(total, enabled):
-    if not enabled:
-        return None
-    from tqdm.auto import tqdm
+class ProgressBar:
+    """The sweep's bar: finished tasks, and after them how far each running task is (what its
+    minnet.progress loops report, from this process or from the pool's workers through a queue)."""
 
-    return tqdm(total=total, desc="sweep", leave=False)
+    def __init__(self, total, enabled):
+        from tqdm.auto import tqdm
+
+        self.bar = tqdm(total=total, desc="sweep", leave=False) if enabled else None
+        self.running = {}  # reporter -> "desc done/total"
+        self.reports = multiprocessing.get_context("spawn").Queue() if enabled else None
+        self.reader = None
+
+    def report(self, who, desc, done, total):
+        self.running[who] = f"{desc} {done:,}/{total:,}"
+        if done >= total:
+            del self.running[who]
+        self.bar.set_postfix_str(" | ".join(self.running.values()), refresh=True)
+
+    def read_reports(self):
+        """Show what the workers report until the sentinel None arrives (in a thread of its own)."""
+        for message in iter(self.reports.get, None):
+            self.report(*message)
+
+    @contextlib.contextmanager
+    def shown(self, in_this_process):
+        """While the tasks run: their reports reach the bar (directly when they run in this process)."""
+        if self.bar is None:
+            yield
+            return
+        import threading
+
+        saved = progress.REPORT
+        if in_this_process:
+            progress.REPORT = lambda desc, done, total: self.report("this process", desc, done, total)
+        self.reader = threading.Thread(target=self.read_reports, daemon=True)
+        self.reader.start()
+        try:
+            yield
+        finally:
+            progress.REPORT = saved
+            self.reports.put(None)
+            self.reader.join(timeout=5)
+
+    def update(self):
+        if self.bar is not None:
+            self.bar.update(1)
+
+    def close(self):
+        if self.bar is not None:
+            self.bar.close()
 
 
 def run(fn, configs, executor=None, workers=None, progress=True, folder=None):
@@ -192,7 +246,7 @@ def run(fn, configs, executor=None, workers=None, progress=True, folder=None):
         for k in [k for k in todo if os.path.exists(paths[k])]:
             values[k] = load_result(paths[k])
         todo = [k for k in todo if values[k] is None]
-    bar = progress_bar(len(todo), progress)
+    bar = ProgressBar(len(todo), progress)
 
     def collect(k, outcome):
         status, value = outcome
@@ -206,21 +260,22 @@ def run(fn, configs, executor=None, workers=None, progress=True, folder=None):
         else:
             failures.append((k, configs[k], value))
             print(f"sweep: task {k} with config {configs[k]} failed:\n{value}", file=sys.stderr)
-        if bar is not None:
-            bar.update(1)
+        bar.update()
 
     if executor is None and workers == 1:
-        for k in todo:
-            collect(k, call(fn, configs[k]))
+        with bar.shown(in_this_process=True):
+            for k in todo:
+                collect(k, call(fn, configs[k]))
     else:
         own = executor is None
-        executor = local_executor(workers) if own else executor
+        executor = local_executor(workers, bar.reports) if own else executor
         futures = {}
         try:
             with single_threaded_children():  # a spawned pool starts its workers as tasks are submitted
                 futures = {executor.submit(call, fn, configs[k]): k for k in todo}
-            for future in cf.as_completed(futures):
-                collect(futures[future], future.result())
+            with bar.shown(in_this_process=False):
+                for future in cf.as_completed(futures):
+                    collect(futures[future], future.result())
         except KeyboardInterrupt:
             for future, k in futures.items():  # what finished before the signal is kept
                 if future.done() and not future.cancelled() and values[k] is None and future.exception() is None:
@@ -230,6 +285,5 @@ def run(fn, configs, executor=None, workers=None, progress=True, folder=None):
             raise
         if own:
             executor.shutdown()
-    if bar is not None:
-        bar.close()
+    bar.close()
     return Results(values, sorted(failures, key=lambda f: f[0]))

@@ -19,6 +19,7 @@ import numpy as np
 
 from minnet.history import History
 from minnet.optim import SGD
+from minnet.progress import steps as progress_steps
 from minnet.two_layer import TwoLayerNet
 
 
@@ -198,15 +199,6 @@ def check_fit_args(X, epochs, batch_size):
         raise ValueError(f"batch_size must be None or an integer in [1, {X.shape[0]}], got {batch_size!r}")
 
 
-def progress_bar(steps, enabled, desc="epochs"):
-    """The iterable `steps`, with a tqdm bar when enabled."""
-    if not enabled:
-        return steps
-    from tqdm.auto import tqdm
-
-    return tqdm(steps, desc=desc, leave=False)
-
-
 REDUCTIONS = ("mean", "sum")
 
 
@@ -283,7 +275,7 @@ def fit_example_by_example(net, X, Y, lr, epochs, X_test=None, Y_test=None, prog
     code = codes.ACTIVATION[net.activation]
     parts = {key: [] for key in ("train_loss", "test_loss", "grad_norm", "grad_angle", "U", "V")}
     previous, done = None, 0
-    for start in progress_bar(range(0, max(epochs, 1), COMPILED_CHUNK), progress, desc=f"epochs / {COMPILED_CHUNK}"):  # epochs = 0: one call, no update
+    for start in progress_steps(range(0, max(epochs, 1), COMPILED_CHUNK), progress, desc=f"chunks of {COMPILED_CHUNK:,} epochs"):  # epochs = 0: one call, no update
         chunk = min(COMPILED_CHUNK, epochs - start)
         train, test, norms, angles, U, V, previous = kernel.train(X, Y, X_test, Y_test, net.U, net.V, lr, chunk, code, previous)
         skip = 1 if start else 0  # a later chunk's first error and weights are the previous chunk's last
@@ -349,7 +341,7 @@ def fit(net, X, Y, optimizer, epochs, batch_size=None, X_test=None, Y_test=None,
         meta = {"epochs_run": 0, "diverged_at": None}
         for recorder in recorders:
             recorder.start(net)
-        for epoch in progress_bar(range(epochs), progress):
+        for epoch in progress_steps(range(epochs), progress):
             grads.append(grad if trainable is None else grad[trainable])
             run_epoch(net, X, Y, optimizer, batch_size, rng, recorders, grad, trainable, reduction)
             loss, grad = net.loss_and_grad(X, Y)

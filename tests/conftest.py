@@ -13,3 +13,20 @@ settings.load_profile("minnet")
 @pytest.fixture
 def rng():
     return np.random.default_rng(1234)
+
+
+@pytest.fixture(autouse=True)
+def figures_meet_the_standard(monkeypatch):
+    """Every figure any test saves through minnet.plots.save (every study's --quick figures among them)
+    is checked against the figure standard before it is written: a test that saves a figure breaking
+    it fails, naming the file and the problems."""
+    from minnet import plots
+
+    save = plots.save
+
+    def checked_save(fig, path, *args, **kwargs):
+        problems = plots.figure_problems(fig)
+        assert not problems, f"{os.path.basename(path)} breaks the figure standard: " + "; ".join(problems)
+        return save(fig, path, *args, **kwargs)
+
+    monkeypatch.setattr(plots, "save", checked_save)

@@ -23,5 +23,5 @@ def test_neurons_quick_run(tmp_path, capsys):
     assert claims["neurons.final_test_f1_3_0.1_init1"]["verdict"] == claims["neurons.final_test_f1_3_0.1_init10"]["verdict"] == "reproduced"
     assert claims["neurons.final_test_f1_3_0.2"]["verdict"] == "not comparable"  # --quick shortens its 50,000 epochs
     with np.load(tmp_path / "results.npz") as results:
-        assert results["fig4_lr0.2/U"].shape == (neurons.QUICK_EPOCHS + 1, 2, 2)
+        assert results["fig4_lr0.2/U"].shape == (neurons.QUICK_EPOCHS // 10 + 1, 2, 2)  # every 10th of the 3,001 snapshots (not --full)
     assert "duplicates at end" in capsys.readouterr().out

@@ -1,4 +1,6 @@
-"""The demo launcher and the gradient check a user can run."""
+"""The demo launcher, the gradient check a user can run, and the command-line plumbing the studies share."""
+
+import numpy as np
 
 from demos import __main__ as launcher
 from demos import gradcheck
@@ -32,3 +34,24 @@ def test_benchmark_quick_writes_its_numbers(tmp_path, capsys):
     memory = results["workloads"][1]["peak_memory_mb"]
     assert memory["materialised (N, P) gradients"] > memory["kernel"]
     assert "ratio to kernel" in capsys.readouterr().out
+
+
+def test_results_keep_every_tenth_snapshot_and_the_last_unless_full():
+    from demos.cli import snapshots
+
+    values = np.arange(25.0)[:, None] * np.ones((1, 3))
+    kept = snapshots(values, full=False)
+    assert kept.dtype == np.float32 and kept[:, 0].tolist() == [0, 10, 20, 24]
+    assert snapshots(values, full=True) is values
+
+
+def test_help_shows_the_notes_it_points_to(capsys):
+    import pytest
+
+    from demos import trajectories
+
+    with pytest.raises(SystemExit):
+        trajectories.main(["--help"])
+    help_text = capsys.readouterr().out
+    assert "see the notes below" in help_text
+    assert trajectories.__doc__.strip().split("\n\n")[1].split()[0] in help_text  # the notes follow the options
