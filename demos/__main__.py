@@ -19,6 +19,7 @@ STUDIES = {
     "checkpointing": "document 004: vanilla, memory-poor and checkpointed backpropagation, counted",
     "edge_of_stability": "beyond the documents: the sharpness rises to 2/lr and hovers there (Cohen et al. 2021), and Adam's at 38/lr",
     "report": "every study's claims against its document, with the figures, as HTML pages (minnet-out/report/index.html)",
+    "gallery": "re-run the README gallery's commands and copy their figures to docs/gallery/",
     "gradcheck": "hand-written gradients against central finite differences, per weight matrix",
     "benchmark": "Numba kernels against their NumPy twins (and PyTorch when installed), one table",
 }

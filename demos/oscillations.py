@@ -170,7 +170,7 @@ def figure_learned_function(results, title):
 
     from minnet import plots
 
-    fig, ax = plt.subplots(figsize=(7.5, 5.5))
+    fig, ax = plt.subplots(figsize=(7.5, 5.5), constrained_layout=True)
     plots.learned_function(ax, results["X"], results["Y"], X_GRID, results["target"], results["learned"])
     train = results["train_loss"]
     best, last = int(np.nanargmin(train)), len(train) - 1

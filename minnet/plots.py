@@ -45,7 +45,8 @@ def figure_problems(fig):
     Checked: the shape (at most MAX_ASPECT:1); every Axes that shows data names both axes, or
     shows an image with a colour bar; no text smaller than MIN_FONT_PT; no two visible texts
     overlap; no log axis reaches below MIN_LOG_LIMIT."""
-    fig.canvas.draw()
+    with np.errstate(all="ignore"):  # as in save: a log axis near the float64 limit overflows while matplotlib pads it
+        fig.canvas.draw()
     renderer = fig.canvas.get_renderer()
     width, height = fig.get_size_inches()
     problems = [] if max(width, height) <= MAX_ASPECT * min(width, height) else [f"shape {width:.3g} x {height:.3g} in is wider than {MAX_ASPECT}:1"]

@@ -16,7 +16,7 @@ def test_full_batch_sgd_path_is_gradient_descent_on_two_weights():
     X, Y = doc002(seed=0)
     net = MLP([3, 3, 3, 3, 1], activation="tanh", seed=0)
     i, j = optimizer_paths.layer2_index(net, 1), optimizer_paths.layer2_index(net, 5)
-    args = argparse.Namespace(lr=0.1, epochs=5, batch_size=None, seed=0, points_per="epoch")
+    args = argparse.Namespace(lr=0.1, epochs=5, batch_size=None, seed=0, points_per="epoch", quiet=True)
     r = optimizer_paths.race(net, X, Y, i, j, np.array([0.5, -0.5]), args, "sgd")
     w = net.copy()
     w.params[[i, j]] = [0.5, -0.5]
