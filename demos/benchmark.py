@@ -354,6 +354,9 @@ def bench_compile(args):
     return {"workload": "first calls of all kernels in a fresh process", "times": {"cold cache": cold, "warm cache": warm}}
 
 
+WORKLOADS = ("landscape", "per_example", "training", "mandelbrot", "sweep", "compile")
+
+
 def run(args):
     """Every workload, each printed as soon as it is measured (the whole run takes minutes)."""
     import numba
@@ -363,7 +366,7 @@ def run(args):
     print(f"threads: numba {threads['numba']}, cpus {threads['cpu_count']}, torch {threads['torch']}", flush=True)
     results = {"threads": threads, "peak_multiply_adds_per_second": peak_multiply_adds(args.quick), "workloads": []}
     benches = [bench_landscape, bench_per_example, bench_training, bench_mandelbrot, bench_sweep] + ([] if args.quick else [bench_compile])
-    for bench in benches:
+    for bench in [b for b in benches if not args.only or b.__name__.removeprefix("bench_") in args.only]:
         workload = bench(args)
         results["workloads"].append(workload)
         print_workload(workload, results["peak_multiply_adds_per_second"])
@@ -396,6 +399,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--json", metavar="FILE", help="also write the numbers to FILE as JSON")
     parser.add_argument("--repeats", type=int, default=5, help="timed calls per method (default 5)")
     parser.add_argument("--quick", action="store_true", help="small sizes, no compile-time probe (for tests)")
+    parser.add_argument("--only", nargs="+", choices=WORKLOADS, help="these workloads only")
     args = parser.parse_args(argv)
     if args.repeats < 1:
         parser.error(f"--repeats must be >= 1, got {args.repeats}")

@@ -112,7 +112,7 @@ def deep_scatter(run, args):
 def image_grid(ax, X, indices, labels, title, side):
     """Up to 64 examples as an 8x8 grid of images, their labels in the corner."""
     indices = list(indices)[:64]
-    cells = int(np.ceil(np.sqrt(max(len(indices), 1))))
+    cells = 8  # always an 8 x 8 grid: a small set shows small, at the same scale as a large one
     canvas = np.ones((cells * (side + 1), cells * (side + 1)))
     for k, i in enumerate(indices):
         r, c = divmod(k, cells)
@@ -206,30 +206,36 @@ def figure_deep(a, t):
     return fig
 
 
+def examples(count):
+    return f"{count} example" + ("" if count == 1 else "s")
+
+
 def figure_clusters(a, X, y, side, iteration, shown=2):
     """Side by side, up to `shown` clusters (those with a contention set first): the cluster's images,
     its contention set's, and both groups' cosine and accuracy over the iterations."""
     import matplotlib.pyplot as plt
+
+    from minnet import plots
 
     pairs = ([c for c in a["clusters"] if c["contention"].size] or a["clusters"])[:shown]
     fig, axes = plt.subplots(2, 2 * len(pairs), figsize=(10 * len(pairs), 10), squeeze=False, constrained_layout=True)
     for k, c in enumerate(pairs):
         images, curves = axes[0, 2 * k : 2 * k + 2], axes[1, 2 * k : 2 * k + 2]
         members, against = c["members"], c["contention"]
-        image_grid(images[0], X, members, y, f"cluster {k + 1}: {len(members)} examples at iteration {iteration}\n"
+        image_grid(images[0], X, members, y, f"cluster {k + 1}: {examples(len(members))} at iteration {iteration}\n"
                    f"(every pair's cosine >= 0.95){', 64 shown' if len(members) > 64 else ''}", side)  # fmt: skip
         if against.size:
-            image_grid(images[1], X, against, y, f"its contention set: {len(against)} examples\n(cosine <= -0.95){', 64 shown' if len(against) > 64 else ''}", side)
+            image_grid(images[1], X, against, y, f"its contention set: {examples(len(against))}\n(cosine <= -0.95){', 64 shown' if len(against) > 64 else ''}", side)
         else:
             images[1].text(0.5, 0.5, f"no contention set:\nno example's gradient has cosine <= -0.95\nwith this cluster's at iteration {iteration}",
                            ha="center", va="center", transform=images[1].transAxes)  # fmt: skip
             images[1].axis("off")
         for ax, key, label in ((curves[0], "cos", "cosine with the mean gradient"), (curves[1], "acc", "accuracy")):
-            ax.plot(c[f"members_{key}"], label=f"cluster {k + 1}")
+            plots.smoothed(ax, c[f"members_{key}"], SMOOTHING, "tab:blue", label=f"cluster {k + 1}")
             if c[f"contention_{key}"] is not None:
-                ax.plot(c[f"contention_{key}"], label="its contention set")
+                plots.smoothed(ax, c[f"contention_{key}"], SMOOTHING, "tab:orange", label="its contention set")
             ax.axvline(iteration, color="0.5", linestyle=":")
-            ax.set(xlabel="iteration", ylabel=label, title=f"cluster {k + 1}: {label}, mean over its examples")
+            ax.set(xlabel="iteration", ylabel=f"{label} ({SMOOTHING}-iteration mean)", title=f"cluster {k + 1}: mean {label}")
             ax.legend(loc="lower right")
     return fig
 

@@ -83,15 +83,19 @@ def animate(args, out):
 def figure_pictures(results, args):
     import matplotlib.pyplot as plt
 
+    from matplotlib.colors import LogNorm
+
     names = ["exact", *MODELS]
-    fig, axes = plt.subplots(2, len(names), figsize=(6 * len(names), 8.5))
+    fig, axes = plt.subplots(2, len(names), figsize=(6 * len(names), 8.5), constrained_layout=True)
+    norm = LogNorm(1, args.iterations + 1)  # escape iteration + 1: the pixels that never escape are the brightest
     for row, view in zip(axes, results["views"]):
         center, width = results["views"][view]
         for ax, name in zip(row, names):
-            ax.imshow(np.log1p(results["pictures"][(name, view)]), cmap="magma")
+            image = ax.imshow(1 + results["pictures"][(name, view)], cmap="magma", norm=norm)
             label = "exact multiplication" if name == "exact" else f"[20, 30, 20] {name}, test MSE {results['test_loss'][name]:.3g}"
-            ax.set_title(f"{label}\n{view}: center {center}, width {width}", fontsize=9)
+            ax.set_title(f"{label}\n{view}: center {center}, width {width}")
             ax.axis("off")
+    fig.colorbar(image, ax=axes, shrink=0.7, label=f"escape iteration + 1 (log scale; {args.iterations + 1}: never escapes)")
     return fig
 
 

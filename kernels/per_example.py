@@ -14,11 +14,12 @@ Backpropagation, with delta_L from the loss (kernels.common for the losses):
     cross_entropy  delta_L = p - y                  softmax + squared error: delta_L = p * (g - g . p), g = dl/dp
     delta_{l-1}    = (W_l^T delta_l) * s'(z_{l-1})
 
-Two passes over blocks of examples (the transposed layout of kernels.common, one prange task per
-block, each writing only its own columns of the outputs): the first runs forward and backward and
-keeps every delta_l and hidden a_l (small: n_l rows each); the mean gradient G_l is then one matrix
-product per layer; the second pass computes the norms and dot products. X itself stays row-major
-and is transposed block by block inside the kernels.
+Two passes over blocks of examples (one prange task per block, each writing only its own columns
+of the outputs): the first runs forward and backward, keeps every delta_l and hidden a_l (small:
+n_l rows each, in the transposed layout of kernels.common) and sums the block's gradients; the
+second computes the norms and dot products. The first layer, whose input X is by far the largest
+array, reads X row by row where it lies (one contiguous row per example: z_1 = W_1 x + b_1 and
+|x|^2 as dot products, G_W += delta x^T four examples at a time), so each pass reads X once.
 """
 
 import math
@@ -30,7 +31,6 @@ from kernels.codes import CROSS_ENTROPY, HALF_MSE, MSE, SOFTMAX
 from kernels.common import MAX_EXP_ARG, activate_rows, as_f64, as_f64_T, dense_batch, derivative, log_sum_exp, n_layers
 
 BLOCK = 256
-TILE = 16
 
 
 @njit(cache=True, error_model="numpy")
@@ -68,17 +68,46 @@ def output_delta(net, Z, YT, s, D, losses, predictions):
         losses[s + n] = loss / k if net.loss == MSE else (0.5 * loss if net.loss == HALF_MSE else loss)
 
 
-@njit(cache=True, error_model="numpy")
-def transpose_block(X, s, nb, out):
-    """out[c, n] = X[s + n, c]: one block of examples in the kernels' column layout (X stays row-major).
+@njit(cache=True, fastmath=True, error_model="numpy")
+def dot(x, y):
+    """sum_c x[c] y[c] for two contiguous rows, in whatever order vectorises (fastmath: the sum is
+    rounded a few ulps differently from a left-to-right loop, as BLAS rounds it differently too)."""
+    total = 0.0
+    for c in range(x.shape[0]):
+        total += x[c] * y[c]
+    return total
 
-    Tiles of TILE x TILE keep both the rows read and the rows written in the L1 cache."""
-    n_cols = X.shape[1]
-    for n0 in range(0, nb, TILE):
-        for c0 in range(0, n_cols, TILE):
-            for c in range(c0, min(c0 + TILE, n_cols)):
-                for n in range(n0, min(n0 + TILE, nb)):
-                    out[c, n] = X[s + n, c]
+
+@njit(cache=True, error_model="numpy")
+def first_layer(X, s, nb, W, b, n_in, Z, x2, with_norms):
+    """Z[r, n] = b[r] + W[r] . x_n for the block's examples x_n = X[s + n] and, with_norms, x2[s + n] = |x_n|^2 + 1
+    (W (n_out * n_in,) row-major: the first layer's weights, or the mean gradient's)."""
+    for n in range(nb):
+        x = X[s + n]
+        if with_norms:
+            x2[s + n] = dot(x, x) + 1.0  # |x_n|^2 + 1
+        for r in range(Z.shape[0]):
+            Z[r, n] = b[r] + dot(W[r * n_in : (r + 1) * n_in], x)  # z = W x + b
+
+
+@njit(cache=True, error_model="numpy")
+def first_layer_gradient(X, s, D, n_in, G):
+    """G[r * n_in + c] += sum_n D[r, n] X[s + n, c] over the block: delta x^T for the first layer, four
+    examples per pass over G's rows, so each row of G is loaded and stored once per four examples."""
+    nb = D.shape[1]
+    n = 0
+    while n < nb:
+        k = min(4, nb - n)
+        x0, x1, x2, x3 = X[s + n], X[s + n + min(1, k - 1)], X[s + n + min(2, k - 1)], X[s + n + min(3, k - 1)]
+        for r in range(D.shape[0]):
+            d0 = D[r, n]
+            d1 = D[r, n + 1] if k > 1 else 0.0  # a short last group adds zeros
+            d2 = D[r, n + 2] if k > 2 else 0.0
+            d3 = D[r, n + 3] if k > 3 else 0.0
+            g = G[r * n_in : (r + 1) * n_in]
+            for c in range(n_in):
+                g[c] += ((d0 * x0[c] + d1 * x1[c]) + d2 * x2[c]) + d3 * x3[c]
+        n += 4
 
 
 @njit(cache=True, error_model="numpy")
@@ -99,22 +128,21 @@ def backprop_delta(l, D, Z_prev, A_prev, net, D_prev):
 
 @njit(cache=True, error_model="numpy")
 def gradient_sums(l, D, A, X, s, net, GW_part, Gb_part):
-    """GW_part[W_l] += sum_n delta_n a_n^T and Gb_part[b_l] += sum_n delta_n over the block's examples.
-
-    For the first layer a_n is row s + n of X, read row by row so that the innermost loop runs
-    along a contiguous row of X and of G (no reduction in it, so it vectorises)."""
+    """GW_part[W_l] += sum_n delta_n a_n^T and Gb_part[b_l] += sum_n delta_n over the block's examples
+    (for the first layer a_n = x_n, row s + n of X: first_layer_gradient)."""
     n_in, n_out, nb = net.sizes[l], net.sizes[l + 1], D.shape[1]
     w0 = net.w_start[l]
-    for n in range(nb):  # examples outside: row s + n of X stays in cache for every unit r
-        for r in range(n_out):
+    for r in range(n_out):
+        for n in range(nb):
             Gb_part[net.b_start[l] + r] += D[r, n]
+    if l == 0:
+        first_layer_gradient(X, s, D[:n_out], n_in, GW_part[w0 : w0 + n_out * n_in])
+        return
+    for n in range(nb):
+        for r in range(n_out):
             d = D[r, n]
-            if l == 0:
-                for c in range(n_in):
-                    GW_part[w0 + r * n_in + c] += d * X[s + n, c]
-            else:
-                for c in range(n_in):
-                    GW_part[w0 + r * n_in + c] += d * A[c, n]
+            for c in range(n_in):
+                GW_part[w0 + r * n_in + c] += d * A[c, n]
 
 
 @njit(cache=True, parallel=True, error_model="numpy")
@@ -133,15 +161,17 @@ def forward_backward_kernel(X, YT, net):
     n_blocks = (N + BLOCK - 1) // BLOCK
     GW_parts = np.zeros((n_blocks, w_start[L - 1] + sizes[L] * sizes[L - 1]))  # sum over the block of delta_n a_n^T
     Gb_parts = np.zeros((n_blocks, D_all.shape[0]))  # sum over the block of delta_n
+    x2 = np.empty(N)  # |x_n|^2 + 1, for pass 2
     for blk in prange(n_blocks):
         s = blk * BLOCK
         nb = min(N, s + BLOCK) - s
-        X_block = np.empty((sizes[0], nb))  # a_0, one column per example
-        transpose_block(X, s, nb, X_block)
         A = np.empty((L + 1, hidden_width, nb))  # a_l for l >= 1
         Z = np.empty((L + 1, hidden_width, nb))  # z_l
         for l in range(L):
-            dense_batch(l, X_block if l == 0 else A[l], Z[l + 1], net)  # z = W a + b
+            if l == 0:
+                first_layer(X, s, nb, net.W[w_start[0] : w_start[0] + sizes[1] * sizes[0]], net.b[b_start[0] : b_start[0] + sizes[1]], sizes[0], Z[1, : sizes[1]], x2, True)  # z_1 = W_1 x + b_1
+            else:
+                dense_batch(l, A[l], Z[l + 1], net)  # z = W a + b
             A[l + 1, : sizes[l + 1]] = Z[l + 1, : sizes[l + 1]]
             activate_rows(net.acts[l], A[l + 1], sizes[l + 1])  # a = s(z)
             if l < L - 1:
@@ -150,22 +180,22 @@ def forward_backward_kernel(X, YT, net):
         output_delta(net, Z[L], YT, s, D, losses, predictions)
         for l in range(L - 1, -1, -1):
             D_all[b_start[l] : b_start[l] + sizes[l + 1], s : s + nb] = D[: sizes[l + 1]]
-            gradient_sums(l, D, X_block if l == 0 else A[l], X, s, net, GW_parts[blk], Gb_parts[blk])
+            gradient_sums(l, D, A[l], X, s, net, GW_parts[blk], Gb_parts[blk])
             if l > 0:
                 backprop_delta(l, D, Z[l], A[l], net, D_prev)
                 D, D_prev = D_prev, D
-    return losses, predictions, A_hidden, D_all, GW_parts, Gb_parts
+    return losses, predictions, x2, A_hidden, D_all, GW_parts, Gb_parts
 
 
 @njit(cache=True, parallel=True, error_model="numpy")
-def stats_kernel(X, A_hidden, D_all, G):
-    """Pass 2: norm2[l, n] = (|a_n|^2 + 1) |delta_n|^2 and dot[l, n] = delta_n . (G_W a_n + g_b) for every layer and example.
+def stats_kernel(X, x2, A_hidden, D_all, G):
+    """Pass 2: norm2[l, n] = (|a_n|^2 + 1) |delta_n|^2 and dots[l, n] = delta_n . (G_W a_n + g_b) for every layer and example.
 
     G is the network with the mean gradient as its weights: G_W a_n + g_b is then its dense layer."""
     N, L = X.shape[0], n_layers(G)
     sizes, b_start = G.sizes, G.b_start
     width = sizes.max()
-    norm2, dot = np.empty((L, N)), np.empty((L, N))
+    norm2, dots = np.empty((L, N)), np.empty((L, N))
     n_blocks = (N + BLOCK - 1) // BLOCK
     for blk in prange(n_blocks):
         s = blk * BLOCK
@@ -175,14 +205,16 @@ def stats_kernel(X, A_hidden, D_all, G):
         for l in range(L):
             n_in, n_out = sizes[l], sizes[l + 1]
             if l == 0:
-                transpose_block(X, s, nb, A)
+                first_layer(X, s, nb, G.W[G.w_start[0] : G.w_start[0] + n_out * n_in], G.b[G.b_start[0] : G.b_start[0] + n_out], n_in, U[:n_out], x2, False)  # U = G_W x + g_b
+                a2[:] = x2[s : s + nb]  # |x_n|^2 + 1, from pass 1
             else:
                 A[:n_in] = A_hidden[b_start[l - 1] : b_start[l - 1] + n_in, s : s + nb]
-            dense_batch(l, A, U, G)  # U = G_W a + g_b   (n_out, nb)
-            a2[:], d2[:], dd[:] = 1.0, 0.0, 0.0
-            for c in range(n_in):
-                for n in range(nb):
-                    a2[n] += A[c, n] * A[c, n]  # |a_n|^2 + 1
+                dense_batch(l, A, U, G)  # U = G_W a + g_b   (n_out, nb)
+                a2[:] = 1.0
+                for c in range(n_in):
+                    for n in range(nb):
+                        a2[n] += A[c, n] * A[c, n]  # |a_n|^2 + 1
+            d2[:], dd[:] = 0.0, 0.0
             for r in range(n_out):
                 row = b_start[l] + r
                 for n in range(nb):
@@ -191,8 +223,8 @@ def stats_kernel(X, A_hidden, D_all, G):
                     dd[n] += d * U[r, n]  # delta_n . (G_W a_n + g_b)
             for n in range(nb):
                 norm2[l, s + n] = a2[n] * d2[n]
-                dot[l, s + n] = dd[n]
-    return norm2, dot
+                dots[l, s + n] = dd[n]
+    return norm2, dots
 
 
 def gradient_stats(X, Y, net):
@@ -205,10 +237,10 @@ def gradient_stats(X, Y, net):
     X = as_f64(X)
     N, L, sizes, w_start, b_start = X.shape[0], len(net.sizes) - 1, net.sizes, net.w_start, net.b_start
     with np.errstate(all="ignore"):
-        losses, predictions, A_hidden, D_all, GW_parts, Gb_parts = forward_backward_kernel(X, as_f64_T(Y), net)
+        losses, predictions, x2, A_hidden, D_all, GW_parts, Gb_parts = forward_backward_kernel(X, as_f64_T(Y), net)
         G = net._replace(W=GW_parts.sum(axis=0) / N, b=Gb_parts.sum(axis=0) / N)  # G = (1/N) sum_n g_n
-        norm2, dot = stats_kernel(X, A_hidden, D_all, G)
+        norm2, dots = stats_kernel(X, x2, A_hidden, D_all, G)
     GW = [G.W[w_start[l] : w_start[l] + sizes[l + 1] * sizes[l]] for l in range(L)]
     Gb = [G.b[b_start[l] : b_start[l] + sizes[l + 1]] for l in range(L)]
     G2 = np.array([gw @ gw + gb @ gb for gw, gb in zip(GW, Gb)])
-    return losses, predictions, norm2, dot, G2
+    return losses, predictions, norm2, dots, G2

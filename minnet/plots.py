@@ -90,7 +90,7 @@ def visible_texts(fig):
         legend = ax.get_legend()
         texts += list(legend.get_texts()) + [legend.get_title()] if legend else []
         if ax.axison:
-            for axis in (ax.xaxis, ax.yaxis):
+            for axis in (ax.xaxis, ax.yaxis, *([ax.zaxis] if hasattr(ax, "zaxis") else [])):
                 texts += [axis.label, axis.get_offset_text()]
                 texts += [tick.label1 for tick in axis._update_ticks() if tick.label1.get_visible()]
                 texts += [tick.label2 for tick in axis._update_ticks() if tick.label2.get_visible()]
