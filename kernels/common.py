@@ -13,7 +13,7 @@ The last layer's s is the identity; the output activation (identity or softmax) 
 
 Batches are stored transposed, one row per unit and one column per example (A (n, N)), so
 that the innermost loops run over the N examples, contiguous in memory, and LLVM can vectorise
-them (sigmoid and silu through kernels.exp.exp_row; tanh stays a scalar library call). Layers
+them (sigmoid and silu through kernels.exp.exp_row, tanh through kernels.exp.tanh_row). Layers
 alternate between the two halves of a scratch buffer (2, width, N).
 
 Kernels use Numba's "numpy" error model: a division by zero gives inf or NaN, as in NumPy,
@@ -29,7 +29,7 @@ from numba import njit
 
 import kernels.cache  # noqa: F401  first: it points Numba's cache at the folder of these sources
 from kernels.codes import CROSS_ENTROPY, HALF_MSE, IDENTITY, MSE, RELU, SIGMOID, SILU, SOFTMAX, TANH, DenseNet
-from kernels.exp import exp_row
+from kernels.exp import exp_row, tanh_row
 
 
 # log of the largest float64: exp(x) overflows for x above it
@@ -112,9 +112,8 @@ def dense_batch(l, A, Z, net):
 def activate_rows(code, Z, n_rows):
     """Z[:n_rows] = s(Z[:n_rows]) in place.
 
-    relu, sigmoid and silu get loops that vectorise: sigmoid(z) = 1 / (1 + e^-z) and
-    silu(z) = z sigmoid(z) take e^-z from exp_row; tanh stays math.tanh (the landscape kernel's
-    tanh work is structured away instead)."""
+    Every activation gets loops that vectorise: sigmoid(z) = 1 / (1 + e^-z) and silu(z) = z sigmoid(z)
+    take e^-z from exp_row, tanh comes from tanh_row."""
     if code == IDENTITY:
         return
     N = Z.shape[1]
@@ -131,6 +130,9 @@ def activate_rows(code, Z, n_rows):
             exp_row(Z[r], -1.0, e, scratch)
             for n in range(N):
                 Z[r, n] = Z[r, n] / (1.0 + e[n])  # silu(z) = z sigmoid(z)
+        elif code == TANH:
+            tanh_row(Z[r], e, scratch)
+            Z[r, :N] = e
         else:
             for n in range(N):
                 Z[r, n] = activate(code, Z[r, n])

@@ -16,14 +16,16 @@ Layers, losses and the transposed batch layout are those of kernels.common.
    - only the layers after li are evaluated at every grid point.
 
    When i and j are two rows of the same layer and the next layer m = li + 1 is tanh or sigmoid
-   (document 002's case), the activations of layer m, the cost that dominates (math.tanh is a
-   scalar library call of ~15 ns here), are taken out of the grid loop too. Layer m's
+   (document 002's case), the activations of layer m, the cost that dominates (a tanh per unit
+   and example), are taken out of the grid loop too. Layer m's
    pre-activation splits into a part that depends on a only and a part that depends on b only:
          z_m = (Zb + W_m[:, ri] R_a) + (W_m[:, rj] R_b) = u(a) + v(b)
    and tanh(u + v) = (tanh u + tanh v) / (1 + tanh u tanh v), with tanh u computed once per a and
    tanh v once per b (sigmoid(z) = (1 + tanh(z / 2)) / 2 reuses it). The formula loses accuracy
    only when 1 + tanh u tanh v is small (u and v large with opposite signs); below 1/2 the kernel
-   falls back to tanh(u + v), which keeps the result within a few ulp. The NumPy twin
+   falls back to tanh(u + v), which keeps the result within a few ulp. Every tanh of a row is the
+   vectorised kernels.exp.tanh_row (the later layers' too), so the fallback, common at large
+   weights, costs about what the formula does. The NumPy twin
    (minnet.landscape) stays the plain forward pass; a test holds the two equal to 1e-12.
 
 2. ``losses_of_params``: the loss at each row of a (B, P) matrix of parameter vectors (planes
@@ -32,13 +34,13 @@ Layers, losses and the transposed batch layout are those of kernels.common.
 Each prange task writes only its own output cells; non-finite losses become inf.
 """
 
-import math
 
 import numpy as np
 from numba import njit, prange
 
 from kernels.codes import SIGMOID, TANH
 from kernels.common import activate, as_f64, as_f64_T, as_i64, dense_batch, forward_layers, mean_loss, n_layers, with_weights
+from kernels.exp import tanh_row
 
 
 @njit(cache=True, error_model="numpy")
@@ -88,12 +90,14 @@ def split_next_layer(m, H0, ri, rj, net):
 
 
 @njit(cache=True, error_model="numpy")
-def activate_sum(A_row, T_u_row, T_v_row, U_row, V_scale, R_b_row, alpha, beta):
+def activate_sum(A_row, T_u_row, T_v_row, U_row, V_scale, R_b_row, alpha, beta, S, T, scratch):
     """A_row = alpha tanh(u + v) + beta from tanh u (T_u_row) and tanh v (T_v_row), for every example.
 
     tanh(u + v) = (tanh u + tanh v) / (1 + tanh u tanh v). The first loop has no branch and no call,
-    so it vectorises; where 1 + tanh u tanh v < 1/2 the formula is ill-conditioned and the second
-    loop recomputes tanh(u + v) directly from u (U_row) and v = V_scale R_b_row."""
+    so it vectorises; where 1 + tanh u tanh v < 1/2 the formula is ill-conditioned, and there
+    tanh(u + v) is taken directly from u (U_row) and v = V_scale R_b_row, through the vectorised
+    tanh_row over the whole row (S, T, scratch: rows of scratch space), so large weights, where
+    many points are ill-conditioned, cost no scalar tanh calls."""
     N = A_row.shape[0]
     ill = 0
     for n in range(N):
@@ -102,8 +106,11 @@ def activate_sum(A_row, T_u_row, T_v_row, U_row, V_scale, R_b_row, alpha, beta):
         ill += d < 0.5
     if ill > 0:
         for n in range(N):
+            S[n] = U_row[n] + V_scale * R_b_row[n]  # u + v
+        tanh_row(S, T, scratch)
+        for n in range(N):
             if 1.0 + T_u_row[n] * T_v_row[n] < 0.5:
-                A_row[n] = alpha * math.tanh(U_row[n] + V_scale * R_b_row[n]) + beta
+                A_row[n] = alpha * T[n] + beta
 
 
 @njit(cache=True, parallel=True, error_model="numpy")
@@ -116,26 +123,29 @@ def grid_split_kernel(Zb, R_a, R_b, ri, rj, m, net, YT):
     scale = 1.0 if net.acts[m] == TANH else 0.5  # sigmoid(z) = (1 + tanh(z / 2)) / 2
     alpha, beta = (1.0, 0.0) if net.acts[m] == TANH else (0.5, 0.5)
     T_v = np.empty((n_b, n_m, N))  # tanh(scale v(b)),  v(b) = W_m[:, rj] R_b
+    V, scratch = np.empty(N), np.empty(N)
     for ib in range(n_b):
         for k in range(n_m):
             w = W_m[k * n_in + rj]
             for n in range(N):
-                T_v[ib, k, n] = math.tanh(scale * w * R_b[ib, n])
+                V[n] = scale * w * R_b[ib, n]
+            tanh_row(V, T_v[ib, k], scratch)
     out = np.empty((n_a, n_b))
     width, L = net.sizes.max(), n_layers(net)
     for ia in prange(n_a):
         U = np.empty((n_m, N))  # scale u(a),  u(a) = Zb + W_m[:, ri] R_a
         T_u = np.empty((n_m, N))
+        S, T, work = np.empty(N), np.empty(N), np.empty(N)
         for k in range(n_m):
             w = W_m[k * n_in + ri]
             for n in range(N):
                 U[k, n] = scale * (Zb[k, n] + w * R_a[ia, n])
-                T_u[k, n] = math.tanh(U[k, n])
+            tanh_row(U[k], T_u[k], work)
         A = np.empty((n_m, N))
         buf = np.empty((2, width, N))
         for ib in range(n_b):
             for k in range(n_m):
-                activate_sum(A[k], T_u[k], T_v[ib, k], U[k], scale * W_m[k * n_in + rj], R_b[ib], alpha, beta)  # s(u + v)
+                activate_sum(A[k], T_u[k], T_v[ib, k], U[k], scale * W_m[k * n_in + rj], R_b[ib], alpha, beta, S, T, work)  # s(u + v)
             Z = forward_layers(net, m + 1, L, A, buf)
             out[ia, ib] = mean_loss(net, Z, YT)
     return out

@@ -152,6 +152,23 @@ def test_vectorised_exp_is_within_one_ulp_of_math_exp():
     assert 0 < out[0] < 1e-307 and 1e307 < out[1] < np.inf and np.isnan(out[2])  # clamped, NaN kept
 
 
+def test_vectorised_tanh_is_within_a_few_ulp_of_math_tanh():
+    import math
+
+    from kernels.exp import tanh_row
+
+    magnitudes = np.concatenate([np.geomspace(1e-300, 30, 100_001), np.random.default_rng(0).normal(0, 3, 10_000) ** 2])
+    x = np.concatenate([magnitudes, -magnitudes])
+    out, scratch = np.empty_like(x), np.empty_like(x)
+    tanh_row(x, out, scratch)
+    ref = np.array([math.tanh(v) for v in x])
+    assert np.max(np.abs(out - ref) / np.spacing(np.abs(ref))) <= 4  # ulp of the true value, near 0 as near 1
+    specials = np.array([0.0, -0.0, np.inf, -np.inf, np.nan, 1e308])
+    tanh_row(specials, out[:6], scratch[:6])
+    assert out[:2].tolist() == [0.0, 0.0] and np.signbit(out[1]) and not np.signbit(out[0])
+    assert out[2:4].tolist() == [1.0, -1.0] and np.isnan(out[4]) and out[5] == 1.0
+
+
 @given(st.integers(1, 11), st.integers(1, 4), st.integers(1, 40), st.integers(0, 2**31))
 def test_dense_batch_sums_the_inputs_in_order(n_in, n_out, N, seed):
     """Four inputs per pass (and the rest one by one) round exactly as b + W[r, 0] a_0 + W[r, 1] a_1 + ... in order."""
