@@ -173,16 +173,22 @@ def bench_mandelbrot(args):
     net, c_re, c_im = mandelbrot_setup(args.quick)
     times = {
         "kernel": median_time(lambda: mb.escape_counts(c_re, c_im, 100, net=net, backend="numba"), max(1, args.repeats // 2)),
+        "kernel, rectangles and cycle detection": median_time(lambda: mb.escape_counts_by_rectangles(c_re, c_im, 100, net=net), args.repeats),
         "numpy reference": median_time(lambda: mb.escape_counts(c_re, c_im, 100, net=net, backend="numpy"), max(1, args.repeats // 2)),
     }
     torch = torch_module()
     if torch is not None:
         times["pytorch batched"] = median_time(lambda: torch_mandelbrot(torch, net, c_re, c_im, 100), max(1, args.repeats // 2))
-    evaluations = int(mb.escape_counts(c_re, c_im, 100, net=net).sum())  # a pixel escaping at step k is evaluated k times
+    plain = mb.escape_counts(c_re, c_im, 100, net=net)
+    evaluations = int(plain.sum())  # a pixel escaping at step k is evaluated k times
+    agreement = {name: float(np.mean(mb.escape_counts_by_rectangles(c_re, c_im, 100, net=f) == mb.escape_counts(c_re, c_im, 100, net=f)))
+                 for name, f in (("learned product", net), ("exact product", None))}  # fmt: skip
     return {
         "workload": f"Mandelbrot {c_re.shape[1]}x{c_re.shape[0]}, 100 iterations, through a [20, 30, 20] silu network",
         "times": times,
         "work": {"network evaluations": evaluations, "multiply-adds": evaluations * sum(W.size for W in net.W.values())},
+        "pixels equal to the plain loop's": agreement,
+        "less_work": ["kernel, rectangles and cycle detection"],  # skips evaluations: no multiply-add rate
     }
 
 
@@ -399,10 +405,12 @@ def print_workload(workload, peak):
         print(f"  {name:<44}{seconds:>12.4f}{ratio:>24}")
     for name, mb in workload.get("peak_memory_mb", {}).items():
         print(f"  peak memory {name:<32}{mb:>10.1f} MB")
+    for name, fraction in workload.get("pixels equal to the plain loop's", {}).items():
+        print(f"  rectangles and cycles, {name}: {100 * fraction:.4f}% of pixels equal to the plain loop's")
     if "work" in workload:
         work = workload["work"]
         print(f"  {work['network evaluations']:,} network evaluations, {work['multiply-adds'] / 1e9:.2f} G multiply-adds; per second:")
-        for name, seconds in times.items():
+        for name, seconds in [(name, seconds) for name, seconds in times.items() if name not in workload.get("less_work", ())]:
             print(f"  {name:<44}{work['multiply-adds'] / seconds / 1e9:>10.1f} G   {work['multiply-adds'] / seconds / peak:>6.0%} of peak")
         print(f"  (peak: {peak / 1e9:.1f} G/s, float64 fused multiply-adds with no memory traffic; at peak the multiply-adds alone take {work['multiply-adds'] / peak:.3f} s)")
     sys.stdout.flush()

@@ -46,26 +46,35 @@ def square_all(exact, z_re, z_im, n, net, out_re, out_im):
 
 
 @njit(cache=True, error_model="numpy")
-def escape_counts_kernel(c_re, c_im, max_iter, exact, net):
-    """counts[p] = the first k <= max_iter with |z_k|^2 > 4, z_k = f(z_{k-1}, z_{k-1}) + c_p, z_0 = 0 (max_iter if none)."""
+def escape_counts_kernel(c_re, c_im, max_iter, exact, net, period_tolerance):
+    """counts[p] = the first k <= max_iter with |z_k|^2 > 4, z_k = f(z_{k-1}, z_{k-1}) + c_p, z_0 = 0 (max_iter if none).
+
+    With period_tolerance > 0, a pixel whose z_k comes back within it (in both coordinates) of the z
+    saved at the last power of two k (Brent's cycle detection) is on a cycle: it never escapes,
+    counts max_iter, and is dropped (minnet.mandelbrot.PERIOD_TOLERANCE)."""
     total = c_re.size
     flat_re, flat_im = c_re.ravel(), c_im.ravel()
     counts = np.full(total, max_iter, dtype=np.int64)
     index = np.arange(total)  # packed: the pixels still bounded
     z_re, z_im = np.zeros(total), np.zeros(total)
+    saved_re, saved_im = np.full(total, np.inf), np.full(total, np.inf)  # z at the last power of two
     f_re, f_im = np.empty(total), np.empty(total)
     n = total
     for k in range(1, max_iter + 1):
         square_all(exact, z_re, z_im, n, net, f_re, f_im)
+        save = k & (k - 1) == 0  # k is a power of two
         kept = 0
         for p in range(n):
             re = f_re[p] + flat_re[index[p]]  # z <- f(z, z) + c
             im = f_im[p] + flat_im[index[p]]
-            if re * re + im * im <= ESCAPE_RADIUS2:
-                index[kept], z_re[kept], z_im[kept] = index[p], re, im
-                kept += 1
-            else:
+            if not re * re + im * im <= ESCAPE_RADIUS2:
                 counts[index[p]] = k
+            elif abs(re - saved_re[p]) <= period_tolerance and abs(im - saved_im[p]) <= period_tolerance:
+                pass  # back where it was: a cycle, bounded for ever (counts stays max_iter)
+            else:
+                index[kept], z_re[kept], z_im[kept] = index[p], re, im
+                saved_re[kept], saved_im[kept] = (re, im) if save else (saved_re[p], saved_im[p])
+                kept += 1
         n = kept
         if n == 0:
             break
@@ -75,10 +84,11 @@ def escape_counts_kernel(c_re, c_im, max_iter, exact, net):
 NO_NETWORK = DenseNet(np.zeros(1), np.zeros(1), np.zeros(1, np.int64), np.zeros(1, np.int64), np.array([4, 2]), np.zeros(1, np.int64), 0, 0)
 
 
-def escape_counts(c_re, c_im, max_iter, net=None):
+def escape_counts(c_re, c_im, max_iter, net=None, period_tolerance=0.0):
     """Escape counts (rows, cols) for the pixel grid c_re, c_im through the DenseNet `net` (kernels.codes),
     which takes (re z, im z, re z, im z) and answers (re, im); the exact product when net is None.
+    period_tolerance > 0: stop the pixels found on a cycle (escape_counts_kernel).
 
     Checked before they get here (minnet.mandelbrot.escape_counts): the grid, max_iter and the network's shape."""
     with np.errstate(all="ignore"):
-        return escape_counts_kernel(as_f64(c_re), as_f64(c_im), int(max_iter), net is None, NO_NETWORK if net is None else net)
+        return escape_counts_kernel(as_f64(c_re), as_f64(c_im), int(max_iter), net is None, NO_NETWORK if net is None else net, float(period_tolerance))
