@@ -165,9 +165,10 @@ def gradient_sums(l, D, A, X, s, net, GW_part, Gb_part):
 
 
 @njit(cache=True, parallel=True, error_model="numpy")
-def forward_backward_kernel(X, YT, net):
-    """Pass 1: every example's loss, predicted class, hidden activations a_l (l = 1..L-1) and errors delta_l (l = 1..L),
-    and each block's sums of the per-example gradients (the mean gradient is their total / N).
+def forward_backward_kernel(X, YT, net, want, lowest):
+    """Pass 1: every example's loss, predicted class, hidden activations a_l (l = 1..L-1) and errors delta_l
+    (l = 1..L, down to the lowest layer wanted, index `lowest`), and each block's sums of the per-example gradients of the
+    wanted layers (want[l - 1] for layer l; the mean gradient is their total / N).
 
     a_l and delta_l are stacked by rows: a_l in A_hidden[a_off[l-1] : a_off[l-1] + n_l], delta_l in
     D_all[b_start[l-1] : b_start[l-1] + n_l] (the offsets of the biases, which have the same sizes)."""
@@ -188,7 +189,7 @@ def forward_backward_kernel(X, YT, net):
         Z = np.empty((L + 1, hidden_width, nb))  # z_l
         for l in range(L):
             if l == 0:
-                first_layer(X, s, nb, net.W[w_start[0] : w_start[0] + sizes[1] * sizes[0]], net.b[b_start[0] : b_start[0] + sizes[1]], sizes[0], Z[1, : sizes[1]], x2, True)  # z_1 = W_1 x + b_1
+                first_layer(X, s, nb, net.W[w_start[0] : w_start[0] + sizes[1] * sizes[0]], net.b[b_start[0] : b_start[0] + sizes[1]], sizes[0], Z[1, : sizes[1]], x2, want[0])  # z_1 = W_1 x + b_1
             else:
                 dense_batch(l, A[l], Z[l + 1], net)  # z = W a + b
             A[l + 1, : sizes[l + 1]] = Z[l + 1, : sizes[l + 1]]
@@ -197,24 +198,26 @@ def forward_backward_kernel(X, YT, net):
                 A_hidden[b_start[l] : b_start[l] + sizes[l + 1], s : s + nb] = A[l + 1, : sizes[l + 1]]
         D, D_prev = np.empty((hidden_width, nb)), np.empty((hidden_width, nb))
         output_delta(net, Z[L], YT, s, D, losses, predictions)
-        for l in range(L - 1, -1, -1):
+        for l in range(L - 1, lowest - 1, -1):
             D_all[b_start[l] : b_start[l] + sizes[l + 1], s : s + nb] = D[: sizes[l + 1]]
-            gradient_sums(l, D, A[l], X, s, net, GW_parts[blk], Gb_parts[blk])
-            if l > 0:
+            if want[l]:
+                gradient_sums(l, D, A[l], X, s, net, GW_parts[blk], Gb_parts[blk])
+            if l > lowest:
                 backprop_delta(l, D, Z[l], A[l], net, D_prev)
                 D, D_prev = D_prev, D
     return losses, predictions, x2, A_hidden, D_all, GW_parts, Gb_parts
 
 
 @njit(cache=True, parallel=True, error_model="numpy")
-def stats_kernel(X, x2, A_hidden, D_all, G):
-    """Pass 2: norm2[l, n] = (|a_n|^2 + 1) |delta_n|^2 and dots[l, n] = delta_n . (G_W a_n + g_b) for every layer and example.
+def stats_kernel(X, x2, A_hidden, D_all, G, want):
+    """Pass 2: norm2[l, n] = (|a_n|^2 + 1) |delta_n|^2 and dots[l, n] = delta_n . (G_W a_n + g_b) for every wanted
+    layer (NaN for the others) and example.
 
     G is the network with the mean gradient as its weights: G_W a_n + g_b is then its dense layer."""
     N, L = X.shape[0], n_layers(G)
     sizes, b_start = G.sizes, G.b_start
     width = sizes.max()
-    norm2, dots = np.empty((L, N)), np.empty((L, N))
+    norm2, dots = np.full((L, N), np.nan), np.full((L, N), np.nan)
     n_blocks = (N + BLOCK - 1) // BLOCK
     for blk in prange(n_blocks):
         s = blk * BLOCK
@@ -222,6 +225,8 @@ def stats_kernel(X, x2, A_hidden, D_all, G):
         A, U = np.empty((width, nb)), np.empty((width, nb))
         a2, d2, dd = np.empty(nb), np.empty(nb), np.empty(nb)
         for l in range(L):
+            if not want[l]:
+                continue
             n_in, n_out = sizes[l], sizes[l + 1]
             if l == 0:
                 first_layer(X, s, nb, G.W[G.w_start[0] : G.w_start[0] + n_out * n_in], G.b[G.b_start[0] : G.b_start[0] + n_out], n_in, U[:n_out], x2, False)  # U = G_W x + g_b
@@ -246,8 +251,10 @@ def stats_kernel(X, x2, A_hidden, D_all, G):
     return norm2, dots
 
 
-def gradient_stats(X, Y, net):
-    """Per-example statistics of the DenseNet `net` (kernels.codes) on examples X (N, n_0) with targets Y (N, k).
+def gradient_stats(X, Y, net, want=None):
+    """Per-example statistics of the DenseNet `net` (kernels.codes) on examples X (N, n_0) with targets Y (N, k),
+    for the layers l with want[l - 1] (default every layer; the others' rows are NaN and cost nothing:
+    for the last layer alone, one forward pass over X).
 
     Returns losses (N,), predicted classes (N,), |g_n,l|^2 (L, N), g_n,l . G_l (L, N) and
     |G_l|^2 (L,), where G_l is the mean gradient of layer l, summed block by block in pass 1.
@@ -255,10 +262,11 @@ def gradient_stats(X, Y, net):
     """
     X = as_f64(X)
     N, L, sizes, w_start, b_start = X.shape[0], len(net.sizes) - 1, net.sizes, net.w_start, net.b_start
+    want = np.ones(L, dtype=np.bool_) if want is None else np.asarray(want, dtype=np.bool_)
     with np.errstate(all="ignore"):
-        losses, predictions, x2, A_hidden, D_all, GW_parts, Gb_parts = forward_backward_kernel(X, as_f64_T(Y), net)
+        losses, predictions, x2, A_hidden, D_all, GW_parts, Gb_parts = forward_backward_kernel(X, as_f64_T(Y), net, want, int(np.argmax(want)))
         G = net._replace(W=GW_parts.sum(axis=0) / N, b=Gb_parts.sum(axis=0) / N)  # G = (1/N) sum_n g_n
-        norm2, dots = stats_kernel(X, x2, A_hidden, D_all, G)
+        norm2, dots = stats_kernel(X, x2, A_hidden, D_all, G, want)
     GW = [G.W[w_start[l] : w_start[l] + sizes[l + 1] * sizes[l]] for l in range(L)]
     Gb = [G.b[b_start[l] : b_start[l] + sizes[l + 1]] for l in range(L)]
     G2 = np.array([gw @ gw + gb @ gb for gw, gb in zip(GW, Gb)])

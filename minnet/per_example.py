@@ -48,11 +48,14 @@ def check_layer(layer, L):
     return int(layer)
 
 
-def numba_layer_stats(net, X, Y):
-    """The same statistics from the kernel (kernels/per_example.py)."""
+def numba_layer_stats(net, X, Y, layers):
+    """The same statistics from the kernel (kernels/per_example.py), for the 1-based `layers`."""
     from kernels import per_example as kernel
 
-    return kernel.gradient_stats(X, Y, dense_net(net))
+    L = len(net.layer_index())
+    losses, predictions, norm2, dot, G2 = kernel.gradient_stats(X, Y, dense_net(net), want=np.isin(np.arange(1, L + 1), layers))
+    rows = [layer - 1 for layer in layers]
+    return losses, predictions, norm2[rows], dot[rows], G2[rows]
 
 
 def gradient_stats(net, X, Y, backend=None, layers=None):
@@ -65,8 +68,8 @@ def gradient_stats(net, X, Y, backend=None, layers=None):
         cos      (N, L+1)   cos(g_n, G) in the same columns; NaN where |g_n| or |G| is 0
 
     With `layers` (1-based), norm and cos have one column per listed layer and no all-parameters
-    column. The NumPy twin then computes only those layers: document 001's last layer of a
-    784-8-10 network takes one pass over X instead of three. The kernel computes every layer.
+    column. Both backends then compute only those layers: document 001's last layer of a 784-8-10
+    network takes one pass over X instead of three.
     """
     X = net.check_X(X)
     Y = net.check_Y(Y, X.shape[0])
@@ -76,9 +79,7 @@ def gradient_stats(net, X, Y, backend=None, layers=None):
         losses, O, norm2, dot, G2 = numpy_layer_stats(net, X, Y, chosen)
         predictions = np.argmax(O, axis=1)
     else:
-        losses, predictions, norm2, dot, G2 = numba_layer_stats(net, X, Y)
-        rows = [layer - 1 for layer in chosen]
-        norm2, dot, G2 = norm2[rows], dot[rows], G2[rows]
+        losses, predictions, norm2, dot, G2 = numba_layer_stats(net, X, Y, chosen)
     if layers is None:
         norm2 = np.vstack([norm2, norm2.sum(axis=0)])  # (L+1, N): per layer, then all parameters
         dot = np.vstack([dot, dot.sum(axis=0)])
