@@ -101,9 +101,11 @@ def single_threaded_children():
 
 
 def start_worker(parent, reports):
-    """A local pool's worker starts here: it exits with its parent, and its tasks' progress goes to `reports`."""
+    """A local pool's worker starts here: it exits with its parent, and its tasks' progress goes to the queue
+    `reports` (none: not reported; a queue nobody reads could keep a worker from exiting)."""
     exit_with_parent(parent)
-    progress.REPORT = lambda desc, done, total: reports.put((os.getpid(), desc, done, total))
+    if reports is not None:
+        progress.REPORT = lambda desc, done, total: reports.put((os.getpid(), desc, done, total))
 
 
 def exit_with_parent(parent):
@@ -122,11 +124,9 @@ def exit_with_parent(parent):
 
 def local_executor(workers=None, reports=None):
     """A process pool over `workers` processes (default: every core), started with spawn; its workers
-    exit when this process dies and put their tasks' progress on the queue `reports` (default: a new one, read by nobody)."""
+    exit when this process dies and put their tasks' progress on the queue `reports`, if one is given."""
     workers = workers or os.cpu_count() or 1
-    context = multiprocessing.get_context("spawn")
-    reports = context.Queue() if reports is None else reports
-    return cf.ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=start_worker, initargs=(os.getpid(), reports))
+    return cf.ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"), initializer=start_worker, initargs=(os.getpid(), reports))
 
 
 def stop(executor, futures):

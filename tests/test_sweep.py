@@ -177,3 +177,17 @@ def test_workers_exit_when_the_sweep_is_killed(tmp_path):
     while time.time() < deadline and [p for p in pids.glob("*.pid") if alive(int(p.stem))]:
         time.sleep(0.2)
     assert not [p for p in pids.glob("*.pid") if alive(int(p.stem))]  # orphans noticed their parent was gone
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_running_tasks_report_their_progress_to_the_sweeps_bar(monkeypatch, workers):
+    """A task's training loop (minnet.progress.steps, here fit's epochs) reports to the sweep's bar, from this
+    process or from the pool's workers through the queue; with progress off nothing is reported."""
+    reports = []
+    monkeypatch.setattr(sweep.ProgressBar, "report", lambda self, who, desc, done, total: reports.append((desc, done, total)))
+    configs = [{"f": "f1", "h": 3, "lr": 1.0, "epochs": 300, "loop": "vectorised"}]
+    sweep.run(doc000_task, configs, workers=workers, progress=True)
+    assert ("epochs", 300, 300) in reports  # the last report: the loop's end
+    reports.clear()
+    sweep.run(doc000_task, configs, workers=workers, progress=False)
+    assert reports == []
