@@ -3,10 +3,15 @@
     python -m demos.mandelbrot                              models 3 and 4 of the document, full view and zoom
     python -m demos.mandelbrot --center -0.75 0.1 --width 0.6 --iterations 200
     python -m demos.mandelbrot --animate                    the picture after each epoch of training, as GIFs
+    python -m demos.mandelbrot --fast --center -0.745 0.11 --width 0.02   a deep zoom, by rectangle subdivision
 
 The escape-time picture: z_0 = 0, z_k = f(z_{k-1}, z_{k-1}) + c, coloured by the first k with
 |z_k| > 2. f is the exact product for the reference picture and the trained network otherwise
 (kernels/mandelbrot.py evaluates the network inside the escape loop for every pixel in parallel).
+--fast draws every picture by rectangle subdivision with cycle detection
+(minnet.mandelbrot.escape_counts_by_rectangles): about a quarter of the network evaluations, and in
+the benchmark's picture all pixels of the exact set and all but 1 of 240,000 of the learned one
+equal to the plain loop's.
 The document: the [20, 30, 20] silu model (test loss 0.11) draws a recognisable Mandelbrot set,
 the relu model of the same size (0.34) does not; in training, the silu model finds the shape quickly.
 """
@@ -26,9 +31,10 @@ MODELS = {"relu": ([20, 30, 20], "relu"), "silu": ([20, 30, 20], "silu")}  # the
 FULL_VIEW = (complex(-0.75, 0.0), 3.5)
 
 
-def render(net, center, width, pixels, iterations):
+def render(net, center, width, pixels, iterations, fast=False):
     c_re, c_im = mb.pixel_grid(center, width, pixels)
-    return mb.escape_counts(c_re, c_im, iterations, net=net)
+    draw = mb.escape_counts_by_rectangles if fast else mb.escape_counts
+    return draw(c_re, c_im, iterations, net=net)
 
 
 def trained_models(args):
@@ -44,7 +50,7 @@ def trained_models(args):
 def run(args):
     nets, test_loss = trained_models(args)
     views = {"full": FULL_VIEW, "zoom": (complex(*args.center), args.width)}
-    pictures = {(name, view): render(net, *views[view], args.pixels, args.iterations) for name, net in {"exact": None, **nets}.items() for view in views}
+    pictures = {(name, view): render(net, *views[view], args.pixels, args.iterations, args.fast) for name, net in {"exact": None, **nets}.items() for view in views}
     inside = {key: float(np.mean(counts == args.iterations)) for key, counts in pictures.items()}
     agreement = {key: float(np.mean((counts == args.iterations) == (pictures[("exact", key[1])] == args.iterations))) for key, counts in pictures.items()}
     return {"pictures": pictures, "views": views, "test_loss": test_loss, "inside": inside, "agreement": agreement, "iterations": args.iterations,
@@ -69,7 +75,7 @@ def animate(args, out):
         def draw(epoch, net=net, history=history, name=name):
             net.params = history["params"][epoch]
             ax.clear()
-            ax.imshow(np.log1p(render(net, *FULL_VIEW, small, args.iterations)), cmap="magma")
+            ax.imshow(np.log1p(render(net, *FULL_VIEW, small, args.iterations, args.fast)), cmap="magma")
             ax.set_title(f"{name} model, epoch {epoch}: test MSE {history['test_loss'][epoch]:.3g}")
             ax.axis("off")
 
@@ -152,6 +158,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--width", type=float, default=1.0, help="width of the zoomed view (default 1)")
     p.add_argument("--iterations", type=int, default=100, help="escape-time iterations (default 100)")
     p.add_argument("--pixels", type=int, nargs=2, default=[600, 400], metavar=("COLS", "ROWS"))
+    p.add_argument("--fast", action="store_true", help="draw by rectangle subdivision and cycle detection (see the notes below)")
     p.add_argument("--animate", action="store_true", help="also write the picture after each epoch of training as GIFs")
     p.add_argument("--frames", type=int, default=75, help="frames of each animation (default 75)")
     p.add_argument("--seed", type=int, default=0)

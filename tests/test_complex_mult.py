@@ -114,3 +114,15 @@ def test_mandelbrot_demo_quick(tmp_path):
         assert (tmp_path / name).stat().st_size > 500, name
     summary = json.loads((tmp_path / "summary.json").read_text())
     assert summary["agreement_with_exact_inside_or_not"]["exact/full"] == 1.0
+
+
+def test_mandelbrot_demo_fast_draws_the_same_exact_set(tmp_path):
+    """--fast (rectangles and cycle detection) gives the exact product's pictures pixel for pixel."""
+    assert mandelbrot.main(["--quick", "--quiet", "--workers", "1", "--fast", "--out", str(tmp_path / "fast")]) == 0
+    assert mandelbrot.main(["--quick", "--quiet", "--workers", "1", "--out", str(tmp_path / "plain")]) == 0
+    check_claims(tmp_path / "fast", "mandelbrot")
+    with np.load(tmp_path / "fast" / "results.npz") as fast, np.load(tmp_path / "plain" / "results.npz") as plain:
+        exact = [key for key in fast.files if key.startswith("exact")]
+        assert exact
+        for key in exact:
+            np.testing.assert_array_equal(fast[key], plain[key])
