@@ -53,6 +53,8 @@ def run(args):
 def figure(r):
     import matplotlib.pyplot as plt
 
+    from minnet import plots
+
     fig = plt.figure(figsize=(16, 6.5), constrained_layout=True)
     ax = fig.add_subplot(1, 3, 1)
     ax.plot(r["s"], r["along_gradient"])
@@ -65,8 +67,7 @@ def figure(r):
     ax3 = fig.add_subplot(1, 3, 2, projection="3d")
     ax3.plot_surface(A, B, np.log10(r["random_plane"]), cmap="viridis", linewidth=0)
     ax3.set_title("two random filter-normalised directions\n(height: log10 training loss)")
-    ax3.set_xlabel(r"$\alpha$")
-    ax3.set_ylabel(r"$\beta$")
+    plots.sparse_3d_ticks(ax3, r"$\alpha$", r"$\beta$", "")
     ax = fig.add_subplot(1, 3, 3)
     mesh = ax.contourf(r["span"], r["span"], np.log10(r["model_plane"]).T, levels=30, cmap="viridis")
     fig.colorbar(mesh, ax=ax, label="log10 training loss")

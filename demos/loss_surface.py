@@ -124,7 +124,7 @@ def figure_slices(s):
 
     fig, ax = plt.subplots(figsize=(8, 5))
     for name, style in (("w0", "--"), ("w_hat", "-")):
-        label = "initial weights w0" if name == "w0" else "trained weights w_hat"
+        label = "initial weights $w_0$" if name == "w0" else r"trained weights $\hat w$"
         ax.semilogy(s["alphas"], s["slices"][name]["train"], style, color="tab:orange", label=f"train, around {label}")
         ax.semilogy(s["alphas"], s["slices"][name]["test"], style, color="tab:blue", label=f"test, around {label}")
     ax.set_xlabel(r"$\alpha$ (step along a filter-normalised random direction)")
@@ -137,22 +137,22 @@ def figure_slices(s):
 def figure_plane(s):
     import matplotlib.pyplot as plt
 
+    from minnet import plots
+
     A, B = np.meshgrid(s["plane_axis"], s["plane_axis"], indexing="ij")
     Z = np.log10(s["plane"])
     fig = plt.figure(figsize=(15, 6))
     ax = fig.add_subplot(1, 2, 1)
     contours = ax.contour(A, B, Z, levels=20, cmap="viridis")
     fig.colorbar(contours, ax=ax, label="log10 train loss")
-    ax.plot(0, 0, "r*", markersize=12, label="w_hat")
-    ax.set_xlabel("alpha (d1)")
-    ax.set_ylabel("beta (d2)")
+    ax.plot(0, 0, "r*", markersize=12, label=r"$\hat w$")
+    ax.set_xlabel(r"$\alpha$ (along $d_1$)")
+    ax.set_ylabel(r"$\beta$ (along $d_2$)")
     ax.legend()
     ax3 = fig.add_subplot(1, 2, 2, projection="3d")
     ax3.plot_surface(A, B, Z, cmap="viridis", linewidth=0)
-    ax3.set_xlabel("alpha")
-    ax3.set_ylabel("beta")
-    ax3.set_zlabel("log10 loss")
-    fig.suptitle("L(w_hat + alpha d1 + beta d2) on the plane of two filter-normalised random directions")
+    plots.sparse_3d_ticks(ax3, r"$\alpha$", r"$\beta$", "log10 train loss")
+    fig.suptitle(r"$L(\hat w + \alpha d_1 + \beta d_2)$ on the plane of two filter-normalised random directions")
     return fig
 
 

@@ -248,6 +248,17 @@ def smoothed(ax, values, window, color, label=None):
     ax.plot(t, average, color=color, linewidth=1.4, label=label)
 
 
+def sparse_3d_ticks(ax, xlabel, ylabel, zlabel, ticks=3):
+    """A 3-D surface's axes named, with `ticks` ticks each so that tick labels do not run into each other or the names."""
+    from matplotlib.ticker import MaxNLocator
+
+    for axis in (ax.xaxis, ax.yaxis, ax.zaxis):
+        axis.set_major_locator(MaxNLocator(ticks))
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_zlabel(zlabel)
+
+
 def learned_function(ax, X, Y, x_grid, target, learned):
     """The data, the target function and the network's function of one input."""
     ax.plot(X[:, 0], Y[:, 0], ".", color="0.75", markersize=3, label="train set")
