@@ -163,18 +163,21 @@ def extra_landscapes(net, X, Y, chosen, rng, args):
 
 
 # ----- figures ------------------------------------------------------------------------------------
-def heatmap(ax, a, b, grid, log_color, label_weights):
-    """The loss over the grid: colours, contour lines, axes in weight values."""
-    from matplotlib.colors import LogNorm
+def heatmap(ax, a, b, grid, log_color, label_weights, limits=None, colorbar=True):
+    """The loss over the grid: colours (between `limits`, default the grid's own range), contour lines,
+    axes in weight values; returns the colour mesh."""
+    from matplotlib.colors import LogNorm, Normalize
 
     finite = np.where(np.isfinite(grid), grid, np.nan)
-    norm = LogNorm(vmin=np.nanmin(finite), vmax=np.nanmax(finite)) if log_color else None
-    mesh = ax.pcolormesh(a, b, finite.T, shading="auto", cmap="viridis", norm=norm)
-    levels = np.geomspace(np.nanmin(finite), np.nanmax(finite), 12) if log_color else 12
+    low, high = limits if limits is not None else (np.nanmin(finite), np.nanmax(finite))
+    mesh = ax.pcolormesh(a, b, finite.T, shading="auto", cmap="viridis", norm=LogNorm(low, high) if log_color else Normalize(low, high))
+    levels = np.geomspace(low, high, 12) if log_color else np.linspace(low, high, 12)
     ax.contour(a, b, finite.T, levels=levels, colors="white", linewidths=0.5, alpha=0.7)
     ax.set_xlabel(f"weight {label_weights[0]} of $W_2$")
     ax.set_ylabel(f"weight {label_weights[1]} of $W_2$")
-    ax.figure.colorbar(mesh, ax=ax, label="MSE (all 1000 points)")
+    if colorbar:
+        ax.figure.colorbar(mesh, ax=ax, label="MSE (all 1000 points)")
+    return mesh
 
 
 def figure_landscape(results, args, with_paths):
@@ -182,7 +185,7 @@ def figure_landscape(results, args, with_paths):
 
     fig, ax = plt.subplots(figsize=(8.5, 8.5), constrained_layout=True)
     heatmap(ax, results["a_values"], results["b_values"], results["grid"], args.log_color, results["weights"])
-    ax.plot(*results["grid_min"], "*", color="gold", markersize=16, markeredgecolor="k", label=f"grid minimum {results['grid_min_loss']:.4g}")
+    ax.plot(*results["grid_min"], "*", color="gold", markersize=16, markeredgecolor="k", label=f"grid minimum {results['grid_min_loss']:.4g}", clip_on=False)
     ax.plot(*results["current"], "o", color="w", markeredgecolor="k", label="the network's weights")
     if with_paths:
         for (s, name), r in results["paths"].items():
@@ -201,12 +204,20 @@ def figure_landscape(results, args, with_paths):
 
 
 def figure_extra(results, args):
+    """Document 002's figure 5: other pairs of W_2 entries of the same network, on one colour scale."""
     import matplotlib.pyplot as plt
 
+    grids = [other["grid"] for other in results["extra"]]
+    limits = (min(np.nanmin(g[np.isfinite(g)]) for g in grids), max(np.nanmax(g[np.isfinite(g)]) for g in grids))
     fig, axes = plt.subplots(2, 2, figsize=(14, 11), constrained_layout=True)
     for ax, other in zip(axes.flat, results["extra"]):
-        heatmap(ax, other["a_values"], other["b_values"], other["grid"], args.log_color, other["weights"])
-    fig.suptitle("other pairs of weights of the same network")
+        mesh = heatmap(ax, other["a_values"], other["b_values"], other["grid"], args.log_color, other["weights"], limits, colorbar=False)
+        ia, ib = np.unravel_index(np.nanargmin(other["grid"]), other["grid"].shape)
+        edge = ia in (0, other["grid"].shape[0] - 1) or ib in (0, other["grid"].shape[1] - 1)
+        ax.plot(other["a_values"][ia], other["b_values"][ib], "*", color="gold", markersize=14, markeredgecolor="k", clip_on=False)  # whole on the edge too
+        ax.set_title(f"weights {other['weights'][0]} and {other['weights'][1]}: lowest MSE {other['grid'][ia, ib]:.4g}" + (" (on the edge)" if edge else ""))
+    fig.colorbar(mesh, ax=axes, label="MSE (all 1000 points), one scale for the four panels", shrink=0.8)
+    fig.suptitle("other pairs of weights of the same network (star: the lowest point of each grid)")
     return fig
 
 
