@@ -68,9 +68,9 @@ def output_delta(net, Z, YT, s, D, losses, predictions):
         losses[s + n] = loss / k if net.loss == MSE else (0.5 * loss if net.loss == HALF_MSE else loss)
 
 
-@njit(cache=True, fastmath=True, error_model="numpy")
+@njit(cache=True, fastmath={"reassoc", "contract"}, error_model="numpy")  # reorder the sum only: NaN and inf keep their meaning
 def dot(x, y):
-    """sum_c x[c] y[c] for two contiguous rows, in whatever order vectorises (fastmath: the sum is
+    """sum_c x[c] y[c] for two contiguous rows, in whatever order vectorises (fastmath "reassoc": the sum is
     rounded a few ulps differently from a left-to-right loop, as BLAS rounds it differently too)."""
     total = 0.0
     for c in range(x.shape[0]):
@@ -78,7 +78,7 @@ def dot(x, y):
     return total
 
 
-@njit(cache=True, fastmath=True, error_model="numpy")
+@njit(cache=True, fastmath={"reassoc", "contract"}, error_model="numpy")  # reorder the sum only: NaN and inf keep their meaning
 def dot4(w, x0, x1, x2, x3):
     """(w . x0, w . x1, w . x2, w . x3) in one pass over w: w is read once from the cache for four rows of X."""
     s0, s1, s2, s3 = 0.0, 0.0, 0.0, 0.0
