@@ -152,7 +152,10 @@ def figure_curriculum(a):
               (axes[1, 1], "chunk_norm", f"gradient norm, layer 2 ({SMOOTHING}-iteration average)", "mean gradient norm", SMOOTHING))  # fmt: skip
     for ax, key, title, ylabel, window in panels:
         for c in range(N_CHUNKS):
-            plots.smoothed(ax, a[key][c], window, plots.index_color(c, N_CHUNKS)) if window > 1 else ax.plot(a[key][c], color=plots.index_color(c, N_CHUNKS))
+            if window > 1:
+                plots.smoothed(ax, a[key][c], window, plots.index_color(c, N_CHUNKS))
+            else:
+                ax.plot(a[key][c], color=plots.index_color(c, N_CHUNKS))
         ax.set(title=title, ylabel=ylabel)
     for ax in axes.flat:
         ax.set_xlabel("iteration")

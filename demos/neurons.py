@@ -84,12 +84,10 @@ def run(args):
 # ----- figures --------------------------------------------------------------------------------------
 def u_over_time(ax, r, max_units=6):
     """U's entries over time for the first few hidden units, one colour per unit: solid column 0 (input weight), dashed column 1 (bias)."""
-    t = np.arange(r["U"].shape[0])
-    for i in range(min(max_units, r["U"].shape[1])):
-        line = ax.plot(t, r["U"][:, i, 0], label=f"unit {i}")[0]
-        ax.plot(t, r["U"][:, i, 1], "--", color=line.get_color())
-    ax.set(xlabel="iteration", ylabel="weight value", title="U over time (solid: input weight $u_{i0}$, dashed: bias $u_{i1}$)")
-    ax.legend(ncol=2)
+    from minnet import plots
+
+    plots.weight_entries(ax, np.arange(r["U"].shape[0]), r["U"], "unit {}", max_units)
+    ax.set(ylabel="weight value", title="U over time (solid: input weight $u_{i0}$, dashed: bias $u_{i1}$)")
 
 
 def distances(ax, r, max_pairs=8):

@@ -127,24 +127,16 @@ def figure_errors_and_gradients(results, zoom):
     axes[2, 0].set(yscale="linear", ylabel="error (linear scale)")
     U, V = results["U"], results["V"]
     t = np.arange(U.shape[0])
-    weights(axes[2, 1], t, U, "U")
-    weights(axes[2, 2], t, np.swapaxes(V, 1, 2), "V")
+    plots.weight_entries(axes[2, 1], t, U, "U[{}, :]")
+    axes[2, 1].set_ylabel("U (solid: input weight, dashed: bias)")
+    plots.weight_entries(axes[2, 2], t, np.swapaxes(V, 1, 2), "V[0, {}]")
+    axes[2, 2].set_ylabel("entries of V")
     titles = ["error", "gradient norm", "angle between consecutive gradients", *(f"{name}, iterations {a}-{b}" for name in ("error", "gradient norm", "angle")),
               f"error, iterations {a}-{b}, linear scale", "hidden weights U", "output weights V"]  # fmt: skip
     for ax, letter, title in zip(axes.flat, "abcdefghi", titles):
         ax.set_title(f"({letter}) {title}", loc="left")
     fig.suptitle(f"document 000, figure 1: errors, gradients and weights; (d)-(g) zoom on iterations {a}-{b}")
     return fig
-
-
-def weights(ax, t, W, name):
-    """Every entry W[:, i, j] of a weight matrix over the iterations: one colour per row i, column 0 solid, column 1 dashed."""
-    for i in range(W.shape[1]):
-        line = ax.plot(t, W[:, i, 0], label=f"{name}[{i}, 0]")[0]
-        for j in range(1, W.shape[2]):
-            ax.plot(t, W[:, i, j], "--" if j == 1 else ":", color=line.get_color(), label=f"{name}[{i}, {j}]")
-    ax.set(xlabel="iteration", ylabel=f"entries of {name}")
-    ax.legend(ncol=2, fontsize=8)
 
 
 def figure_gradient_path(results, zoom):

@@ -133,7 +133,7 @@ def split_or_fill(counts, level, owner, values, max_iter, min_side):
     return quarters(level[mixed & ~small]), level[small]
 
 
-def spans(starts, lengths):
+def concatenated_ranges(starts, lengths):
     """The concatenation of arange(start, start + length) for each pair, without a Python loop."""
     ends = np.cumsum(lengths)
     return np.arange(ends[-1] if len(ends) else 0) - np.repeat(ends - lengths - starts, lengths)
@@ -144,9 +144,10 @@ def borders(rects):
     top, bottom, left, right = rects.T
     width, inner = right - left + 1, np.maximum(bottom - top - 1, 0)  # columns; rows between top and bottom
     ids = np.arange(len(rects))
-    cols = spans(left, width)
+    cols = concatenated_ranges(left, width)
     owner = [np.repeat(ids, width), np.repeat(ids, width), np.repeat(ids, inner), np.repeat(ids, inner)]
-    rows = [np.repeat(top, width), np.repeat(bottom, width), spans(top + 1, inner), spans(top + 1, inner)]
+    sides = concatenated_ranges(top + 1, inner)  # the rows between top and bottom, for the left and the right side
+    rows = [np.repeat(top, width), np.repeat(bottom, width), sides, sides]
     cols = [cols, cols, np.repeat(left, inner), np.repeat(right, inner)]
     return np.concatenate(owner), np.concatenate(rows), np.concatenate(cols)
 
@@ -155,8 +156,10 @@ def interiors(rects):
     """(rows, cols) of every pixel inside the rectangles (borders excluded)."""
     top, bottom, left, right = rects.T
     height, width = bottom - top - 1, right - left - 1
-    local = spans(np.zeros_like(top), height * width)  # 0 .. area - 1 within each rectangle
-    return np.repeat(top + 1, height * width) + local // np.repeat(width, height * width), np.repeat(left + 1, height * width) + local % np.repeat(width, height * width)
+    area = height * width
+    local = concatenated_ranges(np.zeros_like(top), area)  # 0 .. area - 1 within each rectangle
+    across = np.repeat(width, area)
+    return np.repeat(top + 1, area) + local // across, np.repeat(left + 1, area) + local % across
 
 
 def quarters(rects):

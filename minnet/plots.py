@@ -92,8 +92,8 @@ def visible_texts(fig):
         if ax.axison:
             for axis in (ax.xaxis, ax.yaxis, *([ax.zaxis] if hasattr(ax, "zaxis") else [])):
                 texts += [axis.label, axis.get_offset_text()]
-                texts += [tick.label1 for tick in axis._update_ticks() if tick.label1.get_visible()]
-                texts += [tick.label2 for tick in axis._update_ticks() if tick.label2.get_visible()]
+                for tick in axis._update_ticks():  # the ticks drawn
+                    texts += [label for label in (tick.label1, tick.label2) if label.get_visible()]
     for legend in fig.legends:
         texts += list(legend.get_texts()) + [legend.get_title()]
     return [text for text in dict.fromkeys(texts) if text.get_visible() and text.get_text().strip()]
@@ -178,6 +178,17 @@ def gradient_path(ax, points, dots_every=100, start="start", marks=None):
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, 0.0))  # below the picture, which fills its box
     ax.axis("equal")
     ax.axis("off")
+
+
+def weight_entries(ax, t, W, label, max_rows=None):
+    """Every entry W[:, i, j] of a weight matrix over iterations t: one colour per row i, with the legend
+    entry label.format(i); column 0 solid, column 1 dashed, further columns dotted."""
+    for i in range(W.shape[1] if max_rows is None else min(max_rows, W.shape[1])):
+        line = ax.plot(t, W[:, i, 0], label=label.format(i))[0]
+        for j in range(1, W.shape[2]):
+            ax.plot(t, W[:, i, j], "--" if j == 1 else ":", color=line.get_color())
+    ax.set_xlabel("iteration")
+    ax.legend(ncol=2)
 
 
 def series(ax, t, values, labels, ylabel):

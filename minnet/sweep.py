@@ -203,14 +203,16 @@ class ProgressBar:
         saved = progress.REPORT
         if in_this_process:
             progress.REPORT = lambda desc, done, total: self.report("this process", desc, done, total)
-        self.reader = threading.Thread(target=self.read_reports, daemon=True)
-        self.reader.start()
+        else:  # the workers' reports arrive through the queue
+            self.reader = threading.Thread(target=self.read_reports, daemon=True)
+            self.reader.start()
         try:
             yield
         finally:
             progress.REPORT = saved
-            self.reports.put(None)
-            self.reader.join(timeout=5)
+            if self.reader is not None:
+                self.reports.put(None)
+                self.reader.join(timeout=5)
 
     def update(self):
         if self.bar is not None:
