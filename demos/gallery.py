@@ -22,6 +22,7 @@ DEFAULT_OUT = os.path.join("minnet-out", "gallery")
 GALLERY = {
     "oscillations": ("oscillations", ["--lr-study"], ["fig1_errors_gradients_weights.png", "fig2_gradient_picture.png", "edge_of_stability.png", "fig3_learning_rates.png"]),
     "neurons": ("neurons", [], ["fig4_learning_rates.png", "fig5_f2_20_units.png"]),
+    "optimizer_paths": ("optimizer_paths", [], ["paths.png"]),
     "optimizer_paths_trained_sigmoid": ("optimizer_paths", ["--trained", "--activation", "sigmoid", "--log-color"], ["paths.png"]),
     "curriculum": ("curriculum", [], ["curriculum.png", "clusters_and_contention.png"]),
     "complex_mult": ("complex_mult", [], ["learned_function.png", "neuron_grid.png"]),
