@@ -16,7 +16,11 @@ sets' target variance (measured: 28.0-38.0 with a data set per model, 32.7-33.7 
 data set, where the untrained outputs are all near 0). With one data set (--shared-data) the
 correlation between epochs 5 and 100 is near 0 (-0.24 to 0.05 over 5 groups of 30); with a data
 set per model part of each model's loss level is its data's, shared by every epoch: -0.21 to 0.51
-(median 0.31), still short of the document's 0.556.
+(median 0.31), still short of the document's 0.556. Other readings, each over 10 groups of 30
+(300 models): the rank (Spearman) correlation 0.30 (median; -0.20 to 0.45), that of the log
+losses 0.29 (-0.22 to 0.48), of the training losses 0.06 (-0.18 to 0.43); one data set with a new
+random 80:20 split per model (what torch's random_split gives when called per model) 0.18 (-0.32
+to 0.45), though it too gives initial losses of 28-38.
 """
 
 import os
