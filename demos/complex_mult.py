@@ -179,7 +179,7 @@ def table_claims(rows, seeds, full_epochs):
             measured, (low, high) = r[f"{part}_loss"], r[f"{part}_range"]
             ratio = max(measured / document, document / measured)
             verdict = "reproduced" if ratio <= 1.5 else "differs"
-            note = None if verdict == "reproduced" else (f"median of {seeds} seeds (data and weights), x{ratio:.2g} from the document's single run; the seeds range "
+            note = None if verdict == "reproduced" else (f"median of {seeds} seeds (data and weights), x{ratio:.3f} from the document's single run; the seeds range "
                                                          f"{low:.4g}-{high:.4g}" + (", which includes it" if low <= document <= high else ""))  # fmt: skip
             if k == 0:
                 note = (f"a model without hidden layers is linear, and no linear map of (re_x, im_x, re_y, im_y) beats predicting 0 on their "

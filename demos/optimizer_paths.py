@@ -30,6 +30,7 @@ from minnet import MLP, Adam, fit
 from minnet.data import doc002
 from minnet.landscape import grid_two_params, losses_at
 from minnet.optim import OPTIMIZERS
+from minnet.progress import steps
 from minnet.train import TrajectoryRecorder
 
 DEFAULT_OUT = os.path.join("minnet-out", "optimizer_paths")
@@ -69,8 +70,7 @@ def race(net, X, Y, i, j, start, args, name):
     optimizer = OPTIMIZERS[name](runner.params[[i, j]].copy(), lr=args.lr)
     per_batch = args.points_per == "batch"
     recorders = [TrajectoryRecorder([i, j])] if per_batch else []
-    history = fit(runner, X, Y, optimizer, args.epochs, batch_size=args.batch_size, seed=args.seed, trainable=[i, j], recorders=recorders,
-                  progress=not args.quiet)  # fmt: skip
+    history = fit(runner, X, Y, optimizer, args.epochs, batch_size=args.batch_size, seed=args.seed, trainable=[i, j], recorders=recorders)
     if per_batch:
         path = np.vstack([np.asarray(start, dtype=float)[None], history["trajectory"]])
         P = np.tile(net.params, (path.shape[0], 1))
@@ -134,7 +134,7 @@ def run(args):
     grid_min = np.array([a_values[ia], b_values[ib]])
     given = args.start is not None
     tried = [np.array(s, dtype=float) for s in args.start] if given else [default_start(net, X, Y, i, j, a_values, b_values, rng) for _ in range(args.count_starts)]
-    races = [{name: race(net, X, Y, i, j, start, args, name) for name in NAMES} for start in tried]
+    races = [{name: race(net, X, Y, i, j, start, args, name) for name in NAMES} for start in steps(tried, not args.quiet, "starts (four races each)")]
     finals = np.array([[r[name]["loss"][-1] for name in NAMES] for r in races])
     counts = np.sum(finals <= (1 + AT_MINIMUM) * grid[ia, ib], axis=1)
     shown = range(len(tried)) if given else [int(np.flatnonzero(counts == np.bincount(counts).argmax())[0])]  # a start with the most common count
@@ -278,7 +278,7 @@ def animate(results, out, args, frames):
     lines = {key: ax.plot([], [], ".-", color=COLORS[key[1]], markersize=3, label=NAMES[key[1]] if key[0] == 0 else None)[0] for key in results["paths"]}
     ax.legend(loc="upper right")
     longest = max(len(r["path"]) for r in results["paths"].values())
-    steps = np.unique(np.linspace(1, longest, frames).astype(int))
+    points = np.unique(np.linspace(1, longest, frames).astype(int))
 
     def draw(t):
         for key, line in lines.items():
@@ -286,12 +286,13 @@ def animate(results, out, args, frames):
         ax.set_title(f"point {t} of {longest}")
 
     path = os.path.join(out, "paths.gif")
-    plots.save_animation(fig, draw, steps, path, fps=10, progress=not args.quiet)
+    plots.save_animation(fig, draw, points, path, fps=10, progress=not args.quiet)
     return path
 
 
 # ----- the command line -----------------------------------------------------------------------------
 DOCUMENT_MINIMUM = 7.695  # section 5.1: "the minimum for these two weights has an MSE of 7.695"
+
 
 def summary_of(results):
     summary = {
@@ -326,8 +327,8 @@ def summary_of(results):
 
 
 def claims(s):
-    """Section 5.1, figure 3b: the untrained relu network's two-weight minimum, and how many optimizers reach it
-    from the figure's start; the note gives the count from every arbitrary start tried."""
+    """Section 5.1, figure 3b: the untrained relu network's two-weight minimum, and how many optimizers reach it:
+    the most common count over the starts tried, with every start's count in the note."""
     ids = ("optimizer_paths.untrained_relu_minimum", "optimizer_paths.untrained_relu_optimizers_at_minimum")
     counts = [a["at_minimum"] for a in s["arbitrary_starts"]]
     at_minimum = int(np.bincount(counts).argmax())  # the most common count
@@ -388,8 +389,8 @@ def parser():
     p.add_argument("--activation", choices=["relu", "sigmoid", "tanh"], default="relu", help="hidden activation (default relu, section 5.1)")
     p.add_argument("--trained", action="store_true", help="first train the whole network with Adam (lr 0.01, batch 64, 1000 epochs)")
     p.add_argument("--weights", type=int, nargs=2, metavar=("I", "J"), help="two entries (0-8, row-major) of W_2; default: chosen with the seed")
-    p.add_argument("--start", type=float, nargs=2, action="append", metavar=("A", "B"), help="a starting point; repeat for several (default: one, chosen with the seed)")
-    p.add_argument("--count-starts", type=int, default=8, help="arbitrary starts (the figure's first) from which the optimizers that reach the minimum are counted (default 8)")
+    p.add_argument("--start", type=float, nargs=2, action="append", metavar=("A", "B"), help="a starting point; repeat for several (default: --count-starts random ones)")
+    p.add_argument("--count-starts", type=int, default=8, help="random starts from which the optimizers that reach the minimum are counted; the figure shows one with the most common count (default 8)")
     p.add_argument("--lr", type=float, default=0.1, help="alpha for every optimizer (default 0.1, section 5)")
     p.add_argument("--epochs", type=int, default=100, help="epochs of each optimizer (default 100)")
     p.add_argument("--batch-size", type=batch_size, default=64, help="mini-batch size, or 'full' (default 64)")
