@@ -43,6 +43,11 @@ DISTINCT = 0.05  # a default landscape has under this fraction of its grid withi
 LIVE_GRADIENT = 1e-3  # at a default start both |dL/dw| exceed this: a unit step moves the MSE (about 8) by 0.01% or more
 
 
+def found_minimum(losses, lowest):
+    """Which losses count as finding the minimum: within AT_MINIMUM of the landscape's lowest."""
+    return np.asarray(losses) <= (1 + AT_MINIMUM) * lowest
+
+
 def layer2_index(net, k):
     """The parameter index of entry k (row-major, 0..8) of W_2, the weights between hidden layers 1 and 2."""
     return net.offsets[1] + k
@@ -111,7 +116,7 @@ def interior_pair(net, X, Y, rng, half_width, points=41):
         a, b = grid_axes(net, i, j, half_width, points)
         grid = grid_two_params(net, X, Y, i, j, a, b)
         ia, ib = np.unravel_index(np.argmin(grid), grid.shape)
-        near_lowest = np.mean(grid <= (1 + AT_MINIMUM) * grid[ia, ib])
+        near_lowest = np.mean(found_minimum(grid, grid[ia, ib]))
         if 0 < ia < points - 1 and 0 < ib < points - 1 and near_lowest < DISTINCT:
             return ks
     return pairs[0]
@@ -136,7 +141,7 @@ def run(args):
     tried = [np.array(s, dtype=float) for s in args.start] if given else [default_start(net, X, Y, i, j, a_values, b_values, rng) for _ in range(args.count_starts)]
     races = [{name: race(net, X, Y, i, j, start, args, name) for name in NAMES} for start in steps(tried, not args.quiet, "starts (four races each)")]
     finals = np.array([[r[name]["loss"][-1] for name in NAMES] for r in races])
-    counts = np.sum(finals <= (1 + AT_MINIMUM) * grid[ia, ib], axis=1)
+    counts = np.sum(found_minimum(finals, grid[ia, ib]), axis=1)
     shown = range(len(tried)) if given else [int(np.flatnonzero(counts == np.bincount(counts).argmax())[0])]  # a start with the most common count
     batches_per_epoch = 1 if args.batch_size is None else int(np.ceil(X.shape[0] / args.batch_size))
     points_per_epoch = batches_per_epoch if args.points_per == "batch" else 1
@@ -159,6 +164,7 @@ def run(args):
         "starts": [tried[k] for k in shown],
         "tried_starts": tried,
         "tried_finals": finals,
+        "shown": list(shown),
         "tolerance": tolerance,
         "paths": paths,
         "extra": extra,
@@ -317,9 +323,9 @@ def summary_of(results):
             for (s, name), r in results["paths"].items()
         ],
         "arbitrary_starts": [
-            {"start": start.tolist(), "final_losses": dict(zip(NAMES.values(), finals.tolist())), "at_minimum": int(np.sum(finals <= (1 + AT_MINIMUM) * results["grid_min_loss"])),
-             "shown": any(np.array_equal(start, shown) for shown in results["starts"])}
-            for start, finals in zip(results["tried_starts"], results["tried_finals"])
+            {"start": start.tolist(), "final_losses": dict(zip(NAMES.values(), finals.tolist())),
+             "reached": [NAMES[name] for name, found in zip(NAMES, found_minimum(finals, results["grid_min_loss"])) if found], "shown": k in results["shown"]}
+            for k, (start, finals) in enumerate(zip(results["tried_starts"], results["tried_finals"]))
         ],
     }
     summary["claims"] = claims(summary)
@@ -330,7 +336,7 @@ def claims(s):
     """Section 5.1, figure 3b: the untrained relu network's two-weight minimum, and how many optimizers reach it:
     the most common count over the starts tried, with every start's count in the note."""
     ids = ("optimizer_paths.untrained_relu_minimum", "optimizer_paths.untrained_relu_optimizers_at_minimum")
-    counts = [a["at_minimum"] for a in s["arbitrary_starts"]]
+    counts = [len(a["reached"]) for a in s["arbitrary_starts"]]
     at_minimum = int(np.bincount(counts).argmax())  # the most common count
     if s["setting"] != "untrained relu":
         note = f"this run is the {s['setting']} network; the document's numbers are for the untrained relu one (the defaults)"
@@ -338,7 +344,7 @@ def claims(s):
                 claim(ids[1], "002", "section 5.1, figure 3b", "optimizers (of 4) that find the minimum", 3, at_minimum, "not comparable", note)]  # fmt: skip
     ratio = max(s["grid_min_loss"] / DOCUMENT_MINIMUM, DOCUMENT_MINIMUM / s["grid_min_loss"])
     edge = " (on the grid's edge)" if s["grid_min_on_edge"] else ""
-    missed = sorted({name for a in s["arbitrary_starts"] if a["at_minimum"] == 3 for name, loss in a["final_losses"].items() if loss > (1 + AT_MINIMUM) * s["grid_min_loss"]})
+    missed = sorted({name for a in s["arbitrary_starts"] if len(a["reached"]) == 3 for name in NAMES.values() if name not in a["reached"]})
     spread = (f"measured: the most common count over {len(counts)} arbitrary starts where both weights are alive (counts {', '.join(map(str, counts))}; "
               f"{counts.count(3)} of {len(counts)} give the document's 3" + (f", {' or '.join(missed)} missing" if missed else "") + "); a path that enters "
               "the dead relu plateau stops there, so which optimizers arrive depends on the start")
