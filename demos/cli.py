@@ -1,5 +1,7 @@
 """Plumbing every demo's command line shares."""
 
+import argparse
+import math
 import os
 import textwrap
 
@@ -11,11 +13,94 @@ RESULT_FILES = ("results.npz", "summary.json")
 def study_parser(module, doc):
     """The command line of `python -m demos.<module>`: its docstring's first paragraph as the
     description and the rest, as written, below the options (what "see the notes" points to)."""
-    import argparse
-
     first, _, rest = doc.strip().partition("\n\n")
-    return argparse.ArgumentParser(prog=f"python -m demos.{module}", description=first, epilog=textwrap.dedent(rest),
-                                   formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
+    return OneLineErrors(prog=f"python -m demos.{module}", description=first, epilog=textwrap.dedent(rest),
+                         formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
+
+
+class OneLineErrors(argparse.ArgumentParser):
+    """An ArgumentParser whose refusal is one line naming the argument and the value (exit status 2), without the usage."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message} (--help lists the options)\n")
+
+
+# ----- option values, checked when parsed: `type=` functions for argparse --------------------------
+# A bad value stops the command before any work with exit status 2 and one line, e.g.
+#     error: argument --width: must be a finite number > 0, got nan
+def value_type(description, convert, valid):
+    """An argparse type: `convert` the text, then require `valid(value)`; else 'must be <description>, got <text>'."""
+
+    def parse(text):
+        try:
+            value = convert(text)
+        except (ValueError, OverflowError):
+            value = None
+        if value is None or not valid(value):
+            raise argparse.ArgumentTypeError(f"must be {description}, got {text!r}")
+        return value
+
+    parse.__name__ = description
+    return parse
+
+
+def finite(text):
+    """A float that is a number: NaN and +-inf refused."""
+    value = float(text)
+    return value if math.isfinite(value) else None
+
+
+def int_in(lo, hi=None):
+    """An integer lo <= n (<= hi)."""
+    return value_type(f"an integer >= {lo}" if hi is None else f"an integer in {lo}..{hi}", int, lambda n: n >= lo and (hi is None or n <= hi))
+
+
+def float_in(lo=-math.inf, hi=math.inf, open_lo=False):
+    """A finite number lo <= x <= hi (lo < x with open_lo)."""
+    low = f"> {lo}" if open_lo else f">= {lo}"
+    description = "a finite number" + ("" if lo == -math.inf else f" {low}") + ("" if hi == math.inf else f" and <= {hi}")
+    return value_type(description, finite, lambda x: (x > lo if open_lo else x >= lo) and x <= hi)
+
+
+positive_int = int_in(1)
+count = int_in(0)
+seed = int_in(0, 2**32 - 1)
+finite_float = float_in()
+positive_float = float_in(0, open_lo=True)
+folder = value_type("a folder's path", str, lambda text: text.strip() != "" and "\0" not in text)
+
+
+def reachable(address):
+    """A Dask scheduler address (tcp://host:port) that answers a connection within 3 s."""
+    import socket
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(address if "://" in address else "tcp://" + address)
+    try:
+        with socket.create_connection((parts.hostname, parts.port or 8786), timeout=3):
+            return address
+    except (OSError, ValueError):
+        return None
+
+
+dask_address = value_type("the address of a running Dask scheduler, e.g. tcp://host:8786 (nothing answered there)", reachable, bool)
+
+
+def available_memory():
+    """Bytes of memory this machine can still give (MemAvailable of /proc/meminfo; the physical memory elsewhere)."""
+    try:
+        with open("/proc/meminfo") as f:
+            return next(int(line.split()[1]) * 1024 for line in f if line.startswith("MemAvailable:"))
+    except (OSError, StopIteration, ValueError):
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+
+
+def refuse_if_too_big(parser, estimates):
+    """parser.error before any work when one estimate {option: bytes it makes the run hold} exceeds the memory available."""
+    free = available_memory()
+    for option, needed in estimates.items():
+        if needed > free:
+            parser.error(f"argument {option}: the run would need about {needed / 2**30:,.1f} GiB of memory, {free / 2**30:,.1f} GiB are available")
 
 
 def headless_figures(show=False):
@@ -70,8 +155,8 @@ def print_written(out, paths):
 
 def add_sweep_options(parser):
     """--workers and --dask, for demos that train many independent models through minnet.sweep."""
-    parser.add_argument("--workers", type=int, help="local worker processes for the independent runs (default: every core; 1: in this process)")
-    parser.add_argument("--dask", metavar="ADDRESS", help="run them on the Dask cluster at ADDRESS (e.g. tcp://host:8786) instead")
+    parser.add_argument("--workers", type=positive_int, help="local worker processes for the independent runs (default: every core; 1: in this process)")
+    parser.add_argument("--dask", type=dask_address, metavar="ADDRESS", help="run them on the Dask cluster at ADDRESS (e.g. tcp://host:8786) instead")
 
 
 def sweep_runner(args):
@@ -93,9 +178,10 @@ def run_study(args, run, plot, summary_of, save_results, print_summary):
     """A demo's main once its options are parsed: compute, draw, save, print. Returns the summary.
 
     Everything is written into a temporary folder beside --out that replaces it at the end
-    (minnet.atomic.atomic_folder): an interrupted run leaves the previous outputs untouched, and a
-    second run into the same --out at the same time is refused."""
-    from minnet.atomic import FolderBusy, atomic_folder
+    (minnet.atomic.atomic_folder): an interrupted run leaves the previous outputs untouched, a
+    second run into the same --out at the same time is refused, and so is an --out holding files
+    minnet did not write. A failure after the start is one line (the traceback with --debug)."""
+    from minnet.atomic import OutputRefused, atomic_folder
 
     headless_figures(getattr(args, "show", False))
     try:
@@ -104,18 +190,23 @@ def run_study(args, run, plot, summary_of, save_results, print_summary):
             paths = plot(results, staging, args)
             summary = summary_of(results)
             save_results(results, staging, summary, args)
-    except FolderBusy as err:
-        raise SystemExit(str(err)) from err
+    except OutputRefused as err:
+        raise SystemExit(f"error: {err}") from err
+    except Exception as err:
+        if getattr(args, "debug", False):
+            raise
+        raise SystemExit(f"error: the run failed: {type(err).__name__}: {err} (run again with --debug for the traceback)") from err
     print_summary(summary)
     print_written(args.out, [os.path.join(args.out, os.path.relpath(path, staging)) for path in paths])
     return summary
 
 
 def add_output_options(parser, default_out, quick_help):
-    """--out, --quick and --quiet, which every study has."""
-    parser.add_argument("--out", default=default_out, help=f"output folder (default {default_out})")
+    """--out, --quick, --quiet and --debug, which every study has."""
+    parser.add_argument("--out", type=folder, default=default_out, help=f"output folder, replaced whole: new, empty or minnet's own (default {default_out})")
     parser.add_argument("--quick", action="store_true", help=quick_help)
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
+    parser.add_argument("--debug", action="store_true", help="show the traceback when the run fails")
 
 
 VERDICTS = ("reproduced", "differs", "not comparable")

@@ -23,9 +23,10 @@ import time
 import webbrowser
 from collections.abc import Sequence
 from importlib import metadata
+from urllib.parse import quote
 
-from demos.cli import VERDICTS, shown, study_parser
-from minnet.atomic import atomic_folder
+from demos.cli import VERDICTS, dask_address, folder, positive_int, shown, study_parser
+from minnet.atomic import OutputRefused, atomic_folder
 
 DEFAULT_OUT = os.path.join("minnet-out", "report")
 # study: (document, its options besides --quiet --out and --quick). Studies that run their own sweep get
@@ -83,26 +84,63 @@ def run_studies(studies, root, args):
 
 
 def copy_study(source, target):
-    """A study's summary.json and figures from an earlier run's folder, named in the error when missing."""
+    """A study's summary.json (checked: `check_summary`, naming the file) and figures from an earlier
+    run's folder. Regular files only: a link is not followed out of the folder."""
     summary = os.path.join(source, "summary.json")
-    if not os.path.isfile(summary):
-        raise SystemExit(f"--from: {summary} does not exist (run the study first, or leave out --from)")
+    if not os.path.isfile(summary) or os.path.islink(summary):
+        raise SystemExit(f"--from: {summary} does not exist or is not a regular file (run the study first, or leave out --from)")
+    check_summary(read_summary(summary), summary)
     os.makedirs(target)
     for name in sorted(os.listdir(source)):
-        if name == "summary.json" or name.endswith(FIGURES):
-            shutil.copy2(os.path.join(source, name), os.path.join(target, name))
+        path = os.path.join(source, name)
+        if (name == "summary.json" or name.endswith(FIGURES)) and os.path.isfile(path) and not os.path.islink(path):
+            shutil.copy2(path, os.path.join(target, name))
 
 
-# ----- the pages ------------------------------------------------------------------------------------
-def load_summary(folder):
-    path = os.path.join(folder, "summary.json")
+def read_summary(path):
+    """The JSON in `path`, or SystemExit naming the file."""
     try:
         with open(path) as f:
             return json.load(f)
-    except (OSError, ValueError) as err:
-        raise SystemExit(f"{path}: not a readable summary ({err})") from err
+    except (OSError, ValueError, RecursionError) as err:
+        raise SystemExit(f"{path}: not a readable summary ({type(err).__name__}: {err})") from err
 
 
+SCALAR = (str, int, float, bool, type(None))
+CLAIM_FIELDS = {"id": str, "document": str, "where": str, "claim": str, "verdict": str, "note": (str, type(None)),
+                "document_value": SCALAR, "measured": SCALAR}  # fmt: skip
+
+
+def check_summary(summary, path):
+    """A summary as the report reads it: an object whose "claims" (if any) is a list of claims, each an
+    object with CLAIM_FIELDS of their types and a known verdict. Else SystemExit naming the file and the field."""
+    if not isinstance(summary, dict):
+        raise SystemExit(f"{path}: the summary must be a JSON object, got {type(summary).__name__}")
+    claims = summary.get("claims", [])
+    if not isinstance(claims, list):
+        raise SystemExit(f"{path}: field 'claims' must be a list of claims, got {type(claims).__name__}")
+    for i, row in enumerate(claims):
+        if not isinstance(row, dict):
+            raise SystemExit(f"{path}: claims[{i}] must be an object, got {type(row).__name__}")
+        for field, kind in CLAIM_FIELDS.items():
+            if field not in row:
+                raise SystemExit(f"{path}: claims[{i}] has no field '{field}'")
+            if not isinstance(row[field], kind):
+                raise SystemExit(f"{path}: claims[{i}].{field} has the wrong type ({type(row[field]).__name__}): {str(row[field])[:60]!r}")
+        if row["verdict"] not in VERDICTS:
+            raise SystemExit(f"{path}: claims[{i}].verdict must be one of {', '.join(VERDICTS)}, got {row['verdict']!r}")
+    return claims
+
+
+def check_folders(out, from_dir, studies):
+    """--out must not overlap a folder the report reads (--from itself or one of its studies'): replacing it would destroy the input."""
+    out = os.path.realpath(out)
+    for read in [os.path.realpath(from_dir)] + [os.path.realpath(os.path.join(from_dir, s)) for s in studies]:
+        if out == read or read.startswith(out.rstrip(os.sep) + os.sep) or (read != os.path.realpath(from_dir) and out.startswith(read + os.sep)):
+            raise SystemExit(f"error: --out {out} overlaps {read}, which the report reads (--from {from_dir}): choose an --out outside the studies' folders")
+
+
+# ----- the pages ------------------------------------------------------------------------------------
 def scoreboard(claims_by_study):
     """{document: {verdict: count}} over every study's claims."""
     board = {}
@@ -140,7 +178,7 @@ def study_page(study, folder, claims, seconds, args, versions):
     options = [option for option in study_argv(study, os.path.join("minnet-out", study), args.quick) if option != "--quiet"]
     command = " ".join(["python -m demos." + study, *options])
     figures = sorted(name for name in os.listdir(folder) if name.endswith(FIGURES))
-    figure_html = "".join(f"<figure><img src=\"{study}/{html.escape(name)}\" alt=\"{html.escape(caption(study, name))}\">"
+    figure_html = "".join(f"<figure><img src=\"{quote(study)}/{quote(name)}\" alt=\"{html.escape(caption(study, name))}\">"
                           f"<figcaption>{html.escape(caption(study, name))}</figcaption></figure>" for name in figures)  # fmt: skip
     timing = "reused from an earlier run (--from)" if seconds is None else f"{seconds:.1f} s"
     body = (f"<p><a href=\"index.html\">&larr; all studies</a></p><h1>{html.escape(study)}</h1><p>{intro}</p>"
@@ -174,9 +212,11 @@ def versions():
     return {name: version(name) for name in ("minnet", "numpy", "numba")}
 
 
-def write_report(root, studies, seconds, args):
-    """index.html and one page per study into root, whose root/<study> folders hold the studies' outputs."""
-    claims_by_study = {study: load_summary(os.path.join(root, study)).get("claims", []) for study in studies}
+def write_report(root, studies, seconds, args, shown_root):
+    """index.html and one page per study into root, whose root/<study> folders hold the studies' outputs
+    (shown_root: the folder to name in errors, root's final place)."""
+    claims_by_study = {study: check_summary(read_summary(os.path.join(root, study, "summary.json")), os.path.join(shown_root, study, "summary.json"))
+                       for study in studies}  # fmt: skip
     board = scoreboard(claims_by_study)
     found = versions()
     for study in studies:
@@ -190,10 +230,10 @@ def write_report(root, studies, seconds, args):
 def parser():
     p = study_parser("report", __doc__)
     p.add_argument("--studies", nargs="+", choices=list(STUDIES), default=list(STUDIES), help="the studies in the report (default all)")
-    p.add_argument("--from", dest="from_dir", metavar="DIR", help="reuse the output folders DIR/<study> of earlier runs instead of running the studies")
-    p.add_argument("--workers", type=int, help="studies run at once in worker processes (default: every core; 1: in this process)")
-    p.add_argument("--dask", metavar="ADDRESS", help="run the studies on the Dask cluster at ADDRESS instead")
-    p.add_argument("--out", default=DEFAULT_OUT, help=f"the report folder (default {DEFAULT_OUT})")
+    p.add_argument("--from", dest="from_dir", type=folder, metavar="DIR", help="reuse the output folders DIR/<study> of earlier runs instead of running the studies")
+    p.add_argument("--workers", type=positive_int, help="studies run at once in worker processes (default: every core; 1: in this process)")
+    p.add_argument("--dask", type=dask_address, metavar="ADDRESS", help="run the studies on the Dask cluster at ADDRESS instead")
+    p.add_argument("--out", type=folder, default=DEFAULT_OUT, help=f"the report folder, replaced whole: new, empty or minnet's own (default {DEFAULT_OUT})")
     p.add_argument("--quick", action="store_true", help="every study's --quick run (for tests: most claims are then not comparable)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--open", action="store_true", help="open index.html in a web browser at the end")
@@ -203,14 +243,19 @@ def parser():
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     studies = list(dict.fromkeys(args.studies))
-    with atomic_folder(args.out) as built:
-        if args.from_dir:
-            for study in studies:
-                copy_study(os.path.join(args.from_dir, study), os.path.join(built, study))
-            seconds = {}
-        else:
-            seconds = run_studies(studies, built, args)
-        board = write_report(built, studies, seconds, args)
+    if args.from_dir:
+        check_folders(args.out, args.from_dir, studies)
+    try:
+        with atomic_folder(args.out) as built:
+            if args.from_dir:
+                for study in studies:
+                    copy_study(os.path.join(args.from_dir, study), os.path.join(built, study))
+                seconds = {}
+            else:
+                seconds = run_studies(studies, built, args)
+            board = write_report(built, studies, seconds, args, args.out)
+    except OutputRefused as err:
+        raise SystemExit(f"error: {err}") from err
     print("\nscoreboard (reproduced / differs / not comparable):")
     for document, counts in sorted(board.items()):
         print(f"  {document:<22}" + " / ".join(str(counts[v]) for v in VERDICTS))

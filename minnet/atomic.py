@@ -10,7 +10,10 @@ import contextlib
 import json
 import os
 import shutil
+import signal
+import socket
 import tempfile
+import threading
 import zipfile
 
 import numpy as np
@@ -75,64 +78,198 @@ def save_json(path, data):
     atomic_write(path, lambda f: f.write(json.dumps(strict(data), indent=2, allow_nan=False).encode()))
 
 
+class OutputRefused(RuntimeError):
+    """minnet will not write this --out: it holds what minnet did not write, or another run is writing it."""
+
+
+class FolderBusy(OutputRefused):
+    """Another live process is writing the folder this one wants to write."""
+
+
+MANIFEST = ".minnet-manifest"  # in every folder minnet writes: the files it wrote there, one path a line
+
+
+def written_files(folder):
+    """Every file and folder under `folder`, as paths relative to it (folders end in /), links not followed."""
+    found = []
+    for root, dirs, files in os.walk(folder):
+        relative = os.path.relpath(root, folder)
+        prefix = "" if relative == "." else relative + "/"
+        found += [prefix + d + "/" for d in dirs] + [prefix + f for f in files]
+    return sorted(found)
+
+
+def write_manifest(folder):
+    """The manifest of `folder`: every path in it, which minnet wrote (the manifest itself excluded)."""
+    paths = [p for p in written_files(folder) if p != MANIFEST]
+    with open(os.path.join(folder, MANIFEST), "w") as f:
+        f.write("".join(p + "\n" for p in paths))
+
+
+def not_minnets(folder):
+    """The paths in `folder` that its manifest does not list (all of them when it has none)."""
+    try:
+        with open(os.path.join(folder, MANIFEST)) as f:
+            listed = set(f.read().splitlines())
+    except (OSError, UnicodeDecodeError):
+        listed = set()
+    return [p for p in written_files(folder) if p != MANIFEST and p not in listed]
+
+
+def check_replaceable(out):
+    """Raise OutputRefused unless minnet may replace `out` whole: it does not exist, or it is a folder,
+    not a link, holding nothing but what minnet wrote there (its manifest), and it is not the folder
+    this process runs in or one above it."""
+    here = os.path.realpath(os.getcwd())
+    if os.path.realpath(out) == here or here.startswith(os.path.realpath(out).rstrip(os.sep) + os.sep):
+        raise OutputRefused(f"--out {out} is the folder this command runs in (or holds it); minnet replaces its output folder whole: choose a new folder, e.g. --out minnet-out/NAME")
+    if not os.path.lexists(out):
+        return
+    if os.path.islink(out) or not os.path.isdir(out):
+        raise OutputRefused(f"--out {out} is a {'link' if os.path.islink(out) else 'file'}, not a folder minnet wrote; minnet will not replace it: choose another --out")
+    foreign = not_minnets(out)
+    if foreign:
+        shown = ", ".join(foreign[:5]) + (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
+        raise OutputRefused(f"--out {out} holds files minnet did not write ({shown}); minnet replaces only a folder it made (listed in its {MANIFEST}) "
+                            "or an empty one: choose a new --out, or move those files away")  # fmt: skip
+
+
 def replace_folder(built, out):
-    """Put the finished folder `built` at `out`: an earlier one there is set aside, then removed."""
+    """Put the finished folder `built` at `out`: an earlier one there (checked again: minnet's own) is set aside, then removed."""
+    check_replaceable(out)
+    write_manifest(built)
+    name = os.path.basename(out)
     old = None
     if os.path.exists(out):
-        old = tempfile.mkdtemp(prefix=".old-", dir=os.path.dirname(os.path.abspath(out)))
-        os.replace(out, os.path.join(old, "previous"))
+        old = tempfile.mkdtemp(prefix=f".{name}.old-", dir=os.path.dirname(out))
+        os.replace(out, old)  # a folder renamed over an empty one
     os.replace(built, out)
     if old:
         shutil.rmtree(old)
 
 
-class FolderBusy(RuntimeError):
-    """Another live process is writing the folder this one wants to write."""
+def process_start(pid):
+    """When process `pid` started (clock ticks since boot, from /proc), or None where that cannot be read."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return int(f.read().rpartition(")")[2].split()[19])  # field 22, after the parenthesised name
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def lock_record():
+    """What a lock file holds: this process's id, its start time and the host, so a reused id is told apart."""
+    return {"pid": os.getpid(), "start": process_start(os.getpid()), "host": socket.gethostname()}
+
+
+def lock_holder(lock):
+    """The record in `lock` when it names a live process of this host that still is the writer; None when stale.
+
+    A lock that cannot be read or parsed (0 bytes after a full disk, "0", "-1") is stale; so is one
+    whose process is gone, or whose process id now belongs to a process that started later."""
+    try:
+        with open(lock) as f:
+            record = json.loads(f.read())
+        pid = record["pid"]
+        if not (isinstance(pid, int) and pid > 0):
+            return None
+    except (OSError, ValueError, TypeError, KeyError):
+        return None
+    if record.get("host") != socket.gethostname():
+        return record  # another machine's process: it cannot be checked from here
+    try:
+        os.kill(pid, 0)  # signal 0: does that process exist?
+    except ProcessLookupError:
+        return None
+    except PermissionError:
+        pass  # it exists, under another user
+    return record if record.get("start") == process_start(pid) else None
 
 
 def take_lock(lock, folder):
-    """Create the lock file `lock` of `folder` holding this process's id, or raise FolderBusy naming the process that holds it.
-
-    A lock left by a process that no longer runs is taken over."""
+    """Create the lock file `lock` of `folder` holding lock_record(), or raise FolderBusy naming the
+    process that holds it and the lock file. A stale lock (lock_holder) is taken over."""
     for _ in range(2):
         try:
             fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
         except FileExistsError:
-            try:
-                with open(lock) as f:
-                    holder = int(f.read().strip() or 0)
-                os.kill(holder, 0)  # signal 0: does that process exist?
-            except (ValueError, ProcessLookupError, FileNotFoundError):
+            holder = lock_holder(lock)
+            if holder is None:
                 with contextlib.suppress(FileNotFoundError):
                     os.unlink(lock)  # stale: its writer is gone
                 continue
-            except PermissionError:
-                pass  # it exists, under another user
-            raise FolderBusy(f"another run (process {holder}) is writing {folder}; wait for it to finish or choose another --out") from None
+            raise FolderBusy(f"another run (process {holder['pid']} on {holder.get('host')}) is writing {folder}; wait for it to finish, "
+                             f"or choose another --out; if no such run exists, delete {lock}") from None  # fmt: skip
         with os.fdopen(fd, "w") as f:
-            f.write(str(os.getpid()))
+            f.write(json.dumps(lock_record()))
         return
-    raise RuntimeError(f"cannot take the lock {lock}")
+    raise FolderBusy(f"cannot take the lock {lock} of {folder}: another run keeps taking it")
+
+
+def remove_leftovers(parent, name):
+    """Remove the partial and old folders of `name` that dead runs left (a live run holds the lock,
+    so none is in use): only folders with minnet's names that hold its manifest."""
+    for entry in os.listdir(parent):
+        path = os.path.join(parent, entry)
+        ours = entry.startswith((f".{name}.partial-", f".{name}.old-"))
+        if ours and os.path.isdir(path) and not os.path.islink(path) and os.path.exists(os.path.join(path, MANIFEST)):
+            shutil.rmtree(path, ignore_errors=True)
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM or SIGHUP, raised where the process is so that its cleanup runs as for Ctrl-C."""
+
+
+@contextlib.contextmanager
+def signals_as_interrupts():
+    """Within the block, SIGTERM and SIGHUP raise Terminated (in the main thread; elsewhere nothing changes)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum, frame):
+        raise Terminated(f"stopped by {signal.Signals(signum).name}")
+
+    previous = {s: signal.signal(s, interrupt) for s in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        yield
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+
+
+def make_staging(parent, name):
+    """A new folder beside the output, with the permissions a plain mkdir gives (not mkdtemp's 0700),
+    marked as minnet's by an empty manifest from its first moment."""
+    staging = tempfile.mkdtemp(prefix=f".{name}.partial-", dir=parent)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(staging, 0o777 & ~umask)
+    write_manifest(staging)
+    return staging
 
 
 @contextlib.contextmanager
 def atomic_folder(out):
     """Yield a new temporary folder beside `out` to write into. When the block ends normally the folder
-    replaces `out` whole; when it raises (or is interrupted) the folder is removed and `out` is as it was.
-    A second writer into the same `out` at the same time is refused (a lock file `.<name>.lock` beside it)."""
+    replaces `out` whole; when it raises (or is interrupted: Ctrl-C, SIGTERM, SIGHUP) the folder is
+    removed and `out` is as it was. Refused before anything starts (OutputRefused) when `out` holds
+    what minnet did not write, or when another run is writing it (a lock file `.<name>.lock` beside it)."""
     out = os.path.abspath(out)
     parent, name = os.path.split(out)
+    check_replaceable(out)
     os.makedirs(parent, exist_ok=True)
     lock = os.path.join(parent, f".{name}.lock")
-    take_lock(lock, out)
-    try:
-        staging = tempfile.mkdtemp(prefix=f".{name}.partial-", dir=parent)
+    with signals_as_interrupts():
+        take_lock(lock, out)
         try:
-            yield staging
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
-        replace_folder(staging, out)
-    finally:
-        os.unlink(lock)
-
+            remove_leftovers(parent, name)
+            staging = make_staging(parent, name)
+            try:
+                yield staging
+                replace_folder(staging, out)
+            except BaseException:
+                shutil.rmtree(staging, ignore_errors=True)
+                raise
+        finally:
+            os.unlink(lock)

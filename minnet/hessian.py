@@ -99,31 +99,50 @@ def lanczos(matvec, n, k=1, steps=30, seed=0, start=None):
         w = A q_j - alpha_j q_j - beta_{j-1} q_{j-1},  alpha_j = q_j . A q_j
         beta_j = |w|,  q_{j+1} = w / beta_j
 
-    then the eigenvalues of T (Ritz values) approach A's extreme eigenvalues first. With
-    steps >= n the result is exact up to rounding. `matvec` is v -> A v. q is random (from
-    `seed`) unless `start` gives it: an earlier top eigenvector makes a few steps enough.
+    then the eigenvalues of T (Ritz values) approach A's extreme eigenvalues first. q is random
+    (from `seed`) unless `start` gives it: an earlier top eigenvector makes a few steps enough.
+
+    Repeated eigenvalues: the Krylov space of one q holds one direction per distinct eigenvalue,
+    so it runs out (beta_j ~ 0, relative to |A| as seen so far) before it finds a repeat. Then the
+    iteration restarts from a new random q orthogonal to Q, with beta_j = 0 (T splits into blocks),
+    and the next block finds the repeats. So with steps >= n the result is exact up to rounding,
+    multiplicities included; with fewer steps the top eigenvalue converges first, and a value
+    repeated k times is found k times only once the space of the first q has run out.
     """
-    if int(k) != k or not 1 <= k <= n:
+    if isinstance(k, bool) or int(k) != k or not 1 <= k <= n:
         raise ValueError(f"k must be an integer in [1, {n}], got {k!r}")
-    if int(steps) != steps or steps < k:
+    if isinstance(steps, bool) or int(steps) != steps or steps < k:
         raise ValueError(f"steps must be an integer >= k = {k}, got {steps!r}")
+    rng = np.random.default_rng(seed)
     m = min(int(steps), n)
     Q = np.zeros((m + 1, n))
     alpha, beta = np.zeros(m), np.zeros(m)
-    q = np.random.default_rng(seed).standard_normal(n) if start is None else check_vector("start", start, n)
+    q = rng.standard_normal(n) if start is None else check_vector("start", start, n)
     Q[0] = q / np.linalg.norm(q)
+    scale = 0.0  # |A| as seen so far: the largest |alpha| or beta
     for j in range(m):
         w = matvec(Q[j])
         alpha[j] = w @ Q[j]  # alpha_j = q_j . A q_j
-        w -= Q[: j + 1].T @ (Q[: j + 1] @ w)  # remove every earlier direction (reorthogonalise)
+        for _ in range(2):  # remove every earlier direction (reorthogonalise), twice for rounding
+            w -= Q[: j + 1].T @ (Q[: j + 1] @ w)
         beta[j] = np.linalg.norm(w)
-        if beta[j] <= 1e-10 * max(1.0, np.abs(alpha[: j + 1]).max()):  # the Krylov space is whole
-            m = max(j + 1, k)
+        scale = max(scale, abs(alpha[j]), beta[j])
+        if j + 1 == m:
             break
-        Q[j + 1] = w / beta[j]
-    T = np.diag(alpha[:m]) + np.diag(beta[: m - 1], 1) + np.diag(beta[: m - 1], -1)
+        if beta[j] <= 1e-10 * scale:  # the Krylov space of this q is whole: restart (docstring)
+            beta[j], w = 0.0, fresh_direction(rng, Q[: j + 1])
+        Q[j + 1] = w / np.linalg.norm(w)
+    T = np.diag(alpha) + np.diag(beta[: m - 1], 1) + np.diag(beta[: m - 1], -1)
     theta, S = np.linalg.eigh(T)  # ascending Ritz values
     return theta[::-1][:k], (Q[:m].T @ S[:, ::-1][:, :k]).T
+
+
+def fresh_direction(rng, Q):
+    """A random unit vector orthogonal to the rows of Q (a new start for Lanczos)."""
+    w = rng.standard_normal(Q.shape[1])
+    for _ in range(2):
+        w -= Q.T @ (Q @ w)
+    return w / np.linalg.norm(w)
 
 
 def top_eigenvalues(net, X, Y, k=1, steps=30, seed=0, preconditioner=None, start=None, vectors=False):

@@ -169,3 +169,29 @@ def test_a_warm_start_needs_few_lanczos_steps(rng):
     exact = np.linalg.eigvalsh(hessian(net, X, Y))[-1]
     assert top_eigenvalues(net, X, Y, steps=8, start=vectors[0])[0] == pytest.approx(exact, rel=1e-7)
     assert top_eigenvalues(net, X, Y, steps=8)[0] != pytest.approx(exact, rel=1e-4)
+
+
+@pytest.mark.parametrize("eigenvalues", [[2.0] * 10, [5.0, 5.0, 5.0, 1.0, 1.0, 0.5, 0.0, 0.0, -1.0, -1.0], list(np.arange(1.0, 11.0) * 1e-11),
+                                         [1e-14, 1e-14, 3e-15, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]])  # fmt: skip
+def test_lanczos_finds_repeated_and_tiny_eigenvalues_with_their_multiplicity(eigenvalues, rng):
+    """Repeats (the Krylov space of one vector runs out: restarts) and a scale far below 1 (the breakdown test is relative)."""
+    Q, _ = np.linalg.qr(rng.standard_normal((10, 10)))
+    A = Q @ np.diag(eigenvalues) @ Q.T
+    values, vectors = lanczos(lambda v: A @ v, 10, k=5, steps=10)
+    expected = np.sort(np.linalg.eigvalsh(A))[::-1][:5]
+    np.testing.assert_allclose(values, expected, rtol=1e-8, atol=1e-12 * max(np.abs(eigenvalues)))
+    np.testing.assert_allclose(np.linalg.norm(A @ vectors.T - vectors.T * values, axis=0), 0.0, atol=1e-8 * max(np.abs(eigenvalues)))
+
+
+def test_lanczos_of_twice_the_identity_is_two_three_times():
+    np.testing.assert_allclose(lanczos(lambda v: 2 * v, 10, k=3)[0], [2.0, 2.0, 2.0])
+
+
+def test_the_hessians_repeated_top_eigenvalue_is_found_twice(rng):
+    """MLP([3, 2]) with the mean squared error: each output's block of the Hessian is the same matrix, so every eigenvalue is double."""
+    net = MLP([3, 2], loss="mse", seed=0)
+    X, Y = rng.standard_normal((50, 3)), rng.standard_normal((50, 2))
+    exact = np.linalg.eigvalsh(hessian(net, X, Y))[::-1][:4]
+    assert exact[0] == pytest.approx(exact[1]) and exact[2] == pytest.approx(exact[3])
+    np.testing.assert_allclose(top_eigenvalues(net, X, Y, k=4, steps=net.n_params), exact, rtol=1e-9)
+    np.testing.assert_allclose(top_eigenvalues(net, X, Y, k=4), exact, rtol=1e-9)
