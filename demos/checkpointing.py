@@ -16,7 +16,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from demos.cli import add_output_options, claim, print_claims, run_study, save_outputs, study_parser
+from demos.cli import add_output_options, claim, positive_int, print_claims, refuse_if_too_big, run_study, save_outputs, seed, study_parser
 from minnet import MLP
 from minnet.checkpoint import STRATEGIES, backprop
 
@@ -130,20 +130,28 @@ def print_table(summary):
     print_claims(summary["claims"])
 
 
+def memory_needed(args):
+    """Bytes the run holds at its largest depth: the vanilla strategy's activations (z and a of every layer),
+    X and Y, and the weights with three strategies' gradients."""
+    L, B, n = max(args.depths), args.batch, args.width
+    activations = 8 * B * n * (2 * (L + 1) + 2)
+    weights = 8 * 4 * L * (n * n + n)
+    return {"--batch": activations + weights, "--width": activations + weights, "--depths": activations + weights}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = study_parser("checkpointing", __doc__)
-    parser.add_argument("--depths", type=int, nargs="+", default=[4, 8, 16, 32, 64], help="numbers of layers (default 4 8 16 32 64)")
-    parser.add_argument("--width", type=int, default=32, help="units per layer (default 32)")
-    parser.add_argument("--batch", type=int, default=256, help="examples in the batch (default 256)")
-    parser.add_argument("--k", type=int, help="checkpoint every k layers (default round(sqrt L))")
-    parser.add_argument("--repeats", type=int, default=3, help="timed runs per strategy (default 3)")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--depths", type=positive_int, nargs="+", default=[4, 8, 16, 32, 64], help="numbers of layers (default 4 8 16 32 64)")
+    parser.add_argument("--width", type=positive_int, default=32, help="units per layer (default 32)")
+    parser.add_argument("--batch", type=positive_int, default=256, help="examples in the batch (default 256)")
+    parser.add_argument("--k", type=positive_int, help="checkpoint every k layers (default round(sqrt L))")
+    parser.add_argument("--repeats", type=positive_int, default=3, help="timed runs per strategy (default 3)")
+    parser.add_argument("--seed", type=seed, default=0)
     add_output_options(parser, DEFAULT_OUT, "depths 4 8 16 and a small batch, for tests")
     args = parser.parse_args(argv)
-    if min(args.depths) < 1 or args.width < 1 or args.batch < 1 or (args.k is not None and args.k < 1):
-        parser.error(f"depths, width, batch and k must be positive; got {args.depths}, {args.width}, {args.batch}, {args.k}")
     if args.quick:
         args.depths, args.batch, args.repeats = [4, 8, 16], 32, 1
+    refuse_if_too_big(parser, memory_needed(args))
     summary = run_study(args, run, plot, summary_of, save_results, print_table)
     return 0 if summary["bit_identical"] else 1
 

@@ -95,6 +95,16 @@ def available_memory():
         return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
 
 
+LONGEST_RUN = 24 * 3600  # seconds: a run estimated longer than a day is refused before it starts
+
+
+def refuse_if_too_long(parser, estimates):
+    """parser.error before any work when one estimate {option: seconds the run would take} exceeds LONGEST_RUN."""
+    for option, seconds in estimates.items():
+        if seconds > LONGEST_RUN:
+            parser.error(f"argument {option}: the run would take about {seconds / 86400:,.0f} days on this machine (estimated); minnet refuses runs over a day")
+
+
 def refuse_if_too_big(parser, estimates):
     """parser.error before any work when one estimate {option: bytes it makes the run hold} exceeds the memory available."""
     free = available_memory()
@@ -146,6 +156,17 @@ def add_data_options(parser, what):
     parser.add_argument("--data", choices=["mnist5k", "digits", "mnist", "fashion"], default="mnist5k",
                         help=f"the shipped 5,000 MNIST images (default) or 8x8 digits, or IDX files: {what}")  # fmt: skip
     parser.add_argument("--data-dir", help="folder with the IDX files (train-images-idx3-ubyte[.gz], ...)")
+
+
+DATA_EXAMPLES = {"mnist5k": 5000, "digits": 1797, "mnist": 6000, "fashion": 6000}  # training examples the studies take of each
+
+
+def check_data_options(parser, args):
+    """--data mnist or fashion need --data-dir, an existing folder: parser.error before any work otherwise."""
+    if args.data in ("mnist", "fashion") and not args.data_dir:
+        parser.error(f"argument --data-dir: --data {args.data} reads the IDX files of {args.data}: give their folder with --data-dir")
+    if args.data_dir and not os.path.isdir(args.data_dir):
+        parser.error(f"argument --data-dir: no such folder: {args.data_dir!r}")
 
 
 def print_written(out, paths):

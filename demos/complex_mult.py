@@ -17,7 +17,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from demos.cli import add_output_options, add_sweep_options, claim, print_claims, pytorch_init_claim, run_study, save_outputs, study_parser, sweep_runner
+from demos.cli import add_output_options, add_sweep_options, claim, float_in, int_in, positive_int, print_claims, refuse_if_too_big, pytorch_init_claim, run_study, save_outputs, seed, study_parser, sweep_runner
 from minnet import complex_mult as cm
 
 DEFAULT_OUT = os.path.join("minnet-out", "complex_mult")
@@ -212,26 +212,33 @@ def save_results(results, out, summary, args):
     save_outputs(out, arrays, summary)
 
 
+def memory_needed(args):
+    """Bytes of the largest arrays: each picture's inputs, outputs and the widest model's activations
+    (4 + 2 + 2 + 20 + 30 + 20 floats a pixel, two pictures), and every table run's loss curves."""
+    pictures = 8 * 2 * args.pixels**2 * (4 + 2 + 2 + 20 + 30 + 20)
+    curves = 8 * 2 * len(TABLE) * args.seeds * min(args.max_epochs, 1000)
+    return {"--pixels": pictures, "--seeds": curves}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     p = study_parser("complex_mult", __doc__)
     p.add_argument("--target", choices=sorted(cm.TARGETS), default="multiply", help="what the networks learn (default multiply)")
     p.add_argument("--skip-grid", action="store_true", help="leave out the 121-model neuron grid")
-    p.add_argument("--grid-epochs", type=int, default=30, help="epochs of each grid model (default 30)")
-    p.add_argument("--max-epochs", type=int, default=1000, help="cap on the table's epochs (default 1000: none)")
-    p.add_argument("--picture", type=int, default=4, choices=range(len(TABLE)), help="table row drawn in the pictures (default 4: [20, 30, 20] silu)")
-    p.add_argument("--x-re", type=float, default=1.0, help="the fixed first factor's real part (default 1)")
-    p.add_argument("--x-im", type=float, default=1.0, help="... and imaginary part (default 1)")
-    p.add_argument("--extent", type=float, default=4.0, help="the second factor's plane spans [-extent, extent]^2 (default 4)")
-    p.add_argument("--pixels", type=int, default=200)
-    p.add_argument("--seed", type=int, default=0, help="first seed: table row seed s draws its data, weights and batches from seed + s; the neuron grid uses seed for its weights and data seed 0")
-    p.add_argument("--seeds", type=int, default=5, help="runs of every table row, seeds seed .. seed+seeds-1; the table shows their median (default 5)")
+    p.add_argument("--grid-epochs", type=positive_int, default=30, help="epochs of each grid model (default 30)")
+    p.add_argument("--max-epochs", type=positive_int, default=1000, help="cap on the table's epochs (default 1000: none)")
+    p.add_argument("--picture", type=int_in(0, len(TABLE) - 1), default=4, help="table row drawn in the pictures (default 4: [20, 30, 20] silu)")
+    p.add_argument("--x-re", type=float_in(-1000, 1000), default=1.0, help="the fixed first factor's real part (default 1)")
+    p.add_argument("--x-im", type=float_in(-1000, 1000), default=1.0, help="... and imaginary part (default 1)")
+    p.add_argument("--extent", type=float_in(0, 1000, open_lo=True), default=4.0, help="the second factor's plane spans [-extent, extent]^2 (default 4)")
+    p.add_argument("--pixels", type=int_in(2), default=200, help="pixels per side of the pictures (default 200)")
+    p.add_argument("--seed", type=seed, default=0, help="first seed: table row seed s draws its data, weights and batches from seed + s; the neuron grid uses seed for its weights and data seed 0")
+    p.add_argument("--seeds", type=positive_int, default=5, help="runs of every table row, seeds seed .. seed+seeds-1; the table shows their median (default 5)")
     add_sweep_options(p)
     add_output_options(p, DEFAULT_OUT, "few epochs, small pictures, for tests")
     args = p.parse_args(argv)
     if args.quick:
         args.max_epochs, args.grid_epochs, args.pixels, args.seeds = 3, 1, 40, 2
-    if args.seeds < 1:
-        p.error(f"--seeds must be at least 1, got {args.seeds}")
+    refuse_if_too_big(p, memory_needed(args))
     run_study(args, run, plot, summary_of, save_results, print_summary)
     return 0
 

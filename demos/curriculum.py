@@ -32,7 +32,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from demos.cli import add_data_options, add_output_options, add_sweep_options, claim, print_claims, pytorch_init_claim, run_study, save_outputs, study_parser, sweep_runner
+from demos.cli import DATA_EXAMPLES, add_data_options, add_output_options, add_sweep_options, check_data_options, claim, count, float_in, int_in, positive_float, refuse_if_too_big, positive_int, print_claims, pytorch_init_claim, run_study, save_outputs, seed, study_parser, sweep_runner
 from minnet import MLP
 from minnet.curriculum import chunks_by_agreement, cone_cover, contention, curriculum_task, ensemble_agreement, first_correct, last_mistake
 from minnet.data import load_classification
@@ -127,10 +127,12 @@ def figure_examples(X, y, a, side, rng):
     import matplotlib.pyplot as plt
 
     order = np.argsort(a["agr"], kind="stable")
-    fig, axes = plt.subplots(1, 3, figsize=(13.5, 5.6), constrained_layout=True)
-    image_grid(axes[0], X, rng.choice(len(y), 64, replace=False), y, "64 random examples", side)
-    image_grid(axes[1], X, order[:64], y, "64 most typical (lowest AGR divergence)", side)
-    image_grid(axes[2], X, order[::-1][:64], y, "64 most atypical", side)
+    fig, axes = plt.subplots(2, 2, figsize=(11, 11), constrained_layout=True)  # 2 x 2: three image grids in a row save wider than 2.5:1
+    image_grid(axes[0, 0], X, rng.choice(len(y), 64, replace=False), y, "64 random examples", side)
+    image_grid(axes[0, 1], X, order[:64], y, "64 most typical (lowest AGR divergence)", side)
+    image_grid(axes[1, 0], X, order[::-1][:64], y, "64 most atypical", side)
+    axes[1, 1].hist(a["agr"], bins=50, color="tab:blue")
+    axes[1, 1].set(title="every example's AGR divergence\n(typical: left; atypical: right)", xlabel="AGR divergence across the runs", ylabel="examples")
     return fig
 
 
@@ -396,29 +398,39 @@ def save_results(a, out, summary, args):
     save_outputs(out, arrays, summary)
 
 
+def memory_needed(args):
+    """Bytes of every run's per-example records, which the analysis holds at once: at each of the
+    S + 1 iterations, for each example, whether it is right (1 byte) and its gradient's norm and
+    cosine (float32) per recorded layer (three with --deep)."""
+    N = DATA_EXAMPLES[args.data]
+    iterations = args.epochs * -(-N // args.batch_size) + 1
+    per_run = iterations * N * (1 + 8 * (3 if args.deep else 1))
+    return {"--epochs": args.runs * per_run, "--runs": args.runs * per_run}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     p = study_parser("curriculum", __doc__)
     add_data_options(p, "a seeded 10%% of their training set")
-    p.add_argument("--hidden", type=int, default=8, help="hidden units (default 8)")
+    p.add_argument("--hidden", type=positive_int, default=8, help="hidden units (default 8)")
     p.add_argument("--activation", choices=["sigmoid", "tanh", "relu", "silu"], default="sigmoid", help="hidden activation (default sigmoid)")
-    p.add_argument("--lr", type=float, default=0.01, help="SGD learning rate (default 0.01, the document's)")
-    p.add_argument("--batch-size", type=int, default=128)
+    p.add_argument("--lr", type=positive_float, default=0.01, help="SGD learning rate (default 0.01, the document's)")
+    p.add_argument("--batch-size", type=positive_int, default=128)
     p.add_argument("--reduction", choices=["sum", "mean"], default="sum", help="each step descends the batch's summed (default) or mean cross-entropy")
     p.add_argument("--init", choices=["pytorch", "auto", "glorot", "he"], default="pytorch", help="initial weights (default pytorch: nn.Linear's U(-1/sqrt(n_in), 1/sqrt(n_in)))")
-    p.add_argument("--epochs", type=int, default=30)
-    p.add_argument("--runs", type=int, default=10, help="independently seeded runs (default 10)")
+    p.add_argument("--epochs", type=positive_int, default=30)
+    p.add_argument("--runs", type=int_in(2), default=10, help="independently seeded runs (default 10)")
     p.add_argument("--deep", action="store_true", help="the 4-layer network, scatter for layers 2, 3 and 4")
-    p.add_argument("--cluster-iteration", type=int, default=200, help="iteration of the gradient clusters (default 200; see the module docstring)")
-    p.add_argument("--contention", type=float, default=-0.95, help="cosine with a cluster's mean gradient at or below which an example is in contention (default -0.95)")
+    p.add_argument("--cluster-iteration", type=count, default=200, help="iteration of the gradient clusters (default 200; see the module docstring)")
+    p.add_argument("--contention", type=float_in(-1, 1), default=-0.95, help="cosine with a cluster's mean gradient at or below which an example is in contention (default -0.95)")
     p.add_argument("--animate", action="store_true", help="write the scatter over iterations as a GIF")
     add_sweep_options(p)
-    p.add_argument("--seed", type=int, default=0, help="seed of the random image grid (runs use seeds 0..runs-1)")
+    p.add_argument("--seed", type=seed, default=0, help="seed of the random image grid (runs use seeds 0..runs-1)")
     add_output_options(p, DEFAULT_OUT, "3 runs of 3 epochs, for tests")
     args = p.parse_args(argv)
     if args.quick:
         args.runs, args.epochs, args.cluster_iteration = 3, 3, min(args.cluster_iteration, 100)
-    if args.runs < 2 or args.epochs < 1 or args.lr <= 0 or args.cluster_iteration < 0:
-        p.error(f"need runs >= 2 (for the agreement), epochs >= 1, lr > 0; got {args.runs}, {args.epochs}, {args.lr}")
+    check_data_options(p, args)
+    refuse_if_too_big(p, memory_needed(args))
     summary = run_study(args, run, plot, summary_of, save_results, print_summary)
     if not summary["fc_ge_accuracy_ge_lm"]:
         raise AssertionError("First Correct >= accuracy >= Last Mistake was violated")

@@ -24,7 +24,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from demos.cli import add_output_options, add_sweep_options, claim, print_claims, run_study, save_outputs, study_parser, sweep_runner
+from demos.cli import add_output_options, add_sweep_options, claim, int_in, positive_float, positive_int, refuse_if_too_big, print_claims, run_study, save_outputs, seed, study_parser, sweep_runner
 from minnet import MLP, SGD, Adam, fit
 from minnet.data import load_digits
 from minnet.dynamics import first_above
@@ -184,28 +184,37 @@ def print_summary(summary):
 
 def parser():
     p = study_parser("edge_of_stability", __doc__)
-    p.add_argument("--rates", type=float, nargs="+", default=[0.2, 0.3, 0.4], help="gradient descent's learning rates (default 0.2 0.3 0.4)")
-    p.add_argument("--adam-lr", type=float, default=0.002, help="Adam's learning rate (default 0.002)")
-    p.add_argument("--epochs", type=int, default=2000, help="full-batch iterations per run (default 2000)")
-    p.add_argument("--examples", type=int, default=1000, help="how many of the 1,797 digits to train on (default 1000)")
-    p.add_argument("--hidden", type=int, nargs="+", default=[64, 64], help="hidden widths (default 64 64)")
-    p.add_argument("--every", type=int, default=20, help="measure the sharpness every this many iterations (default 20)")
-    p.add_argument("--lanczos-steps", type=int, default=10, help="Lanczos steps per measurement, each warm-started (default 10)")
-    p.add_argument("--seed", type=int, default=0, help="initial weights (default 0)")
+    p.add_argument("--rates", type=positive_float, nargs="+", default=[0.2, 0.3, 0.4], help="gradient descent's learning rates (default 0.2 0.3 0.4)")
+    p.add_argument("--adam-lr", type=positive_float, default=0.002, help="Adam's learning rate (default 0.002)")
+    p.add_argument("--epochs", type=int_in(2), default=2000, help="full-batch iterations per run (default 2000)")
+    p.add_argument("--examples", type=int_in(2, 1797), default=1000, help="how many of the 1,797 digits to train on (default 1000)")
+    p.add_argument("--hidden", type=positive_int, nargs="+", default=[64, 64], help="hidden widths (default 64 64)")
+    p.add_argument("--every", type=positive_int, default=20, help="measure the sharpness every this many iterations (default 20)")
+    p.add_argument("--lanczos-steps", type=int_in(1, 500), default=10, help="Lanczos steps per measurement, each warm-started: as many Hessian-vector products (default 10, at most 500)")
+    p.add_argument("--seed", type=seed, default=0, help="initial weights (default 0)")
     add_sweep_options(p)
     add_output_options(p, DEFAULT_OUT, "300 iterations on 300 digits, for tests")
     return p
+
+
+def memory_needed(args):
+    """Bytes of the largest arrays of a run: the Lanczos basis (steps + 1 vectors of P weights, in each
+    of the runs at once) and the layers' activations on the training set."""
+    sizes = [64, *args.hidden, 10]
+    P = sum((a + 1) * b for a, b in zip(sizes, sizes[1:]))
+    runs = len(args.rates) + 1
+    lanczos = 8 * (min(args.lanczos_steps, P) + 1) * P * runs
+    activations = 8 * 6 * args.examples * sum(sizes) * runs
+    return {"--hidden": lanczos + activations, "--lanczos-steps": lanczos + activations}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if args.quick:
         args.epochs, args.examples, args.every = 300, 300, 10
-    checks = {"--epochs": args.epochs >= 2, "--examples": 2 <= args.examples <= 1797, "--every": args.every >= 1,
-              "--lanczos-steps": args.lanczos_steps >= 1, "--adam-lr": args.adam_lr > 0, "--rates": min(args.rates) > 0}  # fmt: skip
-    bad = [name for name, ok in checks.items() if not ok]
-    if bad:
-        parser().error(f"out of range: {', '.join(bad)} (epochs >= 2, 2 <= examples <= 1797, every >= 1, lanczos-steps >= 1, rates > 0)")
+    if args.every > args.epochs // 2:
+        parser().error(f"argument --every: measure at least twice in {args.epochs} iterations: at most {args.epochs // 2}, got {args.every}")
+    refuse_if_too_big(parser(), memory_needed(args))
     run_study(args, run, plot, summary_of, save_results, print_summary)
     return 0
 

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from demos.cli import add_output_options, claim, print_claims, run_study, save_outputs, study_parser
+from demos.cli import add_output_options, claim, int_in, positive_float, positive_int, print_claims, refuse_if_too_big, run_study, save_outputs, seed, study_parser
 from minnet import Adam, fit
 from minnet import complex_mult as cm
 from minnet.landscape import grid_plane, line, random_direction
@@ -139,20 +139,26 @@ def save_results(r, out, summary, args):
     save_outputs(out, {key: r[key] for key in ("s", "along_gradient", "axis", "random_plane", "span", "model_plane")}, summary)
 
 
+def memory_needed(args):
+    """Bytes of the parameter vectors evaluated at once: every point of the gradient slice and of a plane (P floats each, twice)."""
+    sizes = [4, *HIDDEN, 2]
+    P = sum((a + 1) * b for a, b in zip(sizes, sizes[1:]))
+    return {"--points": 16 * P * args.points, "--plane-points": 16 * P * args.plane_points**2}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     p = study_parser("landscape_slices", __doc__)
     p.add_argument("--target", choices=sorted(cm.TARGETS), default="multiply")
-    p.add_argument("--epochs", type=int, default=45, help="training epochs (default 45, as the document)")
-    p.add_argument("--lr", type=float, default=0.01)
-    p.add_argument("--points", type=int, default=201, help="points along the gradient (default 201)")
-    p.add_argument("--plane-points", type=int, default=41, help="points per axis of each plane (default 41)")
-    p.add_argument("--seed", type=int, default=0, help="seed of model 1; models 2 and 3 use the next two")
+    p.add_argument("--epochs", type=positive_int, default=45, help="training epochs (default 45, as the document)")
+    p.add_argument("--lr", type=positive_float, default=0.01)
+    p.add_argument("--points", type=int_in(3), default=201, help="points along the gradient (default 201)")
+    p.add_argument("--plane-points", type=int_in(3), default=41, help="points per axis of each plane (default 41)")
+    p.add_argument("--seed", type=seed, default=0, help="seed of model 1; models 2 and 3 use the next two")
     add_output_options(p, DEFAULT_OUT, "few epochs and points, for tests")
     args = p.parse_args(argv)
     if args.quick:
         args.epochs, args.points, args.plane_points = 3, 21, 9
-    if args.epochs < 1 or args.points < 3 or args.plane_points < 3 or args.lr <= 0:
-        p.error("need epochs >= 1, points >= 3, plane-points >= 3 and lr > 0")
+    refuse_if_too_big(p, memory_needed(args))
     run_study(args, run, plot, summary_of, save_results, print_summary)
     return 0
 

@@ -24,7 +24,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from demos.cli import add_data_options, claim, print_claims, run_study, save_outputs, study_parser
+from demos.cli import DATA_EXAMPLES, add_data_options, add_output_options, check_data_options, claim, float_in, int_in, positive_float, positive_int, print_claims, refuse_if_too_big, run_study, save_outputs, seed, study_parser
 from minnet import MLP, Adam, fit
 from minnet.data import load_classification, load_idx_dataset
 from minnet.landscape import grid_plane, line, random_direction
@@ -305,29 +305,38 @@ def save_results(results, out, summary, args):
     save_outputs(out, arrays, summary)
 
 
+def memory_needed(args):
+    """Bytes of the largest arrays: the parameter vectors of a plane or slice evaluated at once (P floats
+    each, twice), and the activations of the deep network on the training set (z and a of every layer)."""
+    N = min(args.subset, 60000) if args.data in ("mnist", "fashion") else DATA_EXAMPLES[args.data]
+    n_in = 64 if args.data == "digits" else 784
+    P = (n_in + 1) * args.hidden + (args.hidden + 1) * 10
+    deep = 8 * 2 * N * (n_in + args.deep_width * args.deep_layers) + 8 * 4 * args.deep_layers * args.deep_width**2
+    return {"--plane-points": 16 * P * args.plane_points**2, "--points": 16 * P * args.points, "--hidden": 16 * P * args.plane_points**2 + 8 * 4 * N * args.hidden,
+            "--deep-width": deep, "--deep-layers": deep, "--subset": 8 * 2 * N * n_in}  # fmt: skip
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     p = study_parser("loss_surface", __doc__)
     add_data_options(p, "--subset examples of their training set, a fifth as many of their test set")
-    p.add_argument("--subset", type=int, default=6000, help="training examples taken from an IDX data set (default 6000)")
-    p.add_argument("--hidden", type=int, default=32, help="hidden units (default 32)")
-    p.add_argument("--epochs", type=int, default=30, help="Adam epochs (default 30)")
-    p.add_argument("--lr", type=float, default=0.01, help="Adam learning rate (default 0.01)")
-    p.add_argument("--batch-size", type=int, default=64)
-    p.add_argument("--bound", type=float, default=1.0, help="alpha in [-b, b] (default 1)")
-    p.add_argument("--points", type=int, default=51, help="points along each 1-D slice (default 51)")
-    p.add_argument("--plane-points", type=int, default=31, help="points per axis of the 2-D plane (default 31)")
-    p.add_argument("--deep-layers", type=int, default=20, help="layers of the deep relu network (default 20)")
-    p.add_argument("--deep-width", type=int, default=32)
-    p.add_argument("--deep-epochs", type=int, default=15)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--out", default=DEFAULT_OUT, help=f"output folder (default {DEFAULT_OUT})")
-    p.add_argument("--quick", action="store_true", help="few epochs and points, for tests")
-    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    p.add_argument("--subset", type=positive_int, default=6000, help="training examples taken from an IDX data set (default 6000)")
+    p.add_argument("--hidden", type=positive_int, default=32, help="hidden units (default 32)")
+    p.add_argument("--epochs", type=positive_int, default=30, help="Adam epochs (default 30)")
+    p.add_argument("--lr", type=positive_float, default=0.01, help="Adam learning rate (default 0.01)")
+    p.add_argument("--batch-size", type=positive_int, default=64)
+    p.add_argument("--bound", type=float_in(0, 1000, open_lo=True), default=1.0, help="alpha in [-b, b] (default 1)")
+    p.add_argument("--points", type=positive_int, default=51, help="points along each 1-D slice (default 51)")
+    p.add_argument("--plane-points", type=positive_int, default=31, help="points per axis of the 2-D plane (default 31)")
+    p.add_argument("--deep-layers", type=int_in(2), default=20, help="layers of the deep relu network (default 20)")
+    p.add_argument("--deep-width", type=positive_int, default=32)
+    p.add_argument("--deep-epochs", type=positive_int, default=15)
+    p.add_argument("--seed", type=seed, default=0)
+    add_output_options(p, DEFAULT_OUT, "few epochs and points, for tests")
     args = p.parse_args(argv)
     if args.quick:
         args.epochs, args.deep_epochs, args.points, args.plane_points, args.deep_layers = 3, 2, 11, 7, 6
-    if min(args.epochs, args.deep_epochs, args.points, args.plane_points, args.hidden) < 1 or args.deep_layers < 2 or args.bound <= 0:
-        p.error("epochs, points, hidden must be >= 1, deep-layers >= 2 and bound > 0")
+    check_data_options(p, args)
+    refuse_if_too_big(p, memory_needed(args))
     run_study(args, run, plot, summary_of, save_results, print_summary)
     return 0
 

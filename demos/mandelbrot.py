@@ -21,7 +21,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from demos.cli import add_output_options, add_sweep_options, claim, print_claims, run_study, save_outputs, study_parser, sweep_runner
+from demos.cli import add_output_options, add_sweep_options, claim, finite_float, float_in, int_in, positive_int, print_claims, refuse_if_too_big, run_study, save_outputs, seed, study_parser, sweep_runner
 from minnet import Adam, fit
 from minnet import complex_mult as cm
 from minnet import mandelbrot as mb
@@ -151,24 +151,27 @@ def print_summary(summary):
     print_claims(summary["claims"])
 
 
+BYTES_PER_PIXEL = 6 * 8 + 2 * 8 + 12 * 8  # six pictures' counts, the grid of c, the escape loop's working arrays
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     p = study_parser("mandelbrot", __doc__)
-    p.add_argument("--epochs", type=int, default=150, help="training epochs of each model (default 150, as the document)")
-    p.add_argument("--center", type=float, nargs=2, default=[-0.8, 0.0], metavar=("RE", "IM"), help="centre of the zoomed view (default -0.8 0: the neck)")
-    p.add_argument("--width", type=float, default=1.0, help="width of the zoomed view (default 1)")
-    p.add_argument("--iterations", type=int, default=100, help="escape-time iterations (default 100)")
-    p.add_argument("--pixels", type=int, nargs=2, default=[600, 400], metavar=("COLS", "ROWS"))
+    p.add_argument("--epochs", type=positive_int, default=150, help="training epochs of each model (default 150, as the document)")
+    p.add_argument("--center", type=float_in(-100, 100), nargs=2, default=[-0.8, 0.0], metavar=("RE", "IM"), help="centre of the zoomed view (default -0.8 0: the neck)")
+    p.add_argument("--width", type=float_in(0, 100, open_lo=True), default=1.0, help="width of the zoomed view, in (0, 100] (default 1)")
+    p.add_argument("--iterations", type=positive_int, default=100, help="escape-time iterations (default 100)")
+    p.add_argument("--pixels", type=int_in(2), nargs=2, default=[600, 400], metavar=("COLS", "ROWS"))
     p.add_argument("--fast", action="store_true", help="draw by rectangle subdivision and cycle detection (see the notes below)")
     p.add_argument("--animate", action="store_true", help="also write the picture after each epoch of training as GIFs")
-    p.add_argument("--frames", type=int, default=75, help="frames of each animation (default 75)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--frames", type=int_in(2), default=75, help="frames of each animation (default 75)")
+    p.add_argument("--seed", type=seed, default=0)
     add_sweep_options(p)
     add_output_options(p, DEFAULT_OUT, "small pictures, few epochs, for tests")
     args = p.parse_args(argv)
     if args.quick:
         args.epochs, args.pixels, args.iterations, args.frames = 3, [60, 40], 30, 4
-    if args.epochs < 1 or args.iterations < 1 or args.width <= 0 or min(args.pixels) < 2:
-        p.error("epochs, iterations >= 1, width > 0 and at least 2 x 2 pixels, please")
+    cols, rows = args.pixels
+    refuse_if_too_big(p, {"--pixels": cols * rows * BYTES_PER_PIXEL})
     run_study(args, run, plot, summary_of, save_results, print_summary)
     return 0
 

@@ -24,7 +24,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from demos.cli import add_full_option, add_sweep_options, claim, print_claims, run_study, save_outputs, snapshots, study_parser, sweep_runner
+from demos.cli import add_full_option, add_output_options, add_sweep_options, claim, print_claims, run_study, save_outputs, snapshots, study_parser, sweep_runner
 from minnet import TwoLayerNet
 from minnet.data import TARGETS, doc000
 from minnet.dynamics import LOOPS, doc000_task, duplicate_distance, split_iterations
@@ -203,9 +203,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="example_by_example: document 000's loop compiled (default, 2x faster); vectorised: fit and the network's own backprop")  # fmt: skip
     add_sweep_options(parser)
     add_full_option(parser)
-    parser.add_argument("--out", default=DEFAULT_OUT, help=f"output folder (default {DEFAULT_OUT})")
-    parser.add_argument("--quick", action="store_true", help=f"cut the long runs to {QUICK_EPOCHS:,} epochs, for tests")
-    parser.add_argument("--quiet", action="store_true", help="no progress bars")
+    add_output_options(parser, DEFAULT_OUT, f"cut the long runs to {QUICK_EPOCHS:,} epochs, for tests")
     args = parser.parse_args(argv)
     run_study(args, run, plot, summary_of, save_results, print_summary)
     return 0

@@ -19,13 +19,12 @@ the table counts how many reach the minimum from each, and the figure shows a st
 common count.
 """
 
-import argparse
 import os
 from collections.abc import Sequence
 
 import numpy as np
 
-from demos.cli import claim, print_claims, run_study, save_outputs, study_parser
+from demos.cli import add_output_options, claim, finite_float, float_in, int_in, positive_float, positive_int, print_claims, refuse_if_too_big, run_study, save_outputs, seed, study_parser
 from minnet import MLP, Adam, fit
 from minnet.data import doc002
 from minnet.landscape import grid_two_params, losses_at
@@ -382,45 +381,41 @@ def save_results(results, out, summary, args):
 
 
 def batch_size(text):
-    if text == "full":
-        return None
-    value = int(text)
-    if not 1 <= value <= 1000:
-        raise argparse.ArgumentTypeError(f"batch size must be 'full' or an integer in [1, 1000], got {text}")
-    return value
+    """--batch-size: 'full', or an integer in 1..1000 (the data set's size)."""
+    return None if text == "full" else int_in(1, 1000)(text)
+
+
+N_PARAMS = 3 * (3 + 1) * 3 + (3 + 1) * 1  # the [3, 3, 3, 3, 1] network's weights and biases: 40
 
 
 def parser():
     p = study_parser("optimizer_paths", __doc__)
     p.add_argument("--activation", choices=["relu", "sigmoid", "tanh"], default="relu", help="hidden activation (default relu, section 5.1)")
     p.add_argument("--trained", action="store_true", help="first train the whole network with Adam (lr 0.01, batch 64, 1000 epochs)")
-    p.add_argument("--weights", type=int, nargs=2, metavar=("I", "J"), help="two entries (0-8, row-major) of W_2; default: chosen with the seed")
-    p.add_argument("--start", type=float, nargs=2, action="append", metavar=("A", "B"), help="a starting point; repeat for several (default: --count-starts random ones)")
-    p.add_argument("--count-starts", type=int, default=8, help="random starts from which the optimizers that reach the minimum are counted; the figure shows one with the most common count (default 8)")
-    p.add_argument("--lr", type=float, default=0.1, help="alpha for every optimizer (default 0.1, section 5)")
-    p.add_argument("--epochs", type=int, default=100, help="epochs of each optimizer (default 100)")
+    p.add_argument("--weights", type=int_in(0, 8), nargs=2, metavar=("I", "J"), help="two entries (0-8, row-major) of W_2; default: chosen with the seed")
+    p.add_argument("--start", type=float_in(-1000, 1000), nargs=2, action="append", metavar=("A", "B"), help="a starting point; repeat for several (default: --count-starts random ones)")
+    p.add_argument("--count-starts", type=positive_int, default=8, help="random starts from which the optimizers that reach the minimum are counted; the figure shows one with the most common count (default 8)")
+    p.add_argument("--lr", type=positive_float, default=0.1, help="alpha for every optimizer (default 0.1, section 5)")
+    p.add_argument("--epochs", type=positive_int, default=100, help="epochs of each optimizer (default 100)")
     p.add_argument("--batch-size", type=batch_size, default=64, help="mini-batch size, or 'full' (default 64)")
     p.add_argument("--points-per", choices=["epoch", "batch"], default="epoch", help="one path point per epoch or per batch")
-    p.add_argument("--grid", type=int, default=201, help="grid points per axis (default 201)")
-    p.add_argument("--half-width", type=float, default=3.0, help="the grid spans the current weights +- this (default 3)")
-    p.add_argument("--tolerance", type=float, help="distance that counts as reaching the grid minimum (default 2 grid steps)")
+    p.add_argument("--grid", type=int_in(3), default=201, help="grid points per axis (default 201)")
+    p.add_argument("--half-width", type=float_in(0, 1000, open_lo=True), default=3.0, help="the grid spans the current weights +- this (default 3)")
+    p.add_argument("--tolerance", type=positive_float, help="distance that counts as reaching the grid minimum (default 2 grid steps)")
     p.add_argument("--log-color", action="store_true", help="logarithmic colour scale")
     p.add_argument("--animate", action="store_true", help="write paths.gif")
-    p.add_argument("--seed", type=int, default=0, help="seed of the data noise, the weights and the choices (default 0)")
-    p.add_argument("--out", default=DEFAULT_OUT, help=f"output folder (default {DEFAULT_OUT})")
-    p.add_argument("--quick", action="store_true", help="small grid, few epochs, for tests")
-    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    p.add_argument("--seed", type=seed, default=0, help="seed of the data noise, the weights and the choices (default 0)")
+    add_output_options(p, DEFAULT_OUT, "small grid, few epochs, for tests")
     return p
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     p = parser()
     args = p.parse_args(argv)
-    if args.lr <= 0 or args.epochs < 1 or args.grid < 3 or args.half_width <= 0 or args.count_starts < 1:
-        p.error(f"need lr > 0, epochs >= 1, grid >= 3, half-width > 0 and count-starts >= 1; got {args.lr}, {args.epochs}, {args.grid}, "
-                f"{args.half_width}, {args.count_starts}")
-    if args.weights and (len(set(args.weights)) != 2 or not all(0 <= k <= 8 for k in args.weights)):
-        p.error(f"--weights needs two different entries of W_2 in 0..8, got {args.weights}")
+    if args.weights and len(set(args.weights)) != 2:
+        p.error(f"argument --weights: needs two different entries of W_2, got {args.weights}")
+    grid_bytes = 5 * 8 * args.grid**2 * (N_PARAMS + 16)  # the grid's losses and, per point, the network's parameters and activations (five grids)
+    refuse_if_too_big(p, {"--grid": grid_bytes})
     if args.quick:
         args.grid, args.epochs, args.count_starts = min(args.grid, 41), min(args.epochs, 10), min(args.count_starts, 2)
     run_study(args, run, plot, summary_of, save_results, print_summary)

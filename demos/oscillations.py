@@ -26,7 +26,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from demos.cli import add_output_options, add_sweep_options, claim, print_claims, run_study, save_outputs, study_parser, sweep_runner
+from demos.cli import add_output_options, add_sweep_options, claim, count, int_in, positive_float, positive_int, print_claims, refuse_if_too_big, run_study, save_outputs, study_parser, sweep_runner
 from minnet import TwoLayerNet
 from minnet.data import TARGETS
 from minnet.dynamics import LOOPS, doc000_task, event_order, first_above, gradient_path_2d, instability_onset, sharpness_events, train_doc000
@@ -402,27 +402,36 @@ def save_results(results, out, summary, args):
 def parser():
     p = study_parser("oscillations", __doc__)
     p.add_argument("--f", choices=sorted(TARGETS), default="f1", help="target function (default f1 = exp(x/5))")
-    p.add_argument("--h", type=int, default=3, help="hidden units including the bias unit (default 3)")
-    p.add_argument("--lr", type=float, default=1.0, help="learning rate (default 1)")
-    p.add_argument("--epochs", type=int, default=1000, help="full-batch iterations (default 1000)")
-    p.add_argument("--init-scale", type=float, default=1.0, help="multiply the initial weights (default 1)")
-    p.add_argument("--zoom", type=int, nargs=2, default=[730, 760], metavar=("FROM", "TO"), help="zoomed window (default 730 760)")
+    p.add_argument("--h", type=int_in(2), default=3, help="hidden units including the bias unit (default 3)")
+    p.add_argument("--lr", type=positive_float, default=1.0, help="learning rate (default 1)")
+    p.add_argument("--epochs", type=int_in(2), default=1000, help="full-batch iterations (default 1000)")
+    p.add_argument("--init-scale", type=positive_float, default=1.0, help="multiply the initial weights (default 1)")
+    p.add_argument("--zoom", type=count, nargs=2, default=[730, 760], metavar=("FROM", "TO"), help="zoomed window (default 730 760)")
     p.add_argument("--loop", choices=LOOPS, default="vectorised",
                    help="vectorised: fit with the network's own backprop, as the notebook (default); example_by_example: the document's loop compiled, no sharpness")  # fmt: skip
-    p.add_argument("--sharpness-every", type=int, default=1, metavar="K", help="measure the Hessian's top eigenvalue every K iterations (default 1; 0: not at all)")
+    p.add_argument("--sharpness-every", type=count, default=1, metavar="K", help="measure the Hessian's top eigenvalue every K iterations (default 1; 0: not at all)")
     p.add_argument("--lr-study", action="store_true", help="also run figure 3: (f1, 2, {0.2, 0.3, 0.4}, 50,000)")
     add_sweep_options(p)
     p.add_argument("--animate", action="store_true", help="write the 3x3 dynamic view as dynamic_view.gif")
-    p.add_argument("--frames", type=int, default=100, help="frames of the animation (default 100)")
+    p.add_argument("--frames", type=int_in(2), default=100, help="frames of the animation (default 100)")
     p.add_argument("--show", action="store_true", help="open the animation in a window when a display exists")
     add_output_options(p, DEFAULT_OUT, "short learning-rate study and animation, for tests")
     return p
 
 
+def memory_needed(args):
+    """Bytes of the recordings: at every iteration the weights, the gradient and the Hessian's top
+    eigenvector (3h floats each), and the 1,000 examples' hidden activations while it trains."""
+    P = 2 * (args.h - 1) + args.h
+    return {"--h": 8 * (args.epochs + 1) * 3 * P + 8 * 4 * 1000 * args.h, "--epochs": 8 * (args.epochs + 1) * 3 * P}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = parser().parse_args(argv)
-    if args.h < 2 or args.epochs < 2 or args.lr <= 0 or args.sharpness_every < 0:
-        parser().error(f"need h >= 2, epochs >= 2, lr > 0 and sharpness-every >= 0; got h={args.h}, epochs={args.epochs}, lr={args.lr}, sharpness-every={args.sharpness_every}")
+    p = parser()
+    args = p.parse_args(argv)
+    if args.zoom[0] >= args.zoom[1]:
+        p.error(f"argument --zoom: FROM must come before TO, got {args.zoom[0]} {args.zoom[1]}")
+    refuse_if_too_big(p, memory_needed(args))
     run_study(args, run, plot, summary_of, save_results, print_summary)
     return 0
 

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from demos.cli import add_output_options, claim, print_claims, pytorch_init_claim, run_study, save_outputs, study_parser
+from demos.cli import add_output_options, claim, int_in, positive_float, positive_int, print_claims, pytorch_init_claim, refuse_if_too_big, refuse_if_too_long, run_study, save_outputs, seed, study_parser
 from minnet import Adam, fit
 from minnet import complex_mult as cm
 from minnet.train import DriftRecorder
@@ -144,21 +144,23 @@ def save_results(results, out, summary, args):
     save_outputs(out, arrays, summary)
 
 
+SECONDS_PER_EPOCH = 2e-3  # one [6, 8, 6] model's epoch with its recordings (measured: the defaults' 4 runs of 3,000 epochs in about 25 s)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     p = study_parser("trajectories", __doc__)
-    p.add_argument("--epochs", type=int, default=3000, help="epochs (default 3000)")
-    p.add_argument("--rates", type=float, nargs="+", default=[0.01, 0.03], help="learning rates (default 0.01 0.03)")
+    p.add_argument("--epochs", type=int_in(2), default=3000, help="epochs (default 3000)")
+    p.add_argument("--rates", type=positive_float, nargs="+", default=[0.01, 0.03], help="learning rates (default 0.01 0.03)")
     p.add_argument("--activation", choices=["silu", "relu", "tanh"], default="silu", help="hidden activation (default silu; see the notes below)")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--seeds", type=int, default=3, help="runs at the first rate for the claim's median (default 3)")
+    p.add_argument("--seed", type=seed, default=0)
+    p.add_argument("--seeds", type=positive_int, default=3, help="runs at the first rate for the claim's median (default 3)")
     add_output_options(p, DEFAULT_OUT, "150 epochs, for tests")
     args = p.parse_args(argv)
     if args.quick:
         args.epochs, args.seeds = 150, 1
-    if args.seeds < 1:
-        p.error(f"--seeds must be at least 1, got {args.seeds}")
-    if args.epochs < 2 or min(args.rates) <= 0:
-        p.error(f"need epochs >= 2 and positive rates, got {args.epochs} and {args.rates}")
+    runs, held = len(args.rates) + args.seeds - 1, len(args.rates) + 1  # the extra seeds keep only their final loss
+    refuse_if_too_big(p, {"--epochs": 8 * 2 * (args.epochs + 1) * held * 160, "--rates": 8 * 2 * (args.epochs + 1) * held * 160})
+    refuse_if_too_long(p, {"--seeds": runs * args.epochs * SECONDS_PER_EPOCH, "--epochs": runs * args.epochs * SECONDS_PER_EPOCH})
     run_study(args, run, plot, summary_of, save_results, print_summary)
     return 0
 

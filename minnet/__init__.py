@@ -34,11 +34,12 @@ def load(path):
 
     The parameters are checked against the architecture before the network is built, so a damaged
     or hostile file cannot make it allocate more than the parameters it holds."""
+    from minnet.atomic import read_npz
     from minnet.history import UNREADABLE
 
     try:
-        with np.load(path, allow_pickle=False) as data:
-            kind, config, params = str(data["kind"]), json.loads(str(data["config"])), data["params"]
+        data = read_npz(path)
+        kind, config, params = str(data["kind"]), json.loads(str(data["config"])), data["params"]
         if kind not in NETWORKS:
             raise ValueError(f"unknown network kind {kind!r}")
         if not isinstance(config, dict):

@@ -24,13 +24,15 @@ moves 1 - a^2 = 1e-9 by 1e-7 of itself), so two correct tanh implementations wou
 
 import numpy as np
 
+from kernels.libm import exp  # the C library's e^x, the same on every CPU (kernels/libm.py)
+
 ACTIVATIONS = ("relu", "sigmoid", "tanh", "silu", "identity")
 
 
 def sigmoid(z):
     """sigma(z) = 1 / (1 + e^-z); e^-z may overflow to inf, giving exactly 0."""
     with np.errstate(over="ignore"):
-        return 1.0 / (1.0 + np.exp(-z))
+        return 1.0 / (1.0 + exp(-z))
 
 
 def activate(name, z):

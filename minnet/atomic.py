@@ -7,6 +7,7 @@ whole output folder is written the same way (`atomic_folder`): built beside --ou
 """
 
 import contextlib
+import io
 import json
 import os
 import shutil
@@ -51,6 +52,26 @@ def write_npz(f, arrays, compressed):
                 raise ValueError(f"array {name!r} holds Python objects ({array.dtype}), which only a pickle could save; refusing")
             with archive.open(f"{name}.npy", "w", force_zip64=True) as member:
                 np.lib.format.write_array(member, array, allow_pickle=False)
+
+
+def read_npz(path):
+    """The arrays of an .npz file, {name: array} with each member's name less its ".npy".
+
+    Stricter than np.load: each member is read whole, so zip's CRC is checked, and its bytes must be
+    exactly what its header's shape and dtype need (np.load reads what the header asks for and
+    ignores the rest: a bit flip that shrinks a shape would load part of an array). Never a pickle."""
+    arrays = {}
+    with zipfile.ZipFile(path) as archive:
+        for info in archive.infolist():
+            name = info.filename[: -len(".npy")]
+            if not info.filename.endswith(".npy") or name in arrays:
+                raise ValueError(f"member {info.filename!r} is not one .npy array of its own")
+            data = archive.read(info)  # raises BadZipFile when the CRC does not match
+            member = io.BytesIO(data)
+            arrays[name] = np.lib.format.read_array(member, allow_pickle=False)
+            if member.tell() != len(data):
+                raise ValueError(f"member {info.filename!r} holds {len(data) - member.tell()} bytes beyond its header's shape {arrays[name].shape}")
+    return arrays
 
 
 def save_npz(path, arrays, compressed=False):

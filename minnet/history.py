@@ -2,18 +2,20 @@
 
 import json
 import struct
+import tokenize
 import zipfile
 import zlib
 
 import numpy as np
 
-from minnet.atomic import save_npz
+from minnet.atomic import read_npz, save_npz, strict
 
 META_KEY = "__meta__"  # the meta facts and the list of array names, as JSON
 # what reading a damaged .npz raises: zipfile's BadZipFile, NotImplementedError (a "version" or compression it
-# does not know), RuntimeError (an "encrypted" flag), struct.error; zlib.error; a bogus shape's MemoryError; ...
+# does not know), RuntimeError (an "encrypted" flag), struct.error; zlib.error; a bogus shape's MemoryError; a
+# header NumPy cannot parse as a Python literal: SyntaxError or tokenize.TokenError; ...
 UNREADABLE = (OSError, EOFError, ValueError, KeyError, MemoryError, OverflowError, NotImplementedError, RuntimeError,
-              struct.error, zipfile.BadZipFile, zlib.error)  # fmt: skip
+              struct.error, zipfile.BadZipFile, zlib.error, SyntaxError, tokenize.TokenError)  # fmt: skip
 
 
 class History(dict):
@@ -38,11 +40,18 @@ class History(dict):
     def save(self, path):
         """Write every array, the meta facts and the list of array names (JSON) to one .npz file, atomically.
 
-        Arrays of Python objects are refused (they would need a pickle), as is an array named like the meta entry."""
-        if META_KEY in self:
-            raise ValueError(f"{META_KEY!r} is the name of the meta entry; rename that array")
+        Refused with a ValueError naming the problem: an array name that is not a string or is the meta
+        entry's, arrays of Python objects (they would need a pickle), meta facts that are not JSON
+        (NumPy numbers are written as plain numbers)."""
+        for key in self:
+            if not isinstance(key, str) or key == META_KEY:
+                raise ValueError(f"array names must be strings other than {META_KEY!r}, got {key!r}")
+        try:
+            record = json.dumps(strict({"meta": self.meta, "arrays": sorted(self)}), allow_nan=False)
+        except (TypeError, ValueError) as err:
+            raise ValueError(f"History.meta must hold JSON values (numbers, strings, lists, dicts): {err}") from err
         arrays = {key: np.asarray(value) for key, value in self.items()}
-        arrays[META_KEY] = np.array(json.dumps({"meta": self.meta, "arrays": sorted(arrays)}))
+        arrays[META_KEY] = np.array(record)
         save_npz(path, arrays)
 
     @classmethod
@@ -50,8 +59,7 @@ class History(dict):
         """Read a History written by `save`. A damaged or truncated file, one missing an array its list names,
         or one holding pickled objects, is a ValueError naming the file."""
         try:
-            with np.load(path, allow_pickle=False) as data:
-                arrays = {key: data[key] for key in data.files}
+            arrays = read_npz(path)
             record = json.loads(str(arrays.pop(META_KEY))) if META_KEY in arrays else {"meta": {}, "arrays": sorted(arrays)}
         except UNREADABLE as err:
             raise ValueError(f"{path}: not a readable History file ({type(err).__name__}: {err})") from err

@@ -99,6 +99,17 @@ def visible_texts(fig):
     return [text for text in dict.fromkeys(texts) if text.get_visible() and text.get_text().strip()]
 
 
+def png_problems(path):
+    """What breaks the figure standard's shape in the PNG as saved (bbox_inches="tight" crops it, so it
+    can be wider than the figure was): its pixel size from the PNG header, at most MAX_ASPECT:1."""
+    with open(path, "rb") as f:
+        header = f.read(24)
+    width, height = int.from_bytes(header[16:20], "big"), int.from_bytes(header[20:24], "big")  # the IHDR chunk
+    if max(width, height) <= MAX_ASPECT * min(width, height):
+        return []
+    return [f"saved as {width} x {height} pixels, {max(width, height) / min(width, height):.2f}:1, wider than {MAX_ASPECT}:1"]
+
+
 def save(fig, path, dpi=150):
     """Save a figure as PNG atomically (a crash leaves no half-written file) and close it."""
     import matplotlib.pyplot as plt

@@ -32,7 +32,7 @@ import traceback
 import numpy as np
 
 from minnet import progress
-from minnet.atomic import save_npz
+from minnet.atomic import read_npz, save_npz
 from minnet.history import UNREADABLE
 
 
@@ -148,25 +148,36 @@ def dask_executor(address):
     return Client(address).get_executor()
 
 
-def result_arrays(result):
-    """A result as the arrays a folder keeps, or a ValueError saying what cannot be kept (never a pickle)."""
+CONFIG_KEY = "__config__"  # in a saved result: the config it was computed from, as JSON
+
+
+def result_arrays(result, config):
+    """A result as the arrays a folder keeps, with its config, or a ValueError saying what cannot be kept (never a pickle)."""
     if not isinstance(result, dict):
         raise ValueError(f"results saved to a folder must be dicts of arrays and numbers, got {type(result).__name__}")
     arrays = {key: np.asarray(value) for key, value in result.items()}
     for key, array in arrays.items():
+        if not isinstance(key, str) or key == CONFIG_KEY:
+            raise ValueError(f"result keys must be strings other than {CONFIG_KEY!r}, got {key!r}")
         if array.dtype == object:
             raise ValueError(f"result[{key!r}] is not numbers or strings (it holds {type(result[key]).__name__}: None, mixed or ragged values); it cannot be saved without pickle")
+    arrays[CONFIG_KEY] = np.array(json.dumps(config, sort_keys=True))
     return arrays
 
 
-def load_result(path):
-    """The saved result at `path`, or None (with a message naming the file) when it cannot be read."""
+def load_result(path, config):
+    """The result saved at `path` for `config`, or None (with a message naming the file) when it cannot be
+    read or was made from another config: then its task runs again."""
     try:
-        with np.load(path, allow_pickle=False) as data:
-            return {key: data[key] if data[key].ndim else data[key].item() for key in data.files}
-    except UNREADABLE as err:
-        print(f"sweep: {path} cannot be read ({type(err).__name__}: {err}); its task runs again", file=sys.stderr)
+        data = read_npz(path)
+        made_from = json.loads(str(data.pop(CONFIG_KEY)))
+    except (*UNREADABLE, KeyError) as err:
+        print(f"sweep: {path} cannot be read as a result ({type(err).__name__}: {err}); its task runs again", file=sys.stderr)
         return None
+    if made_from != json.loads(json.dumps(config, sort_keys=True)):
+        print(f"sweep: {path} was made from the config {made_from}, not {config}; its task runs again", file=sys.stderr)
+        return None
+    return {key: value if value.ndim else value.item() for key, value in data.items()}
 
 
 class ProgressBar:
@@ -246,7 +257,7 @@ def run(fn, configs, executor=None, workers=None, progress=True, folder=None):
         os.makedirs(folder, exist_ok=True)
         paths = [os.path.join(folder, config_key(c) + ".npz") for c in configs]
         for k in [k for k in todo if os.path.exists(paths[k])]:
-            values[k] = load_result(paths[k])
+            values[k] = load_result(paths[k], configs[k])
         todo = [k for k in todo if values[k] is None]
     bar = ProgressBar(len(todo), progress)
 
@@ -254,7 +265,7 @@ def run(fn, configs, executor=None, workers=None, progress=True, folder=None):
         status, value = outcome
         if status == "ok" and folder is not None:
             try:
-                save_npz(paths[k], result_arrays(value))
+                save_npz(paths[k], result_arrays(value, configs[k]))
             except ValueError as err:
                 status, value = "error", f"its result cannot be saved: {err}"
         if status == "ok":

@@ -18,8 +18,8 @@ def rng():
 @pytest.fixture(autouse=True)
 def figures_meet_the_standard(monkeypatch):
     """Every figure any test saves through minnet.plots.save (every study's --quick figures among them)
-    is checked against the figure standard before it is written: a test that saves a figure breaking
-    it fails, naming the file and the problems."""
+    is checked against the figure standard before it is written, and its PNG as written: a test that
+    saves a figure breaking it fails, naming the file and the problems."""
     from minnet import plots
 
     save = plots.save
@@ -27,6 +27,9 @@ def figures_meet_the_standard(monkeypatch):
     def checked_save(fig, path, *args, **kwargs):
         problems = plots.figure_problems(fig)
         assert not problems, f"{os.path.basename(path)} breaks the figure standard: " + "; ".join(problems)
-        return save(fig, path, *args, **kwargs)
+        saved = save(fig, path, *args, **kwargs)
+        problems = plots.png_problems(saved) if str(saved).endswith(".png") else []
+        assert not problems, f"{os.path.basename(path)} breaks the figure standard: " + "; ".join(problems)
+        return saved
 
     monkeypatch.setattr(plots, "save", checked_save)

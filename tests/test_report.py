@@ -71,7 +71,7 @@ def test_pages_show_every_claim_and_the_scoreboard_counts_them(built):
 def test_from_reuses_folders_and_replaces_the_report_whole(built, tmp_path):
     again = tmp_path / "again"
     assert report.main(["--from", str(built), "--studies", "checkpointing", "--out", str(again)]) == 0
-    assert sorted(p.name for p in again.iterdir()) == ["checkpointing", "checkpointing.html", "index.html"]
+    assert sorted(p.name for p in again.iterdir()) == [".minnet-manifest", "checkpointing", "checkpointing.html", "index.html"]
     assert report.main(["--from", str(built), "--studies", "landscape_slices", "--out", str(again)]) == 0  # over the earlier one
     assert not (again / "checkpointing.html").exists() and (again / "landscape_slices.html").exists()
     assert [p.name for p in tmp_path.iterdir()] == ["again"]  # no temporary folders left beside it

@@ -98,7 +98,7 @@ def test_a_truncated_result_file_is_named_and_recomputed(tmp_path, capsys):
     again = sweep.run(echo_task, configs, workers=1, progress=False, folder=tmp_path)
     assert again[1]["x"].tolist() == [0.0, 3.0, 6.0] and not again.failures
     assert f"{broken} cannot be read" in capsys.readouterr().err
-    assert sweep.load_result(broken)["x"].tolist() == [0.0, 3.0, 6.0]  # rewritten whole
+    assert sweep.load_result(broken, configs[1])["x"].tolist() == [0.0, 3.0, 6.0]  # rewritten whole
 
 
 def sleepy_task(config):
