@@ -8,10 +8,11 @@
 The escape-time picture: z_0 = 0, z_k = f(z_{k-1}, z_{k-1}) + c, coloured by the first k with
 |z_k| > 2. f is the exact product for the reference picture and the trained network otherwise
 (kernels/mandelbrot.py evaluates the network inside the escape loop for every pixel in parallel).
---fast draws every picture by rectangle subdivision with cycle detection
+--fast draws the learned pictures by rectangle subdivision with cycle detection
 (minnet.mandelbrot.escape_counts_by_rectangles): about a quarter of the network evaluations, and in
-the benchmark's picture all pixels of the exact set and all but 1 of 240,000 of the learned one
-equal to the plain loop's.
+the benchmark's picture all but 1 of 240,000 pixels equal to the plain loop's; the exact set's
+pictures are computed pixel by pixel with exact cycle detection, equal to the plain loop's (its
+module docstring says why filling cannot be exact on a pixel grid).
 The document: the [20, 30, 20] silu model (test loss 0.11) draws a recognisable Mandelbrot set,
 the relu model of the same size (0.34) does not; in training, the silu model finds the shape quickly.
 """

@@ -26,7 +26,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from demos.cli import add_output_options, add_sweep_options, claim, count, int_in, positive_float, positive_int, print_claims, refuse_if_too_big, run_study, save_outputs, study_parser, sweep_runner
+from demos.cli import add_output_options, add_sweep_options, claim, count, float_in, int_in, positive_int, print_claims, refuse_if_too_big, run_study, save_outputs, study_parser, sweep_runner
 from minnet import TwoLayerNet
 from minnet.data import TARGETS
 from minnet.dynamics import LOOPS, doc000_task, event_order, first_above, gradient_path_2d, instability_onset, sharpness_events, train_doc000
@@ -403,9 +403,9 @@ def parser():
     p = study_parser("oscillations", __doc__)
     p.add_argument("--f", choices=sorted(TARGETS), default="f1", help="target function (default f1 = exp(x/5))")
     p.add_argument("--h", type=int_in(2), default=3, help="hidden units including the bias unit (default 3)")
-    p.add_argument("--lr", type=positive_float, default=1.0, help="learning rate (default 1)")
+    p.add_argument("--lr", type=float_in(0, 1e4, open_lo=True), default=1.0, help="learning rate, in (0, 10000]: larger steps overflow at the first update (default 1)")
     p.add_argument("--epochs", type=int_in(2), default=1000, help="full-batch iterations (default 1000)")
-    p.add_argument("--init-scale", type=positive_float, default=1.0, help="multiply the initial weights (default 1)")
+    p.add_argument("--init-scale", type=float_in(0, 1e3, open_lo=True), default=1.0, help="multiply the initial weights, in (0, 1000] (default 1)")
     p.add_argument("--zoom", type=count, nargs=2, default=[730, 760], metavar=("FROM", "TO"), help="zoomed window (default 730 760)")
     p.add_argument("--loop", choices=LOOPS, default="vectorised",
                    help="vectorised: fit with the network's own backprop, as the notebook (default); example_by_example: the document's loop compiled, no sharpness")  # fmt: skip

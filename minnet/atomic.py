@@ -4,6 +4,10 @@ Every file minnet writes (networks, histories, figures, sweep results, a study's
 summary.json) goes through `atomic_write`: the bytes go to a temporary file in the same folder,
 which is then renamed over the target, and a rename within one file system is atomic. A study's
 whole output folder is written the same way (`atomic_folder`): built beside --out, then renamed.
+
+A folder replaced whole must be minnet's: it lists every path it wrote in its manifest
+(`.minnet-manifest`), and a folder holding anything else, a file, a link or the working folder is
+refused (`check_replaceable`) before any work starts and again just before the rename.
 """
 
 import contextlib
