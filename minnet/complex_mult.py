@@ -56,11 +56,12 @@ def model(hidden, activation="relu", seed=0, init="pytorch"):
     return MLP([4, *hidden, 2], activation=activation, loss="mse", seed=seed, init=init)
 
 
-def train_task(config):
+def train_task(config, recorders=()):
     """A sweep task: train one model. config: hidden, activation, epochs, seed, and optionally lr, batch_size,
-    data_seed (0), target ("multiply"). Returns train_loss, test_loss (epochs+1,) and the final params."""
+    data_seed (0), target ("multiply"). Returns train_loss, test_loss (epochs+1,) and the final params.
+    `recorders` go to fit (the explorer reports its progress through one)."""
     X, Y, X_test, Y_test = dataset(config.get("data_seed", 0), config.get("target", "multiply"))
     net = model(config["hidden"], config["activation"], config["seed"])
     history = fit(net, X, Y, Adam(net.params, lr=config.get("lr", DOC003["lr"])), config["epochs"], batch_size=config.get("batch_size", DOC003["batch_size"]),
-                  X_test=X_test, Y_test=Y_test, seed=config["seed"], snapshots=False)  # fmt: skip
+                  X_test=X_test, Y_test=Y_test, seed=config["seed"], snapshots=False, recorders=list(recorders))  # fmt: skip
     return {"train_loss": history["train_loss"], "test_loss": history["test_loss"], "params": net.params.copy()}

@@ -1,0 +1,613 @@
+"""Play with it: a live page in the browser whose every number is computed by minnet's own code.
+
+    python -m demos.explore [--port 8765] [--open]
+
+Starts a web server on this machine only (127.0.0.1), prints the page's address and, with --open,
+opens it in the default browser. Ctrl-C stops it. The page (demos/explore.html, one file, nothing
+fetched from anywhere else) has four views, each tied to a document:
+
+- document 000, live: TwoLayerNet trained by `fit` and `SGD`, a few steps per request; errors,
+  gradient norm, angle, the sharpness (minnet.hessian) against 2/lr, the 2-D gradient picture and
+  the learned function with each hidden unit's share. Change lr mid-run; rewind to the same weights.
+- document 002, the optimizer race: the two-weight landscape (the Numba kernel); click to start the
+  four optimizers of minnet.optim there.
+- document 003, the Mandelbrot set: exact and learned multiplication side by side; drag to pan,
+  scroll to zoom (minnet.mandelbrot).
+- document 001, per-example gradients: the study's ten 784-8-10 networks; every example's gradient
+  norm and cosine with the mean gradient as network 0 trains (minnet.curriculum).
+
+Nothing is precomputed: an edit to minnet/optim.py or to TwoLayerNet's backward pass changes what
+the page shows after the server restarts. The server is the standard library's ThreadingHTTPServer;
+each view's state lives in a session (one per browser tab and view, at most MAX_SESSIONS of each
+kind, dropped after IDLE_SECONDS unused). Every parameter is checked against GET /api's bounds;
+a bad one is answered 400 with a JSON error naming it, a Host header other than this machine's 403.
+"""
+
+import argparse
+import base64
+import json
+import os
+import secrets
+import sys
+import threading
+import time
+import webbrowser
+from collections.abc import Sequence
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import SimpleNamespace
+from urllib.parse import urlsplit
+
+import numpy as np
+
+from demos.cli import OneLineErrors, int_in
+from minnet import SGD, History, TwoLayerNet, fit
+from minnet.data import doc000
+from minnet.dynamics import event_order, gradient_path_2d
+from minnet.hessian import top_eigenvalues
+from minnet.train import Recorder, angle_degrees
+
+PAGE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "explore.html")
+MAX_BODY = 16_384  # bytes of a request body
+MAX_SESSIONS = 6  # of each kind; the least recently used goes first
+IDLE_SECONDS = 1800
+HOSTS = ("127.0.0.1", "localhost")
+
+
+# ----- parameters: every endpoint's, with their bounds (GET /api lists them) -----------------------
+@dataclass
+class Param:
+    kind: str  # "int", "float", "choice", "bool", "session"
+    default: object = None
+    lo: float = None
+    hi: float = None
+    choices: tuple = ()
+
+    def spec(self):
+        return {k: v for k, v in vars(self).items() if v not in (None, ())}
+
+
+def Int(lo, hi, default):
+    return Param("int", default, lo, hi)
+
+
+def Float(lo, hi, default):
+    return Param("float", default, lo, hi)
+
+
+def Choice(choices, default):
+    return Param("choice", default, choices=tuple(choices))
+
+
+SESSION = Param("session")
+ENDPOINTS = {
+    "doc000/new": {"f": Choice(["f1", "f2"], "f1"), "h": Int(2, 20, 3), "lr": Float(1e-4, 100, 1.0), "init_scale": Float(0.01, 100, 1.0),
+                   "seed": Int(-1, 2**32 - 1, -1)},  # seed -1: the document's own initial weights
+    "doc000/step": {"session": SESSION, "steps": Int(1, 5000, 10), "lr": Float(1e-4, 100, 1.0), "sharpness_every": Int(1, 1000, 5)},
+    "doc000/reset": {"session": SESSION},
+    "race/new": {"activation": Choice(["relu", "sigmoid", "tanh"], "relu"), "trained": Choice(["no", "yes"], "no"), "i": Int(-1, 8, -1),
+                 "j": Int(-1, 8, -1), "grid": Int(21, 301, 201), "half_width": Float(0.1, 20, 3.0), "seed": Int(0, 2**32 - 1, 0), "ticket": Param("str", "-")},
+    "race/run": {"session": SESSION, "a": Float(-1e3, 1e3, 0.0), "b": Float(-1e3, 1e3, 0.0), "epochs": Int(1, 500, 100), "batch_size": Int(0, 1000, 64),
+                 "lr_sgd": Float(1e-5, 10, 0.1), "lr_rmsprop": Float(1e-5, 10, 0.1), "lr_adam": Float(1e-5, 10, 0.1), "lr_adamw": Float(1e-5, 10, 0.1)},
+    "mandelbrot/model": {"hidden": Choice(["10", "10,10", "20,30,20"], "20,30,20"), "activation": Choice(["relu", "silu"], "silu"),
+                         "epochs": Int(1, 1000, 150), "seed": Int(0, 2**32 - 1, 0), "ticket": Param("str", "-")},
+    "mandelbrot/frame": {"model": Param("str", "exact"), "re": Float(-3, 3, -0.75), "im": Float(-3, 3, 0.0), "width": Float(1e-13, 8, 3.5),
+                         "cols": Int(8, 1200, 600), "rows": Int(8, 900, 400), "max_iter": Int(1, 5000, 100)},
+    "doc001/new": {"seed": Int(0, 2**32 - 1, 0), "ticket": Param("str", "-")},
+    "doc001/step": {"session": SESSION, "steps": Int(1, 200, 1)},
+    "doc001/example": {"session": SESSION, "index": Int(0, 4999, 0)},
+    "progress": {"ticket": Param("str", "-")},
+}  # fmt: skip
+
+
+class BadRequest(ValueError):
+    """A parameter out of its bounds: answered 400, naming it."""
+
+    def __init__(self, parameter, value, why):
+        super().__init__(f"parameter {parameter}: {why}, got {value!r}")
+        self.parameter, self.value = parameter, value
+
+
+def checked(endpoint, body):
+    """The endpoint's parameters from the JSON body, defaults filled in, each checked against its bounds."""
+    spec = ENDPOINTS[endpoint]
+    unknown = sorted(set(body) - set(spec))
+    if unknown:
+        raise BadRequest(unknown[0], body[unknown[0]], f"not a parameter of {endpoint} (it takes {', '.join(spec)})")
+    return {name: check_value(name, param, body.get(name, param.default)) for name, param in spec.items()}
+
+
+def check_value(name, param, value):
+    if param.kind in ("session", "str"):
+        if not isinstance(value, str) or not 0 < len(value) <= 64:
+            raise BadRequest(name, value, "must be a string of 1 to 64 characters")
+        return value
+    if param.kind == "choice":
+        if value not in param.choices:
+            raise BadRequest(name, value, f"must be one of {', '.join(map(str, param.choices))}")
+        return value
+    number = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if param.kind == "int" and not (number and float(value).is_integer()):
+        raise BadRequest(name, value, "must be an integer")
+    if not (number and np.isfinite(value) and param.lo <= value <= param.hi):
+        raise BadRequest(name, value, f"must be a finite number in [{param.lo:g}, {param.hi:g}]")
+    return int(value) if param.kind == "int" else float(value)
+
+
+# ----- sessions -------------------------------------------------------------------------------------
+class Sessions:
+    """The views' states by id, per kind at most MAX_SESSIONS, dropped after IDLE_SECONDS unused."""
+
+    def __init__(self):
+        self.lock, self.items = threading.Lock(), {}
+
+    def add(self, state):
+        with self.lock:
+            now = time.monotonic()
+            self.items = {k: v for k, v in self.items.items() if now - v.used < IDLE_SECONDS}
+            same = sorted((v.used, k) for k, v in self.items.items() if type(v) is type(state))
+            for _, k in same[: max(0, len(same) - MAX_SESSIONS + 1)]:
+                del self.items[k]
+            key = secrets.token_hex(8)
+            state.used, self.items[key] = now, state
+            return key
+
+    def get(self, key, kind=None):
+        with self.lock:
+            state = self.items.get(key)
+            if state is None or (kind is not None and not isinstance(state, kind)):
+                raise BadRequest("session", key, "no such session (it may have expired: start the view again)")
+            state.used = time.monotonic()
+            return state
+
+
+class State:
+    """What every session has: a lock (one request at a time) and a generation counter (a newer request
+    supersedes a running one, which stops at its next check)."""
+
+    def __init__(self):
+        self.lock, self.generation, self.used = threading.Lock(), 0, time.monotonic()
+
+
+class Tickets(dict):
+    """Progress lines of long requests, by a ticket the page chose (it asks POST /api/progress while it waits)."""
+
+    def report(self, ticket, line):
+        if ticket != "-":
+            self[ticket] = line
+            while len(self) > 100:  # bounded: the oldest tickets go first
+                del self[next(iter(self))]
+
+
+TICKETS = Tickets()
+
+
+class ProgressRecorder(Recorder):
+    """Reports "what: epoch e of E" under a ticket after every epoch."""
+
+    def __init__(self, ticket, what, epochs):
+        self.ticket, self.what, self.epochs = ticket, what, epochs
+
+    def after_epoch(self, net, epoch):
+        TICKETS.report(self.ticket, f"{self.what}: epoch {epoch + 1} of {self.epochs}")
+
+    def result(self):
+        return {}
+
+
+# ----- document 000, live -------------------------------------------------------------------------
+class GradientKeeper(Recorder):
+    """The gradients of a fit call's updates, in order (full batch: the gradient each update used)."""
+
+    def start(self, net):
+        self.grads = []
+
+    def after_step(self, net, grad, update):
+        self.grads.append(grad.copy())
+
+    def result(self):
+        return {}
+
+
+class Doc000(State):
+    """Document 000's network trained step by step with `fit` and `SGD`, everything recorded as `fit` records it."""
+
+    CURVE = np.linspace(-5, 5, 201)[:, None]  # where the learned function is drawn
+
+    def __init__(self, f, h, lr, init_scale, seed):
+        super().__init__()
+        self.config = {"f": f, "h": h, "lr": lr, "init_scale": init_scale, "seed": seed}
+        self.X, self.Y, self.X_test, self.Y_test = doc000(f)
+        self.net = TwoLayerNet(h=h, init_scale=init_scale, seed=None if seed < 0 else seed)
+        self.initial = self.net.params.copy()
+        self.reset(lr)
+
+    def reset(self, lr=None):
+        self.net.params = self.initial
+        self.optimizer = SGD(self.net.params, lr=self.config["lr"] if lr is None else lr)
+        loss = self.net.loss(self.X, self.Y)
+        self.records = {"train_loss": [loss], "test_loss": [self.net.loss(self.X_test, self.Y_test)], "grad_norm": [], "grad_angle": [],
+                        "sharpness": [], "sharpness_iteration": [], "lr": []}  # fmt: skip
+        self.last_grad, self.top_vector, self.diverged_at = None, None, None
+
+    @property
+    def t(self):
+        return len(self.records["grad_norm"])
+
+    def step(self, steps, lr, sharpness_every, generation):
+        """`steps` more updates at learning rate lr, the sharpness measured every sharpness_every iterations."""
+        self.optimizer.lr = lr
+        start = self.t
+        while self.t < start + steps and self.diverged_at is None and generation == self.generation:
+            chunk = min(start + steps - self.t, sharpness_every - self.t % sharpness_every)
+            self.train(chunk, lr)
+            if self.t % sharpness_every == 0 and self.diverged_at is None:
+                self.measure_sharpness()
+        return start
+
+    def train(self, chunk, lr):
+        keeper = GradientKeeper()
+        history = fit(self.net, self.X, self.Y, self.optimizer, chunk, X_test=self.X_test, Y_test=self.Y_test, recorders=[keeper], snapshots=False)
+        r, grads = self.records, keeper.grads
+        if self.last_grad is not None and grads:
+            r["grad_angle"].append(angle_degrees(self.last_grad, grads[0]))  # across two fit calls
+        r["grad_angle"] += history["grad_angle"].tolist()
+        r["grad_norm"] += history["grad_norm"].tolist()
+        r["train_loss"] += history["train_loss"][1:].tolist()
+        r["test_loss"] += history["test_loss"][1:].tolist()
+        r["lr"] += [lr] * len(grads)
+        self.last_grad = grads[-1] if grads else self.last_grad
+        if history.diverged_at is not None:
+            self.diverged_at = self.t
+
+    def measure_sharpness(self):
+        values, vectors = top_eigenvalues(self.net, self.X, self.Y, steps=10, start=self.top_vector, vectors=True)
+        self.top_vector = vectors[0]
+        self.records["sharpness"].append(float(values[0]))
+        self.records["sharpness_iteration"].append(self.t)
+
+    def events(self):
+        """Document 000's order of events (minnet.dynamics.event_order) and where the sharpness first passes 2/lr."""
+        r = self.records
+        found = []
+        if self.t >= 3 and self.diverged_at is None:
+            order = event_order(History({k: np.array(r[k]) for k in ("train_loss", "test_loss", "grad_norm", "grad_angle")}))
+            found = [{"key": k, "iteration": order[k]} for k in ("argmin_grad_norm", "argmin_train_loss", "argmin_test_loss", "angle_growth_start")
+                     if order.get(k) is not None]  # fmt: skip
+        above = [t for t, s in zip(r["sharpness_iteration"], r["sharpness"]) if s > 2.0 / r["lr"][t - 1]]
+        if above:
+            found.append({"key": "sharpness_above_2_over_lr", "iteration": above[0]})
+        return found
+
+    def function(self):
+        """The learned function on [-5, 5] and each hidden unit's share V_j H_j (the bias unit's is V's last entry)."""
+        (_, _, H), O = self.net.forward_pass(self.CURVE)
+        shares = H * self.net.V[0]  # V_j H_j, the last column the bias unit's
+        from minnet.data import f1, f2
+
+        target = (f1 if self.config["f"] == "f1" else f2)(self.CURVE[:, 0])
+        return {"x": self.CURVE[:, 0].tolist(), "output": O[:, 0].tolist(), "target": target.tolist(), "shares": shares.T.tolist()}
+
+    def since(self, start):
+        """What the page lacks: the records from iteration `start` on, and the current picture."""
+        r, t = self.records, self.t
+        path = gradient_path_2d(r["grad_norm"], r["grad_angle"]) if t else np.zeros((1, 2))
+        new_sharpness = [i for i, it in enumerate(r["sharpness_iteration"]) if it > start]
+        return {
+            "from": start, "t": t, "diverged_at": self.diverged_at,
+            "train_loss": finite(r["train_loss"][start + 1 :]), "test_loss": finite(r["test_loss"][start + 1 :]),
+            "grad_norm": finite(r["grad_norm"][start:]), "grad_angle": finite(r["grad_angle"][max(start - 1, 0) :]),
+            "sharpness": [[r["sharpness_iteration"][i], r["sharpness"][i]] for i in new_sharpness],
+            "path": finite(path[start + 1 :].ravel().tolist()),
+            "events": self.events(), "function": self.function(), "lr": self.optimizer.lr, "lrs": r["lr"][start:],
+            "initial": {"train_loss": r["train_loss"][0], "test_loss": r["test_loss"][0]} if start == 0 else None,
+        }  # fmt: skip
+
+
+def finite(values):
+    """A list with every non-finite number as None (JSON has no NaN); the page draws none of them."""
+    return [v if v is not None and np.isfinite(v) else None for v in values]
+
+
+# ----- document 002, the optimizer race ------------------------------------------------------------
+class Race(State):
+    """Document 002's network, two of its W_2 weights free, the landscape over them, and the four optimizers' paths."""
+
+    def __init__(self, activation, trained, i, j, grid, half_width, seed, ticket):
+        super().__init__()
+        TICKETS.report(ticket, "training the whole network with Adam, 1,000 epochs, as section 5.1" if trained == "yes" else "computing the landscape")
+        from demos import optimizer_paths as op
+        from minnet.landscape import grid_two_params
+
+        args = SimpleNamespace(activation=activation, trained=trained == "yes", quick=False, quiet=True, seed=seed)
+        self.net, self.X, self.Y = op.build(args)
+        if i < 0 or j < 0 or i == j:
+            i, j = op.interior_pair(self.net, self.X, self.Y, np.random.default_rng(seed), half_width)
+        self.pair, self.seed = [int(i), int(j)], seed
+        self.i, self.j = op.layer2_index(self.net, i), op.layer2_index(self.net, j)
+        self.a, self.b = op.grid_axes(self.net, self.i, self.j, half_width, grid)
+        self.grid = grid_two_params(self.net, self.X, self.Y, self.i, self.j, self.a, self.b)
+
+    def landscape(self):
+        g = self.grid
+        flat = (np.abs(np.gradient(g, axis=0)) < 1e-12 * np.nanmax(np.abs(g))) & (np.abs(np.gradient(g, axis=1)) < 1e-12 * np.nanmax(np.abs(g)))
+        ia, ib = np.unravel_index(np.nanargmin(g), g.shape)
+        return {"pair": self.pair, "a": self.a.tolist(), "b": self.b.tolist(), "loss": finite(g.ravel().tolist()), "shape": list(g.shape),
+                "plateau": flat.ravel().astype(int).tolist(), "minimum": [float(self.a[ia]), float(self.b[ib]), float(g[ia, ib])],
+                "current": self.net.params[[self.i, self.j]].tolist()}  # fmt: skip
+
+    def run(self, a, b, epochs, batch_size, rates):
+        """Each optimizer from (a, b) with its own lr: demos.optimizer_paths.race, the study's own race."""
+        from demos import optimizer_paths as op
+
+        paths = {}
+        for name, lr in rates.items():
+            args = SimpleNamespace(lr=lr, epochs=epochs, batch_size=batch_size or None, seed=self.seed, points_per="epoch")
+            r = op.race(self.net, self.X, self.Y, self.i, self.j, np.array([a, b]), args, name)
+            paths[name] = {"path": finite(r["path"].ravel().tolist()), "loss": finite(r["loss"].tolist()), "diverged_at": r["diverged_at"]}
+        return paths
+
+
+# ----- document 003, the Mandelbrot set ------------------------------------------------------------
+class Models:
+    """The learned multiplications trained so far, by (hidden, activation, epochs, seed)."""
+
+    def __init__(self):
+        self.lock, self.nets, self.losses = threading.Lock(), {}, {}
+
+    def train(self, hidden, activation, epochs, seed, ticket):
+        from minnet import complex_mult as cm
+
+        key = f"{hidden}/{activation}/{epochs}/{seed}"
+        with self.lock:
+            if key not in self.nets:
+                sizes = [int(n) for n in hidden.split(",")]
+                report = ProgressRecorder(ticket, f"training [{hidden}] {activation}", epochs)
+                result = cm.train_task({"hidden": sizes, "activation": activation, "epochs": epochs, "seed": seed}, recorders=[report])
+                net = cm.model(sizes, activation, seed)
+                net.params = result["params"]
+                self.nets[key], self.losses[key] = net, float(result["test_loss"][-1])
+        return key, self.losses[key]
+
+    def frame(self, model, re, im, width, cols, rows, max_iter):
+        from minnet import mandelbrot as mb
+
+        if model != "exact" and model not in self.nets:
+            raise BadRequest("model", model, "no such model: train it first (mandelbrot/model)")
+        c_re, c_im = mb.pixel_grid(complex(re, im), width, (cols, rows))
+        counts = mb.escape_counts_by_rectangles(c_re, c_im, max_iter, net=None if model == "exact" else self.nets[model])
+        return {"counts": base64.b64encode(counts.astype("<u2").tobytes()).decode(), "cols": cols, "rows": rows, "max_iter": max_iter,
+                "inside": float(np.mean(counts == max_iter))}  # fmt: skip
+
+
+# ----- document 001, per-example gradients ---------------------------------------------------------
+DOC001 = {"hidden": 8, "lr": 0.01, "batch_size": 128, "epochs": 30, "runs": 10}  # `python -m demos.curriculum`'s defaults (sigmoid, init pytorch, summed loss)
+
+
+class Doc001(State):
+    """The curriculum study's runs: ten 784-8-10 networks trained as `demos.curriculum` trains them; their
+    final ensemble's agreement chunks colour the examples; network 0 is replayed from its initial weights,
+    an epoch at a time, with every example's gradient statistics after every step (ExampleStatsRecorder)."""
+
+    def __init__(self, seed, ticket):
+        super().__init__()
+        self.seed, self.ticket, self.shown = seed, ticket, 0
+
+    def prepare(self):
+        from minnet import MLP
+        from minnet.curriculum import chunks_by_agreement, ensemble_agreement
+        from minnet.data import load_classification
+
+        self.settings = DOC001
+        self.X, self.y = load_classification("mnist5k")
+        nets, probabilities = [], []
+        for r in range(self.settings["runs"]):
+            net = MLP([self.X.shape[1], self.settings["hidden"], 10], activation="sigmoid", loss="cross_entropy", init="pytorch", seed=self.seed + r)
+            nets.append(net.params.copy())
+            report = ProgressRecorder(self.ticket, f"training network {r + 1} of {self.settings['runs']} (for the agreement chunks)", self.settings["epochs"])
+            fit(net, self.X, self.y, SGD(net.params, lr=self.settings["lr"]), self.settings["epochs"], batch_size=self.settings["batch_size"], seed=self.seed + r,
+                recorders=[report], snapshots=False, reduction="sum")  # fmt: skip
+            probabilities.append(net.forward(self.X))
+        self.chunk = chunks_by_agreement(ensemble_agreement(np.array(probabilities)))
+        self.net = MLP([self.X.shape[1], self.settings["hidden"], 10], activation="sigmoid", loss="cross_entropy", init="pytorch", seed=self.seed)
+        self.optimizer = SGD(self.net.params, lr=self.settings["lr"])
+        self.correct, self.norm, self.cos, self.epochs_done = [], [], [], 0
+
+    def advance(self, until):
+        """Train network 0 epoch by epoch until its records reach iteration `until`."""
+        from minnet.curriculum import ExampleStatsRecorder
+
+        while len(self.correct) <= until and self.epochs_done < self.settings["epochs"]:
+            recorder = ExampleStatsRecorder(self.X, self.y, layers=[2])
+            fit(self.net, self.X, self.y, self.optimizer, 1, batch_size=self.settings["batch_size"], seed=self.seed, recorders=[recorder], snapshots=False,
+                reduction="sum")  # fmt: skip
+            result = recorder.result()
+            skip = 1 if self.correct else 0  # each epoch's recorder starts with the state the last one ended at
+            self.correct += list(result["correct"][skip:])
+            self.norm += list(result["grad_norm"][skip:, :, 0])
+            self.cos += list(result["grad_cos"][skip:, :, 0])
+            self.epochs_done += 1
+
+    def frame(self, t):
+        t = min(t, len(self.correct) - 1)
+        return {"t": t, "last": len(self.correct) - 1, "norm": finite(self.norm[t].astype(float).tolist()), "cos": finite(self.cos[t].astype(float).tolist()),
+                "correct": self.correct[t].astype(int).tolist(), "accuracy": float(np.mean(self.correct[t]))}  # fmt: skip
+
+    def example(self, index, t):
+        correct = np.array([c[index] for c in self.correct[: t + 1]])
+        first = int(np.argmax(correct)) if correct.any() else None
+        wrong = np.flatnonzero(~correct)
+        last_mistake = None if wrong.size == 0 else int(wrong[-1])
+        return {"index": index, "label": int(self.y[index]), "chunk": int(self.chunk[index]), "image": self.X[index].round(3).tolist(),
+                "correct": correct.astype(int).tolist(), "first_correct": first, "last_mistake": last_mistake,
+                "norm": finite([float(n[index]) for n in self.norm[: t + 1]]), "cos": finite([float(c[index]) for c in self.cos[: t + 1]])}  # fmt: skip
+
+
+# ----- the endpoints --------------------------------------------------------------------------------
+class Explorer:
+    """The endpoints: each takes the checked parameters and returns a JSON-able dict."""
+
+    def __init__(self):
+        self.sessions, self.models = Sessions(), Models()
+
+    def handle(self, endpoint, p):
+        return getattr(self, endpoint.replace("/", "_"))(p)
+
+    def doc000_new(self, p):
+        state = Doc000(**p)
+        return {"session": self.sessions.add(state), **state.since(0)}
+
+    def doc000_step(self, p):
+        state = self.sessions.get(p["session"], Doc000)
+        state.generation += 1
+        with state.lock:
+            start = state.step(p["steps"], p["lr"], p["sharpness_every"], state.generation)
+            return state.since(start)
+
+    def doc000_reset(self, p):
+        state = self.sessions.get(p["session"], Doc000)
+        state.generation += 1
+        with state.lock:
+            state.reset()
+            return state.since(0)
+
+    def race_new(self, p):
+        state = Race(**p)
+        return {"session": self.sessions.add(state), **state.landscape()}
+
+    def race_run(self, p):
+        state = self.sessions.get(p["session"], Race)
+        with state.lock:
+            rates = {name: p[f"lr_{name}"] for name in ("sgd", "rmsprop", "adam", "adamw")}
+            return {"start": [p["a"], p["b"]], "paths": state.run(p["a"], p["b"], p["epochs"], p["batch_size"], rates)}
+
+    def mandelbrot_model(self, p):
+        model, loss = self.models.train(p["hidden"], p["activation"], p["epochs"], p["seed"], p["ticket"])
+        return {"model": model, "test_loss": loss}
+
+    def mandelbrot_frame(self, p):
+        return self.models.frame(**p)
+
+    def doc001_new(self, p):
+        state = Doc001(p["seed"], p["ticket"])
+        key = self.sessions.add(state)
+        with state.lock:
+            state.prepare()
+            state.advance(0)
+            return {"session": key, "chunk": state.chunk.tolist(), "settings": state.settings, **state.frame(0)}
+
+    def doc001_step(self, p):
+        state = self.sessions.get(p["session"], Doc001)
+        with state.lock:
+            t = state.shown + p["steps"]
+            state.advance(t)
+            frame = state.frame(t)
+            state.shown = frame["t"]
+            return frame
+
+    def doc001_example(self, p):
+        state = self.sessions.get(p["session"], Doc001)
+        with state.lock:
+            return state.example(p["index"], state.shown)
+
+    def progress(self, p):
+        return {"progress": TICKETS.get(p["ticket"], "")}
+
+
+def api_description():
+    """GET /api: every endpoint with its parameters' types, bounds and defaults."""
+    return {"endpoints": {f"POST /api/{name}": {k: v.spec() for k, v in spec.items()} for name, spec in ENDPOINTS.items()},
+            "page": "GET /", "this list": "GET /api"}  # fmt: skip
+
+
+# ----- the server -----------------------------------------------------------------------------------
+class Handler(BaseHTTPRequestHandler):
+    """Serves the page, GET /api and the POST endpoints; refuses foreign Host headers (DNS rebinding)."""
+
+    explorer = None  # set by make_server
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format, *args):  # quiet: the terminal shows the address and errors only
+        pass
+
+    def host_ok(self):
+        host = urlsplit("//" + self.headers.get("Host", "")).hostname
+        return host in HOSTS
+
+    def send(self, status, body, content_type="application/json"):
+        data = body if isinstance(body, bytes) else json.dumps(body, allow_nan=False).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("Cache-Control", "no-store")
+        self.send_header("Content-Security-Policy", "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src 'self' data:")
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_GET(self):
+        if not self.host_ok():
+            return self.send(403, {"error": f"Host {self.headers.get('Host')!r} is not this machine's: the explorer answers only 127.0.0.1 and localhost"})
+        path = urlsplit(self.path).path
+        if path == "/":
+            with open(PAGE, "rb") as f:
+                return self.send(200, f.read(), "text/html; charset=utf-8")
+        if path == "/api":
+            return self.send(200, api_description())
+        return self.send(404, {"error": f"no such page: {path}"})
+
+    def do_POST(self):
+        if not self.host_ok():
+            return self.send(403, {"error": f"Host {self.headers.get('Host')!r} is not this machine's"})
+        endpoint = urlsplit(self.path).path.removeprefix("/api/")
+        if endpoint not in ENDPOINTS:
+            return self.send(404, {"error": f"no such endpoint: {self.path}"})
+        try:
+            length = int(self.headers.get("Content-Length", "0"))
+            if not 0 <= length <= MAX_BODY:
+                raise BadRequest("body", length, f"must be at most {MAX_BODY} bytes")
+            body = json.loads(self.rfile.read(length) or b"{}")
+            if not isinstance(body, dict):
+                raise BadRequest("body", type(body).__name__, "must be a JSON object")
+            result = self.explorer.handle(endpoint, checked(endpoint, body))
+        except BadRequest as err:
+            return self.send(400, {"error": str(err), "parameter": err.parameter})
+        except ValueError as err:
+            return self.send(400, {"error": f"not JSON: {err}", "parameter": "body"})
+        except Exception as err:  # noqa: BLE001  the page shows it; the server goes on
+            return self.send(500, {"error": f"{type(err).__name__}: {err}"})
+        return self.send(200, result)
+
+
+def make_server(port=8765):
+    """A ThreadingHTTPServer on 127.0.0.1:port (0: any free port) serving a new Explorer."""
+    handler = type("ExplorerHandler", (Handler,), {"explorer": Explorer()})
+    server = ThreadingHTTPServer(("127.0.0.1", port), handler)
+    server.daemon_threads = True
+    return server
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    p = OneLineErrors(prog="python -m demos.explore", description=__doc__.strip().split("\n\n")[0], epilog=__doc__.split("\n\n", 2)[2],
+                      formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
+    p.add_argument("--port", type=int_in(0, 65535), default=8765, help="port on 127.0.0.1 (default 8765; 0: any free one)")
+    p.add_argument("--open", action="store_true", help="open the page in the default web browser")
+    args = p.parse_args(argv)
+    try:
+        server = make_server(args.port)
+    except OSError as err:
+        p.error(f"argument --port: cannot listen on 127.0.0.1:{args.port} ({err.strerror}); try another --port")
+    url = f"http://127.0.0.1:{server.server_address[1]}/"
+    print(f"minnet explorer: {url}  (Ctrl-C stops it)", flush=True)
+    if args.open:
+        threading.Timer(0.5, lambda: webbrowser.open(url)).start()
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        print("\nstopped", file=sys.stderr)
+    finally:
+        server.server_close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
