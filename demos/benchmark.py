@@ -373,7 +373,38 @@ def bench_compile(args):
     return {"workload": "first calls of all kernels in a fresh process", "times": {"cold cache": cold, "warm cache": warm}}
 
 
-WORKLOADS = ("landscape", "per_example", "training", "mandelbrot", "sweep", "compile")
+def bench_explorer(args):
+    """The explorer's requests (demos.explore, called without HTTP), each against the budget issue 28 set
+    for the page to feel live: medians of --repeats calls after a warm-up call."""
+    from demos.explore import Explorer, checked
+
+    e = Explorer()
+    ask = lambda endpoint, **body: e.handle(endpoint, checked(endpoint, body))  # noqa: E731
+    doc000 = ask("doc000/new")["session"]
+    race = ask("race/new", grid=41 if args.quick else 201)["session"]
+    model = ask("mandelbrot/model", epochs=3 if args.quick else 150)["model"]
+    size = {"cols": 120, "rows": 80} if args.quick else {"cols": 600, "rows": 400}
+    race_state = e.sessions.get(race)
+    from minnet.landscape import grid_two_params
+
+    times = {
+        "document 000: 10 steps with all recordings": median_time(lambda: ask("doc000/step", session=doc000, steps=10), args.repeats),
+        "document 002: the landscape, 201 x 201": median_time(lambda: grid_two_params(race_state.net, race_state.X, race_state.Y, race_state.i, race_state.j,
+                                                                                       race_state.a, race_state.b), args.repeats),
+        "document 003: Mandelbrot frame, learned": median_time(lambda: ask("mandelbrot/frame", model=model, **size), args.repeats),
+        "document 003: Mandelbrot frame, exact": median_time(lambda: ask("mandelbrot/frame", model="exact", **size), args.repeats),
+    }  # fmt: skip
+    if not args.quick:
+        session = ask("doc001/new")["session"]
+        epoch = median_time(lambda: ask("doc001/step", session=session, steps=40), 1)  # one epoch: 40 iterations, each evaluating all 5,000 examples
+        times["document 001: one iteration of 5,000 examples"] = epoch / 40
+    budget = {"document 000: 10 steps with all recordings": 0.02, "document 002: the landscape, 201 x 201": 0.3, "document 003: Mandelbrot frame, learned": 0.5,
+              "document 003: Mandelbrot frame, exact": 0.5, "document 001: one iteration of 5,000 examples": 0.05}  # fmt: skip
+    return {"workload": "explorer requests (600 x 400 frames at 100 iterations; --quick: smaller)", "times": times, "base": "none",
+            "budget": {name: budget[name] for name in times}}
+
+
+WORKLOADS = ("landscape", "per_example", "training", "mandelbrot", "sweep", "compile", "explorer")
 
 
 def run(args):
@@ -384,7 +415,7 @@ def run(args):
     threads = {"numba": numba.get_num_threads(), "cpu_count": os.cpu_count(), "torch": "not installed" if torch is None else torch.get_num_threads()}
     print(f"threads: numba {threads['numba']}, cpus {threads['cpu_count']}, torch {threads['torch']}", flush=True)
     results = {"threads": threads, "peak_multiply_adds_per_second": peak_multiply_adds(args.quick), "workloads": []}
-    benches = [bench_landscape, bench_per_example, bench_training, bench_mandelbrot, bench_sweep] + ([] if args.quick else [bench_compile])
+    benches = [bench_landscape, bench_per_example, bench_training, bench_mandelbrot, bench_sweep, bench_explorer] + ([] if args.quick else [bench_compile])
     for bench in [b for b in benches if not args.only or b.__name__.removeprefix("bench_") in args.only]:
         measured = bench(args)
         for workload in measured if isinstance(measured, list) else [measured]:
@@ -403,6 +434,8 @@ def print_workload(workload, peak):
     for name, seconds in times.items():
         ratio = f"{seconds / base:.2f}x" if base and name != base_name else ""
         print(f"  {name:<44}{seconds:>12.4f}{ratio:>24}")
+    for name, seconds in workload.get("budget", {}).items():
+        print(f"  {name:<44} budget {seconds:.3f} s: {'within' if times[name] <= seconds else 'OVER'} ({times[name] / seconds:.2f}x of it)")
     for name, mb in workload.get("peak_memory_mb", {}).items():
         print(f"  peak memory {name:<32}{mb:>10.1f} MB")
     for name, fraction in workload.get("pixels equal to the plain loop's", {}).items():

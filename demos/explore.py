@@ -83,7 +83,7 @@ SESSION = Param("session")
 ENDPOINTS = {
     "doc000/new": {"f": Choice(["f1", "f2"], "f1"), "h": Int(2, 20, 3), "lr": Float(1e-4, 100, 1.0), "init_scale": Float(0.01, 100, 1.0),
                    "seed": Int(-1, 2**32 - 1, -1)},  # seed -1: the document's own initial weights
-    "doc000/step": {"session": SESSION, "steps": Int(1, 5000, 10), "lr": Float(1e-4, 100, 1.0), "sharpness_every": Int(1, 1000, 5)},
+    "doc000/step": {"session": SESSION, "steps": Int(1, 5000, 10), "lr": Float(1e-4, 100, None), "sharpness_every": Int(1, 1000, 5)},  # lr None: unchanged
     "doc000/reset": {"session": SESSION},
     "race/new": {"activation": Choice(["relu", "sigmoid", "tanh"], "relu"), "trained": Choice(["no", "yes"], "no"), "i": Int(-1, 8, -1),
                  "j": Int(-1, 8, -1), "grid": Int(21, 301, 201), "half_width": Float(0.1, 20, 3.0), "seed": Int(0, 2**32 - 1, 0), "ticket": Param("str", "-")},
@@ -118,6 +118,8 @@ def checked(endpoint, body):
 
 
 def check_value(name, param, value):
+    if value is None and param.default is None and param.kind != "session":
+        return None  # an optional parameter left out
     if param.kind in ("session", "str"):
         if not isinstance(value, str) or not 0 < len(value) <= 64:
             raise BadRequest(name, value, "must be a string of 1 to 64 characters")
@@ -235,12 +237,12 @@ class Doc000(State):
         return len(self.records["grad_norm"])
 
     def step(self, steps, lr, sharpness_every, generation):
-        """`steps` more updates at learning rate lr, the sharpness measured every sharpness_every iterations."""
-        self.optimizer.lr = lr
+        """`steps` more updates at learning rate lr (None: as before), the sharpness measured every sharpness_every iterations."""
+        self.optimizer.lr = self.optimizer.lr if lr is None else lr
         start = self.t
         while self.t < start + steps and self.diverged_at is None and generation == self.generation:
             chunk = min(start + steps - self.t, sharpness_every - self.t % sharpness_every)
-            self.train(chunk, lr)
+            self.train(chunk, self.optimizer.lr)
             if self.t % sharpness_every == 0 and self.diverged_at is None:
                 self.measure_sharpness()
         return start

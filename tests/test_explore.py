@@ -1,0 +1,174 @@
+"""python -m demos.explore through its endpoints: minnet's numbers, bounds, Host checks, sessions, edits that flow."""
+
+import http.client
+import json
+import threading
+
+import numpy as np
+import pytest
+
+from demos import explore
+from minnet import SGD, TwoLayerNet, fit
+from minnet.data import doc000
+from minnet.dynamics import event_order
+
+
+@pytest.fixture(scope="module")
+def server():
+    server = explore.make_server(0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server.server_address[1]
+    server.shutdown()
+    server.server_close()
+
+
+def call(port, endpoint, body=None, host=None, method="POST"):
+    """(status, JSON answer) of one request."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    data = json.dumps(body or {}).encode() if method == "POST" else None
+    headers = {"Content-Type": "application/json", "Host": host or f"127.0.0.1:{port}"}
+    connection.request(method, endpoint, body=data, headers=headers)
+    response = connection.getresponse()
+    payload = response.read()
+    connection.close()
+    return response.status, (json.loads(payload) if response.getheader("Content-Type") == "application/json" else payload)
+
+
+def steps(port, session, n, **extra):
+    return call(port, "/api/doc000/step", {"session": session, "steps": n, **extra})[1]
+
+
+def test_the_document_000_run_through_the_endpoint(server):
+    """1,000 steps at the defaults: document 000's 734 / 752 / 755, as minnet's fit finds them directly."""
+    status, new = call(server, "/api/doc000/new")
+    assert status == 200 and new["t"] == 0
+    answer = {}
+    for _ in range(10):
+        answer = steps(server, new["session"], 100)
+    found = {e["key"]: e["iteration"] for e in answer["events"]}
+    assert (found["argmin_grad_norm"], found["argmin_train_loss"], found["argmin_test_loss"]) == (734, 752, 755)
+    X, Y, X_test, Y_test = doc000("f1")
+    net = TwoLayerNet(h=3)
+    direct = event_order(fit(net, X, Y, SGD(net.params, lr=1.0), 1000, X_test=X_test, Y_test=Y_test))
+    assert all(found[k] == direct[k] for k in ("argmin_grad_norm", "argmin_train_loss", "argmin_test_loss", "angle_growth_start"))
+
+
+def test_steps_in_chunks_record_what_one_fit_records(server):
+    _, new = call(server, "/api/doc000/new", {"f": "f2", "h": 4, "lr": 0.5})
+    pieces = [steps(server, new["session"], n) for n in (1, 7, 30, 12)]
+    X, Y, X_test, Y_test = doc000("f2")
+    net = TwoLayerNet(h=4)
+    history = fit(net, X, Y, SGD(net.params, lr=0.5), 50, X_test=X_test, Y_test=Y_test)
+    np.testing.assert_array_equal(np.concatenate([p["grad_norm"] for p in pieces]), history["grad_norm"])
+    np.testing.assert_array_equal(np.concatenate([p["grad_angle"] for p in pieces]), history["grad_angle"])
+    np.testing.assert_array_equal(np.concatenate([[new["initial"]["train_loss"]]] + [p["train_loss"] for p in pieces]), history["train_loss"])
+
+
+def test_rewind_returns_to_the_same_initial_weights(server):
+    _, new = call(server, "/api/doc000/new", {"seed": 7, "init_scale": 3})
+    first = steps(server, new["session"], 20)
+    _, rewound = call(server, "/api/doc000/reset", {"session": new["session"]})
+    assert rewound["t"] == 0
+    assert steps(server, new["session"], 20)["grad_norm"] == first["grad_norm"]
+
+
+def test_a_divergent_run_says_where_and_sends_no_garbage(server):
+    _, new = call(server, "/api/doc000/new", {"lr": 100})
+    answer = steps(server, new["session"], 200)
+    assert answer["diverged_at"] is not None and answer["t"] == answer["diverged_at"]
+    assert all(v is None or np.isfinite(v) for v in answer["train_loss"] + answer["grad_norm"])
+
+
+@pytest.mark.parametrize("endpoint, body, parameter", [
+    ("/api/doc000/new", {"h": 1}, "h"), ("/api/doc000/new", {"h": 2.5}, "h"), ("/api/doc000/new", {"lr": "fast"}, "lr"),
+    ("/api/doc000/new", {"lr": 1e308}, "lr"), ("/api/doc000/new", {"f": "f3"}, "f"), ("/api/doc000/new", {"init_scale": -1}, "init_scale"),
+    ("/api/doc000/new", {"colour": 1}, "colour"), ("/api/doc000/step", {"session": "nope"}, "session"),
+    ("/api/doc000/step", {"session": "x", "steps": 10**9}, "steps"), ("/api/race/new", {"grid": 100000}, "grid"),
+    ("/api/race/new", {"i": 9}, "i"), ("/api/race/run", {"session": "x", "epochs": 0}, "epochs"),
+    ("/api/mandelbrot/frame", {"cols": 100000}, "cols"), ("/api/mandelbrot/frame", {"max_iter": 0}, "max_iter"),
+    ("/api/mandelbrot/frame", {"width": 0}, "width"), ("/api/mandelbrot/frame", {"model": "nope"}, "model"),
+    ("/api/mandelbrot/model", {"epochs": 5000}, "epochs"), ("/api/doc001/example", {"session": "x", "index": 5000}, "index"),
+    ("/api/doc000/new", [1, 2], "body"),
+])  # fmt: skip
+def test_bad_values_are_refused_naming_the_parameter(server, endpoint, body, parameter):
+    status, answer = call(server, endpoint, body)
+    assert status == 400 and answer["parameter"] == parameter, answer
+    assert f"parameter {parameter}" in answer["error"]
+
+
+def test_a_body_too_large_is_refused(server):
+    status, answer = call(server, "/api/doc000/new", {"pad": "x" * 20000})
+    assert status == 400 and answer["parameter"] == "body"
+
+
+@pytest.mark.parametrize("host", ["evil.example", "attacker.com:8765", "127.0.0.1.evil.example"])
+def test_a_foreign_host_is_refused(server, host):
+    assert call(server, "/", host=host, method="GET")[0] == 403
+    assert call(server, "/api/doc000/new", host=host)[0] == 403
+
+
+def test_the_page_and_the_list_of_endpoints(server):
+    status, page = call(server, "/", method="GET")
+    assert status == 200 and b"minnet explorer" in page
+    assert b"http://" not in page and b"https://" not in page  # nothing from another origin
+    status, listing = call(server, "/api", method="GET")
+    assert status == 200 and listing["endpoints"]["POST /api/doc000/new"]["h"] == {"kind": "int", "default": 3, "lo": 2, "hi": 20}
+    assert call(server, "/etc/passwd", method="GET")[0] == 404
+
+
+def test_sessions_do_not_mix(server):
+    _, a = call(server, "/api/doc000/new", {"lr": 1.0})
+    _, b = call(server, "/api/doc000/new", {"lr": 0.1})
+    ra, rb = steps(server, a["session"], 5, lr=1.0), steps(server, b["session"], 5, lr=0.1)
+    again = steps(server, a["session"], 5, lr=1.0)
+    assert ra["grad_norm"] != rb["grad_norm"] and again["t"] == 10
+
+
+def test_sessions_are_bounded():
+    sessions = explore.Sessions()
+    keys = [sessions.add(explore.State()) for _ in range(explore.MAX_SESSIONS + 3)]
+    assert len(sessions.items) == explore.MAX_SESSIONS
+    with pytest.raises(explore.BadRequest, match="no such session"):
+        sessions.get(keys[0])
+    sessions.get(keys[-1])
+
+
+def test_an_edit_to_the_backward_pass_changes_the_answer(server, monkeypatch):
+    """What the page shows is TwoLayerNet's own backprop: double its delta, and the gradient norms change."""
+    _, before = call(server, "/api/doc000/new")
+    plain = steps(server, before["session"], 3)["grad_norm"]
+    original = TwoLayerNet.backprop
+
+    def doubled_delta(self, X, Y):
+        per_example, O, (hidden, output) = original(self, X, Y)
+        return per_example, O, [hidden._replace(delta=2 * hidden.delta), output]
+
+    monkeypatch.setattr(TwoLayerNet, "backprop", doubled_delta)
+    _, after = call(server, "/api/doc000/new")
+    assert steps(server, after["session"], 3)["grad_norm"] != plain
+
+
+def test_the_race_the_landscape_and_the_study_agree(server):
+    from demos import optimizer_paths as op
+    from types import SimpleNamespace
+
+    status, land = call(server, "/api/race/new")  # the study's 201 x 201 grid
+    assert status == 200 and land["pair"] == [5, 4] and land["minimum"][2] == pytest.approx(8.073, abs=1e-3)  # the study's default pair and 8.073
+    status, run = call(server, "/api/race/run", {"session": land["session"], "a": 1.0, "b": 0.5, "epochs": 20})
+    net, X, Y = op.build(SimpleNamespace(activation="relu", trained=False, quick=False, quiet=True, seed=0))
+    i, j = op.layer2_index(net, 5), op.layer2_index(net, 4)
+    direct = op.race(net, X, Y, i, j, np.array([1.0, 0.5]), SimpleNamespace(lr=0.1, epochs=20, batch_size=64, seed=0, points_per="epoch"), "adam")
+    np.testing.assert_allclose(run["paths"]["adam"]["loss"], direct["loss"], rtol=0, atol=0)
+
+
+def test_the_mandelbrot_frames_are_minnets(server):
+    from minnet import mandelbrot as mb
+
+    status, frame = call(server, "/api/mandelbrot/frame", {"model": "exact", "cols": 61, "rows": 41, "max_iter": 50})
+    counts = np.frombuffer(__import__("base64").b64decode(frame["counts"]), "<u2").reshape(41, 61)
+    np.testing.assert_array_equal(counts, mb.escape_counts(*mb.pixel_grid(complex(-0.75, 0), 3.5, (61, 41)), 50))
+    status, model = call(server, "/api/mandelbrot/model", {"hidden": "10", "activation": "relu", "epochs": 2})
+    assert status == 200 and model["test_loss"] > 0
+    status, learned = call(server, "/api/mandelbrot/frame", {"model": model["model"], "cols": 61, "rows": 41, "max_iter": 50})
+    assert status == 200 and 0 <= learned["inside"] <= 1

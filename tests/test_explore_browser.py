@@ -1,0 +1,153 @@
+"""The explorer in a real browser: Playwright driving Debian's Chromium against a server on this machine.
+
+Nothing may be fetched from another origin, nothing may be written to the console as an error; the
+four views are played, clicked, zoomed and reloaded from their links. Without Playwright or
+/usr/bin/chromium the tests are skipped, unless MINNET_BROWSER_TESTS=required (what .ci/run sets):
+then they fail.
+"""
+
+import os
+import threading
+import time
+
+import pytest
+
+from demos import explore
+
+CHROMIUM = "/usr/bin/chromium"
+pytestmark = pytest.mark.skipif(
+    os.environ.get("MINNET_BROWSER_TESTS") != "required" and not (os.path.exists(CHROMIUM) and __import__("importlib").util.find_spec("playwright")),
+    reason="needs Playwright and Debian's chromium (.ci/run installs both)",
+)
+
+
+@pytest.fixture(scope="module")
+def url():
+    server = explore.make_server(0)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                                                                     "--disable-component-update", "--disable-sync", "--no-first-run"])  # fmt: skip
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, url, tmp_path):
+    """A fresh page that records console errors and blocks (and records) every request to another origin."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1100})
+    page = context.new_page()
+    page.errors, page.foreign = [], []
+    page.on("console", lambda m: page.errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: page.errors.append(str(e)))
+
+    def guard(route):
+        if route.request.url.startswith(url) or route.request.url.startswith(("data:", "blob:")):
+            return route.continue_()
+        page.foreign.append(route.request.url)
+        return route.abort()
+
+    page.route("**/*", guard)
+    yield page
+    shots = os.environ.get("MINNET_SCREENSHOTS", str(tmp_path))
+    os.makedirs(shots, exist_ok=True)
+    page.screenshot(path=os.path.join(shots, f"{page.shot_name}.png"), full_page=True)
+    context.close()
+    assert page.foreign == [], f"requests to other origins: {page.foreign}"
+    assert page.errors == [], f"console errors: {page.errors}"
+
+
+def inked(page, canvas):
+    """How many pixels of a canvas are not blank."""
+    return page.evaluate(f"""() => {{ const c = document.getElementById("{canvas}"), d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+        let n = 0; for (let k = 3; k < d.length; k += 4) n += d[k] > 0; return n; }}""")  # fmt: skip
+
+
+def wait_for(page, condition, timeout=60):
+    end = time.monotonic() + timeout
+    while not page.evaluate(f"() => {condition}"):
+        assert time.monotonic() < end, f"timed out waiting for {condition}"
+        page.wait_for_timeout(100)
+
+
+def test_document_000_plays_and_the_lr_slider_counts(page, url):
+    page.shot_name = "doc000"
+    page.goto(url)
+    wait_for(page, "document.getElementById('d0-t').textContent === '0' && document.getElementById('d0-command').textContent !== ''")
+    before = inked(page, "d0-errors")
+    page.click("#d0-play")
+    wait_for(page, "+document.getElementById('d0-t').textContent >= 200")
+    page.click("#d0-play")  # pause
+    assert inked(page, "d0-errors") > before and inked(page, "d0-sharpness") > 0
+    page.fill("#d0-lr", "-0.5")  # the slider to 10^-0.5
+    page.dispatch_event("#d0-lr", "input")
+    assert page.inner_text("#d0-lr-value") == "0.316"
+    t = int(page.inner_text("#d0-t"))
+    page.click("#d0-step")
+    wait_for(page, f"+document.getElementById('d0-t').textContent === {t + 10}")
+    assert "--lr 0.316" in page.inner_text("#d0-command")
+
+
+def test_a_link_with_steps_reopens_the_documents_run(page, url):
+    """#steps=1000 runs that far on load: the page lists document 000's 734, 752 and 755; a reload finds the same."""
+    page.shot_name = "doc000_1000"
+    page.goto(url + "#view=doc000&steps=1000")
+    wait_for(page, "document.getElementById('d0-t').textContent === '1000'")
+    claim = page.inner_text("#d0-claim")
+    assert "734, 752, 755 - reproduced, to the digit" in claim
+    started = time.monotonic()
+    page.reload()
+    wait_for(page, "document.getElementById('d0-t').textContent === '1000'")
+    assert page.inner_text("#d0-claim") == claim and time.monotonic() - started < 20
+
+
+def test_the_race_starts_where_you_click(page, url):
+    page.shot_name = "race"
+    page.goto(url + "#view=race")
+    wait_for(page, "document.getElementById('r-status').textContent.includes('Click anywhere')")
+    box = page.locator("#r-map").bounding_box()
+    page.mouse.click(box["x"] + 0.75 * box["width"], box["y"] + 0.3 * box["height"])
+    wait_for(page, "document.getElementById('r-claim').textContent.includes('From this start')")
+    assert "--start" in page.inner_text("#r-command") and "a=" in page.evaluate("() => location.hash")
+    hashed = page.evaluate("() => location.href")
+    claim = page.inner_text("#r-claim")
+    page.goto("about:blank")
+    page.goto(hashed)
+    wait_for(page, "document.getElementById('r-claim').textContent.includes('From this start')")
+    assert page.inner_text("#r-claim") == claim
+
+
+def test_the_mandelbrot_zooms(page, url):
+    page.shot_name = "mandelbrot"
+    page.goto(url + "#view=mandelbrot")
+    wait_for(page, "document.getElementById('m-status').textContent.startsWith('centre')")
+    assert inked(page, "m-exact") > 0 and "pixels are inside or outside in both" in page.inner_text("#m-claim")
+    box = page.locator("#m-exact").bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.wheel(0, -100)
+    wait_for(page, "document.getElementById('m-status').textContent.includes('width 1.750')")
+    seconds = float(page.inner_text("#m-status").split("both pictures in ")[1].split(" s")[0])
+    print(f"exact and learned 600 x 400 pictures at 100 iterations: {seconds} s in the browser")
+    assert "width=1.75" in page.evaluate("() => location.hash")
+
+
+def test_per_example_gradients_and_an_example(page, url):
+    page.shot_name = "doc001"
+    page.goto(url + "#view=doc001")
+    wait_for(page, "document.getElementById('e-status').textContent.startsWith('784-8-10')", timeout=120)
+    page.click("#e-step")
+    wait_for(page, "document.getElementById('e-t').textContent === '1'")
+    assert inked(page, "e-scatter") > 0
+    box = page.locator("#e-scatter").bounding_box()
+    page.mouse.click(box["x"] + 0.4 * box["width"], box["y"] + 0.5 * box["height"])
+    wait_for(page, "document.getElementById('e-about').textContent.includes('label')")
+    assert inked(page, "e-image") > 0
