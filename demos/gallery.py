@@ -36,6 +36,46 @@ GALLERY = {
 }  # fmt: skip
 
 
+# The explorer's views, photographed in Debian's Chromium (Playwright): view: (address hash, when the view is ready)
+SCREENSHOTS = {
+    "doc000": ("#view=doc000&steps=1000", "document.getElementById('d0-t').textContent === '1000'"),
+    "race": ("#view=race&a=0.4845&b=1.1107&epochs=100", "document.getElementById('r-claim').textContent.includes('From this start')"),
+    "mandelbrot": ("#view=mandelbrot&re=-0.75&im=0.1&width=0.6&iter=200", "document.getElementById('m-status').textContent.startsWith('centre')"),
+    "doc001": ("#view=doc001&t=60", "document.getElementById('e-about').textContent.includes('label')"),
+}
+EXPLORE = "explore"  # the gallery entry of the screenshots
+
+
+def explorer_screenshots(gallery_dir):
+    """One screenshot per explorer view into gallery_dir/explore/, from a server on a free port of this machine."""
+    import threading
+
+    from playwright.sync_api import sync_playwright
+
+    from demos.explore import make_server
+
+    server = make_server(0)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    target = os.path.join(gallery_dir, EXPLORE)
+    os.makedirs(target, exist_ok=True)
+    paths = []
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            for view, (address, ready) in SCREENSHOTS.items():
+                page.goto(f"http://127.0.0.1:{server.server_address[1]}/{address}")
+                page.wait_for_function(f"() => {ready}", timeout=180_000)
+                page.wait_for_timeout(3000)  # the race's paths are drawn step by step
+                paths.append(os.path.join(target, f"{view}.png"))
+                page.screenshot(path=paths[-1], full_page=True)
+            browser.close()
+    finally:
+        server.shutdown()
+        server.server_close()
+    return paths
+
+
 def command(name):
     """The command line that makes gallery entry `name`'s figures."""
     study, options, _ = GALLERY[name]
@@ -74,11 +114,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     p = study_parser("gallery", __doc__)
     p.add_argument("--out", default=DEFAULT_OUT, help=f"where the studies write (default {DEFAULT_OUT})")
     p.add_argument("--from", dest="source", metavar="DIR", help="copy from DIR/<name> without running anything")
-    p.add_argument("--only", nargs="+", choices=sorted(GALLERY), help="these entries only")
+    p.add_argument("--only", nargs="+", choices=sorted([*GALLERY, EXPLORE]), help="these entries only (explore: the explorer's screenshots)")
     p.add_argument("--gallery-dir", default=GALLERY_DIR, help="where the figures go (default docs/gallery of this checkout)")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     args = p.parse_args(argv)
-    for name in args.only or GALLERY:
+    for name in args.only or [*GALLERY, EXPLORE]:
+        if name == EXPLORE:
+            for path in explorer_screenshots(args.gallery_dir):
+                print("photographed", path)
+            continue
         folder = os.path.join(args.source or args.out, name)
         if args.source is None:
             print(f"({make(name, folder, args.quiet):.0f} s)")

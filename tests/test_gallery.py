@@ -19,6 +19,7 @@ def test_every_gallery_figure_is_shown_beside_its_command():
 
 def test_every_figure_the_readme_shows_exists_and_comes_from_the_script():
     made = {gallery.figure_path(name, f) for name, (_, _, figures) in gallery.GALLERY.items() for f in figures}
+    made |= {gallery.figure_path(gallery.EXPLORE, f"{view}.png") for view in gallery.SCREENSHOTS}
     shown = re.findall(r"!\[[^\]]*\]\((docs/gallery/[^)]+)\)", README)
     assert shown, "no gallery figures in the README"
     for path in shown:
