@@ -172,3 +172,16 @@ def test_the_mandelbrot_frames_are_minnets(server):
     assert status == 200 and model["test_loss"] > 0
     status, learned = call(server, "/api/mandelbrot/frame", {"model": model["model"], "cols": 61, "rows": 41, "max_iter": 50})
     assert status == 200 and 0 <= learned["inside"] <= 1
+
+
+def test_concurrent_sessions_do_not_mix(server):
+    """Four sessions stepped at once from four threads record what each records alone."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    configs = [{"lr": 1.0}, {"lr": 0.3}, {"f": "f2", "h": 5}, {"seed": 3}]
+    sessions = [call(server, "/api/doc000/new", c)[1]["session"] for c in configs]
+    with ThreadPoolExecutor(4) as pool:
+        together = list(pool.map(lambda s: [steps(server, s, 25)["grad_norm"] for _ in range(4)], sessions))
+    for config, run in zip(configs, together):
+        alone = call(server, "/api/doc000/new", config)[1]["session"]
+        assert [steps(server, alone, 25)["grad_norm"] for _ in range(4)] == run
