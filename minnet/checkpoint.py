@@ -68,11 +68,13 @@ def forward(net, X, tape, keep_every):
 
 def recompute(net, X, tape, start, stop, keep):
     """Layers start+1 .. stop from the kept layer `start` (the input when start = 0); keeps them all when `keep`, else only `stop`."""
+    # exercise checkpoint_recompute: recompute a stretch of layers from a checkpoint (document 004)
     a = X if start == 0 else tape.get(start)[1]
     for l in range(start + 1, stop + 1):
         z, a = layer_forward(net, l, a, tape)
         tape.drop("current")
         tape.keep(l if (keep or l == stop) else "current", z, a)
+    # end exercise
 
 
 def layer_below(net, X, l, strategy, k, tape):

@@ -29,6 +29,7 @@ def numerical_gradient(net, X, Y, h=1e-3):
     w = net.params
     grad = np.empty_like(w)
     for p in range(w.size):
+        # exercise five_point_difference: the five-point central difference of one weight
         saved = w[p]
         total = 0.0
         for offset, weight in STENCIL:
@@ -36,6 +37,7 @@ def numerical_gradient(net, X, Y, h=1e-3):
             total += weight * net.loss(X, Y)
         w[p] = saved
         grad[p] = total / (12 * h)  # (L(w-2h) - 8 L(w-h) + 8 L(w+h) - L(w+2h)) / 12h
+        # end exercise
     return grad
 
 

@@ -71,6 +71,7 @@ def hvp(net, X, Y, v):
     R_delta = losses.output_delta_along(net.loss_name, net.output, O, Y, Rz[L])  # R(delta_L)
 
     Hv = np.zeros(net.n_params)
+    # exercise hessian_vector_product: the backward pass of the R-operator (Pearlmutter)
     for l in range(L, 0, -1):
         W_index, b_index, _ = layers[l - 1]
         Hv[W_index] = (R_delta.T @ a[l - 1] + delta.T @ Ra[l - 1]) / N  # R(dW_l)            (n_l, n_{l-1})
@@ -81,6 +82,7 @@ def hvp(net, X, Y, v):
             s2 = activations.second_derivative(s[l - 1], z[l - 1], a[l - 1])  # s''(z_{l-1})
             R_delta = (R_delta @ W[l] + delta @ V[l]) * s1 + back * s2 * Rz[l - 1]  # R(delta_{l-1})
             delta = back * s1  # delta_{l-1} = (delta_l W_l) * s'(z_{l-1})
+    # end exercise
     return Hv
 
 

@@ -137,8 +137,10 @@ def random_direction(net, rng, normalize="filter", include_bias=False, params=No
         return d
     for W_index, b_index, _ in net.layer_index():
         groups = list(W_index) if normalize == "filter" else [W_index.ravel()]  # rows (filters) or the whole matrix
+        # exercise filter_normalised_direction: a filter-normalised direction (document 004, Li et al.)
         for idx in groups:
             d[idx] *= np.linalg.norm(w[idx]) / np.linalg.norm(d[idx])  # |d_row| = |w_row|
+        # end exercise
         if include_bias:
             d[b_index] *= np.linalg.norm(w[b_index]) / np.linalg.norm(d[b_index])
         else:

@@ -74,7 +74,9 @@ def per_example_loss(loss, z, o, Y):
 def output_delta(loss, output, o, Y):
     """dl_n/dz_n for each example: shape (N, k), not divided by N."""
     if loss == "cross_entropy":
+        # exercise softmax_cross_entropy_delta: the output delta of softmax with cross-entropy
         return o - Y  # p - y
+        # end exercise
     k = Y.shape[1]
     g = 2.0 * (o - Y) / k if loss == "mse" else o - Y  # dl_n/do_n
     if output == "softmax":

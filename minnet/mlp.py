@@ -132,8 +132,10 @@ class MLP(Network):
         for l in range(self.L, 0, -1):
             blocks[l] = Block(a[l - 1], delta, bias=True)  # the pair whose products are dW_l and db_l
             if l > 1:
+                # exercise mlp_backward: one step of the backward recursion (the MLP)
                 s_prime = activations.derivative(self.activation_of(l - 1), z[l - 1], a[l - 1])  # s'(z_{l-1})
                 delta = (delta @ self.W[l]) * s_prime  # delta_{l-1} = (delta_l W_l) * s'(z_{l-1})   (N, n_{l-1})
+                # end exercise
         return per_example, O, blocks[1:]
 
     def loss_and_grad(self, X, Y):

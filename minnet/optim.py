@@ -104,9 +104,11 @@ class SGD(Optimizer):
         self.momentum = check_in_range("momentum", momentum, 0.0, 1.0)
 
     def _update(self, grad):
+        # exercise sgd_momentum: SGD with momentum (document 002, equation 3)
         self.velocity *= self.momentum
         self.velocity += grad  # u := momentum u + g
         self.params -= self.lr * self.velocity  # w := w - alpha u
+        # end exercise
 
 
 class RMSprop(Optimizer):
@@ -133,9 +135,11 @@ class RMSprop(Optimizer):
         self.eps_inside_sqrt = bool(eps_inside_sqrt)
 
     def _update(self, grad):
+        # exercise rmsprop: RMSprop (document 002, equations 4 and 5)
         self.v *= self.beta2
         self.v += (1.0 - self.beta2) * grad**2  # v := beta2 v + (1 - beta2) g^2        (4)
         self.params -= self.lr * grad / self.preconditioner()  # w := w - alpha g / sqrt(v + eps)   (5)
+        # end exercise
 
     def preconditioner(self):
         """p = sqrt(v + eps) (the document), or sqrt(v) + eps with eps_inside_sqrt=False."""
@@ -163,12 +167,14 @@ class Adam(Optimizer):
         self.eps = check_in_range("eps", eps, 0.0, np.inf, low_open=True)
 
     def _update(self, grad):
+        # exercise adam: Adam with bias correction (document 002, equations 6-8)
         self.m *= self.beta1
         self.m += (1.0 - self.beta1) * grad  # m := beta1 m + (1 - beta1) g         (6)
         self.v *= self.beta2
         self.v += (1.0 - self.beta2) * grad**2  # v := beta2 v + (1 - beta2) g^2
         m_hat = self.m / (1.0 - self.beta1**self.t)  # m_hat = m / (1 - beta1^t)   (7)
         self.params -= self.lr * m_hat / self.preconditioner()  # w := w - alpha m_hat / (sqrt(v_hat) + eps)   (8)
+        # end exercise
 
     def preconditioner(self):
         """p = sqrt(v_hat) + eps, v_hat = v / (1 - beta2^t); undefined (NaN) before the first step."""
@@ -200,9 +206,11 @@ class AdamW(Adam):
         self.decay = decay
 
     def _update(self, grad):
+        # exercise adamw_decay: AdamW: the decay, then the Adam step (document 002, section 4.4)
         rate = self.weight_decay if self.decay == "document" else self.lr * self.weight_decay
         self.params -= rate * self.params  # w := w - lambda w   (or alpha lambda w)
-        super()._update(grad)
+        Adam._update(self, grad)  # then the Adam step (written out, not super(): the exercise's function stands outside the class)
+        # end exercise
 
 
 OPTIMIZERS = {"sgd": SGD, "rmsprop": RMSprop, "adam": Adam, "adamw": AdamW}

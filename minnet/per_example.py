@@ -28,8 +28,10 @@ def numpy_layer_stats(net, X, Y, layers):
     for layer in layers:
         A, delta, bias = blocks[layer - 1]
         G_W = delta.T @ A / N  # (1/N) sum_n delta_n a_n^T
+        # exercise per_example_norm: each example's gradient norm without materialising it (document 001)
         a2 = np.sum(A * A, axis=1) + (1.0 if bias else 0.0)  # |a_n|^2 (+ 1 for the bias)
         norm2.append(a2 * np.sum(delta * delta, axis=1))  # |g_n|^2 = (|a_n|^2 + 1) |delta_n|^2
+        # end exercise
         projected = A @ G_W.T  # (G_W a_n)^T   (N, n_out)
         if bias:
             g_b = delta.mean(axis=0)

@@ -105,15 +105,19 @@ class TwoLayerNet(Network):
         X, Y = self.check_XY(X, Y)
         (Xb, Z, H), O = self.forward_pass(X)
         per_example = losses.per_example_loss(self.loss_name, O, O, Y)  # l_n = (1/2)|O_n - y_n|^2   (N,)
+        # exercise two_layer_delta: the output error e and the hidden delta (document 000)
         e = O - Y if self.loss_name == "half_mse" else 2.0 * (O - Y) / self.n_out  # e = dl_n/dO_n  (N, k)
         sigma_prime = activations.derivative(self.activation, Z, H[:, :-1])  # sigma'(U X) = H (1 - H) for sigmoid
         delta = (e @ self.V[:, :-1]) * sigma_prime  # delta = (e V) * sigma'(U X)                (N, h-1)
+        # end exercise
         return per_example, O, [Block(Xb, delta, bias=False), Block(H, e, bias=False)]
 
     def loss_and_grad(self, X, Y):
         """(error, gradient): the mean of l_n and [dU, dV] flattened like `params`."""
         per_example, _, [(Xb, delta, _), (H, e, _)] = self.backprop(X, Y)
         N = per_example.shape[0]
+        # exercise two_layer_gradient: dU and dV from e and delta (document 000)
         dU = delta.T @ Xb / N  # dU = delta^T X / N                                      (h-1, n_in+1)
         dV = e.T @ H / N  # dV = e^T H / N                                               (k, h)
+        # end exercise
         return float(np.mean(per_example)), np.concatenate([dU.ravel(), dV.ravel()])

@@ -158,3 +158,12 @@ def test_saved_networks_load_without_pickle(tmp_path, rng):
     np.savez(bad, params=np.zeros(3))
     with pytest.raises(ValueError, match="not a minnet network file"):
         load(str(bad))
+
+
+def test_softmax_of_large_logits_is_exact_not_nan():
+    """softmax subtracts the largest logit before exponentiating: e^1000 would overflow to inf, and inf / inf is NaN."""
+    from minnet.losses import log_softmax, softmax
+
+    z = np.array([[1000.0, 0.0, -1000.0], [-5.0, 710.0, 709.0]])
+    np.testing.assert_allclose(softmax(z), [[1.0, 0.0, 0.0], [0.0, 1 / (1 + np.exp(-1.0)), 1 / (1 + np.exp(1.0))]], rtol=1e-12, atol=1e-300)
+    assert np.all(np.isfinite(log_softmax(z)))

@@ -1,0 +1,124 @@
+"""python -m demos.exercises: minnet's own lines pass every exercise, a blank or a classic mistake fails at its stage,
+nothing of the student's is overwritten, and the bug hunt's mistakes are all caught by minnet's fast tests."""
+
+import os
+import re
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from demos import exercises as ex
+
+
+def written(folder, name, replace=None):
+    """folder/NAME.py as `start` writes it, with its blank filled by minnet's own lines (with `replace` = (old, new) applied to them)."""
+    ex.main(["start", name, "--dir", str(folder)])
+    path = folder / f"{name}.py"
+    lines = path.read_text().split("\n")
+    k = next(i for i, line in enumerate(lines) if "raise NotImplementedError" in line)
+    indent = re.match(r"\s*", lines[k]).group(0)
+    solution = "\n".join(ex.solution_lines(name))
+    if replace:
+        assert solution.count(replace[0]) == 1, f"{replace[0]!r} is not in {name}'s solution"
+        solution = solution.replace(*replace)
+    lines[k : k + 1] = [indent + line for line in solution.split("\n")]
+    path.write_text("\n".join(lines))
+    return path
+
+
+@pytest.mark.parametrize("name", list(ex.EXERCISES))
+def test_minnets_own_lines_pass_every_stage(tmp_path, name, capsys):
+    written(tmp_path, name)
+    assert ex.main(["check", name, "--dir", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert out.count("PASS") == 3 and "FAIL" not in out, out
+
+
+@pytest.mark.parametrize("name", list(ex.EXERCISES))
+def test_the_blank_fails_first_and_says_it_is_not_written(tmp_path, name, capsys):
+    ex.main(["start", name, "--dir", str(tmp_path)])
+    assert ex.main(["check", name, "--dir", str(tmp_path)]) == 1
+    out = capsys.readouterr().out
+    assert f"FAIL  shapes: not written yet (exercise {name}: write these lines)" in out
+
+
+# Each exercise with a mistake students make (most are the bug hunt's), the stage that must catch it and what it says.
+WRONG = {
+    "two_layer_delta": (("self.V[:, :-1]", "self.V[:, 1:]"), "gradient check", "differs from the five-point finite difference"),
+    "two_layer_gradient": (("dV = e.T @ H / N", "dV = e.T @ H"), "gradient check", "the gradient of V differs"),
+    "mlp_backward": (("z[l - 1], a[l - 1])", "a[l - 1], a[l - 1])"), "gradient check", "differs from the five-point finite difference"),
+    "softmax_cross_entropy_delta": (("return o - Y", "return np.log(o) - Y"), "gradient check", "differs from the five-point finite difference"),
+    "sgd_momentum": (("self.params -= self.lr", "self.params += self.lr"), "formula", "the formula gives"),
+    "rmsprop": (("self.lr * grad", "self.lr * self.lr * grad"), "formula", "the formula gives"),
+    "adam": (("m_hat = self.m / (1.0 - self.beta1**self.t)", "m_hat = self.m"), "formula", "the formula gives"),
+    "adamw_decay": (("self.params -= rate * self.params  # w := w - lambda w   (or alpha lambda w)\nAdam._update(self, grad)",
+                     "Adam._update(self, grad)\nself.params -= rate * self.params"), "formula", "the formula gives"),
+    "five_point_difference": (("total / (12 * h)", "total / (6 * h)"), "values", "differs from minnet's"),
+    "hessian_vector_product": ((" + back * s2 * Rz[l - 1]", ""), "values", "differs from minnet's"),
+    "per_example_norm": (("(1.0 if bias else 0.0)", "0.0"), "values", "differs from minnet's"),
+    "filter_normalised_direction": (("np.linalg.norm(w[idx]) / np.linalg.norm(d[idx])", "1.0 / np.linalg.norm(d[idx])"), "values", "differs from minnet's"),
+    "checkpoint_recompute": (('l if (keep or l == stop) else "current"', 'l if l == stop else "current"'), "payoff", "evaluates"),
+}  # fmt: skip
+
+
+def test_every_exercise_has_a_wrong_answer_here():
+    assert set(WRONG) == set(ex.EXERCISES)
+
+
+@pytest.mark.parametrize("name", list(WRONG))
+def test_a_classic_mistake_fails_at_its_stage_with_the_equation(tmp_path, name, capsys):
+    replace, stage, words = WRONG[name]
+    written(tmp_path, name, replace)
+    assert ex.main(["check", name, "--dir", str(tmp_path)]) == 1
+    out = capsys.readouterr().out
+    fail = next(line for line in out.split("\n") if line.startswith("FAIL"))
+    assert fail.startswith(f"FAIL  {stage}: ") and words in out, out
+    if stage != "payoff":
+        assert ex.equations_of(name).split("\n")[0] in out  # the message is tied to the equation
+
+
+def test_start_never_overwrites_a_students_file(tmp_path):
+    path = tmp_path / "adam.py"
+    path.write_text("my work")
+    with pytest.raises(SystemExit, match="already exists: it is yours"):
+        ex.main(["start", "adam", "--dir", str(tmp_path)])
+    assert path.read_text() == "my work"
+
+
+def test_the_payoff_names_where_a_run_departs_from_minnets(tmp_path, capsys):
+    """A mistake the earlier stages cannot see: lr 0.1 replaced by 0.1 + 1e-6 only after step 50 is still SGD's formula at
+    the drawn steps, but document 000's run departs; the payoff says at which iteration."""
+    written(tmp_path, "sgd_momentum", ("self.params -= self.lr * self.velocity", "self.params -= (self.lr if self.t < 500 else self.lr * 1.001) * self.velocity"))
+    assert ex.main(["check", "sgd_momentum", "--dir", str(tmp_path)]) == 1
+    out = capsys.readouterr().out
+    assert "FAIL  payoff" in out and "your run departs from minnet's at iteration 500" in out, out
+
+
+def test_hints_come_one_at_a_time_and_the_solution_is_minnets(tmp_path, capsys):
+    ex.main(["hint", "adam", "--dir", str(tmp_path)])
+    ex.main(["hint", "adam", "--dir", str(tmp_path)])
+    ex.main(["hint", "adam", "--dir", str(tmp_path)])
+    out = capsys.readouterr().out
+    assert "hint 1 of 2" in out and "hint 2 of 2" in out and "no more hints" in out
+    ex.main(["solution", "adam"])
+    assert "m_hat = self.m / (1.0 - self.beta1**self.t)" in capsys.readouterr().out
+
+
+def test_minnets_files_are_untouched_by_a_check(tmp_path):
+    before = {p: open(os.path.join(ex.ROOT, p)).read() for p in ("minnet/optim.py", "minnet/two_layer.py")}
+    written(tmp_path, "adam", ("m_hat = self.m / (1.0 - self.beta1**self.t)", "m_hat = self.m"))
+    ex.main(["check", "adam", "--dir", str(tmp_path)])
+    from minnet.optim import Adam
+
+    assert Adam._update is ex.original(ex.EXERCISES["adam"])  # minnet's own function is back in place
+    assert before == {p: open(os.path.join(ex.ROOT, p)).read() for p in before}
+
+
+def test_every_mistake_is_caught_by_the_fast_tests():
+    """The bug hunt as minnet's mutation test: each mistake, applied to a copy of minnet/, fails the fast suite;
+    and the copy without a mistake passes it (so "caught" means the mistake, not the copying)."""
+    fast = [test for tests in ex.CHECKS.values() for test in tests]
+    assert not ex.hunt_copy(None, fast), "an unmistaken copy of minnet/ fails the fast tests"
+    with ThreadPoolExecutor(2) as pool:
+        caught = dict(zip(ex.MISTAKES, pool.map(lambda name: ex.hunt_copy(name, fast), ex.MISTAKES)))
+    assert [name for name, found in caught.items() if not found] == []
