@@ -667,20 +667,23 @@ def mistaken_copy(name, folder):
         f.write(source)
 
 
-def run_check(folder, tests):
-    """True when the tests fail (the mistake is caught) against the copy in `folder`."""
+def run_check(folder, tests, seen=None):
+    """True when the tests fail (the mistake is caught) against the copy in `folder`; the failing test's
+    one-line summaries are appended to `seen` (what a student running them would read)."""
     env = dict(os.environ, PYTHONPATH=folder, MPLBACKEND="Agg", NUMBA_CACHE_DIR=os.environ.get("NUMBA_CACHE_DIR", os.path.join(ROOT, "kernels", "__pycache__")))
     command = [sys.executable, "-c", "import sys, pytest; sys.exit(pytest.main(sys.argv[1:]))", "-x", "-q", "-p", "no:cacheprovider",
                "--rootdir", ROOT, *[os.path.join(ROOT, t) for t in tests]]  # fmt: skip
     result = subprocess.run(command, cwd=folder, env=env, capture_output=True, text=True)
+    if seen is not None:
+        seen += [line for line in result.stdout.split("\n") if line.startswith(("FAILED", "ERROR"))]
     return result.returncode != 0
 
 
-def hunt(name, checks=CHECKS):
+def hunt(name, checks=CHECKS, seen=None):
     """{check: caught} for one mistake: each check's tests run against a copy of minnet/ with the mistake."""
     with tempfile.TemporaryDirectory(prefix="minnet-bughunt-") as folder:
         mistaken_copy(name, folder)
-        return {check: run_check(folder, tests) for check, tests in checks.items()}
+        return {check: run_check(folder, tests, seen) for check, tests in checks.items()}
 
 
 def hunt_copy(name, tests):
@@ -759,9 +762,12 @@ def command_bughunt(args):
     if args.name:
         print(diff(args.name) + "\n")
     print(f"{'mistake':<38}" + "".join(f"{c:>24}" for c in CHECKS))
+    seen = [] if args.name else None
     for name in names:
-        caught = hunt(name)
+        caught = hunt(name, seen=seen)
         print(f"{name:<38}" + "".join(f"{'caught' if caught[c] else 'missed':>24}" for c in CHECKS), flush=True)
+    if seen:
+        print("\nwhat a student running those tests reads:\n" + "\n".join(seen))
     return 0
 
 

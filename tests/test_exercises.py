@@ -122,3 +122,12 @@ def test_every_mistake_is_caught_by_the_fast_tests():
     with ThreadPoolExecutor(2) as pool:
         caught = dict(zip(ex.MISTAKES, pool.map(lambda name: ex.hunt_copy(name, fast), ex.MISTAKES)))
     assert [name for name, found in caught.items() if not found] == []
+
+
+def test_the_bug_hunt_lists_its_mistakes_and_shows_one(capsys):
+    assert ex.main(["bughunt", "--list"]) == 0
+    assert len(capsys.readouterr().out.strip().split("\n")) == len(ex.MISTAKES) >= 15
+    assert ex.main(["bughunt", "learning_rate_twice"]) == 0
+    out = capsys.readouterr().out
+    assert "+ self.params -= self.lr * self.lr * grad / self.preconditioner()" in out
+    assert "learning_rate_twice" in out and "caught" in out and "FAILED" in out and "test_optim.py" in out
