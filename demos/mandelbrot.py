@@ -22,7 +22,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from demos.cli import add_output_options, add_sweep_options, claim, finite_float, float_in, int_in, positive_int, print_claims, refuse_if_too_big, run_study, save_outputs, seed, study_parser, sweep_runner
+from demos.cli import add_output_options, add_sweep_options, claim, float_in, int_in, positive_int, print_claims, refuse_if_too_big, run_study, save_outputs, seed, study_parser, sweep_runner
 from minnet import Adam, fit
 from minnet import complex_mult as cm
 from minnet import mandelbrot as mb

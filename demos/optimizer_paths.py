@@ -24,7 +24,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from demos.cli import add_output_options, claim, finite_float, float_in, int_in, positive_float, positive_int, print_claims, refuse_if_too_big, run_study, save_outputs, seed, study_parser
+from demos.cli import add_output_options, claim, float_in, int_in, positive_float, positive_int, print_claims, refuse_if_too_big, run_study, save_outputs, seed, study_parser
 from minnet import MLP, Adam, fit
 from minnet.data import doc002
 from minnet.landscape import grid_two_params, losses_at

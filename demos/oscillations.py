@@ -26,7 +26,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from demos.cli import add_output_options, add_sweep_options, claim, count, float_in, int_in, positive_int, print_claims, refuse_if_too_big, run_study, save_outputs, study_parser, sweep_runner
+from demos.cli import add_output_options, add_sweep_options, claim, count, float_in, int_in, print_claims, refuse_if_too_big, run_study, save_outputs, study_parser, sweep_runner
 from minnet import TwoLayerNet
 from minnet.data import TARGETS
 from minnet.dynamics import LOOPS, doc000_task, event_order, first_above, gradient_path_2d, instability_onset, sharpness_events, train_doc000
