@@ -42,7 +42,8 @@ import numpy as np
 
 from demos.cli import OneLineErrors, int_in
 from minnet import SGD, History, TwoLayerNet, fit
-from minnet.data import doc000
+from minnet.atomic import strict
+from minnet.data import TARGETS, doc000
 from minnet.dynamics import event_order, gradient_path_2d
 from minnet.hessian import top_eigenvalues
 from minnet.train import Recorder, angle_degrees
@@ -285,9 +286,7 @@ class Doc000(State):
         """The learned function on [-5, 5] and each hidden unit's share V_j H_j (the bias unit's is V's last entry)."""
         (_, _, H), O = self.net.forward_pass(self.CURVE)
         shares = H * self.net.V[0]  # V_j H_j, the last column the bias unit's
-        from minnet.data import f1, f2
-
-        target = (f1 if self.config["f"] == "f1" else f2)(self.CURVE[:, 0])
+        target = TARGETS[self.config["f"]](self.CURVE[:, 0])
         return {"x": self.CURVE[:, 0].tolist(), "output": O[:, 0].tolist(), "target": target.tolist(), "shares": shares.T.tolist()}
 
     def since(self, start):
@@ -297,18 +296,13 @@ class Doc000(State):
         new_sharpness = [i for i, it in enumerate(r["sharpness_iteration"]) if it > start]
         return {
             "from": start, "t": t, "diverged_at": self.diverged_at,
-            "train_loss": finite(r["train_loss"][start + 1 :]), "test_loss": finite(r["test_loss"][start + 1 :]),
-            "grad_norm": finite(r["grad_norm"][start:]), "grad_angle": finite(r["grad_angle"][max(start - 1, 0) :]),
+            "train_loss": r["train_loss"][start + 1 :], "test_loss": r["test_loss"][start + 1 :],
+            "grad_norm": r["grad_norm"][start:], "grad_angle": r["grad_angle"][max(start - 1, 0) :],
             "sharpness": [[r["sharpness_iteration"][i], r["sharpness"][i]] for i in new_sharpness],
-            "path": finite(path[start + 1 :].ravel().tolist()),
+            "path": path[start + 1 :].ravel().tolist(),
             "events": self.events(), "function": self.function(), "lr": self.optimizer.lr, "lrs": r["lr"][start:],
             "initial": {"train_loss": r["train_loss"][0], "test_loss": r["test_loss"][0]} if start == 0 else None,
         }  # fmt: skip
-
-
-def finite(values):
-    """A list with every non-finite number as None (JSON has no NaN); the page draws none of them."""
-    return [v if v is not None and np.isfinite(v) else None for v in values]
 
 
 # ----- document 002, the optimizer race ------------------------------------------------------------
@@ -334,7 +328,7 @@ class Race(State):
         g = self.grid
         flat = (np.abs(np.gradient(g, axis=0)) < 1e-12 * np.nanmax(np.abs(g))) & (np.abs(np.gradient(g, axis=1)) < 1e-12 * np.nanmax(np.abs(g)))
         ia, ib = np.unravel_index(np.nanargmin(g), g.shape)
-        return {"pair": self.pair, "a": self.a.tolist(), "b": self.b.tolist(), "loss": finite(g.ravel().tolist()), "shape": list(g.shape),
+        return {"pair": self.pair, "a": self.a.tolist(), "b": self.b.tolist(), "loss": g.ravel().tolist(), "shape": list(g.shape),
                 "plateau": flat.ravel().astype(int).tolist(), "minimum": [float(self.a[ia]), float(self.b[ib]), float(g[ia, ib])],
                 "current": self.net.params[[self.i, self.j]].tolist()}  # fmt: skip
 
@@ -346,7 +340,7 @@ class Race(State):
         for name, lr in rates.items():
             args = SimpleNamespace(lr=lr, epochs=epochs, batch_size=batch_size or None, seed=self.seed, points_per="epoch")
             r = op.race(self.net, self.X, self.Y, self.i, self.j, np.array([a, b]), args, name)
-            paths[name] = {"path": finite(r["path"].ravel().tolist()), "loss": finite(r["loss"].tolist()), "diverged_at": r["diverged_at"]}
+            paths[name] = {"path": r["path"].ravel().tolist(), "loss": r["loss"].tolist(), "diverged_at": r["diverged_at"]}
         return paths
 
 
@@ -432,7 +426,7 @@ class Doc001(State):
 
     def frame(self, t):
         t = min(t, len(self.correct) - 1)
-        return {"t": t, "last": len(self.correct) - 1, "norm": finite(self.norm[t].astype(float).tolist()), "cos": finite(self.cos[t].astype(float).tolist()),
+        return {"t": t, "last": len(self.correct) - 1, "norm": self.norm[t].astype(float).tolist(), "cos": self.cos[t].astype(float).tolist(),
                 "correct": self.correct[t].astype(int).tolist(), "accuracy": float(np.mean(self.correct[t]))}  # fmt: skip
 
     def example(self, index, t):
@@ -442,7 +436,7 @@ class Doc001(State):
         last_mistake = None if wrong.size == 0 else int(wrong[-1])
         return {"index": index, "label": int(self.y[index]), "chunk": int(self.chunk[index]), "image": self.X[index].round(3).tolist(),
                 "correct": correct.astype(int).tolist(), "first_correct": first, "last_mistake": last_mistake,
-                "norm": finite([float(n[index]) for n in self.norm[: t + 1]]), "cos": finite([float(c[index]) for c in self.cos[: t + 1]])}  # fmt: skip
+                "norm": [float(n[index]) for n in self.norm[: t + 1]], "cos": [float(c[index]) for c in self.cos[: t + 1]]}  # fmt: skip
 
 
 # ----- the endpoints --------------------------------------------------------------------------------
@@ -537,7 +531,7 @@ class Handler(BaseHTTPRequestHandler):
         return host in HOSTS
 
     def send(self, status, body, content_type="application/json"):
-        data = body if isinstance(body, bytes) else json.dumps(body, allow_nan=False).encode()
+        data = body if isinstance(body, bytes) else json.dumps(strict(body), allow_nan=False).encode()  # NaN and inf as null: the page draws none
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(data)))

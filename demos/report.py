@@ -26,7 +26,7 @@ from importlib import metadata
 from urllib.parse import quote
 
 from demos.cli import VERDICTS, dask_address, folder, positive_int, shown, study_parser
-from minnet.atomic import OutputRefused, atomic_folder
+from minnet.atomic import OutputRefused, atomic_folder, holds
 
 DEFAULT_OUT = os.path.join("minnet-out", "report")
 # study: (document, its options besides --quiet --out and --quick). Studies that run their own sweep get
@@ -134,10 +134,11 @@ def check_summary(summary, path):
 
 def check_folders(out, from_dir, studies):
     """--out must not overlap a folder the report reads (--from itself or one of its studies'): replacing it would destroy the input."""
-    out = os.path.realpath(out)
-    for read in [os.path.realpath(from_dir)] + [os.path.realpath(os.path.join(from_dir, s)) for s in studies]:
-        if out == read or read.startswith(out.rstrip(os.sep) + os.sep) or (read != os.path.realpath(from_dir) and out.startswith(read + os.sep)):
-            raise SystemExit(f"error: --out {out} overlaps {read}, which the report reads (--from {from_dir}): choose an --out outside the studies' folders")
+    study_folders = [os.path.join(from_dir, s) for s in studies]
+    for read in [from_dir, *study_folders]:
+        if holds(out, read) or (read in study_folders and holds(read, out)):  # --out may sit in --from, beside the studies
+            raise SystemExit(f"error: --out {os.path.realpath(out)} overlaps {os.path.realpath(read)}, which the report reads (--from {from_dir}): "
+                             "choose an --out outside the studies' folders")  # fmt: skip
 
 
 # ----- the pages ------------------------------------------------------------------------------------

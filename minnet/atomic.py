@@ -24,6 +24,13 @@ import zipfile
 import numpy as np
 
 
+def current_umask():
+    """The process's umask (reading it means setting it: set, then set back)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return umask
+
+
 def atomic_write(path, write):
     """Call write(file) on a temporary file beside `path`, then rename it over `path`.
 
@@ -32,9 +39,7 @@ def atomic_write(path, write):
     folder = os.path.dirname(os.path.abspath(path))
     os.makedirs(folder, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=os.path.basename(path))
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp, 0o666 & ~umask)  # the permissions a plain open() would give, not mkstemp's 0600
+    os.chmod(tmp, 0o666 & ~current_umask())  # the permissions a plain open() would give, not mkstemp's 0600
     try:
         with os.fdopen(fd, "wb") as f:
             write(f)
@@ -141,12 +146,17 @@ def not_minnets(folder):
     return [p for p in written_files(folder) if p != MANIFEST and p not in listed]
 
 
+def holds(folder, path):
+    """Whether `path` is `folder` or lies inside it (links resolved)."""
+    folder, path = os.path.realpath(folder), os.path.realpath(path)
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
+
+
 def check_replaceable(out):
     """Raise OutputRefused unless minnet may replace `out` whole: it does not exist, or it is a folder,
     not a link, holding nothing but what minnet wrote there (its manifest), and it is not the folder
     this process runs in or one above it."""
-    here = os.path.realpath(os.getcwd())
-    if os.path.realpath(out) == here or here.startswith(os.path.realpath(out).rstrip(os.sep) + os.sep):
+    if holds(out, os.getcwd()):
         raise OutputRefused(f"--out {out} is the folder this command runs in (or holds it); minnet replaces its output folder whole: choose a new folder, e.g. --out minnet-out/NAME")
     if not os.path.lexists(out):
         return
@@ -267,9 +277,7 @@ def make_staging(parent, name):
     """A new folder beside the output, with the permissions a plain mkdir gives (not mkdtemp's 0700),
     marked as minnet's by an empty manifest from its first moment."""
     staging = tempfile.mkdtemp(prefix=f".{name}.partial-", dir=parent)
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(staging, 0o777 & ~umask)
+    os.chmod(staging, 0o777 & ~current_umask())  # what a plain mkdir gives
     write_manifest(staging)
     return staging
 
