@@ -22,12 +22,12 @@ import numpy as np
 from numba import njit, prange
 
 from demos.cli import study_parser
-from minnet import MLP, SGD, TwoLayerNet, fit
+from minnet import MLP, SGD, Snapshots, TestLoss, TwoLayerNet, fit
+from minnet.compiled import fit_example_by_example
 from minnet.data import doc000, doc002
-from minnet.per_example import gradient_stats
-from minnet.atomic import save_json
 from minnet.landscape import grid_two_params
-from minnet.train import fit_example_by_example
+from minnet.per_example import gradient_stats
+from minnet.tools.atomic import save_json
 
 DOC000_PURE_PYTHON_SECONDS = 123.0  # document 000: (f1, 3, 1, 1000) in its pure-Python notebook loop
 
@@ -113,8 +113,8 @@ def landscape_times(args, net, X, Y, i, j, values):
 
 def mandelbrot_setup(quick):
     """Document 003's [20, 30, 20] silu model after 30 epochs, and the 600 x 400 full-view pixel grid."""
-    from minnet import complex_mult as cm
-    from minnet import mandelbrot as mb
+    from minnet.studies import complex_mult as cm
+    from minnet.studies import mandelbrot as mb
 
     net = cm.model([20, 30, 20], "silu", seed=0)
     net.params = cm.train_task({"hidden": [20, 30, 20], "activation": "silu", "epochs": 3 if quick else 30, "seed": 0})["params"]
@@ -168,7 +168,7 @@ def peak_multiply_adds(quick):
 
 
 def bench_mandelbrot(args):
-    from minnet import mandelbrot as mb
+    from minnet.studies import mandelbrot as mb
 
     net, c_re, c_im = mandelbrot_setup(args.quick)
     times = {
@@ -293,7 +293,7 @@ def training_run(compiled):
     net = TwoLayerNet(h=3)
     if compiled:
         return fit_example_by_example(net, X, Y, 1.0, epochs=1000, X_test=X_test, Y_test=Y_test)
-    return fit(net, X, Y, SGD(net.params, lr=1.0), epochs=1000, X_test=X_test, Y_test=Y_test)
+    return fit(net, X, Y, SGD(net.params, lr=1.0), epochs=1000, recorders=[TestLoss(X_test, Y_test), Snapshots()])
 
 
 def torch_training(torch):
@@ -338,10 +338,10 @@ def bench_training(args):
 
 
 def bench_sweep(args):
-    """Document 003's neuron grid (two hidden layers of n, m in 2..12, 30 epochs each) through minnet.sweep:
+    """Document 003's neuron grid (two hidden layers of n, m in 2..12, 30 epochs each) through minnet.tools.sweep:
     on 2 local worker processes, and serially in this process."""
-    from minnet import complex_mult as cm
-    from minnet import sweep
+    from minnet.studies import complex_mult as cm
+    from minnet.tools import sweep
 
     sizes = range(2, 5) if args.quick else range(2, 13)
     configs = [{"hidden": [n, m], "activation": "relu", "epochs": 2 if args.quick else 30, "seed": 0} for n in sizes for m in sizes]

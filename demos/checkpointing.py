@@ -2,7 +2,7 @@
 
     python -m demos.checkpointing [--depths 4 8 16 32 64] [--width 32] [--batch 256] [--k K]
 
-For MLPs of L layers (all of width --width, tanh), runs the three strategies of minnet.checkpoint
+For MLPs of L layers (all of width --width, tanh), runs the three strategies of minnet.studies.checkpoint
 on one batch, checks that their gradients are bit-identical, and prints what the instrumented code
 counted: the peak number of activation floats held for the backward pass (also in units of one
 layer's (z, a) pair) and the number of layer forward evaluations, next to the lecture's formulas
@@ -16,9 +16,19 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from demos.cli import add_output_options, claim, positive_int, print_claims, refuse_if_too_big, run_study, save_outputs, seed, study_parser
+from demos.cli import (
+    add_output_options,
+    claim,
+    positive_int,
+    print_claims,
+    refuse_if_too_big,
+    run_study,
+    save_outputs,
+    seed,
+    study_parser,
+)
 from minnet import MLP
-from minnet.checkpoint import STRATEGIES, backprop
+from minnet.studies.checkpoint import STRATEGIES, backprop
 
 DEFAULT_OUT = os.path.join("minnet-out", "checkpointing")
 
@@ -62,7 +72,7 @@ def run(args):
 def plot(results, out, args):
     import matplotlib.pyplot as plt
 
-    from minnet import plots
+    from minnet.tools import plots
 
     depths = [r["L"] for r in results]
     fig, axes = plt.subplots(1, 3, figsize=(15, 6), constrained_layout=True)

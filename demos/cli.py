@@ -115,10 +115,10 @@ def refuse_if_too_big(parser, estimates):
 
 def headless_figures(show=False):
     """Draw with the Agg backend (files only), unless a live window was asked for and a display exists,
-    in the figure standard's style (minnet.plots)."""
+    in the figure standard's style (minnet.tools.plots)."""
     import matplotlib
 
-    from minnet import plots
+    from minnet.tools import plots
 
     if not (show and os.environ.get("DISPLAY")):
         matplotlib.use("Agg")
@@ -127,7 +127,7 @@ def headless_figures(show=False):
 
 def save_outputs(out, arrays, summary):
     """results.npz (the arrays, compressed) and summary.json (the printed numbers) in `out`, each written atomically."""
-    from minnet.atomic import save_json, save_npz
+    from minnet.tools.atomic import save_json, save_npz
 
     save_npz(os.path.join(out, RESULT_FILES[0]), arrays, compressed=True)
     save_json(os.path.join(out, RESULT_FILES[1]), summary)
@@ -175,14 +175,14 @@ def print_written(out, paths):
 
 
 def add_sweep_options(parser):
-    """--workers and --dask, for demos that train many independent models through minnet.sweep."""
+    """--workers and --dask, for demos that train many independent models through minnet.tools.sweep."""
     parser.add_argument("--workers", type=positive_int, help="local worker processes for the independent runs (default: every core; 1: in this process)")
     parser.add_argument("--dask", type=dask_address, metavar="ADDRESS", help="run them on the Dask cluster at ADDRESS (e.g. tcp://host:8786) instead")
 
 
 def sweep_runner(args):
     """A function configs -> results that runs a sweep the way --workers / --dask ask for."""
-    from minnet import sweep
+    from minnet.tools import sweep
 
     executor = sweep.dask_executor(args.dask) if args.dask else None
 
@@ -199,10 +199,10 @@ def run_study(args, run, plot, summary_of, save_results, print_summary):
     """A demo's main once its options are parsed: compute, draw, save, print. Returns the summary.
 
     Everything is written into a temporary folder beside --out that replaces it at the end
-    (minnet.atomic.atomic_folder): an interrupted run leaves the previous outputs untouched, a
+    (minnet.tools.atomic.atomic_folder): an interrupted run leaves the previous outputs untouched, a
     second run into the same --out at the same time is refused, and so is an --out holding files
     minnet did not write. A failure after the start is one line (the traceback with --debug)."""
-    from minnet.atomic import OutputRefused, atomic_folder
+    from minnet.tools.atomic import OutputRefused, atomic_folder
 
     headless_figures(getattr(args, "show", False))
     try:

@@ -7,7 +7,7 @@
 Data and training as the document: 4,096 inputs from N(0, 2^2), 80:20 split, Adam lr 0.01, batch
 512, MSE. The table trains hidden layers [], [10], [10, 10], [20, 30, 20] relu, [20, 30, 20] silu
 for 150 epochs, and the silu model for 1000; the neuron grid trains two hidden layers of n, m in
-2..12 for 30 epochs each; both go through minnet.sweep (--workers, --dask). The learned function:
+2..12 for 30 epochs each; both go through minnet.tools.sweep (--workers, --dask). The learned function:
 for a fixed first factor x, the plane of second factors y coloured by the angle (hue) and size
 (brightness) of x y, true and learned, and the size of their difference; also the squaring map.
 """
@@ -17,8 +17,23 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from demos.cli import add_output_options, add_sweep_options, claim, float_in, int_in, positive_int, print_claims, refuse_if_too_big, pytorch_init_claim, run_study, save_outputs, seed, study_parser, sweep_runner
-from minnet import complex_mult as cm
+from demos.cli import (
+    add_output_options,
+    add_sweep_options,
+    claim,
+    float_in,
+    int_in,
+    positive_int,
+    print_claims,
+    pytorch_init_claim,
+    refuse_if_too_big,
+    run_study,
+    save_outputs,
+    seed,
+    study_parser,
+    sweep_runner,
+)
+from minnet.studies import complex_mult as cm
 
 DEFAULT_OUT = os.path.join("minnet-out", "complex_mult")
 TABLE = [  # (hidden layers, activation, epochs, the document's train and test loss)
@@ -116,7 +131,7 @@ def figure_grid(grid):
 def figure_planes(true, learned, extent, title):
     import matplotlib.pyplot as plt
 
-    from minnet import plots
+    from minnet.tools import plots
 
     scale = float(np.median(np.hypot(true[..., 0], true[..., 1])))
     fig, axes = plt.subplots(1, 3, figsize=(14.5, 5.8), constrained_layout=True)
@@ -136,7 +151,7 @@ def figure_planes(true, learned, extent, title):
 
 
 def plot(results, out, args):
-    from minnet import plots
+    from minnet.tools import plots
 
     x = complex(args.x_re, args.x_im)
     paths = [

@@ -32,11 +32,39 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from demos.cli import DATA_EXAMPLES, add_data_options, add_output_options, add_sweep_options, check_data_options, claim, count, float_in, int_in, positive_float, refuse_if_too_big, positive_int, print_claims, pytorch_init_claim, run_study, save_outputs, seed, study_parser, sweep_runner
+from demos.cli import (
+    DATA_EXAMPLES,
+    add_data_options,
+    add_output_options,
+    add_sweep_options,
+    check_data_options,
+    claim,
+    count,
+    float_in,
+    int_in,
+    positive_float,
+    positive_int,
+    print_claims,
+    pytorch_init_claim,
+    refuse_if_too_big,
+    run_study,
+    save_outputs,
+    seed,
+    study_parser,
+    sweep_runner,
+)
 from minnet import MLP
-from minnet.curriculum import chunks_by_agreement, cone_cover, contention, curriculum_task, ensemble_agreement, first_correct, last_mistake
 from minnet.data import load_classification
 from minnet.per_example import layer_grads
+from minnet.studies.curriculum import (
+    chunks_by_agreement,
+    cone_cover,
+    contention,
+    curriculum_task,
+    ensemble_agreement,
+    first_correct,
+    last_mistake,
+)
 
 DEFAULT_OUT = os.path.join("minnet-out", "curriculum")
 N_CHUNKS = 10
@@ -144,7 +172,7 @@ def figure_curriculum(a):
     most typical) accuracy, cosine with the mean gradient and gradient norm."""
     import matplotlib.pyplot as plt
 
-    from minnet import plots
+    from minnet.tools import plots
 
     fig, axes = plt.subplots(2, 2, figsize=(14, 10), constrained_layout=True)
     axes[0, 0].plot(a["accuracy"])
@@ -220,7 +248,7 @@ def figure_clusters(a, X, y, side, iteration, shown=2):
     its contention set's, and both groups' cosine and accuracy over the iterations."""
     import matplotlib.pyplot as plt
 
-    from minnet import plots
+    from minnet.tools import plots
 
     pairs = ([c for c in a["clusters"] if c["contention"].size] or a["clusters"])[:shown]
     fig, axes = plt.subplots(2, 2 * len(pairs), figsize=(10 * len(pairs), 10), squeeze=False, constrained_layout=True)
@@ -246,7 +274,7 @@ def figure_clusters(a, X, y, side, iteration, shown=2):
 
 
 def run(args):
-    """Train the runs (through minnet.sweep) and analyse their recordings; the data ride along for the figures."""
+    """Train the runs (through minnet.tools.sweep) and analyse their recordings; the data ride along for the figures."""
     X, y = load_classification(args.data, args.data_dir)
     steps = args.epochs * int(np.ceil(len(y) / args.batch_size))
     if args.quick:
@@ -258,7 +286,7 @@ def run(args):
 
 
 def plot(a, out, args):
-    from minnet import plots
+    from minnet.tools import plots
 
     X, y = a["X"], a["y"]
     side = int(round(np.sqrt(X.shape[1])))
@@ -283,7 +311,7 @@ def animate(a, out, frames, progress):
     """The scatter of run 0 over the iterations, as a GIF."""
     import matplotlib.pyplot as plt
 
-    from minnet import plots
+    from minnet.tools import plots
 
     fig, ax = plt.subplots(figsize=(7, 5))
     steps = np.unique(np.linspace(0, a["accuracy"].size - 1, frames).astype(int))

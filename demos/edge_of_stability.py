@@ -24,12 +24,26 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from demos.cli import add_output_options, add_sweep_options, claim, int_in, positive_float, positive_int, refuse_if_too_big, print_claims, run_study, save_outputs, seed, study_parser, sweep_runner
+from demos.cli import (
+    add_output_options,
+    add_sweep_options,
+    claim,
+    int_in,
+    positive_float,
+    positive_int,
+    print_claims,
+    refuse_if_too_big,
+    run_study,
+    save_outputs,
+    seed,
+    study_parser,
+    sweep_runner,
+)
 from minnet import MLP, SGD, Adam, fit
 from minnet.data import load_digits
-from minnet.dynamics import first_above
 from minnet.losses import one_hot
-from minnet.train import SharpnessRecorder
+from minnet.recorders import SharpnessRecorder
+from minnet.studies.dynamics import first_above
 
 DEFAULT_OUT = os.path.join("minnet-out", "edge_of_stability")
 COHEN = "Cohen et al. 2021"
@@ -51,7 +65,7 @@ def train_task(config):
     net = MLP([X.shape[1], *config["hidden"], 10], activation="tanh", loss="half_mse", init="pytorch", seed=config["seed"])
     optimizer = SGD(net.params, lr=config["lr"]) if config["optimizer"] == "sgd" else Adam(net.params, lr=config["lr"])
     recorder = SharpnessRecorder(X, Y, every=config["every"], optimizer=optimizer, steps=config["lanczos_steps"], seed=config["seed"])
-    history = fit(net, X, Y, optimizer, config["epochs"], recorders=[recorder], snapshots=False)
+    history = fit(net, X, Y, optimizer, config["epochs"], recorders=[recorder])
     keys = ("train_loss", "sharpness", "sharpness_iteration", "preconditioned_sharpness", "stability_threshold")
     return {key: history[key] for key in keys} | {"diverged_at": -1 if history.diverged_at is None else history.diverged_at}
 
@@ -161,7 +175,7 @@ def figure(results):
 
 
 def plot(results, out, args):
-    from minnet import plots
+    from minnet.tools import plots
 
     return [plots.save(figure(results), os.path.join(out, "edge_of_stability.png"), dpi=150)]
 

@@ -57,25 +57,26 @@ class Exercise:
 
 
 EXERCISES = {
-    "two_layer_delta": Exercise(
-        "minnet.two_layer:TwoLayerNet.backprop", "document 000, section 1 (the backward pass of the one-hidden-layer network)",
-        """e     = O - Y                       (N, k)   (2 (O - Y) / k for loss="mse")
-        sigma' = H (1 - H), from activations.derivative(self.activation, Z, H[:, :-1])
-        delta = (e V) * sigma'(U X)        (N, h-1) V without its last (bias) column""",
+    "two_layer_output": Exercise(
+        "minnet.two_layer:TwoLayerNet.backprop", "document 000, section 1 (the backward pass of the one-hidden-layer network: the output layer)",
+        """e  = O - Y                          (N, k)   (2 (O - Y) / k for loss="mse")
+        dV = e^T H / N                      (k, h)   H with its bias unit""",
         "demos.oscillations", "gradient", "doc000",
         ["e is the derivative of the example's error (1/2)|O - y|^2 with respect to O.",
-         "The hidden bias unit has no incoming weights: leave V's last column out of e V (self.V[:, :-1]).",
-         "sigma'(U X) for the sigmoid is H (1 - H) with H the hidden activations before the bias unit: H[:, :-1]."]),
-    "two_layer_gradient": Exercise(
-        "minnet.two_layer:TwoLayerNet.loss_and_grad", "document 000, section 1 (the gradient of the mean error)",
-        """dU = delta^T X / N                  (h-1, n_in+1)   X with its bias column (Xb)
-        dV = e^T H / N                      (k, h)          H with its bias unit""",
+         "dV is a sum over examples of an outer product e_n H_n^T, divided by N: a matrix product of (N, .) arrays.",
+         "The shapes tell the order: dV must be (k, h), e is (N, k), H is (N, h)."]),
+    "two_layer_hidden": Exercise(
+        "minnet.two_layer:TwoLayerNet.backprop", "document 000, section 1 (the backward pass of the one-hidden-layer network: the hidden layer)",
+        """sigma' = H (1 - H), from activations.derivative(self.activation, Z, H[:, :-1])
+        delta = (e V) * sigma'(U X)        (N, h-1) V without its last (bias) column
+        dU = delta^T X / N                  (h-1, n_in+1)   X with its bias column (Xb)""",
         "demos.oscillations", "gradient", "doc000",
-        ["Each gradient is a sum over examples of an outer product, divided by N: a matrix product of (N, .) arrays.",
+        ["The hidden bias unit has no incoming weights: leave V's last column out of e V (self.V[:, :-1]).",
+         "sigma'(U X) for the sigmoid is H (1 - H) with H the hidden activations before the bias unit: H[:, :-1].",
          "The shapes tell the order: dU must be (h-1, n_in+1), delta is (N, h-1), Xb is (N, n_in+1)."]),
     "mlp_backward": Exercise(
-        "minnet.mlp:MLP.backprop", "the general L-layer MLP (minnet/mlp.py), the recursion of backpropagation",
-        """s' = s'(z_{l-1})                    activations.derivative(self.activation_of(l - 1), z[l - 1], a[l - 1])
+        "minnet.mlp:MLP.delta_below", "the general L-layer MLP (minnet/mlp.py), the recursion of backpropagation",
+        """s' = s'(z_{l-1})                    activations.derivative(self.activation_of(l - 1), z_below, a_below)
         delta_{l-1} = (delta_l W_l) * s'(z_{l-1})     (N, n_{l-1}); W_l is (n_l, n_{l-1})""",
         "demos.optimizer_paths", "gradient", "race_mlp",
         ["delta_l is (N, n_l) and W_l is (n_l, n_{l-1}): which product gives (N, n_{l-1})?",
@@ -141,7 +142,7 @@ EXERCISES = {
         ["`groups` lists index arrays: one per row of W_l (or one for the whole W_l with normalize='layer').",
          "np.linalg.norm of a 1-D slice is its Euclidean length."]),
     "checkpoint_recompute": Exercise(
-        "minnet.checkpoint:recompute", "document 004, gradient checkpointing",
+        "minnet.studies.checkpoint:recompute", "document 004, gradient checkpointing",
         """layers start+1 .. stop recomputed from the kept layer `start` (the input X when start = 0):
         z, a = layer_forward(net, l, a, tape); keep l on the tape when `keep` or l == stop, else as "current" """,
         "demos.checkpointing", "values", "checkpoint",
@@ -298,15 +299,13 @@ def call_target(name, case, rng):
     """Call the exercise's function (whatever stands in minnet's place) on a drawn case; what it returns."""
     from minnet import SGD, hessian, per_example
     from minnet import landscape as ls
-    from minnet.checkpoint import backprop as checkpointed
     from minnet.gradcheck import numerical_gradient
     from minnet.optim import OPTIMIZERS
+    from minnet.studies.checkpoint import backprop as checkpointed
 
     net, X, Y = case
-    if name in ("two_layer_delta", "mlp_backward", "softmax_cross_entropy_delta"):
+    if name in ("two_layer_output", "two_layer_hidden", "mlp_backward", "softmax_cross_entropy_delta"):
         return net.backprop(X, Y)
-    if name == "two_layer_gradient":
-        return net.loss_and_grad(X, Y)
     if EXERCISES[name].kind == "optimizer":
         kind = {"sgd_momentum": SGD, **OPTIMIZERS}.get(name.split("_")[0], SGD)
         w = rng.normal(size=5)
@@ -401,14 +400,14 @@ def departure(mine, theirs, what):
 
 
 def payoff_doc000(name, student):
-    from minnet import SGD, TwoLayerNet, fit
+    from minnet import SGD, TestLoss, TwoLayerNet, fit
     from minnet.data import doc000
-    from minnet.dynamics import event_order
+    from minnet.studies.dynamics import event_order
 
     def run():
         X, Y, X_test, Y_test = doc000("f1")
         net = TwoLayerNet(h=3)
-        history = fit(net, X, Y, SGD(net.params, lr=1.0), 1000, X_test=X_test, Y_test=Y_test)
+        history = fit(net, X, Y, SGD(net.params, lr=1.0), 1000, recorders=[TestLoss(X_test, Y_test)])
         order = event_order(history)
         return (order["argmin_grad_norm"], order["argmin_train_loss"], order["argmin_test_loss"]), history["train_loss"]
 
@@ -456,7 +455,7 @@ def payoff_race(name, student, optimizer):
 def payoff_curriculum(name, student):
     from minnet import MLP, SGD, fit
     from minnet.data import load_classification
-    from minnet.train import Recorder
+    from minnet.recorders import Recorder
 
     X, y = load_classification("mnist5k")
 
@@ -472,7 +471,7 @@ def payoff_curriculum(name, student):
 
     def run():
         net = MLP([784, 8, 10], activation="sigmoid", loss="cross_entropy", init="pytorch", seed=0)
-        return fit(net, X, y, SGD(net.params, lr=0.01), 3, batch_size=128, seed=0, recorders=[Accuracy()], snapshots=False, reduction="sum")["accuracy"]
+        return fit(net, X, y, SGD(net.params, lr=0.01), 3, batch_size=128, seed=0, recorders=[Accuracy()], reduction="sum")["accuracy"]
 
     mine = run()
     with in_place_of_minnets(name, student):
@@ -502,13 +501,13 @@ def payoff_gradcheck(name, student):
 def payoff_sharpness(name, student):
     from minnet import SGD, TwoLayerNet, fit
     from minnet.data import doc000
-    from minnet.dynamics import sharpness_events
-    from minnet.train import SharpnessRecorder
+    from minnet.recorders import SharpnessRecorder
+    from minnet.studies.dynamics import sharpness_events
 
     def run():
         X, Y, _, _ = doc000("f1")
         net = TwoLayerNet(h=3)
-        history = fit(net, X, Y, SGD(net.params, lr=1.0), 500, recorders=[SharpnessRecorder(X, Y, every=1)], snapshots=False)
+        history = fit(net, X, Y, SGD(net.params, lr=1.0), 500, recorders=[SharpnessRecorder(X, Y, every=1)])
         return sharpness_events(history["sharpness"], history["sharpness_iteration"], 1.0), history["sharpness"]
 
     events_minnet, mine = run()
@@ -537,12 +536,12 @@ def payoff_per_example(name, student):
 
 def payoff_filter_plane(name, student):
     from minnet import Adam, fit
-    from minnet import complex_mult as cm
     from minnet import landscape as ls
+    from minnet.studies import complex_mult as cm
 
     X, Y, _, _ = cm.dataset()
     net = cm.model([10, 10, 10], "relu", 0)
-    fit(net, X, Y, Adam(net.params, lr=0.01), 10, batch_size=512, seed=0, snapshots=False)
+    fit(net, X, Y, Adam(net.params, lr=0.01), 10, batch_size=512, seed=0)
     axis = np.linspace(-1, 1, 11)
 
     def plane():
@@ -561,7 +560,7 @@ def payoff_filter_plane(name, student):
 
 def payoff_checkpoint(name, student):
     from minnet import MLP
-    from minnet.checkpoint import backprop
+    from minnet.studies.checkpoint import backprop
 
     rng = np.random.default_rng(0)
     net = MLP([8] * 17, activation="tanh", seed=0)
@@ -611,11 +610,11 @@ def one(path, old, new, what):
 
 MISTAKES = {
     "sign_flip": one("minnet/optim.py", "self.params -= self.lr * self.velocity", "self.params += self.lr * self.velocity", "the update climbs the gradient: w := w + alpha u"),
-    "missing_transpose": one("minnet/mlp.py", "dW[l] = delta.T @ a_prev / N", "dW[l] = (a_prev.T @ delta).reshape(delta.shape[1], -1) / N",
+    "missing_transpose": one("minnet/mlp.py", "dW = delta.T @ a[l - 1] / N", "dW = (a[l - 1].T @ delta).reshape(delta.shape[1], -1) / N",
                              "dW_l = a_{l-1}^T delta_l, the transpose lost and reshaped to fit"),
-    "bias_gradient_dropped": one("minnet/mlp.py", "db[l] = delta.sum(axis=0) / N", "db[l] = np.zeros(delta.shape[1])", "the bias gradient left at 0"),
+    "bias_gradient_dropped": one("minnet/mlp.py", "db = delta.sum(axis=0) / N", "db = np.zeros(delta.shape[1])", "the bias gradient left at 0"),
     "missing_1_over_N": one("minnet/two_layer.py", "dV = e.T @ H / N", "dV = e.T @ H", "dV summed over the examples instead of averaged (1/N missing)"),
-    "sigma_prime_at_activation": one("minnet/mlp.py", "derivative(self.activation_of(l - 1), z[l - 1], a[l - 1])", "derivative(self.activation_of(l - 1), a[l - 1], a[l - 1])",
+    "sigma_prime_at_activation": one("minnet/mlp.py", "derivative(self.activation_of(l - 1), z_below, a_below)", "derivative(self.activation_of(l - 1), a_below, a_below)",
                                      "s' evaluated at the activation a_{l-1} instead of the pre-activation z_{l-1}"),
     "tanh_prime_from_z": one("minnet/activations.py", "return 1.0 / np.cosh(z) ** 2", "return 1.0 - z**2", "tanh' written as 1 - z^2 (z where tanh z belongs)"),
     "softmax_without_max_shift": one("minnet/losses.py", "e = exp(z - z.max(axis=-1, keepdims=True))", "e = exp(z)", "softmax without subtracting the largest logit"),
@@ -633,8 +632,8 @@ MISTAKES = {
                                                         ("setattr(self, name, np.zeros_like(params))",
                                                          "setattr(self, name, Optimizer.kept.setdefault((type(self).__name__, name, params.shape), np.zeros_like(params)))")],
                                     "the optimizer's buffers (momentum, m, v) carried over from the previous run instead of starting at 0"),
-    "off_by_one_layer": one("minnet/mlp.py", "s_prime = activations.derivative(self.activation_of(l - 1), z[l - 1], a[l - 1])",
-                            "s_prime = activations.derivative(self.activation_of(l), z[l - 1], a[l - 1])", "s' of layer l's activation where layer l-1's belongs"),
+    "off_by_one_layer": one("minnet/mlp.py", "s_prime = activations.derivative(self.activation_of(l - 1), z_below, a_below)",
+                            "s_prime = activations.derivative(self.activation_of(l), z_below, a_below)", "s' of layer l's activation where layer l-1's belongs"),
     "hidden_bias_fed_to_U": one("minnet/two_layer.py", "delta = (e @ self.V[:, :-1]) * sigma_prime", "delta = (e @ self.V[:, 1:]) * sigma_prime",
                                 "V's first column dropped from e V instead of the bias unit's (the bias unit's weight fed back to U)"),
     "learning_rate_twice": one("minnet/optim.py", "self.params -= self.lr * grad / self.preconditioner()", "self.params -= self.lr * self.lr * grad / self.preconditioner()",

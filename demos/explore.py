@@ -12,9 +12,9 @@ fetched from anywhere else) has four views, each tied to a document:
 - document 002, the optimizer race: the two-weight landscape (the Numba kernel); click to start the
   four optimizers of minnet.optim there.
 - document 003, the Mandelbrot set: exact and learned multiplication side by side; drag to pan,
-  scroll to zoom (minnet.mandelbrot).
+  scroll to zoom (minnet.studies.mandelbrot).
 - document 001, per-example gradients: the study's ten 784-8-10 networks; every example's gradient
-  norm and cosine with the mean gradient as network 0 trains (minnet.curriculum).
+  norm and cosine with the mean gradient as network 0 trains (minnet.studies.curriculum).
 
 Nothing is precomputed: an edit to minnet/optim.py or to TwoLayerNet's backward pass changes what
 the page shows after the server restarts. The server is the standard library's ThreadingHTTPServer;
@@ -42,11 +42,12 @@ import numpy as np
 
 from demos.cli import OneLineErrors, int_in
 from minnet import SGD, History, TwoLayerNet, fit
-from minnet.atomic import strict
 from minnet.data import TARGETS, doc000
-from minnet.dynamics import event_order, gradient_path_2d
 from minnet.hessian import top_eigenvalues
-from minnet.train import Recorder, angle_degrees
+from minnet.recorders import Recorder, TestLoss
+from minnet.studies.dynamics import event_order, gradient_path_2d
+from minnet.tools.atomic import strict
+from minnet.train import angle_degrees
 
 PAGE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "explore.html")
 MAX_BODY = 16_384  # bytes of a request body
@@ -250,7 +251,7 @@ class Doc000(State):
 
     def train(self, chunk, lr):
         keeper = GradientKeeper()
-        history = fit(self.net, self.X, self.Y, self.optimizer, chunk, X_test=self.X_test, Y_test=self.Y_test, recorders=[keeper], snapshots=False)
+        history = fit(self.net, self.X, self.Y, self.optimizer, chunk, recorders=[TestLoss(self.X_test, self.Y_test), keeper])
         r, grads = self.records, keeper.grads
         if self.last_grad is not None and grads:
             r["grad_angle"].append(angle_degrees(self.last_grad, grads[0]))  # across two fit calls
@@ -270,7 +271,7 @@ class Doc000(State):
         self.records["sharpness_iteration"].append(self.t)
 
     def events(self):
-        """Document 000's order of events (minnet.dynamics.event_order) and where the sharpness first passes 2/lr."""
+        """Document 000's order of events (minnet.studies.dynamics.event_order) and where the sharpness first passes 2/lr."""
         r = self.records
         found = []
         if self.t >= 3 and self.diverged_at is None:
@@ -352,7 +353,7 @@ class Models:
         self.lock, self.nets, self.losses = threading.Lock(), {}, {}
 
     def train(self, hidden, activation, epochs, seed, ticket):
-        from minnet import complex_mult as cm
+        from minnet.studies import complex_mult as cm
 
         key = f"{hidden}/{activation}/{epochs}/{seed}"
         with self.lock:
@@ -366,7 +367,7 @@ class Models:
         return key, self.losses[key]
 
     def frame(self, model, re, im, width, cols, rows, max_iter):
-        from minnet import mandelbrot as mb
+        from minnet.studies import mandelbrot as mb
 
         if model != "exact" and model not in self.nets:
             raise BadRequest("model", model, "no such model: train it first (mandelbrot/model)")
@@ -391,8 +392,8 @@ class Doc001(State):
 
     def prepare(self):
         from minnet import MLP
-        from minnet.curriculum import chunks_by_agreement, ensemble_agreement
         from minnet.data import load_classification
+        from minnet.studies.curriculum import chunks_by_agreement, ensemble_agreement
 
         self.settings = DOC001
         self.X, self.y = load_classification("mnist5k")
@@ -402,7 +403,7 @@ class Doc001(State):
             nets.append(net.params.copy())
             report = ProgressRecorder(self.ticket, f"training network {r + 1} of {self.settings['runs']} (for the agreement chunks)", self.settings["epochs"])
             fit(net, self.X, self.y, SGD(net.params, lr=self.settings["lr"]), self.settings["epochs"], batch_size=self.settings["batch_size"], seed=self.seed + r,
-                recorders=[report], snapshots=False, reduction="sum")  # fmt: skip
+                recorders=[report], reduction="sum")  # fmt: skip
             probabilities.append(net.forward(self.X))
         self.chunk = chunks_by_agreement(ensemble_agreement(np.array(probabilities)))
         self.net = MLP([self.X.shape[1], self.settings["hidden"], 10], activation="sigmoid", loss="cross_entropy", init="pytorch", seed=self.seed)
@@ -411,11 +412,11 @@ class Doc001(State):
 
     def advance(self, until):
         """Train network 0 epoch by epoch until its records reach iteration `until`."""
-        from minnet.curriculum import ExampleStatsRecorder
+        from minnet.studies.curriculum import ExampleStatsRecorder
 
         while len(self.correct) <= until and self.epochs_done < self.settings["epochs"]:
             recorder = ExampleStatsRecorder(self.X, self.y, layers=[2])
-            fit(self.net, self.X, self.y, self.optimizer, 1, batch_size=self.settings["batch_size"], seed=self.seed, recorders=[recorder], snapshots=False,
+            fit(self.net, self.X, self.y, self.optimizer, 1, batch_size=self.settings["batch_size"], seed=self.seed, recorders=[recorder],
                 reduction="sum")  # fmt: skip
             result = recorder.result()
             skip = 1 if self.correct else 0  # each epoch's recorder starts with the state the last one ended at

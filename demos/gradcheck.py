@@ -11,7 +11,15 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from demos.cli import float_in, int_in, positive_int, refuse_if_too_big, refuse_if_too_long, seed, study_parser
+from demos.cli import (
+    float_in,
+    int_in,
+    positive_int,
+    refuse_if_too_big,
+    refuse_if_too_long,
+    seed,
+    study_parser,
+)
 from minnet import MLP, TwoLayerNet
 from minnet.activations import ACTIVATIONS
 from minnet.gradcheck import check_gradient

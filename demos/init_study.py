@@ -3,7 +3,7 @@
     python -m demos.init_study [--models 30] [--epochs 100]
 
 Trains --models [10, 10] relu networks on complex multiplication (document 003's data and training:
-Adam lr 0.01, batch 512), each from its own seed, through minnet.sweep (--workers, --dask), and
+Adam lr 0.01, batch 512), each from its own seed, through minnet.tools.sweep (--workers, --dask), and
 shows the distribution of their test losses at 0, 10 and 100 epochs, every model's curve, and the
 correlation across models between the loss after n and after m epochs (document: 0.556 between
 5 and 100 epochs). The correlation of 30 models is itself uncertain: the study reports a 95%
@@ -28,8 +28,22 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from demos.cli import add_output_options, add_sweep_options, claim, int_in, positive_int, print_claims, pytorch_init_claim, refuse_if_too_big, refuse_if_too_long, run_study, save_outputs, study_parser, sweep_runner
-from minnet import complex_mult as cm
+from demos.cli import (
+    add_output_options,
+    add_sweep_options,
+    claim,
+    int_in,
+    positive_int,
+    print_claims,
+    pytorch_init_claim,
+    refuse_if_too_big,
+    refuse_if_too_long,
+    run_study,
+    save_outputs,
+    study_parser,
+    sweep_runner,
+)
+from minnet.studies import complex_mult as cm
 
 DEFAULT_OUT = os.path.join("minnet-out", "init_study")
 HISTOGRAM_EPOCHS = (0, 10, 100)
@@ -92,7 +106,7 @@ def figure(results):
 
 
 def plot(results, out, args):
-    from minnet import plots
+    from minnet.tools import plots
 
     return [plots.save(figure(results), os.path.join(out, "initialisation.png"))]
 

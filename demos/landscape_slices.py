@@ -16,10 +16,22 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from demos.cli import add_output_options, claim, int_in, positive_float, positive_int, print_claims, refuse_if_too_big, run_study, save_outputs, seed, study_parser
+from demos.cli import (
+    add_output_options,
+    claim,
+    int_in,
+    positive_float,
+    positive_int,
+    print_claims,
+    refuse_if_too_big,
+    run_study,
+    save_outputs,
+    seed,
+    study_parser,
+)
 from minnet import Adam, fit
-from minnet import complex_mult as cm
 from minnet.landscape import grid_plane, line, random_direction
+from minnet.studies import complex_mult as cm
 
 DEFAULT_OUT = os.path.join("minnet-out", "landscape_slices")
 HIDDEN = [10, 10, 10]
@@ -28,7 +40,7 @@ HIDDEN = [10, 10, 10]
 def trained(seed, args, data):
     X, Y, X_test, Y_test = data
     net = cm.model(HIDDEN, "relu", seed)
-    fit(net, X, Y, Adam(net.params, lr=args.lr), args.epochs, batch_size=cm.DOC003["batch_size"], seed=seed, snapshots=False)
+    fit(net, X, Y, Adam(net.params, lr=args.lr), args.epochs, batch_size=cm.DOC003["batch_size"], seed=seed)
     return net
 
 
@@ -53,7 +65,7 @@ def run(args):
 def figure(r):
     import matplotlib.pyplot as plt
 
-    from minnet import plots
+    from minnet.tools import plots
 
     fig = plt.figure(figsize=(16, 6.5), constrained_layout=True)
     ax = fig.add_subplot(1, 3, 1)
@@ -80,7 +92,7 @@ def figure(r):
 
 
 def plot(results, out, args):
-    from minnet import plots
+    from minnet.tools import plots
 
     return [plots.save(figure(results), os.path.join(out, "landscape_slices.png"))]
 

@@ -24,11 +24,27 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from demos.cli import DATA_EXAMPLES, add_data_options, add_output_options, check_data_options, claim, float_in, int_in, positive_float, positive_int, print_claims, refuse_if_too_big, run_study, save_outputs, seed, study_parser
+from demos.cli import (
+    DATA_EXAMPLES,
+    add_data_options,
+    add_output_options,
+    check_data_options,
+    claim,
+    float_in,
+    int_in,
+    positive_float,
+    positive_int,
+    print_claims,
+    refuse_if_too_big,
+    run_study,
+    save_outputs,
+    seed,
+    study_parser,
+)
 from minnet import MLP, Adam, fit
 from minnet.data import load_classification, load_idx_dataset
 from minnet.landscape import grid_plane, line, random_direction
-from minnet.train import LayerGradRecorder
+from minnet.recorders import LayerGradRecorder, TestLoss
 
 DEFAULT_OUT = os.path.join("minnet-out", "loss_surface")
 INITS = {  # name: (MLP init, init_std)
@@ -66,8 +82,8 @@ def classifier(sizes, init, init_std, seed, activation="relu"):
 
 def train(net, data, args, epochs):
     X, y, X_test, y_test = data
-    return fit(net, X, y, Adam(net.params, lr=args.lr), epochs, batch_size=min(args.batch_size, len(y)), X_test=X_test, Y_test=y_test,
-               seed=args.seed, recorders=[LayerGradRecorder()], progress=not args.quiet)  # fmt: skip
+    return fit(net, X, y, Adam(net.params, lr=args.lr), epochs, batch_size=min(args.batch_size, len(y)),
+               seed=args.seed, recorders=[TestLoss(X_test, y_test), LayerGradRecorder()], progress=not args.quiet)  # fmt: skip
 
 
 def surfaces(net, w0, w_hat, data, args):
@@ -137,7 +153,7 @@ def figure_slices(s):
 def figure_plane(s):
     import matplotlib.pyplot as plt
 
-    from minnet import plots
+    from minnet.tools import plots
 
     A, B = np.meshgrid(s["plane_axis"], s["plane_axis"], indexing="ij")
     Z = np.log10(s["plane"])
@@ -177,7 +193,7 @@ def figure_init(runs, title):
     norms on one shared log axis, coloured by layer (a colour bar, not 20 legend entries)."""
     import matplotlib.pyplot as plt
 
-    from minnet import plots
+    from minnet.tools import plots
 
     fig, axes = plt.subplots(2, 3, figsize=(15, 9.5), constrained_layout=True)
     loss_axes, norm_axes = axes.flat[0], axes.flat[1 : 1 + len(runs)]
@@ -208,7 +224,7 @@ def gradient_verdict(first_step):
 
 
 def plot(results, out, args):
-    from minnet import plots
+    from minnet.tools import plots
 
     s = results["surfaces"]
     return [

@@ -9,7 +9,7 @@ The escape-time picture: z_0 = 0, z_k = f(z_{k-1}, z_{k-1}) + c, coloured by the
 |z_k| > 2. f is the exact product for the reference picture and the trained network otherwise
 (kernels/mandelbrot.py evaluates the network inside the escape loop for every pixel in parallel).
 --fast draws the learned pictures by rectangle subdivision with cycle detection
-(minnet.mandelbrot.escape_counts_by_rectangles): about a quarter of the network evaluations, and in
+(minnet.studies.mandelbrot.escape_counts_by_rectangles): about a quarter of the network evaluations, and in
 the benchmark's picture all but 1 of 240,000 pixels equal to the plain loop's; the exact set's
 pictures are computed pixel by pixel with exact cycle detection, equal to the plain loop's (its
 module docstring says why filling cannot be exact on a pixel grid).
@@ -22,10 +22,24 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from demos.cli import add_output_options, add_sweep_options, claim, float_in, int_in, positive_int, print_claims, refuse_if_too_big, run_study, save_outputs, seed, study_parser, sweep_runner
-from minnet import Adam, fit
-from minnet import complex_mult as cm
-from minnet import mandelbrot as mb
+from demos.cli import (
+    add_output_options,
+    add_sweep_options,
+    claim,
+    float_in,
+    int_in,
+    positive_int,
+    print_claims,
+    refuse_if_too_big,
+    run_study,
+    save_outputs,
+    seed,
+    study_parser,
+    sweep_runner,
+)
+from minnet import Adam, Snapshots, TestLoss, fit
+from minnet.studies import complex_mult as cm
+from minnet.studies import mandelbrot as mb
 
 DEFAULT_OUT = os.path.join("minnet-out", "mandelbrot")
 MODELS = {"relu": ([20, 30, 20], "relu"), "silu": ([20, 30, 20], "silu")}  # the document's models 3 and 4
@@ -62,14 +76,14 @@ def animate(args, out):
     """One GIF per model: the picture after every epoch of training, from the same initial weights."""
     import matplotlib.pyplot as plt
 
-    from minnet import plots
+    from minnet.tools import plots
 
     X, Y, X_test, Y_test = cm.dataset()
     paths = []
     for name, (hidden, activation) in MODELS.items():
         net = cm.model(hidden, activation, args.seed)
-        history = fit(net, X, Y, Adam(net.params, lr=cm.DOC003["lr"]), args.epochs, batch_size=cm.DOC003["batch_size"], X_test=X_test, Y_test=Y_test, seed=args.seed,
-                      progress=not args.quiet)  # fmt: skip
+        history = fit(net, X, Y, Adam(net.params, lr=cm.DOC003["lr"]), args.epochs, batch_size=cm.DOC003["batch_size"], seed=args.seed,
+                      recorders=[TestLoss(X_test, Y_test), Snapshots()], progress=not args.quiet)  # fmt: skip
         fig, ax = plt.subplots(figsize=(6, 4.4))
         small = (args.pixels[0] // 2, args.pixels[1] // 2)
 
@@ -89,7 +103,6 @@ def animate(args, out):
 
 def figure_pictures(results, args):
     import matplotlib.pyplot as plt
-
     from matplotlib.colors import LogNorm
 
     names = ["exact", *MODELS]
@@ -107,7 +120,7 @@ def figure_pictures(results, args):
 
 
 def plot(results, out, args):
-    from minnet import plots
+    from minnet.tools import plots
 
     paths = [plots.save(figure_pictures(results, args), os.path.join(out, "mandelbrot.png"))]
     return paths + (animate(args, out) if args.animate else [])

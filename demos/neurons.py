@@ -9,13 +9,13 @@
   still duplicates at the end.
 - Figure 6: (f1, 3, 0.1, 1000) from the document's initial weights and from those weights x 10
   (document: final error 0.0068 against 0.0066).
-- For every run, the duplicate measure of `minnet.dynamics.duplicate_distance` over time: the
+- For every run, the duplicate measure of `minnet.studies.dynamics.duplicate_distance` over time: the
   relative distance |w_i - w_j| / (|w_i| + |w_j|) between two hidden units' weight vectors
   w_i = [U_i, V[:, i]] (incoming, bias included, and outgoing), and the iteration after which
   each pair stays apart (distance >= 0.05).
 
 The long runs use the compiled document-000 loop (kernels/two_layer.py), a few seconds each, and
-the five runs go through minnet.sweep: on every local core by default (--workers N), or on a Dask
+the five runs go through minnet.tools.sweep: on every local core by default (--workers N), or on a Dask
 cluster with --dask ADDRESS.
 """
 
@@ -24,10 +24,26 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from demos.cli import add_full_option, add_output_options, add_sweep_options, claim, print_claims, run_study, save_outputs, snapshots, study_parser, sweep_runner
+from demos.cli import (
+    add_full_option,
+    add_output_options,
+    add_sweep_options,
+    claim,
+    print_claims,
+    run_study,
+    save_outputs,
+    snapshots,
+    study_parser,
+    sweep_runner,
+)
 from minnet import TwoLayerNet
 from minnet.data import TARGETS, doc000
-from minnet.dynamics import LOOPS, doc000_task, duplicate_distance, split_iterations
+from minnet.studies.dynamics import (
+    LOOPS,
+    doc000_task,
+    duplicate_distance,
+    split_iterations,
+)
 
 DEFAULT_OUT = os.path.join("minnet-out", "neurons")
 DISTANCE_FLOOR = 1e-6  # the duplicate measure is drawn at least this high on its log axis
@@ -45,7 +61,7 @@ QUICK_EPOCHS = 3000  # --quick shortens the runs longer than this
 
 
 def one_run(config, history):
-    """What the figures need from one run's History (a minnet.dynamics.doc000_task result)."""
+    """What the figures need from one run's History (a minnet.studies.dynamics.doc000_task result)."""
     f, h, lr, epochs, init_scale = (config[key] for key in ("f", "h", "lr", "epochs", "init_scale"))
     X, Y, _, _ = doc000(f)
     net = TwoLayerNet(h=h)
@@ -72,7 +88,7 @@ def one_run(config, history):
 
 
 def run(args):
-    """The five runs, independent of each other, through minnet.sweep (--workers, --dask)."""
+    """The five runs, independent of each other, through minnet.tools.sweep (--workers, --dask)."""
     configs = [
         {"f": f, "h": h, "lr": lr, "epochs": min(epochs, QUICK_EPOCHS) if args.quick else epochs, "init_scale": init_scale, "loop": args.loop}
         for _, f, h, lr, epochs, init_scale, _ in RUNS
@@ -84,7 +100,7 @@ def run(args):
 # ----- figures --------------------------------------------------------------------------------------
 def u_over_time(ax, r, max_units=6):
     """U's entries over time for the first few hidden units, one colour per unit: solid column 0 (input weight), dashed column 1 (bias)."""
-    from minnet import plots
+    from minnet.tools import plots
 
     plots.weight_entries(ax, np.arange(r["U"].shape[0]), r["U"], "unit {}", max_units)
     ax.set(ylabel="weight value", title="U over time (solid: input weight $u_{i0}$, dashed: bias $u_{i1}$)")
@@ -111,7 +127,7 @@ def figure_runs(results, names, heading):
     """Per run: errors, U over time, the duplicate measure, the learned function (one row per run; a 2 x 2 grid for one run)."""
     import matplotlib.pyplot as plt
 
-    from minnet import plots
+    from minnet.tools import plots
 
     shape, size = ((2, 2), (13, 10)) if len(names) == 1 else ((len(names), 4), (24, 5.2 * len(names)))
     fig, axes = plt.subplots(*shape, figsize=size, constrained_layout=True)
@@ -128,7 +144,7 @@ def figure_runs(results, names, heading):
 
 
 def plot(results, out, args):
-    from minnet import plots
+    from minnet.tools import plots
 
     figures = {
         "fig4_learning_rates.png": (["fig4_lr0.2", "fig4_lr0.4"], "figure 4: f1 with 3 hidden units at learning rates 0.2 and 0.4"),

@@ -24,13 +24,26 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from demos.cli import add_output_options, claim, float_in, int_in, positive_float, positive_int, print_claims, refuse_if_too_big, run_study, save_outputs, seed, study_parser
-from minnet import MLP, Adam, fit
+from demos.cli import (
+    add_output_options,
+    claim,
+    float_in,
+    int_in,
+    positive_float,
+    positive_int,
+    print_claims,
+    refuse_if_too_big,
+    run_study,
+    save_outputs,
+    seed,
+    study_parser,
+)
+from minnet import MLP, Adam, Snapshots, Trainable, fit
 from minnet.data import doc002
 from minnet.landscape import grid_two_params, losses_at
 from minnet.optim import OPTIMIZERS
-from minnet.progress import steps
-from minnet.train import TrajectoryRecorder
+from minnet.recorders import TrajectoryRecorder
+from minnet.tools.progress import steps
 
 DEFAULT_OUT = os.path.join("minnet-out", "optimizer_paths")
 NAMES = {"sgd": "SGD", "rmsprop": "RMSprop", "adam": "Adam", "adamw": "AdamW"}
@@ -71,17 +84,18 @@ def race(net, X, Y, i, j, start, args, name):
     """One optimizer trained on weights i and j alone from `start`: path (points, 2) and full-data loss at each point."""
     runner = net.copy()
     runner.params[[i, j]] = start
-    optimizer = OPTIMIZERS[name](runner.params[[i, j]].copy(), lr=args.lr)
+    two_weights = Trainable(runner, [i, j])
+    optimizer = OPTIMIZERS[name](two_weights.params, lr=args.lr)
     per_batch = args.points_per == "batch"
-    recorders = [TrajectoryRecorder([i, j])] if per_batch else []
-    history = fit(runner, X, Y, optimizer, args.epochs, batch_size=args.batch_size, seed=args.seed, trainable=[i, j], recorders=recorders)
+    recorders = [TrajectoryRecorder([0, 1])] if per_batch else [Snapshots()]  # the two weights' values
+    history = fit(two_weights, X, Y, optimizer, args.epochs, batch_size=args.batch_size, seed=args.seed, recorders=recorders)
     if per_batch:
         path = np.vstack([np.asarray(start, dtype=float)[None], history["trajectory"]])
         P = np.tile(net.params, (path.shape[0], 1))
         P[:, [i, j]] = path
         losses = losses_at(net, X, Y, P)
     else:
-        path, losses = history["params"][:, [i, j]], history["train_loss"]
+        path, losses = history["params"], history["train_loss"]
     return {"path": path, "loss": losses, "diverged_at": history.diverged_at}
 
 
@@ -259,7 +273,7 @@ def figure_losses(results, args):
 
 
 def plot(results, out, args):
-    from minnet import plots
+    from minnet.tools import plots
 
     paths = [
         plots.save(figure_landscape(results, args, with_paths=False), os.path.join(out, "landscape.png")),
@@ -276,7 +290,7 @@ def animate(results, out, args, frames):
     """The four paths advancing together over the landscape, as a GIF."""
     import matplotlib.pyplot as plt
 
-    from minnet import plots
+    from minnet.tools import plots
 
     fig, ax = plt.subplots(figsize=(8, 6.5))
     heatmap(ax, results["a_values"], results["b_values"], results["grid"], args.log_color, results["weights"])

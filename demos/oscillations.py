@@ -26,10 +26,32 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from demos.cli import add_output_options, add_sweep_options, claim, count, float_in, int_in, print_claims, refuse_if_too_big, run_study, save_outputs, study_parser, sweep_runner
+from demos.cli import (
+    add_output_options,
+    add_sweep_options,
+    claim,
+    count,
+    float_in,
+    int_in,
+    print_claims,
+    refuse_if_too_big,
+    run_study,
+    save_outputs,
+    study_parser,
+    sweep_runner,
+)
 from minnet import TwoLayerNet
 from minnet.data import TARGETS
-from minnet.dynamics import LOOPS, doc000_task, event_order, first_above, gradient_path_2d, instability_onset, sharpness_events, train_doc000
+from minnet.studies.dynamics import (
+    LOOPS,
+    doc000_task,
+    event_order,
+    first_above,
+    gradient_path_2d,
+    instability_onset,
+    sharpness_events,
+    train_doc000,
+)
 
 DEFAULT_OUT = os.path.join("minnet-out", "oscillations")
 LR_STUDY = {"f": "f1", "h": 2, "rates": (0.2, 0.3, 0.4), "epochs": 50_000}  # document 000, figure 3
@@ -88,7 +110,7 @@ def run(args):
 def lr_study(args):
     """Figure 3: the onset of instability (error 10% above its running minimum) for each learning rate.
 
-    The three runs are independent: they go through minnet.sweep (--workers, --dask)."""
+    The three runs are independent: they go through minnet.tools.sweep (--workers, --dask)."""
     epochs = 2_000 if args.quick else LR_STUDY["epochs"]
     every = max(1, epochs // LR_STUDY_SHARPNESS_POINTS) if args.loop == "vectorised" else None
     configs = [{"f": LR_STUDY["f"], "h": LR_STUDY["h"], "lr": lr, "epochs": epochs, "loop": args.loop, "sharpness_every": every} for lr in LR_STUDY["rates"]]
@@ -112,7 +134,7 @@ def figure_errors_and_gradients(results, zoom):
     """Document 000's figure 1: errors, gradient norm, angles, their zooms, and the weights."""
     import matplotlib.pyplot as plt
 
-    from minnet import plots
+    from minnet.tools import plots
 
     fig, axes = plt.subplots(3, 3, figsize=(16, 12), constrained_layout=True)
     train, test, norms, degrees = results["train_loss"], results["test_loss"], results["grad_norm"], results["grad_angle"]
@@ -143,7 +165,7 @@ def figure_gradient_path(results, zoom):
     """Document 000's figure 2: the 2-D gradient picture, whole and zoomed."""
     import matplotlib.pyplot as plt
 
-    from minnet import plots
+    from minnet.tools import plots
 
     points = gradient_path_2d(results["grad_norm"], results["grad_angle"])
     fig, (left, right) = plt.subplots(1, 2, figsize=(14, 6.5), constrained_layout=True)
@@ -160,7 +182,7 @@ def figure_gradient_path(results, zoom):
 def figure_learned_function(results, title):
     import matplotlib.pyplot as plt
 
-    from minnet import plots
+    from minnet.tools import plots
 
     fig, ax = plt.subplots(figsize=(7.5, 5.5), constrained_layout=True)
     plots.learned_function(ax, results["X"], results["Y"], X_GRID, results["target"], results["learned"])
@@ -206,7 +228,7 @@ def figure_edge_of_stability(results, lr):
     """Error, gradient norm, angle and sharpness on one time axis, with the order of events marked."""
     import matplotlib.pyplot as plt
 
-    from minnet import plots
+    from minnet.tools import plots
 
     s = results["summary"]
     events = [("sharpness > 2/lr", s["sharpness_crosses_2_over_lr"], "tab:purple"), ("angle grows", s["angle_growth_start"], "tab:green"),
@@ -231,7 +253,7 @@ def figure_edge_of_stability(results, lr):
 
 def plot(results, out, args):
     """Write every figure of the study to `out`; returns the paths."""
-    from minnet import plots
+    from minnet.tools import plots
 
     zoom = clamp_zoom(args.zoom, len(results["grad_norm"]))
     title = f"({args.f}, {args.h}, {args.lr}, {args.epochs}): learned function"
@@ -262,7 +284,7 @@ def animate(results, out, frames, show, progress):
     """The document's 3x3 dynamic view, one frame per few iterations, as a GIF (matplotlib's Pillow writer)."""
     import matplotlib.pyplot as plt
 
-    from minnet import plots
+    from minnet.tools import plots
 
     points = gradient_path_2d(results["grad_norm"], results["grad_angle"])
     T = len(results["grad_norm"])

@@ -2,7 +2,7 @@
 
     python -m demos.report [--quick] [--out DIR] [--studies NAME ...] [--workers N] [--from DIR] [--open]
 
-Runs the studies (through minnet.sweep, one study per worker process, on every core by default)
+Runs the studies (through minnet.tools.sweep, one study per worker process, on every core by default)
 or, with --from, reads the output folders an earlier run left (DIR/<study>/summary.json and its
 figures), then writes DIR/index.html: a scoreboard (per document: claims reproduced, differing, not
 comparable) and one page per study with its claims table, every figure with a caption, the command
@@ -26,7 +26,7 @@ from importlib import metadata
 from urllib.parse import quote
 
 from demos.cli import VERDICTS, dask_address, folder, positive_int, shown, study_parser
-from minnet.atomic import OutputRefused, atomic_folder, holds
+from minnet.tools.atomic import OutputRefused, atomic_folder, holds
 
 DEFAULT_OUT = os.path.join("minnet-out", "report")
 # study: (document, its options besides --quiet --out and --quick). Studies that run their own sweep get

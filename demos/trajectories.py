@@ -18,10 +18,24 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from demos.cli import add_output_options, claim, int_in, positive_float, positive_int, print_claims, pytorch_init_claim, refuse_if_too_big, refuse_if_too_long, run_study, save_outputs, seed, study_parser
+from demos.cli import (
+    add_output_options,
+    claim,
+    int_in,
+    positive_float,
+    positive_int,
+    print_claims,
+    pytorch_init_claim,
+    refuse_if_too_big,
+    refuse_if_too_long,
+    run_study,
+    save_outputs,
+    seed,
+    study_parser,
+)
 from minnet import Adam, fit
-from minnet import complex_mult as cm
-from minnet.train import DriftRecorder
+from minnet.recorders import DriftRecorder, Snapshots, TestLoss
+from minnet.studies import complex_mult as cm
 
 DEFAULT_OUT = os.path.join("minnet-out", "trajectories")
 HIDDEN = [6, 8, 6]
@@ -51,7 +65,7 @@ def train_one(lr, epochs, seed, activation, progress=False):
     X, Y, X_test, Y_test = cm.dataset()
     net = cm.model(HIDDEN, activation, seed)
     drift = DriftRecorder(WINDOW, THRESHOLD)
-    history = fit(net, X, Y, Adam(net.params, lr=lr), epochs, batch_size=cm.DOC003["batch_size"], X_test=X_test, Y_test=Y_test, seed=seed, recorders=[drift], progress=progress)
+    history = fit(net, X, Y, Adam(net.params, lr=lr), epochs, batch_size=cm.DOC003["batch_size"], seed=seed, recorders=[TestLoss(X_test, Y_test), Snapshots(), drift], progress=progress)
     distance, cosine = epoch_updates(history["params"])
     return {"params": history["params"], "test_loss": history["test_loss"], "distance": distance, "cosine": cosine,
             "cosine_smoothed": moving_average(cosine, SMOOTHING), "drift_fraction": history["drift_fraction"]}  # fmt: skip
@@ -73,7 +87,7 @@ def figure(results):
     loss, the step distance, and the update alignment with the fraction of parameters drifting."""
     import matplotlib.pyplot as plt
 
-    from minnet import plots
+    from minnet.tools import plots
 
     runs = results["runs"]
     fig, axes = plt.subplots(4, len(runs), figsize=(7 * len(runs), 15), sharex=True, sharey="row", squeeze=False, constrained_layout=True)
@@ -95,7 +109,7 @@ def figure(results):
 
 
 def plot(results, out, args):
-    from minnet import plots
+    from minnet.tools import plots
 
     return [plots.save(figure(results), os.path.join(out, "trajectories.png"))]
 

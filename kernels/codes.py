@@ -27,7 +27,7 @@ class DenseNet(NamedTuple):
     Layer l (0-based in the kernels, l = 0 .. L-1) maps sizes[l] inputs to sizes[l+1] outputs; W_l
     is stored row-major in W[w_start[l] : w_start[l] + sizes[l+1] * sizes[l]] and b_l in
     b[b_start[l] : b_start[l] + sizes[l+1]]. acts[l] is s_l's code (the last is IDENTITY); the
-    output activation and the loss follow the last layer. minnet.backend.dense_net builds one.
+    output activation and the loss follow the last layer. minnet.tools.backend.dense_net builds one.
     """
 
     W: np.ndarray  # float64 (sum_l n_{l+1} n_l,)

@@ -28,9 +28,19 @@ import numpy as np
 from numba import njit
 
 import kernels.cache  # noqa: F401  first: it points Numba's cache at the folder of these sources
-from kernels.codes import CROSS_ENTROPY, HALF_MSE, IDENTITY, MSE, RELU, SIGMOID, SILU, SOFTMAX, TANH, DenseNet
+from kernels.codes import (
+    CROSS_ENTROPY,
+    HALF_MSE,
+    IDENTITY,
+    MSE,
+    RELU,
+    SIGMOID,
+    SILU,
+    SOFTMAX,
+    TANH,
+    DenseNet,
+)
 from kernels.exp import exp_row, tanh_row
-
 
 # log of the largest float64: exp(x) overflows for x above it
 MAX_EXP_ARG = 709.782712893384

@@ -39,7 +39,17 @@ import numpy as np
 from numba import njit, prange
 
 from kernels.codes import SIGMOID, TANH
-from kernels.common import activate, as_f64, as_f64_T, as_i64, dense_batch, forward_layers, mean_loss, n_layers, with_weights
+from kernels.common import (
+    activate,
+    as_f64,
+    as_f64_T,
+    as_i64,
+    dense_batch,
+    forward_layers,
+    mean_loss,
+    n_layers,
+    with_weights,
+)
 from kernels.exp import tanh_row
 
 

@@ -11,7 +11,7 @@ The pixels still bounded are kept packed in one array over the whole picture. Ea
 evaluates f on all of them at once, split into chunks of CHUNK pixels that run in parallel (prange),
 each chunk one batch in the column layout of kernels.common, so that the loops over pixels are
 long, contiguous and vectorised; then the escaped pixels are dropped from the packed array. With
-the exact product the arithmetic is the NumPy twin's (minnet.mandelbrot.escape_counts),
+the exact product the arithmetic is the NumPy twin's (minnet.studies.mandelbrot.escape_counts),
 operation for operation, so the counts are identical.
 """
 
@@ -51,7 +51,7 @@ def escape_counts_kernel(c_re, c_im, max_iter, exact, net, period_tolerance):
 
     With period_tolerance > 0, a pixel whose z_k comes back within it (in both coordinates) of the z
     saved at the last power of two k (Brent's cycle detection) is on a cycle: it never escapes,
-    counts max_iter, and is dropped (minnet.mandelbrot.PERIOD_TOLERANCE)."""
+    counts max_iter, and is dropped (minnet.studies.mandelbrot.PERIOD_TOLERANCE)."""
     total = c_re.size
     flat_re, flat_im = c_re.ravel(), c_im.ravel()
     counts = np.full(total, max_iter, dtype=np.int64)
@@ -89,6 +89,6 @@ def escape_counts(c_re, c_im, max_iter, net=None, period_tolerance=0.0):
     which takes (re z, im z, re z, im z) and answers (re, im); the exact product when net is None.
     period_tolerance > 0: stop the pixels found on a cycle (escape_counts_kernel).
 
-    Checked before they get here (minnet.mandelbrot.escape_counts): the grid, max_iter and the network's shape."""
+    Checked before they get here (minnet.studies.mandelbrot.escape_counts): the grid, max_iter and the network's shape."""
     with np.errstate(all="ignore"):
         return escape_counts_kernel(as_f64(c_re), as_f64(c_im), int(max_iter), net is None, NO_NETWORK if net is None else net, float(period_tolerance))

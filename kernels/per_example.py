@@ -28,7 +28,16 @@ import numpy as np
 from numba import njit, prange
 
 from kernels.codes import CROSS_ENTROPY, HALF_MSE, MSE, SOFTMAX
-from kernels.common import MAX_EXP_ARG, activate_rows, as_f64, as_f64_T, dense_batch, derivative, log_sum_exp, n_layers
+from kernels.common import (
+    MAX_EXP_ARG,
+    activate_rows,
+    as_f64,
+    as_f64_T,
+    dense_batch,
+    derivative,
+    log_sum_exp,
+    n_layers,
+)
 
 BLOCK = 64  # examples per parallel task: their rows of X (400 KB for 784 inputs) stay in L2 from the forward pass to the gradient sums
 

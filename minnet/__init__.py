@@ -9,13 +9,14 @@ import json
 
 import numpy as np
 
-from minnet.history import History
 from minnet.mlp import MLP
 from minnet.optim import SGD, Adam, AdamW, RMSprop
-from minnet.train import fit
+from minnet.recorders import Snapshots, TestLoss
+from minnet.tools.history import History
+from minnet.train import Trainable, fit
 from minnet.two_layer import TwoLayerNet
 
-__all__ = ["MLP", "TwoLayerNet", "SGD", "RMSprop", "Adam", "AdamW", "fit", "History", "load"]
+__all__ = ["MLP", "TwoLayerNet", "SGD", "RMSprop", "Adam", "AdamW", "fit", "TestLoss", "Snapshots", "Trainable", "History", "load"]
 
 NETWORKS = {"MLP": MLP, "TwoLayerNet": TwoLayerNet}
 
@@ -34,8 +35,8 @@ def load(path):
 
     The parameters are checked against the architecture before the network is built, so a damaged
     or hostile file cannot make it allocate more than the parameters it holds."""
-    from minnet.atomic import read_npz
-    from minnet.history import UNREADABLE
+    from minnet.tools.atomic import read_npz
+    from minnet.tools.history import UNREADABLE
 
     try:
         data = read_npz(path)

@@ -24,7 +24,9 @@ moves 1 - a^2 = 1e-9 by 1e-7 of itself), so two correct tanh implementations wou
 
 import numpy as np
 
-from kernels.libm import exp  # the C library's e^x, the same on every CPU (kernels/libm.py)
+from kernels.libm import (
+    exp,  # the C library's e^x, the same on every CPU (kernels/libm.py)
+)
 
 ACTIVATIONS = ("relu", "sigmoid", "tanh", "silu", "identity")
 

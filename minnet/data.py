@@ -14,7 +14,9 @@ import zlib
 
 import numpy as np
 
-from kernels.libm import exp  # the C library's e^x, the same on every CPU (kernels/libm.py)
+from kernels.libm import (
+    exp,  # the C library's e^x, the same on every CPU (kernels/libm.py)
+)
 
 # The document-000 data generator's seed (its `basic_neural_network_help_functions.py`).
 DOC000_DATA_SEED = 222337497072607291153223098371913928704

@@ -18,7 +18,7 @@ import numpy as np
 
 from minnet import losses
 from minnet.activations import activate
-from minnet.backend import kernel_layout, resolve
+from minnet.tools.backend import kernel_layout, resolve
 
 CHUNK_FLOATS = 8_000_000  # floats per activation array in one NumPy batch (64 MB)
 

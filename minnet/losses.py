@@ -29,7 +29,9 @@ with respect to the output layer's pre-activation z (not divided by N):
 
 import numpy as np
 
-from kernels.libm import exp  # the C library's e^x, the same on every CPU (kernels/libm.py)
+from kernels.libm import (
+    exp,  # the C library's e^x, the same on every CPU (kernels/libm.py)
+)
 
 LOSSES = ("mse", "half_mse", "cross_entropy")
 OUTPUTS = ("identity", "softmax")

@@ -122,28 +122,26 @@ class MLP(Network):
         return (z, a), z[self.L]
 
     def backprop(self, X, Y):
-        """(l_n (N,), outputs (N, n_L), [Block(a_{l-1}, delta_l) for l = 1..L]): the errors that make dW_l, db_l."""
+        """(l_n (N,), outputs (N, n_L), [Block(a_{l-1}, delta_l, dW_l and db_l) for l = 1..L]): the backward pass."""
         X, Y = self.check_XY(X, Y)
         (z, a), z_L = self.forward_pass(X)
+        N = X.shape[0]
         O = losses.output_activation(self.output, z_L)  # s_L(z_L)
         per_example = losses.per_example_loss(self.loss_name, z_L, O, Y)  # l_n   (N,)
         delta = losses.output_delta(self.loss_name, self.output, O, Y)  # delta_L = dl_n/dz_L   (N, n_L)
         blocks = [None] * (self.L + 1)
         for l in range(self.L, 0, -1):
-            blocks[l] = Block(a[l - 1], delta, bias=True)  # the pair whose products are dW_l and db_l
+            dW = delta.T @ a[l - 1] / N  # dW_l = delta_l^T a_{l-1} / N   (n_l, n_{l-1})
+            db = delta.sum(axis=0) / N  # db_l = sum_n delta_l / N      (n_l,)
+            blocks[l] = Block(a[l - 1], delta, bias=True, grad=np.concatenate([dW.ravel(), db]))
             if l > 1:
-                # exercise mlp_backward: one step of the backward recursion (the MLP)
-                s_prime = activations.derivative(self.activation_of(l - 1), z[l - 1], a[l - 1])  # s'(z_{l-1})
-                delta = (delta @ self.W[l]) * s_prime  # delta_{l-1} = (delta_l W_l) * s'(z_{l-1})   (N, n_{l-1})
-                # end exercise
+                delta = self.delta_below(l, delta, z[l - 1], a[l - 1])  # delta_{l-1}
         return per_example, O, blocks[1:]
 
-    def loss_and_grad(self, X, Y):
-        """(L, gradient): the mean loss and [dW_1, db_1, ..., dW_L, db_L] flattened like `params`."""
-        per_example, _, blocks = self.backprop(X, Y)
-        N = per_example.shape[0]
-        dW, db = {}, {}
-        for l, (a_prev, delta, _) in enumerate(blocks, start=1):
-            dW[l] = delta.T @ a_prev / N  # dW_l = delta_l^T a_{l-1} / N   (n_l, n_{l-1})
-            db[l] = delta.sum(axis=0) / N  # db_l = sum_n delta_l / N      (n_l,)
-        return float(np.mean(per_example)), np.concatenate([part for l in dW for part in (dW[l].ravel(), db[l])])
+    def delta_below(self, l, delta, z_below, a_below):
+        """delta_{l-1} (N, n_{l-1}) from delta_l (N, n_l): one step of the backward recursion, which
+        every NumPy backward pass of an MLP takes (backprop, minnet.studies.checkpoint)."""
+        # exercise mlp_backward: one step of the backward recursion (the MLP)
+        s_prime = activations.derivative(self.activation_of(l - 1), z_below, a_below)  # s'(z_{l-1})
+        return (delta @ self.W[l]) * s_prime  # delta_{l-1} = (delta_l W_l) * s'(z_{l-1})   (N, n_{l-1})
+        # end exercise

@@ -27,15 +27,17 @@ from typing import NamedTuple
 import numpy as np
 
 from minnet import losses
-from minnet.atomic import save_npz
+from minnet.tools.atomic import save_npz
 
 
 class Block(NamedTuple):
-    """One parameter block's backpropagated quantities: A (N, m), delta (N, n), whether a bias follows W."""
+    """One parameter block's backpropagated quantities: its input A (N, m) and error delta (N, n),
+    whether a bias follows W, and the block's gradient of the mean loss, flattened as in `params`."""
 
     A: np.ndarray
     delta: np.ndarray
     bias: bool
+    grad: np.ndarray
 
 
 def check_finite_2d(name, M, n_cols):
@@ -142,11 +144,11 @@ class Network:
         """(N, P): row n is the gradient of example n's own loss term l_n, delta_n A_n^T per block."""
         _, _, blocks = self.backprop(X, Y)
         parts = []
-        for A, delta, bias in blocks:
-            outer = np.einsum("ni,nj->nij", delta, A)  # delta_n A_n^T  (N, n, m)
+        for block in blocks:
+            outer = np.einsum("ni,nj->nij", block.delta, block.A)  # delta_n A_n^T  (N, n, m)
             parts.append(outer.reshape(outer.shape[0], -1))
-            if bias:
-                parts.append(delta)
+            if block.bias:
+                parts.append(block.delta)
         return np.concatenate(parts, axis=1)
 
     def forward_pass(self, X):
@@ -158,5 +160,6 @@ class Network:
         raise NotImplementedError
 
     def loss_and_grad(self, X, Y):
-        """(L, dL/dparams): the mean loss and its gradient, laid out like `params`."""
-        raise NotImplementedError
+        """(L, dL/dparams): the mean loss and its gradient, the blocks' gradients laid out like `params`."""
+        per_example, _, blocks = self.backprop(X, Y)
+        return float(np.mean(per_example)), np.concatenate([block.grad for block in blocks])

@@ -16,7 +16,7 @@ analysis needs the vectors themselves (gradient clusters).
 
 import numpy as np
 
-from minnet.backend import dense_net, resolve
+from minnet.tools.backend import dense_net, resolve
 
 
 def numpy_layer_stats(net, X, Y, layers):
@@ -26,7 +26,7 @@ def numpy_layer_stats(net, X, Y, layers):
     N = per_example.shape[0]
     norm2, dot, G2 = [], [], []
     for layer in layers:
-        A, delta, bias = blocks[layer - 1]
+        A, delta, bias, _ = blocks[layer - 1]
         G_W = delta.T @ A / N  # (1/N) sum_n delta_n a_n^T
         # exercise per_example_norm: each example's gradient norm without materialising it (document 001)
         a2 = np.sum(A * A, axis=1) + (1.0 if bias else 0.0)  # |a_n|^2 (+ 1 for the bias)

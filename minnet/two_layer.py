@@ -14,7 +14,7 @@ so `h` counts the hidden bias unit, as the document does. With e = O - y,
 
 (V_i is column i of V). For a batch the rows of X, H, O are examples and the
 error is the mean of l over the N examples, so with rows as examples
-(`backprop` and `loss_and_grad` below, line by line):
+(`backprop` below, line by line):
 
     e     = O - Y                                   (N, k)     (2 (O - Y) / k for loss="mse")
     dV    = e^T H / N                               (k, h)
@@ -101,23 +101,21 @@ class TwoLayerNet(Network):
         return (Xb, Z, H), O
 
     def backprop(self, X, Y):
-        """(l_n (N,), O (N, k), [Block(X, delta) for U, Block(H, e) for V]): the errors that make dU and dV."""
+        """(l_n (N,), O (N, k), [Block for U, Block for V]): the document's backward pass, line by line.
+
+        Each Block holds a layer's input and error, whose products are the per-example gradients
+        (minnet.per_example), and the layer's gradient of the mean error, dU or dV."""
         X, Y = self.check_XY(X, Y)
         (Xb, Z, H), O = self.forward_pass(X)
-        per_example = losses.per_example_loss(self.loss_name, O, O, Y)  # l_n = (1/2)|O_n - y_n|^2   (N,)
-        # exercise two_layer_delta: the output error e and the hidden delta (document 000)
+        N = X.shape[0]
+        per_example = losses.per_example_loss(self.loss_name, z=O, o=O, Y=Y)  # l_n; the output is linear: z = O
+        # exercise two_layer_output: the output error e and dV (document 000)
         e = O - Y if self.loss_name == "half_mse" else 2.0 * (O - Y) / self.n_out  # e = dl_n/dO_n  (N, k)
-        sigma_prime = activations.derivative(self.activation, Z, H[:, :-1])  # sigma'(U X) = H (1 - H) for sigmoid
-        delta = (e @ self.V[:, :-1]) * sigma_prime  # delta = (e V) * sigma'(U X)                (N, h-1)
-        # end exercise
-        return per_example, O, [Block(Xb, delta, bias=False), Block(H, e, bias=False)]
-
-    def loss_and_grad(self, X, Y):
-        """(error, gradient): the mean of l_n and [dU, dV] flattened like `params`."""
-        per_example, _, [(Xb, delta, _), (H, e, _)] = self.backprop(X, Y)
-        N = per_example.shape[0]
-        # exercise two_layer_gradient: dU and dV from e and delta (document 000)
-        dU = delta.T @ Xb / N  # dU = delta^T X / N                                      (h-1, n_in+1)
         dV = e.T @ H / N  # dV = e^T H / N                                               (k, h)
         # end exercise
-        return float(np.mean(per_example)), np.concatenate([dU.ravel(), dV.ravel()])
+        # exercise two_layer_hidden: the hidden delta and dU (document 000)
+        sigma_prime = activations.derivative(self.activation, Z, H[:, :-1])  # sigma'(U X) = H (1 - H) for sigmoid
+        delta = (e @ self.V[:, :-1]) * sigma_prime  # delta = (e V) * sigma'(U X)                (N, h-1)
+        dU = delta.T @ Xb / N  # dU = delta^T X / N                                      (h-1, n_in+1)
+        # end exercise
+        return per_example, O, [Block(Xb, delta, bias=False, grad=dU.ravel()), Block(H, e, bias=False, grad=dV.ravel())]

@@ -20,10 +20,10 @@ def rng():
 
 @pytest.fixture(autouse=True)
 def figures_meet_the_standard(monkeypatch):
-    """Every figure any test saves through minnet.plots.save (every study's --quick figures among them)
+    """Every figure any test saves through minnet.tools.plots.save (every study's --quick figures among them)
     is checked against the figure standard before it is written, and its PNG as written: a test that
     saves a figure breaking it fails, naming the file and the problems."""
-    from minnet import plots
+    from minnet.tools import plots
 
     save = plots.save
 

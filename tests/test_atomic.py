@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from minnet.atomic import atomic_write, save_json, save_npz
+from minnet.tools.atomic import atomic_write, save_json, save_npz
 
 
 def test_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path):

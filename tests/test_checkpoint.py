@@ -4,14 +4,14 @@ import json
 
 import numpy as np
 import pytest
+from claims_check import check_claims
 from hypothesis import given
 from hypothesis import strategies as st
 
 from demos import checkpointing
 from minnet import MLP, TwoLayerNet
 from minnet.activations import ACTIVATIONS
-from minnet.checkpoint import STRATEGIES, backprop
-from claims_check import check_claims
+from minnet.studies.checkpoint import STRATEGIES, backprop
 
 
 @given(L=st.integers(1, 12), width=st.integers(1, 5), k=st.integers(1, 5), activation=st.sampled_from(ACTIVATIONS), seed=st.integers(0, 2**31))

@@ -4,12 +4,12 @@ import json
 
 import numpy as np
 import pytest
+from claims_check import check_claims
 
 from demos import complex_mult, mandelbrot
-from minnet import complex_mult as cm
-from minnet import mandelbrot as mb
-from minnet import plots
-from claims_check import check_claims
+from minnet.studies import complex_mult as cm
+from minnet.studies import mandelbrot as mb
+from minnet.tools import plots
 
 
 def test_exact_multiplication_gives_identical_escape_counts():
@@ -66,7 +66,7 @@ def test_rectangle_subdivision_is_the_same_with_either_backend():
 
 def test_one_network_step_matches_the_forward_pass():
     from kernels import mandelbrot as kernel
-    from minnet.backend import dense_net
+    from minnet.tools.backend import dense_net
 
     net = cm.model([7, 4], "tanh", seed=1)
     c_re = np.array([[0.3, -1.2, 0.05, 2.5, -1.9]])

@@ -4,12 +4,21 @@ import json
 
 import numpy as np
 import pytest
+from claims_check import check_claims
 from hypothesis import given
 from hypothesis import strategies as st
 
 from demos import curriculum
-from minnet.curriculum import chunks_by_agreement, cone_cover, contention, cosine_matrix, ensemble_agreement, first_correct, js_divergence, last_mistake
-from claims_check import check_claims
+from minnet.studies.curriculum import (
+    chunks_by_agreement,
+    cone_cover,
+    contention,
+    cosine_matrix,
+    ensemble_agreement,
+    first_correct,
+    js_divergence,
+    last_mistake,
+)
 
 
 def softmax_rows(Z):

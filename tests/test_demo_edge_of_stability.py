@@ -4,9 +4,9 @@ import json
 
 import numpy as np
 import pytest
+from claims_check import check_claims
 
 from demos import edge_of_stability as eos
-from claims_check import check_claims
 
 CLAIM_KEYS = {"id", "document", "where", "claim", "document_value", "measured", "verdict", "note"}
 

@@ -5,9 +5,9 @@ import json
 import struct
 
 import numpy as np
+from claims_check import check_claims
 
 from demos import loss_surface
-from claims_check import check_claims
 
 
 def test_loss_surface_quick(tmp_path, capsys):

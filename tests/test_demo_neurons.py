@@ -3,9 +3,9 @@
 import json
 
 import numpy as np
+from claims_check import check_claims
 
 from demos import neurons
-from claims_check import check_claims
 
 
 def test_neurons_quick_run(tmp_path, capsys):

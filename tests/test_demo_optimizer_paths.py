@@ -5,11 +5,11 @@ import json
 
 import numpy as np
 import pytest
+from claims_check import check_claims
 
 from demos import optimizer_paths
 from minnet import MLP
 from minnet.data import doc002
-from claims_check import check_claims
 
 
 def test_full_batch_sgd_path_is_gradient_descent_on_two_weights():

@@ -4,9 +4,9 @@ import json
 
 import numpy as np
 import pytest
+from claims_check import check_claims
 
 from demos import oscillations
-from claims_check import check_claims
 
 
 def test_oscillations_reproduces_the_document(tmp_path, capsys):

@@ -3,9 +3,9 @@
 import json
 
 import numpy as np
+from claims_check import check_claims
 
 from demos import init_study, landscape_slices, trajectories
-from claims_check import check_claims
 
 
 def test_epoch_updates_on_a_hand_made_trajectory():

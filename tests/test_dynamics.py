@@ -3,7 +3,14 @@
 import numpy as np
 import pytest
 
-from minnet.dynamics import duplicate_distance, event_order, gradient_path_2d, instability_onset, longest_run_below, split_iterations
+from minnet.studies.dynamics import (
+    duplicate_distance,
+    event_order,
+    gradient_path_2d,
+    instability_onset,
+    longest_run_below,
+    split_iterations,
+)
 
 
 def test_gradient_path_turns_left_after_even_angles_and_right_after_odd():

@@ -44,9 +44,9 @@ def test_the_blank_fails_first_and_says_it_is_not_written(tmp_path, name, capsys
 
 # Each exercise with a mistake students make (most are the bug hunt's), the stage that must catch it and what it says.
 WRONG = {
-    "two_layer_delta": (("self.V[:, :-1]", "self.V[:, 1:]"), "gradient check", "differs from the five-point finite difference"),
-    "two_layer_gradient": (("dV = e.T @ H / N", "dV = e.T @ H"), "gradient check", "the gradient of V differs"),
-    "mlp_backward": (("z[l - 1], a[l - 1])", "a[l - 1], a[l - 1])"), "gradient check", "differs from the five-point finite difference"),
+    "two_layer_output": (("dV = e.T @ H / N", "dV = e.T @ H"), "gradient check", "the gradient of V differs"),
+    "two_layer_hidden": (("self.V[:, :-1]", "self.V[:, 1:]"), "gradient check", "differs from the five-point finite difference"),
+    "mlp_backward": (("z_below, a_below)", "a_below, a_below)"), "gradient check", "differs from the five-point finite difference"),
     "softmax_cross_entropy_delta": (("return o - Y", "return np.log(o) - Y"), "gradient check", "differs from the five-point finite difference"),
     "sgd_momentum": (("self.params -= self.lr", "self.params += self.lr"), "formula", "the formula gives"),
     "rmsprop": (("self.lr * grad", "self.lr * self.lr * grad"), "formula", "the formula gives"),

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from demos import explore
-from minnet import SGD, TwoLayerNet, fit
+from minnet import SGD, Snapshots, TestLoss, TwoLayerNet, fit
 from minnet.data import doc000
-from minnet.dynamics import event_order
+from minnet.studies.dynamics import event_order
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +50,7 @@ def test_the_document_000_run_through_the_endpoint(server):
     assert (found["argmin_grad_norm"], found["argmin_train_loss"], found["argmin_test_loss"]) == (734, 752, 755)
     X, Y, X_test, Y_test = doc000("f1")
     net = TwoLayerNet(h=3)
-    direct = event_order(fit(net, X, Y, SGD(net.params, lr=1.0), 1000, X_test=X_test, Y_test=Y_test))
+    direct = event_order(fit(net, X, Y, SGD(net.params, lr=1.0), 1000, recorders=[TestLoss(X_test, Y_test), Snapshots()]))
     assert all(found[k] == direct[k] for k in ("argmin_grad_norm", "argmin_train_loss", "argmin_test_loss", "angle_growth_start"))
 
 
@@ -59,7 +59,7 @@ def test_steps_in_chunks_record_what_one_fit_records(server):
     pieces = [steps(server, new["session"], n) for n in (1, 7, 30, 12)]
     X, Y, X_test, Y_test = doc000("f2")
     net = TwoLayerNet(h=4)
-    history = fit(net, X, Y, SGD(net.params, lr=0.5), 50, X_test=X_test, Y_test=Y_test)
+    history = fit(net, X, Y, SGD(net.params, lr=0.5), 50, recorders=[TestLoss(X_test, Y_test), Snapshots()])
     np.testing.assert_array_equal(np.concatenate([p["grad_norm"] for p in pieces]), history["grad_norm"])
     np.testing.assert_array_equal(np.concatenate([p["grad_angle"] for p in pieces]), history["grad_angle"])
     np.testing.assert_array_equal(np.concatenate([[new["initial"]["train_loss"]]] + [p["train_loss"] for p in pieces]), history["train_loss"])
@@ -135,23 +135,24 @@ def test_sessions_are_bounded():
 
 
 def test_an_edit_to_the_backward_pass_changes_the_answer(server, monkeypatch):
-    """What the page shows is TwoLayerNet's own backprop: double its delta, and the gradient norms change."""
+    """What the page shows is TwoLayerNet's own backprop: double its dU, and the gradient norms change."""
     _, before = call(server, "/api/doc000/new")
     plain = steps(server, before["session"], 3)["grad_norm"]
     original = TwoLayerNet.backprop
 
-    def doubled_delta(self, X, Y):
+    def doubled_dU(self, X, Y):
         per_example, O, (hidden, output) = original(self, X, Y)
-        return per_example, O, [hidden._replace(delta=2 * hidden.delta), output]
+        return per_example, O, [hidden._replace(grad=2 * hidden.grad), output]
 
-    monkeypatch.setattr(TwoLayerNet, "backprop", doubled_delta)
+    monkeypatch.setattr(TwoLayerNet, "backprop", doubled_dU)
     _, after = call(server, "/api/doc000/new")
     assert steps(server, after["session"], 3)["grad_norm"] != plain
 
 
 def test_the_race_the_landscape_and_the_study_agree(server):
-    from demos import optimizer_paths as op
     from types import SimpleNamespace
+
+    from demos import optimizer_paths as op
 
     status, land = call(server, "/api/race/new")  # the study's 201 x 201 grid
     assert status == 200 and land["pair"] == [5, 4] and land["minimum"][2] == pytest.approx(8.073, abs=1e-3)  # the study's default pair and 8.073
@@ -163,7 +164,7 @@ def test_the_race_the_landscape_and_the_study_agree(server):
 
 
 def test_the_mandelbrot_frames_are_minnets(server):
-    from minnet import mandelbrot as mb
+    from minnet.studies import mandelbrot as mb
 
     status, frame = call(server, "/api/mandelbrot/frame", {"model": "exact", "cols": 61, "rows": 41, "max_iter": 50})
     counts = np.frombuffer(__import__("base64").b64decode(frame["counts"]), "<u2").reshape(41, 61)

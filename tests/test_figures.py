@@ -1,10 +1,10 @@
-"""The figure standard's checker (minnet.plots.figure_problems) finds what it names; conftest.py runs it
+"""The figure standard's checker (minnet.tools.plots.figure_problems) finds what it names; conftest.py runs it
 on every figure the tests save, so every study's --quick figures are held to it."""
 
 import matplotlib.pyplot as plt
 import numpy as np
 
-from minnet import plots
+from minnet.tools import plots
 
 
 def labelled(ax):

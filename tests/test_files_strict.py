@@ -8,9 +8,10 @@ import numpy as np
 import pytest
 
 import minnet
-from minnet import MLP, History, sweep
-from minnet.atomic import read_npz
-from minnet.history import UNREADABLE
+from minnet import MLP, History
+from minnet.tools import sweep
+from minnet.tools.atomic import read_npz
+from minnet.tools.history import UNREADABLE
 
 
 def shrink_a_shape(path, member, old, new):
@@ -96,7 +97,7 @@ def test_a_sweep_does_not_take_a_result_made_from_another_config(tmp_path, capsy
     assert sweep.run(square_task, configs, workers=1, progress=False, folder=tmp_path)[0]["y"] == 4.0
     path = tmp_path / (sweep.config_key(configs[0]) + ".npz")
     other = sweep.result_arrays({"y": np.array(9.0)}, {"x": 3.0})  # a valid result file, of another task
-    minnet.atomic.save_npz(path, other)
+    minnet.tools.atomic.save_npz(path, other)
     assert sweep.run(square_task, configs, workers=1, progress=False, folder=tmp_path)[0]["y"] == 4.0
     assert "was made from the config {'x': 3.0}, not {'x': 2.0}; its task runs again" in capsys.readouterr().err
     assert json.loads(str(read_npz(path)["__config__"])) == {"x": 2.0}
@@ -105,6 +106,6 @@ def test_a_sweep_does_not_take_a_result_made_from_another_config(tmp_path, capsy
 def test_a_result_file_without_its_config_runs_again(tmp_path, capsys):
     configs = [{"x": 2.0}]
     path = tmp_path / (sweep.config_key(configs[0]) + ".npz")
-    minnet.atomic.save_npz(path, {"y": np.array(9.0)})
+    minnet.tools.atomic.save_npz(path, {"y": np.array(9.0)})
     assert sweep.run(square_task, configs, workers=1, progress=False, folder=tmp_path)[0]["y"] == 4.0
     assert "cannot be read as a result" in capsys.readouterr().err

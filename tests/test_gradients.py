@@ -4,10 +4,10 @@ import numpy as np
 import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
+from strategies import mlp_cases, off_relu_kinks
 
 from minnet import MLP, TwoLayerNet
 from minnet.gradcheck import check_gradient, numerical_gradient, relative_errors
-from strategies import mlp_cases, off_relu_kinks
 
 TOLERANCE = 1e-6
 

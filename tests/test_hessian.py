@@ -5,12 +5,12 @@ import numpy as np
 import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
+from strategies import mlp_cases, off_relu_kinks
 
 from minnet import MLP, SGD, Adam, RMSprop, TwoLayerNet, fit
 from minnet.gradcheck import STENCIL
 from minnet.hessian import hessian, hvp, lanczos, stability_threshold, top_eigenvalues
-from minnet.train import SharpnessRecorder
-from strategies import mlp_cases, off_relu_kinks
+from minnet.recorders import SharpnessRecorder
 
 TOLERANCE = 1e-6
 

@@ -10,12 +10,12 @@ CHECKS = textwrap.dedent(
     """
     import numpy as np
     from minnet import MLP, SGD, TwoLayerNet, fit
-    from minnet import complex_mult as cm
-    from minnet import mandelbrot as mb
+    from minnet.studies import complex_mult as cm
+    from minnet.studies import mandelbrot as mb
     from minnet.data import doc000
     from minnet.landscape import grid_two_params, losses_at
     from minnet.per_example import gradient_stats
-    from minnet.train import fit_example_by_example
+    from minnet.compiled import fit_example_by_example
 
     rng = np.random.default_rng(0)
     net = MLP([3, 3, 3, 1], activation="tanh", seed=0)

@@ -7,7 +7,13 @@ from hypothesis import strategies as st
 
 from minnet import MLP, TwoLayerNet
 from minnet.activations import ACTIVATIONS
-from minnet.landscape import batched_losses, grid_plane, grid_two_params, line, random_direction
+from minnet.landscape import (
+    batched_losses,
+    grid_plane,
+    grid_two_params,
+    line,
+    random_direction,
+)
 
 
 @st.composite

@@ -5,8 +5,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from minnet import complex_mult as cm
-from minnet import mandelbrot as mb
+from minnet.studies import complex_mult as cm
+from minnet.studies import mandelbrot as mb
 
 SIZES = st.sampled_from([1, 2, 3, 5, 7, 13, 31, 37, 61])  # odd and prime sizes, and a single row or column
 

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from minnet import MLP, SGD, TwoLayerNet, fit
+from minnet import MLP, SGD, Snapshots, TestLoss, TwoLayerNet, fit
 from minnet.data import doc000
 
 
@@ -87,7 +87,7 @@ def test_document_000_initial_weights_and_init_scale():
 def test_document_000_reference_values():
     X, Y, X_test, Y_test = doc000("f1")
     net = TwoLayerNet(h=3, n_in=1, n_out=1, activation="sigmoid", loss="half_mse")
-    history = fit(net, X, Y, SGD(net.params, lr=1), epochs=3, X_test=X_test, Y_test=Y_test)
+    history = fit(net, X, Y, SGD(net.params, lr=1), epochs=3, recorders=[TestLoss(X_test, Y_test), Snapshots()])
     assert history["train_loss"][0] == pytest.approx(0.897428206, rel=1e-8)
     assert history["test_loss"][0] == pytest.approx(0.9158679919, rel=1e-8)
     assert history["train_loss"][1] == pytest.approx(0.3865902008, rel=1e-8)

@@ -1,10 +1,10 @@
-"""minnet.sweep: the same results whatever runs them; failures reported, results kept; re-runs fill the gaps."""
+"""minnet.tools.sweep: the same results whatever runs them; failures reported, results kept; re-runs fill the gaps."""
 
 import numpy as np
 import pytest
 
-from minnet import sweep
-from minnet.dynamics import doc000_task
+from minnet.studies.dynamics import doc000_task
+from minnet.tools import sweep
 
 CONFIGS = [{"f": f, "h": h, "lr": lr, "epochs": 30, "loop": "example_by_example"} for f, h, lr in [("f1", 3, 1.0), ("f2", 5, 0.1), ("f1", 2, 0.4), ("f2", 3, 0.05)]]
 
@@ -114,7 +114,7 @@ def sleepy_task(config):
 
 INTERRUPTED_SWEEP = """
 import sys
-from minnet import sweep
+from minnet.tools import sweep
 from test_sweep import sleepy_task
 folder, pids = sys.argv[1], sys.argv[2]
 configs = [{"k": k, "seconds": 0.2 if k < 2 else 30.0, "pids": pids} for k in range(8)]
@@ -181,7 +181,7 @@ def test_workers_exit_when_the_sweep_is_killed(tmp_path):
 
 @pytest.mark.parametrize("workers", [1, 2])
 def test_running_tasks_report_their_progress_to_the_sweeps_bar(monkeypatch, workers):
-    """A task's training loop (minnet.progress.steps, here fit's epochs) reports to the sweep's bar, from this
+    """A task's training loop (minnet.tools.progress.steps, here fit's epochs) reports to the sweep's bar, from this
     process or from the pool's workers through the queue; with progress off nothing is reported."""
     reports = []
     monkeypatch.setattr(sweep.ProgressBar, "report", lambda self, who, desc, done, total: reports.append((desc, done, total)))

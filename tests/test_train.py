@@ -3,15 +3,26 @@
 import numpy as np
 import pytest
 
-from minnet import MLP, SGD, Adam, History, TwoLayerNet, fit
+from minnet import (
+    MLP,
+    SGD,
+    Adam,
+    History,
+    Snapshots,
+    TestLoss,
+    Trainable,
+    TwoLayerNet,
+    fit,
+)
 from minnet.data import doc000
-from minnet.train import DriftRecorder, UpdateRecorder, angle_degrees
+from minnet.recorders import DriftRecorder, UpdateRecorder
+from minnet.train import angle_degrees
 
 
 def test_full_batch_fit_is_plain_gradient_descent(rng):
     X, Y = rng.normal(size=(20, 2)), rng.normal(size=(20, 1))
     net, twin = MLP([2, 4, 1], seed=3), MLP([2, 4, 1], seed=3)
-    history = fit(net, X, Y, SGD(net.params, lr=0.05), epochs=5)
+    history = fit(net, X, Y, SGD(net.params, lr=0.05), epochs=5, recorders=[Snapshots()])
     for _ in range(5):
         twin.params -= 0.05 * twin.loss_and_grad(X, Y)[1]
     np.testing.assert_array_equal(net.params, twin.params)
@@ -24,7 +35,7 @@ def test_summed_loss_steps_are_batch_size_times_the_mean_steps(rng):
     """reduction="sum": each step descends sum_n l_n, B times the mean's gradient, B the batch's own size."""
     X, Y = rng.normal(size=(10, 2)), rng.normal(size=(10, 1))
     net, twin = MLP([2, 3, 1], seed=0), MLP([2, 3, 1], seed=0)
-    fit(net, X, Y, SGD(net.params, lr=0.01), epochs=2, batch_size=4, seed=5, reduction="sum", snapshots=False)
+    fit(net, X, Y, SGD(net.params, lr=0.01), epochs=2, batch_size=4, seed=5, reduction="sum")
     order_rng = np.random.default_rng(5)
     for _ in range(2):
         order = order_rng.permutation(10)
@@ -80,7 +91,7 @@ def test_drift_recorder_on_a_hand_made_trajectory():
 def test_divergence_stops_the_run_and_says_when(recwarn):
     X, Y, _, _ = doc000("f2")
     net = TwoLayerNet(h=8)
-    history = fit(net, X, Y, SGD(net.params, lr=50.0), epochs=200)
+    history = fit(net, X, Y, SGD(net.params, lr=50.0), epochs=200, recorders=[Snapshots()])
     assert history.diverged_at is not None and history.diverged_at < 200
     assert history["train_loss"].shape == (history.diverged_at + 1,)
     assert not np.isfinite(history["train_loss"][-1]) or not np.all(np.isfinite(history["params"][-1]))
@@ -104,7 +115,7 @@ def test_fit_checks_its_arguments(kwargs, message):
 def test_history_round_trip(tmp_path, rng):
     X, Y = rng.normal(size=(8, 2)), rng.normal(size=(8, 1))
     net = MLP([2, 2, 1], seed=0)
-    history = fit(net, X, Y, SGD(net.params), epochs=4, X_test=X, Y_test=Y)
+    history = fit(net, X, Y, SGD(net.params), epochs=4, recorders=[TestLoss(X, Y), Snapshots()])
     path = tmp_path / "run.npz"
     history.save(str(path))
     loaded = History.load(str(path))
@@ -120,3 +131,17 @@ def test_history_refuses_pickled_objects(tmp_path):
     np.savez(path, train_loss=np.array([object()], dtype=object))
     with pytest.raises(ValueError, match="pickle"):
         History.load(str(path))
+
+
+def test_trainable_trains_the_chosen_parameters_alone(rng):
+    """Trainable(net, [i, j]): the step is gradient descent on w_i, w_j with the others frozen."""
+    X, Y = rng.normal(size=(12, 2)), rng.normal(size=(12, 1))
+    net, twin = MLP([2, 3, 1], seed=1), MLP([2, 3, 1], seed=1)
+    frozen = twin.params.copy()
+    two = Trainable(net, [2, 7])
+    history = fit(two, X, Y, SGD(two.params, lr=0.1), epochs=4, recorders=[Snapshots()])
+    for _ in range(4):
+        twin.params[[2, 7]] -= 0.1 * twin.loss_and_grad(X, Y)[1][[2, 7]]
+    np.testing.assert_array_equal(history["params"][-1], twin.params[[2, 7]])
+    np.testing.assert_array_equal(np.delete(net.params, [2, 7]), np.delete(frozen, [2, 7]))
+    assert history["grad_norm"].shape == (4,) and history["train_loss"][-1] == twin.loss(X, Y)

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from kernels import two_layer as kernel
-from minnet import SGD, TwoLayerNet, fit
-from minnet.train import fit_example_by_example
+from minnet import SGD, Snapshots, TestLoss, TwoLayerNet, fit
+from minnet.compiled import fit_example_by_example
 from minnet.data import doc000
 
 
@@ -73,19 +73,19 @@ def test_compiled_and_vectorised_fit_agree(activation, rng):
         if compiled:
             runs.append(fit_example_by_example(net, X, Y, 0.1, epochs=30, X_test=X[:5], Y_test=Y[:5]))
         else:
-            runs.append(fit(net, X, Y, SGD(net.params, lr=0.1), epochs=30, X_test=X[:5], Y_test=Y[:5]))
+            runs.append(fit(net, X, Y, SGD(net.params, lr=0.1), epochs=30, recorders=[TestLoss(X[:5], Y[:5]), Snapshots()]))
     for key in ("train_loss", "test_loss", "grad_norm", "params"):
         np.testing.assert_allclose(runs[0][key], runs[1][key], rtol=1e-10, atol=1e-14)
     np.testing.assert_allclose(runs[0]["grad_angle"], runs[1]["grad_angle"], atol=1e-6)
 
 
 def test_chunked_compiled_run_equals_one_long_call(monkeypatch):
-    from minnet import train as train_module
+    from minnet import compiled as compiled_module
 
     X, Y, X_test, Y_test = doc000("f2")
     runs = []
     for chunk in (7, 1000):
-        monkeypatch.setattr(train_module, "COMPILED_CHUNK", chunk)
+        monkeypatch.setattr(compiled_module, "COMPILED_CHUNK", chunk)
         net = TwoLayerNet(h=5)
         runs.append(fit_example_by_example(net, X, Y, 0.05, epochs=30, X_test=X_test, Y_test=Y_test))
     assert runs[0]["grad_angle"].shape == (29,)
@@ -97,7 +97,7 @@ def test_chunked_compiled_run_equals_one_long_call(monkeypatch):
 def test_zero_epochs_records_the_start(compiled):
     X, Y, _, _ = doc000("f1")
     net = TwoLayerNet()
-    history = fit_example_by_example(net, X, Y, 1.0, epochs=0) if compiled else fit(net, X, Y, SGD(net.params, lr=1.0), epochs=0)
+    history = fit_example_by_example(net, X, Y, 1.0, epochs=0) if compiled else fit(net, X, Y, SGD(net.params, lr=1.0), epochs=0, recorders=[Snapshots()])
     assert history["train_loss"].shape == (1,) and history["grad_norm"].shape == (0,)
     assert history["params"].shape == (1, net.n_params)
 
@@ -106,7 +106,7 @@ def test_plain_fit_reproduces_the_document_notebook_iterations():
     """Document 000's notebook prints the minimum gradient norm, train and test error at iterations 734, 752, 755."""
     X, Y, X_test, Y_test = doc000("f1")
     net = TwoLayerNet(h=3)
-    history = fit(net, X, Y, SGD(net.params, lr=1.0), epochs=1000, X_test=X_test, Y_test=Y_test)
+    history = fit(net, X, Y, SGD(net.params, lr=1.0), epochs=1000, recorders=[TestLoss(X_test, Y_test), Snapshots()])
     assert np.argmin(history["grad_norm"]) + 1 == 734
     assert np.argmin(history["train_loss"]) == 752
     assert np.argmin(history["test_loss"]) == 755
@@ -125,7 +125,7 @@ def test_an_edit_to_the_networks_gradient_changes_what_fit_trains(monkeypatch):
     """fit runs the network's own loss_and_grad: doubling the gradient at lr 0.5 trains exactly like lr 1."""
     X, Y, _, _ = doc000("f1")
     net_1 = TwoLayerNet(h=3)
-    run_1 = fit(net_1, X, Y, SGD(net_1.params, lr=1.0), epochs=200)
+    run_1 = fit(net_1, X, Y, SGD(net_1.params, lr=1.0), epochs=200, recorders=[Snapshots()])
     original = TwoLayerNet.loss_and_grad
 
     def doubled(self, X, Y):
@@ -134,7 +134,7 @@ def test_an_edit_to_the_networks_gradient_changes_what_fit_trains(monkeypatch):
 
     monkeypatch.setattr(TwoLayerNet, "loss_and_grad", doubled)
     net_half = TwoLayerNet(h=3)
-    run_half = fit(net_half, X, Y, SGD(net_half.params, lr=0.5), epochs=200)
+    run_half = fit(net_half, X, Y, SGD(net_half.params, lr=0.5), epochs=200, recorders=[Snapshots()])
     np.testing.assert_array_equal(run_half["params"], run_1["params"])
     np.testing.assert_array_equal(run_half["train_loss"], run_1["train_loss"])
 

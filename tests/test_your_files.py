@@ -12,7 +12,7 @@ import textwrap
 import pytest
 
 from demos import checkpointing, report
-from minnet.atomic import MANIFEST, lock_record, process_start
+from minnet.tools.atomic import MANIFEST, lock_record, process_start
 
 
 def quick(out, *extra):
@@ -125,7 +125,7 @@ def test_a_live_writer_is_refused_and_the_message_names_the_lock(tmp_path):
 
 WRITER = textwrap.dedent("""
     import os, sys, time
-    from minnet.atomic import atomic_folder
+    from minnet.tools.atomic import atomic_folder
     with atomic_folder(sys.argv[1]) as staging:
         open(os.path.join(staging, "half.txt"), "w").write("half")
         print("writing", flush=True)

@@ -1,6 +1,6 @@
 """Many independent trainings, on every local core by default or on any executor, e.g. a Dask cluster.
 
-    from minnet import sweep
+    from minnet.tools import sweep
     results = sweep.run(train_one, [{"seed": s, "lr": lr} for s in range(10) for lr in (0.1, 0.3)])
 
 `fn(config)` is called once per config; results come back in config order, whatever the executor
@@ -31,9 +31,9 @@ import traceback
 
 import numpy as np
 
-from minnet import progress
-from minnet.atomic import read_npz, save_npz
-from minnet.history import UNREADABLE
+from minnet.tools import progress
+from minnet.tools.atomic import read_npz, save_npz
+from minnet.tools.history import UNREADABLE
 
 
 class Results(list):
@@ -182,7 +182,7 @@ def load_result(path, config):
 
 class ProgressBar:
     """The sweep's bar: finished tasks, and after them how far each running task is (what its
-    minnet.progress loops report, from this process or from the pool's workers through a queue)."""
+    minnet.tools.progress loops report, from this process or from the pool's workers through a queue)."""
 
     def __init__(self, total, enabled):
         from tqdm.auto import tqdm

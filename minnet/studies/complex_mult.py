@@ -8,13 +8,14 @@ The network sees (re_x, im_x, re_y, im_y) and answers (re, im) of the product. T
 003): 4,096 inputs drawn from N(0, 2^2) per coordinate, an 80:20 train/test split, Adam with
 lr 0.01, batch 512, MSE, no weight decay.
 
-The Mandelbrot set drawn with such a network is in minnet.mandelbrot.
+The Mandelbrot set drawn with such a network is in minnet.studies.mandelbrot.
 """
 
 import numpy as np
 
 from minnet.mlp import MLP
 from minnet.optim import Adam
+from minnet.recorders import TestLoss
 from minnet.train import fit
 
 DOC003 = {"n": 4096, "std": 2.0, "train_fraction": 0.8, "lr": 0.01, "batch_size": 512}
@@ -63,5 +64,5 @@ def train_task(config, recorders=()):
     X, Y, X_test, Y_test = dataset(config.get("data_seed", 0), config.get("target", "multiply"))
     net = model(config["hidden"], config["activation"], config["seed"])
     history = fit(net, X, Y, Adam(net.params, lr=config.get("lr", DOC003["lr"])), config["epochs"], batch_size=config.get("batch_size", DOC003["batch_size"]),
-                  X_test=X_test, Y_test=Y_test, seed=config["seed"], snapshots=False, recorders=list(recorders))  # fmt: skip
+                  seed=config["seed"], recorders=[TestLoss(X_test, Y_test), *recorders])  # fmt: skip
     return {"train_loss": history["train_loss"], "test_loss": history["test_loss"], "params": net.params.copy()}

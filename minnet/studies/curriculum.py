@@ -18,10 +18,11 @@
 import numpy as np
 
 from minnet.data import load_classification
-from minnet.per_example import gradient_stats
 from minnet.mlp import MLP
 from minnet.optim import SGD
-from minnet.train import Recorder, fit
+from minnet.per_example import gradient_stats
+from minnet.recorders import Recorder
+from minnet.train import fit
 
 
 def js_divergence(P, Q):
@@ -136,7 +137,7 @@ class ExampleStatsRecorder(Recorder):
 
 
 def curriculum_task(config):
-    """A sweep task (minnet.sweep): one of document 001's runs from a config dict.
+    """A sweep task (minnet.tools.sweep): one of document 001's runs from a config dict.
 
     config: data ("mnist5k", "digits", "mnist", "fashion"), data_dir, sizes (layer widths after
     the input), activation, lr, batch_size, epochs, seed (weights and batches), layers (whose
@@ -149,5 +150,5 @@ def curriculum_task(config):
     net = MLP([X.shape[1], *config["sizes"]], activation=config["activation"], loss="cross_entropy", init=config.get("init", "pytorch"), seed=config["seed"])
     recorder = ExampleStatsRecorder(X, y, config["layers"], config.get("keep_params_at", ()))
     history = fit(net, X, y, SGD(net.params, lr=config["lr"]), config["epochs"], batch_size=config["batch_size"], seed=config["seed"],
-                  recorders=[recorder], snapshots=False, reduction=config.get("reduction", "sum"))  # fmt: skip
+                  recorders=[recorder], reduction=config.get("reduction", "sum"))  # fmt: skip
     return {**recorder.result(), "probabilities": net.forward(X), "train_loss": history["train_loss"]}

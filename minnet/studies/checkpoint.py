@@ -114,8 +114,7 @@ def backprop(net, X, Y, strategy="checkpoint", k=None):
             a_below = X
         parts.append(((delta.T @ a_below).ravel() / N, delta.sum(axis=0) / N))  # dW_l, db_l
         if l > 1:
-            s_prime = activations.derivative(net.activation_of(l - 1), z_below, a_below)
-            delta = (delta @ net.W[l]) * s_prime  # delta_{l-1} = (delta_l W_l) * s'(z_{l-1})
+            delta = net.delta_below(l, delta, z_below, a_below)  # delta_{l-1} = (delta_l W_l) * s'(z_{l-1}), MLP's own step
             tape.drop(l - 1)  # backpropagation never needs layer l-1 again
     grad = np.concatenate([piece for pair in reversed(parts) for piece in pair])
     return loss, grad, tape

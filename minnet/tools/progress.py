@@ -2,7 +2,7 @@
 
 `steps(iterable, enabled, desc)` is the loop of every long computation in minnet (training epochs,
 compiled chunks of epochs, animation frames). With `enabled` it draws a tqdm bar. Inside a sweep's
-task (minnet.sweep), where a bar of its own would garble the terminal, it reports instead to
+task (minnet.tools.sweep), where a bar of its own would garble the terminal, it reports instead to
 `REPORT`, which the sweep sets in its workers: the sweep's bar then shows every running task's
 progress ("epochs 12,000/50,000") beside the count of finished tasks.
 """

@@ -2,7 +2,7 @@
 
 The Mandelbrot set is the set of c for which z_{k+1} = z_k^2 + c, z_0 = 0, stays bounded; the
 escape-time picture colours c by the first k with |z_k| > 2 (max_iter if none). With a network f
-in place of the multiplication (minnet.complex_mult), z_{k+1} = f(z_k, z_k) + c, where f sees
+in place of the multiplication (minnet.studies.complex_mult), z_{k+1} = f(z_k, z_k) + c, where f sees
 (re z, im z, re z, im z) and answers (re, im).
 
 `escape_counts` is the NumPy twin of kernels/mandelbrot.py: the same loop over iterations, each
@@ -34,7 +34,7 @@ down to rectangles of MIN_SIDE pixels, which are computed whole. When is the fil
 
 import numpy as np
 
-from minnet.backend import dense_net, resolve
+from minnet.tools.backend import dense_net, resolve
 
 ESCAPE_RADIUS2 = 4.0  # |z|^2 > 4: escaped
 PERIOD_TOLERANCE = 1e-12  # escape_counts_by_rectangles' cycle detection: z back within this of a saved z

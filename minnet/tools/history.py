@@ -8,7 +8,7 @@ import zlib
 
 import numpy as np
 
-from minnet.atomic import read_npz, save_npz, strict
+from minnet.tools.atomic import read_npz, save_npz, strict
 
 META_KEY = "__meta__"  # the meta facts and the list of array names, as JSON
 # what reading a damaged .npz raises: zipfile's BadZipFile, NotImplementedError (a "version" or compression it

@@ -23,7 +23,7 @@ from itertools import combinations
 
 import numpy as np
 
-from minnet.atomic import atomic_write
+from minnet.tools.atomic import atomic_write
 
 STYLE = {"font.size": 11, "axes.titlesize": 11, "axes.labelsize": 11, "xtick.labelsize": 10,
          "ytick.labelsize": 10, "legend.fontsize": 9, "figure.titlesize": 13, "savefig.dpi": 150}  # fmt: skip
@@ -128,7 +128,7 @@ def save_animation(fig, draw, frames, path, fps, progress=True, close=True):
     import matplotlib.pyplot as plt
     from matplotlib.animation import FuncAnimation, PillowWriter
 
-    from minnet.progress import animation_bar
+    from minnet.tools.progress import animation_bar
 
     animation = FuncAnimation(fig, draw, frames=frames, interval=1000 / fps)
     callback, done = animation_bar(len(frames), progress, desc=f"drawing {os.path.basename(path)}")

@@ -8,11 +8,12 @@ plotted at iteration i + 1; the angle between gradients i and i + 1 is plotted a
 
 import numpy as np
 
+from minnet.compiled import fit_example_by_example
 from minnet.data import doc000
 from minnet.optim import SGD
-from minnet.train import SharpnessRecorder, fit, fit_example_by_example
+from minnet.recorders import SharpnessRecorder, Snapshots, TestLoss
+from minnet.train import fit
 from minnet.two_layer import TwoLayerNet
-
 
 LOOPS = ("vectorised", "example_by_example")
 
@@ -37,12 +38,12 @@ def train_doc000(f, h, lr, epochs, init_scale=1.0, loop="vectorised", progress=F
         history = fit_example_by_example(net, X, Y, lr, epochs, X_test, Y_test, progress=progress)
     else:
         recorders = [SharpnessRecorder(X, Y, every=sharpness_every)] if sharpness_every else []
-        history = fit(net, X, Y, SGD(net.params, lr=lr), epochs, X_test=X_test, Y_test=Y_test, progress=progress, recorders=recorders)
+        history = fit(net, X, Y, SGD(net.params, lr=lr), epochs, recorders=[TestLoss(X_test, Y_test), Snapshots(), *recorders], progress=progress)
     return net, history, (X, Y)
 
 
 def doc000_task(config):
-    """A sweep task (minnet.sweep): one document-000 run from a config dict.
+    """A sweep task (minnet.tools.sweep): one document-000 run from a config dict.
 
     config: f, h, lr, epochs, and optionally init_scale (1), loop ("vectorised") and sharpness_every
     (None). Returns the run's History arrays (train_loss, test_loss, grad_norm, grad_angle, params,
