@@ -195,6 +195,24 @@ def sweep_runner(args):
     return run
 
 
+KERNELS = {  # kernel: (what it computes, its NumPy code, which calls the networks' own backprop where there is one)
+    "two_layer": ("trained", "train with minnet/two_layer.py (TwoLayerNet.backprop)"),
+    "per_example": ("per-example gradient statistics computed", "compute them with minnet/per_example.py (MLP.backprop)"),
+    "landscape": ("loss landscapes computed", "compute them with minnet/landscape.py (the networks' forward pass)"),
+    "mandelbrot": ("pictures of the learned products computed", "compute them with minnet/studies/mandelbrot.py (MLP.forward)"),
+}
+
+
+def say_kernels(*kernels):
+    """One line per kernel a study computes with, and how to run minnet's NumPy code instead."""
+    from minnet.tools.backend import resolve
+
+    if resolve() == "numba":
+        for kernel in kernels:
+            what, twin = KERNELS[kernel]
+            print(f"{what} by kernels/{kernel}.py; set MINNET_BACKEND=numpy to {twin}")
+
+
 def run_study(args, run, plot, summary_of, save_results, print_summary):
     """A demo's main once its options are parsed: compute, draw, save, print. Returns the summary.
 

@@ -49,6 +49,7 @@ from demos.cli import (
     refuse_if_too_big,
     run_study,
     save_outputs,
+    say_kernels,
     seed,
     study_parser,
     sweep_runner,
@@ -459,6 +460,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.runs, args.epochs, args.cluster_iteration = 3, 3, min(args.cluster_iteration, 100)
     check_data_options(p, args)
     refuse_if_too_big(p, memory_needed(args))
+    say_kernels("per_example")
     summary = run_study(args, run, plot, summary_of, save_results, print_summary)
     if not summary["fc_ge_accuracy_ge_lm"]:
         raise AssertionError("First Correct >= accuracy >= Last Mistake was violated")

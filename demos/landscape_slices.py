@@ -26,6 +26,7 @@ from demos.cli import (
     refuse_if_too_big,
     run_study,
     save_outputs,
+    say_kernels,
     seed,
     study_parser,
 )
@@ -171,6 +172,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.quick:
         args.epochs, args.points, args.plane_points = 3, 21, 9
     refuse_if_too_big(p, memory_needed(args))
+    say_kernels("landscape")
     run_study(args, run, plot, summary_of, save_results, print_summary)
     return 0
 

@@ -38,6 +38,7 @@ from demos.cli import (
     refuse_if_too_big,
     run_study,
     save_outputs,
+    say_kernels,
     seed,
     study_parser,
 )
@@ -353,6 +354,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.epochs, args.deep_epochs, args.points, args.plane_points, args.deep_layers = 3, 2, 11, 7, 6
     check_data_options(p, args)
     refuse_if_too_big(p, memory_needed(args))
+    say_kernels("landscape")
     run_study(args, run, plot, summary_of, save_results, print_summary)
     return 0
 

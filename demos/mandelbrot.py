@@ -33,6 +33,7 @@ from demos.cli import (
     refuse_if_too_big,
     run_study,
     save_outputs,
+    say_kernels,
     seed,
     study_parser,
     sweep_runner,
@@ -186,6 +187,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.epochs, args.pixels, args.iterations, args.frames = 3, [60, 40], 30, 4
     cols, rows = args.pixels
     refuse_if_too_big(p, {"--pixels": cols * rows * BYTES_PER_PIXEL})
+    say_kernels("mandelbrot")
     run_study(args, run, plot, summary_of, save_results, print_summary)
     return 0
 

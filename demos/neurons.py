@@ -32,6 +32,7 @@ from demos.cli import (
     print_claims,
     run_study,
     save_outputs,
+    say_kernels,
     snapshots,
     study_parser,
     sweep_runner,
@@ -221,6 +222,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     add_full_option(parser)
     add_output_options(parser, DEFAULT_OUT, f"cut the long runs to {QUICK_EPOCHS:,} epochs, for tests")
     args = parser.parse_args(argv)
+    say_kernels(*(["two_layer"] if args.loop == "example_by_example" else []))
     run_study(args, run, plot, summary_of, save_results, print_summary)
     return 0
 

@@ -35,6 +35,7 @@ from demos.cli import (
     refuse_if_too_big,
     run_study,
     save_outputs,
+    say_kernels,
     seed,
     study_parser,
 )
@@ -432,6 +433,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     refuse_if_too_big(p, {"--grid": grid_bytes})
     if args.quick:
         args.grid, args.epochs, args.count_starts = min(args.grid, 41), min(args.epochs, 10), min(args.count_starts, 2)
+    say_kernels("landscape")
     run_study(args, run, plot, summary_of, save_results, print_summary)
     return 0
 

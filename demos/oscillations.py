@@ -37,6 +37,7 @@ from demos.cli import (
     refuse_if_too_big,
     run_study,
     save_outputs,
+    say_kernels,
     study_parser,
     sweep_runner,
 )
@@ -454,6 +455,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.zoom[0] >= args.zoom[1]:
         p.error(f"argument --zoom: FROM must come before TO, got {args.zoom[0]} {args.zoom[1]}")
     refuse_if_too_big(p, memory_needed(args))
+    say_kernels(*(["two_layer"] if args.loop == "example_by_example" else []))
     run_study(args, run, plot, summary_of, save_results, print_summary)
     return 0
 

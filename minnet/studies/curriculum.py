@@ -108,12 +108,13 @@ class ExampleStatsRecorder(Recorder):
 
     correct (S+1, N) bool, grad_norm (S+1, N, len(layers)) and grad_cos (the same) float32. With
     `keep_params_at`, also the parameter vector after those steps (params_at_<s>), for analyses
-    that need the network. backend: gradient_stats'; both compute only the followed layers (for
-    document 001's last layer one forward pass over X); the kernel, the default, took 8.0 ms per
-    evaluation of the 5,000 shipped MNIST images against the NumPy twin's 11.9 ms, one thread each.
+    that need the network. backend: gradient_stats' (None: MINNET_BACKEND, else the kernel); both
+    compute only the followed layers (for document 001's last layer one forward pass over X); the
+    kernel took 8.0 ms per evaluation of the 5,000 shipped MNIST images against the NumPy twin's
+    11.9 ms, one thread each.
     """
 
-    def __init__(self, X, Y, layers=(2,), keep_params_at=(), backend="numba"):
+    def __init__(self, X, Y, layers=(2,), keep_params_at=(), backend=None):
         self.X, self.Y, self.layers, self.keep, self.backend = X, Y, list(layers), set(keep_params_at), backend
 
     def start(self, net):

@@ -1,12 +1,16 @@
 """Choosing between a Numba kernel and its NumPy twin, and describing a network to a kernel.
 
-Public minnet functions that have a kernel take ``backend="numba" | "numpy"``; None means numba
-when it imports and numpy otherwise. A kernel sees a network as one argument, a DenseNet
+Public minnet functions that have a kernel take ``backend="numba" | "numpy"``; None (the default
+everywhere) means the environment variable MINNET_BACKEND when it is set, else numba when it
+imports and numpy otherwise. MINNET_BACKEND=numpy makes every function run its NumPy code, which
+calls the networks' own backprop: an edit to minnet/two_layer.py or minnet/mlp.py then changes
+every study. A kernel sees a network as one argument, a DenseNet
 (kernels.codes): its dense layers (see `Network.layer_index`) flattened into a few arrays, built
 here by `dense_net` (or `kernel_layout(net).dense_net(params)` for other parameter values).
 """
 
 import importlib.util
+import os
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,8 +24,12 @@ def numba_available():
     return importlib.util.find_spec("numba") is not None
 
 
-def resolve(backend):
-    """The backend to use: `backend`, or numba when available and numpy otherwise."""
+def resolve(backend=None):
+    """The backend to use: `backend`, else $MINNET_BACKEND, else numba when available and numpy otherwise."""
+    if backend is None:
+        backend = os.environ.get("MINNET_BACKEND") or None
+        if backend is not None and backend not in BACKENDS:
+            raise ValueError(f"the environment variable MINNET_BACKEND must be one of {BACKENDS}, got {backend!r}")
     if backend is None:
         return "numba" if numba_available() else "numpy"
     if backend not in BACKENDS:

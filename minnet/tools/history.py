@@ -21,11 +21,11 @@ UNREADABLE = (OSError, EOFError, ValueError, KeyError, MemoryError, OverflowErro
 class History(dict):
     """Arrays by name (``h["train_loss"]``), and ``h.meta`` for plain facts such as why a run stopped.
 
-    Keys written by `minnet.train.fit`:
-        train_loss, test_loss   (T+1,)   before training and after each of the T updates
-        grad_norm               (T,)     norm of the gradient used by update i
-        grad_angle              (T-1,)   degrees between the gradients of updates i and i+1
-        params                  (T+1, P) the parameter vector before training and after each update
+    Keys written by `minnet.train.fit` (test_loss and params by its TestLoss and Snapshots recorders):
+        train_loss, test_loss   (T+1,)   before training and after each of the T epochs
+        grad_norm               (T,)     norm of the full-batch gradient at the start of epoch i
+        grad_angle              (T-1,)   degrees between the gradients of epochs i and i+1
+        params                  (T+1, P) the parameter vector before training and after each epoch
     """
 
     def __init__(self, arrays=None, meta=None):
