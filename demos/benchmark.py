@@ -85,7 +85,12 @@ def landscape_torch(torch, net, X, Y, i, j, values):
         return ((h - Yt) ** 2).mean(dim=(1, 2))
 
 
-LANDSCAPE_WEIGHTS = {"default init": None, "weights N(0, 0.8^2)": 0.8, "weights N(0, 1.5^2)": 1.5}  # trained networks' weights are larger
+# trained networks' weights are larger
+LANDSCAPE_WEIGHTS = {
+    "default init": None,
+    "weights N(0, 0.8^2)": 0.8,
+    "weights N(0, 1.5^2)": 1.5,
+}
 
 
 def bench_landscape(args):
@@ -95,14 +100,19 @@ def bench_landscape(args):
     for name, scale in LANDSCAPE_WEIGHTS.items():
         if scale is not None:
             net.params[:] = np.random.default_rng(1).normal(0.0, scale, net.n_params)
-        workloads.append(landscape_times(args, net, X, Y, i, j, values) | {"workload": f"landscape {values.size}x{values.size}, 3-3-3-3-1 tanh, N=1000, {name}"})
+        workloads.append(
+            landscape_times(args, net, X, Y, i, j, values)
+            | {"workload": f"landscape {values.size}x{values.size}, 3-3-3-3-1 tanh, N=1000, {name}"}
+        )
     return workloads
 
 
 def landscape_times(args, net, X, Y, i, j, values):
     times = {
         "kernel": median_time(lambda: grid_two_params(net, X, Y, i, j, values, values, backend="numba"), args.repeats),
-        "numpy reference": median_time(lambda: grid_two_params(net, X, Y, i, j, values, values, backend="numpy"), max(1, args.repeats // 2)),
+        "numpy reference": median_time(
+            lambda: grid_two_params(net, X, Y, i, j, values, values, backend="numpy"), max(1, args.repeats // 2)
+        ),
         "per-point net.loss loop": median_time(lambda: landscape_per_point(net, X, Y, i, j, values), 1),
     }
     torch = torch_module()
@@ -117,7 +127,9 @@ def mandelbrot_setup(quick):
     from minnet.studies import mandelbrot as mb
 
     net = cm.model([20, 30, 20], "silu", seed=0)
-    net.params = cm.train_task({"hidden": [20, 30, 20], "activation": "silu", "epochs": 3 if quick else 30, "seed": 0})["params"]
+    net.params = cm.train_task({"hidden": [20, 30, 20], "activation": "silu", "epochs": 3 if quick else 30, "seed": 0})[
+        "params"
+    ]
     c_re, c_im = mb.pixel_grid(complex(-0.75, 0.0), 3.5, (150, 100) if quick else (600, 400))
     return net, c_re, c_im
 
@@ -172,21 +184,36 @@ def bench_mandelbrot(args):
 
     net, c_re, c_im = mandelbrot_setup(args.quick)
     times = {
-        "kernel": median_time(lambda: mb.escape_counts(c_re, c_im, 100, net=net, backend="numba"), max(1, args.repeats // 2)),
-        "kernel, rectangles and cycle detection": median_time(lambda: mb.escape_counts_by_rectangles(c_re, c_im, 100, net=net), args.repeats),
-        "numpy reference": median_time(lambda: mb.escape_counts(c_re, c_im, 100, net=net, backend="numpy"), max(1, args.repeats // 2)),
+        "kernel": median_time(
+            lambda: mb.escape_counts(c_re, c_im, 100, net=net, backend="numba"), max(1, args.repeats // 2)
+        ),
+        "kernel, rectangles and cycle detection": median_time(
+            lambda: mb.escape_counts_by_rectangles(c_re, c_im, 100, net=net), args.repeats
+        ),
+        "numpy reference": median_time(
+            lambda: mb.escape_counts(c_re, c_im, 100, net=net, backend="numpy"), max(1, args.repeats // 2)
+        ),
     }
     torch = torch_module()
     if torch is not None:
-        times["pytorch batched"] = median_time(lambda: torch_mandelbrot(torch, net, c_re, c_im, 100), max(1, args.repeats // 2))
+        times["pytorch batched"] = median_time(
+            lambda: torch_mandelbrot(torch, net, c_re, c_im, 100), max(1, args.repeats // 2)
+        )
     plain = mb.escape_counts(c_re, c_im, 100, net=net)
     evaluations = int(plain.sum())  # a pixel escaping at step k is evaluated k times
-    agreement = {name: float(np.mean(mb.escape_counts_by_rectangles(c_re, c_im, 100, net=f) == mb.escape_counts(c_re, c_im, 100, net=f)))
-                 for name, f in (("learned product", net), ("exact product", None))}  # fmt: skip
+    agreement = {
+        name: float(
+            np.mean(mb.escape_counts_by_rectangles(c_re, c_im, 100, net=f) == mb.escape_counts(c_re, c_im, 100, net=f))
+        )
+        for name, f in (("learned product", net), ("exact product", None))
+    }
     return {
         "workload": f"Mandelbrot {c_re.shape[1]}x{c_re.shape[0]}, 100 iterations, through a [20, 30, 20] silu network",
         "times": times,
-        "work": {"network evaluations": evaluations, "multiply-adds": evaluations * sum(W.size for W in net.W.values())},
+        "work": {
+            "network evaluations": evaluations,
+            "multiply-adds": evaluations * sum(W.size for W in net.W.values()),
+        },
         "pixels equal to the plain loop's": agreement,
         "less_work": ["kernel, rectangles and cycle detection"],  # skips evaluations: no multiply-add rate
     }
@@ -237,10 +264,16 @@ def bench_per_example(args):
     methods = dict(MEMORY_METHODS)
     torch = torch_module()
     if torch is not None:
-        times["pytorch torch.func.vmap(grad)"] = median_time(lambda: torch_per_example(torch, net, X, labels), args.repeats)
+        times["pytorch torch.func.vmap(grad)"] = median_time(
+            lambda: torch_per_example(torch, net, X, labels), args.repeats
+        )
         methods["pytorch torch.func.vmap(grad)"] = "import torch; torch_per_example(torch, net, X, labels)"
     memory = {name: peak_memory_mb(method, args.quick) for name, method in methods.items()}
-    return {"workload": f"per-example stats, 784-8-10 sigmoid/softmax, N={X.shape[0]}", "times": times, "peak_memory_mb": memory}
+    return {
+        "workload": f"per-example stats, 784-8-10 sigmoid/softmax, N={X.shape[0]}",
+        "times": times,
+        "peak_memory_mb": memory,
+    }
 
 
 MEMORY_METHODS = {
@@ -314,7 +347,9 @@ def torch_training(torch):
         G = torch.cat([dU.ravel(), dV.ravel()])
         norms.append(G.norm().item())
         if previous is not None:
-            angles.append(torch.rad2deg(torch.arccos(torch.clamp(G @ previous / (G.norm() * previous.norm()), -1, 1))).item())
+            angles.append(
+                torch.rad2deg(torch.arccos(torch.clamp(G @ previous / (G.norm() * previous.norm()), -1, 1))).item()
+            )
         previous = G
         with torch.no_grad():
             U -= dU
@@ -344,12 +379,20 @@ def bench_sweep(args):
     from minnet.tools import sweep
 
     sizes = range(2, 5) if args.quick else range(2, 13)
-    configs = [{"hidden": [n, m], "activation": "relu", "epochs": 2 if args.quick else 30, "seed": 0} for n in sizes for m in sizes]
+    configs = [
+        {"hidden": [n, m], "activation": "relu", "epochs": 2 if args.quick else 30, "seed": 0}
+        for n in sizes
+        for m in sizes
+    ]
     times = {
         "2 worker processes": median_time(lambda: sweep.run(cm.train_task, configs, workers=2, progress=False), 1),
         "serial (this process)": median_time(lambda: sweep.run(cm.train_task, configs, workers=1, progress=False), 1),
     }
-    return {"workload": f"sweep: the {len(configs)}-model neuron grid of document 003 (2-worker time / serial time)", "times": times, "base": "serial (this process)"}
+    return {
+        "workload": f"sweep: the {len(configs)}-model neuron grid of document 003 (2-worker time / serial time)",
+        "times": times,
+        "base": "serial (this process)",
+    }
 
 
 COMPILE_PROBE = (
@@ -368,9 +411,18 @@ def bench_compile(args):
     """Import plus first calls of every kernel in a fresh process: with an empty Numba cache, then with it filled."""
     with tempfile.TemporaryDirectory() as cache:
         env = dict(os.environ, NUMBA_CACHE_DIR=cache)
-        run = lambda: float(subprocess.run([sys.executable, "-c", COMPILE_PROBE], env=env, capture_output=True, text=True, check=True).stdout.split()[-1])  # noqa: E731
+
+        def run():
+            probe = subprocess.run(
+                [sys.executable, "-c", COMPILE_PROBE], env=env, capture_output=True, text=True, check=True
+            )
+            return float(probe.stdout.split()[-1])
+
         cold, warm = run(), run()
-    return {"workload": "first calls of all kernels in a fresh process", "times": {"cold cache": cold, "warm cache": warm}}
+    return {
+        "workload": "first calls of all kernels in a fresh process",
+        "times": {"cold cache": cold, "warm cache": warm},
+    }
 
 
 def bench_explorer(args):
@@ -396,12 +448,22 @@ def bench_explorer(args):
     }  # fmt: skip
     if not args.quick:
         session = ask("doc001/new")["session"]
-        epoch = median_time(lambda: ask("doc001/step", session=session, steps=40), 1)  # one epoch: 40 iterations, each evaluating all 5,000 examples
+        # one epoch: 40 iterations, each evaluating all 5,000 examples
+        epoch = median_time(lambda: ask("doc001/step", session=session, steps=40), 1)
         times["document 001: one iteration of 5,000 examples"] = epoch / 40
-    budget = {"document 000: 10 steps with all recordings": 0.02, "document 002: the landscape, 201 x 201": 0.3, "document 003: Mandelbrot frame, learned": 0.5,
-              "document 003: Mandelbrot frame, exact": 0.5, "document 001: one iteration of 5,000 examples": 0.05}  # fmt: skip
-    return {"workload": "explorer requests (600 x 400 frames at 100 iterations; --quick: smaller)", "times": times, "base": "none",
-            "budget": {name: budget[name] for name in times}}
+    budget = {
+        "document 000: 10 steps with all recordings": 0.02,
+        "document 002: the landscape, 201 x 201": 0.3,
+        "document 003: Mandelbrot frame, learned": 0.5,
+        "document 003: Mandelbrot frame, exact": 0.5,
+        "document 001: one iteration of 5,000 examples": 0.05,
+    }
+    return {
+        "workload": "explorer requests (600 x 400 frames at 100 iterations; --quick: smaller)",
+        "times": times,
+        "base": "none",
+        "budget": {name: budget[name] for name in times},
+    }
 
 
 WORKLOADS = ("landscape", "per_example", "training", "mandelbrot", "sweep", "compile", "explorer")
@@ -412,10 +474,16 @@ def run(args):
     import numba
 
     torch = torch_module()
-    threads = {"numba": numba.get_num_threads(), "cpu_count": os.cpu_count(), "torch": "not installed" if torch is None else torch.get_num_threads()}
+    threads = {
+        "numba": numba.get_num_threads(),
+        "cpu_count": os.cpu_count(),
+        "torch": "not installed" if torch is None else torch.get_num_threads(),
+    }
     print(f"threads: numba {threads['numba']}, cpus {threads['cpu_count']}, torch {threads['torch']}", flush=True)
     results = {"threads": threads, "peak_multiply_adds_per_second": peak_multiply_adds(args.quick), "workloads": []}
-    benches = [bench_landscape, bench_per_example, bench_training, bench_mandelbrot, bench_sweep, bench_explorer] + ([] if args.quick else [bench_compile])
+    benches = [bench_landscape, bench_per_example, bench_training, bench_mandelbrot, bench_sweep, bench_explorer] + (
+        [] if args.quick else [bench_compile]
+    )
     for bench in [b for b in benches if not args.only or b.__name__.removeprefix("bench_") in args.only]:
         measured = bench(args)
         for workload in measured if isinstance(measured, list) else [measured]:
@@ -435,17 +503,31 @@ def print_workload(workload, peak):
         ratio = f"{seconds / base:.2f}x" if base and name != base_name else ""
         print(f"  {name:<44}{seconds:>12.4f}{ratio:>24}")
     for name, seconds in workload.get("budget", {}).items():
-        print(f"  {name:<44} budget {seconds:.3f} s: {'within' if times[name] <= seconds else 'OVER'} ({times[name] / seconds:.2f}x of it)")
+        print(
+            f"  {name:<44} budget {seconds:.3f} s: {'within' if times[name] <= seconds else 'OVER'} "
+            f"({times[name] / seconds:.2f}x of it)"
+        )
     for name, mb in workload.get("peak_memory_mb", {}).items():
         print(f"  peak memory {name:<32}{mb:>10.1f} MB")
     for name, fraction in workload.get("pixels equal to the plain loop's", {}).items():
         print(f"  rectangles and cycles, {name}: {100 * fraction:.4f}% of pixels equal to the plain loop's")
     if "work" in workload:
         work = workload["work"]
-        print(f"  {work['network evaluations']:,} network evaluations, {work['multiply-adds'] / 1e9:.2f} G multiply-adds; per second:")
-        for name, seconds in [(name, seconds) for name, seconds in times.items() if name not in workload.get("less_work", ())]:
-            print(f"  {name:<44}{work['multiply-adds'] / seconds / 1e9:>10.1f} G   {work['multiply-adds'] / seconds / peak:>6.0%} of peak")
-        print(f"  (peak: {peak / 1e9:.1f} G/s, float64 fused multiply-adds with no memory traffic; at peak the multiply-adds alone take {work['multiply-adds'] / peak:.3f} s)")
+        print(
+            f"  {work['network evaluations']:,} network evaluations, {work['multiply-adds'] / 1e9:.2f} G "
+            "multiply-adds; per second:"
+        )
+        for name, seconds in [
+            (name, seconds) for name, seconds in times.items() if name not in workload.get("less_work", ())
+        ]:
+            print(
+                f"  {name:<44}{work['multiply-adds'] / seconds / 1e9:>10.1f} G   "
+                f"{work['multiply-adds'] / seconds / peak:>6.0%} of peak"
+            )
+        print(
+            f"  (peak: {peak / 1e9:.1f} G/s, float64 fused multiply-adds with no memory traffic; at peak the "
+            f"multiply-adds alone take {work['multiply-adds'] / peak:.3f} s)"
+        )
     sys.stdout.flush()
 
 

@@ -103,39 +103,83 @@ def claims(summary):
     """The lecture's memory and compute counts against what the instrumented code counted, at the deepest network."""
     r = summary["depths"][-1]
     L, k = r["L"], r["k"]
-    rows = [claim("checkpointing.gradients_identical", "004", "backpropagation slides", "the three strategies compute the same gradient (bit for bit: 1)",
-                  1, int(summary["bit_identical"]), "reproduced" if summary["bit_identical"] else "differs",
-                  None if summary["bit_identical"] else "the gradients differ in their last bits")]  # fmt: skip
+    rows = [
+        claim(
+            "checkpointing.gradients_identical",
+            "004",
+            "backpropagation slides",
+            "the three strategies compute the same gradient (bit for bit: 1)",
+            1,
+            int(summary["bit_identical"]),
+            "reproduced" if summary["bit_identical"] else "differs",
+            None if summary["bit_identical"] else "the gradients differ in their last bits",
+        )
+    ]
     for strategy in STRATEGIES:
         held, evaluations = r["formulas"][strategy]
         measured = r["rows"][strategy]
         ok = measured["evaluations"] == evaluations
-        rows.append(claim(f"checkpointing.{strategy}_evaluations_L{L}", "004", "backpropagation slides", f"{strategy}, L = {L}: layer evaluations",
-                          evaluations, measured["evaluations"], "reproduced" if ok else "differs", None if ok else "the counted evaluations differ"))  # fmt: skip
+        rows.append(
+            claim(
+                f"checkpointing.{strategy}_evaluations_L{L}",
+                "004",
+                "backpropagation slides",
+                f"{strategy}, L = {L}: layer evaluations",
+                evaluations,
+                measured["evaluations"],
+                "reproduced" if ok else "differs",
+                None if ok else "the counted evaluations differ",
+            )
+        )
         layers = measured["peak_layers"]
         exact = layers == held
         note = None
-        if strategy == "checkpoint" and not exact:  # the lecture's O(L/k + k) counts two layers this code never holds together
-            note = (f"the lecture's L/k + k = {held} is a bound; this code holds at most L/k + k - 2 = {L // k + k - 2}: the output layer is "
-                    "released before the first stretch is recomputed, and each recomputed stretch starts from a checkpoint already held")
+        if (
+            strategy == "checkpoint" and not exact
+        ):  # the lecture's O(L/k + k) counts two layers this code never holds together
+            note = (
+                f"the lecture's L/k + k = {held} is a bound; this code holds at most L/k + k - 2 = {L // k + k - 2}: "
+                "the output layer is "
+                "released before the first stretch is recomputed, and each recomputed stretch starts from a "
+                "checkpoint already held"
+            )
         ok = exact or (strategy == "checkpoint" and layers == L // k + k - 2)
-        rows.append(claim(f"checkpointing.{strategy}_layers_held_L{L}", "004", "backpropagation slides", f"{strategy}, L = {L}, k = {k}: the most layers held at once",
-                          held, layers, "reproduced" if ok else "differs", note if ok else f"held {layers} layers"))  # fmt: skip
+        rows.append(
+            claim(
+                f"checkpointing.{strategy}_layers_held_L{L}",
+                "004",
+                "backpropagation slides",
+                f"{strategy}, L = {L}, k = {k}: the most layers held at once",
+                held,
+                layers,
+                "reproduced" if ok else "differs",
+                note if ok else f"held {layers} layers",
+            )
+        )
     return rows
 
 
 def save_results(results, out, summary, args):
-    arrays = {f"{s}/{key}": np.array([r["rows"][s][key] for r in results]) for s in STRATEGIES for key in ("peak_floats", "evaluations", "seconds")}
+    arrays = {
+        f"{s}/{key}": np.array([r["rows"][s][key] for r in results])
+        for s in STRATEGIES
+        for key in ("peak_floats", "evaluations", "seconds")
+    }
     save_outputs(out, {"depths": np.array([r["L"] for r in results]), **arrays}, summary)
 
 
 def print_table(summary):
     results = summary["depths"]
-    print(f"{'L':>4}{'k':>4}  {'strategy':<12}{'peak floats':>12}{'layers held':>12}{'formula':>9}{'evaluations':>13}{'formula':>9}{'seconds':>10}")
+    print(
+        f"{'L':>4}{'k':>4}  {'strategy':<12}{'peak floats':>12}{'layers held':>12}{'formula':>9}{'evaluations':>13}{'formula':>9}{'seconds':>10}"
+    )
     for r in results:
         for strategy in STRATEGIES:
             row, (held, evals) = r["rows"][strategy], r["formulas"][strategy]
-            print(f"{r['L']:>4}{r['k']:>4}  {strategy:<12}{row['peak_floats']:>12}{row['peak_layers']:>12.1f}{held:>9}{row['evaluations']:>13}{evals:>9}{row['seconds']:>10.4f}")
+            print(
+                f"{r['L']:>4}{r['k']:>4}  {strategy:<12}{row['peak_floats']:>12}{row['peak_layers']:>12.1f}{held:>9}"
+                f"{row['evaluations']:>13}{evals:>9}{row['seconds']:>10.4f}"
+            )
     print(f"\ngradients bit-identical across the three strategies at every depth: {summary['bit_identical']}")
     print_claims(summary["claims"])
 
@@ -151,7 +195,13 @@ def memory_needed(args):
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = study_parser("checkpointing", __doc__)
-    parser.add_argument("--depths", type=positive_int, nargs="+", default=[4, 8, 16, 32, 64], help="numbers of layers (default 4 8 16 32 64)")
+    parser.add_argument(
+        "--depths",
+        type=positive_int,
+        nargs="+",
+        default=[4, 8, 16, 32, 64],
+        help="numbers of layers (default 4 8 16 32 64)",
+    )
     parser.add_argument("--width", type=positive_int, default=32, help="units per layer (default 32)")
     parser.add_argument("--batch", type=positive_int, default=256, help="examples in the batch (default 256)")
     parser.add_argument("--k", type=positive_int, help="checkpoint every k layers (default round(sqrt L))")

@@ -14,8 +14,12 @@ def study_parser(module, doc):
     """The command line of `python -m demos.<module>`: its docstring's first paragraph as the
     description and the rest, as written, below the options (what "see the notes" points to)."""
     first, _, rest = doc.strip().partition("\n\n")
-    return OneLineErrors(prog=f"python -m demos.{module}", description=first, epilog=textwrap.dedent(rest),
-                         formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
+    return OneLineErrors(
+        prog=f"python -m demos.{module}",
+        description=first,
+        epilog=textwrap.dedent(rest),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
 
 
 class OneLineErrors(argparse.ArgumentParser):
@@ -52,13 +56,19 @@ def finite(text):
 
 def int_in(lo, hi=None):
     """An integer lo <= n (<= hi)."""
-    return value_type(f"an integer >= {lo}" if hi is None else f"an integer in {lo}..{hi}", int, lambda n: n >= lo and (hi is None or n <= hi))
+    return value_type(
+        f"an integer >= {lo}" if hi is None else f"an integer in {lo}..{hi}",
+        int,
+        lambda n: n >= lo and (hi is None or n <= hi),
+    )
 
 
 def float_in(lo=-math.inf, hi=math.inf, open_lo=False):
     """A finite number lo <= x <= hi (lo < x with open_lo)."""
     low = f"> {lo}" if open_lo else f">= {lo}"
-    description = "a finite number" + ("" if lo == -math.inf else f" {low}") + ("" if hi == math.inf else f" and <= {hi}")
+    description = (
+        "a finite number" + ("" if lo == -math.inf else f" {low}") + ("" if hi == math.inf else f" and <= {hi}")
+    )
     return value_type(description, finite, lambda x: (x > lo if open_lo else x >= lo) and x <= hi)
 
 
@@ -83,7 +93,9 @@ def reachable(address):
         return None
 
 
-dask_address = value_type("the address of a running Dask scheduler, e.g. tcp://host:8786 (nothing answered there)", reachable, bool)
+dask_address = value_type(
+    "the address of a running Dask scheduler, e.g. tcp://host:8786 (nothing answered there)", reachable, bool
+)
 
 
 def available_memory():
@@ -102,7 +114,10 @@ def refuse_if_too_long(parser, estimates):
     """parser.error before any work when one estimate {option: seconds the run would take} exceeds LONGEST_RUN."""
     for option, seconds in estimates.items():
         if seconds > LONGEST_RUN:
-            parser.error(f"argument {option}: the run would take about {seconds / 86400:,.0f} days on this machine (estimated); minnet refuses runs over a day")
+            parser.error(
+                f"argument {option}: the run would take about {seconds / 86400:,.0f} days on this machine "
+                "(estimated); minnet refuses runs over a day"
+            )
 
 
 def refuse_if_too_big(parser, estimates):
@@ -110,7 +125,10 @@ def refuse_if_too_big(parser, estimates):
     free = available_memory()
     for option, needed in estimates.items():
         if needed > free:
-            parser.error(f"argument {option}: the run would need about {needed / 2**30:,.1f} GiB of memory, {free / 2**30:,.1f} GiB are available")
+            parser.error(
+                f"argument {option}: the run would need about {needed / 2**30:,.1f} GiB of memory, "
+                f"{free / 2**30:,.1f} GiB are available"
+            )
 
 
 def headless_figures(show=False):
@@ -138,8 +156,11 @@ SNAPSHOT_EVERY = 10  # results.npz keeps every 10th row of per-iteration recordi
 
 def add_full_option(parser):
     """--full: results.npz keeps every iteration's recordings (default: every SNAPSHOT_EVERY-th, which the figures and claims need)."""
-    parser.add_argument("--full", action="store_true",
-                        help=f"keep every iteration's recordings in results.npz (default: every {SNAPSHOT_EVERY}th and the last, float32)")  # fmt: skip
+    parser.add_argument(
+        "--full",
+        action="store_true",
+        help=f"keep every iteration's recordings in results.npz (default: every {SNAPSHOT_EVERY}th and the last, float32)",
+    )
 
 
 def snapshots(values, full):
@@ -153,18 +174,31 @@ def snapshots(values, full):
 
 def add_data_options(parser, what):
     """--data and --data-dir for the classification studies."""
-    parser.add_argument("--data", choices=["mnist5k", "digits", "mnist", "fashion"], default="mnist5k",
-                        help=f"the shipped 5,000 MNIST images (default) or 8x8 digits, or IDX files: {what}")  # fmt: skip
+    parser.add_argument(
+        "--data",
+        choices=["mnist5k", "digits", "mnist", "fashion"],
+        default="mnist5k",
+        help=f"the shipped 5,000 MNIST images (default) or 8x8 digits, or IDX files: {what}",
+    )
     parser.add_argument("--data-dir", help="folder with the IDX files (train-images-idx3-ubyte[.gz], ...)")
 
 
-DATA_EXAMPLES = {"mnist5k": 5000, "digits": 1797, "mnist": 6000, "fashion": 6000}  # training examples the studies take of each
+# training examples the studies take of each
+DATA_EXAMPLES = {
+    "mnist5k": 5000,
+    "digits": 1797,
+    "mnist": 6000,
+    "fashion": 6000,
+}
 
 
 def check_data_options(parser, args):
     """--data mnist or fashion need --data-dir, an existing folder: parser.error before any work otherwise."""
     if args.data in ("mnist", "fashion") and not args.data_dir:
-        parser.error(f"argument --data-dir: --data {args.data} reads the IDX files of {args.data}: give their folder with --data-dir")
+        parser.error(
+            f"argument --data-dir: --data {args.data} reads the IDX files of {args.data}: give their folder with "
+            "--data-dir"
+        )
     if args.data_dir and not os.path.isdir(args.data_dir):
         parser.error(f"argument --data-dir: no such folder: {args.data_dir!r}")
 
@@ -176,8 +210,17 @@ def print_written(out, paths):
 
 def add_sweep_options(parser):
     """--workers and --dask, for demos that train many independent models through minnet.tools.sweep."""
-    parser.add_argument("--workers", type=positive_int, help="local worker processes for the independent runs (default: every core; 1: in this process)")
-    parser.add_argument("--dask", type=dask_address, metavar="ADDRESS", help="run them on the Dask cluster at ADDRESS (e.g. tcp://host:8786) instead")
+    parser.add_argument(
+        "--workers",
+        type=positive_int,
+        help="local worker processes for the independent runs (default: every core; 1: in this process)",
+    )
+    parser.add_argument(
+        "--dask",
+        type=dask_address,
+        metavar="ADDRESS",
+        help="run them on the Dask cluster at ADDRESS (e.g. tcp://host:8786) instead",
+    )
 
 
 def sweep_runner(args):
@@ -197,9 +240,15 @@ def sweep_runner(args):
 
 KERNELS = {  # kernel: (what it computes, its NumPy code, which calls the networks' own backprop where there is one)
     "two_layer": ("trained", "train with minnet/two_layer.py (TwoLayerNet.backprop)"),
-    "per_example": ("per-example gradient statistics computed", "compute them with minnet/per_example.py (MLP.backprop)"),
+    "per_example": (
+        "per-example gradient statistics computed",
+        "compute them with minnet/per_example.py (MLP.backprop)",
+    ),
     "landscape": ("loss landscapes computed", "compute them with minnet/landscape.py (the networks' forward pass)"),
-    "mandelbrot": ("pictures of the learned products computed", "compute them with minnet/studies/mandelbrot.py (MLP.forward)"),
+    "mandelbrot": (
+        "pictures of the learned products computed",
+        "compute them with minnet/studies/mandelbrot.py (MLP.forward)",
+    ),
 }
 
 
@@ -234,7 +283,9 @@ def run_study(args, run, plot, summary_of, save_results, print_summary):
     except Exception as err:
         if getattr(args, "debug", False):
             raise
-        raise SystemExit(f"error: the run failed: {type(err).__name__}: {err} (run again with --debug for the traceback)") from err
+        raise SystemExit(
+            f"error: the run failed: {type(err).__name__}: {err} (run again with --debug for the traceback)"
+        ) from err
     print_summary(summary)
     print_written(args.out, [os.path.join(args.out, os.path.relpath(path, staging)) for path in paths])
     return summary
@@ -242,7 +293,12 @@ def run_study(args, run, plot, summary_of, save_results, print_summary):
 
 def add_output_options(parser, default_out, quick_help):
     """--out, --quick, --quiet and --debug, which every study has."""
-    parser.add_argument("--out", type=folder, default=default_out, help=f"output folder, replaced whole: new, empty or minnet's own (default {default_out})")
+    parser.add_argument(
+        "--out",
+        type=folder,
+        default=default_out,
+        help=f"output folder, replaced whole: new, empty or minnet's own (default {default_out})",
+    )
     parser.add_argument("--quick", action="store_true", help=quick_help)
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
     parser.add_argument("--debug", action="store_true", help="show the traceback when the run fails")
@@ -258,15 +314,31 @@ def claim(id, document, where, statement, document_value, measured, verdict, not
         raise ValueError(f"verdict must be one of {VERDICTS}, got {verdict!r}")
     if verdict != "reproduced" and not note:
         raise ValueError(f"claim {id!r} is {verdict!r}: it needs a note saying why")
-    return {"id": id, "document": document, "where": where, "claim": statement, "document_value": document_value,
-            "measured": measured, "verdict": verdict, "note": note}  # fmt: skip
+    return {
+        "id": id,
+        "document": document,
+        "where": where,
+        "claim": statement,
+        "document_value": document_value,
+        "measured": measured,
+        "verdict": verdict,
+        "note": note,
+    }
 
 
 def pytorch_init_claim(study, document):
     """The setting a PyTorch document does not state but used: nn.Linear's initialisation (minnet's init="pytorch")."""
-    return claim(f"{study}.initialisation", document, "setup (unstated)", "the document's PyTorch code starts every layer from nn.Linear's default",
-                 None, "U(-1/sqrt(n_in), 1/sqrt(n_in))", "not comparable",
-                 "a setting, not a finding: minnet's init='pytorch' draws W_l and b_l the same way (not PyTorch's random numbers)")  # fmt: skip
+    return claim(
+        f"{study}.initialisation",
+        document,
+        "setup (unstated)",
+        "the document's PyTorch code starts every layer from nn.Linear's default",
+        None,
+        "U(-1/sqrt(n_in), 1/sqrt(n_in))",
+        "not comparable",
+        "a setting, not a finding: minnet's init='pytorch' draws W_l and b_l the same way (not PyTorch's random "
+        "numbers)",
+    )
 
 
 def shown(value):
@@ -279,7 +351,10 @@ def print_claims(claims):
     print(f"\n{'document':<20}{'claim':<58}{'document':>12}{'measured':>12}  verdict")
     for row in claims:
         first, *rest = textwrap.wrap(row["claim"], 56)
-        print(f"{row['document']:<20}{first:<58}{shown(row['document_value']):>12}{shown(row['measured']):>12}  {row['verdict']}")
+        print(
+            f"{row['document']:<20}{first:<58}{shown(row['document_value']):>12}{shown(row['measured']):>12}  "
+            f"{row['verdict']}"
+        )
         note = textwrap.wrap(row["note"] or "", 90)
         for line in rest + [f"  note: {line}" for line in note[:1]] + [f"        {line}" for line in note[1:]]:
             print(f"{'':<20}{line}")

@@ -50,12 +50,26 @@ GRID = range(2, 13)
 def table_configs(args):
     """Every table row once per seed, row-major: row k, seed s is entry k * seeds + s. A seed draws the data as well
     as the weights and batches: the document's single run is one draw of each."""
-    return [{"hidden": h, "activation": a, "epochs": min(e, args.max_epochs), "seed": args.seed + s, "data_seed": args.seed + s, "target": args.target}
-            for h, a, e, _, _ in TABLE for s in range(args.seeds)]  # fmt: skip
+    return [
+        {
+            "hidden": h,
+            "activation": a,
+            "epochs": min(e, args.max_epochs),
+            "seed": args.seed + s,
+            "data_seed": args.seed + s,
+            "target": args.target,
+        }
+        for h, a, e, _, _ in TABLE
+        for s in range(args.seeds)
+    ]
 
 
 def grid_configs(args):
-    return [{"hidden": [n, m], "activation": "relu", "epochs": args.grid_epochs, "seed": args.seed, "target": args.target} for n in GRID for m in GRID]
+    return [
+        {"hidden": [n, m], "activation": "relu", "epochs": args.grid_epochs, "seed": args.seed, "target": args.target}
+        for n in GRID
+        for m in GRID
+    ]
 
 
 def learned_planes(net, x, extent, pixels):
@@ -120,7 +134,14 @@ def figure_grid(grid):
     mesh = ax.imshow(grid, origin="lower", cmap="viridis", norm=LogNorm(), extent=(1.5, 12.5, 1.5, 12.5))
     fig.colorbar(mesh, ax=ax, label="test MSE after training (log scale; dark: better)")
     n, m = np.unravel_index(np.nanargmin(grid), grid.shape)
-    ax.plot(m + 2, n + 2, "r*", markersize=14, markeredgecolor="w", label=f"best: n = {n + 2}, m = {m + 2}, MSE {grid[n, m]:.3g}")
+    ax.plot(
+        m + 2,
+        n + 2,
+        "r*",
+        markersize=14,
+        markeredgecolor="w",
+        label=f"best: n = {n + 2}, m = {m + 2}, MSE {grid[n, m]:.3g}",
+    )
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12))
     ax.set_xlabel("m: neurons in hidden layer 2")
     ax.set_ylabel("n: neurons in hidden layer 1")
@@ -156,8 +177,14 @@ def plot(results, out, args):
     x = complex(args.x_re, args.x_im)
     paths = [
         plots.save(figure_loss_curve(results), os.path.join(out, "loss_curve_20_30_20_relu.png")),
-        plots.save(figure_planes(*results["planes"], args.extent, f"y -> x y for x = {x}, model {table_label(args.picture)}"), os.path.join(out, "learned_function.png")),
-        plots.save(figure_planes(*results["squares"], args.extent / 2, f"z -> z^2, model {table_label(args.picture)}"), os.path.join(out, "learned_square.png")),
+        plots.save(
+            figure_planes(*results["planes"], args.extent, f"y -> x y for x = {x}, model {table_label(args.picture)}"),
+            os.path.join(out, "learned_function.png"),
+        ),
+        plots.save(
+            figure_planes(*results["squares"], args.extent / 2, f"z -> z^2, model {table_label(args.picture)}"),
+            os.path.join(out, "learned_square.png"),
+        ),
     ]
     if results["grid"] is not None:
         paths.append(plots.save(figure_grid(results["grid"]), os.path.join(out, "neuron_grid.png")))
@@ -167,9 +194,18 @@ def plot(results, out, args):
 # ----- the command line -----------------------------------------------------------------------------
 def summary_of(results):
     finals = results["finals"]
-    rows = [{"model": table_label(k), "train_loss": float(np.median(finals[k, :, 0])), "test_loss": float(np.median(finals[k, :, 1])),
-             "train_range": [float(finals[k, :, 0].min()), float(finals[k, :, 0].max())], "test_range": [float(finals[k, :, 1].min()), float(finals[k, :, 1].max())],
-             "document_train_loss": TABLE[k][3], "document_test_loss": TABLE[k][4]} for k in range(len(TABLE))]  # fmt: skip
+    rows = [
+        {
+            "model": table_label(k),
+            "train_loss": float(np.median(finals[k, :, 0])),
+            "test_loss": float(np.median(finals[k, :, 1])),
+            "train_range": [float(finals[k, :, 0].min()), float(finals[k, :, 0].max())],
+            "test_range": [float(finals[k, :, 1].min()), float(finals[k, :, 1].max())],
+            "document_train_loss": TABLE[k][3],
+            "document_test_loss": TABLE[k][4],
+        }
+        for k in range(len(TABLE))
+    ]
     claims = [*table_claims(rows, finals.shape[1], results["full_epochs"]), pytorch_init_claim("complex_mult", "003")]
     summary = {"seeds": int(finals.shape[1]), "table": rows, "claims": claims}
     if results["grid"] is not None:
@@ -177,8 +213,11 @@ def summary_of(results):
         n, m = np.unravel_index(np.argmin(grid), grid.shape)
         below = np.tril_indices(len(GRID), -1)  # (n, m) with n > m: the wider layer first
         wider_first, mirrored = grid[below], grid.T[below]  # grid.T[n, m] is the (m, n) model
-        summary["grid"] = {"best": [int(GRID[n]), int(GRID[m])], "best_test_loss": float(grid[n, m]),
-                           "wider_first_better_fraction": float(np.mean(wider_first < mirrored))}  # fmt: skip
+        summary["grid"] = {
+            "best": [int(GRID[n]), int(GRID[m])],
+            "best_test_loss": float(grid[n, m]),
+            "wider_first_better_fraction": float(np.mean(wider_first < mirrored)),
+        }
     return summary
 
 
@@ -194,29 +233,58 @@ def table_claims(rows, seeds, full_epochs):
             measured, (low, high) = r[f"{part}_loss"], r[f"{part}_range"]
             ratio = max(measured / document, document / measured)
             verdict = "reproduced" if ratio <= 1.5 else "differs"
-            note = None if verdict == "reproduced" else (f"median of {seeds} seeds (data and weights), x{ratio:.3f} from the document's single run; the seeds range "
-                                                         f"{low:.4g}-{high:.4g}" + (", which includes it" if low <= document <= high else ""))  # fmt: skip
+            note = (
+                None
+                if verdict == "reproduced"
+                else (
+                    f"median of {seeds} seeds (data and weights), x{ratio:.3f} from the document's single run; the "
+                    "seeds range "
+                    f"{low:.4g}-{high:.4g}" + (", which includes it" if low <= document <= high else "")
+                )
+            )
             if k == 0:
-                note = (f"a model without hidden layers is linear, and no linear map of (re_x, im_x, re_y, im_y) beats predicting 0 on their "
-                        f"products: the MSE is at least their variance, 2 x 2^4 = 32 for N(0, 2^2) inputs (measured {measured:.4g}). The document's "
-                        f"{document} would need inputs of std 1.33, but its other rows match std 2 (reproduced here), so this row is not what it says")  # fmt: skip
+                note = (
+                    "a model without hidden layers is linear, and no linear map of (re_x, im_x, re_y, im_y) beats "
+                    "predicting 0 on their "
+                    "products: the MSE is at least their variance, 2 x 2^4 = 32 for N(0, 2^2) inputs (measured "
+                    f"{measured:.4g}). The document's "
+                    f"{document} would need inputs of std 1.33, but its other rows match std 2 (reproduced here), so "
+                    "this row is not what it says"
+                )
                 verdict = "differs"
             if not full_epochs:
                 verdict, note = "not comparable", "shortened training (--quick / --max-epochs)"
-            out.append(claim(f"complex_mult.model{k}_{part}_loss", "003", "model-size table", f"model {k}, {table_label(k)}: {part} MSE after training",
-                             document, measured, verdict, note))  # fmt: skip
+            out.append(
+                claim(
+                    f"complex_mult.model{k}_{part}_loss",
+                    "003",
+                    "model-size table",
+                    f"model {k}, {table_label(k)}: {part} MSE after training",
+                    document,
+                    measured,
+                    verdict,
+                    note,
+                )
+            )
     return out
 
 
 def print_summary(summary):
-    print(f"{'model':<34}{'train':>10}{'test':>10}{'document train':>16}{'document test':>15}   (median of {summary['seeds']} seeds)")
+    print(
+        f"{'model':<34}{'train':>10}{'test':>10}{'document train':>16}{'document test':>15}   (median of "
+        f"{summary['seeds']} seeds)"
+    )
     for r in summary["table"]:
         doc = lambda v: "" if v is None else f"{v:.4f}"  # noqa: E731
-        print(f"{r['model']:<34}{r['train_loss']:>10.4f}{r['test_loss']:>10.4f}{doc(r['document_train_loss']):>16}{doc(r['document_test_loss']):>15}")
+        print(
+            f"{r['model']:<34}{r['train_loss']:>10.4f}{r['test_loss']:>10.4f}{doc(r['document_train_loss']):>16}{doc(r['document_test_loss']):>15}"
+        )
     if "grid" in summary:
         g = summary["grid"]
-        print(f"\nneuron grid: lowest test loss {g['best_test_loss']:.4f} at n, m = {g['best']}; "
-              f"(n, m) with n > m beats (m, n) in {100 * g['wider_first_better_fraction']:.0f}% of the pairs")  # fmt: skip
+        print(
+            f"\nneuron grid: lowest test loss {g['best_test_loss']:.4f} at n, m = {g['best']}; "
+            f"(n, m) with n > m beats (m, n) in {100 * g['wider_first_better_fraction']:.0f}% of the pairs"
+        )
     print_claims(summary["claims"])
 
 
@@ -237,17 +305,43 @@ def memory_needed(args):
 
 def main(argv: Sequence[str] | None = None) -> int:
     p = study_parser("complex_mult", __doc__)
-    p.add_argument("--target", choices=sorted(cm.TARGETS), default="multiply", help="what the networks learn (default multiply)")
+    p.add_argument(
+        "--target", choices=sorted(cm.TARGETS), default="multiply", help="what the networks learn (default multiply)"
+    )
     p.add_argument("--skip-grid", action="store_true", help="leave out the 121-model neuron grid")
     p.add_argument("--grid-epochs", type=positive_int, default=30, help="epochs of each grid model (default 30)")
-    p.add_argument("--max-epochs", type=positive_int, default=1000, help="cap on the table's epochs (default 1000: none)")
-    p.add_argument("--picture", type=int_in(0, len(TABLE) - 1), default=4, help="table row drawn in the pictures (default 4: [20, 30, 20] silu)")
-    p.add_argument("--x-re", type=float_in(-1000, 1000), default=1.0, help="the fixed first factor's real part (default 1)")
+    p.add_argument(
+        "--max-epochs", type=positive_int, default=1000, help="cap on the table's epochs (default 1000: none)"
+    )
+    p.add_argument(
+        "--picture",
+        type=int_in(0, len(TABLE) - 1),
+        default=4,
+        help="table row drawn in the pictures (default 4: [20, 30, 20] silu)",
+    )
+    p.add_argument(
+        "--x-re", type=float_in(-1000, 1000), default=1.0, help="the fixed first factor's real part (default 1)"
+    )
     p.add_argument("--x-im", type=float_in(-1000, 1000), default=1.0, help="... and imaginary part (default 1)")
-    p.add_argument("--extent", type=float_in(0, 1000, open_lo=True), default=4.0, help="the second factor's plane spans [-extent, extent]^2 (default 4)")
+    p.add_argument(
+        "--extent",
+        type=float_in(0, 1000, open_lo=True),
+        default=4.0,
+        help="the second factor's plane spans [-extent, extent]^2 (default 4)",
+    )
     p.add_argument("--pixels", type=int_in(2), default=200, help="pixels per side of the pictures (default 200)")
-    p.add_argument("--seed", type=seed, default=0, help="first seed: table row seed s draws its data, weights and batches from seed + s; the neuron grid uses seed for its weights and data seed 0")
-    p.add_argument("--seeds", type=positive_int, default=5, help="runs of every table row, seeds seed .. seed+seeds-1; the table shows their median (default 5)")
+    p.add_argument(
+        "--seed",
+        type=seed,
+        default=0,
+        help="first seed: table row seed s draws its data, weights and batches from seed + s; the neuron grid uses seed for its weights and data seed 0",
+    )
+    p.add_argument(
+        "--seeds",
+        type=positive_int,
+        default=5,
+        help="runs of every table row, seeds seed .. seed+seeds-1; the table shows their median (default 5)",
+    )
     add_sweep_options(p)
     add_output_options(p, DEFAULT_OUT, "few epochs, small pictures, for tests")
     args = p.parse_args(argv)

@@ -78,8 +78,20 @@ def configs(args):
     sizes = [32, 16, 10, 10] if args.deep else [args.hidden, 10]
     layers = [2, 3, 4] if args.deep else [2]
     return [
-        {"data": args.data, "data_dir": args.data_dir, "sizes": sizes, "activation": args.activation, "lr": args.lr, "batch_size": args.batch_size,
-         "epochs": args.epochs, "seed": seed, "layers": layers, "keep_params_at": [args.cluster_iteration], "init": args.init, "reduction": args.reduction}  # fmt: skip
+        {
+            "data": args.data,
+            "data_dir": args.data_dir,
+            "sizes": sizes,
+            "activation": args.activation,
+            "lr": args.lr,
+            "batch_size": args.batch_size,
+            "epochs": args.epochs,
+            "seed": seed,
+            "layers": layers,
+            "keep_params_at": [args.cluster_iteration],
+            "init": args.init,
+            "reduction": args.reduction,
+        }
         for seed in range(args.runs)
     ]
 
@@ -100,7 +112,9 @@ def analyse(runs, X, y, args):
     FC, LM = np.array([first_correct(c) for c in correct]), np.array([last_mistake(c) for c in correct])
     fc_lm_ok = bool(np.all(FC >= correct) and np.all(correct >= LM))
     groups = {"top 10%": 0, "middle 10%": N_CHUNKS // 2, "bottom 10%": N_CHUNKS - 1}
-    fc_acc_lm = {name: [values[:, :, chunk == c].mean(axis=(0, 2)) for values in (FC, correct, LM)] for name, c in groups.items()}
+    fc_acc_lm = {
+        name: [values[:, :, chunk == c].mean(axis=(0, 2)) for values in (FC, correct, LM)] for name, c in groups.items()
+    }
     chunk_accuracy = per_chunk(correct.astype(float))
     return {
         "correct": correct, "norm": norm, "cos": cos, "agr": agr, "chunk": chunk,
@@ -116,7 +130,9 @@ def analyse(runs, X, y, args):
 
 def clusters(run, X, y, args, correct, cos):
     """Cones of the materialised layer-2 gradients of run 0 at --cluster-iteration, with their contention sets."""
-    net = MLP([X.shape[1], *configs(args)[0]["sizes"]], activation=args.activation, loss="cross_entropy", init=args.init)
+    net = MLP(
+        [X.shape[1], *configs(args)[0]["sizes"]], activation=args.activation, loss="cross_entropy", init=args.init
+    )
     net.params = run[f"params_at_{args.cluster_iteration}"]
     G = layer_grads(net, X, y, 2)
     found = []
@@ -124,10 +140,16 @@ def clusters(run, X, y, args, correct, cos):
         if len(members) < CLUSTER_MIN_SIZE:
             break
         against = contention(G, members, args.contention)
-        found.append({"members": members, "contention": against,
-                      "members_cos": cos[:, members].mean(axis=1), "members_acc": correct[:, members].mean(axis=1),
-                      "contention_cos": cos[:, against].mean(axis=1) if against.size else None,
-                      "contention_acc": correct[:, against].mean(axis=1) if against.size else None})  # fmt: skip
+        found.append(
+            {
+                "members": members,
+                "contention": against,
+                "members_cos": cos[:, members].mean(axis=1),
+                "members_acc": correct[:, members].mean(axis=1),
+                "contention_cos": cos[:, against].mean(axis=1) if against.size else None,
+                "contention_acc": correct[:, against].mean(axis=1) if against.size else None,
+            }
+        )
     return found
 
 
@@ -145,7 +167,9 @@ def image_grid(ax, X, indices, labels, title, side):
     canvas = np.ones((cells * (side + 1), cells * (side + 1)))
     for k, i in enumerate(indices):
         r, c = divmod(k, cells)
-        canvas[r * (side + 1) : r * (side + 1) + side, c * (side + 1) : c * (side + 1) + side] = 1 - X[i].reshape(side, side)
+        canvas[r * (side + 1) : r * (side + 1) + side, c * (side + 1) : c * (side + 1) + side] = 1 - X[i].reshape(
+            side, side
+        )
         ax.text(c * (side + 1) + 0.5, r * (side + 1) + 0.5, str(labels[i]), color="tab:red", fontsize=8, va="top")
     ax.imshow(canvas, cmap="gray", vmin=0, vmax=1)
     ax.set_title(title)
@@ -156,12 +180,17 @@ def figure_examples(X, y, a, side, rng):
     import matplotlib.pyplot as plt
 
     order = np.argsort(a["agr"], kind="stable")
-    fig, axes = plt.subplots(2, 2, figsize=(11, 11), constrained_layout=True)  # 2 x 2: three image grids in a row save wider than 2.5:1
+    # 2 x 2: three image grids in a row save wider than 2.5:1
+    fig, axes = plt.subplots(2, 2, figsize=(11, 11), constrained_layout=True)
     image_grid(axes[0, 0], X, rng.choice(len(y), 64, replace=False), y, "64 random examples", side)
     image_grid(axes[0, 1], X, order[:64], y, "64 most typical (lowest AGR divergence)", side)
     image_grid(axes[1, 0], X, order[::-1][:64], y, "64 most atypical", side)
     axes[1, 1].hist(a["agr"], bins=50, color="tab:blue")
-    axes[1, 1].set(title="every example's AGR divergence\n(typical: left; atypical: right)", xlabel="AGR divergence across the runs", ylabel="examples")
+    axes[1, 1].set(
+        title="every example's AGR divergence\n(typical: left; atypical: right)",
+        xlabel="AGR divergence across the runs",
+        ylabel="examples",
+    )
     return fig
 
 
@@ -178,9 +207,23 @@ def figure_curriculum(a):
     fig, axes = plt.subplots(2, 2, figsize=(14, 10), constrained_layout=True)
     axes[0, 0].plot(a["accuracy"])
     axes[0, 0].set(title="training accuracy, mean over the runs", ylabel="accuracy")
-    panels = ((axes[0, 1], "chunk_accuracy", "accuracy of each chunk", "accuracy", 1),
-              (axes[1, 0], "chunk_cos", f"cosine with the mean gradient ({SMOOTHING}-iteration average)", "mean cosine", SMOOTHING),
-              (axes[1, 1], "chunk_norm", f"gradient norm, layer 2 ({SMOOTHING}-iteration average)", "mean gradient norm", SMOOTHING))  # fmt: skip
+    panels = (
+        (axes[0, 1], "chunk_accuracy", "accuracy of each chunk", "accuracy", 1),
+        (
+            axes[1, 0],
+            "chunk_cos",
+            f"cosine with the mean gradient ({SMOOTHING}-iteration average)",
+            "mean cosine",
+            SMOOTHING,
+        ),
+        (
+            axes[1, 1],
+            "chunk_norm",
+            f"gradient norm, layer 2 ({SMOOTHING}-iteration average)",
+            "mean gradient norm",
+            SMOOTHING,
+        ),
+    )
     for ax, key, title, ylabel, window in panels:
         for c in range(N_CHUNKS):
             if window > 1:
@@ -256,20 +299,46 @@ def figure_clusters(a, X, y, side, iteration, shown=2):
     for k, c in enumerate(pairs):
         images, curves = axes[0, 2 * k : 2 * k + 2], axes[1, 2 * k : 2 * k + 2]
         members, against = c["members"], c["contention"]
-        image_grid(images[0], X, members, y, f"cluster {k + 1}: {examples(len(members))} at iteration {iteration}\n"
-                   f"(every pair's cosine >= 0.95){', 64 shown' if len(members) > 64 else ''}", side)  # fmt: skip
+        image_grid(
+            images[0],
+            X,
+            members,
+            y,
+            f"cluster {k + 1}: {examples(len(members))} at iteration {iteration}\n"
+            f"(every pair's cosine >= 0.95){', 64 shown' if len(members) > 64 else ''}",
+            side,
+        )
         if against.size:
-            image_grid(images[1], X, against, y, f"its contention set: {examples(len(against))}\n(cosine <= -0.95){', 64 shown' if len(against) > 64 else ''}", side)
+            image_grid(
+                images[1],
+                X,
+                against,
+                y,
+                f"its contention set: {examples(len(against))}\n(cosine <= "
+                f"-0.95){', 64 shown' if len(against) > 64 else ''}",
+                side,
+            )
         else:
-            images[1].text(0.5, 0.5, f"no contention set:\nno example's gradient has cosine <= -0.95\nwith this cluster's at iteration {iteration}",
-                           ha="center", va="center", transform=images[1].transAxes)  # fmt: skip
+            images[1].text(
+                0.5,
+                0.5,
+                "no contention set:\nno example's gradient has cosine <= -0.95\nwith this cluster's at iteration "
+                f"{iteration}",
+                ha="center",
+                va="center",
+                transform=images[1].transAxes,
+            )
             images[1].axis("off")
         for ax, key, label in ((curves[0], "cos", "cosine with the mean gradient"), (curves[1], "acc", "accuracy")):
             plots.smoothed(ax, c[f"members_{key}"], SMOOTHING, "tab:blue", label=f"cluster {k + 1}")
             if c[f"contention_{key}"] is not None:
                 plots.smoothed(ax, c[f"contention_{key}"], SMOOTHING, "tab:orange", label="its contention set")
             ax.axvline(iteration, color="0.5", linestyle=":")
-            ax.set(xlabel="iteration", ylabel=f"{label} ({SMOOTHING}-iteration mean)", title=f"cluster {k + 1}: mean {label}")
+            ax.set(
+                xlabel="iteration",
+                ylabel=f"{label} ({SMOOTHING}-iteration mean)",
+                title=f"cluster {k + 1}: mean {label}",
+            )
             ax.legend(loc="lower right")
     return fig
 
@@ -294,13 +363,20 @@ def plot(a, out, args):
     T = a["accuracy"].size - 1
     iterations = sorted({0, min(10, T), min(50, T), T})
     paths = [
-        plots.save(figure_examples(X, y, a, side, np.random.default_rng(args.seed)), os.path.join(out, "examples_by_agreement.png")),
+        plots.save(
+            figure_examples(X, y, a, side, np.random.default_rng(args.seed)),
+            os.path.join(out, "examples_by_agreement.png"),
+        ),
         plots.save(figure_curriculum(a), os.path.join(out, "curriculum.png")),
         plots.save(figure_forgetting(a), os.path.join(out, "first_correct_last_mistake.png")),
         plots.save(figure_scatter(a, iterations), os.path.join(out, "gradient_scatter.png")),
     ]
     if a["clusters"]:
-        paths.append(plots.save(figure_clusters(a, X, y, side, args.cluster_iteration), os.path.join(out, "clusters_and_contention.png")))
+        paths.append(
+            plots.save(
+                figure_clusters(a, X, y, side, args.cluster_iteration), os.path.join(out, "clusters_and_contention.png")
+            )
+        )
     if a["deep_scatter"] is not None:
         paths.append(plots.save(figure_deep(a, args.cluster_iteration), os.path.join(out, "deep_layers_scatter.png")))
     if args.animate:
@@ -332,7 +408,11 @@ def animate(a, out, frames, progress):
 def contention_classes(a):
     """The distinct (cluster's digit, contending digit) pairs, each the majority label of its group."""
     y = a["y"]
-    pairs = {(int(np.bincount(y[c["members"]]).argmax()), int(np.bincount(y[c["contention"]]).argmax())) for c in a["clusters"] if c["contention"].size}
+    pairs = {
+        (int(np.bincount(y[c["members"]]).argmax()), int(np.bincount(y[c["contention"]]).argmax()))
+        for c in a["clusters"]
+        if c["contention"].size
+    }
     return sorted(pairs)
 
 
@@ -382,23 +462,37 @@ def claims(s):
               "at iteration 0 only about 10% of the examples are classified correctly, by luck",
               0.1, s["accuracy_at_0"], *verdict(0.05 <= s["accuracy_at_0"] <= 0.15, "not within 0.05-0.15")),
         claim("curriculum.typical_first", "001", "section 1, chunk accuracy figure",
-              "the most typical examples (chunk 0 of the agreement ranking) are almost entirely learned within 50 iterations, "
+              "the most typical examples (chunk 0 of the agreement ranking) are almost entirely learned within 50 "
+              "iterations, "
               "atypical ones (chunk 9) much more slowly (iteration chunk 0 reaches 80%)", 50, s["chunk0_reaches_80"],
               *verdict(s["chunk0_learned_faster_than_chunk9"] and s["chunk0_reaches_80"] <= 50,
                        f"chunk 0 reaches 80% at {s['chunk0_reaches_80']}, chunk 9 at {s['chunk9_reaches_80']}")),
         claim("curriculum.contention_pairs", "001", "section 3, contention",
-              f"clusters of gradients have contention sets at cosine <= -0.95 (count of clusters with one, iteration {s['cluster_iteration']})",
+              "clusters of gradients have contention sets at cosine <= -0.95 (count of clusters with one, iteration "
+              f"{s['cluster_iteration']})",
               len(DOCUMENT_PAIRS), s["clusters_with_contention"],
               *verdict(s["clusters_with_contention"] > 0, "no example's gradient is that far against a cluster's mean at this iteration")),
         claim("curriculum.contention_digits", "001", "section 3, contention",
-              "the document's digit pairs in contention: 2s vs 1s, 2s vs 6s, 9s vs 4s, 7s vs 9s (how many of the four recur here)",
+              "the document's digit pairs in contention: 2s vs 1s, 2s vs 6s, 9s vs 4s, 7s vs 9s (how many of the "
+              "four recur here)",
               len(DOCUMENT_PAIRS), len(shared),
               *verdict(len(shared) > 0, f"pairs found here: {s['contention_classes']}")),
     ]  # fmt: skip
     rows.append(pytorch_init_claim("curriculum", "001"))
     if s["data"] != "mnist":
-        rows.append(claim("curriculum.data", "001", "section 1", "the document trains a random 6,000-image mini-MNIST", 6000, None, "not comparable",
-                          f"{s['data']}: the 6,000 images are not published; 5,000 MNIST images ship with minnet (--data mnist --data-dir DIR reads the IDX files)"))  # fmt: skip
+        rows.append(
+            claim(
+                "curriculum.data",
+                "001",
+                "section 1",
+                "the document trains a random 6,000-image mini-MNIST",
+                6000,
+                None,
+                "not comparable",
+                f"{s['data']}: the 6,000 images are not published; 5,000 MNIST images ship with minnet (--data mnist "
+                "--data-dir DIR reads the IDX files)",
+            )
+        )
     return rows
 
 
@@ -408,22 +502,39 @@ def print_summary(s):
     for c, (acc, cos) in enumerate(zip(s["final_accuracy_per_chunk"], s["mean_cos_first_50_per_chunk"])):
         print(f"{c:>6}{acc:>16.3f}{cos:>20.3f}")
     print(f"80% accuracy: chunk 0 at iteration {s['chunk0_reaches_80']}, chunk 9 at {s['chunk9_reaches_80']}")
-    verdict = "yes, as the document finds" if s["chunk0_learned_faster_than_chunk9"] else "NO: this run differs from the document"
+    verdict = (
+        "yes, as the document finds"
+        if s["chunk0_learned_faster_than_chunk9"]
+        else "NO: this run differs from the document"
+    )
     print(f"typical examples (chunk 0) learned faster than atypical ones (chunk 9): {verdict}")
     print(f"First Correct >= accuracy >= Last Mistake at every iteration: {s['fc_ge_accuracy_ge_lm']}")
-    print(f"gradient clusters of >= {CLUSTER_MIN_SIZE} examples at iteration {s['cluster_iteration']}: {s['clusters']}; "
-          f"with a contention set: {s['clusters_with_contention']} (digits: {s['contention_classes']})")  # fmt: skip
+    print(
+        f"gradient clusters of >= {CLUSTER_MIN_SIZE} examples at iteration {s['cluster_iteration']}: {s['clusters']}; "
+        f"with a contention set: {s['clusters_with_contention']} (digits: {s['contention_classes']})"
+    )
     if s["clusters"] and not s["clusters_with_contention"]:
-        print("  (no example's gradient is that far against a cluster's here; try a later --cluster-iteration or a milder --contention)")
+        print(
+            "  (no example's gradient is that far against a cluster's here; try a later --cluster-iteration or a "
+            "milder --contention)"
+        )
     print_claims(s["claims"])
 
 
 def save_results(a, out, summary, args):
     """The curves the figures show, and run 0's per-example records every SAVED_EVERY-th iteration (compressed)."""
     kept = slice(0, None, SAVED_EVERY)
-    arrays = {"accuracy": a["accuracy"], "chunk_accuracy": a["chunk_accuracy"], "chunk_cos": a["chunk_cos"], "agr": a["agr"], "chunk": a["chunk"],
-              "run0_iterations": np.arange(a["accuracy"].size)[kept], "run0_correct": a["correct"][0, kept],
-              "run0_grad_norm": a["norm"][0, kept], "run0_grad_cos": a["cos"][0, kept]}  # fmt: skip
+    arrays = {
+        "accuracy": a["accuracy"],
+        "chunk_accuracy": a["chunk_accuracy"],
+        "chunk_cos": a["chunk_cos"],
+        "agr": a["agr"],
+        "chunk": a["chunk"],
+        "run0_iterations": np.arange(a["accuracy"].size)[kept],
+        "run0_correct": a["correct"][0, kept],
+        "run0_grad_norm": a["norm"][0, kept],
+        "run0_grad_cos": a["cos"][0, kept],
+    }
     save_outputs(out, arrays, summary)
 
 
@@ -441,16 +552,41 @@ def main(argv: Sequence[str] | None = None) -> int:
     p = study_parser("curriculum", __doc__)
     add_data_options(p, "a seeded 10%% of their training set")
     p.add_argument("--hidden", type=positive_int, default=8, help="hidden units (default 8)")
-    p.add_argument("--activation", choices=["sigmoid", "tanh", "relu", "silu"], default="sigmoid", help="hidden activation (default sigmoid)")
+    p.add_argument(
+        "--activation",
+        choices=["sigmoid", "tanh", "relu", "silu"],
+        default="sigmoid",
+        help="hidden activation (default sigmoid)",
+    )
     p.add_argument("--lr", type=positive_float, default=0.01, help="SGD learning rate (default 0.01, the document's)")
     p.add_argument("--batch-size", type=positive_int, default=128)
-    p.add_argument("--reduction", choices=["sum", "mean"], default="sum", help="each step descends the batch's summed (default) or mean cross-entropy")
-    p.add_argument("--init", choices=["pytorch", "auto", "glorot", "he"], default="pytorch", help="initial weights (default pytorch: nn.Linear's U(-1/sqrt(n_in), 1/sqrt(n_in)))")
+    p.add_argument(
+        "--reduction",
+        choices=["sum", "mean"],
+        default="sum",
+        help="each step descends the batch's summed (default) or mean cross-entropy",
+    )
+    p.add_argument(
+        "--init",
+        choices=["pytorch", "auto", "glorot", "he"],
+        default="pytorch",
+        help="initial weights (default pytorch: nn.Linear's U(-1/sqrt(n_in), 1/sqrt(n_in)))",
+    )
     p.add_argument("--epochs", type=positive_int, default=30)
     p.add_argument("--runs", type=int_in(2), default=10, help="independently seeded runs (default 10)")
     p.add_argument("--deep", action="store_true", help="the 4-layer network, scatter for layers 2, 3 and 4")
-    p.add_argument("--cluster-iteration", type=count, default=200, help="iteration of the gradient clusters (default 200; see the module docstring)")
-    p.add_argument("--contention", type=float_in(-1, 1), default=-0.95, help="cosine with a cluster's mean gradient at or below which an example is in contention (default -0.95)")
+    p.add_argument(
+        "--cluster-iteration",
+        type=count,
+        default=200,
+        help="iteration of the gradient clusters (default 200; see the module docstring)",
+    )
+    p.add_argument(
+        "--contention",
+        type=float_in(-1, 1),
+        default=-0.95,
+        help="cosine with a cluster's mean gradient at or below which an example is in contention (default -0.95)",
+    )
     p.add_argument("--animate", action="store_true", help="write the scatter over iterations as a GIF")
     add_sweep_options(p)
     p.add_argument("--seed", type=seed, default=0, help="seed of the random image grid (runs use seeds 0..runs-1)")

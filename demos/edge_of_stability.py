@@ -62,18 +62,32 @@ def dataset(examples):
 def train_task(config):
     """A sweep task: one run, gradient descent ("sgd", full batch) or Adam, with its sharpness measured."""
     X, Y = dataset(config["examples"])
-    net = MLP([X.shape[1], *config["hidden"], 10], activation="tanh", loss="half_mse", init="pytorch", seed=config["seed"])
+    net = MLP(
+        [X.shape[1], *config["hidden"], 10], activation="tanh", loss="half_mse", init="pytorch", seed=config["seed"]
+    )
     optimizer = SGD(net.params, lr=config["lr"]) if config["optimizer"] == "sgd" else Adam(net.params, lr=config["lr"])
-    recorder = SharpnessRecorder(X, Y, every=config["every"], optimizer=optimizer, steps=config["lanczos_steps"], seed=config["seed"])
+    recorder = SharpnessRecorder(
+        X, Y, every=config["every"], optimizer=optimizer, steps=config["lanczos_steps"], seed=config["seed"]
+    )
     history = fit(net, X, Y, optimizer, config["epochs"], recorders=[recorder])
     keys = ("train_loss", "sharpness", "sharpness_iteration", "preconditioned_sharpness", "stability_threshold")
-    return {key: history[key] for key in keys} | {"diverged_at": -1 if history.diverged_at is None else history.diverged_at}
+    return {key: history[key] for key in keys} | {
+        "diverged_at": -1 if history.diverged_at is None else history.diverged_at
+    }
 
 
 def run(args):
-    shared = {"examples": args.examples, "hidden": list(args.hidden), "epochs": args.epochs, "every": args.every,
-              "lanczos_steps": args.lanczos_steps, "seed": args.seed}  # fmt: skip
-    configs = [{**shared, "optimizer": "sgd", "lr": lr} for lr in args.rates] + [{**shared, "optimizer": "adam", "lr": args.adam_lr}]
+    shared = {
+        "examples": args.examples,
+        "hidden": list(args.hidden),
+        "epochs": args.epochs,
+        "every": args.every,
+        "lanczos_steps": args.lanczos_steps,
+        "seed": args.seed,
+    }
+    configs = [{**shared, "optimizer": "sgd", "lr": lr} for lr in args.rates] + [
+        {**shared, "optimizer": "adam", "lr": args.adam_lr}
+    ]
     runs = sweep_runner(args)(train_task, configs)
     return {"gd": dict(zip(args.rates, runs[:-1])), "adam": runs[-1], "adam_lr": args.adam_lr, "epochs": args.epochs}
 
@@ -86,8 +100,13 @@ def edge_measures(iteration, sharpness, loss, threshold):
     above = first_above(sharpness, threshold)  # NaN (Adam's undefined start) is never above
     crossing = None if above is None else int(iteration[above])
     late = sharpness[iteration >= iteration[-1] / 2]
-    measures = {"threshold": threshold, "initial": float(sharpness[finite][0]), "crossing": crossing,
-                "peak": float(np.max(sharpness[finite])), "late_mean_over_threshold": float(np.nanmean(late) / threshold)}  # fmt: skip
+    measures = {
+        "threshold": threshold,
+        "initial": float(sharpness[finite][0]),
+        "crossing": crossing,
+        "peak": float(np.max(sharpness[finite])),
+        "late_mean_over_threshold": float(np.nanmean(late) / threshold),
+    }
     if crossing is not None:
         after = np.asarray(loss)[crossing:]
         measures["loss_rises_after_crossing"] = int(np.sum(np.diff(after) > 0))  # iterations whose loss went up
@@ -96,9 +115,16 @@ def edge_measures(iteration, sharpness, loss, threshold):
 
 
 def summary_of(results):
-    gd = {str(lr): edge_measures(r["sharpness_iteration"], r["sharpness"], r["train_loss"], float(r["stability_threshold"])) for lr, r in results["gd"].items()}
+    gd = {
+        str(lr): edge_measures(
+            r["sharpness_iteration"], r["sharpness"], r["train_loss"], float(r["stability_threshold"])
+        )
+        for lr, r in results["gd"].items()
+    }
     a = results["adam"]
-    adam = edge_measures(a["sharpness_iteration"], a["preconditioned_sharpness"], a["train_loss"], float(a["stability_threshold"]))
+    adam = edge_measures(
+        a["sharpness_iteration"], a["preconditioned_sharpness"], a["train_loss"], float(a["stability_threshold"])
+    )
     summary = {"gradient_descent": gd, "adam": adam, "adam_lr": results["adam_lr"], "epochs": results["epochs"]}
     summary["claims"] = claims(summary)
     return summary
@@ -116,30 +142,79 @@ def claims(summary):
     rows = []
     for lr, m in summary["gradient_descent"].items():
         sharpened = m["crossing"] is not None and m["threshold"] >= 1.5 * m["initial"]
-        rows.append(claim(f"edge_of_stability.crosses_2_over_lr_{lr}", COHEN, "section 3, figure 1",
-                          f"at lr {lr}, full-batch gradient descent sharpens from {m['initial']:.3g} until the sharpness reaches 2/lr (iteration shown)",
-                          m["threshold"], m["crossing"], "reproduced" if sharpened else "differs",
-                          None if sharpened else f"peak {m['peak']:.3g} against 2/lr = {m['threshold']:.3g} in {summary['epochs']} iterations"))  # fmt: skip
+        rows.append(
+            claim(
+                f"edge_of_stability.crosses_2_over_lr_{lr}",
+                COHEN,
+                "section 3, figure 1",
+                f"at lr {lr}, full-batch gradient descent sharpens from {m['initial']:.3g} until the sharpness "
+                "reaches 2/lr (iteration shown)",
+                m["threshold"],
+                m["crossing"],
+                "reproduced" if sharpened else "differs",
+                None
+                if sharpened
+                else f"peak {m['peak']:.3g} against 2/lr = {m['threshold']:.3g} in {summary['epochs']} iterations",
+            )
+        )
         hovers = m["crossing"] is not None and HOVER_BAND[0] <= m["late_mean_over_threshold"] <= HOVER_BAND[1]
-        rows.append(claim(f"edge_of_stability.hovers_at_2_over_lr_{lr}", COHEN, "section 3, figure 1",
-                          f"at lr {lr}, the sharpness then hovers at 2/lr (mean over the run's second half / (2/lr), within {HOVER_BAND})",
-                          1.0, m["late_mean_over_threshold"], "reproduced" if hovers else "differs",
-                          None if hovers else hover_note(m, "2/lr")))  # fmt: skip
+        rows.append(
+            claim(
+                f"edge_of_stability.hovers_at_2_over_lr_{lr}",
+                COHEN,
+                "section 3, figure 1",
+                f"at lr {lr}, the sharpness then hovers at 2/lr (mean over the run's second half / (2/lr), within "
+                f"{HOVER_BAND})",
+                1.0,
+                m["late_mean_over_threshold"],
+                "reproduced" if hovers else "differs",
+                None if hovers else hover_note(m, "2/lr"),
+            )
+        )
         if m["crossing"] is not None:
             falls = m["loss_rises_after_crossing"] > 0 and m["final_loss"] < m["loss_at_crossing"]
-            rows.append(claim(f"edge_of_stability.loss_falls_non_monotonically_{lr}", COHEN, "section 3",
-                              f"at lr {lr}, after the crossing the loss goes up on some iterations (count shown) but falls over the run",
-                              None, m["loss_rises_after_crossing"], "reproduced" if falls else "differs",
-                              None if falls else f"loss {m['loss_at_crossing']:.3g} at the crossing, {m['final_loss']:.3g} at the end"))  # fmt: skip
+            rows.append(
+                claim(
+                    f"edge_of_stability.loss_falls_non_monotonically_{lr}",
+                    COHEN,
+                    "section 3",
+                    f"at lr {lr}, after the crossing the loss goes up on some iterations (count shown) but falls "
+                    "over the run",
+                    None,
+                    m["loss_rises_after_crossing"],
+                    "reproduced" if falls else "differs",
+                    None
+                    if falls
+                    else f"loss {m['loss_at_crossing']:.3g} at the crossing, {m['final_loss']:.3g} at the end",
+                )
+            )
     m = summary["adam"]
     hovers = m["crossing"] is not None and HOVER_BAND[0] <= m["late_mean_over_threshold"] <= HOVER_BAND[1]
-    rows.append(claim("edge_of_stability.adam_preconditioned_38_over_lr", COHEN_ADAM, "section 3",
-                      f"Adam (lr {summary['adam_lr']}, beta1 0.9): the preconditioned sharpness rises to 38/lr and hovers there (mean over the second half / (38/lr))",
-                      1.0, m["late_mean_over_threshold"], "reproduced" if hovers else "differs",
-                      None if hovers else hover_note(m, "38/lr")))  # fmt: skip
-    rows.append(claim("edge_of_stability.data", COHEN, "section 3",
-                      "Cohen et al. train on 5,000 CIFAR-10 images; minnet on 1,000 standardised 8x8 digits",
-                      None, None, "not comparable", "CIFAR-10 does not ship with minnet; the phenomenon, not the numbers, is compared"))  # fmt: skip
+    rows.append(
+        claim(
+            "edge_of_stability.adam_preconditioned_38_over_lr",
+            COHEN_ADAM,
+            "section 3",
+            f"Adam (lr {summary['adam_lr']}, beta1 0.9): the preconditioned sharpness rises to 38/lr and hovers "
+            "there (mean over the second half / (38/lr))",
+            1.0,
+            m["late_mean_over_threshold"],
+            "reproduced" if hovers else "differs",
+            None if hovers else hover_note(m, "38/lr"),
+        )
+    )
+    rows.append(
+        claim(
+            "edge_of_stability.data",
+            COHEN,
+            "section 3",
+            "Cohen et al. train on 5,000 CIFAR-10 images; minnet on 1,000 standardised 8x8 digits",
+            None,
+            None,
+            "not comparable",
+            "CIFAR-10 does not ship with minnet; the phenomenon, not the numbers, is compared",
+        )
+    )
     return rows
 
 
@@ -154,22 +229,46 @@ def figure(results):
     for colour, (lr, r) in zip(colours, results["gd"].items()):
         axes[0, 0].semilogy(r["train_loss"], color=colour, label=f"lr {lr}")
         axes[0, 1].plot(r["sharpness_iteration"], r["sharpness"], color=colour, label=f"lr {lr}")
-        axes[0, 1].axhline(float(r["stability_threshold"]), color=colour, linestyle="--", label=f"2/lr = {float(r['stability_threshold']):.3g}")
+        axes[0, 1].axhline(
+            float(r["stability_threshold"]),
+            color=colour,
+            linestyle="--",
+            label=f"2/lr = {float(r['stability_threshold']):.3g}",
+        )
     a = results["adam"]
     axes[1, 0].semilogy(a["train_loss"], color="tab:red", label=f"Adam, lr {results['adam_lr']}")
-    axes[1, 1].plot(a["sharpness_iteration"], a["preconditioned_sharpness"], color="tab:red", label=r"preconditioned sharpness $\lambda_{\max}(P^{-1}H)$")
-    axes[1, 1].axhline(float(a["stability_threshold"]), color="tab:red", linestyle="--", label=f"38/lr = {float(a['stability_threshold']):,.0f}")
-    titles = [["gradient descent: train loss", "gradient descent: sharpness against 2/lr"],
-              ["Adam: train loss", "Adam: preconditioned sharpness against 38/lr"]]  # fmt: skip
-    ylabels = [["train loss (log scale)", r"sharpness $\lambda_{\max}(H)$"], ["train loss (log scale)", r"$\lambda_{\max}(P^{-1}H)$"]]
+    axes[1, 1].plot(
+        a["sharpness_iteration"],
+        a["preconditioned_sharpness"],
+        color="tab:red",
+        label=r"preconditioned sharpness $\lambda_{\max}(P^{-1}H)$",
+    )
+    axes[1, 1].axhline(
+        float(a["stability_threshold"]),
+        color="tab:red",
+        linestyle="--",
+        label=f"38/lr = {float(a['stability_threshold']):,.0f}",
+    )
+    titles = [
+        ["gradient descent: train loss", "gradient descent: sharpness against 2/lr"],
+        ["Adam: train loss", "Adam: preconditioned sharpness against 38/lr"],
+    ]
+    ylabels = [
+        ["train loss (log scale)", r"sharpness $\lambda_{\max}(H)$"],
+        ["train loss (log scale)", r"$\lambda_{\max}(P^{-1}H)$"],
+    ]
     for row in range(2):
         for col in range(2):
             ax = axes[row, col]
             ax.set_title(titles[row][col])
             ax.set_xlabel("iteration")
             ax.set_ylabel(ylabels[row][col])
-            ax.legend(fontsize=9, loc="upper right" if col == 0 else "lower right", ncol=2 if (row, col) == (0, 1) else 1)
-    fig.suptitle("the edge of stability: the sharpness rises until gradient descent can no longer be stable, then stays there")
+            ax.legend(
+                fontsize=9, loc="upper right" if col == 0 else "lower right", ncol=2 if (row, col) == (0, 1) else 1
+            )
+    fig.suptitle(
+        "the edge of stability: the sharpness rises until gradient descent can no longer be stable, then stays there"
+    )
     fig.tight_layout()
     return fig
 
@@ -190,21 +289,40 @@ def save_results(results, out, summary, args):
 
 def print_summary(summary):
     print(f"{'run':<14}{'threshold':>11}{'initial':>10}{'crosses at':>12}{'peak':>10}{'late / threshold':>18}")
-    runs = [(f"GD lr {lr}", m) for lr, m in summary["gradient_descent"].items()] + [(f"Adam lr {summary['adam_lr']}", summary["adam"])]
+    runs = [(f"GD lr {lr}", m) for lr, m in summary["gradient_descent"].items()] + [
+        (f"Adam lr {summary['adam_lr']}", summary["adam"])
+    ]
     for name, m in runs:
-        print(f"{name:<14}{m['threshold']:>11.4g}{m['initial']:>10.4g}{str(m['crossing']):>12}{m['peak']:>10.4g}{m['late_mean_over_threshold']:>18.3f}")
+        print(
+            f"{name:<14}{m['threshold']:>11.4g}{m['initial']:>10.4g}{str(m['crossing']):>12}{m['peak']:>10.4g}{m['late_mean_over_threshold']:>18.3f}"
+        )
     print_claims(summary["claims"])
 
 
 def parser():
     p = study_parser("edge_of_stability", __doc__)
-    p.add_argument("--rates", type=positive_float, nargs="+", default=[0.2, 0.3, 0.4], help="gradient descent's learning rates (default 0.2 0.3 0.4)")
+    p.add_argument(
+        "--rates",
+        type=positive_float,
+        nargs="+",
+        default=[0.2, 0.3, 0.4],
+        help="gradient descent's learning rates (default 0.2 0.3 0.4)",
+    )
     p.add_argument("--adam-lr", type=positive_float, default=0.002, help="Adam's learning rate (default 0.002)")
     p.add_argument("--epochs", type=int_in(2), default=2000, help="full-batch iterations per run (default 2000)")
-    p.add_argument("--examples", type=int_in(2, 1797), default=1000, help="how many of the 1,797 digits to train on (default 1000)")
+    p.add_argument(
+        "--examples", type=int_in(2, 1797), default=1000, help="how many of the 1,797 digits to train on (default 1000)"
+    )
     p.add_argument("--hidden", type=positive_int, nargs="+", default=[64, 64], help="hidden widths (default 64 64)")
-    p.add_argument("--every", type=positive_int, default=20, help="measure the sharpness every this many iterations (default 20)")
-    p.add_argument("--lanczos-steps", type=int_in(1, 500), default=10, help="Lanczos steps per measurement, each warm-started: as many Hessian-vector products (default 10, at most 500)")
+    p.add_argument(
+        "--every", type=positive_int, default=20, help="measure the sharpness every this many iterations (default 20)"
+    )
+    p.add_argument(
+        "--lanczos-steps",
+        type=int_in(1, 500),
+        default=10,
+        help="Lanczos steps per measurement, each warm-started: as many Hessian-vector products (default 10, at most 500)",
+    )
     p.add_argument("--seed", type=seed, default=0, help="initial weights (default 0)")
     add_sweep_options(p)
     add_output_options(p, DEFAULT_OUT, "300 iterations on 300 digits, for tests")
@@ -227,7 +345,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.quick:
         args.epochs, args.examples, args.every = 300, 300, 10
     if args.every > args.epochs // 2:
-        parser().error(f"argument --every: measure at least twice in {args.epochs} iterations: at most {args.epochs // 2}, got {args.every}")
+        parser().error(
+            f"argument --every: measure at least twice in {args.epochs} iterations: at most {args.epochs // 2}, got "
+            f"{args.every}"
+        )
     refuse_if_too_big(parser(), memory_needed(args))
     run_study(args, run, plot, summary_of, save_results, print_summary)
     return 0

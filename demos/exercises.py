@@ -172,7 +172,9 @@ def function_source(name):
     lines = textwrap.dedent(inspect.getsource(original(EXERCISES[name]))).split("\n")
     start = next((k for k, line in enumerate(lines) if (m := START.match(line)) and m.group(2) == name), None)
     if start is None:
-        raise SystemExit(f"minnet's source has no '# exercise {name}:' marker in {EXERCISES[name].target}: was it edited?")
+        raise SystemExit(
+            f"minnet's source has no '# exercise {name}:' marker in {EXERCISES[name].target}: was it edited?"
+        )
     end = next(k for k in range(start, len(lines)) if END.match(lines[k]))
     return lines, start, end
 
@@ -188,15 +190,26 @@ def starter(name):
     lines, start, end = function_source(name)
     indent = START.match(lines[start]).group(1)
     title = START.match(lines[start]).group(3)
-    body = lines[:start] + [f"{indent}# exercise {name}: {title}", f"{indent}# your lines here (the equations are in this file's docstring)",
-                            f'{indent}raise NotImplementedError("exercise {name}: write these lines")', f"{indent}# end exercise"] + lines[end + 1 :]  # fmt: skip
+    body = (
+        lines[:start]
+        + [
+            f"{indent}# exercise {name}: {title}",
+            f"{indent}# your lines here (the equations are in this file's docstring)",
+            f'{indent}raise NotImplementedError("exercise {name}: write these lines")',
+            f"{indent}# end exercise",
+        ]
+        + lines[end + 1 :]
+    )
     module = ex.target.split(":")[0]
     equations = equations_of(name)
-    return (f'"""Exercise {name}: {title}.\n\nFrom {ex.document}. Your function replaces minnet\'s {ex.target.replace(":", ".")}; '
-            f"its result shows in {ex.shows_in}.\n\nWhat to compute:\n\n{equations}\n\nCheck it:  python -m demos.exercises check {name}\n"
-            f'One hint at a time:  python -m demos.exercises hint {name}\n"""\n\n'
-            f"from {module} import *  # noqa: F403  the names minnet's own code uses here (np, losses, activations, ...)\n\n\n"
-            + "\n".join(body).rstrip() + "\n" + context_of(name))  # fmt: skip
+    return (
+        f'"""Exercise {name}: {title}.\n\nFrom {ex.document}. Your function replaces minnet\'s {ex.target.replace(":", ".")}; '
+        f"its result shows in {ex.shows_in}.\n\nWhat to compute:\n\n{equations}\n\nCheck it:  python -m "
+        f"demos.exercises check {name}\n"
+        f'One hint at a time:  python -m demos.exercises hint {name}\n"""\n\n'
+        f"from {module} import *  # noqa: F403  the names minnet's own code uses here (np, losses, activations, "
+        "...)\n\n\n" + "\n".join(body).rstrip() + "\n" + context_of(name)
+    )
 
 
 def equations_of(name):
@@ -210,7 +223,11 @@ def context_of(name):
     if not isinstance(owner, type) or "preconditioner" not in owner.__dict__:
         return ""
     source = textwrap.dedent(inspect.getsource(owner.preconditioner))
-    return "\n\n# For reference, minnet's own method that your code may call:\n" + "\n".join("# " + line for line in source.rstrip().split("\n")) + "\n"
+    return (
+        "\n\n# For reference, minnet's own method that your code may call:\n"
+        + "\n".join("# " + line for line in source.rstrip().split("\n"))
+        + "\n"
+    )
 
 
 # ----- putting a student's function in place of minnet's ------------------------------------------
@@ -260,7 +277,9 @@ def guarded(stage, name, call):
     except Failure:
         raise
     except Exception as err:  # noqa: BLE001
-        raise Failure(stage, f"your code raised {type(err).__name__}: {err}\n  the equations:\n{equations_of(name)}") from err
+        raise Failure(
+            stage, f"your code raised {type(err).__name__}: {err}\n  the equations:\n{equations_of(name)}"
+        ) from err
 
 
 # ----- stage 1 and 2: shapes, then the gradient, the formula or minnet's values -------------------
@@ -270,16 +289,30 @@ def small_case(name, rng):
 
     N = int(rng.integers(2, 7))
     if name.startswith("two_layer") or name in ("sgd_momentum", "five_point_difference"):
-        net = TwoLayerNet(h=int(rng.integers(2, 6)), n_in=int(rng.integers(1, 4)), n_out=int(rng.integers(1, 3)), activation=str(rng.choice(["sigmoid", "tanh"])),
-                          loss=str(rng.choice(["half_mse", "mse"])), seed=int(rng.integers(1 << 30)))  # fmt: skip
+        net = TwoLayerNet(
+            h=int(rng.integers(2, 6)),
+            n_in=int(rng.integers(1, 4)),
+            n_out=int(rng.integers(1, 3)),
+            activation=str(rng.choice(["sigmoid", "tanh"])),
+            loss=str(rng.choice(["half_mse", "mse"])),
+            seed=int(rng.integers(1 << 30)),
+        )
         return net, rng.normal(size=(N, net.n_in)), rng.normal(size=(N, net.n_out))
-    depth = int(rng.integers(4, 7)) if name == "checkpoint_recompute" else int(rng.integers(2, 5))  # recomputation needs layers to recompute
+    # recomputation needs layers to recompute
+    depth = int(rng.integers(4, 7)) if name == "checkpoint_recompute" else int(rng.integers(2, 5))
     sizes = [int(n) for n in rng.integers(1, 5, size=depth)]
     sizes[-1] = max(sizes[-1], 2)
     if name == "softmax_cross_entropy_delta":
-        net = MLP(sizes, activation=str(rng.choice(["tanh", "sigmoid", "silu"])), loss="cross_entropy", seed=int(rng.integers(1 << 30)))
+        net = MLP(
+            sizes,
+            activation=str(rng.choice(["tanh", "sigmoid", "silu"])),
+            loss="cross_entropy",
+            seed=int(rng.integers(1 << 30)),
+        )
         return net, rng.normal(size=(N, sizes[0])), rng.integers(0, sizes[-1], size=N)
-    net = MLP(sizes, activation=str(rng.choice(["tanh", "sigmoid", "silu"])), loss="mse", seed=int(rng.integers(1 << 30)))
+    net = MLP(
+        sizes, activation=str(rng.choice(["tanh", "sigmoid", "silu"])), loss="mse", seed=int(rng.integers(1 << 30))
+    )
     return net, rng.normal(size=(N, sizes[0])), rng.normal(size=(N, sizes[-1]))
 
 
@@ -292,7 +325,13 @@ def shapes_of(value):
     return type(value).__name__
 
 
-HAND_MADE_GRADIENTS = [np.zeros(5), np.array([1.0, -1.0, 2.0, -2.0, 0.5]), np.full(5, 1e-8), np.array([1e3, -1e3, 0.0, 1.0, -1.0])]  # zero, signs, tiny, large
+# zero, signs, tiny, large
+HAND_MADE_GRADIENTS = [
+    np.zeros(5),
+    np.array([1.0, -1.0, 2.0, -2.0, 0.5]),
+    np.full(5, 1e-8),
+    np.array([1e3, -1e3, 0.0, 1.0, -1.0]),
+]
 
 
 def call_target(name, case, rng):
@@ -321,7 +360,9 @@ def call_target(name, case, rng):
     if name == "filter_normalised_direction":
         return ls.random_direction(net, np.random.default_rng(int(rng.integers(1 << 30))))
     if name == "checkpoint_recompute":
-        return checkpointed(net, X, Y, "checkpoint", k=int(rng.integers(2, net.L + 1)))[1], checkpointed(net, X, Y, "memory_poor")[1]
+        return checkpointed(net, X, Y, "checkpoint", k=int(rng.integers(2, net.L + 1)))[1], checkpointed(
+            net, X, Y, "memory_poor"
+        )[1]
     raise KeyError(name)
 
 
@@ -332,7 +373,11 @@ def stage_shapes(name, student):
     with in_place_of_minnets(name, student):
         got = shapes_of(guarded("shapes", name, lambda: call_target(name, case, np.random.default_rng(1))))
     if got != expected:
-        raise Failure("shapes", f"your function returns {got}, minnet's code needs {expected}\n  the equations (with shapes):\n{equations_of(name)}")
+        raise Failure(
+            "shapes",
+            f"your function returns {got}, minnet's code needs {expected}\n  the equations (with "
+            f"shapes):\n{equations_of(name)}",
+        )
 
 
 STAGE_NAMES = {"gradient": "gradient check", "optimizer": "formula", "values": "values"}  # stage 2 by kind
@@ -370,8 +415,13 @@ def check_gradient_of(name, student, case):
         errors = guarded("gradient check", name, lambda: check_gradient(net, X, Y))
     worst = max(errors, key=errors.get)
     if not errors[worst] < 1e-6:
-        raise Failure("gradient check", f"the gradient of {worst} differs from the five-point finite difference by {errors[worst]:.2e} (relative; a correct one: < 1e-6) "
-                      f"on {type(net).__name__}({', '.join(f'{k}={v!r}' for k, v in net.config.items())}) with {X.shape[0]} examples\n  the equations:\n{equations_of(name)}")  # fmt: skip
+        raise Failure(
+            "gradient check",
+            f"the gradient of {worst} differs from the five-point finite difference by {errors[worst]:.2e} "
+            "(relative; a correct one: < 1e-6) "
+            f"on {type(net).__name__}({', '.join(f'{k}={v!r}' for k, v in net.config.items())}) with {X.shape[0]} "
+            f"examples\n  the equations:\n{equations_of(name)}",
+        )
 
 
 def compare(name, stage, got, expected):
@@ -381,22 +431,34 @@ def compare(name, stage, got, expected):
     for k, (a, b) in enumerate(zip(flat_got, flat_expected)):
         if not np.allclose(a, b, rtol=1e-9, atol=1e-12, equal_nan=True):
             i = int(np.argmax(np.abs(a - b)))
-            raise Failure(stage, f"part {k} of your result differs from minnet's: entry {i} is {a.ravel()[i]!r}, the formula gives {b.ravel()[i]!r}\n"
-                                 f"  the equations:\n{equations_of(name)}")  # fmt: skip
+            raise Failure(
+                stage,
+                f"part {k} of your result differs from minnet's: entry {i} is {a.ravel()[i]!r}, the formula gives "
+                f"{b.ravel()[i]!r}\n"
+                f"  the equations:\n{equations_of(name)}",
+            )
 
 
 def flatten(value):
     if isinstance(value, (tuple, list)):
         return [part for v in value for part in flatten(v)]
-    return [np.asarray(value, dtype=np.float64)] if np.ndim(value) or isinstance(value, (int, float, np.floating)) else []
+    return (
+        [np.asarray(value, dtype=np.float64)] if np.ndim(value) or isinstance(value, (int, float, np.floating)) else []
+    )
 
 
 # ----- stage 3: the payoff, the document's result with the student's code -------------------------
 def departure(mine, theirs, what):
     """'' when two runs agree (to 1e-9, relative) all along, else where the student's first departs."""
     n = min(len(mine), len(theirs))
-    apart = np.flatnonzero(~np.isclose(np.asarray(theirs[:n]), np.asarray(mine[:n]), rtol=1e-9, atol=0.0, equal_nan=True))
-    return "" if apart.size == 0 and len(mine) == len(theirs) else f"; your run departs from minnet's at {what} {int(apart[0]) if apart.size else n}"
+    apart = np.flatnonzero(
+        ~np.isclose(np.asarray(theirs[:n]), np.asarray(mine[:n]), rtol=1e-9, atol=0.0, equal_nan=True)
+    )
+    return (
+        ""
+        if apart.size == 0 and len(mine) == len(theirs)
+        else f"; your run departs from minnet's at {what} {int(apart[0]) if apart.size else n}"
+    )
 
 
 def payoff_doc000(name, student):
@@ -416,9 +478,15 @@ def payoff_doc000(name, student):
         found, losses = guarded("payoff", name, run)
     verdict = found == (734, 752, 755)
     what = "your code trains (f1, 3, 1, 1000)"
-    message = (f"{what} to the smallest gradient norm at iteration {found[0]}, train error {found[1]}, test error {found[2]}"
-               + (", as document 000 found" if verdict else f"; document 000 found 734, 752, 755 (minnet: {', '.join(map(str, found_minnet))})")
-               + departure(losses_minnet, losses, "iteration"))  # fmt: skip
+    message = (
+        f"{what} to the smallest gradient norm at iteration {found[0]}, train error {found[1]}, test error {found[2]}"
+        + (
+            ", as document 000 found"
+            if verdict
+            else f"; document 000 found 734, 752, 755 (minnet: {', '.join(map(str, found_minnet))})"
+        )
+        + departure(losses_minnet, losses, "iteration")
+    )
     return verdict, message
 
 
@@ -445,10 +513,16 @@ def payoff_race(name, student, optimizer):
     with in_place_of_minnets(name, student):
         theirs = guarded("payoff", name, lambda: op.race(net, X, Y, i, j, RACE_START, args, optimizer))
     reached, reached_minnet = theirs["loss"][-1] <= 1.01 * RACE_MINIMUM, mine["loss"][-1] <= 1.01 * RACE_MINIMUM
-    message = (f"with your code, {op.NAMES[optimizer]} from ({RACE_START[0]}, {RACE_START[1]}) on document 002's landscape ends at MSE {theirs['loss'][-1]:.4f}: "
-               + ("it reaches the star (within 1% of 8.073) like minnet's" if reached == reached_minnet and reached else
-                  f"minnet's ends at {mine['loss'][-1]:.4f}" + (" (the star)" if reached_minnet else ""))
-               + departure(mine["loss"], theirs["loss"], "epoch"))  # fmt: skip
+    message = (
+        f"with your code, {op.NAMES[optimizer]} from ({RACE_START[0]}, {RACE_START[1]}) on document 002's landscape "
+        f"ends at MSE {theirs['loss'][-1]:.4f}: "
+        + (
+            "it reaches the star (within 1% of 8.073) like minnet's"
+            if reached == reached_minnet and reached
+            else f"minnet's ends at {mine['loss'][-1]:.4f}" + (" (the star)" if reached_minnet else "")
+        )
+        + departure(mine["loss"], theirs["loss"], "epoch")
+    )
     return reached == reached_minnet and not departure(mine["loss"], theirs["loss"], "epoch"), message
 
 
@@ -471,15 +545,20 @@ def payoff_curriculum(name, student):
 
     def run():
         net = MLP([784, 8, 10], activation="sigmoid", loss="cross_entropy", init="pytorch", seed=0)
-        return fit(net, X, y, SGD(net.params, lr=0.01), 3, batch_size=128, seed=0, recorders=[Accuracy()], reduction="sum")["accuracy"]
+        return fit(
+            net, X, y, SGD(net.params, lr=0.01), 3, batch_size=128, seed=0, recorders=[Accuracy()], reduction="sum"
+        )["accuracy"]
 
     mine = run()
     with in_place_of_minnets(name, student):
         theirs = guarded("payoff", name, run)
     reach = lambda a: int(np.argmax(a >= 0.8)) if (a >= 0.8).any() else None  # noqa: E731
     ok = reach(theirs) is not None and reach(theirs) <= 100
-    return ok, (f"with your delta, document 001's first run (784-8-10 on MNIST-5k, SGD lr 0.01, batch 128) passes 80% training accuracy at iteration "
-                f"{reach(theirs)} (the document: within 100; minnet: {reach(mine)})" + departure(mine, theirs, "iteration"))  # fmt: skip
+    return ok, (
+        "with your delta, document 001's first run (784-8-10 on MNIST-5k, SGD lr 0.01, batch 128) passes 80% "
+        "training accuracy at iteration "
+        f"{reach(theirs)} (the document: within 100; minnet: {reach(mine)})" + departure(mine, theirs, "iteration")
+    )
 
 
 def payoff_gradcheck(name, student):
@@ -488,14 +567,24 @@ def payoff_gradcheck(name, student):
     from minnet.gradcheck import check_gradient
 
     X, Y, _, _ = doc000("f1")
-    cases = [(TwoLayerNet(h=3), X[:50], Y[:50]), (MLP([2, 5, 3, 1], activation="tanh", seed=0), np.random.default_rng(0).normal(size=(8, 2)), np.random.default_rng(1).normal(size=(8, 1)))]
+    cases = [
+        (TwoLayerNet(h=3), X[:50], Y[:50]),
+        (
+            MLP([2, 5, 3, 1], activation="tanh", seed=0),
+            np.random.default_rng(0).normal(size=(8, 2)),
+            np.random.default_rng(1).normal(size=(8, 1)),
+        ),
+    ]
     worst, worst_minnet = 0.0, 0.0
     for net, Xc, Yc in cases:
         worst_minnet = max(worst_minnet, max(check_gradient(net, Xc, Yc).values()))
         with in_place_of_minnets(name, student):
             worst = max(worst, max(guarded("payoff", name, lambda: check_gradient(net, Xc, Yc)).values()))
-    return worst < 1e-6, (f"your five-point difference confirms TwoLayerNet's gradient at document 000's weights and an MLP's: largest relative error {worst:.1e} "
-                          f"(minnet's: {worst_minnet:.1e}; a correct gradient passes under 1e-6)")  # fmt: skip
+    return worst < 1e-6, (
+        "your five-point difference confirms TwoLayerNet's gradient at document 000's weights and an MLP's: largest "
+        f"relative error {worst:.1e} "
+        f"(minnet's: {worst_minnet:.1e}; a correct gradient passes under 1e-6)"
+    )
 
 
 def payoff_sharpness(name, student):
@@ -515,8 +604,11 @@ def payoff_sharpness(name, student):
         events, theirs = guarded("payoff", name, run)
     crossing = events["sharpness_crosses_2_over_lr"]
     return crossing == events_minnet["sharpness_crosses_2_over_lr"] == 481, (
-        f"with your Hessian-vector products, document 000's sharpness starts at {theirs[0]:.3f} and crosses 2/lr = 2 at iteration {crossing} "
-        f"(minnet: {mine[0]:.3f} and {events_minnet['sharpness_crosses_2_over_lr']})" + departure(mine, theirs, "iteration"))
+        f"with your Hessian-vector products, document 000's sharpness starts at {theirs[0]:.3f} and crosses 2/lr = 2 "
+        f"at iteration {crossing} "
+        f"(minnet: {mine[0]:.3f} and {events_minnet['sharpness_crosses_2_over_lr']})"
+        + departure(mine, theirs, "iteration")
+    )
 
 
 def payoff_per_example(name, student):
@@ -530,8 +622,12 @@ def payoff_per_example(name, student):
     with in_place_of_minnets(name, student):
         yours = guarded("payoff", name, lambda: gradient_stats(net, X, y, backend="numpy", layers=[2])["norm"][:, 0])
     worst = float(np.max(np.abs(yours - kernel) / np.maximum(kernel, 1e-300)))
-    return worst < 1e-9, (f"your norms of all 5,000 MNIST examples' last-layer gradients (document 001's network at its first iteration) match "
-                          f"kernels/per_example.py to a relative {worst:.1e}" + ("" if worst < 1e-9 else " (a correct formula: under 1e-9)"))  # fmt: skip
+    return worst < 1e-9, (
+        "your norms of all 5,000 MNIST examples' last-layer gradients (document 001's network at its first "
+        "iteration) match "
+        f"kernels/per_example.py to a relative {worst:.1e}"
+        + ("" if worst < 1e-9 else " (a correct formula: under 1e-9)")
+    )
 
 
 def payoff_filter_plane(name, student):
@@ -546,16 +642,22 @@ def payoff_filter_plane(name, student):
 
     def plane():
         rng = np.random.default_rng(0)
-        return ls.grid_plane(net, X, Y, net.params.copy(), ls.random_direction(net, rng), ls.random_direction(net, rng), axis, axis)
+        return ls.grid_plane(
+            net, X, Y, net.params.copy(), ls.random_direction(net, rng), ls.random_direction(net, rng), axis, axis
+        )
 
     mine = plane()
     with in_place_of_minnets(name, student):
         theirs = guarded("payoff", name, plane)
     at = np.unravel_index(np.argmin(theirs), theirs.shape)
     same = np.allclose(theirs, mine, rtol=1e-9)
-    return same, (f"on the plane of two filter-normalised directions through a trained [10, 10, 10] model (document 003/004), your directions put the "
-                  f"lowest loss at grid point {tuple(int(v) for v in at)} ({'the centre, the bowl' if at == (5, 5) else 'not the centre'}); "
-                  + ("the plane equals minnet's" if same else "the plane differs from minnet's"))  # fmt: skip
+    return same, (
+        "on the plane of two filter-normalised directions through a trained [10, 10, 10] model (document 003/004), "
+        "your directions put the "
+        f"lowest loss at grid point {tuple(int(v) for v in at)} "
+        f"({'the centre, the bowl' if at == (5, 5) else 'not the centre'}); "
+        + ("the plane equals minnet's" if same else "the plane differs from minnet's")
+    )
 
 
 def payoff_checkpoint(name, student):
@@ -569,15 +671,27 @@ def payoff_checkpoint(name, student):
     with in_place_of_minnets(name, student):
         _, grad, tape = guarded("payoff", name, lambda: backprop(net, X, Y, "checkpoint", k=4))
     identical = np.array_equal(grad, vanilla)
-    return identical and tape.evaluations == 28, (f"with your recomputation, checkpointed backpropagation of a 16-layer MLP (k = 4) evaluates {tape.evaluations} layers "
-                                                  f"(document 004's L + (L - 1) - (L - 1) // k = 28) and its gradient is "
-                                                  f"{'bit for bit the vanilla one' if identical else 'not the vanilla one'}")  # fmt: skip
+    return identical and tape.evaluations == 28, (
+        "with your recomputation, checkpointed backpropagation of a 16-layer MLP (k = 4) evaluates "
+        f"{tape.evaluations} layers "
+        f"(document 004's L + (L - 1) - (L - 1) // k = 28) and its gradient is "
+        f"{'bit for bit the vanilla one' if identical else 'not the vanilla one'}"
+    )
 
 
-PAYOFFS = {"doc000": payoff_doc000, "race_mlp": lambda n, s: payoff_race(n, s, "adam"), "race_rmsprop": lambda n, s: payoff_race(n, s, "rmsprop"),
-           "race_adam": lambda n, s: payoff_race(n, s, "adam"), "race_adamw": lambda n, s: payoff_race(n, s, "adamw"), "curriculum": payoff_curriculum,
-           "gradcheck": payoff_gradcheck, "sharpness": payoff_sharpness, "per_example": payoff_per_example, "filter_plane": payoff_filter_plane,
-           "checkpoint": payoff_checkpoint}  # fmt: skip
+PAYOFFS = {
+    "doc000": payoff_doc000,
+    "race_mlp": lambda n, s: payoff_race(n, s, "adam"),
+    "race_rmsprop": lambda n, s: payoff_race(n, s, "rmsprop"),
+    "race_adam": lambda n, s: payoff_race(n, s, "adam"),
+    "race_adamw": lambda n, s: payoff_race(n, s, "adamw"),
+    "curriculum": payoff_curriculum,
+    "gradcheck": payoff_gradcheck,
+    "sharpness": payoff_sharpness,
+    "per_example": payoff_per_example,
+    "filter_plane": payoff_filter_plane,
+    "checkpoint": payoff_checkpoint,
+}
 
 
 def check(name, student):
@@ -586,9 +700,16 @@ def check(name, student):
     stage_shapes(name, student)
     passed.append(("shapes", "what your function returns has the shapes minnet's code needs"))
     stage_values(name, student)
-    passed.append((STAGE_NAMES[EXERCISES[name].kind],
-                   {"gradient": "your gradient agrees with the five-point finite difference on 25 drawn networks (relative error < 1e-6)",
-                    "optimizer": "your update is minnet's on hand-made gradients (zero, mixed signs, 1e-8, 1e3) followed by 25 drawn ones", "values": "your results are minnet's on 25 drawn cases"}[EXERCISES[name].kind]))  # fmt: skip
+    passed.append(
+        (
+            STAGE_NAMES[EXERCISES[name].kind],
+            {
+                "gradient": "your gradient agrees with the five-point finite difference on 25 drawn networks (relative error < 1e-6)",
+                "optimizer": "your update is minnet's on hand-made gradients (zero, mixed signs, 1e-8, 1e3) followed by 25 drawn ones",
+                "values": "your results are minnet's on 25 drawn cases",
+            }[EXERCISES[name].kind],
+        )
+    )
     ok, message = PAYOFFS[EXERCISES[name].payoff](name, student)
     if not ok:
         raise Failure("payoff", message)
@@ -609,50 +730,129 @@ def one(path, old, new, what):
 
 
 MISTAKES = {
-    "sign_flip": one("minnet/optim.py", "self.params -= self.lr * self.velocity", "self.params += self.lr * self.velocity", "the update climbs the gradient: w := w + alpha u"),
-    "missing_transpose": one("minnet/mlp.py", "dW = delta.T @ a[l - 1] / N", "dW = (a[l - 1].T @ delta).reshape(delta.shape[1], -1) / N",
-                             "dW_l = a_{l-1}^T delta_l, the transpose lost and reshaped to fit"),
-    "bias_gradient_dropped": one("minnet/mlp.py", "db = delta.sum(axis=0) / N", "db = np.zeros(delta.shape[1])", "the bias gradient left at 0"),
-    "missing_1_over_N": one("minnet/two_layer.py", "dV = e.T @ H / N", "dV = e.T @ H", "dV summed over the examples instead of averaged (1/N missing)"),
-    "sigma_prime_at_activation": one("minnet/mlp.py", "derivative(self.activation_of(l - 1), z_below, a_below)", "derivative(self.activation_of(l - 1), a_below, a_below)",
-                                     "s' evaluated at the activation a_{l-1} instead of the pre-activation z_{l-1}"),
-    "tanh_prime_from_z": one("minnet/activations.py", "return 1.0 / np.cosh(z) ** 2", "return 1.0 - z**2", "tanh' written as 1 - z^2 (z where tanh z belongs)"),
-    "softmax_without_max_shift": one("minnet/losses.py", "e = exp(z - z.max(axis=-1, keepdims=True))", "e = exp(z)", "softmax without subtracting the largest logit"),
-    "cross_entropy_delta_without_softmax": one("minnet/losses.py", "return o - Y  # p - y", "return np.log(o) - Y  # p - y",
-                                               "the cross-entropy delta from the logits, log p - y, instead of p - y"),
-    "adam_without_bias_correction": one("minnet/optim.py", "m_hat = self.m / (1.0 - self.beta1**self.t)", "m_hat = self.m", "Adam without the bias correction of m"),
-    "adam_t_from_zero": one("minnet/optim.py", "m_hat = self.m / (1.0 - self.beta1**self.t)", "m_hat = self.m / (1.0 - self.beta1 ** (self.t + 1))",
-                            "Adam's bias correction with t counted from 0: 1 - beta1^(t+1)"),
-    "eps_outside_the_root": one("minnet/optim.py", "np.sqrt(self.v + self.eps) if self.eps_inside_sqrt else np.sqrt(self.v) + self.eps",
-                                "np.sqrt(self.v) + self.eps if self.eps_inside_sqrt else np.sqrt(self.v + self.eps)", "RMSprop's eps outside the square root, not inside as the document"),
-    "adamw_decays_after_the_step": one("minnet/optim.py", "self.params -= rate * self.params  # w := w - lambda w   (or alpha lambda w)\n        Adam._update(self, grad)",
-                                       "Adam._update(self, grad)\n        self.params -= rate * self.params  # w := w - lambda w   (or alpha lambda w)",
-                                       "AdamW's decay after the Adam step instead of before"),
-    "momentum_buffer_kept": Mistake("minnet/optim.py", [("    state_names = ()\n", "    state_names = ()\n    kept = {}\n"),
-                                                        ("setattr(self, name, np.zeros_like(params))",
-                                                         "setattr(self, name, Optimizer.kept.setdefault((type(self).__name__, name, params.shape), np.zeros_like(params)))")],
-                                    "the optimizer's buffers (momentum, m, v) carried over from the previous run instead of starting at 0"),
-    "off_by_one_layer": one("minnet/mlp.py", "s_prime = activations.derivative(self.activation_of(l - 1), z_below, a_below)",
-                            "s_prime = activations.derivative(self.activation_of(l), z_below, a_below)", "s' of layer l's activation where layer l-1's belongs"),
-    "hidden_bias_fed_to_U": one("minnet/two_layer.py", "delta = (e @ self.V[:, :-1]) * sigma_prime", "delta = (e @ self.V[:, 1:]) * sigma_prime",
-                                "V's first column dropped from e V instead of the bias unit's (the bias unit's weight fed back to U)"),
-    "learning_rate_twice": one("minnet/optim.py", "self.params -= self.lr * grad / self.preconditioner()", "self.params -= self.lr * self.lr * grad / self.preconditioner()",
-                               "RMSprop's learning rate applied twice"),
-}  # fmt: skip
+    "sign_flip": one(
+        "minnet/optim.py",
+        "self.params -= self.lr * self.velocity",
+        "self.params += self.lr * self.velocity",
+        "the update climbs the gradient: w := w + alpha u",
+    ),
+    "missing_transpose": one(
+        "minnet/mlp.py",
+        "dW = delta.T @ a[l - 1] / N",
+        "dW = (a[l - 1].T @ delta).reshape(delta.shape[1], -1) / N",
+        "dW_l = a_{l-1}^T delta_l, the transpose lost and reshaped to fit",
+    ),
+    "bias_gradient_dropped": one(
+        "minnet/mlp.py", "db = delta.sum(axis=0) / N", "db = np.zeros(delta.shape[1])", "the bias gradient left at 0"
+    ),
+    "missing_1_over_N": one(
+        "minnet/two_layer.py",
+        "dV = e.T @ H / N",
+        "dV = e.T @ H",
+        "dV summed over the examples instead of averaged (1/N missing)",
+    ),
+    "sigma_prime_at_activation": one(
+        "minnet/mlp.py",
+        "derivative(self.activation_of(l - 1), z_below, a_below)",
+        "derivative(self.activation_of(l - 1), a_below, a_below)",
+        "s' evaluated at the activation a_{l-1} instead of the pre-activation z_{l-1}",
+    ),
+    "tanh_prime_from_z": one(
+        "minnet/activations.py",
+        "return 1.0 / np.cosh(z) ** 2",
+        "return 1.0 - z**2",
+        "tanh' written as 1 - z^2 (z where tanh z belongs)",
+    ),
+    "softmax_without_max_shift": one(
+        "minnet/losses.py",
+        "e = exp(z - z.max(axis=-1, keepdims=True))",
+        "e = exp(z)",
+        "softmax without subtracting the largest logit",
+    ),
+    "cross_entropy_delta_without_softmax": one(
+        "minnet/losses.py",
+        "return o - Y  # p - y",
+        "return np.log(o) - Y  # p - y",
+        "the cross-entropy delta from the logits, log p - y, instead of p - y",
+    ),
+    "adam_without_bias_correction": one(
+        "minnet/optim.py",
+        "m_hat = self.m / (1.0 - self.beta1**self.t)",
+        "m_hat = self.m",
+        "Adam without the bias correction of m",
+    ),
+    "adam_t_from_zero": one(
+        "minnet/optim.py",
+        "m_hat = self.m / (1.0 - self.beta1**self.t)",
+        "m_hat = self.m / (1.0 - self.beta1 ** (self.t + 1))",
+        "Adam's bias correction with t counted from 0: 1 - beta1^(t+1)",
+    ),
+    "eps_outside_the_root": one(
+        "minnet/optim.py",
+        "np.sqrt(self.v + self.eps) if self.eps_inside_sqrt else np.sqrt(self.v) + self.eps",
+        "np.sqrt(self.v) + self.eps if self.eps_inside_sqrt else np.sqrt(self.v + self.eps)",
+        "RMSprop's eps outside the square root, not inside as the document",
+    ),
+    "adamw_decays_after_the_step": Mistake(
+        "minnet/optim.py",
+        [
+            ("self.params -= rate * self.params  # w := w - lambda w   (or alpha lambda w)\n        ", ""),
+            ("Adam._update(self, grad)\n", "Adam._update(self, grad)\n        self.params -= rate * self.params\n"),
+        ],
+        "AdamW's decay after the Adam step instead of before",
+    ),
+    "momentum_buffer_kept": Mistake(
+        "minnet/optim.py",
+        [
+            ("    state_names = ()\n", "    state_names = ()\n    kept = {}\n"),
+            (
+                "setattr(self, name, np.zeros_like(params))",
+                "setattr(self, name, Optimizer.kept.setdefault((type(self).__name__, name, params.shape), np.zeros_like(params)))",
+            ),
+        ],
+        "the optimizer's buffers (momentum, m, v) carried over from the previous run instead of starting at 0",
+    ),
+    "off_by_one_layer": one(
+        "minnet/mlp.py",
+        "s_prime = activations.derivative(self.activation_of(l - 1), z_below, a_below)",
+        "s_prime = activations.derivative(self.activation_of(l), z_below, a_below)",
+        "s' of layer l's activation where layer l-1's belongs",
+    ),
+    "hidden_bias_fed_to_U": one(
+        "minnet/two_layer.py",
+        "delta = (e @ self.V[:, :-1]) * sigma_prime",
+        "delta = (e @ self.V[:, 1:]) * sigma_prime",
+        "V's first column dropped from e V instead of the bias unit's (the bias unit's weight fed back to U)",
+    ),
+    "learning_rate_twice": one(
+        "minnet/optim.py",
+        "self.params -= self.lr * grad / self.preconditioner()",
+        "self.params -= self.lr * self.lr * grad / self.preconditioner()",
+        "RMSprop's learning rate applied twice",
+    ),
+}
 
 # The checks, each a command run against the mistaken copy; the fast ones form the mutation test.
 CHECKS = {
     "gradient check": ["tests/test_gradients.py"],
     "formula tests": ["tests/test_optim.py", "tests/test_networks.py"],
     "document 000": ["tests/test_two_layer_kernel.py::test_plain_fit_reproduces_the_document_notebook_iterations"],
-    "rest of the fast suite": ["tests/test_train.py", "tests/test_hessian.py", "tests/test_per_example.py", "tests/test_landscape.py", "tests/test_checkpoint.py",
-                               "tests/test_bad_inputs.py"],
-}  # fmt: skip
+    "rest of the fast suite": [
+        "tests/test_train.py",
+        "tests/test_hessian.py",
+        "tests/test_per_example.py",
+        "tests/test_landscape.py",
+        "tests/test_checkpoint.py",
+        "tests/test_bad_inputs.py",
+    ],
+}
 
 
 def mistaken_copy(name, folder):
     """folder/minnet: a copy of minnet/ with mistake `name` applied (None: as it is); the installed files are not touched."""
-    shutil.copytree(os.path.join(ROOT, "minnet"), os.path.join(folder, "minnet"), ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(
+        os.path.join(ROOT, "minnet"), os.path.join(folder, "minnet"), ignore=shutil.ignore_patterns("__pycache__")
+    )
     if name is None:
         return
     m = MISTAKES[name]
@@ -669,9 +869,24 @@ def mistaken_copy(name, folder):
 def run_check(folder, tests, seen=None):
     """True when the tests fail (the mistake is caught) against the copy in `folder`; the failing test's
     one-line summaries are appended to `seen` (what a student running them would read)."""
-    env = dict(os.environ, PYTHONPATH=folder, MPLBACKEND="Agg", NUMBA_CACHE_DIR=os.environ.get("NUMBA_CACHE_DIR", os.path.join(ROOT, "kernels", "__pycache__")))
-    command = [sys.executable, "-c", "import sys, pytest; sys.exit(pytest.main(sys.argv[1:]))", "-x", "-q", "-p", "no:cacheprovider",
-               "--rootdir", ROOT, *[os.path.join(ROOT, t) for t in tests]]  # fmt: skip
+    env = dict(
+        os.environ,
+        PYTHONPATH=folder,
+        MPLBACKEND="Agg",
+        NUMBA_CACHE_DIR=os.environ.get("NUMBA_CACHE_DIR", os.path.join(ROOT, "kernels", "__pycache__")),
+    )
+    command = [
+        sys.executable,
+        "-c",
+        "import sys, pytest; sys.exit(pytest.main(sys.argv[1:]))",
+        "-x",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        "--rootdir",
+        ROOT,
+        *[os.path.join(ROOT, t) for t in tests],
+    ]
     result = subprocess.run(command, cwd=folder, env=env, capture_output=True, text=True)
     if seen is not None:
         seen += [line for line in result.stdout.split("\n") if line.startswith(("FAILED", "ERROR"))]
@@ -697,7 +912,9 @@ def diff(name):
     m = MISTAKES[name]
     lines = [f"--- {m.path} (minnet)", f"+++ {m.path} (with the mistake: {m.what})"]
     for old, new in m.edits:
-        lines += [f"- {line}" for line in old.strip("\n").split("\n")] + [f"+ {line}" for line in new.strip("\n").split("\n")]
+        lines += [f"- {line}" for line in old.strip("\n").split("\n")] + [
+            f"+ {line}" for line in new.strip("\n").split("\n")
+        ]
     return "\n".join(lines)
 
 
@@ -715,8 +932,14 @@ def command_start(args):
         with open(path, "x") as f:  # "x": never overwrite a student's file
             f.write(starter(args.name))
     except FileExistsError:
-        raise SystemExit(f"{path} already exists: it is yours, minnet does not overwrite it (check it with: python -m demos.exercises check {args.name})") from None
-    print(f"wrote {path}: write the lines marked there, then: python -m demos.exercises check {args.name} --dir {args.dir}")
+        raise SystemExit(
+            f"{path} already exists: it is yours, minnet does not overwrite it (check it with: python -m "
+            f"demos.exercises check {args.name})"
+        ) from None
+    print(
+        f"wrote {path}: write the lines marked there, then: python -m demos.exercises check {args.name} --dir "
+        f"{args.dir}"
+    )
 
 
 def command_check(args):
@@ -728,7 +951,10 @@ def command_check(args):
     except Failure as failure:
         print(f"FAIL  {failure.stage}: {failure.message}")
         return 1
-    print(f"\nexercise {args.name} done ({time.perf_counter() - started:.1f} s). minnet's own lines: python -m demos.exercises solution {args.name}")
+    print(
+        f"\nexercise {args.name} done ({time.perf_counter() - started:.1f} s). minnet's own lines: python -m "
+        f"demos.exercises solution {args.name}"
+    )
     return 0
 
 
@@ -737,7 +963,10 @@ def command_hint(args):
     counter = os.path.join(args.dir, f".{args.name}.hints")
     shown = int(open(counter).read()) if os.path.exists(counter) else 0
     if shown >= len(hints):
-        print(f"no more hints for {args.name} ({len(hints)} given): python -m demos.exercises solution {args.name} shows minnet's lines")
+        print(
+            f"no more hints for {args.name} ({len(hints)} given): python -m demos.exercises solution {args.name} "
+            "shows minnet's lines"
+        )
         return 0
     print(f"hint {shown + 1} of {len(hints)}: {hints[shown]}")
     os.makedirs(args.dir, exist_ok=True)
@@ -773,8 +1002,12 @@ def command_bughunt(args):
 def main(argv: Sequence[str] | None = None) -> int:
     from demos.cli import OneLineErrors
 
-    p = OneLineErrors(prog="python -m demos.exercises", description=__doc__.strip().split("\n\n")[0], epilog=__doc__.split("\n\n", 1)[1],
-                      formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
+    p = OneLineErrors(
+        prog="python -m demos.exercises",
+        description=__doc__.strip().split("\n\n")[0],
+        epilog=__doc__.split("\n\n", 1)[1],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     sub = p.add_subparsers(dest="command", required=True)
     sub.add_parser("list", help="the exercises")
     for command in ("start", "check", "hint", "solution"):
@@ -785,8 +1018,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     s.add_argument("name", nargs="?", choices=list(MISTAKES))
     s.add_argument("--list", action="store_true", help="the mistakes, one line each")
     args = p.parse_args(argv)
-    return {"list": command_list, "start": command_start, "check": command_check, "hint": command_hint, "solution": command_solution,
-            "bughunt": command_bughunt}[args.command](args) or 0  # fmt: skip
+    return {
+        "list": command_list,
+        "start": command_start,
+        "check": command_check,
+        "hint": command_hint,
+        "solution": command_solution,
+        "bughunt": command_bughunt,
+    }[args.command](args) or 0
 
 
 if __name__ == "__main__":

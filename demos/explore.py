@@ -230,8 +230,15 @@ class Doc000(State):
         self.net.params = self.initial
         self.optimizer = SGD(self.net.params, lr=self.config["lr"] if lr is None else lr)
         loss = self.net.loss(self.X, self.Y)
-        self.records = {"train_loss": [loss], "test_loss": [self.net.loss(self.X_test, self.Y_test)], "grad_norm": [], "grad_angle": [],
-                        "sharpness": [], "sharpness_iteration": [], "lr": []}  # fmt: skip
+        self.records = {
+            "train_loss": [loss],
+            "test_loss": [self.net.loss(self.X_test, self.Y_test)],
+            "grad_norm": [],
+            "grad_angle": [],
+            "sharpness": [],
+            "sharpness_iteration": [],
+            "lr": [],
+        }
         self.last_grad, self.top_vector, self.diverged_at = None, None, None
 
     @property
@@ -251,7 +258,9 @@ class Doc000(State):
 
     def train(self, chunk, lr):
         keeper = GradientKeeper()
-        history = fit(self.net, self.X, self.Y, self.optimizer, chunk, recorders=[TestLoss(self.X_test, self.Y_test), keeper])
+        history = fit(
+            self.net, self.X, self.Y, self.optimizer, chunk, recorders=[TestLoss(self.X_test, self.Y_test), keeper]
+        )
         r, grads = self.records, keeper.grads
         if self.last_grad is not None and grads:
             r["grad_angle"].append(angle_degrees(self.last_grad, grads[0]))  # across two fit calls
@@ -275,9 +284,14 @@ class Doc000(State):
         r = self.records
         found = []
         if self.t >= 3 and self.diverged_at is None:
-            order = event_order(History({k: np.array(r[k]) for k in ("train_loss", "test_loss", "grad_norm", "grad_angle")}))
-            found = [{"key": k, "iteration": order[k]} for k in ("argmin_grad_norm", "argmin_train_loss", "argmin_test_loss", "angle_growth_start")
-                     if order.get(k) is not None]  # fmt: skip
+            order = event_order(
+                History({k: np.array(r[k]) for k in ("train_loss", "test_loss", "grad_norm", "grad_angle")})
+            )
+            found = [
+                {"key": k, "iteration": order[k]}
+                for k in ("argmin_grad_norm", "argmin_train_loss", "argmin_test_loss", "angle_growth_start")
+                if order.get(k) is not None
+            ]
         above = [t for t, s in zip(r["sharpness_iteration"], r["sharpness"]) if s > 2.0 / r["lr"][t - 1]]
         if above:
             found.append({"key": "sharpness_above_2_over_lr", "iteration": above[0]})
@@ -288,7 +302,12 @@ class Doc000(State):
         (_, _, H), O = self.net.forward_pass(self.CURVE)
         shares = H * self.net.V[0]  # V_j H_j, the last column the bias unit's
         target = TARGETS[self.config["f"]](self.CURVE[:, 0])
-        return {"x": self.CURVE[:, 0].tolist(), "output": O[:, 0].tolist(), "target": target.tolist(), "shares": shares.T.tolist()}
+        return {
+            "x": self.CURVE[:, 0].tolist(),
+            "output": O[:, 0].tolist(),
+            "target": target.tolist(),
+            "shares": shares.T.tolist(),
+        }
 
     def since(self, start):
         """What the page lacks: the records from iteration `start` on, and the current picture."""
@@ -312,7 +331,12 @@ class Race(State):
 
     def __init__(self, activation, trained, i, j, grid, half_width, seed, ticket):
         super().__init__()
-        TICKETS.report(ticket, "training the whole network with Adam, 1,000 epochs, as section 5.1" if trained == "yes" else "computing the landscape")
+        TICKETS.report(
+            ticket,
+            "training the whole network with Adam, 1,000 epochs, as section 5.1"
+            if trained == "yes"
+            else "computing the landscape",
+        )
         from demos import optimizer_paths as op
         from minnet.landscape import grid_two_params
 
@@ -327,11 +351,20 @@ class Race(State):
 
     def landscape(self):
         g = self.grid
-        flat = (np.abs(np.gradient(g, axis=0)) < 1e-12 * np.nanmax(np.abs(g))) & (np.abs(np.gradient(g, axis=1)) < 1e-12 * np.nanmax(np.abs(g)))
+        flat = (np.abs(np.gradient(g, axis=0)) < 1e-12 * np.nanmax(np.abs(g))) & (
+            np.abs(np.gradient(g, axis=1)) < 1e-12 * np.nanmax(np.abs(g))
+        )
         ia, ib = np.unravel_index(np.nanargmin(g), g.shape)
-        return {"pair": self.pair, "a": self.a.tolist(), "b": self.b.tolist(), "loss": g.ravel().tolist(), "shape": list(g.shape),
-                "plateau": flat.ravel().astype(int).tolist(), "minimum": [float(self.a[ia]), float(self.b[ib]), float(g[ia, ib])],
-                "current": self.net.params[[self.i, self.j]].tolist()}  # fmt: skip
+        return {
+            "pair": self.pair,
+            "a": self.a.tolist(),
+            "b": self.b.tolist(),
+            "loss": g.ravel().tolist(),
+            "shape": list(g.shape),
+            "plateau": flat.ravel().astype(int).tolist(),
+            "minimum": [float(self.a[ia]), float(self.b[ib]), float(g[ia, ib])],
+            "current": self.net.params[[self.i, self.j]].tolist(),
+        }
 
     def run(self, a, b, epochs, batch_size, rates):
         """Each optimizer from (a, b) with its own lr: demos.optimizer_paths.race, the study's own race."""
@@ -339,9 +372,15 @@ class Race(State):
 
         paths = {}
         for name, lr in rates.items():
-            args = SimpleNamespace(lr=lr, epochs=epochs, batch_size=batch_size or None, seed=self.seed, points_per="epoch")
+            args = SimpleNamespace(
+                lr=lr, epochs=epochs, batch_size=batch_size or None, seed=self.seed, points_per="epoch"
+            )
             r = op.race(self.net, self.X, self.Y, self.i, self.j, np.array([a, b]), args, name)
-            paths[name] = {"path": r["path"].ravel().tolist(), "loss": r["loss"].tolist(), "diverged_at": r["diverged_at"]}
+            paths[name] = {
+                "path": r["path"].ravel().tolist(),
+                "loss": r["loss"].tolist(),
+                "diverged_at": r["diverged_at"],
+            }
         return paths
 
 
@@ -360,7 +399,9 @@ class Models:
             if key not in self.nets:
                 sizes = [int(n) for n in hidden.split(",")]
                 report = ProgressRecorder(ticket, f"training [{hidden}] {activation}", epochs)
-                result = cm.train_task({"hidden": sizes, "activation": activation, "epochs": epochs, "seed": seed}, recorders=[report])
+                result = cm.train_task(
+                    {"hidden": sizes, "activation": activation, "epochs": epochs, "seed": seed}, recorders=[report]
+                )
                 net = cm.model(sizes, activation, seed)
                 net.params = result["params"]
                 self.nets[key], self.losses[key] = net, float(result["test_loss"][-1])
@@ -372,13 +413,27 @@ class Models:
         if model != "exact" and model not in self.nets:
             raise BadRequest("model", model, "no such model: train it first (mandelbrot/model)")
         c_re, c_im = mb.pixel_grid(complex(re, im), width, (cols, rows))
-        counts = mb.escape_counts_by_rectangles(c_re, c_im, max_iter, net=None if model == "exact" else self.nets[model])
-        return {"counts": base64.b64encode(counts.astype("<u2").tobytes()).decode(), "cols": cols, "rows": rows, "max_iter": max_iter,
-                "inside": float(np.mean(counts == max_iter))}  # fmt: skip
+        counts = mb.escape_counts_by_rectangles(
+            c_re, c_im, max_iter, net=None if model == "exact" else self.nets[model]
+        )
+        return {
+            "counts": base64.b64encode(counts.astype("<u2").tobytes()).decode(),
+            "cols": cols,
+            "rows": rows,
+            "max_iter": max_iter,
+            "inside": float(np.mean(counts == max_iter)),
+        }
 
 
 # ----- document 001, per-example gradients ---------------------------------------------------------
-DOC001 = {"hidden": 8, "lr": 0.01, "batch_size": 128, "epochs": 30, "runs": 10}  # `python -m demos.curriculum`'s defaults (sigmoid, init pytorch, summed loss)
+# `python -m demos.curriculum`'s defaults (sigmoid, init pytorch, summed loss)
+DOC001 = {
+    "hidden": 8,
+    "lr": 0.01,
+    "batch_size": 128,
+    "epochs": 30,
+    "runs": 10,
+}
 
 
 class Doc001(State):
@@ -399,14 +454,39 @@ class Doc001(State):
         self.X, self.y = load_classification("mnist5k")
         nets, probabilities = [], []
         for r in range(self.settings["runs"]):
-            net = MLP([self.X.shape[1], self.settings["hidden"], 10], activation="sigmoid", loss="cross_entropy", init="pytorch", seed=self.seed + r)
+            net = MLP(
+                [self.X.shape[1], self.settings["hidden"], 10],
+                activation="sigmoid",
+                loss="cross_entropy",
+                init="pytorch",
+                seed=self.seed + r,
+            )
             nets.append(net.params.copy())
-            report = ProgressRecorder(self.ticket, f"training network {r + 1} of {self.settings['runs']} (for the agreement chunks)", self.settings["epochs"])
-            fit(net, self.X, self.y, SGD(net.params, lr=self.settings["lr"]), self.settings["epochs"], batch_size=self.settings["batch_size"], seed=self.seed + r,
-                recorders=[report], reduction="sum")  # fmt: skip
+            report = ProgressRecorder(
+                self.ticket,
+                f"training network {r + 1} of {self.settings['runs']} (for the agreement chunks)",
+                self.settings["epochs"],
+            )
+            fit(
+                net,
+                self.X,
+                self.y,
+                SGD(net.params, lr=self.settings["lr"]),
+                self.settings["epochs"],
+                batch_size=self.settings["batch_size"],
+                seed=self.seed + r,
+                recorders=[report],
+                reduction="sum",
+            )
             probabilities.append(net.forward(self.X))
         self.chunk = chunks_by_agreement(ensemble_agreement(np.array(probabilities)))
-        self.net = MLP([self.X.shape[1], self.settings["hidden"], 10], activation="sigmoid", loss="cross_entropy", init="pytorch", seed=self.seed)
+        self.net = MLP(
+            [self.X.shape[1], self.settings["hidden"], 10],
+            activation="sigmoid",
+            loss="cross_entropy",
+            init="pytorch",
+            seed=self.seed,
+        )
         self.optimizer = SGD(self.net.params, lr=self.settings["lr"])
         self.correct, self.norm, self.cos, self.epochs_done = [], [], [], 0
 
@@ -416,8 +496,17 @@ class Doc001(State):
 
         while len(self.correct) <= until and self.epochs_done < self.settings["epochs"]:
             recorder = ExampleStatsRecorder(self.X, self.y, layers=[2])
-            fit(self.net, self.X, self.y, self.optimizer, 1, batch_size=self.settings["batch_size"], seed=self.seed, recorders=[recorder],
-                reduction="sum")  # fmt: skip
+            fit(
+                self.net,
+                self.X,
+                self.y,
+                self.optimizer,
+                1,
+                batch_size=self.settings["batch_size"],
+                seed=self.seed,
+                recorders=[recorder],
+                reduction="sum",
+            )
             result = recorder.result()
             skip = 1 if self.correct else 0  # each epoch's recorder starts with the state the last one ended at
             self.correct += list(result["correct"][skip:])
@@ -427,17 +516,31 @@ class Doc001(State):
 
     def frame(self, t):
         t = min(t, len(self.correct) - 1)
-        return {"t": t, "last": len(self.correct) - 1, "norm": self.norm[t].astype(float).tolist(), "cos": self.cos[t].astype(float).tolist(),
-                "correct": self.correct[t].astype(int).tolist(), "accuracy": float(np.mean(self.correct[t]))}  # fmt: skip
+        return {
+            "t": t,
+            "last": len(self.correct) - 1,
+            "norm": self.norm[t].astype(float).tolist(),
+            "cos": self.cos[t].astype(float).tolist(),
+            "correct": self.correct[t].astype(int).tolist(),
+            "accuracy": float(np.mean(self.correct[t])),
+        }
 
     def example(self, index, t):
         correct = np.array([c[index] for c in self.correct[: t + 1]])
         first = int(np.argmax(correct)) if correct.any() else None
         wrong = np.flatnonzero(~correct)
         last_mistake = None if wrong.size == 0 else int(wrong[-1])
-        return {"index": index, "label": int(self.y[index]), "chunk": int(self.chunk[index]), "image": self.X[index].round(3).tolist(),
-                "correct": correct.astype(int).tolist(), "first_correct": first, "last_mistake": last_mistake,
-                "norm": [float(n[index]) for n in self.norm[: t + 1]], "cos": [float(c[index]) for c in self.cos[: t + 1]]}  # fmt: skip
+        return {
+            "index": index,
+            "label": int(self.y[index]),
+            "chunk": int(self.chunk[index]),
+            "image": self.X[index].round(3).tolist(),
+            "correct": correct.astype(int).tolist(),
+            "first_correct": first,
+            "last_mistake": last_mistake,
+            "norm": [float(n[index]) for n in self.norm[: t + 1]],
+            "cos": [float(c[index]) for c in self.cos[: t + 1]],
+        }
 
 
 # ----- the endpoints --------------------------------------------------------------------------------
@@ -513,8 +616,11 @@ class Explorer:
 
 def api_description():
     """GET /api: every endpoint with its parameters' types, bounds and defaults."""
-    return {"endpoints": {f"POST /api/{name}": {k: v.spec() for k, v in spec.items()} for name, spec in ENDPOINTS.items()},
-            "page": "GET /", "this list": "GET /api"}  # fmt: skip
+    return {
+        "endpoints": {f"POST /api/{name}": {k: v.spec() for k, v in spec.items()} for name, spec in ENDPOINTS.items()},
+        "page": "GET /",
+        "this list": "GET /api",
+    }
 
 
 # ----- the server -----------------------------------------------------------------------------------
@@ -532,18 +638,27 @@ class Handler(BaseHTTPRequestHandler):
         return host in HOSTS
 
     def send(self, status, body, content_type="application/json"):
-        data = body if isinstance(body, bytes) else json.dumps(strict(body), allow_nan=False).encode()  # NaN and inf as null: the page draws none
+        # NaN and inf as null: the page draws none
+        data = body if isinstance(body, bytes) else json.dumps(strict(body), allow_nan=False).encode()
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(data)))
         self.send_header("Cache-Control", "no-store")
-        self.send_header("Content-Security-Policy", "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src 'self' data:")
+        self.send_header(
+            "Content-Security-Policy",
+            "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src 'self' data:",
+        )
         self.end_headers()
         self.wfile.write(data)
 
     def do_GET(self):
         if not self.host_ok():
-            return self.send(403, {"error": f"Host {self.headers.get('Host')!r} is not this machine's: the explorer answers only 127.0.0.1 and localhost"})
+            return self.send(
+                403,
+                {
+                    "error": f"Host {self.headers.get('Host')!r} is not this machine's: the explorer answers only 127.0.0.1 and localhost"
+                },
+            )
         path = urlsplit(self.path).path
         if path == "/":
             with open(PAGE, "rb") as f:
@@ -584,9 +699,15 @@ def make_server(port=8765):
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    p = OneLineErrors(prog="python -m demos.explore", description=__doc__.strip().split("\n\n")[0], epilog=__doc__.split("\n\n", 2)[2],
-                      formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
-    p.add_argument("--port", type=int_in(0, 65535), default=8765, help="port on 127.0.0.1 (default 8765; 0: any free one)")
+    p = OneLineErrors(
+        prog="python -m demos.explore",
+        description=__doc__.strip().split("\n\n")[0],
+        epilog=__doc__.split("\n\n", 2)[2],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument(
+        "--port", type=int_in(0, 65535), default=8765, help="port on 127.0.0.1 (default 8765; 0: any free one)"
+    )
     p.add_argument("--open", action="store_true", help="open the page in the default web browser")
     args = p.parse_args(argv)
     try:

@@ -20,10 +20,23 @@ GALLERY_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__fil
 DEFAULT_OUT = os.path.join("minnet-out", "gallery")
 # name: (study, options, the figures the README shows)
 GALLERY = {
-    "oscillations": ("oscillations", ["--lr-study"], ["fig1_errors_gradients_weights.png", "fig2_gradient_picture.png", "edge_of_stability.png", "fig3_learning_rates.png"]),
+    "oscillations": (
+        "oscillations",
+        ["--lr-study"],
+        [
+            "fig1_errors_gradients_weights.png",
+            "fig2_gradient_picture.png",
+            "edge_of_stability.png",
+            "fig3_learning_rates.png",
+        ],
+    ),
     "neurons": ("neurons", [], ["fig4_learning_rates.png", "fig5_f2_20_units.png"]),
     "optimizer_paths": ("optimizer_paths", [], ["paths.png"]),
-    "optimizer_paths_trained_sigmoid": ("optimizer_paths", ["--trained", "--activation", "sigmoid", "--log-color"], ["paths.png"]),
+    "optimizer_paths_trained_sigmoid": (
+        "optimizer_paths",
+        ["--trained", "--activation", "sigmoid", "--log-color"],
+        ["paths.png"],
+    ),
     "curriculum": ("curriculum", [], ["curriculum.png", "clusters_and_contention.png"]),
     "complex_mult": ("complex_mult", [], ["learned_function.png", "neuron_grid.png"]),
     "mandelbrot": ("mandelbrot", [], ["mandelbrot.png"]),
@@ -33,14 +46,20 @@ GALLERY = {
     "loss_surface": ("loss_surface", [], ["surface_2d.png", "deep_relu.png"]),
     "checkpointing": ("checkpointing", [], ["checkpointing.png"]),
     "edge_of_stability": ("edge_of_stability", [], ["edge_of_stability.png"]),
-}  # fmt: skip
+}
 
 
 # The explorer's views, photographed in Debian's Chromium (Playwright): view: (address hash, when the view is ready)
 SCREENSHOTS = {
     "doc000": ("#view=doc000&steps=1000", "document.getElementById('d0-t').textContent === '1000'"),
-    "race": ("#view=race&a=0.4845&b=1.1107&epochs=100", "document.getElementById('r-claim').textContent.includes('From this start')"),
-    "mandelbrot": ("#view=mandelbrot&re=-0.75&im=0.1&width=0.6&iter=200", "document.getElementById('m-status').textContent.startsWith('centre')"),
+    "race": (
+        "#view=race&a=0.4845&b=1.1107&epochs=100",
+        "document.getElementById('r-claim').textContent.includes('From this start')",
+    ),
+    "mandelbrot": (
+        "#view=mandelbrot&re=-0.75&im=0.1&width=0.6&iter=200",
+        "document.getElementById('m-status').textContent.startsWith('centre')",
+    ),
     "doc001": ("#view=doc001&t=60", "document.getElementById('e-about').textContent.includes('label')"),
 }
 EXPLORE = "explore"  # the gallery entry of the screenshots
@@ -61,7 +80,10 @@ def explorer_screenshots(gallery_dir):
     paths = []
     try:
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+            browser = p.chromium.launch(
+                executable_path="/usr/bin/chromium",
+                args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+            )
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             for view, (address, ready) in SCREENSHOTS.items():
                 page.goto(f"http://127.0.0.1:{server.server_address[1]}/{address}")
@@ -92,7 +114,9 @@ def make(name, folder, quiet):
     study, options, _ = GALLERY[name]
     start = time.perf_counter()
     print(f"\n=== {command(name)}", flush=True)
-    status = importlib.import_module(f"demos.{study}").main([*options, "--out", folder, *(["--quiet"] if quiet else [])])
+    status = importlib.import_module(f"demos.{study}").main(
+        [*options, "--out", folder, *(["--quiet"] if quiet else [])]
+    )
     if status:
         raise SystemExit(f"{command(name)} failed (exit status {status})")
     return time.perf_counter() - start
@@ -102,7 +126,9 @@ def copy_figures(name, folder, gallery_dir):
     """Copy entry `name`'s figures from `folder` into gallery_dir/<name>/, naming any that is missing."""
     missing = [f for f in GALLERY[name][2] if not os.path.exists(os.path.join(folder, f))]
     if missing:
-        raise SystemExit(f"{folder} has no {', '.join(missing)}: run `{command(name)} --out {folder}` first, or drop --from")
+        raise SystemExit(
+            f"{folder} has no {', '.join(missing)}: run `{command(name)} --out {folder}` first, or drop --from"
+        )
     target = os.path.join(gallery_dir, name)
     os.makedirs(target, exist_ok=True)
     for figure in GALLERY[name][2]:
@@ -114,8 +140,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     p = study_parser("gallery", __doc__)
     p.add_argument("--out", default=DEFAULT_OUT, help=f"where the studies write (default {DEFAULT_OUT})")
     p.add_argument("--from", dest="source", metavar="DIR", help="copy from DIR/<name> without running anything")
-    p.add_argument("--only", nargs="+", choices=sorted([*GALLERY, EXPLORE]), help="these entries only (explore: the explorer's screenshots)")
-    p.add_argument("--gallery-dir", default=GALLERY_DIR, help="where the figures go (default docs/gallery of this checkout)")
+    p.add_argument(
+        "--only",
+        nargs="+",
+        choices=sorted([*GALLERY, EXPLORE]),
+        help="these entries only (explore: the explorer's screenshots)",
+    )
+    p.add_argument(
+        "--gallery-dir", default=GALLERY_DIR, help="where the figures go (default docs/gallery of this checkout)"
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     args = p.parse_args(argv)
     for name in args.only or [*GALLERY, EXPLORE]:

@@ -32,11 +32,17 @@ def build(args):
     """The network and a random batch the arguments describe."""
     rng = np.random.default_rng(args.seed)
     if args.two_layer:
-        net = TwoLayerNet(h=args.h, n_in=args.sizes[0], n_out=args.sizes[-1], activation=args.activation, seed=args.seed)
+        net = TwoLayerNet(
+            h=args.h, n_in=args.sizes[0], n_out=args.sizes[-1], activation=args.activation, seed=args.seed
+        )
     else:
         net = MLP(args.sizes, activation=args.activation, loss=args.loss, seed=args.seed)
     X = rng.normal(size=(args.batch, net.n_in))
-    Y = rng.integers(0, net.n_out, args.batch) if net.loss_name == "cross_entropy" else rng.normal(size=(args.batch, net.n_out))
+    Y = (
+        rng.integers(0, net.n_out, args.batch)
+        if net.loss_name == "cross_entropy"
+        else rng.normal(size=(args.batch, net.n_out))
+    )
     return net, X, Y
 
 
@@ -57,13 +63,24 @@ def n_params(args):
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = study_parser("gradcheck", __doc__)
-    parser.add_argument("--sizes", type=positive_int, nargs="+", default=[2, 5, 3, 1], help="layer widths n_0 ... n_L (default 2 5 3 1)")
-    parser.add_argument("--activation", choices=ACTIVATIONS, help="hidden activation (default tanh; sigmoid with --two-layer)")
+    parser.add_argument(
+        "--sizes", type=positive_int, nargs="+", default=[2, 5, 3, 1], help="layer widths n_0 ... n_L (default 2 5 3 1)"
+    )
+    parser.add_argument(
+        "--activation", choices=ACTIVATIONS, help="hidden activation (default tanh; sigmoid with --two-layer)"
+    )
     parser.add_argument("--loss", default="mse", choices=LOSSES)
     parser.add_argument("--two-layer", action="store_true", help="check document 000's TwoLayerNet (half_mse) instead")
-    parser.add_argument("--h", type=int_in(2), default=3, help="TwoLayerNet hidden units including the bias unit (default 3)")
+    parser.add_argument(
+        "--h", type=int_in(2), default=3, help="TwoLayerNet hidden units including the bias unit (default 3)"
+    )
     parser.add_argument("--batch", type=positive_int, default=8)
-    parser.add_argument("--step", type=float_in(0, 1, open_lo=True), default=1e-3, help="finite-difference step, in (0, 1] (default 1e-3)")
+    parser.add_argument(
+        "--step",
+        type=float_in(0, 1, open_lo=True),
+        default=1e-3,
+        help="finite-difference step, in (0, 1] (default 1e-3)",
+    )
     parser.add_argument("--seed", type=seed, default=0)
     args = parser.parse_args(argv)
     refuse_if_too_big(parser, {"--sizes": 8 * 8 * n_params(args), "--batch": 8 * 4 * args.batch * sum(args.sizes)})

@@ -54,10 +54,25 @@ BOOTSTRAP = 2000  # resamples of the models for the correlation's interval
 
 def run(args):
     """Group g trains models with seeds g * models .. (g + 1) * models - 1; group 0 is the one pictured."""
-    configs = [{"hidden": [10, 10], "activation": "relu", "epochs": args.epochs, "seed": seed, "data_seed": 0 if args.shared_data else seed}
-               for seed in range(args.models * args.groups)]  # fmt: skip
-    losses = np.array([r["test_loss"] for r in sweep_runner(args)(cm.train_task, configs)]).reshape(args.groups, args.models, -1)
-    return {"test_loss": losses[0], "correlation": np.corrcoef(losses[0].T), "group_losses": losses, "data_per_model": not args.shared_data}
+    configs = [
+        {
+            "hidden": [10, 10],
+            "activation": "relu",
+            "epochs": args.epochs,
+            "seed": seed,
+            "data_seed": 0 if args.shared_data else seed,
+        }
+        for seed in range(args.models * args.groups)
+    ]
+    losses = np.array([r["test_loss"] for r in sweep_runner(args)(cm.train_task, configs)]).reshape(
+        args.groups, args.models, -1
+    )
+    return {
+        "test_loss": losses[0],
+        "correlation": np.corrcoef(losses[0].T),
+        "group_losses": losses,
+        "data_per_model": not args.shared_data,
+    }
 
 
 def pair_correlation(losses, n, m):
@@ -97,10 +112,19 @@ def figure(results):
     ax = axes.flat[len(epochs) + 2]
     if max(n, m) < losses.shape[1]:
         ax.plot(losses[:, n], losses[:, m], "o", color="tab:blue")
-        ax.set(title=f"loss after {n} vs after {m} epochs: r = {results['correlation'][n, m]:.2f} (document {DOCUMENT['correlation']})",
-               xlabel=f"test loss after {n} epochs", ylabel=f"test loss after {m} epochs")  # fmt: skip
+        ax.set(
+            title=f"loss after {n} vs after {m} epochs: r = {results['correlation'][n, m]:.2f} (document {DOCUMENT['correlation']})",
+            xlabel=f"test loss after {n} epochs",
+            ylabel=f"test loss after {m} epochs",
+        )
     else:
-        ax.text(0.5, 0.5, f"no epoch {max(n, m)} in this run:\nthe document's pair ({n}, {m}) needs {max(n, m)} epochs", ha="center", va="center")
+        ax.text(
+            0.5,
+            0.5,
+            f"no epoch {max(n, m)} in this run:\nthe document's pair ({n}, {m}) needs {max(n, m)} epochs",
+            ha="center",
+            va="center",
+        )
         ax.set_axis_off()
     return fig
 
@@ -116,7 +140,11 @@ def summary_of(results):
     n, m = (min(e, losses.shape[1] - 1) for e in CORRELATION_PAIR)
     summary = {
         "models": int(losses.shape[0]),
-        "test_loss_ranges": {str(e): [float(losses[:, e].min()), float(losses[:, e].max())] for e in HISTOGRAM_EPOCHS if e < losses.shape[1]},
+        "test_loss_ranges": {
+            str(e): [float(losses[:, e].min()), float(losses[:, e].max())]
+            for e in HISTOGRAM_EPOCHS
+            if e < losses.shape[1]
+        },
         "correlation_epochs": [n, m],
         "correlation": float(corr[n, m]),
         "correlation_bootstrap_95": bootstrap_interval(losses, n, m, np.random.default_rng(0)),
@@ -125,10 +153,19 @@ def summary_of(results):
     }
     summary["claims"] = claims(summary, (n, m) == CORRELATION_PAIR)
     summary["claims"].append(pytorch_init_claim("init_study", "003"))
-    summary["claims"].append(claim("init_study.data_per_model", "003", "importance of initialisation",
-                                   "each model trains on its own randomly drawn data set (not stated; inferred from the spread of the initial losses)",
-                                   None, "own data" if results["data_per_model"] else "shared data", "not comparable",
-                                   "the document does not say; a data set per model reproduces its initial spread of 29-38 (module docstring)"))  # fmt: skip
+    summary["claims"].append(
+        claim(
+            "init_study.data_per_model",
+            "003",
+            "importance of initialisation",
+            "each model trains on its own randomly drawn data set (not stated; inferred from the spread of the "
+            "initial losses)",
+            None,
+            "own data" if results["data_per_model"] else "shared data",
+            "not comparable",
+            "the document does not say; a data set per model reproduces its initial spread of 29-38 (module docstring)",
+        )
+    )
     return summary
 
 
@@ -140,20 +177,45 @@ def claims(s, full):
             continue
         m_low, m_high = s["test_loss_ranges"][str(e)]
         ok = max(m_low / low, low / m_low) <= 1.5 and max(m_high / high, high / m_high) <= 1.5
-        rows.append(claim(f"init_study.test_loss_range_{e}", "003", "importance of initialisation",
-                          f"the test losses of 30 models after {e} epochs range from about {low} to {high} (measured: the lowest)",
-                          low, m_low, "reproduced" if ok else "differs", None if ok else f"measured {m_low:.3g}-{m_high:.3g}: an end off by more than x1.5"))  # fmt: skip
+        rows.append(
+            claim(
+                f"init_study.test_loss_range_{e}",
+                "003",
+                "importance of initialisation",
+                f"the test losses of 30 models after {e} epochs range from about {low} to {high} (measured: the "
+                "lowest)",
+                low,
+                m_low,
+                "reproduced" if ok else "differs",
+                None if ok else f"measured {m_low:.3g}-{m_high:.3g}: an end off by more than x1.5",
+            )
+        )
     r, (lo, hi), groups = s["correlation"], s["correlation_bootstrap_95"], s["correlation_per_group"]
     within = lo <= DOCUMENT["correlation"] <= hi or min(groups) <= DOCUMENT["correlation"] <= max(groups)
-    note = (f"95% bootstrap interval over the {s['models']} models {lo:.2f} to {hi:.2f}; {len(groups)} groups of {s['models']} seeds give "
-            f"{min(groups):.2f} to {max(groups):.2f} (median {np.median(groups):.2f})")  # fmt: skip
+    note = (
+        f"95% bootstrap interval over the {s['models']} models {lo:.2f} to {hi:.2f}; {len(groups)} groups of "
+        f"{s['models']} seeds give "
+        f"{min(groups):.2f} to {max(groups):.2f} (median {np.median(groups):.2f})"
+    )
     if not full:
         verdict, note = "not comparable", f"trained {s['correlation_epochs'][1]} epochs, not 100 (--quick)"
     else:
         verdict = "reproduced" if within else "differs"
-        note = note + ("; the document's 0.556 is within that spread" if within else "; the document's 0.556 is outside it")
-    rows.append(claim("init_study.correlation_5_100", "003", "importance of initialisation",
-                      "the correlation across 30 models of the test loss after 5 and after 100 epochs", DOCUMENT["correlation"], r, verdict, note))  # fmt: skip
+        note = note + (
+            "; the document's 0.556 is within that spread" if within else "; the document's 0.556 is outside it"
+        )
+    rows.append(
+        claim(
+            "init_study.correlation_5_100",
+            "003",
+            "importance of initialisation",
+            "the correlation across 30 models of the test loss after 5 and after 100 epochs",
+            DOCUMENT["correlation"],
+            r,
+            verdict,
+            note,
+        )
+    )
     return rows
 
 
@@ -162,9 +224,14 @@ def print_summary(s):
         print(f"test loss after {e:>3} epochs: {low:.4g} .. {high:.4g}")
     n, m = s["correlation_epochs"]
     lo, hi = s["correlation_bootstrap_95"]
-    print(f"correlation across {s['models']} models of the loss after {n} and after {m} epochs: {s['correlation']:.3f}, "
-          f"95% bootstrap interval {lo:.2f} to {hi:.2f} (document, 5 and 100: 0.556)")  # fmt: skip
-    print(f"in {len(s['correlation_per_group'])} groups of {s['models']} seeds: " + ", ".join(f"{v:.2f}" for v in s["correlation_per_group"]))
+    print(
+        f"correlation across {s['models']} models of the loss after {n} and after {m} epochs: {s['correlation']:.3f}, "
+        f"95% bootstrap interval {lo:.2f} to {hi:.2f} (document, 5 and 100: 0.556)"
+    )
+    print(
+        f"in {len(s['correlation_per_group'])} groups of {s['models']} seeds: "
+        + ", ".join(f"{v:.2f}" for v in s["correlation_per_group"])
+    )
     print_claims(s["claims"])
 
 
@@ -179,16 +246,33 @@ def main(argv: Sequence[str] | None = None) -> int:
     p = study_parser("init_study", __doc__)
     p.add_argument("--models", type=int_in(3), default=30, help="independently initialised models (default 30)")
     p.add_argument("--epochs", type=positive_int, default=100, help="training epochs (default 100)")
-    p.add_argument("--shared-data", action="store_true", help="train every model on the same data set (default: each its own, see the notes below)")
-    p.add_argument("--groups", type=positive_int, default=5, help="groups of --models models, each with its own seeds, for the correlation's spread (default 5)")
+    p.add_argument(
+        "--shared-data",
+        action="store_true",
+        help="train every model on the same data set (default: each its own, see the notes below)",
+    )
+    p.add_argument(
+        "--groups",
+        type=positive_int,
+        default=5,
+        help="groups of --models models, each with its own seeds, for the correlation's spread (default 5)",
+    )
     add_sweep_options(p)
     add_output_options(p, DEFAULT_OUT, "5 models of 12 epochs, for tests")
     args = p.parse_args(argv)
     if args.quick:
         args.models, args.epochs, args.groups = 5, 12, 2
     models = args.models * args.groups
-    refuse_if_too_big(p, {"--groups": models * 8 * (2 * (args.epochs + 1) + 200), "--models": models * 8 * (2 * (args.epochs + 1) + 200)})
-    refuse_if_too_long(p, {"--groups": models * args.epochs * SECONDS_PER_EPOCH, "--models": models * args.epochs * SECONDS_PER_EPOCH})
+    refuse_if_too_big(
+        p,
+        {
+            "--groups": models * 8 * (2 * (args.epochs + 1) + 200),
+            "--models": models * 8 * (2 * (args.epochs + 1) + 200),
+        },
+    )
+    refuse_if_too_long(
+        p, {"--groups": models * args.epochs * SECONDS_PER_EPOCH, "--models": models * args.epochs * SECONDS_PER_EPOCH}
+    )
     run_study(args, run, plot, summary_of, save_results, print_summary)
     return 0
 

@@ -59,8 +59,17 @@ def run(args):
     span = np.linspace(-0.5, 1.5, args.plane_points)
     w1, w2, w3 = (n.params.copy() for n in nets)
     model_plane = grid_plane(net, X, Y, w1, w2 - w1, w3 - w1, span, span)
-    return {"s": s, "along_gradient": along_gradient, "axis": axis, "random_plane": random_plane, "span": span, "model_plane": model_plane,
-            "loss": loss, "model_losses": [n.loss(X, Y) for n in nets], "target": args.target}  # fmt: skip
+    return {
+        "s": s,
+        "along_gradient": along_gradient,
+        "axis": axis,
+        "random_plane": random_plane,
+        "span": span,
+        "model_plane": model_plane,
+        "loss": loss,
+        "model_losses": [n.loss(X, Y) for n in nets],
+        "target": args.target,
+    }
 
 
 def figure(r):
@@ -87,7 +96,11 @@ def figure(r):
     for (a, b), label in (((0, 0), "model 1"), ((1, 0), "model 2"), ((0, 1), "model 3")):
         ax.plot(a, b, "r*", markersize=12)
         ax.annotate(label, (a, b), textcoords="offset points", xytext=(5, 5), color="w")
-    ax.set(title="the plane through three trained models", xlabel="a: weight of (model 2 - model 1)", ylabel="b: weight of (model 3 - model 1)")
+    ax.set(
+        title="the plane through three trained models",
+        xlabel="a: weight of (model 2 - model 1)",
+        ylabel="b: weight of (model 3 - model 1)",
+    )
     fig.suptitle(f"target: {r['target']}")
     return fig
 
@@ -110,7 +123,9 @@ def summary_of(r):
         "gradient_slice_minimum": float(along.min()),
         "gradient_slice_is_convex": bool(np.all(np.diff(along, 2) >= -1e-12)),
         "model_plane_minimum_at": [float(r["span"][i]), float(r["span"][j])],
-        "random_plane_minimum_at_centre": bool(np.unravel_index(np.argmin(r["random_plane"]), r["random_plane"].shape) == (len(r["axis"]) // 2,) * 2),
+        "random_plane_minimum_at_centre": bool(
+            np.unravel_index(np.argmin(r["random_plane"]), r["random_plane"].shape) == (len(r["axis"]) // 2,) * 2
+        ),
     }
     summary["claims"] = claims(summary, plane, r["span"])
     return summary
@@ -118,38 +133,50 @@ def summary_of(r):
 
 def claims(s, plane, span):
     """Document 003's loss-landscape statements, each checked on this run."""
-    slope_down = s["gradient_slice_minimum_at_s"] > 0  # the lowest point along +gradient step lies ahead: the slope at 0 is negative
+    # the lowest point along +gradient step lies ahead: the slope at 0 is negative
+    slope_down = s["gradient_slice_minimum_at_s"] > 0
     at = lambda v: int(np.argmin(np.abs(span - v)))  # noqa: E731  the grid index nearest to coordinate v
     corners = np.array([plane[at(0), at(0)], plane[at(1), at(0)], plane[at(0), at(1)]])  # the three models
     middle = plane[at(1 / 3), at(1 / 3)]  # their centroid
     barrier = bool(middle > corners.max())
     return [
         claim("landscape_slices.gradient_slice_descends", "003", "loss landscape, gradient slice",
-              "along the current gradient step the loss first falls: its lowest point lies at a positive step (the step shown)",
+              "along the current gradient step the loss first falls: its lowest point lies at a positive step (the "
+              "step shown)",
               None, s["gradient_slice_minimum_at_s"], "reproduced" if slope_down else "differs", None if slope_down else "the loss rises along the step"),
         claim("landscape_slices.gradient_slice_convex", "003", "loss landscape, gradient slice",
               "the slice along the gradient is a smooth, bowl-like curve (1 if convex on the grid)", 1, int(s["gradient_slice_is_convex"]),
               "reproduced" if s["gradient_slice_is_convex"] else "differs", None if s["gradient_slice_is_convex"] else "the slice is not convex everywhere"),
         claim("landscape_slices.random_plane_bowl", "003", "loss landscape, random plane",
-              "on a plane of two random directions through the trained model the loss is a bowl around it (1 if its lowest point is the centre)",
+              "on a plane of two random directions through the trained model the loss is a bowl around it (1 if its "
+              "lowest point is the centre)",
               1, int(s["random_plane_minimum_at_centre"]), "reproduced" if s["random_plane_minimum_at_centre"] else "differs",
               None if s["random_plane_minimum_at_centre"] else "a point beside the model is lower"),
         claim("landscape_slices.barrier_between_models", "003", "loss landscape, three models",
-              "between three independently trained models the loss is elevated (loss at their centroid / the worst model's)",
+              "between three independently trained models the loss is elevated (loss at their centroid / the worst "
+              "model's)",
               None, float(middle / corners.max()), "reproduced" if barrier else "differs", None if barrier else "the centroid is no higher than the models"),
     ]  # fmt: skip
 
 
 def print_summary(s):
-    print(f"target {s['target']}: training loss {s['loss']:.4g}; the three models {', '.join(f'{v:.4g}' for v in s['model_losses'])}")
-    print(f"along the gradient: lowest at s = {s['gradient_slice_minimum_at_s']:.2f} ({100 * s['gradient_slice_minimum']:.1f}% change); convex: {s['gradient_slice_is_convex']}")
+    print(
+        f"target {s['target']}: training loss {s['loss']:.4g}; the three models "
+        f"{', '.join(f'{v:.4g}' for v in s['model_losses'])}"
+    )
+    print(
+        f"along the gradient: lowest at s = {s['gradient_slice_minimum_at_s']:.2f} "
+        f"({100 * s['gradient_slice_minimum']:.1f}% change); convex: {s['gradient_slice_is_convex']}"
+    )
     print(f"random plane: lowest point at theta itself: {s['random_plane_minimum_at_centre']}")
     print(f"plane through three models: lowest at {s['model_plane_minimum_at']}")
     print_claims(s["claims"])
 
 
 def save_results(r, out, summary, args):
-    save_outputs(out, {key: r[key] for key in ("s", "along_gradient", "axis", "random_plane", "span", "model_plane")}, summary)
+    save_outputs(
+        out, {key: r[key] for key in ("s", "along_gradient", "axis", "random_plane", "span", "model_plane")}, summary
+    )
 
 
 def memory_needed(args):

@@ -83,8 +83,17 @@ def classifier(sizes, init, init_std, seed, activation="relu"):
 
 def train(net, data, args, epochs):
     X, y, X_test, y_test = data
-    return fit(net, X, y, Adam(net.params, lr=args.lr), epochs, batch_size=min(args.batch_size, len(y)),
-               seed=args.seed, recorders=[TestLoss(X_test, y_test), LayerGradRecorder()], progress=not args.quiet)  # fmt: skip
+    return fit(
+        net,
+        X,
+        y,
+        Adam(net.params, lr=args.lr),
+        epochs,
+        batch_size=min(args.batch_size, len(y)),
+        seed=args.seed,
+        recorders=[TestLoss(X_test, y_test), LayerGradRecorder()],
+        progress=not args.quiet,
+    )
 
 
 def surfaces(net, w0, w_hat, data, args):
@@ -95,13 +104,26 @@ def surfaces(net, w0, w_hat, data, args):
     slices = {}
     for name, origin in (("w0", w0), ("w_hat", w_hat)):
         d = random_direction(net, rng, params=origin)  # filter-normalised to the weights at that point
-        slices[name] = {"train": line(net, X, y, origin, d, alphas), "test": line(net, X_test, y_test, origin, d, alphas)}
+        slices[name] = {
+            "train": line(net, X, y, origin, d, alphas),
+            "test": line(net, X_test, y_test, origin, d, alphas),
+        }
     d1, d2 = random_direction(net, rng, params=w_hat), random_direction(net, rng, params=w_hat)
     plane_axis = np.linspace(-args.bound, args.bound, args.plane_points)
     plane = grid_plane(net, X, y, w_hat, d1, d2, plane_axis, plane_axis)
     ts = np.linspace(-0.5, 1.5, args.points)
-    interpolation = {"train": line(net, X, y, w0, w_hat - w0, ts), "test": line(net, X_test, y_test, w0, w_hat - w0, ts)}
-    return {"alphas": alphas, "slices": slices, "plane_axis": plane_axis, "plane": plane, "ts": ts, "interpolation": interpolation}
+    interpolation = {
+        "train": line(net, X, y, w0, w_hat - w0, ts),
+        "test": line(net, X_test, y_test, w0, w_hat - w0, ts),
+    }
+    return {
+        "alphas": alphas,
+        "slices": slices,
+        "plane_axis": plane_axis,
+        "plane": plane,
+        "ts": ts,
+        "interpolation": interpolation,
+    }
 
 
 def hidden_units_spread(net):
@@ -114,8 +136,13 @@ def init_study(sizes, data, args, epochs):
     for name, (init, std) in INITS.items():
         net = classifier(sizes, init, std, args.seed)
         history = train(net, data, args, epochs)
-        runs[name] = {"train_loss": history["train_loss"], "test_loss": history["test_loss"], "layer_grad_norm": history["layer_grad_norm"],
-                      "hidden_spread": hidden_units_spread(net), "diverged_at": history.diverged_at}  # fmt: skip
+        runs[name] = {
+            "train_loss": history["train_loss"],
+            "test_loss": history["test_loss"],
+            "layer_grad_norm": history["layer_grad_norm"],
+            "hidden_spread": hidden_units_spread(net),
+            "diverged_at": history.diverged_at,
+        }
     return runs
 
 
@@ -232,30 +259,50 @@ def plot(results, out, args):
         plots.save(figure_slices(s), os.path.join(out, "surface_1d.png")),
         plots.save(figure_plane(s), os.path.join(out, "surface_2d.png")),
         plots.save(figure_interpolation(s), os.path.join(out, "interpolation.png")),
-        plots.save(figure_init(results["init"], f"initialisation, {results['sizes']} relu"), os.path.join(out, "initialisation.png")),
-        plots.save(figure_init(results["deep"], f"initialisation of a {len(results['deep_sizes']) - 1}-layer relu network"), os.path.join(out, "deep_relu.png")),
+        plots.save(
+            figure_init(results["init"], f"initialisation, {results['sizes']} relu"),
+            os.path.join(out, "initialisation.png"),
+        ),
+        plots.save(
+            figure_init(results["deep"], f"initialisation of a {len(results['deep_sizes']) - 1}-layer relu network"),
+            os.path.join(out, "deep_relu.png"),
+        ),
     ]
 
 
 def summary_of(results):
     s, h = results["surfaces"], results["history"]
-    init_rows = lambda runs: {name: {"final_train_loss": float(r["train_loss"][-1]), "final_test_loss": float(r["test_loss"][-1]),  # noqa: E731
-                                     "hidden_spread": r["hidden_spread"], "diverged_at": r["diverged_at"],
-                                     "first_step_layer_grad_norms": r["layer_grad_norm"][0].tolist()} for name, r in runs.items()}  # fmt: skip
+    init_rows = lambda runs: {
+        name: {
+            "final_train_loss": float(r["train_loss"][-1]),
+            "final_test_loss": float(r["test_loss"][-1]),  # noqa: E731
+            "hidden_spread": r["hidden_spread"],
+            "diverged_at": r["diverged_at"],
+            "first_step_layer_grad_norms": r["layer_grad_norm"][0].tolist(),
+        }
+        for name, r in runs.items()
+    }
     summary = {
         "data": results["data"],
         "sizes": results["sizes"],
         "train_loss": {"w0": float(h["train_loss"][0]), "w_hat": float(h["train_loss"][-1])},
         "test_loss": {"w0": float(h["test_loss"][0]), "w_hat": float(h["test_loss"][-1])},
         "slice_minimum_offset": {name: float(s["alphas"][np.argmin(v["train"])]) for name, v in s["slices"].items()},
-        "interpolation_monotone_train": bool(np.all(np.diff(s["interpolation"]["train"][(s["ts"] >= 0) & (s["ts"] <= 1)]) <= 0)),
-        "plane_min_at_centre": bool(np.unravel_index(np.argmin(s["plane"]), s["plane"].shape) == (len(s["plane_axis"]) // 2,) * 2),
+        "interpolation_monotone_train": bool(
+            np.all(np.diff(s["interpolation"]["train"][(s["ts"] >= 0) & (s["ts"] <= 1)]) <= 0)
+        ),
+        "plane_min_at_centre": bool(
+            np.unravel_index(np.argmin(s["plane"]), s["plane"].shape) == (len(s["plane_axis"]) // 2,) * 2
+        ),
         "init": init_rows(results["init"]),
         "deep_sizes": results["deep_sizes"],
         "deep": init_rows(results["deep"]),
     }
     centre = len(s["plane_axis"]) // 2
-    summary["plane_centre_loss"], summary["plane_min_loss"] = float(s["plane"][centre, centre]), float(np.min(s["plane"]))
+    summary["plane_centre_loss"], summary["plane_min_loss"] = (
+        float(s["plane"][centre, centre]),
+        float(np.min(s["plane"])),
+    )
     summary["claims"] = [data_claim(results["data"]), *surface_claims(summary)]
     return summary
 
@@ -268,44 +315,69 @@ def surface_claims(s):
     ratio = small[0] / small[-1] if small[-1] > 0 else float("nan")
     return [
         claim("loss_surface.interpolation_monotone", "004", "slides, interpolation w0 -> w_hat",
-              "the training loss falls monotonically along the straight line from the initial to the trained weights (1 if so)",
+              "the training loss falls monotonically along the straight line from the initial to the trained weights "
+              "(1 if so)",
               1, int(monotone), "reproduced" if monotone else "differs", None if monotone else "the loss rises somewhere on the line between t = 0 and 1"),
         claim("loss_surface.plane_minimum_at_w_hat", "004", "slides, 2-D projection",
-              "on the plane of two filter-normalised random directions the trained weights sit at the bottom of the bowl (1 if the grid's lowest point is the centre)",
+              "on the plane of two filter-normalised random directions the trained weights sit at the bottom of the "
+              "bowl (1 if the grid's lowest point is the centre)",
               1, int(at_centre), "reproduced" if at_centre else "differs",
               None if at_centre else f"a grid point beside w_hat is lower ({s['plane_min_loss']:.4g} against {s['plane_centre_loss']:.4g} at w_hat): "
               "Adam stopped before the minimum, so along these two random directions the loss still falls a little"),
         claim("loss_surface.vanishing_gradients", "004", "slides, initialisation",
-              "from N(0, 1e-3^2) a deep relu network's gradients vanish towards the input (|g| of layer 1 / layer L at the first step)",
+              "from N(0, 1e-3^2) a deep relu network's gradients vanish towards the input (|g| of layer 1 / layer L "
+              "at the first step)",
               None, ratio, "reproduced" if ratio < 1e-6 else "differs", None if ratio < 1e-6 else "the first layer's gradient is not vanishingly small"),
     ]  # fmt: skip
 
 
 def data_claim(data):
     """The lecture's data against this run's."""
-    if data == "fashion":
-        return claim("loss_surface.data", "004", "slides", "the lecture's projections are of a classifier trained on Fashion-MNIST", None, "fashion", "reproduced")
-    return claim("loss_surface.data", "004", "slides", "the lecture's projections are of a classifier trained on Fashion-MNIST", None, data, "not comparable",
-                 f"{data} instead: Fashion-MNIST cannot ship with minnet (--data fashion --data-dir DIR reads its IDX files); "
-                 "the shapes of the curves are compared, not their values")  # fmt: skip
+    elsewhere = (
+        f"{data} instead: Fashion-MNIST cannot ship with minnet (--data fashion --data-dir DIR reads its IDX files); "
+        "the shapes of the curves are compared, not their values"
+    )
+    return claim(
+        "loss_surface.data",
+        "004",
+        "slides",
+        "the lecture's projections are of a classifier trained on Fashion-MNIST",
+        None,
+        data,
+        "reproduced" if data == "fashion" else "not comparable",
+        None if data == "fashion" else elsewhere,
+    )
 
 
 def print_summary(summary):
-    print(f"network {summary['sizes']}: train loss {summary['train_loss']['w0']:.4g} -> {summary['train_loss']['w_hat']:.4g}, "
-          f"test {summary['test_loss']['w0']:.4g} -> {summary['test_loss']['w_hat']:.4g}")  # fmt: skip
+    print(
+        f"network {summary['sizes']}: train loss {summary['train_loss']['w0']:.4g} -> "
+        f"{summary['train_loss']['w_hat']:.4g}, "
+        f"test {summary['test_loss']['w0']:.4g} -> {summary['test_loss']['w_hat']:.4g}"
+    )
     print(f"1-D slices: lowest train loss at alpha = {summary['slice_minimum_offset']}")
     print(f"train loss falls monotonically along the line w0 -> w_hat: {summary['interpolation_monotone_train']}")
     print(f"the plane's lowest point is w_hat itself: {summary['plane_min_at_centre']}")
-    for title, key in (("initialisation", "init"), (f"deep relu {summary['deep_sizes'][:2]}... ({len(summary['deep_sizes']) - 1} layers)", "deep")):
+    for title, key in (
+        ("initialisation", "init"),
+        (f"deep relu {summary['deep_sizes'][:2]}... ({len(summary['deep_sizes']) - 1} layers)", "deep"),
+    ):
         print(f"\n{title}:")
-        print(f"  {'init':<26}{'final train':>12}{'final test':>12}{'hidden units spread':>22}{'|g| layer 1 / layer L':>24}")
+        print(
+            f"  {'init':<26}{'final train':>12}{'final test':>12}{'hidden units spread':>22}{'|g| layer 1 / layer L':>24}"
+        )
         for name, r in summary[key].items():
             g = r["first_step_layer_grad_norms"]
             ratio = g[0] / g[-1] if g[-1] > 0 else float("nan")
             spread = max(r["hidden_spread"]) if r["hidden_spread"] else 0.0
-            print(f"  {name:<26}{r['final_train_loss']:>12.4g}{r['final_test_loss']:>12.4g}{spread:>22.3g}{ratio:>24.3g}")
+            print(
+                f"  {name:<26}{r['final_train_loss']:>12.4g}{r['final_test_loss']:>12.4g}{spread:>22.3g}{ratio:>24.3g}"
+            )
     spread = summary["init"]["all equal"]["hidden_spread"]
-    print(f"\nall-equal start: hidden units still identical after training (largest difference {max(spread):.3g}): {max(spread) == 0.0}")
+    print(
+        f"\nall-equal start: hidden units still identical after training (largest difference {max(spread):.3g}): "
+        f"{max(spread) == 0.0}"
+    )
     print_claims(summary["claims"])
 
 
@@ -314,7 +386,9 @@ def save_results(results, out, summary, args):
     arrays = {"alphas": s["alphas"], "plane_axis": s["plane_axis"], "plane": s["plane"], "ts": s["ts"]}
     for name, v in s["slices"].items():
         arrays.update({f"slice_{name}/train": v["train"], f"slice_{name}/test": v["test"]})
-    arrays.update({"interpolation/train": s["interpolation"]["train"], "interpolation/test": s["interpolation"]["test"]})
+    arrays.update(
+        {"interpolation/train": s["interpolation"]["train"], "interpolation/test": s["interpolation"]["test"]}
+    )
     for group in ("init", "deep"):
         for name, r in results[group].items():
             arrays[f"{group}/{name}/train_loss"] = r["train_loss"]
@@ -329,21 +403,31 @@ def memory_needed(args):
     n_in = 64 if args.data == "digits" else 784
     P = (n_in + 1) * args.hidden + (args.hidden + 1) * 10
     deep = 8 * 2 * N * (n_in + args.deep_width * args.deep_layers) + 8 * 4 * args.deep_layers * args.deep_width**2
-    return {"--plane-points": 16 * P * args.plane_points**2, "--points": 16 * P * args.points, "--hidden": 16 * P * args.plane_points**2 + 8 * 4 * N * args.hidden,
-            "--deep-width": deep, "--deep-layers": deep, "--subset": 8 * 2 * N * n_in}  # fmt: skip
+    return {
+        "--plane-points": 16 * P * args.plane_points**2,
+        "--points": 16 * P * args.points,
+        "--hidden": 16 * P * args.plane_points**2 + 8 * 4 * N * args.hidden,
+        "--deep-width": deep,
+        "--deep-layers": deep,
+        "--subset": 8 * 2 * N * n_in,
+    }
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     p = study_parser("loss_surface", __doc__)
     add_data_options(p, "--subset examples of their training set, a fifth as many of their test set")
-    p.add_argument("--subset", type=positive_int, default=6000, help="training examples taken from an IDX data set (default 6000)")
+    p.add_argument(
+        "--subset", type=positive_int, default=6000, help="training examples taken from an IDX data set (default 6000)"
+    )
     p.add_argument("--hidden", type=positive_int, default=32, help="hidden units (default 32)")
     p.add_argument("--epochs", type=positive_int, default=30, help="Adam epochs (default 30)")
     p.add_argument("--lr", type=positive_float, default=0.01, help="Adam learning rate (default 0.01)")
     p.add_argument("--batch-size", type=positive_int, default=64)
     p.add_argument("--bound", type=float_in(0, 1000, open_lo=True), default=1.0, help="alpha in [-b, b] (default 1)")
     p.add_argument("--points", type=positive_int, default=51, help="points along each 1-D slice (default 51)")
-    p.add_argument("--plane-points", type=positive_int, default=31, help="points per axis of the 2-D plane (default 31)")
+    p.add_argument(
+        "--plane-points", type=positive_int, default=31, help="points per axis of the 2-D plane (default 31)"
+    )
     p.add_argument("--deep-layers", type=int_in(2), default=20, help="layers of the deep relu network (default 20)")
     p.add_argument("--deep-width", type=positive_int, default=32)
     p.add_argument("--deep-epochs", type=positive_int, default=15)

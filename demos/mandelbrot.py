@@ -66,11 +66,25 @@ def trained_models(args):
 def run(args):
     nets, test_loss = trained_models(args)
     views = {"full": FULL_VIEW, "zoom": (complex(*args.center), args.width)}
-    pictures = {(name, view): render(net, *views[view], args.pixels, args.iterations, args.fast) for name, net in {"exact": None, **nets}.items() for view in views}
+    pictures = {
+        (name, view): render(net, *views[view], args.pixels, args.iterations, args.fast)
+        for name, net in {"exact": None, **nets}.items()
+        for view in views
+    }
     inside = {key: float(np.mean(counts == args.iterations)) for key, counts in pictures.items()}
-    agreement = {key: float(np.mean((counts == args.iterations) == (pictures[("exact", key[1])] == args.iterations))) for key, counts in pictures.items()}
-    return {"pictures": pictures, "views": views, "test_loss": test_loss, "inside": inside, "agreement": agreement, "iterations": args.iterations,
-            "epochs": args.epochs}  # fmt: skip
+    agreement = {
+        key: float(np.mean((counts == args.iterations) == (pictures[("exact", key[1])] == args.iterations)))
+        for key, counts in pictures.items()
+    }
+    return {
+        "pictures": pictures,
+        "views": views,
+        "test_loss": test_loss,
+        "inside": inside,
+        "agreement": agreement,
+        "iterations": args.iterations,
+        "epochs": args.epochs,
+    }
 
 
 def animate(args, out):
@@ -83,8 +97,17 @@ def animate(args, out):
     paths = []
     for name, (hidden, activation) in MODELS.items():
         net = cm.model(hidden, activation, args.seed)
-        history = fit(net, X, Y, Adam(net.params, lr=cm.DOC003["lr"]), args.epochs, batch_size=cm.DOC003["batch_size"], seed=args.seed,
-                      recorders=[TestLoss(X_test, Y_test), Snapshots()], progress=not args.quiet)  # fmt: skip
+        history = fit(
+            net,
+            X,
+            Y,
+            Adam(net.params, lr=cm.DOC003["lr"]),
+            args.epochs,
+            batch_size=cm.DOC003["batch_size"],
+            seed=args.seed,
+            recorders=[TestLoss(X_test, Y_test), Snapshots()],
+            progress=not args.quiet,
+        )
         fig, ax = plt.subplots(figsize=(6, 4.4))
         small = (args.pixels[0] // 2, args.pixels[1] // 2)
 
@@ -113,10 +136,16 @@ def figure_pictures(results, args):
         center, width = results["views"][view]
         for ax, name in zip(row, names):
             image = ax.imshow(1 + results["pictures"][(name, view)], cmap="magma", norm=norm)
-            label = "exact multiplication" if name == "exact" else f"[20, 30, 20] {name}, test MSE {results['test_loss'][name]:.3g}"
+            label = (
+                "exact multiplication"
+                if name == "exact"
+                else f"[20, 30, 20] {name}, test MSE {results['test_loss'][name]:.3g}"
+            )
             ax.set_title(f"{label}\n{view}: center {center}, width {width}")
             ax.axis("off")
-    fig.colorbar(image, ax=axes, shrink=0.7, label=f"escape iteration + 1 (log scale; {args.iterations + 1}: never escapes)")
+    fig.colorbar(
+        image, ax=axes, shrink=0.7, label=f"escape iteration + 1 (log scale; {args.iterations + 1}: never escapes)"
+    )
     return fig
 
 
@@ -151,11 +180,31 @@ def claims(s):
         return []
     ok = silu > relu and silu >= 0.9
     if s["epochs"] != 150:
-        return [claim("mandelbrot.silu_draws_the_set", "003", "Mandelbrot with the learned multiplication", "the silu model draws the set, the relu model does not",
-                      None, silu, "not comparable", f"models trained {s['epochs']} epochs, not the document's 150 (--quick)")]  # fmt: skip
-    return [claim("mandelbrot.silu_draws_the_set", "003", "Mandelbrot with the learned multiplication",
-                  "the [20, 30, 20] silu model draws a recognisable Mandelbrot set, the relu model does not (share of pixels inside/outside as the exact set: silu)",
-                  None, silu, "reproduced" if ok else "differs", f"relu: {relu:.3f}" + ("" if ok else "; the silu picture does not match the set"))]  # fmt: skip
+        return [
+            claim(
+                "mandelbrot.silu_draws_the_set",
+                "003",
+                "Mandelbrot with the learned multiplication",
+                "the silu model draws the set, the relu model does not",
+                None,
+                silu,
+                "not comparable",
+                f"models trained {s['epochs']} epochs, not the document's 150 (--quick)",
+            )
+        ]
+    return [
+        claim(
+            "mandelbrot.silu_draws_the_set",
+            "003",
+            "Mandelbrot with the learned multiplication",
+            "the [20, 30, 20] silu model draws a recognisable Mandelbrot set, the relu model does not (share of "
+            "pixels inside/outside as the exact set: silu)",
+            None,
+            silu,
+            "reproduced" if ok else "differs",
+            f"relu: {relu:.3f}" + ("" if ok else "; the silu picture does not match the set"),
+        )
+    ]
 
 
 def print_summary(summary):
@@ -171,12 +220,28 @@ BYTES_PER_PIXEL = 6 * 8 + 2 * 8 + 12 * 8  # six pictures' counts, the grid of c,
 
 def main(argv: Sequence[str] | None = None) -> int:
     p = study_parser("mandelbrot", __doc__)
-    p.add_argument("--epochs", type=positive_int, default=150, help="training epochs of each model (default 150, as the document)")
-    p.add_argument("--center", type=float_in(-100, 100), nargs=2, default=[-0.8, 0.0], metavar=("RE", "IM"), help="centre of the zoomed view (default -0.8 0: the neck)")
-    p.add_argument("--width", type=float_in(0, 100, open_lo=True), default=1.0, help="width of the zoomed view, in (0, 100] (default 1)")
+    p.add_argument(
+        "--epochs", type=positive_int, default=150, help="training epochs of each model (default 150, as the document)"
+    )
+    p.add_argument(
+        "--center",
+        type=float_in(-100, 100),
+        nargs=2,
+        default=[-0.8, 0.0],
+        metavar=("RE", "IM"),
+        help="centre of the zoomed view (default -0.8 0: the neck)",
+    )
+    p.add_argument(
+        "--width",
+        type=float_in(0, 100, open_lo=True),
+        default=1.0,
+        help="width of the zoomed view, in (0, 100] (default 1)",
+    )
     p.add_argument("--iterations", type=positive_int, default=100, help="escape-time iterations (default 100)")
     p.add_argument("--pixels", type=int_in(2), nargs=2, default=[600, 400], metavar=("COLS", "ROWS"))
-    p.add_argument("--fast", action="store_true", help="draw by rectangle subdivision and cycle detection (see the notes below)")
+    p.add_argument(
+        "--fast", action="store_true", help="draw by rectangle subdivision and cycle detection (see the notes below)"
+    )
     p.add_argument("--animate", action="store_true", help="also write the picture after each epoch of training as GIFs")
     p.add_argument("--frames", type=int_in(2), default=75, help="frames of each animation (default 75)")
     p.add_argument("--seed", type=seed, default=0)

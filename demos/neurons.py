@@ -91,7 +91,14 @@ def one_run(config, history):
 def run(args):
     """The five runs, independent of each other, through minnet.tools.sweep (--workers, --dask)."""
     configs = [
-        {"f": f, "h": h, "lr": lr, "epochs": min(epochs, QUICK_EPOCHS) if args.quick else epochs, "init_scale": init_scale, "loop": args.loop}
+        {
+            "f": f,
+            "h": h,
+            "lr": lr,
+            "epochs": min(epochs, QUICK_EPOCHS) if args.quick else epochs,
+            "init_scale": init_scale,
+            "loop": args.loop,
+        }
         for _, f, h, lr, epochs, init_scale, _ in RUNS
     ]
     histories = sweep_runner(args)(doc000_task, configs)
@@ -112,7 +119,9 @@ def distances(ax, r, max_pairs=8):
     t = np.arange(r["distance"].shape[0])
     closest = np.argsort(r["distance"][-1], kind="stable")[:max_pairs]
     for p in closest:
-        ax.semilogy(t, np.maximum(r["distance"][:, p], DISTANCE_FLOOR), label=f"units {r['pairs'][p][0]}, {r['pairs'][p][1]}")
+        ax.semilogy(
+            t, np.maximum(r["distance"][:, p], DISTANCE_FLOOR), label=f"units {r['pairs'][p][0]}, {r['pairs'][p][1]}"
+        )
     ax.axhline(SPLIT_THRESHOLD, color="k", linestyle=":", label=f"split threshold {SPLIT_THRESHOLD}")
     shown = f"the {len(closest)} closest of {len(r['pairs'])} pairs" if len(r["pairs"]) > len(closest) else "every pair"
     ax.set(xlabel="iteration", ylabel=r"$|w_i - w_j|\ /\ (|w_i| + |w_j|)$", title=f"duplicate measure, {shown}")
@@ -148,16 +157,28 @@ def plot(results, out, args):
     from minnet.tools import plots
 
     figures = {
-        "fig4_learning_rates.png": (["fig4_lr0.2", "fig4_lr0.4"], "figure 4: f1 with 3 hidden units at learning rates 0.2 and 0.4"),
+        "fig4_learning_rates.png": (
+            ["fig4_lr0.2", "fig4_lr0.4"],
+            "figure 4: f1 with 3 hidden units at learning rates 0.2 and 0.4",
+        ),
         "fig5_f2_20_units.png": (["fig5_f2_h20"], "figure 5: f2 with 20 hidden units"),
-        "fig6_initial_scale.png": (["fig6_init_x1", "fig6_init_x10"], "figure 6: the document's initial weights, and x 10"),
+        "fig6_initial_scale.png": (
+            ["fig6_init_x1", "fig6_init_x10"],
+            "figure 6: the document's initial weights, and x 10",
+        ),
     }
-    return [plots.save(figure_runs(results, names, heading), os.path.join(out, file)) for file, (names, heading) in figures.items()]
+    return [
+        plots.save(figure_runs(results, names, heading), os.path.join(out, file))
+        for file, (names, heading) in figures.items()
+    ]
 
 
-DOCUMENT_TEST_ERRORS = {"fig4_lr0.2": ("final_test_f1_3_0.2", "figure 4", 1.17e-4, 3),
-                        "fig6_init_x1": ("final_test_f1_3_0.1_init1", "figure 6", 0.0068, 2),
-                        "fig6_init_x10": ("final_test_f1_3_0.1_init10", "figure 6", 0.0066, 2)}  # id, where, value, significant digits shown
+# id, where, value, significant digits shown
+DOCUMENT_TEST_ERRORS = {
+    "fig4_lr0.2": ("final_test_f1_3_0.2", "figure 4", 1.17e-4, 3),
+    "fig6_init_x1": ("final_test_f1_3_0.1_init1", "figure 6", 0.0068, 2),
+    "fig6_init_x10": ("final_test_f1_3_0.1_init10", "figure 6", 0.0066, 2),
+}
 
 
 def summary_of(results):
@@ -186,8 +207,18 @@ def claims(runs):
         verdict, note = ("reproduced", None) if ok else ("differs", f"{measured:.4g} rounds to {measured:.{digits}g}")
         if not full:
             verdict, note = "not comparable", f"shortened to {r['epochs']:,} epochs (--quick)"
-        rows.append(claim(f"neurons.{key}", "000", where, f"({r['f']}, {r['h']}, {r['lr']}, {r['epochs']:,}) x{r['init_scale']:g}: final test error {value}",
-                          value, measured, verdict, note))  # fmt: skip
+        rows.append(
+            claim(
+                f"neurons.{key}",
+                "000",
+                where,
+                f"({r['f']}, {r['h']}, {r['lr']}, {r['epochs']:,}) x{r['init_scale']:g}: final test error {value}",
+                value,
+                measured,
+                verdict,
+                note,
+            )
+        )
     return rows
 
 
@@ -197,12 +228,20 @@ def print_summary(summary):
     print(f"{'run':<16}{'setting':<28}{'final train':>12}{'final test':>12}  duplicates at end   document 000")
     for name, s in runs.items():
         setting = f"({s['f']}, {s['h']}, {s['lr']}, {s['epochs']:,}) x{s['init_scale']:g}"
-        duplicates = ", ".join(s["duplicates_at_end"][:4]) + (" ..." if len(s["duplicates_at_end"]) > 4 else "") or "none"
-        print(f"{name:<16}{setting:<28}{s['final_train_loss']:>12.4g}{s['final_test_loss']:>12.4g}  {duplicates:<19}{document[name]}")
+        duplicates = (
+            ", ".join(s["duplicates_at_end"][:4]) + (" ..." if len(s["duplicates_at_end"]) > 4 else "") or "none"
+        )
+        print(
+            f"{name:<16}{setting:<28}{s['final_train_loss']:>12.4g}{s['final_test_loss']:>12.4g}  "
+            f"{duplicates:<19}{document[name]}"
+        )
     for name, s in runs.items():
         split = {pair: it for pair, it in s["splits"].items() if it}
         if split:
-            print(f"{name}: pairs that split, at iteration: " + ", ".join(f"{p} @ {it}" for p, it in list(split.items())[:8]))
+            print(
+                f"{name}: pairs that split, at iteration: "
+                + ", ".join(f"{p} @ {it}" for p, it in list(split.items())[:8])
+            )
     print_claims(summary["claims"])
 
 
@@ -216,8 +255,12 @@ def save_results(results, out, summary, args):
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = study_parser("neurons", __doc__)
-    parser.add_argument("--loop", choices=LOOPS, default="example_by_example",
-                        help="example_by_example: document 000's loop compiled (default, 2x faster); vectorised: fit and the network's own backprop")  # fmt: skip
+    parser.add_argument(
+        "--loop",
+        choices=LOOPS,
+        default="example_by_example",
+        help="example_by_example: document 000's loop compiled (default, 2x faster); vectorised: fit and the network's own backprop",
+    )
     add_sweep_options(parser)
     add_full_option(parser)
     add_output_options(parser, DEFAULT_OUT, f"cut the long runs to {QUICK_EPOCHS:,} epochs, for tests")

@@ -53,7 +53,9 @@ PRETRAIN = {"lr": 0.01, "batch_size": 64, "epochs": 1000}  # section 5.1: Adam o
 EXTRA_PAIRS = 4  # other weight pairs drawn on one figure (document figure 5)
 AT_MINIMUM = 0.01  # an optimizer "finds the minimum" when its final loss is within 1% of the landscape's lowest
 DISTINCT = 0.05  # a default landscape has under this fraction of its grid within AT_MINIMUM of its lowest loss
-LIVE_GRADIENT = 1e-3  # at a default start both |dL/dw| exceed this: a unit step moves the MSE (about 8) by 0.01% or more
+LIVE_GRADIENT = (
+    1e-3  # at a default start both |dL/dw| exceed this: a unit step moves the MSE (about 8) by 0.01% or more
+)
 
 
 def found_minimum(losses, lowest):
@@ -72,13 +74,24 @@ def build(args):
     net = MLP([3, 3, 3, 3, 1], activation=args.activation, loss="mse", seed=args.seed)
     if args.trained:
         epochs = 50 if args.quick else PRETRAIN["epochs"]
-        fit(net, X, Y, Adam(net.params, lr=PRETRAIN["lr"]), epochs, batch_size=PRETRAIN["batch_size"], seed=args.seed, progress=not args.quiet)
+        fit(
+            net,
+            X,
+            Y,
+            Adam(net.params, lr=PRETRAIN["lr"]),
+            epochs,
+            batch_size=PRETRAIN["batch_size"],
+            seed=args.seed,
+            progress=not args.quiet,
+        )
     return net, X, Y
 
 
 def grid_axes(net, i, j, half_width, n):
     """Grid values centred on the weights' current values."""
-    return np.linspace(net.params[i] - half_width, net.params[i] + half_width, n), np.linspace(net.params[j] - half_width, net.params[j] + half_width, n)
+    return np.linspace(net.params[i] - half_width, net.params[i] + half_width, n), np.linspace(
+        net.params[j] - half_width, net.params[j] + half_width, n
+    )
 
 
 def race(net, X, Y, i, j, start, args, name):
@@ -89,7 +102,9 @@ def race(net, X, Y, i, j, start, args, name):
     optimizer = OPTIMIZERS[name](two_weights.params, lr=args.lr)
     per_batch = args.points_per == "batch"
     recorders = [TrajectoryRecorder([0, 1])] if per_batch else [Snapshots()]  # the two weights' values
-    history = fit(two_weights, X, Y, optimizer, args.epochs, batch_size=args.batch_size, seed=args.seed, recorders=recorders)
+    history = fit(
+        two_weights, X, Y, optimizer, args.epochs, batch_size=args.batch_size, seed=args.seed, recorders=recorders
+    )
     if per_batch:
         path = np.vstack([np.asarray(start, dtype=float)[None], history["trajectory"]])
         P = np.tile(net.params, (path.shape[0], 1))
@@ -152,11 +167,19 @@ def run(args):
     ia, ib = np.unravel_index(np.argmin(grid), grid.shape)
     grid_min = np.array([a_values[ia], b_values[ib]])
     given = args.start is not None
-    tried = [np.array(s, dtype=float) for s in args.start] if given else [default_start(net, X, Y, i, j, a_values, b_values, rng) for _ in range(args.count_starts)]
-    races = [{name: race(net, X, Y, i, j, start, args, name) for name in NAMES} for start in steps(tried, not args.quiet, "starts (four races each)")]
+    tried = (
+        [np.array(s, dtype=float) for s in args.start]
+        if given
+        else [default_start(net, X, Y, i, j, a_values, b_values, rng) for _ in range(args.count_starts)]
+    )
+    races = [
+        {name: race(net, X, Y, i, j, start, args, name) for name in NAMES}
+        for start in steps(tried, not args.quiet, "starts (four races each)")
+    ]
     finals = np.array([[r[name]["loss"][-1] for name in NAMES] for r in races])
     counts = np.sum(found_minimum(finals, grid[ia, ib]), axis=1)
-    shown = range(len(tried)) if given else [int(np.flatnonzero(counts == np.bincount(counts).argmax())[0])]  # a start with the most common count
+    # a start with the most common count
+    shown = range(len(tried)) if given else [int(np.flatnonzero(counts == np.bincount(counts).argmax())[0])]
     batches_per_epoch = 1 if args.batch_size is None else int(np.ceil(X.shape[0] / args.batch_size))
     points_per_epoch = batches_per_epoch if args.points_per == "batch" else 1
     tolerance = args.tolerance if args.tolerance is not None else 2 * (a_values[1] - a_values[0])
@@ -191,7 +214,9 @@ def extra_landscapes(net, X, Y, chosen, rng, args):
     n = max(21, args.grid // 2)
     while len(others) < EXTRA_PAIRS:
         ks = [int(k) for k in rng.choice(9, size=2, replace=False)]
-        if sorted(ks) not in [sorted(chosen)] + [sorted(o["weights"]) for o in others]:  # each pair once, in either order
+        if sorted(ks) not in [sorted(chosen)] + [
+            sorted(o["weights"]) for o in others
+        ]:  # each pair once, in either order
             i, j = layer2_index(net, ks[0]), layer2_index(net, ks[1])
             a, b = grid_axes(net, i, j, args.half_width, n)
             others.append({"weights": ks, "a_values": a, "b_values": b, "grid": grid_two_params(net, X, Y, i, j, a, b)})
@@ -206,7 +231,9 @@ def heatmap(ax, a, b, grid, log_color, label_weights, limits=None, colorbar=True
 
     finite = np.where(np.isfinite(grid), grid, np.nan)
     low, high = limits if limits is not None else (np.nanmin(finite), np.nanmax(finite))
-    mesh = ax.pcolormesh(a, b, finite.T, shading="auto", cmap="viridis", norm=LogNorm(low, high) if log_color else Normalize(low, high))
+    mesh = ax.pcolormesh(
+        a, b, finite.T, shading="auto", cmap="viridis", norm=LogNorm(low, high) if log_color else Normalize(low, high)
+    )
     levels = np.geomspace(low, high, 12) if log_color else np.linspace(low, high, 12)
     ax.contour(a, b, finite.T, levels=levels, colors="white", linewidths=0.5, alpha=0.7)
     ax.set_xlabel(f"weight {label_weights[0]} of $W_2$")
@@ -221,11 +248,28 @@ def figure_landscape(results, args, with_paths):
 
     fig, ax = plt.subplots(figsize=(8.5, 8.5), constrained_layout=True)
     heatmap(ax, results["a_values"], results["b_values"], results["grid"], args.log_color, results["weights"])
-    ax.plot(*results["grid_min"], "*", color="gold", markersize=16, markeredgecolor="k", label=f"grid minimum {results['grid_min_loss']:.4g}", clip_on=False, zorder=5)
+    ax.plot(
+        *results["grid_min"],
+        "*",
+        color="gold",
+        markersize=16,
+        markeredgecolor="k",
+        label=f"grid minimum {results['grid_min_loss']:.4g}",
+        clip_on=False,
+        zorder=5,
+    )
     ax.plot(*results["current"], "o", color="w", markeredgecolor="k", label="the network's weights")
     if with_paths:
         for (s, name), r in results["paths"].items():
-            ax.plot(r["path"][:, 0], r["path"][:, 1], ".-", color=COLORS[name], markersize=3, linewidth=1, label=NAMES[name] if s == 0 else None)
+            ax.plot(
+                r["path"][:, 0],
+                r["path"][:, 1],
+                ".-",
+                color=COLORS[name],
+                markersize=3,
+                linewidth=1,
+                label=NAMES[name] if s == 0 else None,
+            )
             ax.plot(*r["path"][-1], "X", color=COLORS[name], markeredgecolor="k", markersize=9)
         for k, start in enumerate(results["starts"]):
             ax.plot(*start, "s", color="w", markeredgecolor="k", markersize=8, label="start" if k == 0 else None)
@@ -234,8 +278,12 @@ def figure_landscape(results, args, with_paths):
     ax.set_ylim(results["b_values"][[0, -1]])
     state = "trained" if args.trained else "untrained"
     batch = "full batch" if args.batch_size is None else f"batch size {args.batch_size}"
-    ax.set_title(f"{state} {args.activation} network; " + (f"{batch}, one point per {args.points_per}" if with_paths else "loss landscape"))
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=3)  # below the axes: nothing on the landscape is hidden
+    ax.set_title(
+        f"{state} {args.activation} network; "
+        + (f"{batch}, one point per {args.points_per}" if with_paths else "loss landscape")
+    )
+    # below the axes: nothing on the landscape is hidden
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=3)
     return fig
 
 
@@ -247,11 +295,32 @@ def figure_extra(results, args):
     limits = (min(np.nanmin(g[np.isfinite(g)]) for g in grids), max(np.nanmax(g[np.isfinite(g)]) for g in grids))
     fig, axes = plt.subplots(2, 2, figsize=(14, 11), constrained_layout=True)
     for ax, other in zip(axes.flat, results["extra"]):
-        mesh = heatmap(ax, other["a_values"], other["b_values"], other["grid"], args.log_color, other["weights"], limits, colorbar=False)
+        mesh = heatmap(
+            ax,
+            other["a_values"],
+            other["b_values"],
+            other["grid"],
+            args.log_color,
+            other["weights"],
+            limits,
+            colorbar=False,
+        )
         ia, ib = np.unravel_index(np.nanargmin(other["grid"]), other["grid"].shape)
         edge = ia in (0, other["grid"].shape[0] - 1) or ib in (0, other["grid"].shape[1] - 1)
-        ax.plot(other["a_values"][ia], other["b_values"][ib], "*", color="gold", markersize=14, markeredgecolor="k", clip_on=False)  # whole on the edge too
-        ax.set_title(f"weights {other['weights'][0]} and {other['weights'][1]}: lowest MSE {other['grid'][ia, ib]:.4g}" + (" (on the edge)" if edge else ""))
+        # whole on the edge too
+        ax.plot(
+            other["a_values"][ia],
+            other["b_values"][ib],
+            "*",
+            color="gold",
+            markersize=14,
+            markeredgecolor="k",
+            clip_on=False,
+        )
+        ax.set_title(
+            f"weights {other['weights'][0]} and {other['weights'][1]}: lowest MSE {other['grid'][ia, ib]:.4g}"
+            + (" (on the edge)" if edge else "")
+        )
     fig.colorbar(mesh, ax=axes, label="MSE (all 1000 points), one scale for the four panels", shrink=0.8)
     fig.suptitle("other pairs of weights of the same network (star: the lowest point of each grid)")
     return fig
@@ -261,14 +330,22 @@ def figure_losses(results, args):
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(8, 6), constrained_layout=True)
-    per_epoch = 1 if args.points_per == "epoch" else (1 if args.batch_size is None else int(np.ceil(1000 / args.batch_size)))
+    per_epoch = (
+        1 if args.points_per == "epoch" else (1 if args.batch_size is None else int(np.ceil(1000 / args.batch_size)))
+    )
     for (s, name), r in results["paths"].items():
-        ax.plot(np.arange(len(r["loss"])) / per_epoch, r["loss"], color=COLORS[name], label=NAMES[name] if s == 0 else None)
+        ax.plot(
+            np.arange(len(r["loss"])) / per_epoch, r["loss"], color=COLORS[name], label=NAMES[name] if s == 0 else None
+        )
     ax.axhline(results["grid_min_loss"], color="k", linestyle=":", label=f"grid minimum {results['grid_min_loss']:.4g}")
     losses = np.concatenate([r["loss"] for r in results["paths"].values()] + [[results["grid_min_loss"]]])
     spans_decades = np.nanmax(losses) > 10 * np.nanmin(losses)
-    ax.set(xlabel="epoch", ylabel="MSE (all 1000 points)" + (", log scale" if spans_decades else ""), yscale="log" if spans_decades else "linear",
-           title="the loss along each optimizer's path")  # fmt: skip
+    ax.set(
+        xlabel="epoch",
+        ylabel="MSE (all 1000 points)" + (", log scale" if spans_decades else ""),
+        yscale="log" if spans_decades else "linear",
+        title="the loss along each optimizer's path",
+    )
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.15), ncol=3)
     return fig
 
@@ -295,7 +372,10 @@ def animate(results, out, args, frames):
 
     fig, ax = plt.subplots(figsize=(8, 6.5))
     heatmap(ax, results["a_values"], results["b_values"], results["grid"], args.log_color, results["weights"])
-    lines = {key: ax.plot([], [], ".-", color=COLORS[key[1]], markersize=3, label=NAMES[key[1]] if key[0] == 0 else None)[0] for key in results["paths"]}
+    lines = {
+        key: ax.plot([], [], ".-", color=COLORS[key[1]], markersize=3, label=NAMES[key[1]] if key[0] == 0 else None)[0]
+        for key in results["paths"]
+    }
     ax.legend(loc="upper right")
     longest = max(len(r["path"]) for r in results["paths"].values())
     points = np.unique(np.linspace(1, longest, frames).astype(int))
@@ -322,7 +402,14 @@ def summary_of(results):
         "network_loss": float(results["net_loss"]),
         "grid_min_loss": results["grid_min_loss"],
         "grid_min_at": results["grid_min"].tolist(),
-        "grid_min_on_edge": bool(np.any(np.isin(np.unravel_index(np.argmin(results["grid"]), results["grid"].shape), [0, results["grid"].shape[0] - 1]))),
+        "grid_min_on_edge": bool(
+            np.any(
+                np.isin(
+                    np.unravel_index(np.argmin(results["grid"]), results["grid"].shape),
+                    [0, results["grid"].shape[0] - 1],
+                )
+            )
+        ),
         "tolerance": float(results["tolerance"]),
         "optimizers": [
             {
@@ -337,8 +424,14 @@ def summary_of(results):
             for (s, name), r in results["paths"].items()
         ],
         "arbitrary_starts": [
-            {"start": start.tolist(), "final_losses": dict(zip(NAMES.values(), finals.tolist())),
-             "reached": [NAMES[name] for name, found in zip(NAMES, found_minimum(finals, results["grid_min_loss"])) if found], "shown": k in results["shown"]}
+            {
+                "start": start.tolist(),
+                "final_losses": dict(zip(NAMES.values(), finals.tolist())),
+                "reached": [
+                    NAMES[name] for name, found in zip(NAMES, found_minimum(finals, results["grid_min_loss"])) if found
+                ],
+                "shown": k in results["shown"],
+            }
             for k, (start, finals) in enumerate(zip(results["tried_starts"], results["tried_finals"]))
         ],
     }
@@ -354,14 +447,47 @@ def claims(s):
     at_minimum = int(np.bincount(counts).argmax())  # the most common count
     if s["setting"] != "untrained relu":
         note = f"this run is the {s['setting']} network; the document's numbers are for the untrained relu one (the defaults)"
-        return [claim(ids[0], "002", "section 5.1, figure 3b", "the lowest MSE over the two weights", DOCUMENT_MINIMUM, s["grid_min_loss"], "not comparable", note),
-                claim(ids[1], "002", "section 5.1, figure 3b", "optimizers (of 4) that find the minimum", 3, at_minimum, "not comparable", note)]  # fmt: skip
+        return [
+            claim(
+                ids[0],
+                "002",
+                "section 5.1, figure 3b",
+                "the lowest MSE over the two weights",
+                DOCUMENT_MINIMUM,
+                s["grid_min_loss"],
+                "not comparable",
+                note,
+            ),
+            claim(
+                ids[1],
+                "002",
+                "section 5.1, figure 3b",
+                "optimizers (of 4) that find the minimum",
+                3,
+                at_minimum,
+                "not comparable",
+                note,
+            ),
+        ]
     ratio = max(s["grid_min_loss"] / DOCUMENT_MINIMUM, DOCUMENT_MINIMUM / s["grid_min_loss"])
     edge = " (on the grid's edge)" if s["grid_min_on_edge"] else ""
-    missed = sorted({name for a in s["arbitrary_starts"] if len(a["reached"]) == 3 for name in NAMES.values() if name not in a["reached"]})
-    spread = (f"measured: the most common count over {len(counts)} arbitrary starts where both weights are alive (counts {', '.join(map(str, counts))}; "
-              f"{counts.count(3)} of {len(counts)} give the document's 3" + (f", {' or '.join(missed)} missing" if missed else "") + "); a path that enters "
-              "the dead relu plateau stops there, so which optimizers arrive depends on the start")
+    missed = sorted(
+        {
+            name
+            for a in s["arbitrary_starts"]
+            if len(a["reached"]) == 3
+            for name in NAMES.values()
+            if name not in a["reached"]
+        }
+    )
+    spread = (
+        f"measured: the most common count over {len(counts)} arbitrary starts where both weights are alive (counts "
+        f"{', '.join(map(str, counts))}; "
+        f"{counts.count(3)} of {len(counts)} give the document's 3"
+        + (f", {' or '.join(missed)} missing" if missed else "")
+        + "); a path that enters "
+        "the dead relu plateau stops there, so which optimizers arrive depends on the start"
+    )
     return [
         claim(ids[0], "002", "section 5.1, figure 3b", "the minimum for the two weights of the untrained relu network has an MSE of 7.695",
               DOCUMENT_MINIMUM, s["grid_min_loss"], "reproduced" if ratio <= 1.5 and not edge else "differs",
@@ -372,18 +498,28 @@ def claims(s):
 
 
 def print_summary(summary):
-    print(f"weights {summary['weights_of_W2']} of W_2 (parameters {summary['param_indices']}); network loss {summary['network_loss']:.4g}")
+    print(
+        f"weights {summary['weights_of_W2']} of W_2 (parameters {summary['param_indices']}); network loss "
+        f"{summary['network_loss']:.4g}"
+    )
     at = ", ".join(f"{v:.3f}" for v in summary["grid_min_at"])
     print(f"grid minimum: {summary['grid_min_loss']:.4g} at ({at})")
     if summary["grid_min_on_edge"]:
-        print("note: the grid minimum lies on the grid's edge; the landscape goes on falling outside it (widen --half-width)")
+        print(
+            "note: the grid minimum lies on the grid's edge; the landscape goes on falling outside it (widen "
+            "--half-width)"
+        )
     print()
-    print(f"{'optimizer':<10}{'start':>18}{'final position':>20}{'final loss':>12}{'to minimum':>12}{'within ' + format(summary['tolerance'], '.2g'):>12}")
+    print(
+        f"{'optimizer':<10}{'start':>18}{'final position':>20}{'final loss':>12}{'to minimum':>12}{'within ' + format(summary['tolerance'], '.2g'):>12}"
+    )
     for o in summary["optimizers"]:
         start = "({:.2f}, {:.2f})".format(*o["start"])
         final = "({:.3f}, {:.3f})".format(*o["final_position"])
         reached = "never" if o["epoch_within_tolerance"] is None else f"epoch {o['epoch_within_tolerance']:g}"
-        print(f"{o['optimizer']:<10}{start:>18}{final:>20}{o['final_loss']:>12.4g}{o['distance_to_grid_min']:>12.3g}{reached:>12}")
+        print(
+            f"{o['optimizer']:<10}{start:>18}{final:>20}{o['final_loss']:>12.4g}{o['distance_to_grid_min']:>12.3g}{reached:>12}"
+        )
     print_claims(summary["claims"])
 
 
@@ -405,21 +541,61 @@ N_PARAMS = 3 * (3 + 1) * 3 + (3 + 1) * 1  # the [3, 3, 3, 3, 1] network's weight
 
 def parser():
     p = study_parser("optimizer_paths", __doc__)
-    p.add_argument("--activation", choices=["relu", "sigmoid", "tanh"], default="relu", help="hidden activation (default relu, section 5.1)")
-    p.add_argument("--trained", action="store_true", help="first train the whole network with Adam (lr 0.01, batch 64, 1000 epochs)")
-    p.add_argument("--weights", type=int_in(0, 8), nargs=2, metavar=("I", "J"), help="two entries (0-8, row-major) of W_2; default: chosen with the seed")
-    p.add_argument("--start", type=float_in(-1000, 1000), nargs=2, action="append", metavar=("A", "B"), help="a starting point; repeat for several (default: --count-starts random ones)")
-    p.add_argument("--count-starts", type=positive_int, default=8, help="random starts from which the optimizers that reach the minimum are counted; the figure shows one with the most common count (default 8)")
+    p.add_argument(
+        "--activation",
+        choices=["relu", "sigmoid", "tanh"],
+        default="relu",
+        help="hidden activation (default relu, section 5.1)",
+    )
+    p.add_argument(
+        "--trained",
+        action="store_true",
+        help="first train the whole network with Adam (lr 0.01, batch 64, 1000 epochs)",
+    )
+    p.add_argument(
+        "--weights",
+        type=int_in(0, 8),
+        nargs=2,
+        metavar=("I", "J"),
+        help="two entries (0-8, row-major) of W_2; default: chosen with the seed",
+    )
+    p.add_argument(
+        "--start",
+        type=float_in(-1000, 1000),
+        nargs=2,
+        action="append",
+        metavar=("A", "B"),
+        help="a starting point; repeat for several (default: --count-starts random ones)",
+    )
+    p.add_argument(
+        "--count-starts",
+        type=positive_int,
+        default=8,
+        help="random starts from which the optimizers that reach the minimum are counted; the figure shows one with the most common count (default 8)",
+    )
     p.add_argument("--lr", type=positive_float, default=0.1, help="alpha for every optimizer (default 0.1, section 5)")
     p.add_argument("--epochs", type=positive_int, default=100, help="epochs of each optimizer (default 100)")
     p.add_argument("--batch-size", type=batch_size, default=64, help="mini-batch size, or 'full' (default 64)")
-    p.add_argument("--points-per", choices=["epoch", "batch"], default="epoch", help="one path point per epoch or per batch")
+    p.add_argument(
+        "--points-per", choices=["epoch", "batch"], default="epoch", help="one path point per epoch or per batch"
+    )
     p.add_argument("--grid", type=int_in(3), default=201, help="grid points per axis (default 201)")
-    p.add_argument("--half-width", type=float_in(0, 1000, open_lo=True), default=3.0, help="the grid spans the current weights +- this (default 3)")
-    p.add_argument("--tolerance", type=positive_float, help="distance that counts as reaching the grid minimum (default 2 grid steps)")
+    p.add_argument(
+        "--half-width",
+        type=float_in(0, 1000, open_lo=True),
+        default=3.0,
+        help="the grid spans the current weights +- this (default 3)",
+    )
+    p.add_argument(
+        "--tolerance",
+        type=positive_float,
+        help="distance that counts as reaching the grid minimum (default 2 grid steps)",
+    )
     p.add_argument("--log-color", action="store_true", help="logarithmic colour scale")
     p.add_argument("--animate", action="store_true", help="write paths.gif")
-    p.add_argument("--seed", type=seed, default=0, help="seed of the data noise, the weights and the choices (default 0)")
+    p.add_argument(
+        "--seed", type=seed, default=0, help="seed of the data noise, the weights and the choices (default 0)"
+    )
     add_output_options(p, DEFAULT_OUT, "small grid, few epochs, for tests")
     return p
 
@@ -429,7 +605,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = p.parse_args(argv)
     if args.weights and len(set(args.weights)) != 2:
         p.error(f"argument --weights: needs two different entries of W_2, got {args.weights}")
-    grid_bytes = 5 * 8 * args.grid**2 * (N_PARAMS + 16)  # the grid's losses and, per point, the network's parameters and activations (five grids)
+    # the grid's losses and, per point, the network's parameters and activations (five grids)
+    grid_bytes = 5 * 8 * args.grid**2 * (N_PARAMS + 16)
     refuse_if_too_big(p, {"--grid": grid_bytes})
     if args.quick:
         args.grid, args.epochs, args.count_starts = min(args.grid, 41), min(args.epochs, 10), min(args.count_starts, 2)

@@ -68,13 +68,18 @@ def finite_part(history, k):
     kept["grad_norm"], kept["grad_angle"] = history["grad_norm"][: k - 1], history["grad_angle"][: max(k - 2, 0)]
     if "sharpness" in history:
         before = history["sharpness_iteration"] < k
-        kept["sharpness"], kept["sharpness_iteration"] = history["sharpness"][before], history["sharpness_iteration"][before]
+        kept["sharpness"], kept["sharpness_iteration"] = (
+            history["sharpness"][before],
+            history["sharpness_iteration"][before],
+        )
     return kept
 
 
 def run(args):
     every = (args.sharpness_every or None) if args.loop == "vectorised" else None
-    net, history, (X, Y) = train_doc000(args.f, args.h, args.lr, args.epochs, args.init_scale, args.loop, not args.quiet, every)
+    net, history, (X, Y) = train_doc000(
+        args.f, args.h, args.lr, args.epochs, args.init_scale, args.loop, not args.quiet, every
+    )
     diverged = history.diverged_at
     if diverged is not None:  # nothing is measured from the blow-up: the summary says where and why it stopped
         summary = {"diverged_at": diverged, "reason": history.meta["reason"], "loop": args.loop}
@@ -85,7 +90,9 @@ def run(args):
         if every:
             summary.update(sharpness_events(history["sharpness"], history["sharpness_iteration"], args.lr))
             crossing = summary["sharpness_crosses_2_over_lr"]
-            summary["order_with_sharpness"] = bool(summary["order_as_document"] and crossing is not None and crossing < summary["angle_growth_start"])
+            summary["order_with_sharpness"] = bool(
+                summary["order_as_document"] and crossing is not None and crossing < summary["angle_growth_start"]
+            )
     U, V = net.split(history["params"])
     results = {
         "train_loss": history["train_loss"],
@@ -114,7 +121,17 @@ def lr_study(args):
     The three runs are independent: they go through minnet.tools.sweep (--workers, --dask)."""
     epochs = 2_000 if args.quick else LR_STUDY["epochs"]
     every = max(1, epochs // LR_STUDY_SHARPNESS_POINTS) if args.loop == "vectorised" else None
-    configs = [{"f": LR_STUDY["f"], "h": LR_STUDY["h"], "lr": lr, "epochs": epochs, "loop": args.loop, "sharpness_every": every} for lr in LR_STUDY["rates"]]
+    configs = [
+        {
+            "f": LR_STUDY["f"],
+            "h": LR_STUDY["h"],
+            "lr": lr,
+            "epochs": epochs,
+            "loop": args.loop,
+            "sharpness_every": every,
+        }
+        for lr in LR_STUDY["rates"]
+    ]
     study = {"epochs": epochs, "rates": {}}
     for lr, history in zip(LR_STUDY["rates"], sweep_runner(args)(doc000_task, configs)):
         study["rates"][lr] = {
@@ -138,7 +155,12 @@ def figure_errors_and_gradients(results, zoom):
     from minnet.tools import plots
 
     fig, axes = plt.subplots(3, 3, figsize=(16, 12), constrained_layout=True)
-    train, test, norms, degrees = results["train_loss"], results["test_loss"], results["grad_norm"], results["grad_angle"]
+    train, test, norms, degrees = (
+        results["train_loss"],
+        results["test_loss"],
+        results["grad_norm"],
+        results["grad_angle"],
+    )
     plots.errors(axes[0, 0], train, test)
     plots.grad_norms(axes[0, 1], norms)
     plots.angles(axes[0, 2], degrees)
@@ -154,8 +176,15 @@ def figure_errors_and_gradients(results, zoom):
     axes[2, 1].set_ylabel("U (solid: input weight, dashed: bias)")
     plots.weight_entries(axes[2, 2], t, np.swapaxes(V, 1, 2), "V[0, {}]")
     axes[2, 2].set_ylabel("entries of V")
-    titles = ["error", "gradient norm", "angle between consecutive gradients", *(f"{name}, iterations {a}-{b}" for name in ("error", "gradient norm", "angle")),
-              f"error, iterations {a}-{b}, linear scale", "hidden weights U", "output weights V"]  # fmt: skip
+    titles = [
+        "error",
+        "gradient norm",
+        "angle between consecutive gradients",
+        *(f"{name}, iterations {a}-{b}" for name in ("error", "gradient norm", "angle")),
+        f"error, iterations {a}-{b}, linear scale",
+        "hidden weights U",
+        "output weights V",
+    ]
     for ax, letter, title in zip(axes.flat, "abcdefghi", titles):
         ax.set_title(f"({letter}) {title}", loc="left")
     fig.suptitle(f"document 000, figure 1: errors, gradients and weights; (d)-(g) zoom on iterations {a}-{b}")
@@ -174,8 +203,17 @@ def figure_gradient_path(results, zoom):
     left.set_title("(a) 2-D gradient picture (red dot every 100 iterations)")
     a, b = zoom
     i_norm, i_train = int(np.argmin(results["grad_norm"])), int(np.argmin(results["train_loss"]))
-    marks = {f"smallest gradient norm (iteration {i_norm + 1})": (i_norm - a, "rx"), f"smallest train error (iteration {i_train})": (i_train - a, "m+")}
-    plots.gradient_path(right, points[a : b + 2], dots_every=0, start=f"iteration {a}", marks={k: v for k, v in marks.items() if 0 <= v[0] <= b + 1 - a})
+    marks = {
+        f"smallest gradient norm (iteration {i_norm + 1})": (i_norm - a, "rx"),
+        f"smallest train error (iteration {i_train})": (i_train - a, "m+"),
+    }
+    plots.gradient_path(
+        right,
+        points[a : b + 2],
+        dots_every=0,
+        start=f"iteration {a}",
+        marks={k: v for k, v in marks.items() if 0 <= v[0] <= b + 1 - a},
+    )
     right.set_title(f"(b) zoom on iterations {a}-{b}")
     return fig
 
@@ -219,7 +257,9 @@ def sharpness_panel(ax, iteration, sharpness, lr, legend="best"):
     ax.axhline(2.0 / lr, color="k", linestyle="--", label=f"2/lr = {2.0 / lr:.3g}")
     above = first_above(sharpness, 2.0 / lr)
     if above is not None:
-        ax.axvline(iteration[above], color="tab:purple", linestyle=":", label=f"crosses 2/lr at iteration {iteration[above]:,}")
+        ax.axvline(
+            iteration[above], color="tab:purple", linestyle=":", label=f"crosses 2/lr at iteration {iteration[above]:,}"
+        )
     ax.set_xlabel("iteration")
     ax.set_ylabel("top Hessian eigenvalue")
     ax.legend(fontsize=9, loc=legend)
@@ -232,8 +272,12 @@ def figure_edge_of_stability(results, lr):
     from minnet.tools import plots
 
     s = results["summary"]
-    events = [("sharpness > 2/lr", s["sharpness_crosses_2_over_lr"], "tab:purple"), ("angle grows", s["angle_growth_start"], "tab:green"),
-              ("min gradient norm", s["argmin_grad_norm"], "tab:red"), ("min train error", s["argmin_train_loss"], "tab:orange")]  # fmt: skip
+    events = [
+        ("sharpness > 2/lr", s["sharpness_crosses_2_over_lr"], "tab:purple"),
+        ("angle grows", s["angle_growth_start"], "tab:green"),
+        ("min gradient norm", s["argmin_grad_norm"], "tab:red"),
+        ("min train error", s["argmin_train_loss"], "tab:orange"),
+    ]
     fig, axes = plt.subplots(4, 1, figsize=(10, 11), sharex=True)
     plots.errors(axes[0], results["train_loss"], results["test_loss"], marks=False)
     plots.grad_norms(axes[1], results["grad_norm"], marks=False)
@@ -242,12 +286,29 @@ def figure_edge_of_stability(results, lr):
     for ax in axes:
         for label, t, colour in events:
             if t is not None:
-                ax.axvline(t, color=colour, linestyle=":", linewidth=1.5, label=f"{label} (iteration {t})" if ax is axes[0] else None)
+                ax.axvline(
+                    t,
+                    color=colour,
+                    linestyle=":",
+                    linewidth=1.5,
+                    label=f"{label} (iteration {t})" if ax is axes[0] else None,
+                )
         ax.label_outer()
     axes[0].legend(fontsize=9, loc="upper center", ncol=2)
-    for ax, title in zip(axes, ["error", "norm of the gradient", "angle between consecutive gradients", "sharpness against the stability limit 2/lr"]):
+    for ax, title in zip(
+        axes,
+        [
+            "error",
+            "norm of the gradient",
+            "angle between consecutive gradients",
+            "sharpness against the stability limit 2/lr",
+        ],
+    ):
         ax.set_title(title, fontsize=11)
-    fig.suptitle(f"the edge of stability: the sharpness passes 2/lr = {2 / lr:g} first, then the angle, the norm and the error follow")
+    fig.suptitle(
+        f"the edge of stability: the sharpness passes 2/lr = {2 / lr:g} first, then the angle, the norm and the "
+        "error follow"
+    )
     fig.tight_layout()
     return fig
 
@@ -258,19 +319,33 @@ def plot(results, out, args):
 
     zoom = clamp_zoom(args.zoom, len(results["grad_norm"]))
     title = f"({args.f}, {args.h}, {args.lr}, {args.epochs}): learned function"
-    figures = {"fig1_errors_gradients_weights.png": figure_errors_and_gradients(results, zoom), "fig2_gradient_picture.png": figure_gradient_path(results, zoom),
-               "learned_function.png": figure_learned_function(results, title)}  # fmt: skip
+    figures = {
+        "fig1_errors_gradients_weights.png": figure_errors_and_gradients(results, zoom),
+        "fig2_gradient_picture.png": figure_gradient_path(results, zoom),
+        "learned_function.png": figure_learned_function(results, title),
+    }
     diverged = results["summary"]["diverged_at"]
     if diverged is not None:
         for fig in figures.values():
-            fig.suptitle(f"diverged at iteration {diverged}: shown up to iteration {diverged - 1}, the last finite one", color="tab:red")
+            fig.suptitle(
+                f"diverged at iteration {diverged}: shown up to iteration {diverged - 1}, the last finite one",
+                color="tab:red",
+            )
     paths = [plots.save(fig, os.path.join(out, name)) for name, fig in figures.items()]
     if "sharpness" in results:
         paths.append(plots.save(figure_edge_of_stability(results, args.lr), os.path.join(out, "edge_of_stability.png")))
     if "lr_study" in results:
         paths.append(plots.save(figure_lr_study(results["lr_study"]), os.path.join(out, "fig3_learning_rates.png")))
     if args.animate:
-        paths.append(animate(results, out, 10 if args.quick else args.frames, args.show and bool(os.environ.get("DISPLAY")), not args.quiet))
+        paths.append(
+            animate(
+                results,
+                out,
+                10 if args.quick else args.frames,
+                args.show and bool(os.environ.get("DISPLAY")),
+                not args.quiet,
+            )
+        )
     return paths
 
 
@@ -299,15 +374,27 @@ def animate(results, out, frames, show, progress):
         net.U[:], net.V[:] = results["U"][t], results["V"][t]
         axes[0, 0].plot(results["X"][:, 0], results["Y"][:, 0], "r.", markersize=2, label="train set")
         axes[0, 0].legend()
-        plots.learned_function(axes[0, 1], results["X"], results["Y"], X_GRID, results["target"], net.forward(X_GRID[:, None])[:, 0])
+        plots.learned_function(
+            axes[0, 1], results["X"], results["Y"], X_GRID, results["target"], net.forward(X_GRID[:, None])[:, 0]
+        )
         plots.errors(axes[0, 2], results["train_loss"][: t + 1], results["test_loss"][: t + 1], marks=False)
         plots.grad_norms(axes[1, 0], results["grad_norm"][:t], marks=False)
         plots.angles(axes[1, 1], results["grad_angle"][: max(t - 1, 0)])
         plots.gradient_path(axes[1, 2], points[max(0, t - 30) : t + 1], dots_every=0)
         shown = range(min(4, results["U"].shape[1]))
-        plots.series(axes[2, 0], np.arange(t + 1), results["U"][: t + 1, list(shown), 0], [f"U{i}0" for i in shown], "U column 0")
-        plots.series(axes[2, 1], np.arange(t + 1), results["U"][: t + 1, list(shown), 1], [f"U{i}1" for i in shown], "U column 1")
-        plots.series(axes[2, 2], np.arange(t + 1), results["V"][: t + 1, 0, :], [f"V[{i}]" for i in range(results["V"].shape[2])], "V")
+        plots.series(
+            axes[2, 0], np.arange(t + 1), results["U"][: t + 1, list(shown), 0], [f"U{i}0" for i in shown], "U column 0"
+        )
+        plots.series(
+            axes[2, 1], np.arange(t + 1), results["U"][: t + 1, list(shown), 1], [f"U{i}1" for i in shown], "U column 1"
+        )
+        plots.series(
+            axes[2, 2],
+            np.arange(t + 1),
+            results["V"][: t + 1, 0, :],
+            [f"V[{i}]" for i in range(results["V"].shape[2])],
+            "V",
+        )
         fig.suptitle(f"iteration {t}/{T}")
 
     path = os.path.join(out, "dynamic_view.gif")
@@ -328,7 +415,9 @@ def summary_of(results):
     summary = dict(results["summary"])
     if "lr_study" in results:
         curves = ("train_loss", "sharpness", "sharpness_iteration")
-        rates = {str(lr): {k: v for k, v in r.items() if k not in curves} for lr, r in results["lr_study"]["rates"].items()}
+        rates = {
+            str(lr): {k: v for k, v in r.items() if k not in curves} for lr, r in results["lr_study"]["rates"].items()
+        }
         summary["lr_study"] = {"epochs": results["lr_study"]["epochs"], "rates": rates}
     summary["claims"] = claims(summary, results["setting"])
     return summary
@@ -339,54 +428,166 @@ def claims(s, setting):
     where = DOCUMENT_RUNS.get(setting)
     rows = []
     if s["diverged_at"] is not None:
-        return [claim("oscillations.diverged", "000", "section 2", f"the run {setting[:4]} stays finite", None, s["diverged_at"], "not comparable",
-                      f"it diverged at iteration {s['diverged_at']} ({s['reason']}); nothing is measured from the blow-up")]  # fmt: skip
+        return [
+            claim(
+                "oscillations.diverged",
+                "000",
+                "section 2",
+                f"the run {setting[:4]} stays finite",
+                None,
+                s["diverged_at"],
+                "not comparable",
+                f"it diverged at iteration {s['diverged_at']} ({s['reason']}); nothing is measured from the blow-up",
+            )
+        ]
     if where is None:
-        rows.append(claim("oscillations.setting", "000", "section 2", f"the document describes (f1, 3, 1, 1000) and (f2, 8, 0.1, 1200); this run is {setting[:4]}",
-                          None, None, "not comparable", "no document numbers for this setting; run the defaults to compare"))  # fmt: skip
+        rows.append(
+            claim(
+                "oscillations.setting",
+                "000",
+                "section 2",
+                f"the document describes (f1, 3, 1, 1000) and (f2, 8, 0.1, 1200); this run is {setting[:4]}",
+                None,
+                None,
+                "not comparable",
+                "no document numbers for this setting; run the defaults to compare",
+            )
+        )
     elif setting[0] == "f1":
         exact = s["loop"] == "vectorised"
-        why = None if exact else "the example-by-example loop sums in another order: rounding moves the blow-up by a few iterations"
-        for key, name, value in (("argmin_grad_norm", "smallest gradient norm", 734), ("argmin_train_loss", "smallest train error", 752),
-                                 ("argmin_test_loss", "smallest test error", 755)):  # fmt: skip
+        why = (
+            None
+            if exact
+            else "the example-by-example loop sums in another order: rounding moves the blow-up by a few iterations"
+        )
+        for key, name, value in (
+            ("argmin_grad_norm", "smallest gradient norm", 734),
+            ("argmin_train_loss", "smallest train error", 752),
+            ("argmin_test_loss", "smallest test error", 755),
+        ):
             ok = s[key] == value
-            rows.append(claim(f"oscillations.{key.replace('_loss', '')}", "000", "figure 1 (the notebook's printout)",
-                              f"the {name} of (f1, 3, 1, 1000) is at iteration {value}", value, s[key],
-                              "reproduced" if ok else "differs", None if ok else why))  # fmt: skip
+            rows.append(
+                claim(
+                    f"oscillations.{key.replace('_loss', '')}",
+                    "000",
+                    "figure 1 (the notebook's printout)",
+                    f"the {name} of (f1, 3, 1, 1000) is at iteration {value}",
+                    value,
+                    s[key],
+                    "reproduced" if ok else "differs",
+                    None if ok else why,
+                )
+            )
         growth = s["grad_norm_growth"]
-        rows.append(claim("oscillations.grad_norm_growth", "000", "section 2.2", "after its minimum the gradient's norm gets about 600 times bigger",
-                          600, growth, "reproduced" if 400 <= growth <= 900 else "differs", None if 400 <= growth <= 900 else "outside x1.5 of 600"))  # fmt: skip
+        rows.append(
+            claim(
+                "oscillations.grad_norm_growth",
+                "000",
+                "section 2.2",
+                "after its minimum the gradient's norm gets about 600 times bigger",
+                600,
+                growth,
+                "reproduced" if 400 <= growth <= 900 else "differs",
+                None if 400 <= growth <= 900 else "outside x1.5 of 600",
+            )
+        )
         stable = abs(s["stable_start"] - 30) <= 15 and abs(s["stable_end"] - 710) <= 30
-        rows.append(claim("oscillations.stable_stretch", "000", "section 2.2",
-                          "for iterations 30 to 710 consecutive updates are almost perfectly aligned (here: angles below 1 degree; end shown)",
-                          710, s["stable_end"], "reproduced" if stable else "differs",
-                          None if stable else f"stable from {s['stable_start']} to {s['stable_end']}"))  # fmt: skip
+        rows.append(
+            claim(
+                "oscillations.stable_stretch",
+                "000",
+                "section 2.2",
+                "for iterations 30 to 710 consecutive updates are almost perfectly aligned (here: angles below 1 "
+                "degree; end shown)",
+                710,
+                s["stable_end"],
+                "reproduced" if stable else "differs",
+                None if stable else f"stable from {s['stable_start']} to {s['stable_end']}",
+            )
+        )
     if where is not None:
-        rows.append(claim("oscillations.order_of_events", "000", "section 2.1",
-                          "first the angle between consecutive gradients grows, then the gradient norm, then the error (1 if so)",
-                          1, int(s["order_as_document"]), "reproduced" if s["order_as_document"] else "differs",
-                          None if s["order_as_document"] else "the measured iterations are in another order"))  # fmt: skip
+        rows.append(
+            claim(
+                "oscillations.order_of_events",
+                "000",
+                "section 2.1",
+                "first the angle between consecutive gradients grows, then the gradient norm, then the error (1 if so)",
+                1,
+                int(s["order_as_document"]),
+                "reproduced" if s["order_as_document"] else "differs",
+                None if s["order_as_document"] else "the measured iterations are in another order",
+            )
+        )
     if "sharpness_crosses_2_over_lr" in s:
         note = "beyond the document (Cohen et al. 2021): the top Hessian eigenvalue crosses 2/lr before the oscillation starts"
-        rows.append(claim("oscillations.sharpness_crosses_2_over_lr", "000", "beyond the document", "the sharpness passes 2/lr (iteration shown)",
-                          None, s["sharpness_crosses_2_over_lr"], "not comparable", note))  # fmt: skip
-        rows.append(claim("oscillations.sharpness_peak", "000", "beyond the document", "the largest sharpness of the run",
-                          None, s["sharpness_peak"], "not comparable", note))  # fmt: skip
+        rows.append(
+            claim(
+                "oscillations.sharpness_crosses_2_over_lr",
+                "000",
+                "beyond the document",
+                "the sharpness passes 2/lr (iteration shown)",
+                None,
+                s["sharpness_crosses_2_over_lr"],
+                "not comparable",
+                note,
+            )
+        )
+        rows.append(
+            claim(
+                "oscillations.sharpness_peak",
+                "000",
+                "beyond the document",
+                "the largest sharpness of the run",
+                None,
+                s["sharpness_peak"],
+                "not comparable",
+                note,
+            )
+        )
     study = s.get("lr_study", {"rates": {}})
     for lr, r in study["rates"].items():
         expected = DOCUMENT_ONSET[float(lr)]
         if study["epochs"] < LR_STUDY["epochs"]:
-            rows.append(claim(f"oscillations.lr_study_onset_{lr}", "000", "figure 3", f"at lr {lr} the instability starts at iteration ~{expected}",
-                              expected, r["onset"], "not comparable", f"a shortened study of {study['epochs']:,} iterations (--quick)"))  # fmt: skip
+            rows.append(
+                claim(
+                    f"oscillations.lr_study_onset_{lr}",
+                    "000",
+                    "figure 3",
+                    f"at lr {lr} the instability starts at iteration ~{expected}",
+                    expected,
+                    r["onset"],
+                    "not comparable",
+                    f"a shortened study of {study['epochs']:,} iterations (--quick)",
+                )
+            )
         elif expected is None:
             ok = r["onset"] is None
-            rows.append(claim(f"oscillations.lr_study_onset_{lr}", "000", "figure 3", f"at lr {lr} no instability within 50,000 iterations",
-                              None, r["onset"], "reproduced" if ok else "differs", None if ok else f"an instability from iteration {r['onset']}"))  # fmt: skip
+            rows.append(
+                claim(
+                    f"oscillations.lr_study_onset_{lr}",
+                    "000",
+                    "figure 3",
+                    f"at lr {lr} no instability within 50,000 iterations",
+                    None,
+                    r["onset"],
+                    "reproduced" if ok else "differs",
+                    None if ok else f"an instability from iteration {r['onset']}",
+                )
+            )
         else:
             ok = r["onset"] is not None and abs(r["onset"] - expected) <= 0.05 * expected
-            rows.append(claim(f"oscillations.lr_study_onset_{lr}", "000", "figure 3", f"at lr {lr} the instability starts at iteration ~{expected:,} (within 5%)",
-                              expected, r["onset"], "reproduced" if ok else "differs",
-                              None if ok else f"onset at iteration {r['onset']}"))  # fmt: skip
+            rows.append(
+                claim(
+                    f"oscillations.lr_study_onset_{lr}",
+                    "000",
+                    "figure 3",
+                    f"at lr {lr} the instability starts at iteration ~{expected:,} (within 5%)",
+                    expected,
+                    r["onset"],
+                    "reproduced" if ok else "differs",
+                    None if ok else f"onset at iteration {r['onset']}",
+                )
+            )
     return rows
 
 
@@ -394,8 +595,14 @@ def print_summary(summary):
     lr_results, claims_rows = summary.get("lr_study"), summary["claims"]
     summary = {key: value for key, value in summary.items() if key not in ("lr_study", "claims")}
     print(f"{'measure':<30}{'this run':>14}   document 000")
-    document = {"argmin_grad_norm": "734", "argmin_train_loss": "752", "argmin_test_loss": "755", "grad_norm_growth": "~600",
-                "stable_start": "~30", "stable_end": "~710"}  # fmt: skip
+    document = {
+        "argmin_grad_norm": "734",
+        "argmin_train_loss": "752",
+        "argmin_test_loss": "755",
+        "grad_norm_growth": "~600",
+        "stable_start": "~30",
+        "stable_end": "~710",
+    }
     for key, value in summary.items():
         shown = f"{value:.4g}" if isinstance(value, float) else str(value)
         print(f"{key:<30}{shown:>14}   {document.get(key, '')}")
@@ -403,15 +610,23 @@ def print_summary(summary):
         verdict = "as the document says" if summary["order_as_document"] else "NOT in the document's order"
         print(f"order of events (angle grows, then gradient norm, then error): {verdict}")
     if "sharpness_crosses_2_over_lr" in summary:
-        print(f"with the sharpness: crosses 2/lr at {summary['sharpness_crosses_2_over_lr']} -> the angle grows at {summary['angle_growth_start']}"
-              f" -> the norm is smallest at {summary['argmin_grad_norm']} -> the train error at {summary['argmin_train_loss']}"
-              f" (peak sharpness {summary['sharpness_peak']:.3g} at {summary['sharpness_peak_iteration']})")  # fmt: skip
+        print(
+            f"with the sharpness: crosses 2/lr at {summary['sharpness_crosses_2_over_lr']} -> the angle grows at "
+            f"{summary['angle_growth_start']}"
+            f" -> the norm is smallest at {summary['argmin_grad_norm']} -> the train error at "
+            f"{summary['argmin_train_loss']}"
+            f" (peak sharpness {summary['sharpness_peak']:.3g} at {summary['sharpness_peak_iteration']})"
+        )
     if lr_results:
         print(f"\nlearning-rate study (f1, 2, lr, {lr_results['epochs']:,} epochs):")
-        print(f"{'lr':>6}{'onset':>10}{'document':>10}{'final train':>14}{'final test':>14}{'2/lr':>8}{'crossed at':>12}{'peak':>8}")
+        print(
+            f"{'lr':>6}{'onset':>10}{'document':>10}{'final train':>14}{'final test':>14}{'2/lr':>8}{'crossed at':>12}{'peak':>8}"
+        )
         for lr, r in lr_results["rates"].items():
-            print(f"{lr:>6}{str(r['onset']):>10}{str(r['document_onset']):>10}{r['final_train_loss']:>14.4g}{r['final_test_loss']:>14.4g}"
-                  f"{r['two_over_lr']:>8.3g}{str(r['sharpness_crosses_2_over_lr']):>12}{r['sharpness_peak']:>8.3g}")  # fmt: skip
+            print(
+                f"{lr:>6}{str(r['onset']):>10}{str(r['document_onset']):>10}{r['final_train_loss']:>14.4g}{r['final_test_loss']:>14.4g}"
+                f"{r['two_over_lr']:>8.3g}{str(r['sharpness_crosses_2_over_lr']):>12}{r['sharpness_peak']:>8.3g}"
+            )
     if summary["diverged_at"] is not None:
         print(f"note: the run diverged (loss not finite) at iteration {summary['diverged_at']}")
     print_claims(claims_rows)
@@ -426,13 +641,40 @@ def parser():
     p = study_parser("oscillations", __doc__)
     p.add_argument("--f", choices=sorted(TARGETS), default="f1", help="target function (default f1 = exp(x/5))")
     p.add_argument("--h", type=int_in(2), default=3, help="hidden units including the bias unit (default 3)")
-    p.add_argument("--lr", type=float_in(0, 1e4, open_lo=True), default=1.0, help="learning rate, in (0, 10000]: larger steps overflow at the first update (default 1)")
+    p.add_argument(
+        "--lr",
+        type=float_in(0, 1e4, open_lo=True),
+        default=1.0,
+        help="learning rate, in (0, 10000]: larger steps overflow at the first update (default 1)",
+    )
     p.add_argument("--epochs", type=int_in(2), default=1000, help="full-batch iterations (default 1000)")
-    p.add_argument("--init-scale", type=float_in(0, 1e3, open_lo=True), default=1.0, help="multiply the initial weights, in (0, 1000] (default 1)")
-    p.add_argument("--zoom", type=count, nargs=2, default=[730, 760], metavar=("FROM", "TO"), help="zoomed window (default 730 760)")
-    p.add_argument("--loop", choices=LOOPS, default="vectorised",
-                   help="vectorised: fit with the network's own backprop, as the notebook (default); example_by_example: the document's loop compiled, no sharpness")  # fmt: skip
-    p.add_argument("--sharpness-every", type=count, default=1, metavar="K", help="measure the Hessian's top eigenvalue every K iterations (default 1; 0: not at all)")
+    p.add_argument(
+        "--init-scale",
+        type=float_in(0, 1e3, open_lo=True),
+        default=1.0,
+        help="multiply the initial weights, in (0, 1000] (default 1)",
+    )
+    p.add_argument(
+        "--zoom",
+        type=count,
+        nargs=2,
+        default=[730, 760],
+        metavar=("FROM", "TO"),
+        help="zoomed window (default 730 760)",
+    )
+    p.add_argument(
+        "--loop",
+        choices=LOOPS,
+        default="vectorised",
+        help="vectorised: fit with the network's own backprop, as the notebook (default); example_by_example: the document's loop compiled, no sharpness",
+    )
+    p.add_argument(
+        "--sharpness-every",
+        type=count,
+        default=1,
+        metavar="K",
+        help="measure the Hessian's top eigenvalue every K iterations (default 1; 0: not at all)",
+    )
     p.add_argument("--lr-study", action="store_true", help="also run figure 3: (f1, 2, {0.2, 0.3, 0.4}, 50,000)")
     add_sweep_options(p)
     p.add_argument("--animate", action="store_true", help="write the 3x3 dynamic view as dynamic_view.gif")

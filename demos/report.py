@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from importlib import metadata
 from urllib.parse import quote
 
-from demos.cli import VERDICTS, dask_address, folder, positive_int, shown, study_parser
+from demos.cli import VERDICTS, add_output_options, dask_address, folder, positive_int, shown, study_parser
 from minnet.tools.atomic import OutputRefused, atomic_folder, holds
 
 DEFAULT_OUT = os.path.join("minnet-out", "report")
@@ -67,7 +67,9 @@ def study_argv(study, folder, quick):
 def run_study_task(config):
     """A sweep task: run one study's main into its folder; returns its exit status and wall time."""
     start = time.perf_counter()
-    status = importlib.import_module(f"demos.{config['study']}").main(study_argv(config["study"], config["folder"], config["quick"]))
+    status = importlib.import_module(f"demos.{config['study']}").main(
+        study_argv(config["study"], config["folder"], config["quick"])
+    )
     return {"status": int(status or 0), "seconds": time.perf_counter() - start}
 
 
@@ -88,7 +90,9 @@ def copy_study(source, target):
     run's folder. Regular files only: a link is not followed out of the folder."""
     summary = os.path.join(source, "summary.json")
     if not os.path.isfile(summary) or os.path.islink(summary):
-        raise SystemExit(f"--from: {summary} does not exist or is not a regular file (run the study first, or leave out --from)")
+        raise SystemExit(
+            f"--from: {summary} does not exist or is not a regular file (run the study first, or leave out --from)"
+        )
     check_summary(read_summary(summary), summary)
     os.makedirs(target)
     for name in sorted(os.listdir(source)):
@@ -107,8 +111,16 @@ def read_summary(path):
 
 
 SCALAR = (str, int, float, bool, type(None))
-CLAIM_FIELDS = {"id": str, "document": str, "where": str, "claim": str, "verdict": str, "note": (str, type(None)),
-                "document_value": SCALAR, "measured": SCALAR}  # fmt: skip
+CLAIM_FIELDS = {
+    "id": str,
+    "document": str,
+    "where": str,
+    "claim": str,
+    "verdict": str,
+    "note": (str, type(None)),
+    "document_value": SCALAR,
+    "measured": SCALAR,
+}
 
 
 def check_summary(summary, path):
@@ -126,9 +138,14 @@ def check_summary(summary, path):
             if field not in row:
                 raise SystemExit(f"{path}: claims[{i}] has no field '{field}'")
             if not isinstance(row[field], kind):
-                raise SystemExit(f"{path}: claims[{i}].{field} has the wrong type ({type(row[field]).__name__}): {str(row[field])[:60]!r}")
+                raise SystemExit(
+                    f"{path}: claims[{i}].{field} has the wrong type ({type(row[field]).__name__}): "
+                    f"{str(row[field])[:60]!r}"
+                )
         if row["verdict"] not in VERDICTS:
-            raise SystemExit(f"{path}: claims[{i}].verdict must be one of {', '.join(VERDICTS)}, got {row['verdict']!r}")
+            raise SystemExit(
+                f"{path}: claims[{i}].verdict must be one of {', '.join(VERDICTS)}, got {row['verdict']!r}"
+            )
     return claims
 
 
@@ -136,9 +153,14 @@ def check_folders(out, from_dir, studies):
     """--out must not overlap a folder the report reads (--from itself or one of its studies'): replacing it would destroy the input."""
     study_folders = [os.path.join(from_dir, s) for s in studies]
     for read in [from_dir, *study_folders]:
-        if holds(out, read) or (read in study_folders and holds(read, out)):  # --out may sit in --from, beside the studies
-            raise SystemExit(f"error: --out {os.path.realpath(out)} overlaps {os.path.realpath(read)}, which the report reads (--from {from_dir}): "
-                             "choose an --out outside the studies' folders")  # fmt: skip
+        if holds(out, read) or (
+            read in study_folders and holds(read, out)
+        ):  # --out may sit in --from, beside the studies
+            raise SystemExit(
+                f"error: --out {os.path.realpath(out)} overlaps {os.path.realpath(read)}, which the report reads "
+                f"(--from {from_dir}): "
+                "choose an --out outside the studies' folders"
+            )
 
 
 # ----- the pages ------------------------------------------------------------------------------------
@@ -156,9 +178,11 @@ def claims_table(claims):
     rows = []
     for row in claims:
         css = row["verdict"].replace(" ", "-")
-        rows.append(f"<tr class=\"{css}\"><td>{html.escape(row['document'])}, {html.escape(row['where'])}</td><td>{html.escape(row['claim'])}</td>"
-                    f"<td class=\"num\">{html.escape(shown(row['document_value']))}</td><td class=\"num\">{html.escape(shown(row['measured']))}</td>"
-                    f"<td>{html.escape(row['verdict'])}</td><td>{html.escape(row['note'] or '')}</td></tr>")  # fmt: skip
+        rows.append(
+            f'<tr class="{css}"><td>{html.escape(row["document"])}, {html.escape(row["where"])}</td><td>{html.escape(row["claim"])}</td>'
+            f'<td class="num">{html.escape(shown(row["document_value"]))}</td><td class="num">{html.escape(shown(row["measured"]))}</td>'
+            f"<td>{html.escape(row['verdict'])}</td><td>{html.escape(row['note'] or '')}</td></tr>"
+        )
     head = "<tr><th>document, where</th><th>claim</th><th>document's value</th><th>measured</th><th>verdict</th><th>note</th></tr>"
     return f"<table>{head}{''.join(rows)}</table>"
 
@@ -169,37 +193,54 @@ def caption(study, name):
 
 
 def page(title, body):
-    return (f"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{html.escape(title)}</title>"
-            f"<style>{STYLE}</style></head><body>{body}</body></html>\n")  # fmt: skip
+    return (
+        f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
+        f"<style>{STYLE}</style></head><body>{body}</body></html>\n"
+    )
 
 
 def study_page(study, folder, claims, seconds, args, versions):
     module = importlib.import_module(f"demos.{study}")
     intro = html.escape((module.__doc__ or study).strip().split("\n\n")[0])
-    options = [option for option in study_argv(study, os.path.join("minnet-out", study), args.quick) if option != "--quiet"]
+    options = [
+        option for option in study_argv(study, os.path.join("minnet-out", study), args.quick) if option != "--quiet"
+    ]
     command = " ".join(["python -m demos." + study, *options])
     figures = sorted(name for name in os.listdir(folder) if name.endswith(FIGURES))
-    figure_html = "".join(f"<figure><img src=\"{quote(study)}/{quote(name)}\" alt=\"{html.escape(caption(study, name))}\">"
-                          f"<figcaption>{html.escape(caption(study, name))}</figcaption></figure>" for name in figures)  # fmt: skip
+    figure_html = "".join(
+        f'<figure><img src="{quote(study)}/{quote(name)}" alt="{html.escape(caption(study, name))}">'
+        f"<figcaption>{html.escape(caption(study, name))}</figcaption></figure>"
+        for name in figures
+    )
     timing = "reused from an earlier run (--from)" if seconds is None else f"{seconds:.1f} s"
-    body = (f"<p><a href=\"index.html\">&larr; all studies</a></p><h1>{html.escape(study)}</h1><p>{intro}</p>"
-            f"<h2>Claims</h2>{claims_table(claims)}<h2>Figures</h2>{figure_html or '<p>This study wrote no figures.</p>'}"
-            f"<h2>Re-run it</h2><p><code>{html.escape(command)}</code></p>"
-            f"<p>minnet {versions['minnet']}, NumPy {versions['numpy']}, Numba {versions['numba']}; wall time {timing}; "
-            f"{os.cpu_count()} cores; {'--quick runs' if args.quick else 'the defaults'}.</p>")  # fmt: skip
+    body = (
+        f'<p><a href="index.html">&larr; all studies</a></p><h1>{html.escape(study)}</h1><p>{intro}</p>'
+        f"<h2>Claims</h2>{claims_table(claims)}<h2>Figures</h2>{figure_html or '<p>This study wrote no figures.</p>'}"
+        f"<h2>Re-run it</h2><p><code>{html.escape(command)}</code></p>"
+        f"<p>minnet {versions['minnet']}, NumPy {versions['numpy']}, Numba {versions['numba']}; wall time {timing}; "
+        f"{os.cpu_count()} cores; {'--quick runs' if args.quick else 'the defaults'}.</p>"
+    )
     return page(f"minnet: {study}", body)
 
 
 def index_page(claims_by_study, board, args):
-    rows = "".join(f"<tr><td>{html.escape(document)}</td>" + "".join(f"<td class=\"num\">{counts[v]}</td>" for v in VERDICTS) + "</tr>"
-                   for document, counts in sorted(board.items()))  # fmt: skip
+    rows = "".join(
+        f"<tr><td>{html.escape(document)}</td>"
+        + "".join(f'<td class="num">{counts[v]}</td>' for v in VERDICTS)
+        + "</tr>"
+        for document, counts in sorted(board.items())
+    )
     head = "<tr><th>document</th>" + "".join(f"<th>{v}</th>" for v in VERDICTS) + "</tr>"
-    studies = "".join(f"<li><a href=\"{study}.html\">{html.escape(study)}</a> (document {html.escape(STUDIES[study][0])}): "
-                      f"{sum(r['verdict'] == 'reproduced' for r in claims)} of {len(claims)} claims reproduced</li>"
-                      for study, claims in claims_by_study.items())  # fmt: skip
-    body = (f"<h1>minnet: the documents, reproduced</h1><p>Every study checks itself against its source document; "
-            f"{'these are --quick runs, shortened for a test: most claims need the defaults' if args.quick else 'these are the default runs'}.</p>"
-            f"<h2>Scoreboard</h2><table>{head}{rows}</table><h2>Studies</h2><ul>{studies}</ul>")  # fmt: skip
+    studies = "".join(
+        f'<li><a href="{study}.html">{html.escape(study)}</a> (document {html.escape(STUDIES[study][0])}): '
+        f"{sum(r['verdict'] == 'reproduced' for r in claims)} of {len(claims)} claims reproduced</li>"
+        for study, claims in claims_by_study.items()
+    )
+    body = (
+        f"<h1>minnet: the documents, reproduced</h1><p>Every study checks itself against its source document; "
+        f"{'these are --quick runs, shortened for a test: most claims need the defaults' if args.quick else 'these are the default runs'}.</p>"
+        f"<h2>Scoreboard</h2><table>{head}{rows}</table><h2>Studies</h2><ul>{studies}</ul>"
+    )
     return page("minnet: reproduction report", body)
 
 
@@ -216,13 +257,19 @@ def versions():
 def write_report(root, studies, seconds, args, shown_root):
     """index.html and one page per study into root, whose root/<study> folders hold the studies' outputs
     (shown_root: the folder to name in errors, root's final place)."""
-    claims_by_study = {study: check_summary(read_summary(os.path.join(root, study, "summary.json")), os.path.join(shown_root, study, "summary.json"))
-                       for study in studies}  # fmt: skip
+    claims_by_study = {
+        study: check_summary(
+            read_summary(os.path.join(root, study, "summary.json")), os.path.join(shown_root, study, "summary.json")
+        )
+        for study in studies
+    }
     board = scoreboard(claims_by_study)
     found = versions()
     for study in studies:
         with open(os.path.join(root, f"{study}.html"), "w") as f:
-            f.write(study_page(study, os.path.join(root, study), claims_by_study[study], seconds.get(study), args, found))
+            f.write(
+                study_page(study, os.path.join(root, study), claims_by_study[study], seconds.get(study), args, found)
+            )
     with open(os.path.join(root, "index.html"), "w") as f:
         f.write(index_page(claims_by_study, board, args))
     return board
@@ -230,13 +277,29 @@ def write_report(root, studies, seconds, args, shown_root):
 
 def parser():
     p = study_parser("report", __doc__)
-    p.add_argument("--studies", nargs="+", choices=list(STUDIES), default=list(STUDIES), help="the studies in the report (default all)")
-    p.add_argument("--from", dest="from_dir", type=folder, metavar="DIR", help="reuse the output folders DIR/<study> of earlier runs instead of running the studies")
-    p.add_argument("--workers", type=positive_int, help="studies run at once in worker processes (default: every core; 1: in this process)")
-    p.add_argument("--dask", type=dask_address, metavar="ADDRESS", help="run the studies on the Dask cluster at ADDRESS instead")
-    p.add_argument("--out", type=folder, default=DEFAULT_OUT, help=f"the report folder, replaced whole: new, empty or minnet's own (default {DEFAULT_OUT})")
-    p.add_argument("--quick", action="store_true", help="every study's --quick run (for tests: most claims are then not comparable)")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument(
+        "--studies",
+        nargs="+",
+        choices=list(STUDIES),
+        default=list(STUDIES),
+        help="the studies in the report (default all)",
+    )
+    p.add_argument(
+        "--from",
+        dest="from_dir",
+        type=folder,
+        metavar="DIR",
+        help="reuse the output folders DIR/<study> of earlier runs instead of running the studies",
+    )
+    p.add_argument(
+        "--workers",
+        type=positive_int,
+        help="studies run at once in worker processes (default: every core; 1: in this process)",
+    )
+    p.add_argument(
+        "--dask", type=dask_address, metavar="ADDRESS", help="run the studies on the Dask cluster at ADDRESS instead"
+    )
+    add_output_options(p, DEFAULT_OUT, "every study's --quick run (for tests: most claims are then not comparable)")
     p.add_argument("--open", action="store_true", help="open index.html in a web browser at the end")
     return p
 

@@ -65,19 +65,43 @@ def train_one(lr, epochs, seed, activation, progress=False):
     X, Y, X_test, Y_test = cm.dataset()
     net = cm.model(HIDDEN, activation, seed)
     drift = DriftRecorder(WINDOW, THRESHOLD)
-    history = fit(net, X, Y, Adam(net.params, lr=lr), epochs, batch_size=cm.DOC003["batch_size"], seed=seed, recorders=[TestLoss(X_test, Y_test), Snapshots(), drift], progress=progress)
+    history = fit(
+        net,
+        X,
+        Y,
+        Adam(net.params, lr=lr),
+        epochs,
+        batch_size=cm.DOC003["batch_size"],
+        seed=seed,
+        recorders=[TestLoss(X_test, Y_test), Snapshots(), drift],
+        progress=progress,
+    )
     distance, cosine = epoch_updates(history["params"])
-    return {"params": history["params"], "test_loss": history["test_loss"], "distance": distance, "cosine": cosine,
-            "cosine_smoothed": moving_average(cosine, SMOOTHING), "drift_fraction": history["drift_fraction"]}  # fmt: skip
+    return {
+        "params": history["params"],
+        "test_loss": history["test_loss"],
+        "distance": distance,
+        "cosine": cosine,
+        "cosine_smoothed": moving_average(cosine, SMOOTHING),
+        "drift_fraction": history["drift_fraction"],
+    }
 
 
 def run(args):
     """One pictured run per rate; for the claim, the first rate's final test loss over --seeds seeds."""
     shown = not args.quiet
     runs = {lr: train_one(lr, args.epochs, args.seed, args.activation, shown) for lr in args.rates}
-    others = [train_one(args.rates[0], args.epochs, args.seed + s, args.activation, shown)["test_loss"][-1] for s in range(1, args.seeds)]
-    return {"runs": runs, "seed_final_test": [float(runs[args.rates[0]]["test_loss"][-1]), *map(float, others)],
-            "epochs": args.epochs, "activation": args.activation}
+    others = [
+        train_one(args.rates[0], args.epochs, args.seed + s, args.activation, shown)["test_loss"][-1]
+        for s in range(1, args.seeds)
+    ]
+    return {
+        "runs": runs,
+        "seed_final_test": [float(runs[args.rates[0]]["test_loss"][-1]), *map(float, others)],
+        "epochs": args.epochs,
+        "activation": args.activation,
+    }
+
 
 LOSS_SMOOTHING = 50  # epochs in the moving average drawn over the noisy test loss
 
@@ -90,20 +114,35 @@ def figure(results):
     from minnet.tools import plots
 
     runs = results["runs"]
-    fig, axes = plt.subplots(4, len(runs), figsize=(7 * len(runs), 15), sharex=True, sharey="row", squeeze=False, constrained_layout=True)
+    fig, axes = plt.subplots(
+        4, len(runs), figsize=(7 * len(runs), 15), sharex=True, sharey="row", squeeze=False, constrained_layout=True
+    )
     for column, (lr, r) in enumerate(runs.items()):
         params, loss, distance, alignment = axes[:, column]
         epochs = np.arange(1, r["distance"].size + 1)
         params.plot(r["params"], linewidth=0.4)
         params.set(title=f"every parameter of the [6, 8, 6] model, lr {lr}", ylabel="parameter value")
         plots.smoothed(loss, r["test_loss"], LOSS_SMOOTHING, "tab:blue")
-        loss.set(title=f"test loss, lr {lr}: {r['test_loss'][-1]:.3g} at the end", ylabel=f"test MSE (line: {LOSS_SMOOTHING}-epoch mean)", yscale="log")
+        loss.set(
+            title=f"test loss, lr {lr}: {r['test_loss'][-1]:.3g} at the end",
+            ylabel=f"test MSE (line: {LOSS_SMOOTHING}-epoch mean)",
+            yscale="log",
+        )
         distance.semilogy(epochs, r["distance"], color="tab:orange")
         distance.set(title="distance moved in one epoch", ylabel=r"$|w_{t} - w_{t-1}|$ (log scale)")
         alignment.scatter(epochs[1:], r["cosine"], s=1, color="tab:red", alpha=0.2)
-        alignment.plot(epochs[1:], r["cosine_smoothed"], color="tab:red", label=f"update alignment ({SMOOTHING}-epoch mean)")
-        alignment.plot(epochs, r["drift_fraction"], color="tab:green", label=f"fraction drifted > {THRESHOLD} over {WINDOW} epochs")
-        alignment.set(title="consecutive updates' cosine; drifting parameters", ylabel="cosine, or fraction", xlabel="epoch", ylim=(-1.05, 1.05))
+        alignment.plot(
+            epochs[1:], r["cosine_smoothed"], color="tab:red", label=f"update alignment ({SMOOTHING}-epoch mean)"
+        )
+        alignment.plot(
+            epochs, r["drift_fraction"], color="tab:green", label=f"fraction drifted > {THRESHOLD} over {WINDOW} epochs"
+        )
+        alignment.set(
+            title="consecutive updates' cosine; drifting parameters",
+            ylabel="cosine, or fraction",
+            xlabel="epoch",
+            ylim=(-1.05, 1.05),
+        )
         alignment.legend(loc="lower right")
     return fig
 
@@ -137,19 +176,40 @@ def claims(results, summary):
     document = DOCUMENT_FINAL_TEST.get(lr)
     spread = f"{results['activation']}, median of {len(finals)} seeds (" + ", ".join(f"{v:.3g}" for v in finals) + ")"
     if document is None or results["epochs"] != 3000:
-        return [claim(f"trajectories.final_test_loss_lr{lr}", "003", "parameter trajectories", f"final test loss at lr {lr} after {results['epochs']:,} epochs",
-                      document, measured, "not comparable", f"the document's number is for lr 0.01 after 3,000 epochs; {spread}")]  # fmt: skip
+        return [
+            claim(
+                f"trajectories.final_test_loss_lr{lr}",
+                "003",
+                "parameter trajectories",
+                f"final test loss at lr {lr} after {results['epochs']:,} epochs",
+                document,
+                measured,
+                "not comparable",
+                f"the document's number is for lr 0.01 after 3,000 epochs; {spread}",
+            )
+        ]
     ratio = max(measured / document, document / measured)
     ok = ratio <= 1.5
-    return [claim(f"trajectories.final_test_loss_lr{lr}", "003", "parameter trajectories",
-                  "the [6, 8, 6] model's test loss after 3,000 epochs at lr 0.01 is about 0.23", document, measured,
-                  "reproduced" if ok else "differs", spread + ("" if ok else f": x{ratio:.2g} from the document's"))]  # fmt: skip
+    return [
+        claim(
+            f"trajectories.final_test_loss_lr{lr}",
+            "003",
+            "parameter trajectories",
+            "the [6, 8, 6] model's test loss after 3,000 epochs at lr 0.01 is about 0.23",
+            document,
+            measured,
+            "reproduced" if ok else "differs",
+            spread + ("" if ok else f": x{ratio:.2g} from the document's"),
+        )
+    ]
 
 
 def print_summary(summary):
     print(f"{'lr':>6}{'final test':>12}{'step distance':>15}{'alignment (last 500)':>22}{'drifting > 0.05':>17}")
     for lr, s in summary["rates"].items():
-        print(f"{lr:>6}{s['final_test_loss']:>12.4g}{s['final_step_distance']:>15.4g}{s['mean_alignment_last_500']:>22.3f}{s['final_drift_fraction']:>17.3f}")
+        print(
+            f"{lr:>6}{s['final_test_loss']:>12.4g}{s['final_step_distance']:>15.4g}{s['mean_alignment_last_500']:>22.3f}{s['final_drift_fraction']:>17.3f}"
+        )
     print_claims(summary["claims"])
 
 
@@ -158,23 +218,37 @@ def save_results(results, out, summary, args):
     save_outputs(out, arrays, summary)
 
 
-SECONDS_PER_EPOCH = 2e-3  # one [6, 8, 6] model's epoch with its recordings (measured: the defaults' 4 runs of 3,000 epochs in about 25 s)
+# one [6, 8, 6] model's epoch with its recordings (measured: the defaults' 4 runs of 3,000 epochs in about 25 s)
+SECONDS_PER_EPOCH = 2e-3
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     p = study_parser("trajectories", __doc__)
     p.add_argument("--epochs", type=int_in(2), default=3000, help="epochs (default 3000)")
-    p.add_argument("--rates", type=positive_float, nargs="+", default=[0.01, 0.03], help="learning rates (default 0.01 0.03)")
-    p.add_argument("--activation", choices=["silu", "relu", "tanh"], default="silu", help="hidden activation (default silu; see the notes below)")
+    p.add_argument(
+        "--rates", type=positive_float, nargs="+", default=[0.01, 0.03], help="learning rates (default 0.01 0.03)"
+    )
+    p.add_argument(
+        "--activation",
+        choices=["silu", "relu", "tanh"],
+        default="silu",
+        help="hidden activation (default silu; see the notes below)",
+    )
     p.add_argument("--seed", type=seed, default=0)
-    p.add_argument("--seeds", type=positive_int, default=3, help="runs at the first rate for the claim's median (default 3)")
+    p.add_argument(
+        "--seeds", type=positive_int, default=3, help="runs at the first rate for the claim's median (default 3)"
+    )
     add_output_options(p, DEFAULT_OUT, "150 epochs, for tests")
     args = p.parse_args(argv)
     if args.quick:
         args.epochs, args.seeds = 150, 1
     runs, held = len(args.rates) + args.seeds - 1, len(args.rates) + 1  # the extra seeds keep only their final loss
-    refuse_if_too_big(p, {"--epochs": 8 * 2 * (args.epochs + 1) * held * 160, "--rates": 8 * 2 * (args.epochs + 1) * held * 160})
-    refuse_if_too_long(p, {"--seeds": runs * args.epochs * SECONDS_PER_EPOCH, "--epochs": runs * args.epochs * SECONDS_PER_EPOCH})
+    refuse_if_too_big(
+        p, {"--epochs": 8 * 2 * (args.epochs + 1) * held * 160, "--rates": 8 * 2 * (args.epochs + 1) * held * 160}
+    )
+    refuse_if_too_long(
+        p, {"--seeds": runs * args.epochs * SECONDS_PER_EPOCH, "--epochs": runs * args.epochs * SECONDS_PER_EPOCH}
+    )
     run_study(args, run, plot, summary_of, save_results, print_summary)
     return 0
 

@@ -58,8 +58,14 @@ def select_cache(sources=None, root=None):
     sources = list(KERNELS.glob("*.py")) if sources is None else list(sources)
     root = cache_root() if root is None else Path(root)
     folder = cache_folder_for(sources, root)
-    if not folder.exists() and not config.DISABLE_JIT:  # no kernel of these sources compiled yet: say so once, not silently wait
-        print(f"minnet: compiling the Numba kernels for these sources, about 30 s, once (cached in {folder})", file=sys.stderr, flush=True)
+    if (
+        not folder.exists() and not config.DISABLE_JIT
+    ):  # no kernel of these sources compiled yet: say so once, not silently wait
+        print(
+            f"minnet: compiling the Numba kernels for these sources, about 30 s, once (cached in {folder})",
+            file=sys.stderr,
+            flush=True,
+        )
     folder.mkdir(parents=True, exist_ok=True)
     for other in root.glob(f"{PREFIX}*"):
         if other != folder and other.is_dir():

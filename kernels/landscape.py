@@ -34,7 +34,6 @@ Layers, losses and the transposed batch layout are those of kernels.common.
 Each prange task writes only its own output cells; non-finite losses become inf.
 """
 
-
 import numpy as np
 from numba import njit, prange
 
@@ -155,7 +154,10 @@ def grid_split_kernel(Zb, R_a, R_b, ri, rj, m, net, YT):
         buf = np.empty((2, width, N))
         for ib in range(n_b):
             for k in range(n_m):
-                activate_sum(A[k], T_u[k], T_v[ib, k], U[k], scale * W_m[k * n_in + rj], R_b[ib], alpha, beta, S, T, work)  # s(u + v)
+                # s(u + v)
+                activate_sum(
+                    A[k], T_u[k], T_v[ib, k], U[k], scale * W_m[k * n_in + rj], R_b[ib], alpha, beta, S, T, work
+                )
             Z = forward_layers(net, m + 1, L, A, buf)
             out[ia, ib] = mean_loss(net, Z, YT)
     return out
@@ -181,7 +183,10 @@ def grid_general_kernel(Z0, H0, R_a, R_b, X_ij, w_ij, locs, a_values, b_values, 
                 set_param(local, locs[1], b_values[ib])
             if same_row:  # z_ri = Z0[ri] + (a - w_i) x_i + (b - w_j) x_j
                 for n in range(N):
-                    H[ri, n] = activate(net.acts[li], Z0[ri, n] + (a_values[ia] - w_ij[0]) * X_ij[0, n] + (b_values[ib] - w_ij[1]) * X_ij[1, n])
+                    H[ri, n] = activate(
+                        net.acts[li],
+                        Z0[ri, n] + (a_values[ia] - w_ij[0]) * X_ij[0, n] + (b_values[ib] - w_ij[1]) * X_ij[1, n],
+                    )
             else:
                 H[ri, :] = R_a[ia]
                 if lj == li:
@@ -244,12 +249,16 @@ def grid_two_params(X, Y, net, i_loc, j_loc, a_values, b_values):
     if tuple(i_loc) == tuple(j_loc):
         raise ValueError(f"i and j must be different parameters, both are {tuple(i_loc)}")
     with np.errstate(all="ignore"):  # quiet under NUMBA_DISABLE_JIT=1 too: overflow reads as inf
-        return grid_two_params_kernel(as_f64_T(X), as_f64_T(Y), net, as_i64([i_loc, j_loc]), as_f64(a_values), as_f64(b_values))
+        return grid_two_params_kernel(
+            as_f64_T(X), as_f64_T(Y), net, as_i64([i_loc, j_loc]), as_f64(a_values), as_f64(b_values)
+        )
 
 
 def losses_of_params(X, Y, W_all, b_all, net):
     """Loss (B,) at each of B weight sets: W_all (B, len(net.W)) and b_all (B, len(net.b)) in net's layout."""
     if W_all.ndim != 2 or b_all.ndim != 2 or W_all.shape[0] != b_all.shape[0]:
-        raise ValueError(f"W_all and b_all must be (B, ...) matrices with the same B, got shapes {W_all.shape} and {b_all.shape}")
+        raise ValueError(
+            f"W_all and b_all must be (B, ...) matrices with the same B, got shapes {W_all.shape} and {b_all.shape}"
+        )
     with np.errstate(all="ignore"):
         return losses_of_params_kernel(as_f64_T(X), as_f64_T(Y), as_f64(W_all), as_f64(b_all), net)

@@ -39,7 +39,13 @@ def square_all(exact, z_re, z_im, n, net, out_re, out_im):
         else:
             A, buf = np.empty((4, m)), np.empty((2, net.sizes.max(), m))  # contiguous, so the pixel loops vectorise
             for p in range(m):
-                A[0, p], A[1, p], A[2, p], A[3, p] = z_re[s + p], z_im[s + p], z_re[s + p], z_im[s + p]  # (re z, im z, re z, im z)
+                # (re z, im z, re z, im z)
+                A[0, p], A[1, p], A[2, p], A[3, p] = (
+                    z_re[s + p],
+                    z_im[s + p],
+                    z_re[s + p],
+                    z_im[s + p],
+                )
             Z = forward_layers(net, 0, n_layers(net), A, buf)
             for p in range(m):
                 out_re[s + p], out_im[s + p] = Z[0, p], Z[1, p]
@@ -81,7 +87,16 @@ def escape_counts_kernel(c_re, c_im, max_iter, exact, net, period_tolerance):
     return counts.reshape(c_re.shape)
 
 
-NO_NETWORK = DenseNet(np.zeros(1), np.zeros(1), np.zeros(1, np.int64), np.zeros(1, np.int64), np.array([4, 2]), np.zeros(1, np.int64), 0, 0)
+NO_NETWORK = DenseNet(
+    np.zeros(1),
+    np.zeros(1),
+    np.zeros(1, np.int64),
+    np.zeros(1, np.int64),
+    np.array([4, 2]),
+    np.zeros(1, np.int64),
+    0,
+    0,
+)
 
 
 def escape_counts(c_re, c_im, max_iter, net=None, period_tolerance=0.0):
@@ -91,4 +106,11 @@ def escape_counts(c_re, c_im, max_iter, net=None, period_tolerance=0.0):
 
     Checked before they get here (minnet.studies.mandelbrot.escape_counts): the grid, max_iter and the network's shape."""
     with np.errstate(all="ignore"):
-        return escape_counts_kernel(as_f64(c_re), as_f64(c_im), int(max_iter), net is None, NO_NETWORK if net is None else net, float(period_tolerance))
+        return escape_counts_kernel(
+            as_f64(c_re),
+            as_f64(c_im),
+            int(max_iter),
+            net is None,
+            NO_NETWORK if net is None else net,
+            float(period_tolerance),
+        )

@@ -39,7 +39,8 @@ from kernels.common import (
     n_layers,
 )
 
-BLOCK = 64  # examples per parallel task: their rows of X (400 KB for 784 inputs) stay in L2 from the forward pass to the gradient sums
+# examples per parallel task: their rows of X (400 KB for 784 inputs) stay in L2 from the forward pass to the gradient sums
+BLOCK = 64
 
 
 @njit(cache=True, error_model="numpy")
@@ -77,7 +78,8 @@ def output_delta(net, Z, YT, s, D, losses, predictions):
         losses[s + n] = loss / k if net.loss == MSE else (0.5 * loss if net.loss == HALF_MSE else loss)
 
 
-@njit(cache=True, fastmath={"reassoc", "contract"}, error_model="numpy")  # reorder the sum only: NaN and inf keep their meaning
+# fastmath reorders the sum only: NaN and inf keep their meaning
+@njit(cache=True, fastmath={"reassoc", "contract"}, error_model="numpy")
 def dot(x, y):
     """sum_c x[c] y[c] for two contiguous rows, in whatever order vectorises (fastmath "reassoc": the sum is
     rounded a few ulps differently from a left-to-right loop, as BLAS rounds it differently too)."""
@@ -87,7 +89,8 @@ def dot(x, y):
     return total
 
 
-@njit(cache=True, fastmath={"reassoc", "contract"}, error_model="numpy")  # reorder the sum only: NaN and inf keep their meaning
+# fastmath reorders the sum only: NaN and inf keep their meaning
+@njit(cache=True, fastmath={"reassoc", "contract"}, error_model="numpy")
 def dot4(w, x0, x1, x2, x3):
     """(w . x0, w . x1, w . x2, w . x3) in one pass over w: w is read once from the cache for four rows of X."""
     s0, s1, s2, s3 = 0.0, 0.0, 0.0, 0.0
@@ -198,7 +201,18 @@ def forward_backward_kernel(X, YT, net, want, lowest):
         Z = np.empty((L + 1, hidden_width, nb))  # z_l
         for l in range(L):
             if l == 0:
-                first_layer(X, s, nb, net.W[w_start[0] : w_start[0] + sizes[1] * sizes[0]], net.b[b_start[0] : b_start[0] + sizes[1]], sizes[0], Z[1, : sizes[1]], x2, want[0])  # z_1 = W_1 x + b_1
+                # z_1 = W_1 x + b_1
+                first_layer(
+                    X,
+                    s,
+                    nb,
+                    net.W[w_start[0] : w_start[0] + sizes[1] * sizes[0]],
+                    net.b[b_start[0] : b_start[0] + sizes[1]],
+                    sizes[0],
+                    Z[1, : sizes[1]],
+                    x2,
+                    want[0],
+                )
             else:
                 dense_batch(l, A[l], Z[l + 1], net)  # z = W a + b
             A[l + 1, : sizes[l + 1]] = Z[l + 1, : sizes[l + 1]]
@@ -238,7 +252,18 @@ def stats_kernel(X, x2, A_hidden, D_all, G, want):
                 continue
             n_in, n_out = sizes[l], sizes[l + 1]
             if l == 0:
-                first_layer(X, s, nb, G.W[G.w_start[0] : G.w_start[0] + n_out * n_in], G.b[G.b_start[0] : G.b_start[0] + n_out], n_in, U[:n_out], x2, False)  # U = G_W x + g_b
+                # U = G_W x + g_b
+                first_layer(
+                    X,
+                    s,
+                    nb,
+                    G.W[G.w_start[0] : G.w_start[0] + n_out * n_in],
+                    G.b[G.b_start[0] : G.b_start[0] + n_out],
+                    n_in,
+                    U[:n_out],
+                    x2,
+                    False,
+                )
                 a2[:] = x2[s : s + nb]  # |x_n|^2 + 1, from pass 1
             else:
                 A[:n_in] = A_hidden[b_start[l - 1] : b_start[l - 1] + n_in, s : s + nb]
@@ -273,7 +298,9 @@ def gradient_stats(X, Y, net, want=None):
     N, L, sizes, w_start, b_start = X.shape[0], len(net.sizes) - 1, net.sizes, net.w_start, net.b_start
     want = np.ones(L, dtype=np.bool_) if want is None else np.asarray(want, dtype=np.bool_)
     with np.errstate(all="ignore"):
-        losses, predictions, x2, A_hidden, D_all, GW_parts, Gb_parts = forward_backward_kernel(X, as_f64_T(Y), net, want, int(np.argmax(want)))
+        losses, predictions, x2, A_hidden, D_all, GW_parts, Gb_parts = forward_backward_kernel(
+            X, as_f64_T(Y), net, want, int(np.argmax(want))
+        )
         G = net._replace(W=GW_parts.sum(axis=0) / N, b=Gb_parts.sum(axis=0) / N)  # G = (1/N) sum_n g_n
         norm2, dots = stats_kernel(X, x2, A_hidden, D_all, G, want)
     GW = [G.W[w_start[l] : w_start[l] + sizes[l + 1] * sizes[l]] for l in range(L)]

@@ -123,8 +123,16 @@ def train_kernel(X, Y, X_test, Y_test, U0, V0, lr, epochs, code, G_prev_U, G_pre
         if not math.isfinite(train[t + 1]):
             break
     first_angle = 0 if has_prev else 1
-    return (train[: done + 1], test[: done + 1], grad_norm[:done], grad_angle[first_angle:done], U_hist[: done + 1], V_hist[: done + 1],
-            G_prev_U, G_prev_V)  # fmt: skip
+    return (
+        train[: done + 1],
+        test[: done + 1],
+        grad_norm[:done],
+        grad_angle[first_angle:done],
+        U_hist[: done + 1],
+        V_hist[: done + 1],
+        G_prev_U,
+        G_prev_V,
+    )
 
 
 def train(X, Y, X_test, Y_test, U, V, lr, epochs, activation_code, previous_gradient=None):
@@ -144,6 +152,17 @@ def train(X, Y, X_test, Y_test, U, V, lr, epochs, activation_code, previous_grad
     G_U, G_V = previous_gradient if has_prev else (np.zeros_like(U), np.zeros_like(V))
     with np.errstate(all="ignore"):
         *records, G_U, G_V = train_kernel(
-            as_f64(X), as_f64(Y), as_f64(X_test), as_f64(Y_test), as_f64(U), as_f64(V), float(lr), int(epochs), int(activation_code), as_f64(G_U), as_f64(G_V), has_prev
+            as_f64(X),
+            as_f64(Y),
+            as_f64(X_test),
+            as_f64(Y_test),
+            as_f64(U),
+            as_f64(V),
+            float(lr),
+            int(epochs),
+            int(activation_code),
+            as_f64(G_U),
+            as_f64(G_V),
+            has_prev,
         )
     return (*records, (G_U, G_V))

@@ -1,8 +1,18 @@
 """minnet: a from-scratch, autodiff-free NumPy framework for small multilayer perceptrons.
 
-Every forward and backward formula is written out by hand. Start with
-`minnet.two_layer` (document 000's network with U and V) and `minnet.mlp`
-(the general L-layer network), then `minnet.optim` and `minnet.train`.
+Every forward and backward formula is written out by hand. This room, minnet/, is the framework
+a student reads, in this order:
+
+1. two_layer    document 000's network with U and V, and its backward pass line by line
+2. mlp          the general L-layer network (W_l, b_l); network: what both share
+3. activations, losses   s(z), s'(z); the losses and their output deltas
+4. optim        SGD, RMSprop, Adam, AdamW as document 002 writes them
+5. train        fit: the loop (gradient, step, record); recorders: what it records
+6. gradcheck, hessian, per_example, landscape   the analyses every study uses
+7. data, compiled        the documents' data; document 000's loop compiled
+
+minnet.studies holds the analyses of one document each, minnet.tools the plumbing (files,
+progress, sweeps, plots, the kernel backend).
 """
 
 import json
@@ -16,7 +26,20 @@ from minnet.tools.history import History
 from minnet.train import Trainable, fit
 from minnet.two_layer import TwoLayerNet
 
-__all__ = ["MLP", "TwoLayerNet", "SGD", "RMSprop", "Adam", "AdamW", "fit", "TestLoss", "Snapshots", "Trainable", "History", "load"]
+__all__ = [
+    "MLP",
+    "TwoLayerNet",
+    "SGD",
+    "RMSprop",
+    "Adam",
+    "AdamW",
+    "fit",
+    "TestLoss",
+    "Snapshots",
+    "Trainable",
+    "History",
+    "load",
+]
 
 NETWORKS = {"MLP": MLP, "TwoLayerNet": TwoLayerNet}
 
@@ -47,7 +70,10 @@ def load(path):
             raise ValueError(f"its config is not a JSON object: {config!r}")
         expected = parameter_count(kind, config)
         if params.ndim != 1 or params.size != expected or params.dtype != np.float64:
-            raise ValueError(f"a {kind} with {config} has {expected} float64 parameters; the file holds {params.dtype} {params.shape}")
+            raise ValueError(
+                f"a {kind} with {config} has {expected} float64 parameters; the file holds {params.dtype} "
+                f"{params.shape}"
+            )
         net = NETWORKS[kind](**config)
     except (*UNREADABLE, TypeError) as err:
         raise ValueError(f"{path}: not a minnet network file ({type(err).__name__}: {err})") from err

@@ -19,7 +19,9 @@ from minnet.two_layer import TwoLayerNet
 COMPILED_CHUNK = 1000  # epochs per kernel call, so that a long compiled run can show progress
 
 
-def fit_example_by_example(net, X, Y, lr, epochs, X_test=None, Y_test=None, progress=False, snapshots=True, backend=None):
+def fit_example_by_example(
+    net, X, Y, lr, epochs, X_test=None, Y_test=None, progress=False, snapshots=True, backend=None
+):
     """Document 000's own training loop: full-batch gradient descent w := w - lr G on a TwoLayerNet
     with the document's error, G summed example by example as the document's code does.
 
@@ -34,7 +36,10 @@ def fit_example_by_example(net, X, Y, lr, epochs, X_test=None, Y_test=None, prog
     gradient so that the angles (and every number) are the same as in one long call.
     """
     if not isinstance(net, TwoLayerNet) or net.loss_name != "half_mse":
-        raise ValueError(f"the example-by-example loop is document 000's: a TwoLayerNet with loss 'half_mse', got {type(net).__name__} with {net.loss_name!r}")
+        raise ValueError(
+            "the example-by-example loop is document 000's: a TwoLayerNet with loss 'half_mse', got "
+            f"{type(net).__name__} with {net.loss_name!r}"
+        )
     X, Y = net.check_XY(X, Y)
     check_fit_args(net, SGD(net.params, lr=lr), X, epochs, None, "mean")  # lr checked as SGD checks it
     if resolve(backend) == "numpy":
@@ -55,9 +60,13 @@ def compiled(net, X, Y, X_test, Y_test, lr, epochs, progress, snapshots):
     code = codes.ACTIVATION[net.activation]
     parts = {key: [] for key in ("train_loss", "test_loss", "grad_norm", "grad_angle", "U", "V")}
     previous, done = None, 0
-    for start in progress_steps(range(0, max(epochs, 1), COMPILED_CHUNK), progress, desc=f"chunks of {COMPILED_CHUNK:,} epochs"):  # epochs = 0: one call, no update
+    for start in progress_steps(
+        range(0, max(epochs, 1), COMPILED_CHUNK), progress, desc=f"chunks of {COMPILED_CHUNK:,} epochs"
+    ):  # epochs = 0: one call, no update
         chunk = min(COMPILED_CHUNK, epochs - start)
-        train, test, norms, angles, U, V, previous = kernel.train(X, Y, X_test, Y_test, net.U, net.V, lr, chunk, code, previous)
+        train, test, norms, angles, U, V, previous = kernel.train(
+            X, Y, X_test, Y_test, net.U, net.V, lr, chunk, code, previous
+        )
         skip = 1 if start else 0  # a later chunk's first error and weights are the previous chunk's last
         for key, values in zip(parts, (train[skip:], test[skip:], norms, angles, U[skip:], V[skip:])):
             parts[key].append(values)

@@ -128,7 +128,9 @@ def read_idx(path):
     dtype = np.dtype(IDX_TYPES[raw[2]])
     expected = header + int(np.prod(shape)) * dtype.itemsize
     if len(raw) != expected:
-        raise ValueError(f"{path}: {len(raw)} bytes, but the header's shape {shape} needs {expected} (truncated or malformed)")
+        raise ValueError(
+            f"{path}: {len(raw)} bytes, but the header's shape {shape} needs {expected} (truncated or malformed)"
+        )
     return np.frombuffer(raw, dtype, offset=header).reshape(shape).astype(dtype.newbyteorder("="))
 
 

@@ -47,7 +47,10 @@ def blocks(net):
         named = []
         for l in range(1, net.L + 1):
             start, n_out, n_in = net.offsets[l - 1], *net.W[l].shape
-            named += [(f"W{l}", slice(start, start + n_out * n_in)), (f"b{l}", slice(start + n_out * n_in, net.offsets[l]))]
+            named += [
+                (f"W{l}", slice(start, start + n_out * n_in)),
+                (f"b{l}", slice(start + n_out * n_in, net.offsets[l])),
+            ]
         return named
     return [("U", slice(0, net.U.size)), ("V", slice(net.U.size, net.n_params))]
 

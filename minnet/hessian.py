@@ -168,7 +168,9 @@ def top_eigenvalues(net, X, Y, k=1, steps=30, seed=0, preconditioner=None, start
         values, eigenvectors = np.full(k, np.nan), np.full((k, net.n_params), np.nan)
     else:
         with np.errstate(all="ignore"):
-            values, eigenvectors = lanczos(lambda u: scale * hvp(net, X, Y, scale * u), net.n_params, k, steps, seed, start)
+            values, eigenvectors = lanczos(
+                lambda u: scale * hvp(net, X, Y, scale * u), net.n_params, k, steps, seed, start
+            )
     return (values, eigenvectors) if vectors else values
 
 

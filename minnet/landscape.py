@@ -95,7 +95,9 @@ def grid_two_params(net, X, Y, i, j, a_values, b_values, backend=None):
     dense = layout.dense_net(net.params)
     if i_loc[0] <= j_loc[0]:
         return kernel.grid_two_params(X, Y, dense, i_loc, j_loc, a_values, b_values)
-    return kernel.grid_two_params(X, Y, dense, j_loc, i_loc, b_values, a_values).T  # the kernel wants i in the earlier layer
+    return kernel.grid_two_params(
+        X, Y, dense, j_loc, i_loc, b_values, a_values
+    ).T  # the kernel wants i in the earlier layer
 
 
 def check_direction(net, name, d):

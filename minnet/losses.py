@@ -106,7 +106,9 @@ def one_hot(labels, k):
     """(N,) integer labels in [0, k) -> (N, k) one-hot float64 rows."""
     labels = np.asarray(labels)
     if labels.ndim != 1 or not np.issubdtype(labels.dtype, np.integer):
-        raise ValueError(f"integer labels must be a 1-D integer array, got dtype {labels.dtype} and shape {labels.shape}")
+        raise ValueError(
+            f"integer labels must be a 1-D integer array, got dtype {labels.dtype} and shape {labels.shape}"
+        )
     if labels.size and (labels.min() < 0 or labels.max() >= k):
         raise ValueError(f"labels must lie in [0, {k}), got values from {labels.min()} to {labels.max()}")
     Y = np.zeros((labels.size, k))

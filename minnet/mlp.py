@@ -21,7 +21,13 @@ import numpy as np
 
 from minnet import activations, losses
 from minnet.losses import check_loss
-from minnet.network import Block, Network
+from minnet.network import (
+    Block,
+    Network,
+    checked_hidden_activations,
+    checked_init,
+    checked_sizes,
+)
 
 INITS = ("auto", "glorot", "he", "normal", "pytorch")
 
@@ -51,24 +57,15 @@ class MLP(Network):
         Source of the initial weights (``np.random.default_rng(seed)`` unless rng is given).
     """
 
-    def __init__(self, sizes, activation="tanh", output=None, loss="mse", init="auto", init_std=0.01, seed=None, rng=None):
-        if any(isinstance(n, bool) or not isinstance(n, (int, np.integer, float, np.floating)) or int(n) != n for n in sizes):
-            raise ValueError(f"sizes must be whole numbers, got {list(sizes)}")
-        sizes = [int(n) for n in sizes]
-        if len(sizes) < 2 or min(sizes) < 1:
-            raise ValueError(f"sizes must list at least 2 positive widths, got {sizes}")
+    def __init__(
+        self, sizes, activation="tanh", output=None, loss="mse", init="auto", init_std=0.01, seed=None, rng=None
+    ):
+        sizes = checked_sizes(sizes)
         L = len(sizes) - 1
-        hidden = [activation] * (L - 1) if isinstance(activation, str) else list(activation)
-        if len(hidden) != L - 1:
-            raise ValueError(f"{L - 1} hidden layers need {L - 1} activations, got {len(hidden)}: {hidden}")
-        for name in hidden:
-            activations.check_activation(name)
+        hidden = checked_hidden_activations(activation, L)
         output = output or ("softmax" if loss == "cross_entropy" else "identity")
         check_loss(loss, output)
-        if init not in INITS:
-            raise ValueError(f"unknown init {init!r}; expected one of {INITS}")
-        if not (np.isfinite(init_std) and init_std >= 0):
-            raise ValueError(f"init_std must be finite and >= 0, got {init_std!r}")
+        checked_init(init, init_std, INITS)
 
         self.sizes, self.L, self.hidden_activations = sizes, L, hidden
         self.n_in, self.n_out, self.loss_name, self.output = sizes[0], sizes[-1], loss, output

@@ -26,7 +26,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from minnet import losses
+from minnet import activations, losses
 from minnet.tools.atomic import save_npz
 
 
@@ -58,9 +58,53 @@ def check_finite_2d(name, M, n_cols):
     return M
 
 
+def checked_sizes(sizes):
+    """[n_0, ..., n_L] as ints: at least two positive whole widths, or a ValueError naming them."""
+    if any(
+        isinstance(n, bool) or not isinstance(n, (int, np.integer, float, np.floating)) or int(n) != n for n in sizes
+    ):
+        raise ValueError(f"sizes must be whole numbers, got {list(sizes)}")
+    sizes = [int(n) for n in sizes]
+    if len(sizes) < 2 or min(sizes) < 1:
+        raise ValueError(f"sizes must list at least 2 positive widths, got {sizes}")
+    return sizes
+
+
+def checked_hidden_activations(activation, L):
+    """The L - 1 hidden activations: one name for all hidden layers, or one per hidden layer."""
+    hidden = [activation] * (L - 1) if isinstance(activation, str) else list(activation)
+    if len(hidden) != L - 1:
+        raise ValueError(f"{L - 1} hidden layers need {L - 1} activations, got {len(hidden)}: {hidden}")
+    for name in hidden:
+        activations.check_activation(name)
+    return hidden
+
+
+def checked_init(init, init_std, inits):
+    """An initialisation's name among `inits` and a finite, non-negative init_std, or a ValueError."""
+    if init not in inits:
+        raise ValueError(f"unknown init {init!r}; expected one of {inits}")
+    if not (np.isfinite(init_std) and init_std >= 0):
+        raise ValueError(f"init_std must be finite and >= 0, got {init_std!r}")
+
+
+def checked_two_layer(h, n_in, n_out, loss, init_scale):
+    """TwoLayerNet's arguments: h >= 2 counting the bias unit, positive sizes, a linear output's loss."""
+    if int(h) != h or h < 2:
+        raise ValueError(f"h counts the hidden bias unit and must be an integer >= 2, got {h!r}")
+    for name, value in (("n_in", n_in), ("n_out", n_out)):
+        if int(value) != value or value < 1:
+            raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    if loss not in ("half_mse", "mse"):
+        losses.check_loss(loss, "identity")
+        raise ValueError(f"TwoLayerNet has a linear output: loss must be 'half_mse' or 'mse', got {loss!r}")
+    if not np.isfinite(init_scale):
+        raise ValueError(f"init_scale must be finite, got {init_scale!r}")
+
+
 class Network:
-    """Base class: subclasses set n_in, n_out, loss_name, output, _params and write forward_pass,
-    backprop and loss_and_grad."""
+    """Base class: subclasses set n_in, n_out, loss_name, output, _params and write forward_pass
+    and backprop; loss_and_grad is the same for all."""
 
     n_in: int
     n_out: int
@@ -96,7 +140,10 @@ class Network:
 
     def save(self, path):
         """Write the architecture (JSON) and the parameters to one .npz file, atomically; `minnet.load` reads it."""
-        save_npz(path, {"kind": np.array(type(self).__name__), "config": np.array(json.dumps(self.config)), "params": self.params})
+        save_npz(
+            path,
+            {"kind": np.array(type(self).__name__), "config": np.array(json.dumps(self.config)), "params": self.params},
+        )
 
     def copy(self):
         """An independent network of the same architecture holding the same parameter values."""

@@ -28,7 +28,11 @@ def check_in_range(name, value, low, high, *, low_open=False, high_open=True):
     """Raise a ValueError naming `value` unless low <=(<) value <(<=) high (a TypeError unless it is a real number)."""
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
         raise TypeError(f"{name} must be a real number, got {type(value).__name__} {value!r}")
-    ok = np.isfinite(value) and (value > low if low_open else value >= low) and (value < high if high_open else value <= high)
+    ok = (
+        np.isfinite(value)
+        and (value > low if low_open else value >= low)
+        and (value < high if high_open else value <= high)
+    )
     if not ok:
         left, right = "(" if low_open else "[", ")" if high_open else "]"
         raise ValueError(f"{name} must lie in {left}{low}, {high}{right}, got {value!r}")
@@ -209,7 +213,8 @@ class AdamW(Adam):
         # exercise adamw_decay: AdamW: the decay, then the Adam step (document 002, section 4.4)
         rate = self.weight_decay if self.decay == "document" else self.lr * self.weight_decay
         self.params -= rate * self.params  # w := w - lambda w   (or alpha lambda w)
-        Adam._update(self, grad)  # then the Adam step (written out, not super(): the exercise's function stands outside the class)
+        # then the Adam step (written out, not super(): the exercise's function stands outside the class)
+        Adam._update(self, grad)
         # end exercise
 
 

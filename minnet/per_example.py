@@ -55,7 +55,9 @@ def numba_layer_stats(net, X, Y, layers):
     from kernels import per_example as kernel
 
     L = len(net.layer_index())
-    losses, predictions, norm2, dot, G2 = kernel.gradient_stats(X, Y, dense_net(net), want=np.isin(np.arange(1, L + 1), layers))
+    losses, predictions, norm2, dot, G2 = kernel.gradient_stats(
+        X, Y, dense_net(net), want=np.isin(np.arange(1, L + 1), layers)
+    )
     rows = [layer - 1 for layer in layers]
     return losses, predictions, norm2[rows], dot[rows], G2[rows]
 

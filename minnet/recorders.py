@@ -174,7 +174,11 @@ class SharpnessRecorder(Recorder):
 
     def start(self, net):
         self.step, self.values, self.preconditioned, self.iterations = 0, [], [], []
-        self.directions = {"plain": None, "preconditioned": None}  # the last top eigenvectors, to start the next Lanczos
+        # the last top eigenvectors, to start the next Lanczos
+        self.directions = {
+            "plain": None,
+            "preconditioned": None,
+        }
         self.measure(net)
 
     def after_step(self, net, grad, update):
@@ -187,13 +191,24 @@ class SharpnessRecorder(Recorder):
         self.values.append(self.top_eigenvalue(net, "plain", None))
         if self.optimizer is not None:
             p = self.optimizer.preconditioner()
-            self.preconditioned.append(self.top_eigenvalue(net, "preconditioned", p) if np.all(np.isfinite(p)) else np.nan)
+            self.preconditioned.append(
+                self.top_eigenvalue(net, "preconditioned", p) if np.all(np.isfinite(p)) else np.nan
+            )
 
     def top_eigenvalue(self, net, kind, preconditioner):
         from minnet.hessian import top_eigenvalues
 
         start = self.directions[kind]
-        values, vectors = top_eigenvalues(net, self.X, self.Y, steps=self.steps, seed=self.seed, preconditioner=preconditioner, start=start, vectors=True)
+        values, vectors = top_eigenvalues(
+            net,
+            self.X,
+            self.Y,
+            steps=self.steps,
+            seed=self.seed,
+            preconditioner=preconditioner,
+            start=start,
+            vectors=True,
+        )
         if np.all(np.isfinite(vectors)):
             self.directions[kind] = vectors[0]
         return values[0]

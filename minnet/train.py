@@ -58,7 +58,8 @@ def fit(net, X, Y, optimizer, epochs, batch_size=None, seed=None, recorders=(), 
         for epoch in progress_steps(range(epochs), progress):
             grads.append(grad)
             for rows in batches(X.shape[0], batch_size, rng):
-                g = grad if rows is None else net.loss_and_grad(X[rows], Y[rows])[1]  # gradient of the batch's mean loss
+                # gradient of the batch's mean loss
+                g = grad if rows is None else net.loss_and_grad(X[rows], Y[rows])[1]
                 if reduction == "sum":
                     g = g * (X.shape[0] if rows is None else rows.size)  # d(sum_n l_n)/dw = B dL/dw
                 update = optimizer.step(g)  # step

@@ -25,8 +25,7 @@ error is the mean of l over the N examples, so with rows as examples
 import numpy as np
 
 from minnet import activations, losses
-from minnet.losses import check_loss
-from minnet.network import Block, Network
+from minnet.network import Block, Network, checked_two_layer
 
 # The document's generator seed for its initial weights (its `get_initial_weights`).
 DOC000_WEIGHT_SEED = 36255793825986746149655859236796938907
@@ -54,17 +53,10 @@ class TwoLayerNet(Network):
         Multiplies the initial U and V (document 000, section 3.3: ``U *= 10; V *= 10``).
     """
 
-    def __init__(self, h=3, n_in=1, n_out=1, activation="sigmoid", loss="half_mse", seed=None, rng=None, init_scale=1.0):
-        if int(h) != h or h < 2:
-            raise ValueError(f"h counts the hidden bias unit and must be an integer >= 2, got {h!r}")
-        for name, value in (("n_in", n_in), ("n_out", n_out)):
-            if int(value) != value or value < 1:
-                raise ValueError(f"{name} must be a positive integer, got {value!r}")
-        if loss not in ("half_mse", "mse"):
-            check_loss(loss, "identity")
-            raise ValueError(f"TwoLayerNet has a linear output: loss must be 'half_mse' or 'mse', got {loss!r}")
-        if not np.isfinite(init_scale):
-            raise ValueError(f"init_scale must be finite, got {init_scale!r}")
+    def __init__(
+        self, h=3, n_in=1, n_out=1, activation="sigmoid", loss="half_mse", seed=None, rng=None, init_scale=1.0
+    ):
+        checked_two_layer(h, n_in, n_out, loss, init_scale)
         self.h, self.n_in, self.n_out = int(h), int(n_in), int(n_out)
         self.activation = activations.check_activation(activation)
         self.loss_name, self.output = loss, "identity"

@@ -8,8 +8,12 @@ from hypothesis import settings
 matplotlib.use("Agg")
 # MINNET_DERANDOMIZE=1 (what .ci/run sets): the same drawn examples on every run, so that a landing is not decided by the draw;
 # without it, each run explores new ones (and may find what the fixed draw misses).
-settings.register_profile("minnet", deadline=None, max_examples=int(os.environ.get("MINNET_EXAMPLES", "100")),
-                          derandomize=os.environ.get("MINNET_DERANDOMIZE") == "1")
+settings.register_profile(
+    "minnet",
+    deadline=None,
+    max_examples=int(os.environ.get("MINNET_EXAMPLES", "100")),
+    derandomize=os.environ.get("MINNET_DERANDOMIZE") == "1",
+)
 settings.load_profile("minnet")
 
 

@@ -36,7 +36,14 @@ def test_trainable_indices_must_be_integers(rng):
         Trainable(net, [5.9, 6.9])
 
 
-@pytest.mark.parametrize("X", [np.zeros((2, 1), complex), np.array([["a"], ["b"]]), np.array([["2026-01-01"], ["2026-01-02"]], dtype="datetime64[D]")])
+@pytest.mark.parametrize(
+    "X",
+    [
+        np.zeros((2, 1), complex),
+        np.array([["a"], ["b"]]),
+        np.array([["2026-01-01"], ["2026-01-02"]], dtype="datetime64[D]"),
+    ],
+)
 def test_non_numeric_arrays_are_refused(X):
     net = TwoLayerNet()
     with pytest.raises(TypeError, match="X must hold real numbers, got an array of dtype"):

@@ -14,7 +14,13 @@ from minnet.activations import ACTIVATIONS
 from minnet.studies.checkpoint import STRATEGIES, backprop
 
 
-@given(L=st.integers(1, 12), width=st.integers(1, 5), k=st.integers(1, 5), activation=st.sampled_from(ACTIVATIONS), seed=st.integers(0, 2**31))
+@given(
+    L=st.integers(1, 12),
+    width=st.integers(1, 5),
+    k=st.integers(1, 5),
+    activation=st.sampled_from(ACTIVATIONS),
+    seed=st.integers(0, 2**31),
+)
 def test_all_strategies_give_the_same_bits_as_loss_and_grad(L, width, k, activation, seed):
     rng = np.random.default_rng(seed)
     net = MLP([3] + [width] * (L - 1) + [2], activation=activation, loss="cross_entropy", seed=seed)
@@ -58,5 +64,9 @@ def test_checkpointing_demo(tmp_path, capsys):
     assert (tmp_path / "checkpointing.png").stat().st_size > 1000
     summary = json.loads((tmp_path / "summary.json").read_text())
     results = summary["depths"]
-    assert [r["L"] for r in results] == [4, 8, 16] and all(r["bit_identical"] for r in results) and summary["bit_identical"]
+    assert (
+        [r["L"] for r in results] == [4, 8, 16]
+        and all(r["bit_identical"] for r in results)
+        and summary["bit_identical"]
+    )
     assert "bit-identical across the three strategies at every depth: True" in capsys.readouterr().out

@@ -11,11 +11,60 @@ from hypothesis import strategies as st
 
 from demos import cli
 
-STUDIES = ["oscillations", "neurons", "curriculum", "optimizer_paths", "complex_mult", "mandelbrot", "init_study", "landscape_slices",
-           "trajectories", "loss_surface", "checkpointing", "edge_of_stability", "gradcheck"]  # fmt: skip
-SKIPPED = {"--help", "--dask", "--data-dir"}  # --dask waits up to 3 s for an answer (its own test); --data-dir names a folder
-ODD = ["nan", "-nan", "NaN", "inf", "-inf", "Infinity", "0", "-0", "-1", "-5", "1e308", "-1e308", "1e400", "99999999999999999999", "4294967296",
-       "", " ", "abc", "1.5", "2", "3", "full", "1_000", "0x10", "\u0661", "\U0001f4a5", "1e-320", "0.0", "-0.5", "100000", "1000000000"]  # fmt: skip
+STUDIES = [
+    "oscillations",
+    "neurons",
+    "curriculum",
+    "optimizer_paths",
+    "complex_mult",
+    "mandelbrot",
+    "init_study",
+    "landscape_slices",
+    "trajectories",
+    "loss_surface",
+    "checkpointing",
+    "edge_of_stability",
+    "gradcheck",
+]
+# --dask waits up to 3 s for an answer (its own test); --data-dir names a folder
+SKIPPED = {
+    "--help",
+    "--dask",
+    "--data-dir",
+}
+ODD = [
+    "nan",
+    "-nan",
+    "NaN",
+    "inf",
+    "-inf",
+    "Infinity",
+    "0",
+    "-0",
+    "-1",
+    "-5",
+    "1e308",
+    "-1e308",
+    "1e400",
+    "99999999999999999999",
+    "4294967296",
+    "",
+    " ",
+    "abc",
+    "1.5",
+    "2",
+    "3",
+    "full",
+    "1_000",
+    "0x10",
+    "\u0661",
+    "\U0001f4a5",
+    "1e-320",
+    "0.0",
+    "-0.5",
+    "100000",
+    "1000000000",
+]
 
 
 class Parsed(Exception):
@@ -53,7 +102,10 @@ def test_bad_values_are_refused_in_one_line_before_any_work(study, data, monkeyp
             argv.append(option)
             continue
         count = nargs if isinstance(nargs, int) else 1 if nargs in (None, "?") else data.draw(st.integers(1, 3))
-        argv += [option, *data.draw(st.lists(st.sampled_from(ODD) | st.text(max_size=4), min_size=count, max_size=count))]
+        argv += [
+            option,
+            *data.draw(st.lists(st.sampled_from(ODD) | st.text(max_size=4), min_size=count, max_size=count)),
+        ]
     capsys.readouterr()
     tracemalloc.start()
     start = time.perf_counter()
@@ -64,7 +116,8 @@ def test_bad_values_are_refused_in_one_line_before_any_work(study, data, monkeyp
     except SystemExit as stop:
         err = capsys.readouterr().err
         assert stop.code == 2, (argv, stop.code, err)
-        looks_like_an_option = [v for v in argv if v.startswith("-") and not v.startswith("--")]  # "-nan": argparse takes it for an option
+        # "-nan": argparse takes it for an option
+        looks_like_an_option = [v for v in argv if v.startswith("-") and not v.startswith("--")]
         named = "error: argument --" in err or (looks_like_an_option and "error: unrecognized arguments: -" in err)
         assert err.count("\n") == 1 and named, (argv, err)
     finally:

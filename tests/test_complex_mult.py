@@ -37,13 +37,18 @@ def test_cycle_detection_changes_no_count_of_the_exact_set(backend):
     c_re, c_im = mb.pixel_grid(complex(-0.75, 0.0), 3.5, (90, 60))
     plain = mb.escape_counts(c_re, c_im, 80, backend="numpy")
     for tolerance in (0.0, mb.PERIOD_TOLERANCE):
-        np.testing.assert_array_equal(mb.escape_counts(c_re, c_im, 80, backend=backend, period_tolerance=tolerance), plain)
+        np.testing.assert_array_equal(
+            mb.escape_counts(c_re, c_im, 80, backend=backend, period_tolerance=tolerance), plain
+        )
 
 
 def test_rectangle_subdivision_draws_the_plain_loops_picture():
     """Mariani-Silver: the exact set pixel for pixel, a learned map within 1 pixel in 10,000 (the goal);
     and it computes far fewer pixels than the picture has."""
-    net, trained = cm.model([20, 30, 20], "silu", seed=0), cm.train_task({"hidden": [20, 30, 20], "activation": "silu", "epochs": 10, "seed": 0})
+    net, trained = (
+        cm.model([20, 30, 20], "silu", seed=0),
+        cm.train_task({"hidden": [20, 30, 20], "activation": "silu", "epochs": 10, "seed": 0}),
+    )
     net.params = trained["params"]
     c_re, c_im = mb.pixel_grid(complex(-0.75, 0.0), 3.5, (300, 200))
     np.testing.assert_array_equal(mb.escape_counts_by_rectangles(c_re, c_im, 100), mb.escape_counts(c_re, c_im, 100))
@@ -61,7 +66,10 @@ def test_rectangle_subdivision_draws_the_plain_loops_picture():
 
 def test_rectangle_subdivision_is_the_same_with_either_backend():
     c_re, c_im = mb.pixel_grid(complex(-0.1, 0.8), 0.5, (64, 48))
-    np.testing.assert_array_equal(mb.escape_counts_by_rectangles(c_re, c_im, 60, backend="numba"), mb.escape_counts_by_rectangles(c_re, c_im, 60, backend="numpy"))
+    np.testing.assert_array_equal(
+        mb.escape_counts_by_rectangles(c_re, c_im, 60, backend="numba"),
+        mb.escape_counts_by_rectangles(c_re, c_im, 60, backend="numpy"),
+    )
 
 
 def test_one_network_step_matches_the_forward_pass():

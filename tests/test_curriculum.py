@@ -58,7 +58,9 @@ def test_first_correct_and_last_mistake_on_a_hand_made_table():
 def test_cone_cover_clusters_are_within_the_threshold_and_cover_everything(seed):
     rng = np.random.default_rng(seed)
     centres = np.linalg.qr(rng.normal(size=(6, 6)))[0][:4] * 3  # orthogonal: only the last group points against one
-    G = np.vstack([c + 0.05 * rng.normal(size=(15, 6)) for c in centres] + [-centres[0] + 0.05 * rng.normal(size=(5, 6))])
+    G = np.vstack(
+        [c + 0.05 * rng.normal(size=(15, 6)) for c in centres] + [-centres[0] + 0.05 * rng.normal(size=(5, 6))]
+    )
     clusters = cone_cover(G, 0.95)
     C = cosine_matrix(G)
     assert sorted(np.concatenate(clusters).tolist()) == list(range(len(G)))
@@ -73,12 +75,19 @@ def test_curriculum_demo_quick_on_mnist(tmp_path, capsys):
     """Three runs of three epochs on the shipped MNIST-5k with the document's settings (784-8-10, lr 0.01, batch 128)."""
     assert curriculum.main(["--quick", "--quiet", "--workers", "1", "--out", str(tmp_path), "--animate"]) == 0
     check_claims(tmp_path, "curriculum")
-    for name in ("examples_by_agreement.png", "curriculum.png", "first_correct_last_mistake.png", "gradient_scatter.png", "gradient_scatter.gif"):
+    for name in (
+        "examples_by_agreement.png",
+        "curriculum.png",
+        "first_correct_last_mistake.png",
+        "gradient_scatter.png",
+        "gradient_scatter.gif",
+    ):
         assert (tmp_path / name).stat().st_size > 1000, name
     summary = json.loads((tmp_path / "summary.json").read_text())
     assert summary["fc_ge_accuracy_ge_lm"] is True and len(summary["final_accuracy_per_chunk"]) == 10
     claims = {row["id"]: row for row in summary["claims"]}
-    assert claims["curriculum.accuracy_80_iteration"]["verdict"] == "reproduced"  # even 3 runs pass 80% by iteration 100
+    # even 3 runs pass 80% by iteration 100
+    assert claims["curriculum.accuracy_80_iteration"]["verdict"] == "reproduced"
     assert claims["curriculum.accuracy_80_iteration"]["measured"] <= 100
     assert "curriculum.contention_pairs" in claims and "curriculum.contention_digits" in claims
     with np.load(tmp_path / "results.npz") as results:
@@ -99,4 +108,8 @@ def test_curriculum_deep_quick(tmp_path):
     assert curriculum.main(["--quick", "--quiet", "--deep", "--workers", "1", "--out", str(tmp_path)]) == 0
     assert (tmp_path / "deep_layers_scatter.png").stat().st_size > 1000
     with np.load(tmp_path / "results.npz") as results:
-        assert results["run0_grad_norm"].shape == (13, 5000)  # layer 2 of run 0 drives the chunks; layers 2-4 are in the scatter
+        # layer 2 of run 0 drives the chunks; layers 2-4 are in the scatter
+        assert results["run0_grad_norm"].shape == (
+            13,
+            5000,
+        )

@@ -71,7 +71,14 @@ def test_truncated_idx_names_file_and_problem(tmp_path):
         read_idx(str(path))
 
 
-@pytest.mark.parametrize("content, message", [(b"\x01\x02\x08\x01", "bad magic"), (b"\x00\x00\x42\x01", "type code 0x42"), (b"\x00\x00\x08\x03\x00", "truncated header")])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (b"\x01\x02\x08\x01", "bad magic"),
+        (b"\x00\x00\x42\x01", "type code 0x42"),
+        (b"\x00\x00\x08\x03\x00", "truncated header"),
+    ],
+)
 def test_malformed_idx(tmp_path, content, message):
     path = tmp_path / "bad.idx"
     path.write_bytes(content)

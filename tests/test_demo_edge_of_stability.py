@@ -27,7 +27,8 @@ def test_quick_run_writes_its_files_and_claims(tmp_path, capsys):
     with np.load(tmp_path / "results.npz") as results:
         assert results["gd_lr0.4_sharpness"].shape == results["gd_lr0.4_sharpness_iteration"].shape == (31,)
         assert results["adam_stability_threshold"] == pytest.approx(38 / 0.002)
-        assert np.isnan(results["adam_preconditioned_sharpness"][0])  # Adam's preconditioner is undefined before its first step
+        # Adam's preconditioner is undefined before its first step
+        assert np.isnan(results["adam_preconditioned_sharpness"][0])
     assert "Cohen et al. 2021" in capsys.readouterr().out
 
 

@@ -32,16 +32,39 @@ def test_full_batch_sgd_path_is_gradient_descent_on_two_weights():
 
 
 def test_demo_files_and_numbers(tmp_path, capsys):
-    argv = ["--quick", "--quiet", "--activation", "tanh", "--weights", "1", "5", "--start", "0.5", "-0.5", "--out", str(tmp_path), "--animate"]
+    argv = [
+        "--quick",
+        "--quiet",
+        "--activation",
+        "tanh",
+        "--weights",
+        "1",
+        "5",
+        "--start",
+        "0.5",
+        "-0.5",
+        "--out",
+        str(tmp_path),
+        "--animate",
+    ]
     assert optimizer_paths.main(argv + ["--points-per", "batch", "--batch-size", "100"]) == 0
-    for name in ("landscape.png", "paths.png", "other_landscapes.png", "losses.png", "paths.gif", "results.npz", "summary.json"):
+    for name in (
+        "landscape.png",
+        "paths.png",
+        "other_landscapes.png",
+        "losses.png",
+        "paths.gif",
+        "results.npz",
+        "summary.json",
+    ):
         assert (tmp_path / name).stat().st_size > 500, name
     summary = json.loads((tmp_path / "summary.json").read_text())
     assert [o["optimizer"] for o in summary["optimizers"]] == ["SGD", "RMSprop", "Adam", "AdamW"]
     with np.load(tmp_path / "results.npz") as results:
         grid = results["grid"]
         assert grid.shape == (41, 41)
-        assert grid[20, 20] == pytest.approx(summary["network_loss"], rel=1e-9)  # the centre is the network's own weights
+        # the centre is the network's own weights
+        assert grid[20, 20] == pytest.approx(summary["network_loss"], rel=1e-9)
         assert results["start0/adam/path"].shape == (10 * 10 + 1, 2)  # 10 epochs of 10 batches, plus the start
         assert np.all(grid >= summary["grid_min_loss"])
     assert "grid minimum" in capsys.readouterr().out
@@ -51,7 +74,9 @@ def test_default_claims_and_an_interior_minimum(tmp_path):
     """At the defaults (untrained relu) the two weights are a pair whose landscape has its lowest point inside the grid."""
     assert optimizer_paths.main(["--quick", "--quiet", "--out", str(tmp_path)]) == 0
     claims = check_claims(tmp_path, "optimizer_paths")
-    assert {"optimizer_paths.untrained_relu_minimum", "optimizer_paths.untrained_relu_optimizers_at_minimum"} <= set(claims)
+    assert {"optimizer_paths.untrained_relu_minimum", "optimizer_paths.untrained_relu_optimizers_at_minimum"} <= set(
+        claims
+    )
     summary = json.loads((tmp_path / "summary.json").read_text())
     assert summary["grid_min_on_edge"] is False
     assert isinstance(claims["optimizer_paths.untrained_relu_minimum"]["measured"], float)

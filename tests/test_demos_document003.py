@@ -29,7 +29,10 @@ def test_trajectories_quick(tmp_path):
     assert "trajectories.final_test_loss_lr0.01" in check_claims(tmp_path, "trajectories")
     with np.load(tmp_path / "results.npz") as results:
         assert results["lr0.01/params"].shape == (151, 4 * 6 + 6 + 6 * 8 + 8 + 8 * 6 + 6 + 6 * 2 + 2)
-        assert np.isnan(results["lr0.03/drift_fraction"][:99]).all() and np.isfinite(results["lr0.03/drift_fraction"][99:]).all()
+        assert (
+            np.isnan(results["lr0.03/drift_fraction"][:99]).all()
+            and np.isfinite(results["lr0.03/drift_fraction"][99:]).all()
+        )
 
 
 def test_landscape_slices_quick(tmp_path):

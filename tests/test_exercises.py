@@ -51,8 +51,7 @@ WRONG = {
     "sgd_momentum": (("self.params -= self.lr", "self.params += self.lr"), "formula", "the formula gives"),
     "rmsprop": (("self.lr * grad", "self.lr * self.lr * grad"), "formula", "the formula gives"),
     "adam": (("m_hat = self.m / (1.0 - self.beta1**self.t)", "m_hat = self.m"), "formula", "the formula gives"),
-    "adamw_decay": (("self.params -= rate * self.params  # w := w - lambda w   (or alpha lambda w)\nAdam._update(self, grad)",
-                     "Adam._update(self, grad)\nself.params -= rate * self.params"), "formula", "the formula gives"),
+    "adamw_decay": (("Adam._update(self, grad)", "Adam._update(self, grad)\nself.params -= rate * self.params"), "formula", "the formula gives"),
     "five_point_difference": (("total / (12 * h)", "total / (6 * h)"), "values", "differs from minnet's"),
     "hessian_vector_product": ((" + back * s2 * Rz[l - 1]", ""), "values", "differs from minnet's"),
     "per_example_norm": (("(1.0 if bias else 0.0)", "0.0"), "values", "differs from minnet's"),
@@ -88,7 +87,14 @@ def test_start_never_overwrites_a_students_file(tmp_path):
 def test_the_payoff_names_where_a_run_departs_from_minnets(tmp_path, capsys):
     """A mistake the earlier stages cannot see: lr 0.1 replaced by 0.1 + 1e-6 only after step 50 is still SGD's formula at
     the drawn steps, but document 000's run departs; the payoff says at which iteration."""
-    written(tmp_path, "sgd_momentum", ("self.params -= self.lr * self.velocity", "self.params -= (self.lr if self.t < 500 else self.lr * 1.001) * self.velocity"))
+    written(
+        tmp_path,
+        "sgd_momentum",
+        (
+            "self.params -= self.lr * self.velocity",
+            "self.params -= (self.lr if self.t < 500 else self.lr * 1.001) * self.velocity",
+        ),
+    )
     assert ex.main(["check", "sgd_momentum", "--dir", str(tmp_path)]) == 1
     out = capsys.readouterr().out
     assert "FAIL  payoff" in out and "your run departs from minnet's at iteration 500" in out, out

@@ -32,7 +32,9 @@ def call(port, endpoint, body=None, host=None, method="POST"):
     response = connection.getresponse()
     payload = response.read()
     connection.close()
-    return response.status, (json.loads(payload) if response.getheader("Content-Type") == "application/json" else payload)
+    return response.status, (
+        json.loads(payload) if response.getheader("Content-Type") == "application/json" else payload
+    )
 
 
 def steps(port, session, n, **extra):
@@ -50,8 +52,13 @@ def test_the_document_000_run_through_the_endpoint(server):
     assert (found["argmin_grad_norm"], found["argmin_train_loss"], found["argmin_test_loss"]) == (734, 752, 755)
     X, Y, X_test, Y_test = doc000("f1")
     net = TwoLayerNet(h=3)
-    direct = event_order(fit(net, X, Y, SGD(net.params, lr=1.0), 1000, recorders=[TestLoss(X_test, Y_test), Snapshots()]))
-    assert all(found[k] == direct[k] for k in ("argmin_grad_norm", "argmin_train_loss", "argmin_test_loss", "angle_growth_start"))
+    direct = event_order(
+        fit(net, X, Y, SGD(net.params, lr=1.0), 1000, recorders=[TestLoss(X_test, Y_test), Snapshots()])
+    )
+    assert all(
+        found[k] == direct[k]
+        for k in ("argmin_grad_norm", "argmin_train_loss", "argmin_test_loss", "angle_growth_start")
+    )
 
 
 def test_steps_in_chunks_record_what_one_fit_records(server):
@@ -62,7 +69,9 @@ def test_steps_in_chunks_record_what_one_fit_records(server):
     history = fit(net, X, Y, SGD(net.params, lr=0.5), 50, recorders=[TestLoss(X_test, Y_test), Snapshots()])
     np.testing.assert_array_equal(np.concatenate([p["grad_norm"] for p in pieces]), history["grad_norm"])
     np.testing.assert_array_equal(np.concatenate([p["grad_angle"] for p in pieces]), history["grad_angle"])
-    np.testing.assert_array_equal(np.concatenate([[new["initial"]["train_loss"]]] + [p["train_loss"] for p in pieces]), history["train_loss"])
+    np.testing.assert_array_equal(
+        np.concatenate([[new["initial"]["train_loss"]]] + [p["train_loss"] for p in pieces]), history["train_loss"]
+    )
 
 
 def test_rewind_returns_to_the_same_initial_weights(server):
@@ -113,7 +122,12 @@ def test_the_page_and_the_list_of_endpoints(server):
     assert status == 200 and b"minnet explorer" in page
     assert b"http://" not in page and b"https://" not in page  # nothing from another origin
     status, listing = call(server, "/api", method="GET")
-    assert status == 200 and listing["endpoints"]["POST /api/doc000/new"]["h"] == {"kind": "int", "default": 3, "lo": 2, "hi": 20}
+    assert status == 200 and listing["endpoints"]["POST /api/doc000/new"]["h"] == {
+        "kind": "int",
+        "default": 3,
+        "lo": 2,
+        "hi": 20,
+    }
     assert call(server, "/etc/passwd", method="GET")[0] == 404
 
 
@@ -155,11 +169,21 @@ def test_the_race_the_landscape_and_the_study_agree(server):
     from demos import optimizer_paths as op
 
     status, land = call(server, "/api/race/new")  # the study's 201 x 201 grid
-    assert status == 200 and land["pair"] == [5, 4] and land["minimum"][2] == pytest.approx(8.073, abs=1e-3)  # the study's default pair and 8.073
+    # the study's default pair and 8.073
+    assert status == 200 and land["pair"] == [5, 4] and land["minimum"][2] == pytest.approx(8.073, abs=1e-3)
     status, run = call(server, "/api/race/run", {"session": land["session"], "a": 1.0, "b": 0.5, "epochs": 20})
     net, X, Y = op.build(SimpleNamespace(activation="relu", trained=False, quick=False, quiet=True, seed=0))
     i, j = op.layer2_index(net, 5), op.layer2_index(net, 4)
-    direct = op.race(net, X, Y, i, j, np.array([1.0, 0.5]), SimpleNamespace(lr=0.1, epochs=20, batch_size=64, seed=0, points_per="epoch"), "adam")
+    direct = op.race(
+        net,
+        X,
+        Y,
+        i,
+        j,
+        np.array([1.0, 0.5]),
+        SimpleNamespace(lr=0.1, epochs=20, batch_size=64, seed=0, points_per="epoch"),
+        "adam",
+    )
     np.testing.assert_allclose(run["paths"]["adam"]["loss"], direct["loss"], rtol=0, atol=0)
 
 
@@ -171,7 +195,9 @@ def test_the_mandelbrot_frames_are_minnets(server):
     np.testing.assert_array_equal(counts, mb.escape_counts(*mb.pixel_grid(complex(-0.75, 0), 3.5, (61, 41)), 50))
     status, model = call(server, "/api/mandelbrot/model", {"hidden": "10", "activation": "relu", "epochs": 2})
     assert status == 200 and model["test_loss"] > 0
-    status, learned = call(server, "/api/mandelbrot/frame", {"model": model["model"], "cols": 61, "rows": 41, "max_iter": 50})
+    status, learned = call(
+        server, "/api/mandelbrot/frame", {"model": model["model"], "cols": 61, "rows": 41, "max_iter": 50}
+    )
     assert status == 200 and 0 <= learned["inside"] <= 1
 
 

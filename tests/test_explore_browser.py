@@ -16,7 +16,8 @@ from demos import explore
 
 CHROMIUM = "/usr/bin/chromium"
 pytestmark = pytest.mark.skipif(
-    os.environ.get("MINNET_BROWSER_TESTS") != "required" and not (os.path.exists(CHROMIUM) and __import__("importlib").util.find_spec("playwright")),
+    os.environ.get("MINNET_BROWSER_TESTS") != "required"
+    and not (os.path.exists(CHROMIUM) and __import__("importlib").util.find_spec("playwright")),
     reason="needs Playwright and Debian's chromium (.ci/run installs both)",
 )
 
@@ -35,8 +36,17 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                                                                     "--disable-component-update", "--disable-sync", "--no-first-run"])  # fmt: skip
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
         yield browser
         browser.close()
 
@@ -69,7 +79,7 @@ def page(browser, url, tmp_path):
 def inked(page, canvas):
     """How many pixels of a canvas are not blank."""
     return page.evaluate(f"""() => {{ const c = document.getElementById("{canvas}"), d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
-        let n = 0; for (let k = 3; k < d.length; k += 4) n += d[k] > 0; return n; }}""")  # fmt: skip
+        let n = 0; for (let k = 3; k < d.length; k += 4) n += d[k] > 0; return n; }}""")
 
 
 def wait_for(page, condition, timeout=60):
@@ -82,7 +92,11 @@ def wait_for(page, condition, timeout=60):
 def test_document_000_plays_and_the_lr_slider_counts(page, url):
     page.shot_name = "doc000"
     page.goto(url)
-    wait_for(page, "document.getElementById('d0-t').textContent === '0' && document.getElementById('d0-command').textContent !== ''")
+    wait_for(
+        page,
+        "document.getElementById('d0-t').textContent === '0' && document.getElementById('d0-command').textContent "
+        "!== ''",
+    )
     before = inked(page, "d0-errors")
     page.click("#d0-play")
     wait_for(page, "+document.getElementById('d0-t').textContent >= 200")

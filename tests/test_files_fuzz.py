@@ -113,7 +113,14 @@ def test_a_network_file_is_checked_before_the_network_is_built(tmp_path, monkeyp
     import minnet.tools.atomic
 
     path = tmp_path / "huge.npz"
-    minnet.tools.atomic.save_npz(path, {"kind": np.array("MLP"), "config": np.array(json.dumps({"sizes": [100000, 100000, 1]})), "params": np.zeros(3)})
+    minnet.tools.atomic.save_npz(
+        path,
+        {
+            "kind": np.array("MLP"),
+            "config": np.array(json.dumps({"sizes": [100000, 100000, 1]})),
+            "params": np.zeros(3),
+        },
+    )
     monkeypatch.setattr(minnet.MLP, "__init__", lambda *a, **k: pytest.fail("built before the check"))
     with pytest.raises(ValueError, match="has 10000200001 float64 parameters; the file holds"):
         minnet.load(path)

@@ -32,7 +32,9 @@ def test_a_shrunk_shape_in_a_header_is_refused(tmp_path):
     shrink_a_shape(path, "train_loss.npy", "(50,)", "(5,) ")
     with np.load(path) as data:
         assert data["train_loss"].shape == (5,)  # what NumPy alone gives
-    with pytest.raises(ValueError, match=rf"{path}: not a readable History file .*360 bytes beyond its header's shape \(5,\)"):
+    with pytest.raises(
+        ValueError, match=rf"{path}: not a readable History file .*360 bytes beyond its header's shape \(5,\)"
+    ):
         History.load(path)
 
 
@@ -63,7 +65,9 @@ def test_an_array_name_that_is_not_a_string_is_refused_on_saving(tmp_path):
 
 
 def test_numpy_numbers_in_meta_are_saved_as_numbers(tmp_path):
-    History({"x": np.zeros(2)}, {"diverged_at": np.int64(7), "lr": np.float32(0.5), "ok": np.bool_(True)}).save(tmp_path / "h.npz")
+    History({"x": np.zeros(2)}, {"diverged_at": np.int64(7), "lr": np.float32(0.5), "ok": np.bool_(True)}).save(
+        tmp_path / "h.npz"
+    )
     assert History.load(tmp_path / "h.npz").meta == {"diverged_at": 7, "lr": 0.5, "ok": True}
 
 
@@ -84,7 +88,9 @@ def test_a_header_that_is_not_a_literal_is_a_named_value_error(tmp_path):
         archive.writestr("x.npy", bytes(member))
     with pytest.raises(ValueError, match=str(path)):
         History.load(path)
-    with pytest.raises(UNREADABLE):  # what History.load, minnet.load and the sweep turn into a ValueError naming the file
+    with pytest.raises(
+        UNREADABLE
+    ):  # what History.load, minnet.load and the sweep turn into a ValueError naming the file
         read_npz(path)
 
 

@@ -14,7 +14,9 @@ def test_every_gallery_figure_is_shown_beside_its_command():
     for name, (_, _, figures) in gallery.GALLERY.items():
         assert f"`{gallery.command(name)}" in README, f"the README does not show the command {gallery.command(name)!r}"
         for figure in figures:
-            assert f"]({gallery.figure_path(name, figure)})" in README, f"the README does not show {gallery.figure_path(name, figure)}"
+            assert f"]({gallery.figure_path(name, figure)})" in README, (
+                f"the README does not show {gallery.figure_path(name, figure)}"
+            )
 
 
 def test_every_figure_the_readme_shows_exists_and_comes_from_the_script():

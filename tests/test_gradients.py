@@ -94,7 +94,7 @@ def test_one_hidden_layer_mlp_equals_two_layer_net(activation, rng):
     assert loss_two == pytest.approx(loss_mlp, rel=1e-14)
     dU = grad_two[: two.U.size].reshape(two.U.shape)
     dV = grad_two[two.U.size :].reshape(two.V.shape)
-    dW1 = grad_mlp[: 6].reshape(3, 2)
+    dW1 = grad_mlp[:6].reshape(3, 2)
     db1 = grad_mlp[6:9]
     dW2, db2 = grad_mlp[9:18].reshape(3, 3), grad_mlp[18:]
     np.testing.assert_allclose(dU, np.column_stack([dW1, db1]), rtol=1e-12, atol=1e-15)

@@ -171,8 +171,15 @@ def test_a_warm_start_needs_few_lanczos_steps(rng):
     assert top_eigenvalues(net, X, Y, steps=8)[0] != pytest.approx(exact, rel=1e-4)
 
 
-@pytest.mark.parametrize("eigenvalues", [[2.0] * 10, [5.0, 5.0, 5.0, 1.0, 1.0, 0.5, 0.0, 0.0, -1.0, -1.0], list(np.arange(1.0, 11.0) * 1e-11),
-                                         [1e-14, 1e-14, 3e-15, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]])  # fmt: skip
+@pytest.mark.parametrize(
+    "eigenvalues",
+    [
+        [2.0] * 10,
+        [5.0, 5.0, 5.0, 1.0, 1.0, 0.5, 0.0, 0.0, -1.0, -1.0],
+        list(np.arange(1.0, 11.0) * 1e-11),
+        [1e-14, 1e-14, 3e-15, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+    ],
+)
 def test_lanczos_finds_repeated_and_tiny_eigenvalues_with_their_multiplicity(eigenvalues, rng):
     """Repeats (the Krylov space of one vector runs out: restarts) and a scale far below 1 (the breakdown test is relative)."""
     Q, _ = np.linalg.qr(rng.standard_normal((10, 10)))
@@ -180,7 +187,9 @@ def test_lanczos_finds_repeated_and_tiny_eigenvalues_with_their_multiplicity(eig
     values, vectors = lanczos(lambda v: A @ v, 10, k=5, steps=10)
     expected = np.sort(np.linalg.eigvalsh(A))[::-1][:5]
     np.testing.assert_allclose(values, expected, rtol=1e-8, atol=1e-12 * max(np.abs(eigenvalues)))
-    np.testing.assert_allclose(np.linalg.norm(A @ vectors.T - vectors.T * values, axis=0), 0.0, atol=1e-8 * max(np.abs(eigenvalues)))
+    np.testing.assert_allclose(
+        np.linalg.norm(A @ vectors.T - vectors.T * values, axis=0), 0.0, atol=1e-8 * max(np.abs(eigenvalues))
+    )
 
 
 def test_lanczos_of_twice_the_identity_is_two_three_times():

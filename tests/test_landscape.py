@@ -28,7 +28,15 @@ def nets_and_data(draw):
     if draw(st.booleans()):
         net = MLP([n_in, *hidden, n_out], activation=activation, output=output, loss=loss, seed=seed)
     else:
-        net = TwoLayerNet(h=draw(st.integers(2, 4)), n_in=n_in, n_out=n_out, activation=activation, loss=draw(st.sampled_from(["half_mse", "mse"])), seed=seed, init_scale=80)
+        net = TwoLayerNet(
+            h=draw(st.integers(2, 4)),
+            n_in=n_in,
+            n_out=n_out,
+            activation=activation,
+            loss=draw(st.sampled_from(["half_mse", "mse"])),
+            seed=seed,
+            init_scale=80,
+        )
     N = draw(st.integers(1, 12))
     X = rng.normal(size=(N, n_in))
     Y = rng.integers(0, n_out, N) if net.loss_name == "cross_entropy" else rng.normal(size=(N, n_out))
@@ -128,7 +136,12 @@ def test_batched_losses_checks_shapes():
 
 @pytest.mark.parametrize(
     "kwargs, message",
-    [({"i": 2, "j": 2}, "got 2 twice"), ({"i": 99, "j": 0}, r"\[0, 3\), got 99"), ({"a_values": []}, "non-empty"), ({"b_values": [np.nan]}, "finite")],
+    [
+        ({"i": 2, "j": 2}, "got 2 twice"),
+        ({"i": 99, "j": 0}, r"\[0, 3\), got 99"),
+        ({"a_values": []}, "non-empty"),
+        ({"b_values": [np.nan]}, "finite"),
+    ],
 )
 def test_grid_arguments_are_checked(kwargs, message):
     net = MLP([2, 1], seed=0)
@@ -184,7 +197,16 @@ def test_dense_batch_sums_the_inputs_in_order(n_in, n_out, N, seed):
     rng = np.random.default_rng(seed)
     W, b, A = rng.normal(size=(n_out, n_in)), rng.normal(size=n_out), rng.normal(size=(n_in, N))
     Z = np.empty((n_out, N))
-    one_layer = DenseNet(W.ravel(), b, np.zeros(1, np.int64), np.zeros(1, np.int64), np.array([n_in, n_out]), np.array([IDENTITY]), LINEAR_OUTPUT, MSE)
+    one_layer = DenseNet(
+        W.ravel(),
+        b,
+        np.zeros(1, np.int64),
+        np.zeros(1, np.int64),
+        np.array([n_in, n_out]),
+        np.array([IDENTITY]),
+        LINEAR_OUTPUT,
+        MSE,
+    )
     dense_batch(0, A, Z, one_layer)
     in_order = np.tile(b[:, None], (1, N))
     for c in range(n_in):

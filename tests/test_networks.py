@@ -148,7 +148,10 @@ def test_saved_networks_load_without_pickle(tmp_path, rng):
     from minnet import load
 
     X = rng.normal(size=(4, 3))
-    for net in (MLP([3, 5, 2], activation=["silu"], loss="cross_entropy", seed=2), TwoLayerNet(h=4, n_in=3, n_out=2, activation="tanh", seed=1)):
+    for net in (
+        MLP([3, 5, 2], activation=["silu"], loss="cross_entropy", seed=2),
+        TwoLayerNet(h=4, n_in=3, n_out=2, activation="tanh", seed=1),
+    ):
         path = tmp_path / f"{type(net).__name__}.npz"
         net.save(str(path))
         again = load(str(path))
@@ -165,5 +168,7 @@ def test_softmax_of_large_logits_is_exact_not_nan():
     from minnet.losses import log_softmax, softmax
 
     z = np.array([[1000.0, 0.0, -1000.0], [-5.0, 710.0, 709.0]])
-    np.testing.assert_allclose(softmax(z), [[1.0, 0.0, 0.0], [0.0, 1 / (1 + np.exp(-1.0)), 1 / (1 + np.exp(1.0))]], rtol=1e-12, atol=1e-300)
+    np.testing.assert_allclose(
+        softmax(z), [[1.0, 0.0, 0.0], [0.0, 1 / (1 + np.exp(-1.0)), 1 / (1 + np.exp(1.0))]], rtol=1e-12, atol=1e-300
+    )
     assert np.all(np.isfinite(log_softmax(z)))

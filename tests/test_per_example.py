@@ -22,7 +22,9 @@ def cases(draw):
         hidden = draw(st.lists(st.integers(1, 5), min_size=0, max_size=3))
         net = MLP([n_in, *hidden, n_out], activation=activation, output=output, loss=loss, seed=seed)
     else:
-        net = TwoLayerNet(h=draw(st.integers(2, 5)), n_in=n_in, n_out=n_out, activation=activation, seed=seed, init_scale=50)
+        net = TwoLayerNet(
+            h=draw(st.integers(2, 5)), n_in=n_in, n_out=n_out, activation=activation, seed=seed, init_scale=50
+        )
     N = draw(st.integers(1, 300))  # more than one kernel block of 256 at times
     X = rng.normal(size=(N, n_in))
     Y = rng.integers(0, n_out, N) if net.loss_name == "cross_entropy" else rng.normal(size=(N, n_out))
@@ -84,7 +86,10 @@ def test_chosen_layers_are_the_same_columns(case, data):
     L = len(net.layer_index())
     layers = data.draw(st.lists(st.integers(1, L), min_size=1, max_size=L, unique=True))
     for backend in ("numpy", "numba"):
-        full, chosen = gradient_stats(net, X, Y, backend=backend), gradient_stats(net, X, Y, backend=backend, layers=layers)
+        full, chosen = (
+            gradient_stats(net, X, Y, backend=backend),
+            gradient_stats(net, X, Y, backend=backend, layers=layers),
+        )
         columns = [layer - 1 for layer in layers]
         np.testing.assert_array_equal(chosen["norm"], full["norm"][:, columns])
         np.testing.assert_array_equal(chosen["cos"], full["cos"][:, columns])

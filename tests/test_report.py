@@ -64,15 +64,25 @@ def test_pages_show_every_claim_and_the_scoreboard_counts_them(built):
             assert row["claim"].replace("'", "&#x27;") in page
             counts.setdefault(row["document"], {v: 0 for v in report.VERDICTS})[row["verdict"]] += 1
     for document, by_verdict in counts.items():
-        row = f"<tr><td>{document}</td>" + "".join(f'<td class="num">{by_verdict[v]}</td>' for v in report.VERDICTS) + "</tr>"
+        row = (
+            f"<tr><td>{document}</td>"
+            + "".join(f'<td class="num">{by_verdict[v]}</td>' for v in report.VERDICTS)
+            + "</tr>"
+        )
         assert row in text
 
 
 def test_from_reuses_folders_and_replaces_the_report_whole(built, tmp_path):
     again = tmp_path / "again"
     assert report.main(["--from", str(built), "--studies", "checkpointing", "--out", str(again)]) == 0
-    assert sorted(p.name for p in again.iterdir()) == [".minnet-manifest", "checkpointing", "checkpointing.html", "index.html"]
-    assert report.main(["--from", str(built), "--studies", "landscape_slices", "--out", str(again)]) == 0  # over the earlier one
+    assert sorted(p.name for p in again.iterdir()) == [
+        ".minnet-manifest",
+        "checkpointing",
+        "checkpointing.html",
+        "index.html",
+    ]
+    # over the earlier one
+    assert report.main(["--from", str(built), "--studies", "landscape_slices", "--out", str(again)]) == 0
     assert not (again / "checkpointing.html").exists() and (again / "landscape_slices.html").exists()
     assert [p.name for p in tmp_path.iterdir()] == ["again"]  # no temporary folders left beside it
 

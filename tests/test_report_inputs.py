@@ -37,12 +37,18 @@ def first_claim(change):
 
 
 BAD = {
-    "unknown verdict": (first_claim(lambda c: c.update(verdict="great")), r"claims\[0\].verdict must be one of reproduced, differs, not comparable, got 'great'"),
+    "unknown verdict": (
+        first_claim(lambda c: c.update(verdict="great")),
+        r"claims\[0\].verdict must be one of reproduced, differs, not comparable, got 'great'",
+    ),
     "no verdict": (first_claim(lambda c: c.pop("verdict")), r"claims\[0\] has no field 'verdict'"),
     "no note": (first_claim(lambda c: c.pop("note")), r"claims\[0\] has no field 'note'"),
     "no claim": (first_claim(lambda c: c.pop("claim")), r"claims\[0\] has no field 'claim'"),
     "note a number": (first_claim(lambda c: c.update(note=3)), r"claims\[0\].note has the wrong type \(int\)"),
-    "measured a list": (first_claim(lambda c: c.update(measured=[1, 2])), r"claims\[0\].measured has the wrong type \(list\)"),
+    "measured a list": (
+        first_claim(lambda c: c.update(measured=[1, 2])),
+        r"claims\[0\].measured has the wrong type \(list\)",
+    ),
     "claims a dict": (lambda s: {**s, "claims": {"a": 1}}, "field 'claims' must be a list of claims, got dict"),
     "claims a string": (lambda s: {**s, "claims": "all good"}, "field 'claims' must be a list of claims, got str"),
     "claims null": (lambda s: {**s, "claims": None}, "field 'claims' must be a list of claims, got NoneType"),

@@ -6,7 +6,10 @@ import pytest
 from minnet.studies.dynamics import doc000_task
 from minnet.tools import sweep
 
-CONFIGS = [{"f": f, "h": h, "lr": lr, "epochs": 30, "loop": "example_by_example"} for f, h, lr in [("f1", 3, 1.0), ("f2", 5, 0.1), ("f1", 2, 0.4), ("f2", 3, 0.05)]]
+CONFIGS = [
+    {"f": f, "h": h, "lr": lr, "epochs": 30, "loop": "example_by_example"}
+    for f, h, lr in [("f1", 3, 1.0), ("f2", 5, 0.1), ("f1", 2, 0.4), ("f2", 3, 0.05)]
+]
 
 
 def assert_same(a, b):
@@ -144,7 +147,9 @@ def start_sweep(tmp_path):
     script.write_text(INTERRUPTED_SWEEP)
     pids.mkdir()
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([os.path.dirname(__file__), os.environ.get("PYTHONPATH", "")])}
-    process = subprocess.Popen([sys.executable, str(script), str(tmp_path / "results"), str(pids)], env=env, stderr=subprocess.PIPE)
+    process = subprocess.Popen(
+        [sys.executable, str(script), str(tmp_path / "results"), str(pids)], env=env, stderr=subprocess.PIPE
+    )
     deadline = time.time() + 60
     while time.time() < deadline and len(list((tmp_path / "results").glob("*.npz"))) < 2:
         time.sleep(0.1)  # the two short tasks are done; the workers sleep in two long ones
@@ -184,7 +189,9 @@ def test_running_tasks_report_their_progress_to_the_sweeps_bar(monkeypatch, work
     """A task's training loop (minnet.tools.progress.steps, here fit's epochs) reports to the sweep's bar, from this
     process or from the pool's workers through the queue; with progress off nothing is reported."""
     reports = []
-    monkeypatch.setattr(sweep.ProgressBar, "report", lambda self, who, desc, done, total: reports.append((desc, done, total)))
+    monkeypatch.setattr(
+        sweep.ProgressBar, "report", lambda self, who, desc, done, total: reports.append((desc, done, total))
+    )
     configs = [{"f": "f1", "h": 3, "lr": 1.0, "epochs": 300, "loop": "vectorised"}]
     sweep.run(doc000_task, configs, workers=workers, progress=True)
     assert ("epochs", 300, 300) in reports  # the last report: the loop's end

@@ -27,7 +27,11 @@ def test_full_batch_fit_is_plain_gradient_descent(rng):
         twin.params -= 0.05 * twin.loss_and_grad(X, Y)[1]
     np.testing.assert_array_equal(net.params, twin.params)
     np.testing.assert_array_equal(history["params"][-1], net.params)
-    assert history["train_loss"].shape == (6,) and history["grad_norm"].shape == (5,) and history["grad_angle"].shape == (4,)
+    assert (
+        history["train_loss"].shape == (6,)
+        and history["grad_norm"].shape == (5,)
+        and history["grad_angle"].shape == (4,)
+    )
     assert history["train_loss"][-1] == net.loss(X, Y)
 
 
@@ -105,7 +109,14 @@ def test_fit_refuses_an_optimizer_on_another_array(rng):
         fit(net, np.zeros((3, 2)), np.zeros((3, 1)), SGD(net.params.copy()), epochs=1)
 
 
-@pytest.mark.parametrize("kwargs, message", [({"epochs": -1}, "got -1"), ({"epochs": 2, "batch_size": 0}, "got 0"), ({"epochs": 2, "batch_size": 4}, r"\[1, 3\], got 4")])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"epochs": -1}, "got -1"),
+        ({"epochs": 2, "batch_size": 0}, "got 0"),
+        ({"epochs": 2, "batch_size": 4}, r"\[1, 3\], got 4"),
+    ],
+)
 def test_fit_checks_its_arguments(kwargs, message):
     net = MLP([2, 1], seed=0)
     with pytest.raises(ValueError, match=message):

@@ -73,7 +73,9 @@ def test_compiled_and_vectorised_fit_agree(activation, rng):
         if compiled:
             runs.append(fit_example_by_example(net, X, Y, 0.1, epochs=30, X_test=X[:5], Y_test=Y[:5]))
         else:
-            runs.append(fit(net, X, Y, SGD(net.params, lr=0.1), epochs=30, recorders=[TestLoss(X[:5], Y[:5]), Snapshots()]))
+            runs.append(
+                fit(net, X, Y, SGD(net.params, lr=0.1), epochs=30, recorders=[TestLoss(X[:5], Y[:5]), Snapshots()])
+            )
     for key in ("train_loss", "test_loss", "grad_norm", "params"):
         np.testing.assert_allclose(runs[0][key], runs[1][key], rtol=1e-10, atol=1e-14)
     np.testing.assert_allclose(runs[0]["grad_angle"], runs[1]["grad_angle"], atol=1e-6)
@@ -97,7 +99,11 @@ def test_chunked_compiled_run_equals_one_long_call(monkeypatch):
 def test_zero_epochs_records_the_start(compiled):
     X, Y, _, _ = doc000("f1")
     net = TwoLayerNet()
-    history = fit_example_by_example(net, X, Y, 1.0, epochs=0) if compiled else fit(net, X, Y, SGD(net.params, lr=1.0), epochs=0, recorders=[Snapshots()])
+    history = (
+        fit_example_by_example(net, X, Y, 1.0, epochs=0)
+        if compiled
+        else fit(net, X, Y, SGD(net.params, lr=1.0), epochs=0, recorders=[Snapshots()])
+    )
     assert history["train_loss"].shape == (1,) and history["grad_norm"].shape == (0,)
     assert history["params"].shape == (1, net.n_params)
 

@@ -91,7 +91,12 @@ def test_the_report_never_replaces_what_it_reads(tmp_path, monkeypatch, out):
 
 def test_the_report_beside_the_studies_is_fine(tmp_path):
     study_folders(tmp_path / "R")
-    assert report.main(["--studies", "checkpointing", "--from", str(tmp_path / "R"), "--out", str(tmp_path / "R" / "report")]) == 0
+    assert (
+        report.main(
+            ["--studies", "checkpointing", "--from", str(tmp_path / "R"), "--out", str(tmp_path / "R" / "report")]
+        )
+        == 0
+    )
     assert (tmp_path / "R" / "report" / "index.html").exists() and (tmp_path / "R" / "thesis.tex").read_text() == "keep"
 
 

@@ -62,7 +62,8 @@ def forward(net, X, tape, keep_every):
     for l in range(1, net.L + 1):
         z, a = layer_forward(net, l, a, tape)
         tape.drop("current")  # the layer below is not needed any more ...
-        tape.keep(l if l == net.L or (keep_every and l % keep_every == 0) else "current", z, a)  # ... this one is, for now
+        # ... this one is, for now
+        tape.keep(l if l == net.L or (keep_every and l % keep_every == 0) else "current", z, a)
     tape.drop("current")
 
 
@@ -114,7 +115,8 @@ def backprop(net, X, Y, strategy="checkpoint", k=None):
             a_below = X
         parts.append(((delta.T @ a_below).ravel() / N, delta.sum(axis=0) / N))  # dW_l, db_l
         if l > 1:
-            delta = net.delta_below(l, delta, z_below, a_below)  # delta_{l-1} = (delta_l W_l) * s'(z_{l-1}), MLP's own step
+            # delta_{l-1} = (delta_l W_l) * s'(z_{l-1}), MLP's own step
+            delta = net.delta_below(l, delta, z_below, a_below)
             tape.drop(l - 1)  # backpropagation never needs layer l-1 again
     grad = np.concatenate([piece for pair in reversed(parts) for piece in pair])
     return loss, grad, tape

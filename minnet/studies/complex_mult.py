@@ -63,6 +63,14 @@ def train_task(config, recorders=()):
     `recorders` go to fit (the explorer reports its progress through one)."""
     X, Y, X_test, Y_test = dataset(config.get("data_seed", 0), config.get("target", "multiply"))
     net = model(config["hidden"], config["activation"], config["seed"])
-    history = fit(net, X, Y, Adam(net.params, lr=config.get("lr", DOC003["lr"])), config["epochs"], batch_size=config.get("batch_size", DOC003["batch_size"]),
-                  seed=config["seed"], recorders=[TestLoss(X_test, Y_test), *recorders])  # fmt: skip
+    history = fit(
+        net,
+        X,
+        Y,
+        Adam(net.params, lr=config.get("lr", DOC003["lr"])),
+        config["epochs"],
+        batch_size=config.get("batch_size", DOC003["batch_size"]),
+        seed=config["seed"],
+        recorders=[TestLoss(X_test, Y_test), *recorders],
+    )
     return {"train_loss": history["train_loss"], "test_loss": history["test_loss"], "params": net.params.copy()}

@@ -134,7 +134,12 @@ class ExampleStatsRecorder(Recorder):
         self.evaluate(net)
 
     def result(self):
-        return {"correct": np.array(self.correct), "grad_norm": np.array(self.norm), "grad_cos": np.array(self.cos), **self.kept}
+        return {
+            "correct": np.array(self.correct),
+            "grad_norm": np.array(self.norm),
+            "grad_cos": np.array(self.cos),
+            **self.kept,
+        }
 
 
 def curriculum_task(config):
@@ -148,8 +153,23 @@ def curriculum_task(config):
     predicted probabilities and the loss per epoch.
     """
     X, y = load_classification(config["data"], config.get("data_dir"))
-    net = MLP([X.shape[1], *config["sizes"]], activation=config["activation"], loss="cross_entropy", init=config.get("init", "pytorch"), seed=config["seed"])
+    net = MLP(
+        [X.shape[1], *config["sizes"]],
+        activation=config["activation"],
+        loss="cross_entropy",
+        init=config.get("init", "pytorch"),
+        seed=config["seed"],
+    )
     recorder = ExampleStatsRecorder(X, y, config["layers"], config.get("keep_params_at", ()))
-    history = fit(net, X, y, SGD(net.params, lr=config["lr"]), config["epochs"], batch_size=config["batch_size"], seed=config["seed"],
-                  recorders=[recorder], reduction=config.get("reduction", "sum"))  # fmt: skip
+    history = fit(
+        net,
+        X,
+        y,
+        SGD(net.params, lr=config["lr"]),
+        config["epochs"],
+        batch_size=config["batch_size"],
+        seed=config["seed"],
+        recorders=[recorder],
+        reduction=config.get("reduction", "sum"),
+    )
     return {**recorder.result(), "probabilities": net.forward(X), "train_loss": history["train_loss"]}

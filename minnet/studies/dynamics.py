@@ -31,14 +31,25 @@ def train_doc000(f, h, lr, epochs, init_scale=1.0, loop="vectorised", progress=F
     if loop not in LOOPS:
         raise ValueError(f"loop must be one of {LOOPS}, got {loop!r}")
     if sharpness_every and loop != "vectorised":
-        raise ValueError(f"the sharpness is recorded by fit's vectorised loop; got loop={loop!r} with sharpness_every={sharpness_every}")
+        raise ValueError(
+            f"the sharpness is recorded by fit's vectorised loop; got loop={loop!r} with "
+            f"sharpness_every={sharpness_every}"
+        )
     X, Y, X_test, Y_test = doc000(f)
     net = TwoLayerNet(h=h, init_scale=init_scale)
     if loop == "example_by_example":
         history = fit_example_by_example(net, X, Y, lr, epochs, X_test, Y_test, progress=progress)
     else:
         recorders = [SharpnessRecorder(X, Y, every=sharpness_every)] if sharpness_every else []
-        history = fit(net, X, Y, SGD(net.params, lr=lr), epochs, recorders=[TestLoss(X_test, Y_test), Snapshots(), *recorders], progress=progress)
+        history = fit(
+            net,
+            X,
+            Y,
+            SGD(net.params, lr=lr),
+            epochs,
+            recorders=[TestLoss(X_test, Y_test), Snapshots(), *recorders],
+            progress=progress,
+        )
     return net, history, (X, Y)
 
 
@@ -131,7 +142,9 @@ def event_order(history, stable_angle=1.0, thresholds=(10, 45, 90)):
         grad_norm_growth=float(np.max(norms[i_min:]) / norms[i_min]),
     )
     onset = summary["angle_growth_start"]
-    summary["order_as_document"] = bool(onset is not None and onset < summary["argmin_grad_norm"] < summary["argmin_train_loss"])
+    summary["order_as_document"] = bool(
+        onset is not None and onset < summary["argmin_grad_norm"] < summary["argmin_train_loss"]
+    )
     return summary
 
 

@@ -63,7 +63,10 @@ def check_escape_args(c_re, c_im, max_iter, net):
     if isinstance(max_iter, bool) or int(max_iter) != max_iter or max_iter < 1:
         raise ValueError(f"max_iter must be a positive integer, got {max_iter!r}")
     if net is not None and (net.n_in, net.n_out) != (4, 2):
-        raise ValueError(f"net must take (re z, im z, re z, im z) and answer (re, im): 4 inputs and 2 outputs, got {net.n_in} and {net.n_out}")
+        raise ValueError(
+            f"net must take (re z, im z, re z, im z) and answer (re, im): 4 inputs and 2 outputs, got {net.n_in} and "
+            f"{net.n_out}"
+        )
     return c_re, c_im, int(max_iter)
 
 
@@ -96,17 +99,29 @@ def escape_counts(c_re, c_im, max_iter, net=None, backend=None, period_tolerance
     with np.errstate(all="ignore"):
         for k in range(1, max_iter + 1):
             if net is None:
-                a, b = z_re * z_re - z_im * z_im, z_re * z_im + z_im * z_re  # z * z = (re re - im im) + i (re im + im re)
+                # z * z = (re re - im im) + i (re im + im re)
+                a, b = (
+                    z_re * z_re - z_im * z_im,
+                    z_re * z_im + z_im * z_re,
+                )
             else:
                 a, b = network_square(net, z_re, z_im)
             z_re, z_im = a + c_re[active], b + c_im[active]  # z <- f(z, z) + c
             escaped = ~(z_re * z_re + z_im * z_im <= ESCAPE_RADIUS2)  # NaN counts as escaped
             counts[active[escaped]] = k
-            cycling = ~escaped & (np.abs(z_re - saved_re) <= period_tolerance) & (np.abs(z_im - saved_im) <= period_tolerance)
+            cycling = (
+                ~escaped & (np.abs(z_re - saved_re) <= period_tolerance) & (np.abs(z_im - saved_im) <= period_tolerance)
+            )
             if k & (k - 1) == 0:  # k is a power of two
                 saved_re, saved_im = z_re, z_im
             kept = ~escaped & ~cycling
-            active, z_re, z_im, saved_re, saved_im = active[kept], z_re[kept], z_im[kept], saved_re[kept], saved_im[kept]
+            active, z_re, z_im, saved_re, saved_im = (
+                active[kept],
+                z_re[kept],
+                z_im[kept],
+                saved_re[kept],
+                saved_im[kept],
+            )
             if active.size == 0:
                 break
     return counts.reshape(shape)
@@ -115,7 +130,9 @@ def escape_counts(c_re, c_im, max_iter, net=None, backend=None, period_tolerance
 MIN_SIDE = 6  # rectangles with no more rows or columns than this are computed whole
 
 
-def escape_counts_by_rectangles(c_re, c_im, max_iter, net=None, backend=None, min_side=MIN_SIDE, period_tolerance=PERIOD_TOLERANCE):
+def escape_counts_by_rectangles(
+    c_re, c_im, max_iter, net=None, backend=None, min_side=MIN_SIDE, period_tolerance=PERIOD_TOLERANCE
+):
     """escape_counts of the 2-D grid c_re, c_im by rectangle subdivision (module docstring).
 
     The exact product (net None): every pixel computed, with exact cycle detection, equal to the
@@ -134,8 +151,20 @@ def escape_counts_by_rectangles(c_re, c_im, max_iter, net=None, backend=None, mi
     while level.size or small.size:
         owner, rows, cols = borders(level)
         inside_rows, inside_cols = interiors(small)
-        compute(counts, np.concatenate([rows, inside_rows]), np.concatenate([cols, inside_cols]), c_re, c_im, max_iter, net, backend, period_tolerance)
-        level, small = split_or_fill(counts, level, owner, counts[rows, cols], max_iter, min_side, may_hold_the_set(level, c_re, c_im))
+        compute(
+            counts,
+            np.concatenate([rows, inside_rows]),
+            np.concatenate([cols, inside_cols]),
+            c_re,
+            c_im,
+            max_iter,
+            net,
+            backend,
+            period_tolerance,
+        )
+        level, small = split_or_fill(
+            counts, level, owner, counts[rows, cols], max_iter, min_side, may_hold_the_set(level, c_re, c_im)
+        )
     return counts
 
 
@@ -198,8 +227,17 @@ def quarters(rects):
     """Each rectangle cut in four along its middle row and column (which the quarters share as borders)."""
     top, bottom, left, right = rects.T
     middle_r, middle_c = (top + bottom) // 2, (left + right) // 2
-    return np.concatenate([np.column_stack(q) for q in ((top, middle_r, left, middle_c), (top, middle_r, middle_c, right),
-                                                       (middle_r, bottom, left, middle_c), (middle_r, bottom, middle_c, right))]).reshape(-1, 4)  # fmt: skip
+    return np.concatenate(
+        [
+            np.column_stack(q)
+            for q in (
+                (top, middle_r, left, middle_c),
+                (top, middle_r, middle_c, right),
+                (middle_r, bottom, left, middle_c),
+                (middle_r, bottom, middle_c, right),
+            )
+        ]
+    ).reshape(-1, 4)
 
 
 def compute(counts, rows, cols, c_re, c_im, max_iter, net, backend, period_tolerance):
@@ -207,4 +245,6 @@ def compute(counts, rows, cols, c_re, c_im, max_iter, net, backend, period_toler
     flat = np.unique(rows * counts.shape[1] + cols)
     flat = flat[counts.flat[flat] < 0]
     if flat.size:
-        counts.flat[flat] = escape_counts(c_re.flat[flat][None, :], c_im.flat[flat][None, :], max_iter, net, backend, period_tolerance)[0]
+        counts.flat[flat] = escape_counts(
+            c_re.flat[flat][None, :], c_im.flat[flat][None, :], max_iter, net, backend, period_tolerance
+        )[0]

@@ -54,11 +54,15 @@ def write_npz(f, arrays, compressed):
 
     (np.savez takes the names as keyword arguments, so an array called "file" or "allow_pickle"
     would be lost or refused; this writes any name.)"""
-    with zipfile.ZipFile(f, "w", compression=zipfile.ZIP_DEFLATED if compressed else zipfile.ZIP_STORED, allowZip64=True) as archive:
+    with zipfile.ZipFile(
+        f, "w", compression=zipfile.ZIP_DEFLATED if compressed else zipfile.ZIP_STORED, allowZip64=True
+    ) as archive:
         for name, value in arrays.items():
             array = np.asanyarray(value)
             if array.dtype.hasobject:
-                raise ValueError(f"array {name!r} holds Python objects ({array.dtype}), which only a pickle could save; refusing")
+                raise ValueError(
+                    f"array {name!r} holds Python objects ({array.dtype}), which only a pickle could save; refusing"
+                )
             with archive.open(f"{name}.npy", "w", force_zip64=True) as member:
                 np.lib.format.write_array(member, array, allow_pickle=False)
 
@@ -79,7 +83,10 @@ def read_npz(path):
             member = io.BytesIO(data)
             arrays[name] = np.lib.format.read_array(member, allow_pickle=False)
             if member.tell() != len(data):
-                raise ValueError(f"member {info.filename!r} holds {len(data) - member.tell()} bytes beyond its header's shape {arrays[name].shape}")
+                raise ValueError(
+                    f"member {info.filename!r} holds {len(data) - member.tell()} bytes beyond its header's shape "
+                    f"{arrays[name].shape}"
+                )
     return arrays
 
 
@@ -157,16 +164,25 @@ def check_replaceable(out):
     not a link, holding nothing but what minnet wrote there (its manifest), and it is not the folder
     this process runs in or one above it."""
     if holds(out, os.getcwd()):
-        raise OutputRefused(f"--out {out} is the folder this command runs in (or holds it); minnet replaces its output folder whole: choose a new folder, e.g. --out minnet-out/NAME")
+        raise OutputRefused(
+            f"--out {out} is the folder this command runs in (or holds it); minnet replaces its output folder whole: "
+            "choose a new folder, e.g. --out minnet-out/NAME"
+        )
     if not os.path.lexists(out):
         return
     if os.path.islink(out) or not os.path.isdir(out):
-        raise OutputRefused(f"--out {out} is a {'link' if os.path.islink(out) else 'file'}, not a folder minnet wrote; minnet will not replace it: choose another --out")
+        raise OutputRefused(
+            f"--out {out} is a {'link' if os.path.islink(out) else 'file'}, not a folder minnet wrote; minnet will "
+            "not replace it: choose another --out"
+        )
     foreign = not_minnets(out)
     if foreign:
         shown = ", ".join(foreign[:5]) + (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
-        raise OutputRefused(f"--out {out} holds files minnet did not write ({shown}); minnet replaces only a folder it made (listed in its {MANIFEST}) "
-                            "or an empty one: choose a new --out, or move those files away")  # fmt: skip
+        raise OutputRefused(
+            f"--out {out} holds files minnet did not write ({shown}); minnet replaces only a folder it made (listed "
+            f"in its {MANIFEST}) "
+            "or an empty one: choose a new --out, or move those files away"
+        )
 
 
 def replace_folder(built, out):
@@ -233,8 +249,11 @@ def take_lock(lock, folder):
                 with contextlib.suppress(FileNotFoundError):
                     os.unlink(lock)  # stale: its writer is gone
                 continue
-            raise FolderBusy(f"another run (process {holder['pid']} on {holder.get('host')}) is writing {folder}; wait for it to finish, "
-                             f"or choose another --out; if no such run exists, delete {lock}") from None  # fmt: skip
+            raise FolderBusy(
+                f"another run (process {holder['pid']} on {holder.get('host')}) is writing {folder}; wait for it to "
+                "finish, "
+                f"or choose another --out; if no such run exists, delete {lock}"
+            ) from None
         with os.fdopen(fd, "w") as f:
             f.write(json.dumps(lock_record()))
         return

@@ -54,7 +54,9 @@ class KernelLayout:
 
     def dense_net(self, params):
         """The DenseNet of the parameter vector `params`: what every kernel takes."""
-        return self.structure._replace(W=np.ascontiguousarray(params[self.w_index]), b=np.ascontiguousarray(params[self.b_index]))
+        return self.structure._replace(
+            W=np.ascontiguousarray(params[self.w_index]), b=np.ascontiguousarray(params[self.b_index])
+        )
 
     def locate(self, p):
         """(layer, row, col) of parameter index p, 0-based layer; col = -1 for a bias."""

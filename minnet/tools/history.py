@@ -14,8 +14,21 @@ META_KEY = "__meta__"  # the meta facts and the list of array names, as JSON
 # what reading a damaged .npz raises: zipfile's BadZipFile, NotImplementedError (a "version" or compression it
 # does not know), RuntimeError (an "encrypted" flag), struct.error; zlib.error; a bogus shape's MemoryError; a
 # header NumPy cannot parse as a Python literal: SyntaxError or tokenize.TokenError; ...
-UNREADABLE = (OSError, EOFError, ValueError, KeyError, MemoryError, OverflowError, NotImplementedError, RuntimeError,
-              struct.error, zipfile.BadZipFile, zlib.error, SyntaxError, tokenize.TokenError)  # fmt: skip
+UNREADABLE = (
+    OSError,
+    EOFError,
+    ValueError,
+    KeyError,
+    MemoryError,
+    OverflowError,
+    NotImplementedError,
+    RuntimeError,
+    struct.error,
+    zipfile.BadZipFile,
+    zlib.error,
+    SyntaxError,
+    tokenize.TokenError,
+)
 
 
 class History(dict):
@@ -60,10 +73,14 @@ class History(dict):
         or one holding pickled objects, is a ValueError naming the file."""
         try:
             arrays = read_npz(path)
-            record = json.loads(str(arrays.pop(META_KEY))) if META_KEY in arrays else {"meta": {}, "arrays": sorted(arrays)}
+            record = (
+                json.loads(str(arrays.pop(META_KEY))) if META_KEY in arrays else {"meta": {}, "arrays": sorted(arrays)}
+            )
         except UNREADABLE as err:
             raise ValueError(f"{path}: not a readable History file ({type(err).__name__}: {err})") from err
-        if not (isinstance(record, dict) and isinstance(record.get("meta"), dict) and isinstance(record.get("arrays"), list)):
+        if not (
+            isinstance(record, dict) and isinstance(record.get("meta"), dict) and isinstance(record.get("arrays"), list)
+        ):
             raise ValueError(f"{path}: its {META_KEY} entry is not a History's")
         missing = sorted(set(record["arrays"]) - set(arrays))
         if missing:

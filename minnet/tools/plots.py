@@ -25,8 +25,16 @@ import numpy as np
 
 from minnet.tools.atomic import atomic_write
 
-STYLE = {"font.size": 11, "axes.titlesize": 11, "axes.labelsize": 11, "xtick.labelsize": 10,
-         "ytick.labelsize": 10, "legend.fontsize": 9, "figure.titlesize": 13, "savefig.dpi": 150}  # fmt: skip
+STYLE = {
+    "font.size": 11,
+    "axes.titlesize": 11,
+    "axes.labelsize": 11,
+    "xtick.labelsize": 10,
+    "ytick.labelsize": 10,
+    "legend.fontsize": 9,
+    "figure.titlesize": 13,
+    "savefig.dpi": 150,
+}
 MAX_ASPECT = 2.5
 MIN_FONT_PT = 8
 MIN_LOG_LIMIT = 1e-100
@@ -49,14 +57,25 @@ def figure_problems(fig):
         fig.canvas.draw()
     renderer = fig.canvas.get_renderer()
     width, height = fig.get_size_inches()
-    problems = [] if max(width, height) <= MAX_ASPECT * min(width, height) else [f"shape {width:.3g} x {height:.3g} in is wider than {MAX_ASPECT}:1"]
+    problems = (
+        []
+        if max(width, height) <= MAX_ASPECT * min(width, height)
+        else [f"shape {width:.3g} x {height:.3g} in is wider than {MAX_ASPECT}:1"]
+    )
     for ax in fig.axes:
         problems += axes_problems(ax)
     texts = visible_texts(fig)
-    problems += [f"{len(text.get_text())}-character text {text.get_text()!r} is {text.get_fontsize():.3g} pt (< {MIN_FONT_PT})"
-                 for text in texts if text.get_fontsize() < MIN_FONT_PT]  # fmt: skip
+    problems += [
+        f"{len(text.get_text())}-character text {text.get_text()!r} is {text.get_fontsize():.3g} pt (< {MIN_FONT_PT})"
+        for text in texts
+        if text.get_fontsize() < MIN_FONT_PT
+    ]
     boxes = [(text, text.get_window_extent(renderer)) for text in texts]
-    problems += [f"{a.get_text()!r} overlaps {b.get_text()!r}" for (a, box_a), (b, box_b) in combinations(boxes, 2) if box_a.overlaps(box_b)]
+    problems += [
+        f"{a.get_text()!r} overlaps {b.get_text()!r}"
+        for (a, box_a), (b, box_b) in combinations(boxes, 2)
+        if box_a.overlaps(box_b)
+    ]
     return problems
 
 
@@ -107,7 +126,10 @@ def png_problems(path):
     width, height = int.from_bytes(header[16:20], "big"), int.from_bytes(header[20:24], "big")  # the IHDR chunk
     if max(width, height) <= MAX_ASPECT * min(width, height):
         return []
-    return [f"saved as {width} x {height} pixels, {max(width, height) / min(width, height):.2f}:1, wider than {MAX_ASPECT}:1"]
+    return [
+        f"saved as {width} x {height} pixels, {max(width, height) / min(width, height):.2f}:1, wider than "
+        f"{MAX_ASPECT}:1"
+    ]
 
 
 def save(fig, path, dpi=150):
@@ -180,7 +202,17 @@ def gradient_path(ax, points, dots_every=100, start="start", marks=None):
     coordinates mean nothing: only lengths, the gradient norms, and angles do). The first point is
     marked `start`; `marks` maps a legend label to (point index, marker style)."""
     steps = np.diff(points, axis=0)
-    ax.quiver(points[:-1, 0], points[:-1, 1], steps[:, 0], steps[:, 1], angles="xy", scale_units="xy", scale=1, color="b", width=0.003)
+    ax.quiver(
+        points[:-1, 0],
+        points[:-1, 1],
+        steps[:, 0],
+        steps[:, 1],
+        angles="xy",
+        scale_units="xy",
+        scale=1,
+        color="b",
+        width=0.003,
+    )
     if dots_every:
         ax.plot(points[::dots_every, 0], points[::dots_every, 1], "r.")
     ax.plot(points[0, 0], points[0, 1], "o", color="tab:green", markersize=9, label=start)
@@ -228,7 +260,13 @@ def layer_curves(ax, norms, limits, title):
     ax.set_ylim(*limits)
     zero = [l + 1 for l in range(n_layers) if np.any(norms[:, l] == 0)]
     if zero:
-        ax.text(0.03, 0.04, f"exactly 0 (not drawn): layer{'s' if len(zero) > 1 else ''} {spans(zero)}", transform=ax.transAxes, fontsize=9)
+        ax.text(
+            0.03,
+            0.04,
+            f"exactly 0 (not drawn): layer{'s' if len(zero) > 1 else ''} {spans(zero)}",
+            transform=ax.transAxes,
+            fontsize=9,
+        )
     ax.set_title(title)
 
 

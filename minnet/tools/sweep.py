@@ -64,8 +64,15 @@ def canonical(value, where="config"):
         return bool(value)
     if isinstance(value, np.ndarray) and value.dtype != object:
         data = np.ascontiguousarray(value)
-        return {"array": str(data.dtype), "shape": list(data.shape), "sha256": hashlib.sha256(data.tobytes()).hexdigest()}
-    raise TypeError(f"{where}: a sweep config holds plain values (numbers, strings, lists, dicts, numeric arrays), got {type(value).__name__}")
+        return {
+            "array": str(data.dtype),
+            "shape": list(data.shape),
+            "sha256": hashlib.sha256(data.tobytes()).hexdigest(),
+        }
+    raise TypeError(
+        f"{where}: a sweep config holds plain values (numbers, strings, lists, dicts, numeric arrays), got "
+        f"{type(value).__name__}"
+    )
 
 
 def config_key(config):
@@ -81,7 +88,9 @@ def call(fn, config):
         return "error", traceback.format_exc()
 
 
-SINGLE_THREADED = {name: "1" for name in ("NUMBA_NUM_THREADS", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")}
+SINGLE_THREADED = {
+    name: "1" for name in ("NUMBA_NUM_THREADS", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+}
 
 
 @contextlib.contextmanager
@@ -126,7 +135,12 @@ def local_executor(workers=None, reports=None):
     """A process pool over `workers` processes (default: every core), started with spawn; its workers
     exit when this process dies and put their tasks' progress on the queue `reports`, if one is given."""
     workers = workers or os.cpu_count() or 1
-    return cf.ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"), initializer=start_worker, initargs=(os.getpid(), reports))
+    return cf.ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=start_worker,
+        initargs=(os.getpid(), reports),
+    )
 
 
 def stop(executor, futures):
@@ -160,7 +174,10 @@ def result_arrays(result, config):
         if not isinstance(key, str) or key == CONFIG_KEY:
             raise ValueError(f"result keys must be strings other than {CONFIG_KEY!r}, got {key!r}")
         if array.dtype == object:
-            raise ValueError(f"result[{key!r}] is not numbers or strings (it holds {type(result[key]).__name__}: None, mixed or ragged values); it cannot be saved without pickle")
+            raise ValueError(
+                f"result[{key!r}] is not numbers or strings (it holds {type(result[key]).__name__}: None, mixed or "
+                "ragged values); it cannot be saved without pickle"
+            )
     arrays[CONFIG_KEY] = np.array(json.dumps(config, sort_keys=True))
     return arrays
 
@@ -172,7 +189,10 @@ def load_result(path, config):
         data = read_npz(path)
         made_from = json.loads(str(data.pop(CONFIG_KEY)))
     except (*UNREADABLE, KeyError) as err:
-        print(f"sweep: {path} cannot be read as a result ({type(err).__name__}: {err}); its task runs again", file=sys.stderr)
+        print(
+            f"sweep: {path} cannot be read as a result ({type(err).__name__}: {err}); its task runs again",
+            file=sys.stderr,
+        )
         return None
     if made_from != json.loads(json.dumps(config, sort_keys=True)):
         print(f"sweep: {path} was made from the config {made_from}, not {config}; its task runs again", file=sys.stderr)
