@@ -106,7 +106,7 @@ def angle_degrees(a, b):
 class Trainable:
     """Only the parameters `indices` of `net` trained, the others frozen: document 002's two weights.
 
-    It stands in for the network in `fit` (``fit(Trainable(net, [i, j]), X, Y, SGD(part.params), ...)``):
+    It stands in for the network in `fit` (``part = Trainable(net, [i, j]); fit(part, X, Y, SGD(part.params), ...)``):
     its `params` are the chosen values, its gradient their part of the network's, and the network's
     parameter vector takes the values before every gradient."""
 
