@@ -21,20 +21,20 @@ from minnet.tools.backend import dense_net, resolve
 
 def numpy_layer_stats(net, X, Y, layers):
     """(losses, outputs, |g_n,l|^2, g_n,l . G_l (each (len(layers), N)), |G_l|^2 (len(layers),)) for the 1-based
-    `layers`, from net.backprop, vectorised over examples. Layers not asked for cost nothing beyond backprop."""
+    `layers`, from net.backprop (its errors and its mean gradients G_l), vectorised over examples."""
     per_example, O, blocks = net.backprop(X, Y)
-    N = per_example.shape[0]
     norm2, dot, G2 = [], [], []
     for layer in layers:
-        A, delta, bias, _ = blocks[layer - 1]
-        G_W = delta.T @ A / N  # (1/N) sum_n delta_n a_n^T
+        A, delta, bias, grad = blocks[layer - 1]
+        n_out, n_in = delta.shape[1], A.shape[1]
+        G_W = grad[: n_out * n_in].reshape(n_out, n_in)  # G_W = (1/N) sum_n delta_n a_n^T, from backprop
         # exercise per_example_norm: each example's gradient norm without materialising it (document 001)
         a2 = np.sum(A * A, axis=1) + (1.0 if bias else 0.0)  # |a_n|^2 (+ 1 for the bias)
         norm2.append(a2 * np.sum(delta * delta, axis=1))  # |g_n|^2 = (|a_n|^2 + 1) |delta_n|^2
         # end exercise
         projected = A @ G_W.T  # (G_W a_n)^T   (N, n_out)
         if bias:
-            g_b = delta.mean(axis=0)
+            g_b = grad[G_W.size :]  # (1/N) sum_n delta_n, from backprop
             projected = projected + g_b
             G2.append(np.sum(G_W * G_W) + np.sum(g_b * g_b))
         else:
