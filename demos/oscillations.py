@@ -26,14 +26,13 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from demos.claims import band, claim, exact, not_comparable, print_claims, property, ratio, relative, setting
 from demos.cli import (
     add_output_options,
     add_sweep_options,
-    claim,
     count,
     float_in,
     int_in,
-    print_claims,
     refuse_if_too_big,
     run_study,
     save_outputs,
@@ -45,11 +44,13 @@ from minnet import TwoLayerNet
 from minnet.data import TARGETS
 from minnet.studies.dynamics import (
     LOOPS,
+    STAGNATES,
     doc000_task,
     event_order,
     first_above,
     gradient_path_2d,
     instability_onset,
+    late_fall,
     sharpness_events,
     train_doc000,
 )
@@ -112,6 +113,8 @@ def run(args):
         results["sharpness"], results["sharpness_iteration"] = history["sharpness"], history["sharpness_iteration"]
     if args.lr_study:
         results["lr_study"] = lr_study(args)
+    if DOCUMENT_RUNS.get(results["setting"]) == "figures 1 and 2" and args.loop == "vectorised" and not args.quick:
+        results["document_checks"] = document_checks()
     return results
 
 
@@ -139,6 +142,7 @@ def lr_study(args):
             "onset": instability_onset(history["train_loss"]),
             "final_train_loss": float(history["train_loss"][-1]),
             "final_test_loss": float(history["test_loss"][-1]),
+            "late_fall": late_fall(history["test_loss"]),
             "document_onset": DOCUMENT_ONSET[lr],
             "sharpness": history["sharpness"],
             "sharpness_iteration": history["sharpness_iteration"],
@@ -406,12 +410,25 @@ def animate(results, out, frames, show, progress):
     return path
 
 
-# ----- the command line ---------------------------------------------------------------------------
-DOCUMENT_RUNS = {("f1", 3, 1.0, 1000, 1.0): "figures 1 and 2", ("f2", 8, 0.1, 1200, 1.0): "section 2.1, last paragraph"}
+# ----- the claims -------------------------------------------------------------------------------------
+DOCUMENT_RUNS = {("f1", 3, 1.0, 1000, 1.0): "figures 1 and 2", ("f2", 8, 0.1, 1200, 1.0): "section 2.1"}
+SECOND_SETTING = {"f": "f2", "h": 8, "lr": 0.1, "epochs": 1200}  # "The same order holds for (f2, 8, 0.1, 1200)"
+SLOWER = {"f": "f1", "h": 3, "lr": 0.1, "epochs": 10_000}  # section 2.2: lr / 10, epochs x 10
+ORDER = "first the angle grows ... then the norm of the gradient grows ... and finally the error grows"
+
+
+def document_checks():
+    """The document's other statements about runs this study does not draw: its second setting
+    (f2, 8, 0.1, 1200) with the sharpness, and (f1, 3, 0.1, 10,000), where the instability is gone."""
+    _, f2, _ = train_doc000(**SECOND_SETTING, sharpness_every=1)
+    _, slower, _ = train_doc000(**SLOWER)
+    second = {**event_order(f2), **sharpness_events(f2["sharpness"], f2["sharpness_iteration"], SECOND_SETTING["lr"])}
+    return {"f2": second, "slower_onset": instability_onset(slower["train_loss"])}
 
 
 def summary_of(results):
-    """The run's measures (event_order, sharpness_events) and each learning-rate-study run's, without curves; the claims."""
+    """The run's measures (event_order, sharpness_events) and each learning-rate-study run's, without
+    curves; the document's other runs; the configuration; the claims."""
     summary = dict(results["summary"])
     if "lr_study" in results:
         curves = ("train_loss", "sharpness", "sharpness_iteration")
@@ -419,181 +436,256 @@ def summary_of(results):
             str(lr): {k: v for k, v in r.items() if k not in curves} for lr, r in results["lr_study"]["rates"].items()
         }
         summary["lr_study"] = {"epochs": results["lr_study"]["epochs"], "rates": rates}
+    if "document_checks" in results:
+        summary["document_checks"] = results["document_checks"]
+    f, h, lr, epochs, init_scale = results["setting"]
+    summary["config"] = {
+        "data": f"document 000's {f}: 1,000 training and 100 test points x in [-5, 5), seeded as the notebook",
+        "network": f"TwoLayerNet 1-{h - 1}(+bias)-1, sigmoid hidden units, linear output",
+        "init": f"N(0, 0.01^2) from the document's seed, x{init_scale:g}",
+        "loss": "half squared error, summed over the examples",
+        "optimizer": f"full-batch gradient descent, lr {lr}",
+        "epochs": epochs,
+        "loop": results["summary"]["loop"],
+        "lr_study": {**LR_STUDY, "epochs": summary["lr_study"]["epochs"]} if "lr_study" in summary else None,
+    }
     summary["claims"] = claims(summary, results["setting"])
     return summary
 
 
+def row(key, where, quote, statement, unit, document_value, rule, measured, note=None, kind="document"):
+    return claim(
+        f"oscillations.{key}", "000", where, quote, statement, unit, document_value, rule, measured, note, kind
+    )
+
+
 def claims(s, setting):
-    """Document 000's statements about this run (only those it makes about this (f, h, lr, epochs)), the edge of stability beside them."""
+    """Document 000's statements about this run (only those it makes about this (f, h, lr, epochs)), its
+    other runs when they were made, the edge of stability beside them (beyond the document)."""
     where = DOCUMENT_RUNS.get(setting)
-    rows = []
     if s["diverged_at"] is not None:
+        why = f"it diverged at iteration {s['diverged_at']} ({s['reason']}); nothing is measured from the blow-up"
         return [
-            claim(
-                "oscillations.diverged",
-                "000",
-                "section 2",
-                f"the run {setting[:4]} stays finite",
-                None,
-                s["diverged_at"],
-                "not comparable",
-                f"it diverged at iteration {s['diverged_at']} ({s['reason']}); nothing is measured from the blow-up",
-            )
+            row("diverged", "section 2", "", f"the run {setting[:4]} stays finite", "", None, not_comparable(why), None)
         ]
-    if where is None:
+    rows = [] if where else [setting_row(setting)]
+    if setting[0] == "f1" and where:
+        rows += first_setting_rows(s)
+    if where:
         rows.append(
-            claim(
-                "oscillations.setting",
-                "000",
-                "section 2",
-                f"the document describes (f1, 3, 1, 1000) and (f2, 8, 0.1, 1200); this run is {setting[:4]}",
-                None,
-                None,
-                "not comparable",
-                "no document numbers for this setting; run the defaults to compare",
+            row(
+                "order_of_events",
+                "section 2.1",
+                ORDER,
+                "the angle grows before the gradient norm, which grows before the error",
+                "",
+                True,
+                property("angle_growth_start < argmin_grad_norm < argmin_train_loss"),
+                bool(s["order_as_document"]),
+                f"angle grows at {s['angle_growth_start']}, norm smallest at {s['argmin_grad_norm']}, "
+                f"train error smallest at {s['argmin_train_loss']}",
             )
         )
-    elif setting[0] == "f1":
-        exact = s["loop"] == "vectorised"
-        why = (
-            None
-            if exact
-            else "the example-by-example loop sums in another order: rounding moves the blow-up by a few iterations"
+    if "sharpness_crosses_2_over_lr" in s:
+        rows.append(sharpness_row("sharpness_before_angle", s, setting[2]))
+    if "document_checks" in s:
+        rows += document_check_rows(s["document_checks"])
+    if "lr_study" in s:
+        rows += lr_study_rows(s["lr_study"])
+    return rows
+
+
+def setting_row(run_setting):
+    return setting(
+        "oscillations.setting",
+        "000",
+        f"this run is {run_setting[:4]}; the document describes (f1, 3, 1, 1000) and (f2, 8, 0.1, 1200)",
+        "no document numbers for this setting; run the defaults to compare",
+        [],
+    )
+
+
+def first_setting_rows(s):
+    """Figures 1 and 2 and section 2.2, (f1, 3, 1, 1000): the notebook's printed iterations, exactly."""
+    loop = None if s["loop"] == "vectorised" else "the example-by-example loop sums in another order"
+    rows = [
+        row(
+            key.replace("_loss", ""),
+            "figure 2 (the notebook's printout)",
+            "the red crosses highlight where the gradient's norm and the training error are minimal",
+            f"iteration of the {name} of (f1, 3, 1, 1000)",
+            "iteration",
+            value,
+            exact(),
+            s[key],
+            loop,
         )
         for key, name, value in (
             ("argmin_grad_norm", "smallest gradient norm", 734),
             ("argmin_train_loss", "smallest train error", 752),
             ("argmin_test_loss", "smallest test error", 755),
-        ):
-            ok = s[key] == value
-            rows.append(
-                claim(
-                    f"oscillations.{key.replace('_loss', '')}",
-                    "000",
-                    "figure 1 (the notebook's printout)",
-                    f"the {name} of (f1, 3, 1, 1000) is at iteration {value}",
-                    value,
-                    s[key],
-                    "reproduced" if ok else "differs",
-                    None if ok else why,
-                )
-            )
-        growth = s["grad_norm_growth"]
-        rows.append(
-            claim(
-                "oscillations.grad_norm_growth",
-                "000",
-                "section 2.2",
-                "after its minimum the gradient's norm gets about 600 times bigger",
-                600,
-                growth,
-                "reproduced" if 400 <= growth <= 900 else "differs",
-                None if 400 <= growth <= 900 else "outside x1.5 of 600",
-            )
         )
-        stable = abs(s["stable_start"] - 30) <= 15 and abs(s["stable_end"] - 710) <= 30
-        rows.append(
-            claim(
-                "oscillations.stable_stretch",
-                "000",
-                "section 2.2",
-                "for iterations 30 to 710 consecutive updates are almost perfectly aligned (here: angles below 1 "
-                "degree; end shown)",
-                710,
-                s["stable_end"],
-                "reproduced" if stable else "differs",
-                None if stable else f"stable from {s['stable_start']} to {s['stable_end']}",
-            )
+    ]
+    rows.append(
+        row(
+            "grad_norm_growth",
+            "section 2.2",
+            "the gradient's norm gets 600 times bigger",
+            "largest gradient norm after its minimum / the minimum",
+            "ratio",
+            600,
+            ratio(1.5),
+            s["grad_norm_growth"],
         )
-    if where is not None:
-        rows.append(
-            claim(
-                "oscillations.order_of_events",
-                "000",
-                "section 2.1",
-                "first the angle between consecutive gradients grows, then the gradient norm, then the error (1 if so)",
-                1,
-                int(s["order_as_document"]),
-                "reproduced" if s["order_as_document"] else "differs",
-                None if s["order_as_document"] else "the measured iterations are in another order",
-            )
+    )
+    rows.append(
+        row(
+            "stable_stretch",
+            "section 2.2",
+            "For hundreds of iterations (iterations 30 to 710), consecutive updates ... are almost perfectly aligned",
+            "last iteration of the longest stretch of angles below 1 degree",
+            "iteration",
+            710,
+            relative(0.05),
+            s["stable_end"],
+            f"the stretch starts at iteration {s['stable_start']}",
         )
-    if "sharpness_crosses_2_over_lr" in s:
-        note = "beyond the document (Cohen et al. 2021): the top Hessian eigenvalue crosses 2/lr before the oscillation starts"
-        rows.append(
-            claim(
-                "oscillations.sharpness_crosses_2_over_lr",
-                "000",
-                "beyond the document",
-                "the sharpness passes 2/lr (iteration shown)",
-                None,
-                s["sharpness_crosses_2_over_lr"],
-                "not comparable",
-                note,
-            )
+    )
+    return rows
+
+
+def sharpness_row(key, s, lr):
+    """Beyond the document (Cohen et al. 2021): the top Hessian eigenvalue passes 2/lr before the angle grows."""
+    crossing, peak = s["sharpness_crosses_2_over_lr"], s["sharpness_peak"]
+    return row(
+        key,
+        "beyond the document (Cohen et al. 2021)",
+        "",
+        f"at lr {lr} the sharpness passes 2/lr = {2 / lr:g} before the angle starts growing",
+        "",
+        None,
+        property("sharpness_crosses_2_over_lr < angle_growth_start"),
+        crossing is not None and s["angle_growth_start"] is not None and crossing < s["angle_growth_start"],
+        f"crosses 2/lr at iteration {crossing}, peaks at {peak:.3g} ({peak * lr / 2:.2g} x 2/lr) at iteration "
+        f"{s['sharpness_peak_iteration']}; the angle grows at {s['angle_growth_start']}, the error is smallest at "
+        f"{s['argmin_train_loss']}",
+        kind="beyond",
+    )
+
+
+def document_check_rows(checks):
+    """The document's second setting and section 2.2's slower run (made at the defaults, ~5 s)."""
+    f2 = checks["f2"]
+    return [
+        row(
+            "f2_order_of_events",
+            "section 2.1",
+            "The same order holds for (f2, 8, 0.1, 1200)",
+            "(f2, 8, 0.1, 1200): the angle grows before the gradient norm, before the error",
+            "",
+            True,
+            property("angle_growth_start < argmin_grad_norm < argmin_train_loss"),
+            bool(f2["order_as_document"]),
+            f"angle grows at {f2['angle_growth_start']}, norm smallest at {f2['argmin_grad_norm']}, train error "
+            f"smallest at {f2['argmin_train_loss']}",
+        ),
+        sharpness_row("f2_sharpness_before_angle", f2, SECOND_SETTING["lr"]),
+        row(
+            "slower_removes_instability",
+            "section 2.2",
+            "dividing the learning rate and multiplying the number of epochs accordingly leads to the same plots but "
+            "without the instability",
+            "(f1, 3, 0.1, 10,000): iteration where the error first rises 10% above its running minimum",
+            "iteration",
+            None,
+            exact(),
+            checks["slower_onset"],
+            "None: no instability within the 10,000 iterations",
+        ),
+    ]
+
+
+def lr_study_rows(study):
+    """Figure 3: the onsets at lr 0.3 and 0.4, none at 0.2, their ratio, and (f1, 2, 0.2)'s final error."""
+    rates = study["rates"]
+    if study["epochs"] < LR_STUDY["epochs"]:
+        why = f"a shortened study of {study['epochs']:,} iterations (--quick)"
+        return [row("lr_study", "figure 3", "", "the learning-rate study", "", None, not_comparable(why), None)]
+    quote = (
+        "reducing the learning rate from 0.4 to 0.3 moves the start of the instability from iteration ~9000 to ~34000"
+    )
+    onset = "iteration where the error first rises 10% above its running minimum"
+    rows = [
+        row(
+            f"lr_study_onset_{lr}",
+            "figure 3",
+            quote,
+            f"(f1, 2, {lr}, 50,000): {onset}",
+            "iteration",
+            DOCUMENT_ONSET[float(lr)],
+            relative(0.05),
+            r["onset"],
         )
-        rows.append(
-            claim(
-                "oscillations.sharpness_peak",
-                "000",
-                "beyond the document",
-                "the largest sharpness of the run",
-                None,
-                s["sharpness_peak"],
-                "not comparable",
-                note,
-            )
+        for lr, r in rates.items()
+        if DOCUMENT_ONSET[float(lr)]
+    ]
+    rows.append(
+        row(
+            "lr_study_onset_0.2",
+            "figure 3",
+            "The last plot of figure 3 does not show any instability",
+            f"(f1, 2, 0.2, 50,000): {onset}",
+            "iteration",
+            None,
+            exact(),
+            rates["0.2"]["onset"],
         )
-    study = s.get("lr_study", {"rates": {}})
-    for lr, r in study["rates"].items():
-        expected = DOCUMENT_ONSET[float(lr)]
-        if study["epochs"] < LR_STUDY["epochs"]:
-            rows.append(
-                claim(
-                    f"oscillations.lr_study_onset_{lr}",
-                    "000",
-                    "figure 3",
-                    f"at lr {lr} the instability starts at iteration ~{expected}",
-                    expected,
-                    r["onset"],
-                    "not comparable",
-                    f"a shortened study of {study['epochs']:,} iterations (--quick)",
-                )
-            )
-        elif expected is None:
-            ok = r["onset"] is None
-            rows.append(
-                claim(
-                    f"oscillations.lr_study_onset_{lr}",
-                    "000",
-                    "figure 3",
-                    f"at lr {lr} no instability within 50,000 iterations",
-                    None,
-                    r["onset"],
-                    "reproduced" if ok else "differs",
-                    None if ok else f"an instability from iteration {r['onset']}",
-                )
-            )
-        else:
-            ok = r["onset"] is not None and abs(r["onset"] - expected) <= 0.05 * expected
-            rows.append(
-                claim(
-                    f"oscillations.lr_study_onset_{lr}",
-                    "000",
-                    "figure 3",
-                    f"at lr {lr} the instability starts at iteration ~{expected:,} (within 5%)",
-                    expected,
-                    r["onset"],
-                    "reproduced" if ok else "differs",
-                    None if ok else f"onset at iteration {r['onset']}",
-                )
-            )
+    )
+    late = [rates[lr]["onset"] for lr in ("0.3", "0.4")]
+    rows.append(
+        row(
+            "lr_study_stability_ratio",
+            "section 2.2",
+            "multiplies the period of stability by 3.77 (and not 1.33)",
+            "onset at lr 0.3 / onset at lr 0.4",
+            "ratio",
+            3.77,
+            relative(0.05),
+            late[0] / late[1] if None not in late else None,
+        )
+    )
+    rows.append(
+        row(
+            "final_error_f1_2_0.2",
+            "section 3.1",
+            "(f1, 2, 0.2, 50*10^3) achieves a final error of 2.22*10^-4",
+            "(f1, 2, 0.2, 50,000): final test error",
+            "half squared error",
+            2.22e-4,
+            relative(0.05),
+            rates["0.2"]["final_test_loss"],
+        )
+    )
+    rows.append(
+        row(
+            "stagnates_f1_2_0.2",
+            "section 3.1",
+            "the former is still decreasing while later stagnates",
+            "(f1, 2, 0.2, 50,000): fall of the test error over the last 10,000 iterations, relative to its end",
+            "fraction",
+            None,
+            band(None, STAGNATES),
+            rates["0.2"]["late_fall"],
+            "neurons.still_decreasing_f1_3_0.2 is the other half (h = 3 keeps falling)",
+        )
+    )
     return rows
 
 
 def print_summary(summary):
     lr_results, claims_rows = summary.get("lr_study"), summary["claims"]
-    summary = {key: value for key, value in summary.items() if key not in ("lr_study", "claims")}
+    hidden = ("lr_study", "claims", "config", "document_checks")
+    summary = {key: value for key, value in summary.items() if key not in hidden}
     print(f"{'measure':<30}{'this run':>14}   document 000")
     document = {
         "argmin_grad_norm": "734",

@@ -2,21 +2,70 @@
 
 import json
 
-KEYS = {"id", "document", "where", "claim", "document_value", "measured", "verdict", "note"}
-VERDICTS = {"reproduced", "differs", "not comparable"}
+from demos.claims import KINDS, VERDICTS, rule_text, verdict_of
+
+KEYS = {
+    "id",
+    "kind",
+    "document",
+    "where",
+    "quote",
+    "claim",
+    "unit",
+    "document_value",
+    "rule",
+    "rule_text",
+    "measured",
+    "verdict",
+    "note",
+}
+
+
+def perturbed_past(row):
+    """The row with its measured value (or, for plausible_draw, its seeds' interval) moved past its rule,
+    or None for rules that cannot differ (settings, not comparable, too few seeds)."""
+    rule, doc, measured = row["rule"], row["document_value"], row["measured"]
+    name = rule["name"]
+    moved = dict(row)
+    if name == "exact":
+        moved["measured"] = (not measured) if isinstance(measured, bool) else 1 if measured is None else measured + 1
+    elif name == "relative":
+        moved["measured"] = doc + 2 * rule["tol"] * abs(doc) + (doc == 0)
+    elif name == "ratio":
+        moved["measured"] = doc * rule["max_factor"] * 2
+    elif name == "band":
+        moved["measured"] = (
+            rule["hi"] + 1 + abs(rule["hi"]) if rule["hi"] is not None else rule["lo"] - 1 - abs(rule["lo"])
+        )
+    elif name == "property":
+        moved["measured"] = False
+    elif name == "beats_baseline":
+        moved["measured"] = rule["baseline"]
+    elif name == "plausible_draw" and rule["n_seeds"] >= 10:
+        moved["rule"] = dict(rule, interval=[doc + 1 + abs(doc), doc + 2 + 2 * abs(doc)])
+    else:
+        return None
+    return moved
 
 
 def check_claims(out, study):
-    """Assert the schema of out/summary.json's claims and return them by id."""
+    """Assert the schema of out/summary.json's claims, that each verdict is the one its rule gives and
+    that each rule can fail (the row moved past it reads "differs"); return the rows by id."""
     summary = json.loads((out / "summary.json").read_text())
     rows = summary["claims"]
     assert rows, f"{study} wrote no claims"
+    assert isinstance(summary.get("config"), dict) and summary["config"], f"{study} wrote no configuration"
     for row in rows:
         assert set(row) == KEYS, row
         assert row["id"].startswith(f"{study}."), row["id"]
-        assert row["verdict"] in VERDICTS, row
-        assert row["verdict"] == "reproduced" or row["note"], f"{row['id']} is {row['verdict']} without a note"
+        assert row["kind"] in KINDS and row["verdict"] in VERDICTS, row
+        assert row["verdict"] == verdict_of(row), f"{row['id']}: verdict {row['verdict']!r} is not its rule's"
+        assert row["rule_text"] == rule_text(row["rule"]), row
         assert isinstance(row["claim"], str) and row["claim"] and row["document"] and row["where"]
+        quoted = row["quote"] or row["kind"] != "document" or row["rule"]["name"] == "not comparable"
+        assert quoted, f"{row['id']} quotes nothing"
+        moved = perturbed_past(row)
+        assert moved is None or verdict_of(moved) == "differs", f"{row['id']} cannot fail: {row['rule_text']}"
     ids = [row["id"] for row in rows]
     assert len(ids) == len(set(ids)), f"repeated ids in {ids}"
     return {row["id"]: row for row in rows}

@@ -89,7 +89,7 @@ def test_curriculum_demo_quick_on_mnist(tmp_path, capsys):
     # even 3 runs pass 80% by iteration 100
     assert claims["curriculum.accuracy_80_iteration"]["verdict"] == "reproduced"
     assert claims["curriculum.accuracy_80_iteration"]["measured"] <= 100
-    assert "curriculum.contention_pairs" in claims and "curriculum.contention_digits" in claims
+    assert "curriculum.contention_sets" in claims and "curriculum.contention_digits" in claims
     with np.load(tmp_path / "results.npz") as results:
         assert results["accuracy"].shape == (3 * 40 + 1,)  # 5,000 examples in batches of 128: 40 iterations an epoch
         assert results["run0_correct"].shape == (13, 5000) and results["run0_iterations"][-1] == 120
@@ -101,7 +101,10 @@ def test_curriculum_on_the_digits_says_it_is_not_comparable(tmp_path):
     assert curriculum.main(["--quick", "--quiet", "--data", "digits", "--workers", "1", "--out", str(tmp_path)]) == 0
     summary = json.loads((tmp_path / "summary.json").read_text())
     assert {row["verdict"] for row in summary["claims"]} == {"not comparable"}
-    assert all(row["note"] for row in summary["claims"])
+    findings = [row for row in summary["claims"] if row["kind"] == "document"]
+    assert findings and all(
+        "not MNIST" in row["rule"]["why"] for row in findings if row["id"] != "curriculum.accuracy_at_start"
+    )
 
 
 def test_curriculum_deep_quick(tmp_path):

@@ -42,7 +42,8 @@ def test_oscillations_reproduces_the_document(tmp_path, capsys):
             claims[f"oscillations.{key}"]["measured"] == value
             and claims[f"oscillations.{key}"]["verdict"] == "reproduced"
         )
-    assert claims["oscillations.sharpness_crosses_2_over_lr"]["measured"] == 481
+    sharpness = claims["oscillations.sharpness_before_angle"]
+    assert sharpness["measured"] is True and "crosses 2/lr at iteration 481" in sharpness["note"]
     for lr, study in summary["lr_study"]["rates"].items():
         assert (
             study["two_over_lr"] == pytest.approx(2 / float(lr))

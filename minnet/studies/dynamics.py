@@ -107,6 +107,15 @@ def instability_onset(train_loss, rise=0.1):
     return first_above(train_loss / running_min - 1.0, rise)
 
 
+STAGNATES = 0.05  # document 000's "stagnates": the error falls by less than 5% over the run's last fifth
+
+
+def late_fall(loss, fraction=0.2):
+    """How much the error still falls over the run's last `fraction`: (l((1 - fraction) T) - l(T)) / l(T)."""
+    loss = np.asarray(loss, dtype=np.float64)
+    return float((loss[int((1 - fraction) * (len(loss) - 1))] - loss[-1]) / loss[-1])
+
+
 def event_order(history, stable_angle=1.0, thresholds=(10, 45, 90)):
     """When a stable run turns unstable: first the angle grows, then the gradient norm, then the error.
 

@@ -1,0 +1,239 @@
+"""Claims a skeptic can check: each row of a study's claims table is data, and its verdict is computed.
+
+A claim names the document and where in it the statement is (section or figure), quotes the
+document's sentence, says which quantity is compared and in which unit, gives the document's value,
+the rule and the measured value. `verdict_of(row)` is the one function that turns those into
+"reproduced", "differs" or "not comparable"; no study writes a verdict by hand, and the report and
+the tests recompute it from summary.json alone.
+
+The rules, each with its parameters shown beside the verdict (`rule_text`):
+
+    exact()                     measured == document value
+    relative(tol)               |measured - document| <= tol |document|
+    ratio(max_factor)           max(measured / document, document / measured) <= max_factor
+    band(lo, hi)                lo <= measured <= hi (either end may be None: open)
+    property(description)       a boolean the study computes is True
+    beats_baseline(value, how)  measured beats what a trivial baseline scores (higher or lower is better)
+    plausible_draw(draws)       the document's single run lies inside the central 5-95% interval of
+                                >= 10 runs (seeds that draw their own data and weights); measured = their median
+    not_comparable(why)         nothing to compare (a shortened run, another data set)
+
+Three kinds of rows: "document" (the document says it), "beyond" (minnet's own finding past the
+document, scored on its own line) and "setting" (a choice the document leaves unstated, made to
+reproduce it: always "not comparable", naming the claims that depend on it and what the alternative
+gives).
+"""
+
+import math
+
+import numpy as np
+
+VERDICTS = ("reproduced", "differs", "not comparable")
+KINDS = ("document", "beyond", "setting")
+MIN_DRAWS = 10  # plausible_draw: fewer runs than this say nothing about a 5-95% interval
+
+
+# ----- the rules ----------------------------------------------------------------------------------
+def exact():
+    return {"name": "exact"}
+
+
+def relative(tol):
+    return {"name": "relative", "tol": tol}
+
+
+def ratio(max_factor):
+    return {"name": "ratio", "max_factor": max_factor}
+
+
+def band(lo=None, hi=None):
+    return {"name": "band", "lo": lo, "hi": hi}
+
+
+def property(description):
+    return {"name": "property", "description": description}
+
+
+def beats_baseline(value, how, better="higher"):
+    if better not in ("higher", "lower"):
+        raise ValueError(f"better must be 'higher' or 'lower', got {better!r}")
+    return {"name": "beats_baseline", "baseline": float(value), "how": how, "better": better}
+
+
+def plausible_draw(draws, quantiles=(5, 95)):
+    """The central interval of `draws` (one number per seed); the claim's measured value is their median."""
+    draws = np.asarray(draws, dtype=float)
+    lo, hi = np.percentile(draws, quantiles)
+    return {
+        "name": "plausible_draw",
+        "n_seeds": int(draws.size),
+        "quantiles": list(quantiles),
+        "interval": [float(lo), float(hi)],
+    }
+
+
+def not_comparable(why):
+    return {"name": "not comparable", "why": why}
+
+
+def setting_rule(depends_on, alternative):
+    return {"name": "setting", "depends_on": list(depends_on), "alternative": alternative}
+
+
+def rule_text(rule):
+    """The rule as the tables print it, parameters included."""
+    name = rule["name"]
+    if name == "exact":
+        return "equal"
+    if name == "relative":
+        return f"within {rule['tol']:.0%}"
+    if name == "ratio":
+        return f"within x{rule['max_factor']:g}"
+    if name == "band":
+        lo = "-inf" if rule["lo"] is None else f"{rule['lo']:.4g}"
+        hi = "inf" if rule["hi"] is None else f"{rule['hi']:.4g}"
+        return f"in [{lo}, {hi}]"
+    if name == "property":
+        return f"true: {rule['description']}"
+    if name == "beats_baseline":
+        return f"{'above' if rule['better'] == 'higher' else 'below'} {rule['baseline']:.4g} ({rule['how']})"
+    if name == "plausible_draw":
+        lo, hi = rule["interval"]
+        q = rule["quantiles"]
+        return f"document inside {q[0]}-{q[1]}% of {rule['n_seeds']} seeds: [{lo:.4g}, {hi:.4g}]"
+    return name
+
+
+# ----- the verdict ----------------------------------------------------------------------------------
+def number(value):
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def holds(rule, document_value, measured):
+    """Whether the rule holds: True, False, or None when it cannot be judged."""
+    name = rule["name"]
+    if name in ("not comparable", "setting"):
+        return None
+    if name == "property":
+        return measured is True
+    if name == "plausible_draw":
+        if rule["n_seeds"] < MIN_DRAWS:
+            return None
+        lo, hi = rule["interval"]
+        return lo <= document_value <= hi
+    if name == "exact":
+        return measured == document_value
+    if not number(measured):
+        return False  # nothing measured (e.g. no crossing in the run): the statement is not borne out
+    if name == "relative":
+        return abs(measured - document_value) <= rule["tol"] * abs(document_value)
+    if name == "ratio":
+        return measured > 0 and max(measured / document_value, document_value / measured) <= rule["max_factor"]
+    if name == "band":
+        return (rule["lo"] is None or measured >= rule["lo"]) and (rule["hi"] is None or measured <= rule["hi"])
+    if name == "beats_baseline":
+        return measured > rule["baseline"] if rule["better"] == "higher" else measured < rule["baseline"]
+    raise ValueError(f"unknown rule {name!r}")
+
+
+def verdict_of(row):
+    """The verdict of a claims row, from its rule, document value and measured value alone."""
+    ok = holds(row["rule"], row["document_value"], row["measured"])
+    return "not comparable" if ok is None else "reproduced" if ok else "differs"
+
+
+# ----- the rows ------------------------------------------------------------------------------------
+def plain(value):
+    """A JSON value: NumPy scalars as Python numbers."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def claim(id, document, where, quote, claim, unit, document_value, rule, measured, note=None, kind="document"):
+    """One row of a study's claims table (summary.json["claims"]), its verdict computed by `verdict_of`.
+
+    where: section or figure; quote: the document's sentence (one line); claim: the quantity minnet
+    compares, as a reader would say it; unit: of both values ("" when they are counts or booleans)."""
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
+    row = {
+        "id": id,
+        "kind": kind,
+        "document": document,
+        "where": where,
+        "quote": quote,
+        "claim": claim,
+        "unit": unit,
+        "document_value": plain(document_value),
+        "rule": rule,
+        "rule_text": rule_text(rule),
+        "measured": plain(measured),
+        "note": note,
+    }
+    row["verdict"] = verdict_of(row)
+    return row
+
+
+def setting(id, document, choice, alternative, depends_on, value=None):
+    """A choice the document does not state (or that minnet had to change), made to reproduce it:
+    which claims depend on it and what the alternative gives, measured where minnet measured it."""
+    rule = setting_rule(depends_on, alternative)
+    return claim(id, document, "setup", "", choice, "", None, rule, value, alternative, kind="setting")
+
+
+def pytorch_init_setting(study, document, depends_on):
+    """The setting a PyTorch document does not state but used: nn.Linear's initialisation."""
+    return setting(
+        f"{study}.initialisation",
+        document,
+        "every layer starts from nn.Linear's default, U(-1/sqrt(n_in), 1/sqrt(n_in)) (minnet's init='pytorch')",
+        "the document's code is PyTorch, whose default this is; minnet draws the same distribution, not PyTorch's "
+        "random numbers",
+        depends_on,
+        "U(-1/sqrt(n_in), 1/sqrt(n_in))",
+    )
+
+
+def scoreboard(rows):
+    """{line: {verdict: count}}: one line per document over its "document" rows, one "beyond the
+    documents" over the "beyond" rows; settings are not scored."""
+    board = {}
+    for row in rows:
+        if row["kind"] == "setting":
+            continue
+        line = row["document"] if row["kind"] == "document" else "beyond the documents"
+        board.setdefault(line, dict.fromkeys(VERDICTS, 0))[row["verdict"]] += 1
+    return board
+
+
+# ----- printing ------------------------------------------------------------------------------------
+def shown(value):
+    """A claim's value as the tables show it: 4 significant digits, '-' for none."""
+    return "-" if value is None else f"{value:.4g}" if isinstance(value, float) else str(value)
+
+
+def print_claims(claims):
+    """The claims table: the quantity, document's value, measured, unit, rule and verdict; the quoted
+    sentence and the note below their row; settings in a table of their own."""
+    import textwrap
+
+    findings = [row for row in claims if row["kind"] != "setting"]
+    print(f"\n{'document':<10}{'claim':<56}{'document':>11}{'measured':>11}  verdict")
+    for row in findings:
+        label = row["document"] if row["kind"] == "document" else "beyond"
+        first, *rest = textwrap.wrap(row["claim"], 54)
+        print(
+            f"{label[:9]:<10}{first:<56}{shown(row['document_value']):>11}{shown(row['measured']):>11}  "
+            f"{row['verdict']}"
+        )
+        below = rest + [f"rule: {row['rule_text']}" + (f"; unit: {row['unit']}" if row["unit"] else "")]
+        below += [f'"{row["quote"]}" ({row["where"]})'] if row["quote"] else [f"({row['where']})"]
+        below += textwrap.wrap(f"note: {row['note']}", 90) if row["note"] else []
+        for line in below:
+            print(f"{'':<12}{line}")
+    settings = [row for row in claims if row["kind"] == "setting"]
+    if settings:
+        print("\nsettings (choices the documents leave open; not scored):")
+        for row in settings:
+            print(f"  {row['id']}: {row['claim']}")
+            for line in textwrap.wrap(f"depends on: {', '.join(row['rule']['depends_on'])}. {row['note']}", 96):
+                print(f"      {line}")

@@ -1,0 +1,102 @@
+"""demos.claims: every rule can pass and fail, plausible_draw on known distributions, the scoreboard."""
+
+import numpy as np
+import pytest
+from claims_check import perturbed_past
+
+from demos.claims import (
+    band,
+    beats_baseline,
+    claim,
+    exact,
+    not_comparable,
+    plausible_draw,
+    property,
+    ratio,
+    relative,
+    scoreboard,
+    setting,
+    verdict_of,
+)
+
+PASSING = [
+    (exact(), 734, 734),
+    (relative(0.05), 9000, 8799),
+    (ratio(1.5), 600, 640),
+    (band(0.8, 1.2), 1.0, 1.019),
+    (band(None, 1e-6), None, 1e-9),
+    (property("the order is the document's"), True, True),
+    (beats_baseline(0.811, "an all-outside picture"), None, 0.95),
+    (beats_baseline(6.36, "predict the mean", better="lower"), None, 3.0),
+]
+
+
+def row(rule, document_value, measured):
+    return claim("t.x", "000", "section 1", "a sentence", "a quantity", "", document_value, rule, measured)
+
+
+@pytest.mark.parametrize("rule, document_value, measured", PASSING)
+def test_each_rule_passes_and_fails(rule, document_value, measured):
+    passing = row(rule, document_value, measured)
+    assert passing["verdict"] == "reproduced"
+    assert verdict_of(perturbed_past(passing)) == "differs"
+
+
+@pytest.mark.parametrize(
+    "rule, document_value, measured",
+    [
+        (exact(), 734, 735),
+        (relative(0.05), 9000, 9500),
+        (ratio(1.5), 600, 300),
+        (band(0.8, 1.2), 1.0, 0.7),
+        (property("x"), True, False),
+        (beats_baseline(0.811, "all outside"), None, 0.785),
+        (relative(0.05), 9000, None),  # nothing measured (no onset in the run)
+    ],
+)
+def test_each_rule_differs_outside(rule, document_value, measured):
+    assert row(rule, document_value, measured)["verdict"] == "differs"
+
+
+def test_plausible_draw_on_synthetic_distributions():
+    rng = np.random.default_rng(0)
+    draws = rng.normal(0.0, 1.0, size=1000)
+    rule = plausible_draw(draws)
+    lo, hi = rule["interval"]
+    assert lo == pytest.approx(-1.645, abs=0.15) and hi == pytest.approx(1.645, abs=0.15)
+    assert row(rule, 0.5, float(np.median(draws)))["verdict"] == "reproduced"
+    assert row(rule, 2.5, float(np.median(draws)))["verdict"] == "differs"
+    assert row(rule, -2.5, float(np.median(draws)))["verdict"] == "differs"
+    # a single draw from the same distribution is inside its 5-95% interval about 90% of the time
+    inside = np.mean([row(rule, x, 0.0)["verdict"] == "reproduced" for x in rng.normal(0.0, 1.0, size=2000)])
+    assert 0.87 < inside < 0.93
+
+
+def test_plausible_draw_needs_ten_seeds():
+    assert row(plausible_draw([1.0, 2.0, 3.0, 4.0, 5.0]), 3.0, 3.0)["verdict"] == "not comparable"
+    assert row(plausible_draw(np.arange(10.0)), 4.0, 4.5)["verdict"] == "reproduced"
+
+
+def test_settings_and_not_comparable_are_never_scored_reproduced():
+    assert row(not_comparable("a --quick run"), 1, 1)["verdict"] == "not comparable"
+    s = setting("t.loss", "001", "summed cross-entropy", "the batch mean gives 10%", ["t.x"])
+    assert s["verdict"] == "not comparable" and s["kind"] == "setting"
+    assert perturbed_past(s) is None
+
+
+def test_scoreboard_one_line_per_document_and_one_beyond():
+    rows = [
+        row(exact(), 1, 1),
+        row(exact(), 1, 2),
+        claim("t.b", "Cohen et al. 2021", "fig 1", "", "x", "", None, property("p"), True, kind="beyond"),
+        setting("t.s", "000", "c", "a", ["t.x"]),
+    ]
+    assert scoreboard(rows) == {
+        "000": {"reproduced": 1, "differs": 1, "not comparable": 0},
+        "beyond the documents": {"reproduced": 1, "differs": 0, "not comparable": 0},
+    }
+
+
+def test_claim_refuses_an_unknown_kind():
+    with pytest.raises(ValueError, match="kind must be one of"):
+        claim("t.x", "000", "s", "q", "c", "", 1, exact(), 1, kind="finding")
