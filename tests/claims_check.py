@@ -28,7 +28,15 @@ def perturbed_past(row):
     name = rule["name"]
     moved = dict(row)
     if name == "exact":
-        moved["measured"] = (not measured) if isinstance(measured, bool) else 1 if measured is None else measured + 1
+        moved["measured"] = (
+            (not doc)
+            if isinstance(doc, bool)
+            else 1
+            if doc is None
+            else doc + " (moved)"
+            if isinstance(doc, str)
+            else doc + 1
+        )
     elif name == "relative":
         moved["measured"] = doc + 2 * rule["tol"] * abs(doc) + (doc == 0)
     elif name == "ratio":
