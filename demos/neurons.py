@@ -202,7 +202,7 @@ def summary_of(results):
         "data": "document 000's f1 / f2: 1,000 training and 100 test points x in [-5, 5), seeded as the notebook",
         "network": "TwoLayerNet 1-(h-1)(+bias)-1, sigmoid hidden units, linear output",
         "init": "N(0, 0.01^2) from the document's seed, x init_scale",
-        "loss": "half squared error, summed over the examples",
+        "loss": "half squared error, mean over the examples",
         "optimizer": "full-batch gradient descent",
         "runs": {name: r["setting"] for name, r in results.items()},
     }

@@ -443,7 +443,7 @@ def summary_of(results):
         "data": f"document 000's {f}: 1,000 training and 100 test points x in [-5, 5), seeded as the notebook",
         "network": f"TwoLayerNet 1-{h - 1}(+bias)-1, sigmoid hidden units, linear output",
         "init": f"N(0, 0.01^2) from the document's seed, x{init_scale:g}",
-        "loss": "half squared error, summed over the examples",
+        "loss": "half squared error, mean over the examples",
         "optimizer": f"full-batch gradient descent, lr {lr}",
         "epochs": epochs,
         "loop": results["summary"]["loop"],

@@ -8,20 +8,15 @@ from claims_check import check_claims
 
 from demos import edge_of_stability as eos
 
-CLAIM_KEYS = {"id", "document", "where", "claim", "document_value", "measured", "verdict", "note"}
-
-
 def test_quick_run_writes_its_files_and_claims(tmp_path, capsys):
     assert eos.main(["--quick", "--quiet", "--workers", "1", "--out", str(tmp_path)]) == 0
     check_claims(tmp_path, "edge_of_stability")
     assert (tmp_path / "edge_of_stability.png").stat().st_size > 10_000
     summary = json.loads((tmp_path / "summary.json").read_text())
     claims = {row["id"]: row for row in summary["claims"]}
-    for row in claims.values():
-        assert set(row) == CLAIM_KEYS and row["verdict"] in ("reproduced", "differs", "not comparable")
-        assert row["verdict"] == "reproduced" or row["note"]
+    assert all(row["kind"] in ("beyond", "setting") for row in claims.values())  # no document of minnet's
     # even 300 iterations on 300 digits show it at lr 0.4: sharpening to 2/lr = 5, then hovering there
-    assert claims["edge_of_stability.crosses_2_over_lr_0.4"]["verdict"] == "reproduced"
+    assert claims["edge_of_stability.sharpens_to_2_over_lr_0.4"]["verdict"] == "reproduced"
     assert claims["edge_of_stability.hovers_at_2_over_lr_0.4"]["verdict"] == "reproduced"
     assert "edge_of_stability.adam_preconditioned_38_over_lr" in claims
     with np.load(tmp_path / "results.npz") as results:
@@ -41,12 +36,3 @@ def test_edge_measures_on_a_known_trace():
     assert m["crossing"] == 30 and m["peak"] == 4.2 and m["initial"] == 1.0
     assert m["late_mean_over_threshold"] == pytest.approx(np.mean([4.1, 4.0, 3.9, 4.1, 4.0]) / 4.0)
     assert m["loss_rises_after_crossing"] == 1 and m["final_loss"] < m["loss_at_crossing"]
-
-
-def test_a_claim_that_differs_needs_a_note():
-    from demos.cli import claim
-
-    with pytest.raises(ValueError, match="needs a note"):
-        claim("x.y", "000", "s1", "a statement", 1.0, 2.0, "differs")
-    with pytest.raises(ValueError, match="verdict must be one of"):
-        claim("x.y", "000", "s1", "a statement", 1.0, 2.0, "close enough")
