@@ -217,19 +217,19 @@ def print_claims(claims):
     import textwrap
 
     findings = [row for row in claims if row["kind"] != "setting"]
-    print(f"\n{'document':<10}{'claim':<56}{'document':>11}{'measured':>11}  verdict")
+    print(f"\n{'document':<18}{'claim':<56}{'document':>11}{'measured':>11}  verdict")
     for row in findings:
-        label = row["document"] if row["kind"] == "document" else "beyond"
+        label = row["document"] if row["kind"] == "document" else f"beyond: {row['document']}"
         first, *rest = textwrap.wrap(row["claim"], 54)
         print(
-            f"{label[:9]:<10}{first:<56}{shown(row['document_value']):>11}{shown(row['measured']):>11}  "
+            f"{label[:17]:<18}{first:<56}{shown(row['document_value']):>11}{shown(row['measured']):>11}  "
             f"{row['verdict']}"
         )
         below = rest + [f"rule: {row['rule_text']}" + (f"; unit: {row['unit']}" if row["unit"] else "")]
         below += [f'"{row["quote"]}" ({row["where"]})'] if row["quote"] else [f"({row['where']})"]
         below += textwrap.wrap(f"note: {row['note']}", 90) if row["note"] else []
         for line in below:
-            print(f"{'':<12}{line}")
+            print(f"{'':<20}{line}")
     settings = [row for row in claims if row["kind"] == "setting"]
     if settings:
         print("\nsettings (choices the documents leave open; not scored):")
