@@ -234,6 +234,6 @@ def print_claims(claims):
     if settings:
         print("\nsettings (choices the documents leave open; not scored):")
         for row in settings:
-            print(f"  {row['id']}: {row['claim']}")
+            print(f"  {row['id']} ({row['document']}): {row['claim']}")
             for line in textwrap.wrap(f"depends on: {', '.join(row['rule']['depends_on'])}. {row['note']}", 96):
                 print(f"      {line}")
