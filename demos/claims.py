@@ -100,7 +100,7 @@ def rule_text(rule):
     if name == "plausible_draw":
         lo, hi = rule["interval"]
         q = rule["quantiles"]
-        return f"document inside {q[0]}-{q[1]}% of {rule['n_seeds']} seeds: [{lo:.4g}, {hi:.4g}]"
+        return f"document inside {q[0]}-{q[1]}% of {rule['n_seeds']} runs: [{lo:.4g}, {hi:.4g}]"
     return name
 
 

@@ -18,14 +18,22 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from demos.claims import (
+    MIN_DRAWS,
+    band,
+    claim,
+    not_comparable,
+    plausible_draw,
+    print_claims,
+    pytorch_init_setting,
+    ratio,
+    setting,
+)
 from demos.cli import (
     add_output_options,
-    claim,
     int_in,
     positive_float,
     positive_int,
-    print_claims,
-    pytorch_init_claim,
     refuse_if_too_big,
     refuse_if_too_long,
     run_study,
@@ -38,6 +46,7 @@ from minnet.recorders import DriftRecorder, Snapshots, TestLoss
 from minnet.studies import complex_mult as cm
 
 DEFAULT_OUT = os.path.join("minnet-out", "trajectories")
+CLOSE_TO_ZERO = 0.1  # "closer and closer to 0": at most 10% of the parameters still drifting
 HIDDEN = [6, 8, 6]
 WINDOW, THRESHOLD, SMOOTHING = 100, 0.05, 20
 
@@ -58,7 +67,6 @@ def moving_average(values, window):
     return (sums[1:] - sums[np.maximum(np.arange(1, values.size + 1) - window, 0)]) / counts
 
 
-DOCUMENT_FINAL_TEST = {0.01: 0.23}  # "~0.23 with the previous higher learning rate" after 3,000 epochs
 
 
 def train_one(lr, epochs, seed, activation, progress=False):
@@ -100,7 +108,13 @@ def run(args):
         "seed_final_test": [float(runs[args.rates[0]]["test_loss"][-1]), *map(float, others)],
         "epochs": args.epochs,
         "activation": args.activation,
-    }
+        "config": {
+            "data": "document 003's: 4,096 inputs from N(0, 2^2), 80:20 split", "network": f"MLP 4-6-8-6-2 "
+            f"{args.activation}", "loss": "mean squared error", "init": "pytorch", "optimizer": f"Adam, lr "
+            f"{list(args.rates)}", "batch_size": 512, "epochs": args.epochs,
+            "seeds": list(range(args.seed, args.seed + args.seeds)),
+        },
+    }  # fmt: skip
 
 
 LOSS_SMOOTHING = 50  # epochs in the moving average drawn over the noisy test loss
@@ -164,44 +178,48 @@ def summary_of(results):
             "final_drift_fraction": float(r["drift_fraction"][-1]),
         }
     summary["seed_final_test"] = results["seed_final_test"]
-    summary["claims"] = [*claims(results, summary), pytorch_init_claim("trajectories", "003")]
+    summary["config"] = results["config"]
+    summary["claims"] = [
+        *claims(results, summary),
+        pytorch_init_setting("trajectories", "003", ["trajectories.final_test_loss_lr0.01"]),
+        setting("trajectories.activation", "003", f"{results['activation']} hidden units (the document does not name "
+                "this model's activation)", "relu stays near 3 (4.4 at epoch 200, 2.97 at 3,000); tanh gives "
+                "0.14-0.45 at 3,000; silu (the document's other activation) gives its ~1 at 200 and ~0.23 at 3,000",
+                ["trajectories.final_test_loss_lr0.01"], results["activation"]),
+    ]  # fmt: skip
     return summary
 
 
+def row(key, quote, statement, unit, document_value, rule, measured, note=None):
+    where = "parameter trajectories"
+    return claim(f"trajectories.{key}", "003", where, quote, statement, unit, document_value, rule, measured, note)
+
+
 def claims(results, summary):
-    """The document's final test loss at lr 0.01 after 3,000 epochs, as the median over seeds."""
-    lr = next(iter(results["runs"]))
+    """At lr 0.01 over 3,000 epochs: the final test loss (a single run in the document: judged as a draw from
+    --seeds runs, which needs 10), the step distance it settles at, the alignment after 500 epochs, the drift."""
     finals = summary["seed_final_test"]
-    measured = float(np.median(finals))
-    document = DOCUMENT_FINAL_TEST.get(lr)
-    spread = f"{results['activation']}, median of {len(finals)} seeds (" + ", ".join(f"{v:.3g}" for v in finals) + ")"
-    if document is None or results["epochs"] != 3000:
-        return [
-            claim(
-                f"trajectories.final_test_loss_lr{lr}",
-                "003",
-                "parameter trajectories",
-                f"final test loss at lr {lr} after {results['epochs']:,} epochs",
-                document,
-                measured,
-                "not comparable",
-                f"the document's number is for lr 0.01 after 3,000 epochs; {spread}",
-            )
-        ]
-    ratio = max(measured / document, document / measured)
-    ok = ratio <= 1.5
+    lr = next(iter(results["runs"]))
+    s = summary["rates"][str(lr)]
+    if lr != 0.01 or results["epochs"] != 3000:
+        why = f"the document's numbers are for lr 0.01 after 3,000 epochs; this run is lr {lr}, {results['epochs']:,}"
+        return [row("lr_0.01", "", "the run at lr 0.01", "", None, not_comparable(why), None)]
+    few = f"; {len(finals)} seeds: run --seeds 10 for a verdict (about 3 minutes)" if len(finals) < MIN_DRAWS else ""
     return [
-        claim(
-            f"trajectories.final_test_loss_lr{lr}",
-            "003",
-            "parameter trajectories",
-            "the [6, 8, 6] model's test loss after 3,000 epochs at lr 0.01 is about 0.23",
-            document,
-            measured,
-            "reproduced" if ok else "differs",
-            spread + ("" if ok else f": x{ratio:.2g} from the document's"),
-        )
-    ]
+        row("final_test_loss_lr0.01", "compared to ~0.23 with the previous higher learning rate",
+            "test MSE after 3,000 epochs at lr 0.01 (median of seeds)", "MSE", 0.23, plausible_draw(finals),
+            float(np.median(finals)), "seeds: " + ", ".join(f"{v:.3g}" for v in finals) + few),
+        row("step_distance_settles", "seems to settle around roughly 0.015 (0.15 / 10) without notably falling further",
+            "the epoch step distance |w_e - w_(e-1)| at epoch 3,000", "parameter distance", 0.015, ratio(1.5),
+            s["final_step_distance"]),
+        row("alignment_negative_after_500", "As we cross 500 epochs though, the dot product becomes predominantly "
+            "negative", "mean normalised dot product of consecutive epoch updates over the last 500 epochs", "", None,
+            band(None, 0.0), s["mean_alignment_last_500"]),
+        row("drift_goes_to_zero", "the proportion of parameters that consistently drift into a direction gets closer "
+            "and closer to 0", "fraction of parameters that drifted more than 0.05 over the last 100 epochs, at the end",
+            "fraction", None, band(None, CLOSE_TO_ZERO), s["final_drift_fraction"], f"'close to 0': at most "
+            f"{CLOSE_TO_ZERO}"),
+    ]  # fmt: skip
 
 
 def print_summary(summary):
