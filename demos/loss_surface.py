@@ -19,22 +19,22 @@ classes, so the network is the lecture's size.
   default 20) where only the good initialisation trains.
 """
 
+import math
 import os
 from collections.abc import Sequence
 
 import numpy as np
 
+from demos.claims import band, beats_baseline, claim, exact, print_claims, property, ratio, relative, setting
 from demos.cli import (
     DATA_EXAMPLES,
     add_data_options,
     add_output_options,
     check_data_options,
-    claim,
     float_in,
     int_in,
     positive_float,
     positive_int,
-    print_claims,
     refuse_if_too_big,
     run_study,
     save_outputs,
@@ -155,6 +155,13 @@ def run(args):
     history = train(net, data, args, args.epochs)
     w_hat = net.params.copy()
     results = {"data": args.data, "sizes": sizes, "history": history, "surfaces": surfaces(net, w0, w_hat, data, args)}
+    results["config"] = {
+        "data": f"{args.data}, {data[0].shape[0]:,} training examples", "network": f"MLP {n_in}-{args.hidden}-10 relu",
+        "loss": "softmax cross-entropy, mean", "init": "He (the surfaces); all equal, N(0, 1e-3^2), N(0, 1), He, "
+        "Glorot (the initialisation study)", "optimizer": f"Adam, lr {args.lr}", "batch_size": args.batch_size,
+        "epochs": args.epochs, "deep": f"{args.deep_layers} relu layers of {args.deep_width}, {args.deep_epochs} epochs",
+        "seed": args.seed, "bound": args.bound,
+    }  # fmt: skip
     results["init"] = init_study(sizes, data, args, args.epochs)
     deep_sizes = [n_in] + [args.deep_width] * (args.deep_layers - 1) + [10]
     results["deep_sizes"] = deep_sizes
@@ -303,50 +310,68 @@ def summary_of(results):
         float(s["plane"][centre, centre]),
         float(np.min(s["plane"])),
     )
-    summary["claims"] = [data_claim(results["data"]), *surface_claims(summary)]
+    summary["config"] = results["config"]
+    summary["claims"] = [*surface_claims(summary), data_setting(results["data"])]
     return summary
 
 
+def row(key, where, quote, statement, unit, document_value, rule, measured, note=None, kind="document", document="004"):
+    return claim(f"loss_surface.{key}", document, where, quote, statement, unit, document_value, rule, measured, note,
+                 kind)  # fmt: skip
+
+
+VANISH = "the gradient will decrease exponentially fast and tend to vanish (hurting learning in lower layers much more)"
+EXPLODE = "Conversely, if several matrices have large norm, the gradient will tend to explode"
+
+
 def surface_claims(s):
-    """The lecture's pictures, as measured statements."""
-    monotone = s["interpolation_monotone_train"]
-    at_centre = s["plane_min_at_centre"]
-    small = s["deep"]["N(0, 1e-3^2): too small"]["first_step_layer_grad_norms"]
-    ratio = small[0] / small[-1] if small[-1] > 0 else float("nan")
+    """The lecture's pictures and statements on initialisation, as measured statements; what it cites beside them."""
+    small, large, he = (s["deep"][name]["first_step_layer_grad_norms"] for name in
+                        ("N(0, 1e-3^2): too small", "N(0, 1): too large", "He"))  # fmt: skip
+    layers, width = len(s["deep_sizes"]) - 1, s["deep_sizes"][1]
+    # per layer, backpropagation multiplies |delta| by about sigma sqrt(n / 2) (relu halves the variance: He et al.)
+    per_layer = (small[0] / small[-1]) ** (1 / (layers - 1)) if small[-1] > 0 and small[0] > 0 else None
+    chance = math.log(10)  # the cross-entropy of uniform probabilities over 10 classes
+    deep = s["deep"]
     return [
-        claim("loss_surface.interpolation_monotone", "004", "slides, interpolation w0 -> w_hat",
-              "the training loss falls monotonically along the straight line from the initial to the trained weights "
-              "(1 if so)",
-              1, int(monotone), "reproduced" if monotone else "differs", None if monotone else "the loss rises somewhere on the line between t = 0 and 1"),
-        claim("loss_surface.plane_minimum_at_w_hat", "004", "slides, 2-D projection",
-              "on the plane of two filter-normalised random directions the trained weights sit at the bottom of the "
-              "bowl (1 if the grid's lowest point is the centre)",
-              1, int(at_centre), "reproduced" if at_centre else "differs",
-              None if at_centre else f"a grid point beside w_hat is lower ({s['plane_min_loss']:.4g} against {s['plane_centre_loss']:.4g} at w_hat): "
-              "Adam stopped before the minimum, so along these two random directions the loss still falls a little"),
-        claim("loss_surface.vanishing_gradients", "004", "slides, initialisation",
-              "from N(0, 1e-3^2) a deep relu network's gradients vanish towards the input (|g| of layer 1 / layer L "
-              "at the first step)",
-              None, ratio, "reproduced" if ratio < 1e-6 else "differs", None if ratio < 1e-6 else "the first layer's gradient is not vanishingly small"),
+        row("slice_minimum_at_w_hat", "line projection", "sample the training and testing loss surfaces at points "
+            "along the direction w1, situated close to either w0 or ŵ", "alpha of the lowest train loss on the 1-D "
+            "slice through the trained weights", "alpha", 0.0, exact(), s["slice_minimum_offset"]["w_hat"],
+            f"through w0 the lowest point is at alpha {s['slice_minimum_offset']['w0']:.2f}: w0 is no minimum"),
+        row("plane_minimum_at_w_hat", "plane projection", "draw the projection of the loss surface to the plane, "
+            "which is defined by 2 random vectors", "the lowest point of the plane through w_hat is w_hat itself", "",
+            True, property("argmin of the plane = its centre"), s["plane_min_at_centre"],
+            f"lowest {s['plane_min_loss']:.4g}, at w_hat {s['plane_centre_loss']:.4g}"),
+        row("all_equal_never_breaks", "impact of initialization", "Don't initialize all weights to be the same",
+            "hidden units' largest weight difference after training from all-equal weights (shallow and deep)", "",
+            0.0, exact(), max(max(s["init"]["all equal"]["hidden_spread"]), max(deep["all equal"]["hidden_spread"])),
+            f"train loss {s['init']['all equal']['final_train_loss']:.4g} (ln 10 = {chance:.4g}: chance)"),
+        row("vanishing_gradients", "vanishing / exploding gradients", VANISH,
+            f"N(0, 1e-3^2), {layers} relu layers of {width}: per-layer factor of the first step's gradient norm, "
+            "(|g_1| / |g_L|)^(1 / (L - 1))", "factor", 1e-3 * math.sqrt(width / 2), ratio(1.5), per_layer,
+            "document value: sigma sqrt(n / 2), He et al.'s per-layer factor for relu (the lecture's footnote 4)"),
+        row("exploding_gradients", "vanishing / exploding gradients", EXPLODE,
+            f"N(0, 1), {layers} relu layers: the first step's layer-1 gradient norm / He initialisation's", "ratio",
+            None, band(1e3, None), large[0] / he[0],
+            f"every layer alike: |g_1| / |g_L| = {large[0] / large[-1]:.3g}, as the activations explode going up"),
+        row("good_init_converges", "impact of initialization, figure 9", "30-layer ReLU net: good init is able to "
+            "converge", f"{layers}-layer relu network from He initialisation: final train loss", "cross-entropy",
+            None, beats_baseline(chance, "ln 10, uniform probabilities", better="lower"), deep["He"]["final_train_loss"]),
+        row("small_init_stuck", "impact of initialization, figure 9", "good init is able to converge",
+            f"{layers}-layer relu network from N(0, 1e-3^2): final train loss", "cross-entropy", chance,
+            relative(0.01), deep["N(0, 1e-3^2): too small"]["final_train_loss"], "ln 10: it learns nothing"),
+        row("interpolation_monotone", "beyond the lecture (Goodfellow et al. 2015)", "", "the training loss falls "
+            "monotonically along the straight line from w0 to w_hat", "", True,
+            property("every step of the line t in [0, 1] lowers the train loss"), s["interpolation_monotone_train"],
+            kind="beyond", document="Goodfellow et al. 2015"),
     ]  # fmt: skip
 
 
-def data_claim(data):
+def data_setting(data):
     """The lecture's data against this run's."""
-    elsewhere = (
-        f"{data} instead: Fashion-MNIST cannot ship with minnet (--data fashion --data-dir DIR reads its IDX files); "
-        "the shapes of the curves are compared, not their values"
-    )
-    return claim(
-        "loss_surface.data",
-        "004",
-        "slides",
-        "the lecture's projections are of a classifier trained on Fashion-MNIST",
-        None,
-        data,
-        "reproduced" if data == "fashion" else "not comparable",
-        None if data == "fashion" else elsewhere,
-    )
+    return setting("loss_surface.data", "004", f"{data} (the lecture trains on Fashion-MNIST)",
+                   "Fashion-MNIST cannot ship with minnet (--data fashion --data-dir DIR reads its IDX files); the "
+                   "shapes of the curves are compared, not their values", ["every loss_surface claim"], data)  # fmt: skip
 
 
 def print_summary(summary):
