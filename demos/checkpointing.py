@@ -16,11 +16,10 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from demos.claims import band, claim, not_comparable, print_claims, property, relative
 from demos.cli import (
     add_output_options,
-    claim,
     positive_int,
-    print_claims,
     refuse_if_too_big,
     run_study,
     save_outputs,
@@ -66,7 +65,8 @@ def measure(L, width, batch, k, repeats, seed):
 
 
 def run(args):
-    return [measure(L, args.width, args.batch, args.k, args.repeats, args.seed) for L in args.depths]
+    setting = {"width": args.width, "batch": args.batch, "seed": args.seed, "repeats": args.repeats}
+    return [{**measure(L, args.width, args.batch, args.k, args.repeats, args.seed), **setting} for L in args.depths]
 
 
 def plot(results, out, args):
@@ -94,69 +94,71 @@ def plot(results, out, args):
 
 def summary_of(results):
     """The measured rows per depth (JSON-ready), whether the three gradients were bit-identical everywhere, the claims."""
-    summary = {"depths": results, "bit_identical": all(r["bit_identical"] for r in results)}
+    summary = {
+        "depths": results,
+        "bit_identical": all(r["bit_identical"] for r in results),
+        "config": config_of(results),
+    }
     summary["claims"] = claims(summary)
     return summary
 
 
+def config_of(results):
+    r = results[0]
+    return {
+        "network": f"MLP of L layers of {r['width']} units, L in {[q['L'] for q in results]}",
+        "checkpoints": {q["L"]: q["k"] for q in results}, "batch": r["batch"], "seed": r["seed"],
+        "timing": f"median of {r['repeats']} runs per strategy",
+    }  # fmt: skip
+
+
+def slope(depths, values):
+    """The log-log slope of values against depths (least squares): 1 for linear growth, 2 for quadratic, 0 for flat."""
+    return float(np.polyfit(np.log(depths), np.log(values), 1)[0])
+
+
+def row(key, quote, statement, unit, document_value, rule, measured, note=None, kind="document", document="004"):
+    return claim(f"checkpointing.{key}", document, "backpropagation slides, figures 12-14", quote, statement, unit,
+                 document_value, rule, measured, note, kind)  # fmt: skip
+
+
 def claims(summary):
-    """The lecture's memory and compute counts against what the instrumented code counted, at the deepest network."""
-    r = summary["depths"][-1]
-    L, k = r["L"], r["k"]
-    rows = [
-        claim(
-            "checkpointing.gradients_identical",
-            "004",
-            "backpropagation slides",
-            "the three strategies compute the same gradient (bit for bit: 1)",
-            1,
-            int(summary["bit_identical"]),
-            "reproduced" if summary["bit_identical"] else "differs",
-            None if summary["bit_identical"] else "the gradients differ in their last bits",
-        )
-    ]
-    for strategy in STRATEGIES:
-        held, evaluations = r["formulas"][strategy]
-        measured = r["rows"][strategy]
-        ok = measured["evaluations"] == evaluations
-        rows.append(
-            claim(
-                f"checkpointing.{strategy}_evaluations_L{L}",
-                "004",
-                "backpropagation slides",
-                f"{strategy}, L = {L}: layer evaluations",
-                evaluations,
-                measured["evaluations"],
-                "reproduced" if ok else "differs",
-                None if ok else "the counted evaluations differ",
-            )
-        )
-        layers = measured["peak_layers"]
-        exact = layers == held
-        note = None
-        if (
-            strategy == "checkpoint" and not exact
-        ):  # the lecture's O(L/k + k) counts two layers this code never holds together
-            note = (
-                f"the lecture's L/k + k = {held} is a bound; this code holds at most L/k + k - 2 = {L // k + k - 2}: "
-                "the output layer is "
-                "released before the first stretch is recomputed, and each recomputed stretch starts from a "
-                "checkpoint already held"
-            )
-        ok = exact or (strategy == "checkpoint" and layers == L // k + k - 2)
-        rows.append(
-            claim(
-                f"checkpointing.{strategy}_layers_held_L{L}",
-                "004",
-                "backpropagation slides",
-                f"{strategy}, L = {L}, k = {k}: the most layers held at once",
-                held,
-                layers,
-                "reproduced" if ok else "differs",
-                note if ok else f"held {layers} layers",
-            )
-        )
-    return rows
+    """The lecture's scalings (it gives no numbers) against what the instrumented code counted over the depths:
+    log-log slopes of the layers held and the evaluations; the checkpoint's square root is Chen et al.'s."""
+    runs = summary["depths"]
+    depths = [r["L"] for r in runs]
+    if len(depths) < 3:
+        why = "fewer than three depths: no slope to measure"
+        return [row("scaling", "", "the scalings over the depths", "", None, not_comparable(why), None)]
+    measured = lambda strategy, key: [r["rows"][strategy][key] for r in runs]  # noqa: E731
+    deepest = runs[-1]["rows"]
+    span = f"L = {depths[0]}..{depths[-1]}"
+    return [
+        row("gradients_identical", "", "the three strategies compute the same gradient, bit for bit", "", True,
+            property("np.array_equal at every depth"), summary["bit_identical"]),
+        row("vanilla_memory_linear", "The memory usage grows linearly with the number of layers", f"vanilla: slope of "
+            f"log(layers held) against log L, {span}", "slope", 1.0, relative(0.1), slope(depths, measured("vanilla",
+            "peak_layers"))),
+        row("memory_poor_evaluations_quadratic", "The number of node evaluations scales with n^2, whereas it vanilla "
+            "backprop scaled as n", f"memory-poor: slope of log(evaluations) against log L, {span}", "slope", 2.0,
+            relative(0.1), slope(depths, measured("memory_poor", "evaluations"))),
+        row("memory_poor_memory_constant", "Optimal in terms of memory: there is no need to store all activations in "
+            "memory", f"memory-poor: slope of log(layers held) against log L, {span}", "slope", 0.0, band(-0.1, 0.1),
+            slope(depths, measured("memory_poor", "peak_layers"))),
+        row("checkpoint_trade_off", "Trade-off between the vanilla and memory poor approaches", f"checkpoint, L = "
+            f"{depths[-1]}: fewer layers held than vanilla and fewer evaluations than memory-poor", "", True,
+            property("held < vanilla's and evaluations < memory-poor's"), deepest["checkpoint"]["peak_layers"] <
+            deepest["vanilla"]["peak_layers"] and deepest["checkpoint"]["evaluations"] < deepest["memory_poor"]
+            ["evaluations"], f"held {deepest['checkpoint']['peak_layers']:g} of {depths[-1]}, evaluations "
+            f"{deepest['checkpoint']['evaluations']} against {deepest['memory_poor']['evaluations']}"),
+        row("checkpoint_memory_sqrt", "", f"checkpoint every k = round(sqrt L): slope of log(layers held) against "
+            f"log L, {span}", "slope", 0.5, relative(0.1), slope(depths, measured("checkpoint", "peak_layers")),
+            "held: " + ", ".join(f"{v:g}" for v in measured("checkpoint", "peak_layers")) + " (L/k + k - 2 at these "
+            "depths; 2 sqrt L only asymptotically)", kind="beyond", document="Chen et al. 2016"),
+        row("checkpoint_evaluations_linear", "", f"checkpoint: slope of log(evaluations) against log L, {span}",
+            "slope", 1.0, relative(0.1), slope(depths, measured("checkpoint", "evaluations")), kind="beyond",
+            document="Chen et al. 2016"),
+    ]  # fmt: skip
 
 
 def save_results(results, out, summary, args):
