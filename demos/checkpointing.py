@@ -135,7 +135,8 @@ def claims(summary):
     span = f"L = {depths[0]}..{depths[-1]}"
     return [
         row("gradients_identical", "", "the three strategies compute the same gradient, bit for bit", "", True,
-            property("np.array_equal at every depth"), summary["bit_identical"]),
+            property("np.array_equal at every depth"), summary["bit_identical"], "a property of minnet's code, "
+            "which the lecture takes for granted", kind="beyond"),
         row("vanilla_memory_linear", "The memory usage grows linearly with the number of layers", f"vanilla: slope of "
             f"log(layers held) against log L, {span}", "slope", 1.0, relative(0.1), slope(depths, measured("vanilla",
             "peak_layers"))),

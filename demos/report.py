@@ -4,7 +4,7 @@
 
 Runs the studies (through minnet.tools.sweep, one study per worker process, on every core by default)
 or, with --from, reads the output folders an earlier run left (DIR/<study>/summary.json and its
-figures), then writes DIR/index.html: a scoreboard (per document: claims reproduced, differing, not
+figures), then writes DIR/index.html: a scoreboard (per document, and one line beyond the documents: claims reproduced, differing, not
 comparable) and one page per study with its claims table, every figure with a caption, the command
 that re-runs it, the versions of minnet, NumPy and Numba, its wall time and the machine's cores.
 
@@ -25,7 +25,8 @@ from collections.abc import Sequence
 from importlib import metadata
 from urllib.parse import quote
 
-from demos.cli import VERDICTS, add_output_options, dask_address, folder, positive_int, shown, study_parser
+from demos.claims import KINDS, VERDICTS, scoreboard, shown, verdict_of
+from demos.cli import add_output_options, dask_address, folder, positive_int, study_parser
 from minnet.tools.atomic import OutputRefused, atomic_folder, holds
 
 DEFAULT_OUT = os.path.join("minnet-out", "report")
@@ -113,9 +114,14 @@ def read_summary(path):
 SCALAR = (str, int, float, bool, type(None))
 CLAIM_FIELDS = {
     "id": str,
+    "kind": str,
     "document": str,
     "where": str,
+    "quote": str,
     "claim": str,
+    "unit": str,
+    "rule": dict,
+    "rule_text": str,
     "verdict": str,
     "note": (str, type(None)),
     "document_value": SCALAR,
@@ -146,7 +152,22 @@ def check_summary(summary, path):
             raise SystemExit(
                 f"{path}: claims[{i}].verdict must be one of {', '.join(VERDICTS)}, got {row['verdict']!r}"
             )
+        if row["kind"] not in KINDS:
+            raise SystemExit(f"{path}: claims[{i}].kind must be one of {', '.join(KINDS)}, got {row['kind']!r}")
+        if verdict_of_or_none(row) != row["verdict"]:
+            raise SystemExit(
+                f"{path}: claims[{i}] ({row['id']}) says {row['verdict']!r} but its rule gives "
+                f"{verdict_of_or_none(row)!r}"
+            )
     return claims
+
+
+def verdict_of_or_none(row):
+    """The verdict the row's rule gives, or None when the rule cannot be read."""
+    try:
+        return verdict_of(row)
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 def check_folders(out, from_dir, studies):
@@ -164,27 +185,40 @@ def check_folders(out, from_dir, studies):
 
 
 # ----- the pages ------------------------------------------------------------------------------------
-def scoreboard(claims_by_study):
-    """{document: {verdict: count}} over every study's claims."""
-    board = {}
-    for study, claims in claims_by_study.items():
-        for row in claims:
-            counts = board.setdefault(row["document"], dict.fromkeys(VERDICTS, 0))
-            counts[row["verdict"]] += 1
-    return board
-
-
 def claims_table(claims):
+    """The findings: the claim with the document's sentence under it, both values, the unit, the rule, the verdict."""
     rows = []
     for row in claims:
+        if row["kind"] == "setting":
+            continue
         css = row["verdict"].replace(" ", "-")
+        quote = f"<br><q>{html.escape(row['quote'])}</q>" if row["quote"] else ""
+        label = row["document"] if row["kind"] == "document" else f"beyond: {row['document']}"
         rows.append(
-            f'<tr class="{css}"><td>{html.escape(row["document"])}, {html.escape(row["where"])}</td><td>{html.escape(row["claim"])}</td>'
-            f'<td class="num">{html.escape(shown(row["document_value"]))}</td><td class="num">{html.escape(shown(row["measured"]))}</td>'
-            f"<td>{html.escape(row['verdict'])}</td><td>{html.escape(row['note'] or '')}</td></tr>"
+            f'<tr class="{css}"><td>{html.escape(label)}, {html.escape(row["where"])}</td>'
+            f"<td>{html.escape(row['claim'])}{quote}</td>"
+            f'<td class="num">{html.escape(shown(row["document_value"]))}</td>'
+            f'<td class="num">{html.escape(shown(row["measured"]))}</td><td>{html.escape(row["unit"])}</td>'
+            f"<td>{html.escape(row['rule_text'])}</td><td>{html.escape(row['verdict'])}</td>"
+            f"<td>{html.escape(row['note'] or '')}</td></tr>"
         )
-    head = "<tr><th>document, where</th><th>claim</th><th>document's value</th><th>measured</th><th>verdict</th><th>note</th></tr>"
+    head = (
+        "<tr><th>document, where</th><th>claim, and the document's sentence</th><th>document's value</th>"
+        "<th>measured</th><th>unit</th><th>rule</th><th>verdict</th><th>note</th></tr>"
+    )
     return f"<table>{head}{''.join(rows)}</table>"
+
+
+def settings_table(claims):
+    """The choices the documents leave open, what depends on them and what the alternative gave."""
+    rows = [
+        f"<tr><td>{html.escape(row['document'])}</td><td>{html.escape(row['claim'])}</td>"
+        f"<td>{html.escape(', '.join(row['rule']['depends_on']))}</td><td>{html.escape(row['note'] or '')}</td></tr>"
+        for row in claims
+        if row["kind"] == "setting"
+    ]
+    head = "<tr><th>document</th><th>setting</th><th>claims that depend on it</th><th>the alternative</th></tr>"
+    return f"<table>{head}{''.join(rows)}</table>" if rows else "<p>None.</p>"
 
 
 def caption(study, name):
@@ -215,7 +249,7 @@ def study_page(study, folder, claims, seconds, args, versions):
     timing = "reused from an earlier run (--from)" if seconds is None else f"{seconds:.1f} s"
     body = (
         f'<p><a href="index.html">&larr; all studies</a></p><h1>{html.escape(study)}</h1><p>{intro}</p>'
-        f"<h2>Claims</h2>{claims_table(claims)}<h2>Figures</h2>{figure_html or '<p>This study wrote no figures.</p>'}"
+        f"<h2>Claims</h2>{claims_table(claims)}<h2>Settings</h2>{settings_table(claims)}<h2>Figures</h2>{figure_html or '<p>This study wrote no figures.</p>'}"
         f"<h2>Re-run it</h2><p><code>{html.escape(command)}</code></p>"
         f"<p>minnet {versions['minnet']}, NumPy {versions['numpy']}, Numba {versions['numba']}; wall time {timing}; "
         f"{os.cpu_count()} cores; {'--quick runs' if args.quick else 'the defaults'}.</p>"
@@ -228,12 +262,13 @@ def index_page(claims_by_study, board, args):
         f"<tr><td>{html.escape(document)}</td>"
         + "".join(f'<td class="num">{counts[v]}</td>' for v in VERDICTS)
         + "</tr>"
-        for document, counts in sorted(board.items())
+        for document, counts in sorted(board.items(), key=lambda item: item[0] == "beyond the documents")
     )
     head = "<tr><th>document</th>" + "".join(f"<th>{v}</th>" for v in VERDICTS) + "</tr>"
     studies = "".join(
         f'<li><a href="{study}.html">{html.escape(study)}</a> (document {html.escape(STUDIES[study][0])}): '
-        f"{sum(r['verdict'] == 'reproduced' for r in claims)} of {len(claims)} claims reproduced</li>"
+        f"{sum(r['verdict'] == 'reproduced' for r in claims)} of {sum(r['kind'] != 'setting' for r in claims)} "
+        "claims reproduced</li>"
         for study, claims in claims_by_study.items()
     )
     body = (
@@ -263,7 +298,7 @@ def write_report(root, studies, seconds, args, shown_root):
         )
         for study in studies
     }
-    board = scoreboard(claims_by_study)
+    board = scoreboard([row for claims in claims_by_study.values() for row in claims])
     found = versions()
     for study in studies:
         with open(os.path.join(root, f"{study}.html"), "w") as f:
@@ -321,7 +356,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OutputRefused as err:
         raise SystemExit(f"error: {err}") from err
     print("\nscoreboard (reproduced / differs / not comparable):")
-    for document, counts in sorted(board.items()):
+    for document, counts in sorted(board.items(), key=lambda item: item[0] == "beyond the documents"):
         print(f"  {document:<22}" + " / ".join(str(counts[v]) for v in VERDICTS))
     index = os.path.join(args.out, "index.html")
     print(f"wrote {index}")

@@ -1,5 +1,6 @@
 """python -m demos.report on --quick runs of two studies: the index, the pages, the scoreboard."""
 
+import html
 import json
 from html.parser import HTMLParser
 
@@ -61,8 +62,11 @@ def test_pages_show_every_claim_and_the_scoreboard_counts_them(built):
         claims = json.loads((built / study / "summary.json").read_text())["claims"]
         page = (built / f"{study}.html").read_text()
         for row in claims:
-            assert row["claim"].replace("'", "&#x27;") in page
-            counts.setdefault(row["document"], {v: 0 for v in report.VERDICTS})[row["verdict"]] += 1
+            assert html.escape(row["claim"]) in page and html.escape(row["rule_text"]) in page
+            assert html.escape(row["quote"]) in page
+            if row["kind"] != "setting":
+                line = row["document"] if row["kind"] == "document" else "beyond the documents"
+                counts.setdefault(line, {v: 0 for v in report.VERDICTS})[row["verdict"]] += 1
     for document, by_verdict in counts.items():
         row = (
             f"<tr><td>{document}</td>"
