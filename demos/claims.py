@@ -101,6 +101,8 @@ def rule_text(rule):
         lo, hi = rule["interval"]
         q = rule["quantiles"]
         return f"document inside {q[0]}-{q[1]}% of {rule['n_seeds']} runs: [{lo:.4g}, {hi:.4g}]"
+    if name == "not comparable":
+        return f"not comparable: {rule['why']}"
     return name
 
 

@@ -53,6 +53,7 @@ h1, h2 { line-height: 1.2; } table { border-collapse: collapse; margin: 1em 0; w
 th, td { border: 1px solid #999; padding: 0.3em 0.5em; text-align: left; vertical-align: top; }
 th { background: #eee; } td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .reproduced { background: #d8f3d8; } .differs { background: #fbd9d3; } .not-comparable { background: #e8e8e8; }
+table.claims { font-size: 0.8em; } td.claim { min-width: 18em; } td.rule { max-width: 14em; }
 figure { margin: 1.5em 0; } figure img { max-width: 100%; border: 1px solid #ccc; }
 figcaption { font-size: 0.9em; color: #333; } code { font-size: 0.9em; background: #f3f3f3; padding: 0.1em 0.3em; }
 @media print { body { font-size: 12pt; max-width: none; } figure { break-inside: avoid; } a { color: inherit; text-decoration: none; } }
@@ -196,17 +197,17 @@ def claims_table(claims):
         label = row["document"] if row["kind"] == "document" else f"beyond: {row['document']}"
         rows.append(
             f'<tr class="{css}"><td>{html.escape(label)}, {html.escape(row["where"])}</td>'
-            f"<td>{html.escape(row['claim'])}{quote}</td>"
+            f'<td class="claim">{html.escape(row["claim"])}{quote}</td>'
             f'<td class="num">{html.escape(shown(row["document_value"]))}</td>'
             f'<td class="num">{html.escape(shown(row["measured"]))}</td><td>{html.escape(row["unit"])}</td>'
-            f"<td>{html.escape(row['rule_text'])}</td><td>{html.escape(row['verdict'])}</td>"
+            f'<td class="rule">{html.escape(row["rule_text"])}</td><td>{html.escape(row["verdict"])}</td>'
             f"<td>{html.escape(row['note'] or '')}</td></tr>"
         )
     head = (
         "<tr><th>document, where</th><th>claim, and the document's sentence</th><th>document's value</th>"
         "<th>measured</th><th>unit</th><th>rule</th><th>verdict</th><th>note</th></tr>"
     )
-    return f"<table>{head}{''.join(rows)}</table>"
+    return f'<table class="claims">{head}{"".join(rows)}</table>'
 
 
 def settings_table(claims):
@@ -218,7 +219,7 @@ def settings_table(claims):
         if row["kind"] == "setting"
     ]
     head = "<tr><th>document</th><th>setting</th><th>claims that depend on it</th><th>the alternative</th></tr>"
-    return f"<table>{head}{''.join(rows)}</table>" if rows else "<p>None.</p>"
+    return f'<table class="claims">{head}{"".join(rows)}</table>' if rows else "<p>None.</p>"
 
 
 def caption(study, name):
