@@ -67,8 +67,6 @@ def moving_average(values, window):
     return (sums[1:] - sums[np.maximum(np.arange(1, values.size + 1) - window, 0)]) / counts
 
 
-
-
 def train_one(lr, epochs, seed, activation, progress=False):
     X, Y, X_test, Y_test = cm.dataset()
     net = cm.model(HIDDEN, activation, seed)

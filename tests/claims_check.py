@@ -24,7 +24,7 @@ KEYS = {
 def perturbed_past(row):
     """The row with its measured value (or, for plausible_draw, its seeds' interval) moved past its rule,
     or None for rules that cannot differ (settings, not comparable, too few seeds)."""
-    rule, doc, measured = row["rule"], row["document_value"], row["measured"]
+    rule, doc = row["rule"], row["document_value"]
     name = rule["name"]
     moved = dict(row)
     if name == "exact":

@@ -8,6 +8,7 @@ from claims_check import check_claims
 
 from demos import edge_of_stability as eos
 
+
 def test_quick_run_writes_its_files_and_claims(tmp_path, capsys):
     assert eos.main(["--quick", "--quiet", "--workers", "1", "--out", str(tmp_path)]) == 0
     check_claims(tmp_path, "edge_of_stability")
