@@ -72,6 +72,12 @@ def plausible_draw(draws, quantiles=(5, 95)):
     }
 
 
+def chance_q95(probabilities):
+    """The 95th percentile of a count drawn by chance, from the probabilities of 0, 1, 2, ...: the smallest
+    count whose cumulative probability reaches 0.95 (a beats_baseline for a count)."""
+    return int(np.searchsorted(np.cumsum(probabilities), 0.95))
+
+
 def not_comparable(why):
     return {"name": "not comparable", "why": why}
 

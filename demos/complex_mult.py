@@ -21,6 +21,7 @@ import numpy as np
 from demos.claims import (
     band,
     beats_baseline,
+    chance_q95,
     claim,
     exact,
     not_comparable,
@@ -250,8 +251,7 @@ def rank_correlation(a, b):
 
 def coin_flips_q95(n):
     """The 95th percentile of the fraction of heads in n fair coin flips (binomial)."""
-    cdf = np.cumsum([math.comb(n, k) / 2**n for k in range(n + 1)])
-    return float(np.searchsorted(cdf, 0.95) / n)
+    return chance_q95([math.comb(n, k) / 2**n for k in range(n + 1)]) / n
 
 
 DOCUMENT_MODEL0 = (6.2571, 7.6424)  # the document's no-hidden-layer row, which these data cannot give (table_claims)

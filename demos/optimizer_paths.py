@@ -157,8 +157,9 @@ def first_within(path, target, tolerance, points_per_epoch):
     return None if close.size == 0 else float(close[0] / points_per_epoch)
 
 
-def run(args, companions=True):
-    """The landscape, the races and, at the defaults, the two sigmoid networks the document compares with."""
+def run(args, companion=False):
+    """The landscape, the races and, at the defaults, the two sigmoid networks the document compares with
+    (companion runs, which draw no figures: no other landscapes)."""
     net, X, Y = build(args)
     rng = np.random.default_rng(args.seed)
     ks = args.weights if args.weights else interior_pair(net, X, Y, rng, args.half_width)
@@ -188,7 +189,7 @@ def run(args, companions=True):
     for r in paths.values():
         r["epoch_within_tolerance"] = first_within(r["path"], grid_min, tolerance, points_per_epoch)
         r["mean_loss"] = float(np.mean(r["loss"]))  # the race's speed: the lower, the faster
-    extra = extra_landscapes(net, X, Y, ks, rng, args)
+    extra = [] if companion else extra_landscapes(net, X, Y, ks, rng, args)
     return {
         "setting": f"{'trained' if args.trained else 'untrained'} {args.activation}",
         "weights": ks,
@@ -222,7 +223,7 @@ def run(args, companions=True):
         "tolerance": tolerance,
         "paths": paths,
         "extra": extra,
-        "companions": sigmoid_companions(args) if companions and document_setting(args) else {},
+        "companions": sigmoid_companions(args) if document_setting(args) else {},
     }
 
 
@@ -235,7 +236,7 @@ def sigmoid_companions(args):
     minimum), each with the same options, for the claims (about 6 s each)."""
     found = {}
     for trained in (False, True):
-        other = run(argparse.Namespace(**{**vars(args), "activation": "sigmoid", "trained": trained}), False)
+        other = run(argparse.Namespace(**{**vars(args), "activation": "sigmoid", "trained": trained}), companion=True)
         (s, _), *_ = other["paths"]
         found["trained sigmoid" if trained else "untrained sigmoid"] = {
             "counts": [int(c) for c in np.sum(found_minimum(other["tried_finals"], other["grid_min_loss"]), axis=1)],
