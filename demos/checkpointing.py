@@ -16,7 +16,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from demos.claims import band, claim, not_comparable, print_claims, property, relative
+from demos.claims import band, not_comparable, print_claims, property, relative, rows_of
 from demos.cli import (
     add_output_options,
     positive_int,
@@ -117,9 +117,7 @@ def slope(depths, values):
     return float(np.polyfit(np.log(depths), np.log(values), 1)[0])
 
 
-def row(key, quote, statement, unit, document_value, rule, measured, note=None, kind="document", document="004"):
-    return claim(f"checkpointing.{key}", document, "backpropagation slides, figures 12-14", quote, statement, unit,
-                 document_value, rule, measured, note, kind)  # fmt: skip
+row = rows_of("checkpointing", "004", where="backpropagation slides, figures 12-14")
 
 
 def claims(summary):

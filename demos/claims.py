@@ -181,6 +181,16 @@ def claim(id, document, where, quote, claim, unit, document_value, rule, measure
     return row
 
 
+def rows_of(study, document, where=None, kind="document"):
+    """One study's row maker: `claim` with the id prefixed by the study's name and its document filled in
+    (a row may name another, e.g. the paper it goes beyond), and one `where` for every row when given."""
+
+    def row(key, *fields, kind=kind, document=document):
+        return claim(f"{study}.{key}", document, *((where,) if where else ()), *fields, kind=kind)
+
+    return row
+
+
 def setting(id, document, choice, alternative, depends_on, value=None):
     """A choice the document does not state (or that minnet had to change), made to reproduce it:
     which claims depend on it and what the alternative gives, measured where minnet measured it."""

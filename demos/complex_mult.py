@@ -22,13 +22,13 @@ from demos.claims import (
     band,
     beats_baseline,
     chance_q95,
-    claim,
     exact,
     not_comparable,
     plausible_draw,
     print_claims,
     property,
     pytorch_init_setting,
+    rows_of,
 )
 from demos.cli import (
     add_output_options,
@@ -262,8 +262,7 @@ LINEAR = (
 )
 
 
-def row(key, where, quote, statement, unit, document_value, rule, measured, note=None):
-    return claim(f"complex_mult.{key}", "003", where, quote, statement, unit, document_value, rule, measured, note)
+row = rows_of("complex_mult", "003")
 
 
 def table_claims(finals, full_epochs):

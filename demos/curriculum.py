@@ -37,11 +37,11 @@ from demos.claims import (
     band,
     beats_baseline,
     chance_q95,
-    claim,
     exact,
     not_comparable,
     print_claims,
     pytorch_init_setting,
+    rows_of,
     setting,
 )
 from demos.cli import (
@@ -483,8 +483,7 @@ def chance_pairs_q95(found, named=len(DOCUMENT_PAIRS), pairs=45):
     return chance_q95(p)
 
 
-def row(key, where, quote, statement, unit, document_value, rule, measured, note=None):
-    return claim(f"curriculum.{key}", "001", where, quote, statement, unit, document_value, rule, measured, note)
+row = rows_of("curriculum", "001")
 
 
 def claims(s):

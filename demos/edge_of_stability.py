@@ -24,7 +24,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from demos.claims import band, claim, print_claims, property, setting
+from demos.claims import band, print_claims, property, rows_of, setting
 from demos.cli import (
     add_output_options,
     add_sweep_options,
@@ -152,35 +152,33 @@ ABSTRACT = "the maximum eigenvalue of the training loss Hessian hovers just abov
 NON_MONOTONE = "the training loss behaves non-monotonically over short timescales, yet consistently decreases"
 
 
-def row(key, document, quote, statement, unit, document_value, rule, measured, note=None, kind="beyond"):
-    return claim(f"edge_of_stability.{key}", document, "abstract", quote, statement, unit, document_value, rule,
-                 measured, note, kind)  # fmt: skip
+row = rows_of("edge_of_stability", COHEN, where="abstract", kind="beyond")
 
 
 def claims(summary):
     """Cohen et al.'s findings, each by a rule stated in its row (beyond the documents)."""
     rows = []
     for lr, m in summary["gradient_descent"].items():
-        rows.append(row(f"sharpens_to_2_over_lr_{lr}", COHEN, "", f"at lr {lr}, gradient descent starts below 2/lr "
+        rows.append(row(f"sharpens_to_2_over_lr_{lr}", "", f"at lr {lr}, gradient descent starts below 2/lr "
                         "and sharpens until it reaches it", "", True,
                         property("initial sharpness < 2/lr, crossed later in the run"),
                         m["initial"] < m["threshold"] and m["crossing"] is not None,
                         f"from {m['initial']:.3g}; " + hover_note(m, "2/lr")))  # fmt: skip
-        rows.append(row(f"hovers_at_2_over_lr_{lr}", COHEN, ABSTRACT, f"at lr {lr}, the sharpness's mean over the "
+        rows.append(row(f"hovers_at_2_over_lr_{lr}", ABSTRACT, f"at lr {lr}, the sharpness's mean over the "
                         "run's second half / (2/lr)", "ratio", 1.0, band(*HOVER_BAND), m["late_mean_over_threshold"]
                         if m["crossing"] is not None else None, hover_note(m, "2/lr")))  # fmt: skip
         if m["crossing"] is not None:
-            rows.append(row(f"loss_falls_non_monotonically_{lr}", COHEN, NON_MONOTONE, f"at lr {lr}, after the "
+            rows.append(row(f"loss_falls_non_monotonically_{lr}", NON_MONOTONE, f"at lr {lr}, after the "
                             "crossing the loss rises on some iterations yet is lower at the end", "", True,
                             property("loss rises on >= 1 iteration after the crossing and final < at the crossing"),
                             m["loss_rises_after_crossing"] > 0 and m["final_loss"] < m["loss_at_crossing"],
                             f"rises on {m['loss_rises_after_crossing']} iterations; {m['loss_at_crossing']:.3g} at "
                             f"the crossing, {m['final_loss']:.3g} at the end"))  # fmt: skip
     m = summary["adam"]
-    rows.append(row("adam_preconditioned_38_over_lr", COHEN_ADAM, "", f"Adam (lr {summary['adam_lr']}, beta1 0.9): "
+    rows.append(row("adam_preconditioned_38_over_lr", "", f"Adam (lr {summary['adam_lr']}, beta1 0.9): "
                     "the preconditioned sharpness's mean over the second half / (38/lr)", "ratio", 1.0,
                     band(*HOVER_BAND), m["late_mean_over_threshold"] if m["crossing"] is not None else None,
-                    hover_note(m, "38/lr")))  # fmt: skip
+                    hover_note(m, "38/lr"), document=COHEN_ADAM))  # fmt: skip
     rows.append(setting("edge_of_stability.data", COHEN, "1,000 standardised 8x8 digits, 64-" +
                         "-".join(map(str, summary["config"]["hidden"])) + "-10 tanh, half squared error, instead of "
                         "Cohen et al.'s 5,000 CIFAR-10 images", "CIFAR-10 does not ship with minnet; the phenomenon, "

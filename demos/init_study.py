@@ -28,7 +28,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from demos.claims import claim, not_comparable, plausible_draw, print_claims, pytorch_init_setting, setting
+from demos.claims import not_comparable, plausible_draw, print_claims, pytorch_init_setting, rows_of, setting
 from demos.cli import (
     add_output_options,
     add_sweep_options,
@@ -168,9 +168,7 @@ def summary_of(results):
     return summary
 
 
-def row(key, quote, statement, unit, document_value, rule, measured, note=None):
-    where = "importance of network initialization"
-    return claim(f"init_study.{key}", "003", where, quote, statement, unit, document_value, rule, measured, note)
+row = rows_of("init_study", "003", where="importance of network initialization")
 
 
 def claims(s, full):

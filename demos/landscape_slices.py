@@ -16,7 +16,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from demos.claims import band, claim, print_claims, property, ratio, setting
+from demos.claims import band, print_claims, property, ratio, rows_of, setting
 from demos.cli import (
     add_output_options,
     int_in,
@@ -144,8 +144,7 @@ def summary_of(r):
     return summary
 
 
-def row(key, where, quote, statement, unit, document_value, rule, measured, note=None):
-    return claim(f"landscape_slices.{key}", "003", where, quote, statement, unit, document_value, rule, measured, note)
+row = rows_of("landscape_slices", "003")
 
 
 def claims(s, plane, span):

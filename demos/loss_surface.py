@@ -25,7 +25,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from demos.claims import band, beats_baseline, claim, exact, print_claims, property, ratio, relative, setting
+from demos.claims import band, beats_baseline, exact, print_claims, property, ratio, relative, rows_of, setting
 from demos.cli import (
     DATA_EXAMPLES,
     add_data_options,
@@ -315,9 +315,7 @@ def summary_of(results):
     return summary
 
 
-def row(key, where, quote, statement, unit, document_value, rule, measured, note=None, kind="document", document="004"):
-    return claim(f"loss_surface.{key}", document, where, quote, statement, unit, document_value, rule, measured, note,
-                 kind)  # fmt: skip
+row = rows_of("loss_surface", "004")
 
 
 VANISH = "the gradient will decrease exponentially fast and tend to vanish (hurting learning in lower layers much more)"

@@ -22,7 +22,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from demos.claims import band, beats_baseline, claim, not_comparable, print_claims
+from demos.claims import band, beats_baseline, not_comparable, print_claims, rows_of
 from demos.cli import (
     add_output_options,
     add_sweep_options,
@@ -218,8 +218,7 @@ def summary_of(results):
     return summary
 
 
-def row(key, where, quote, statement, unit, document_value, rule, measured, note=None):
-    return claim(f"mandelbrot.{key}", "003", where, quote, statement, unit, document_value, rule, measured, note)
+row = rows_of("mandelbrot", "003")
 
 
 def claims(s):

@@ -24,7 +24,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from demos.claims import band, claim, exact, not_comparable, print_claims, property
+from demos.claims import band, exact, not_comparable, print_claims, property, rows_of
 from demos.cli import (
     add_full_option,
     add_output_options,
@@ -209,8 +209,7 @@ def summary_of(results):
     return {"runs": runs, "config": config, "claims": claims(runs)}
 
 
-def row(key, where, quote, statement, unit, document_value, rule, measured, note=None):
-    return claim(f"neurons.{key}", "000", where, quote, statement, unit, document_value, rule, measured, note)
+row = rows_of("neurons", "000")
 
 
 def full_length(r, name):

@@ -25,7 +25,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from demos.claims import band, claim, exact, not_comparable, print_claims
+from demos.claims import band, exact, not_comparable, print_claims, rows_of
 from demos.cli import (
     add_output_options,
     float_in,
@@ -494,8 +494,7 @@ def summary_of(results):
     return summary
 
 
-def row(key, where, quote, statement, unit, document_value, rule, measured, note=None):
-    return claim(f"optimizer_paths.{key}", "002", where, quote, statement, unit, document_value, rule, measured, note)
+row = rows_of("optimizer_paths", "002")
 
 
 def claims(s):

@@ -26,7 +26,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from demos.claims import band, claim, exact, not_comparable, print_claims, property, ratio, relative, setting
+from demos.claims import band, exact, not_comparable, print_claims, property, ratio, relative, rows_of, setting
 from demos.cli import (
     add_output_options,
     add_sweep_options,
@@ -453,10 +453,7 @@ def summary_of(results):
     return summary
 
 
-def row(key, where, quote, statement, unit, document_value, rule, measured, note=None, kind="document"):
-    return claim(
-        f"oscillations.{key}", "000", where, quote, statement, unit, document_value, rule, measured, note, kind
-    )
+row = rows_of("oscillations", "000")
 
 
 def claims(s, setting):

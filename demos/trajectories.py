@@ -21,12 +21,12 @@ import numpy as np
 from demos.claims import (
     MIN_DRAWS,
     band,
-    claim,
     not_comparable,
     plausible_draw,
     print_claims,
     pytorch_init_setting,
     ratio,
+    rows_of,
     setting,
 )
 from demos.cli import (
@@ -188,9 +188,7 @@ def summary_of(results):
     return summary
 
 
-def row(key, quote, statement, unit, document_value, rule, measured, note=None):
-    where = "parameter trajectories"
-    return claim(f"trajectories.{key}", "003", where, quote, statement, unit, document_value, rule, measured, note)
+row = rows_of("trajectories", "003", where="parameter trajectories")
 
 
 def claims(results, summary):
