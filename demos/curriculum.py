@@ -177,6 +177,18 @@ def clusters(run, X, y, args, correct, cos):
     return found
 
 
+def run(args):
+    """Train the runs (through minnet.tools.sweep) and analyse their recordings; the data ride along for the figures."""
+    X, y = load_classification(args.data, args.data_dir)
+    steps = args.epochs * int(np.ceil(len(y) / args.batch_size))
+    if args.quick:
+        args.cluster_iteration = min(args.cluster_iteration, steps)
+    if args.cluster_iteration > steps:
+        raise SystemExit(f"--cluster-iteration {args.cluster_iteration} is past the last iteration, {steps}")
+    runs = sweep_runner(args)(curriculum_task, configs(args))
+    return {**analyse(runs, X, y, args), "X": X, "y": y}
+
+
 def deep_scatter(run, args):
     """Norm and cosine of layers 2, 3 and 4 at the cluster iteration, run 0."""
     t = args.cluster_iteration
@@ -365,18 +377,6 @@ def figure_clusters(a, X, y, side, iteration, shown=2):
             )
             ax.legend(loc="lower right")
     return fig
-
-
-def run(args):
-    """Train the runs (through minnet.tools.sweep) and analyse their recordings; the data ride along for the figures."""
-    X, y = load_classification(args.data, args.data_dir)
-    steps = args.epochs * int(np.ceil(len(y) / args.batch_size))
-    if args.quick:
-        args.cluster_iteration = min(args.cluster_iteration, steps)
-    if args.cluster_iteration > steps:
-        raise SystemExit(f"--cluster-iteration {args.cluster_iteration} is past the last iteration, {steps}")
-    runs = sweep_runner(args)(curriculum_task, configs(args))
-    return {**analyse(runs, X, y, args), "X": X, "y": y}
 
 
 def plot(a, out, args):

@@ -121,6 +121,68 @@ def edge_measures(iteration, sharpness, loss, threshold):
     return measures
 
 
+# ----- figures -----------------------------------------------------------------------------------
+def figure(results):
+    """Top: gradient descent's loss and sharpness at each rate, 2/lr dashed in the same colour.
+    Bottom: Adam's loss and its preconditioned sharpness against 38/lr."""
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(2, 2, figsize=(14, 10))
+    colours = plt.get_cmap("viridis")(np.linspace(0.0, 0.8, len(results["gd"])))
+    for colour, (lr, r) in zip(colours, results["gd"].items()):
+        axes[0, 0].semilogy(r["train_loss"], color=colour, label=f"lr {lr}")
+        axes[0, 1].plot(r["sharpness_iteration"], r["sharpness"], color=colour, label=f"lr {lr}")
+        axes[0, 1].axhline(
+            float(r["stability_threshold"]),
+            color=colour,
+            linestyle="--",
+            label=f"2/lr = {float(r['stability_threshold']):.3g}",
+        )
+    a = results["adam"]
+    axes[1, 0].semilogy(a["train_loss"], color="tab:red", label=f"Adam, lr {results['adam_lr']}")
+    axes[1, 1].plot(
+        a["sharpness_iteration"],
+        a["preconditioned_sharpness"],
+        color="tab:red",
+        label=r"preconditioned sharpness $\lambda_{\max}(P^{-1}H)$",
+    )
+    axes[1, 1].axhline(
+        float(a["stability_threshold"]),
+        color="tab:red",
+        linestyle="--",
+        label=f"38/lr = {float(a['stability_threshold']):,.0f}",
+    )
+    titles = [
+        ["gradient descent: train loss", "gradient descent: sharpness against 2/lr"],
+        ["Adam: train loss", "Adam: preconditioned sharpness against 38/lr"],
+    ]
+    ylabels = [
+        ["train loss (log scale)", r"sharpness $\lambda_{\max}(H)$"],
+        ["train loss (log scale)", r"$\lambda_{\max}(P^{-1}H)$"],
+    ]
+    for row in range(2):
+        for col in range(2):
+            ax = axes[row, col]
+            ax.set_title(titles[row][col])
+            ax.set_xlabel("iteration")
+            ax.set_ylabel(ylabels[row][col])
+            ax.legend(
+                fontsize=9, loc="upper right" if col == 0 else "lower right", ncol=2 if (row, col) == (0, 1) else 1
+            )
+    fig.suptitle(
+        "the edge of stability: the sharpness rises until gradient descent can no longer be stable, then stays there"
+    )
+    fig.tight_layout()
+    return fig
+
+
+def plot(results, out, args):
+    from minnet.tools import plots
+
+    return [plots.save(figure(results), os.path.join(out, "edge_of_stability.png"), dpi=150)]
+
+
+# ----- the claims ---------------------------------------------------------------------------------
 def summary_of(results):
     gd = {
         str(lr): edge_measures(
@@ -187,67 +249,7 @@ def claims(summary):
     return rows
 
 
-# ----- figures -----------------------------------------------------------------------------------
-def figure(results):
-    """Top: gradient descent's loss and sharpness at each rate, 2/lr dashed in the same colour.
-    Bottom: Adam's loss and its preconditioned sharpness against 38/lr."""
-    import matplotlib.pyplot as plt
-
-    fig, axes = plt.subplots(2, 2, figsize=(14, 10))
-    colours = plt.get_cmap("viridis")(np.linspace(0.0, 0.8, len(results["gd"])))
-    for colour, (lr, r) in zip(colours, results["gd"].items()):
-        axes[0, 0].semilogy(r["train_loss"], color=colour, label=f"lr {lr}")
-        axes[0, 1].plot(r["sharpness_iteration"], r["sharpness"], color=colour, label=f"lr {lr}")
-        axes[0, 1].axhline(
-            float(r["stability_threshold"]),
-            color=colour,
-            linestyle="--",
-            label=f"2/lr = {float(r['stability_threshold']):.3g}",
-        )
-    a = results["adam"]
-    axes[1, 0].semilogy(a["train_loss"], color="tab:red", label=f"Adam, lr {results['adam_lr']}")
-    axes[1, 1].plot(
-        a["sharpness_iteration"],
-        a["preconditioned_sharpness"],
-        color="tab:red",
-        label=r"preconditioned sharpness $\lambda_{\max}(P^{-1}H)$",
-    )
-    axes[1, 1].axhline(
-        float(a["stability_threshold"]),
-        color="tab:red",
-        linestyle="--",
-        label=f"38/lr = {float(a['stability_threshold']):,.0f}",
-    )
-    titles = [
-        ["gradient descent: train loss", "gradient descent: sharpness against 2/lr"],
-        ["Adam: train loss", "Adam: preconditioned sharpness against 38/lr"],
-    ]
-    ylabels = [
-        ["train loss (log scale)", r"sharpness $\lambda_{\max}(H)$"],
-        ["train loss (log scale)", r"$\lambda_{\max}(P^{-1}H)$"],
-    ]
-    for row in range(2):
-        for col in range(2):
-            ax = axes[row, col]
-            ax.set_title(titles[row][col])
-            ax.set_xlabel("iteration")
-            ax.set_ylabel(ylabels[row][col])
-            ax.legend(
-                fontsize=9, loc="upper right" if col == 0 else "lower right", ncol=2 if (row, col) == (0, 1) else 1
-            )
-    fig.suptitle(
-        "the edge of stability: the sharpness rises until gradient descent can no longer be stable, then stays there"
-    )
-    fig.tight_layout()
-    return fig
-
-
-def plot(results, out, args):
-    from minnet.tools import plots
-
-    return [plots.save(figure(results), os.path.join(out, "edge_of_stability.png"), dpi=150)]
-
-
+# ----- outputs and the command line ------------------------------------------------------------
 def save_results(results, out, summary, args):
     arrays = {}
     for lr, r in results["gd"].items():

@@ -151,6 +151,19 @@ def lr_study(args):
     return study
 
 
+SECOND_SETTING = {"f": "f2", "h": 8, "lr": 0.1, "epochs": 1200}  # "The same order holds for (f2, 8, 0.1, 1200)"
+SLOWER = {"f": "f1", "h": 3, "lr": 0.1, "epochs": 10_000}  # section 2.2: lr / 10, epochs x 10
+
+
+def document_checks():
+    """The document's other statements about runs this study does not draw: its second setting
+    (f2, 8, 0.1, 1200) with the sharpness, and (f1, 3, 0.1, 10,000), where the instability is gone."""
+    _, f2, _ = train_doc000(**SECOND_SETTING, sharpness_every=1)
+    _, slower, _ = train_doc000(**SLOWER)
+    second = {**event_order(f2), **sharpness_events(f2["sharpness"], f2["sharpness_iteration"], SECOND_SETTING["lr"])}
+    return {"f2": second, "slower_onset": instability_onset(slower["train_loss"])}
+
+
 # ----- figures -----------------------------------------------------------------------------------
 def figure_errors_and_gradients(results, zoom):
     """Document 000's figure 1: errors, gradient norm, angles, their zooms, and the weights."""
@@ -412,18 +425,7 @@ def animate(results, out, frames, show, progress):
 
 # ----- the claims -------------------------------------------------------------------------------------
 DOCUMENT_RUNS = {("f1", 3, 1.0, 1000, 1.0): "figures 1 and 2", ("f2", 8, 0.1, 1200, 1.0): "section 2.1"}
-SECOND_SETTING = {"f": "f2", "h": 8, "lr": 0.1, "epochs": 1200}  # "The same order holds for (f2, 8, 0.1, 1200)"
-SLOWER = {"f": "f1", "h": 3, "lr": 0.1, "epochs": 10_000}  # section 2.2: lr / 10, epochs x 10
 ORDER = "first the angle grows ... then the norm of the gradient grows ... and finally the error grows"
-
-
-def document_checks():
-    """The document's other statements about runs this study does not draw: its second setting
-    (f2, 8, 0.1, 1200) with the sharpness, and (f1, 3, 0.1, 10,000), where the instability is gone."""
-    _, f2, _ = train_doc000(**SECOND_SETTING, sharpness_every=1)
-    _, slower, _ = train_doc000(**SLOWER)
-    second = {**event_order(f2), **sharpness_events(f2["sharpness"], f2["sharpness_iteration"], SECOND_SETTING["lr"])}
-    return {"f2": second, "slower_onset": instability_onset(slower["train_loss"])}
 
 
 def summary_of(results):
