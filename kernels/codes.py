@@ -10,13 +10,13 @@ from typing import NamedTuple
 import numpy as np
 
 # activations s(z)
-IDENTITY, RELU, SIGMOID, TANH, SILU = 0, 1, 2, 3, 4
+IDENTITY, RELU, SIGMOID, TANH, SILU, SQUARE = 0, 1, 2, 3, 4, 5
 # output activations
 LINEAR_OUTPUT, SOFTMAX = 0, 1
 # losses
 MSE, HALF_MSE, CROSS_ENTROPY = 0, 1, 2
 
-ACTIVATION = {"identity": IDENTITY, "relu": RELU, "sigmoid": SIGMOID, "tanh": TANH, "silu": SILU}
+ACTIVATION = {"identity": IDENTITY, "relu": RELU, "sigmoid": SIGMOID, "tanh": TANH, "silu": SILU, "square": SQUARE}
 OUTPUT = {"identity": LINEAR_OUTPUT, "softmax": SOFTMAX}
 LOSS = {"mse": MSE, "half_mse": HALF_MSE, "cross_entropy": CROSS_ENTROPY}
 

@@ -37,6 +37,7 @@ from kernels.codes import (
     SIGMOID,
     SILU,
     SOFTMAX,
+    SQUARE,
     TANH,
     DenseNet,
 )
@@ -56,7 +57,8 @@ def sigmoid(z):
 
 @njit(cache=True, error_model="numpy")
 def activate(code, z):
-    """s(z) for the activation `code` (kernels.codes): tanh, sigmoid, relu max(z, 0), silu z sigmoid(z), identity."""
+    """s(z) for the activation `code` (kernels.codes): tanh, sigmoid, relu max(z, 0), silu z sigmoid(z), square
+    z^2, identity."""
     if code == TANH:
         return math.tanh(z)
     if code == SIGMOID:
@@ -65,13 +67,15 @@ def activate(code, z):
         return z if z > 0.0 else 0.0
     if code == SILU:
         return z * sigmoid(z)
+    if code == SQUARE:
+        return z * z
     return z
 
 
 @njit(cache=True, error_model="numpy")
 def derivative(code, z, a):
     """s'(z) given z and a = s(z): tanh 1 / cosh^2 z (= 1 - a^2 without its cancellation when a is near 1),
-    sigmoid a (1 - a), relu [z > 0], silu s (1 + z (1 - s)), identity 1."""
+    sigmoid a (1 - a), relu [z > 0], silu s (1 + z (1 - s)), square 2z, identity 1."""
     if code == TANH:
         if abs(z) > MAX_EXP_ARG:
             return 0.0  # cosh z overflows (math.cosh would raise without the JIT); its square already did: 1 / inf
@@ -84,6 +88,8 @@ def derivative(code, z, a):
     if code == SILU:
         s = sigmoid(z)
         return s * (1.0 + z * (1.0 - s))
+    if code == SQUARE:
+        return 2.0 * z
     return 1.0
 
 

@@ -7,6 +7,7 @@ s'(z); for most activations it is cheapest written with the output a as well:
     tanh      a = tanh z                  s'(z) = 1 - a^2 = 1 / cosh^2 z
     relu      a = max(0, z)               s'(z) = 1 if z > 0 else 0
     silu      a = z sigmoid(z)            s'(z) = sigmoid(z) (1 + z (1 - sigmoid(z)))
+    square    a = z^2                     s'(z) = 2z      (Gromov 2023's grokking MLP)
     identity  a = z                       s'(z) = 1
 
 Hessians (minnet.hessian) need the second derivative s''(z) too:
@@ -15,6 +16,7 @@ Hessians (minnet.hessian) need the second derivative s''(z) too:
     tanh      s''(z) = -2 a s'(z)
     relu      s''(z) = 0                  (everywhere but the kink)
     silu      s''(z) = sigmoid(z) (1 - sigmoid(z)) (2 + z (1 - 2 sigmoid(z)))
+    square    s''(z) = 2
     identity  s''(z) = 0
 
 The derivatives of relu at its kink z = 0 are taken as 0. tanh's s' is computed as 1 / cosh^2 z:
@@ -28,7 +30,7 @@ from kernels.libm import (
     exp,  # the C library's e^x, the same on every CPU (kernels/libm.py)
 )
 
-ACTIVATIONS = ("relu", "sigmoid", "tanh", "silu", "identity")
+ACTIVATIONS = ("relu", "sigmoid", "tanh", "silu", "square", "identity")
 
 
 def sigmoid(z):
@@ -47,6 +49,8 @@ def activate(name, z):
         return np.maximum(z, 0.0)
     if name == "silu":
         return z * sigmoid(z)
+    if name == "square":
+        return z * z
     if name == "identity":
         return z
     raise ValueError(f"unknown activation {name!r}; expected one of {ACTIVATIONS}")
@@ -64,6 +68,8 @@ def derivative(name, z, a):
     if name == "silu":
         s = sigmoid(z)
         return s * (1.0 + z * (1.0 - s))
+    if name == "square":
+        return 2.0 * z
     if name == "identity":
         return np.ones_like(z)
     raise ValueError(f"unknown activation {name!r}; expected one of {ACTIVATIONS}")
@@ -81,6 +87,8 @@ def second_derivative(name, z, a):
     if name == "silu":
         s = sigmoid(z)
         return s * (1.0 - s) * (2.0 + z * (1.0 - 2.0 * s))
+    if name == "square":
+        return np.full_like(z, 2.0)
     raise ValueError(f"unknown activation {name!r}; expected one of {ACTIVATIONS}")
 
 

@@ -25,10 +25,12 @@ def test_all_strategies_give_the_same_bits_as_loss_and_grad(L, width, k, activat
     rng = np.random.default_rng(seed)
     net = MLP([3] + [width] * (L - 1) + [2], activation=activation, loss="cross_entropy", seed=seed)
     X, Y = rng.normal(size=(6, 3)), rng.integers(0, 2, 6)
-    loss, grad = net.loss_and_grad(X, Y)
+    with np.errstate(all="ignore"):  # ten square layers overflow: the strategies must then agree on the nan too
+        loss, grad = net.loss_and_grad(X, Y)
     for strategy in STRATEGIES:
-        l, g, tape = backprop(net, X, Y, strategy, k)
-        assert l == loss and np.array_equal(g, grad), strategy
+        with np.errstate(all="ignore"):
+            l, g, tape = backprop(net, X, Y, strategy, k)
+        assert np.array_equal([l, *g], [loss, *grad], equal_nan=True), strategy
         assert tape.floats == 0  # everything kept was released by the end
 
 

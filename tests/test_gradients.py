@@ -24,7 +24,7 @@ def test_mlp_gradient_matches_finite_differences(case):
     h=st.integers(2, 6),
     n_in=st.integers(1, 3),
     n_out=st.integers(1, 3),
-    activation=st.sampled_from(["sigmoid", "tanh", "silu", "identity"]),
+    activation=st.sampled_from(["sigmoid", "tanh", "silu", "square", "identity"]),
     loss=st.sampled_from(["half_mse", "mse"]),
     batch=st.integers(1, 8),
     seed=st.integers(0, 2**32 - 1),
@@ -82,7 +82,7 @@ def test_numerical_gradient_leaves_params_unchanged(rng):
     assert np.array_equal(net.params, before)
 
 
-@pytest.mark.parametrize("activation", ["sigmoid", "tanh", "relu", "silu", "identity"])
+@pytest.mark.parametrize("activation", ["sigmoid", "tanh", "relu", "silu", "square", "identity"])
 def test_one_hidden_layer_mlp_equals_two_layer_net(activation, rng):
     two = TwoLayerNet(h=4, n_in=2, n_out=3, activation=activation, loss="half_mse", seed=5, init_scale=30)
     mlp = MLP([2, 3, 3], activation=activation, loss="half_mse", seed=0)

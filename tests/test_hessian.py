@@ -47,7 +47,7 @@ def test_mlp_hvp_matches_finite_differences(case, seed):
 
 @given(
     h=st.integers(2, 6),
-    activation=st.sampled_from(["sigmoid", "tanh", "silu", "identity"]),
+    activation=st.sampled_from(["sigmoid", "tanh", "silu", "square", "identity"]),
     loss=st.sampled_from(["half_mse", "mse"]),
     batch=st.integers(1, 8),
     seed=st.integers(0, 2**32 - 1),
@@ -71,7 +71,7 @@ def test_a_wrong_second_derivative_fails_the_check(monkeypatch, rng):
     assert relative_error(hvp(net, X, Y, v), numerical_hvp(net, X, Y, v), net.loss(X, Y)) > 1e-3
 
 
-@pytest.mark.parametrize("activation", ["sigmoid", "tanh", "silu", "relu"])
+@pytest.mark.parametrize("activation", ["sigmoid", "tanh", "silu", "relu", "square"])
 def test_top_eigenvalues_equal_eigvalsh_of_the_full_hessian(activation, rng):
     net = MLP([3, 5, 4, 2], activation=activation, seed=3)
     X, Y = rng.normal(size=(20, 3)), rng.normal(size=(20, 2))
