@@ -45,6 +45,7 @@ GALLERY = {
     "init_study": ("init_study", [], ["initialisation.png"]),
     "loss_surface": ("loss_surface", [], ["surface_2d.png", "deep_relu.png"]),
     "checkpointing": ("checkpointing", [], ["checkpointing.png"]),
+    "grokking": ("grokking", [], ["grokking.png"]),
     "edge_of_stability": ("edge_of_stability", [], ["edge_of_stability.png"]),
 }
 

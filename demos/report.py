@@ -44,6 +44,7 @@ STUDIES = {
     "trajectories": ("003", []),
     "loss_surface": ("004", []),
     "checkpointing": ("004", []),
+    "grokking": ("004", ["--workers", "1"]),
     "edge_of_stability": ("beyond the documents", ["--workers", "1"]),
 }
 FIGURES = (".png", ".gif")

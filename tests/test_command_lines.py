@@ -23,6 +23,7 @@ STUDIES = [
     "trajectories",
     "loss_surface",
     "checkpointing",
+    "grokking",
     "edge_of_stability",
     "gradcheck",
 ]

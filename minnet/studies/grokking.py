@@ -1,0 +1,108 @@
+"""Document 004's grokking slide (Power et al. 2022), with an MLP instead of a transformer.
+
+The task is modular addition: for a, b in {0, ..., p-1} the network sees the one-hot codes of a and
+b side by side, x = [e_a; e_b] (2p inputs), and answers c = (a + b) mod p. All p^2 pairs exist; a
+random `fraction` of them is the training set, the rest the test set.
+
+The network is Gromov 2023's ("Grokking modular arithmetic"): one hidden layer of `width` units
+with the square activation s(z) = z^2, p outputs, the mean squared error against the one-hot code
+of c, full-batch AdamW. Its first layer is an embedding: W_1 x = W_1[:, a] + W_1[:, p + b], so
+column a of W_1 is the vector the network gives the number a. Gromov's solution writes each hidden
+unit as one frequency k, W_1[u, a] ~ cos(2 pi k a / p + phi_u): `single_frequency` measures how
+close the learned embedding comes to that.
+"""
+
+import numpy as np
+
+from minnet.mlp import MLP
+from minnet.optim import AdamW
+from minnet.recorders import Recorder
+from minnet.train import fit
+
+GROMOV = {"p": 31, "fraction": 0.4, "width": 128, "lr": 1e-2, "weight_decay": 1.0, "beta2": 0.98}
+
+
+def modular_addition(p, fraction, seed):
+    """(X_train, c_train, X_test, c_test): every pair (a, b) as [e_a; e_b] (p^2, 2p) with c = (a + b) mod p,
+    split at random: round(fraction p^2) pairs to train on, the others to test."""
+    a, b = np.divmod(np.arange(p * p), p)
+    X = np.zeros((p * p, 2 * p))
+    X[np.arange(p * p), a] = 1.0  # e_a
+    X[np.arange(p * p), p + b] = 1.0  # e_b
+    c = (a + b) % p
+    order = np.random.default_rng(seed).permutation(p * p)
+    train, test = order[: round(fraction * p * p)], order[round(fraction * p * p) :]
+    return X[train], c[train], X[test], c[test]
+
+
+def model(p, width, seed):
+    """2p -> width (square) -> p, mean squared error against one-hot targets, Glorot initialisation."""
+    return MLP([2 * p, width, p], activation="square", loss="mse", init="glorot", seed=seed)
+
+
+def accuracy(net, X, c):
+    """The fraction of rows whose largest output is the right class."""
+    return float(np.mean(np.argmax(net.forward(X), axis=1) == c))
+
+
+def single_frequency(net, p):
+    """How much of each hidden unit's embedding is one frequency, averaged over the units and over a and b.
+
+    For unit u, P_u(k) = |sum_a W_1[u, a] e^(-2 pi i k a / p)|^2 for k = 1 .. (p-1)/2 (the constant
+    k = 0 carries nothing the output can use); the unit's share is max_k P_u(k) / sum_k P_u(k).
+    Gromov's solution gives 1; a random embedding about 0.2 for p = 31."""
+    shares = []
+    for columns in (slice(0, p), slice(p, 2 * p)):  # the a half and the b half of W_1
+        E = net.W[1][:, columns]
+        power = np.abs(np.fft.rfft(E, axis=1)[:, 1:]) ** 2  # P_u(k), k = 1 .. (p-1)/2
+        shares.append(power.max(axis=1) / power.sum(axis=1))
+    return float(np.mean(shares))
+
+
+def spectrum(net, p):
+    """Each hidden unit's power at k = 1 .. (p-1)/2 in its a-embedding, normalised to sum 1: (width, (p-1)/2)."""
+    power = np.abs(np.fft.rfft(net.W[1][:, :p], axis=1)[:, 1:]) ** 2
+    return power / power.sum(axis=1, keepdims=True)
+
+
+class Grokking(Recorder):
+    """Before training and after every step: train and test accuracy, the weight norm |w|, and every
+    `every` steps the single-frequency share of the embedding."""
+
+    def __init__(self, p, train, test, every=50):
+        self.p, self.train, self.test, self.every = p, train, test, every
+
+    def start(self, net):
+        self.rows, self.fourier = [], []
+        self.after_epoch(net, -1)
+
+    def after_epoch(self, net, epoch):
+        step = epoch + 1
+        self.rows.append([accuracy(net, *self.train), accuracy(net, *self.test), np.linalg.norm(net.params)])
+        if step % self.every == 0:
+            self.fourier.append([step, single_frequency(net, self.p)])
+
+    def result(self):
+        rows = np.array(self.rows)
+        return {"train_accuracy": rows[:, 0], "test_accuracy": rows[:, 1], "weight_norm": rows[:, 2],
+                "fourier": np.array(self.fourier)}  # fmt: skip
+
+
+def first_step_reaching(accuracy_curve, level):
+    """The first step whose accuracy is at least `level`, or nan when none is."""
+    reached = np.flatnonzero(np.asarray(accuracy_curve) >= level)
+    return float(reached[0]) if reached.size else float("nan")
+
+
+def train_task(config):
+    """A sweep task: one run. config: p, fraction, width, lr, weight_decay, beta2, steps, seed (data split and
+    initialisation). Returns the recorder's curves, the final loss and the final embedding's spectrum."""
+    p = config["p"]
+    X, c, X_test, c_test = modular_addition(p, config["fraction"], config["seed"])
+    net = model(p, config["width"], config["seed"])
+    optimizer = AdamW(net.params, lr=config["lr"], beta2=config["beta2"], weight_decay=config["weight_decay"],
+                      decay="scaled")  # fmt: skip
+    recorder = Grokking(p, (X, c), (X_test, c_test))
+    history = fit(net, X, np.eye(p)[c], optimizer, config["steps"], recorders=[recorder])
+    curves = ("train_accuracy", "test_accuracy", "weight_norm", "fourier", "train_loss")
+    return {**{key: history[key] for key in curves}, "spectrum": spectrum(net, p)}
