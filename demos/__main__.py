@@ -17,6 +17,7 @@ STUDIES = {
     "trajectories": "document 003: every parameter over 3,000 epochs; step distance, update alignment, drift",
     "loss_surface": "document 004: random-direction loss-surface projections and the effect of initialisation",
     "checkpointing": "document 004: vanilla, memory-poor and checkpointed backpropagation, counted",
+    "double_descent": "document 004: test error against model size, peaking at the interpolation threshold and falling again",
     "grokking": "document 004: an MLP learns a + b mod p long after it fits its training pairs (weight decay, more data)",
     "edge_of_stability": "beyond the documents: the sharpness rises to 2/lr and hovers there (Cohen et al. 2021), and Adam's at 38/lr",
     "report": "every study's claims against its document, with the figures, as HTML pages (minnet-out/report/index.html)",

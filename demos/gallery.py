@@ -46,6 +46,7 @@ GALLERY = {
     "loss_surface": ("loss_surface", [], ["surface_2d.png", "deep_relu.png"]),
     "checkpointing": ("checkpointing", [], ["checkpointing.png"]),
     "grokking": ("grokking", [], ["grokking.png"]),
+    "double_descent": ("double_descent", [], ["double_descent.png"]),
     "edge_of_stability": ("edge_of_stability", [], ["edge_of_stability.png"]),
 }
 

@@ -45,6 +45,7 @@ STUDIES = {
     "loss_surface": ("004", []),
     "checkpointing": ("004", []),
     "grokking": ("004", ["--workers", "1"]),
+    "double_descent": ("004", ["--workers", "1"]),
     "edge_of_stability": ("beyond the documents", ["--workers", "1"]),
 }
 FIGURES = (".png", ".gif")

@@ -24,6 +24,7 @@ STUDIES = [
     "loss_surface",
     "checkpointing",
     "grokking",
+    "double_descent",
     "edge_of_stability",
     "gradcheck",
 ]
