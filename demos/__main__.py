@@ -18,6 +18,7 @@ STUDIES = {
     "loss_surface": "document 004: random-direction loss-surface projections and the effect of initialisation",
     "checkpointing": "document 004: vanilla, memory-poor and checkpointed backpropagation, counted",
     "double_descent": "document 004: test error against model size, peaking at the interpolation threshold and falling again",
+    "minima": "document 004: large steps avoid a narrow minimum, SGD's noise escapes one, sharpness against lr and batch",
     "grokking": "document 004: an MLP learns a + b mod p long after it fits its training pairs (weight decay, more data)",
     "edge_of_stability": "beyond the documents: the sharpness rises to 2/lr and hovers there (Cohen et al. 2021), and Adam's at 38/lr",
     "report": "every study's claims against its document, with the figures, as HTML pages (minnet-out/report/index.html)",

@@ -47,6 +47,7 @@ GALLERY = {
     "checkpointing": ("checkpointing", [], ["checkpointing.png"]),
     "grokking": ("grokking", [], ["grokking.png"]),
     "double_descent": ("double_descent", [], ["double_descent.png"]),
+    "minima": ("minima", [], ["minima.png", "network.png"]),
     "edge_of_stability": ("edge_of_stability", [], ["edge_of_stability.png"]),
 }
 

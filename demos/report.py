@@ -46,6 +46,7 @@ STUDIES = {
     "checkpointing": ("004", []),
     "grokking": ("004", ["--workers", "1"]),
     "double_descent": ("004", ["--workers", "1"]),
+    "minima": ("004", ["--workers", "1"]),
     "edge_of_stability": ("beyond the documents", ["--workers", "1"]),
 }
 FIGURES = (".png", ".gif")

@@ -25,6 +25,7 @@ STUDIES = [
     "checkpointing",
     "grokking",
     "double_descent",
+    "minima",
     "edge_of_stability",
     "gradcheck",
 ]

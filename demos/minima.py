@@ -1,0 +1,348 @@
+"""Document 004 (its slides on minima): large steps avoid a narrow minimum, stochasticity escapes one.
+
+    python -m demos.minima [--sigma 10] [--batches 1 2 4 100] [--lrs 0.05 0.2 0.8]
+
+Three parts. (a) Gradient descent on a hand-written landscape with a narrow, shallow well and a
+wide, deep one (minnet.studies.minima, its gradient and Hessian written out), started at the
+narrow minimum, at --sweep learning rates from 0.005 to 1: where does it settle, against 2/lambda
+of each minimum? The same in two weights, two paths drawn. (b) Stochastic gradients at lr 0.01
+(below 2/lambda_narrow, where gradient descent stays): 100 examples each tilt the landscape by
+xi_i ~ N(0, --sigma^2) (mean exactly 0); --seeds runs per batch size from the narrow minimum for
+3,000 steps; how many end in the wide well? (c) A real network: a 64-32-10 tanh MLP on the
+shipped 8x8 digits, SGD at each --lrs and batch 10, 100 and 1,000 (full) for 3,000 steps; the
+sharpness of the minimum reached (minnet.hessian) against lr and batch size, and the test error
+against the sharpness (Keskar et al. 2017: large batches find sharp minima that generalise worse).
+
+The slides show pictures without numbers or setups; every landscape, rate and size here is
+minnet's. The exponential learning-rate slide (Li & Arora 2019) has no part here: it needs a
+scale-invariant network (batch normalisation before every activation), which minnet's MLP does not
+have; the claims table says so in a row of its own.
+"""
+
+import os
+from collections.abc import Sequence
+
+import numpy as np
+
+from demos.claims import band, not_comparable, print_claims, property, rows_of
+from demos.cli import (
+    add_output_options,
+    add_sweep_options,
+    int_in,
+    positive_float,
+    positive_int,
+    refuse_if_too_long,
+    run_study,
+    save_outputs,
+    study_parser,
+    sweep_runner,
+)
+from minnet.studies import minima as mn
+
+DEFAULT_OUT = os.path.join("minnet-out", "minima")
+SGD_LR, SGD_STEPS, EXAMPLES = 0.01, 3000, 100
+NETWORK_BATCHES, NETWORK_STEPS, NETWORK_SEEDS = (10, 100, 1000), 3000, 3
+SETTLED = 1e-6  # a path has settled when its last step moved it less than this
+PATH_RATES = (0.01, 0.2)  # the two paths drawn in two weights: below 2/lambda_narrow, and between the two
+
+
+def outcome(path, dim):
+    """Where a path ends: "settles narrow" / "settles wide" (still, at a minimum), "oscillates narrow" /
+    "oscillates wide" (moving, in the well), "diverges" or "neither"."""
+    if not np.all(np.isfinite(path[-1])):
+        return "diverges"
+    well = mn.basin(path[-1], dim)
+    if well == "neither":
+        return "neither"
+    return ("settles " if np.linalg.norm(path[-1] - path[-2]) < SETTLED else "oscillates ") + well
+
+
+def large_steps(rates, steps=3000):
+    """(a): from the narrow minimum (nudged by 0.01) at every rate, in one weight; and two paths in two weights."""
+    start = mn.minimum("narrow", 1) + 0.01
+    ends = [mn.descend(start, lr, steps) for lr in rates]
+    start2 = mn.minimum("narrow", 2) + 0.01
+    return {
+        "rates": np.array(rates),
+        "final_w": np.array([p[-1, 0] for p in ends]),
+        "outcomes": [outcome(p, 1) for p in ends],
+        "paths_2d": {lr: mn.descend(start2, lr, 300) for lr in PATH_RATES},
+        "sharpness": {kind: mn.sharpness(mn.minimum(kind, 1)) for kind in ("narrow", "wide")},
+    }
+
+
+def escapes(sigma, batches, seeds):
+    """(b): per batch size, where --seeds SGD runs from the narrow minimum end; the first seed's paths kept."""
+    start = mn.minimum("narrow", 1)
+    ends, paths = {}, {}
+    for batch in batches:
+        runs = [mn.descend(start, SGD_LR, SGD_STEPS, mn.example_tilts(EXAMPLES, 1, sigma, s), batch, s)
+                for s in range(seeds)]  # fmt: skip
+        ends[batch] = [mn.basin(p[-1], 1) for p in runs]
+        paths[batch] = runs[0][:, 0]
+    return {"ends": ends, "paths": paths}
+
+
+def run(args):
+    configs = [{"lr": lr, "batch": b, "steps": NETWORK_STEPS, "seed": s} for lr in args.lrs
+               for b in NETWORK_BATCHES for s in range(min(args.seeds, NETWORK_SEEDS))]  # fmt: skip
+    network = sweep_runner(args)(mn.network_task, configs)
+    return {
+        "large_steps": large_steps(np.geomspace(0.005, 1.0, args.sweep)),
+        "escapes": escapes(args.sigma, args.batches, args.seeds),
+        "network": [{**c, **r} for c, r in zip(configs, network)],
+        "args": {"sigma": args.sigma, "batches": args.batches, "seeds": args.seeds, "lrs": args.lrs},
+        "config": {
+            "data": f"(a, b) the landscape of minnet.studies.minima; (b) {EXAMPLES} examples tilting it by N(0, "
+                    f"{args.sigma:g}^2); (c) the shipped 8x8 digits, 1,000 to train and 797 to test",
+            "network": "(c) MLP 64-32-10 tanh", "loss": "(c) cross-entropy", "init": "(c) glorot",
+            "optimizer": f"gradient descent / SGD: (b) lr {SGD_LR}, batches {args.batches}; (c) lr {args.lrs}, "
+                         f"batches {list(NETWORK_BATCHES)}", "steps": f"(a) 3,000, (b) {SGD_STEPS:,}, (c) "
+                         f"{NETWORK_STEPS:,}", "seeds": f"(b) 0..{args.seeds - 1}, (c) 0..{min(args.seeds, NETWORK_SEEDS) - 1}",
+        },
+    }  # fmt: skip
+
+
+# ----- figures -----------------------------------------------------------------------------------
+COLORS = {"settles narrow": "tab:red", "oscillates narrow": "tab:orange", "settles wide": "tab:blue",
+          "oscillates wide": "tab:cyan", "neither": "0.5", "diverges": "k"}  # fmt: skip
+
+
+def figure_toy(results):
+    """Top: the landscape; where gradient descent ends against its rate; two paths in two weights. Bottom: SGD
+    paths with batch 1 and the full batch; the runs that escaped, per batch size."""
+    import matplotlib.pyplot as plt
+
+    a, steps, esc = results["args"], results["large_steps"], results["escapes"]
+    fig, axes = plt.subplots(2, 3, figsize=(19, 11), constrained_layout=True)
+    w = np.linspace(-2.5, 3.5, 1200)
+    axes[0, 0].plot(w, mn.loss(w[:, None]), "k")
+    for kind, color in (("narrow", "tab:red"), ("wide", "tab:blue")):
+        m, lam = mn.minimum(kind, 1)[0], steps["sharpness"][kind]
+        axes[0, 0].plot(m, mn.loss([m]), "o", color=color, label=f"{kind} minimum: sharpness {lam:.3g}, "
+                        f"2/sharpness = {2 / lam:.3g}")  # fmt: skip
+    axes[0, 0].set(xlabel="w", ylabel="L(w)", title="a narrow, shallow minimum and a wide, deep one")
+    axes[0, 0].legend(loc="upper right")
+    figure_rates(axes[0, 1], steps)
+    figure_paths_2d(axes[0, 2], steps)
+    ax = axes[1, 0]
+    for batch, color in ((min(a["batches"]), "tab:purple"), (max(a["batches"]), "k")):
+        ax.plot(esc["paths"][batch], color=color, linewidth=0.7, label=f"batch {batch}" +
+                (" (full: gradient descent)" if batch == EXAMPLES else ""))  # fmt: skip
+    for kind, color in (("narrow", "tab:red"), ("wide", "tab:blue")):
+        ax.axhline(mn.minimum(kind, 1)[0], color=color, linestyle=":", label=f"{kind} minimum")
+    ax.set(xlabel="step", ylabel="w", title=f"lr {SGD_LR} (< 2/sharpness of the narrow minimum): seed 0's paths")
+    ax.legend(loc="center right")
+    ax = axes[1, 1]
+    fractions = [esc["ends"][b].count("wide") / len(esc["ends"][b]) for b in a["batches"]]
+    ax.bar([str(b) for b in a["batches"]], fractions, color="tab:purple")
+    ax.set(xlabel="batch size (of 100 examples)", ylabel="fraction of runs ending in the wide minimum", ylim=(0, 1),
+           title=f"stochasticity escapes the narrow minimum ({a['seeds']} seeds, tilts sigma {a['sigma']:g})")  # fmt: skip
+    axes[1, 2].axis("off")
+    axes[1, 2].text(0, 0.95, TOY_NOTE, va="top", wrap=True, fontsize=12)
+    return fig
+
+
+TOY_NOTE = (
+    "Gradient descent multiplies the distance to a minimum\nof sharpness lambda by (1 - lr lambda) each step:"
+    "\nit settles only if lr < 2 / lambda.\n\nJust above 2/lambda of the narrow minimum it does not\n"
+    "settle but stays in the narrow well, oscillating\nwhere the well's sides are less curved than its\n"
+    "bottom. Larger steps leave the well and settle in\nthe wide minimum, up to its own 2/lambda."
+)
+
+
+def figure_rates(ax, steps):
+    """Where each rate ends (w), coloured by outcome, 2/lambda of both minima dashed."""
+    for name, color in COLORS.items():
+        chosen = [i for i, o in enumerate(steps["outcomes"]) if o == name]
+        if chosen:
+            ax.plot(steps["rates"][chosen], steps["final_w"][chosen], "o", color=color, label=name, markersize=4)
+    for kind, color in (("narrow", "tab:red"), ("wide", "tab:blue")):
+        ax.axvline(2 / steps["sharpness"][kind], color=color, linestyle="--", linewidth=1,
+                   label=f"2 / sharpness of the {kind} minimum")  # fmt: skip
+    ax.set(xscale="log", xlabel="learning rate (log scale)", ylabel="w after 3,000 steps",
+           title="gradient descent from the narrow minimum")  # fmt: skip
+    ax.legend(loc="center left", fontsize=9)
+
+
+def figure_paths_2d(ax, steps):
+    """Contours of L in two weights, and the two rates' paths from the narrow minimum."""
+    g = np.linspace(-2.2, 2.8, 300)
+    W1, W2 = np.meshgrid(g, np.linspace(-2.2, 2.2, 260))
+    ax.contourf(W1, W2, mn.loss(np.stack([W1, W2], axis=-1)), levels=30, cmap="viridis")
+    for (lr, path), color in zip(steps["paths_2d"].items(), ("tab:red", "white")):
+        ax.plot(*path.T, "-o", color=color, markersize=2, linewidth=0.8, label=f"lr {lr}: {outcome(path, 2)}")
+    ax.set(xlabel="w_1", ylabel="w_2", title="the same in two weights, 300 steps", aspect="equal")
+    ax.legend(loc="lower left")
+
+
+def figure_network(results):
+    """Left: the final sharpness against lr, per batch size, 2/lr dashed. Right: test error against sharpness."""
+    import matplotlib.pyplot as plt
+
+    runs = results["network"]
+    fig, (left, right) = plt.subplots(1, 2, figsize=(15, 6), constrained_layout=True)
+    lrs = np.array(sorted({r["lr"] for r in runs}))
+    for batch, color in zip(NETWORK_BATCHES, ("tab:green", "tab:orange", "k")):
+        mine = [r for r in runs if r["batch"] == batch]
+        left.plot([r["lr"] for r in mine], [r["sharpness"] for r in mine], "o", color=color, alpha=0.5)
+        left.plot(lrs, [np.median([r["sharpness"] for r in mine if r["lr"] == lr]) for lr in lrs], color=color,
+                  label=f"batch {batch}" + (" (full)" if batch == 1000 else ""))  # fmt: skip
+        right.plot([r["sharpness"] for r in mine], [r["test_error"] for r in mine], "o", color=color,
+                   label=f"batch {batch}")  # fmt: skip
+    left.plot(lrs, 2 / lrs, "k--", linewidth=1, label="2 / lr")
+    left.set(xscale="log", yscale="log", xlabel="learning rate", ylabel="sharpness at the end (log)",
+             title=f"64-32-10 MLP on 8x8 digits, {NETWORK_STEPS:,} SGD steps")  # fmt: skip
+    left.legend()
+    right.set(xscale="log", xlabel="sharpness at the end (log)", ylabel="test error", title="flat vs sharp minima")
+    right.legend()
+    return fig
+
+
+def plot(results, out, args):
+    from minnet.tools import plots
+
+    return [plots.save(figure_toy(results), os.path.join(out, "minima.png")),
+            plots.save(figure_network(results), os.path.join(out, "network.png"))]  # fmt: skip
+
+
+# ----- the claims ---------------------------------------------------------------------------------
+def summary_of(results):
+    steps, esc, a = results["large_steps"], results["escapes"], results["args"]
+    limit = {kind: 2 / lam for kind, lam in steps["sharpness"].items()}
+    rates, outcomes = steps["rates"], steps["outcomes"]
+    between = [o for lr, o in zip(rates, outcomes) if limit["narrow"] < lr < limit["wide"]]
+    settles_narrow = [lr for lr, o in zip(rates, outcomes) if o == "settles narrow"]
+    summary = {
+        "sharpness": steps["sharpness"],
+        "outcomes": {f"{lr:.4g}": o for lr, o in zip(rates, outcomes)},
+        "largest_rate_settling_narrow": float(max(settles_narrow, default=float("nan"))),
+        "between_settling_wide": between.count("settles wide") / max(len(between), 1),
+        "between_oscillating_narrow": [float(lr) for lr, o in zip(rates, outcomes) if o == "oscillates narrow"],
+        "settles_above_wide_limit": sum(
+            o.startswith("settles") for lr, o in zip(rates, outcomes) if lr > limit["wide"]
+        ),
+        "escaped": {str(b): esc["ends"][b].count("wide") / len(esc["ends"][b]) for b in a["batches"]},
+        "network": network_summary(results["network"]),
+        "args": a,
+        "config": results["config"],
+    }
+    summary["claims"] = claims(summary)
+    return summary
+
+
+def network_summary(runs):
+    """Medians over seeds per (lr, batch), and the rank correlation of sharpness and test error over all runs."""
+    cells = {}
+    for r in runs:
+        cells.setdefault(f"lr {r['lr']:g}, batch {r['batch']}", []).append(r)
+    median = {key: {q: float(np.median([r[q] for r in rs])) for q in ("sharpness", "test_error", "train_loss")}
+              | {"lr": rs[0]["lr"], "batch": rs[0]["batch"]} for key, rs in cells.items()}  # fmt: skip
+    sharp, err = (np.array([r[q] for r in runs]) for q in ("sharpness", "test_error"))
+    rank = np.corrcoef(np.argsort(np.argsort(sharp)), np.argsort(np.argsort(err)))[0, 1]
+    return {"cells": median, "rank_correlation": float(rank)}
+
+
+row = rows_of("minima", "004")
+DIVERGENCE = "Local divergence can also be benefitial"  # the slide's heading, its spelling
+ESCAPE = "Stochasticity allows to escape local minima"
+
+
+def claims(s):
+    a, limit = s["args"], {kind: 2 / lam for kind, lam in s["sharpness"].items()}
+    cells = list(s["network"]["cells"].values())
+    lrs = sorted({c["lr"] for c in cells})
+    full = [next(c for c in cells if c["lr"] == lr and c["batch"] == max(NETWORK_BATCHES)) for lr in lrs]
+    by_batch = [[c["sharpness"] for c in sorted((c for c in cells if c["lr"] == lr), key=lambda c: c["batch"])]
+                for lr in lrs]  # fmt: skip
+    escaped = [s["escaped"][str(b)] for b in sorted(a["batches"])]
+    return [
+        row("narrow_settles_below_2_over_lambda", "Wide vs narrow local minima", DIVERGENCE,
+            "the largest rate that settles in the narrow minimum, over 2 / its sharpness", "lr / lr", 1.0,
+            band(0.9, 1.0), s["largest_rate_settling_narrow"] / limit["narrow"],
+            f"2 / sharpness = {limit['narrow']:.4g}; rates {len(s['outcomes'])}, log-spaced 0.005 to 1"),
+        row("large_step_settles_wide", DIVERGENCE, "Градиентный спуск с большим шагом избегает узкого локального минимума",
+            "fraction of the rates between 2/lambda of the narrow and of the wide minimum that settle in the wide "
+            "one", "", None, band(0.5, 1.0), s["between_settling_wide"], "oscillating in the narrow well instead "
+            f"(just above its 2/lambda): lr {', '.join(f'{lr:.3g}' for lr in s['between_oscillating_narrow'])}"),
+        row("nothing_settles_above_2_over_lambda_wide", DIVERGENCE, DIVERGENCE, "rates above 2/lambda of the wide minimum that settle "
+            "anywhere", "rates", 0, band(0, 0), s["settles_above_wide_limit"], None),
+        row("stochasticity_escapes", ESCAPE, "Стохастический градиентный спуск выпрыгивает из локальных минимумов",
+            f"fraction of SGD runs with batch {min(a['batches'])} from the narrow minimum that end in the wide one "
+            f"(lr {SGD_LR}, {a['seeds']} seeds)", "", None, band(0.5, 1.0), s["escaped"][str(min(a["batches"]))],
+            "full batch (gradient descent): " + f"{s['escaped'].get(str(EXAMPLES), float('nan')):.2f}"),
+        row("smaller_batches_escape_more", ESCAPE, ESCAPE, "the fraction that escapes never grows with the batch size", "",
+            None, property("non-increasing in the batch size"), bool(np.all(np.diff(escaped) <= 0)),
+            ", ".join(f"batch {b}: {f:.2f}" for b, f in zip(sorted(a["batches"]), escaped))),
+        row("network_sharpness_below_2_over_lr", "Wide vs narrow local minima", "", "every full-batch run's final sharpness is below 2/lr, "
+            "as the toy's stability condition requires", "", None, property("sharpness < 2/lr at every lr"),
+            all(c["sharpness"] < 2 / c["lr"] for c in full), ", ".join(f"lr {c['lr']:g}: {c['sharpness']:.3g} "
+            f"(2/lr {2 / c['lr']:.3g})" for c in full) + ": far below it; the cross-entropy flattens as its loss "
+            "falls, and this network never reaches the edge of stability", kind="beyond", document="Cohen et al. 2021"),
+        row("larger_batch_sharper", "Wide vs narrow local minima", "", "at every lr, the sharpness reached grows with the batch size (medians)",
+            "", None, property("increasing in the batch size at every lr"),
+            all(bool(np.all(np.diff(v) > 0)) for v in by_batch), "; ".join(f"lr {lr:g}: " + ", ".join(f"{v:.3g}"
+            for v in vs) for lr, vs in zip(lrs, by_batch)), kind="beyond",
+            document="Keskar et al. 2017"),
+        row("flat_generalises_better", "Wide vs narrow local minima", "", "rank correlation of the final sharpness and the test error over every "
+            "run", "", None, band(0.0, None), s["network"]["rank_correlation"], "test errors "
+            f"{min(c['test_error'] for c in cells):.3f}-{max(c['test_error'] for c in cells):.3f} (medians): "
+            "1 test image is 0.00125", kind="beyond", document="Keskar et al. 2017"),
+        row("exponential_learning_rate", "Exponential learning rate", "Exponential Learning Rate Schedules for Deep Learning", "an exponentially "
+            "growing learning rate trains a scale-invariant network as well as a step schedule", "", None,
+            not_comparable("needs batch normalisation before every activation (a scale-invariant loss), which "
+                           "minnet's MLP does not have"), None, "to add: a normalisation layer in minnet/mlp.py with "
+            "its backward pass and gradient test, and this comparison at equal epochs"),
+    ]  # fmt: skip
+
+
+def print_summary(s):
+    print("gradient descent from the narrow minimum (2/sharpness: narrow "
+          f"{2 / s['sharpness']['narrow']:.4g}, wide {2 / s['sharpness']['wide']:.4g}):")  # fmt: skip
+    for lr, o in s["outcomes"].items():
+        print(f"  lr {lr:>7}: {o}")
+    print("SGD from the narrow minimum, fraction ending in the wide one: " +
+          ", ".join(f"batch {b}: {f:.2f}" for b, f in s["escaped"].items()))  # fmt: skip
+    print(f"{'network':>22}{'sharpness':>11}{'test error':>12}{'train loss':>12}")
+    for key, c in s["network"]["cells"].items():
+        print(f"{key:>22}{c['sharpness']:>11.4g}{c['test_error']:>12.4f}{c['train_loss']:>12.4g}")
+    print_claims(s["claims"])
+
+
+def save_results(results, out, summary, args):
+    steps = results["large_steps"]
+    arrays = {"rates": steps["rates"], "final_w": steps["final_w"],
+              **{f"sgd_path_batch{b}": p for b, p in results["escapes"]["paths"].items()},
+              **{f"network/{q}": np.array([r[q] for r in results["network"]]) for q in
+                 ("lr", "batch", "seed", "sharpness", "test_error", "train_loss")}}  # fmt: skip
+    save_outputs(out, arrays, summary)
+
+
+SECONDS_PER_RUN = 7.0  # the slowest network run (full batch, 3,000 steps) on one core (measured: about 5 s)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    p = study_parser("minima", __doc__)
+    p.add_argument("--sigma", type=positive_float, default=10.0, help="the examples' tilts' spread (default 10)")
+    p.add_argument("--batches", type=int_in(1, EXAMPLES), nargs="+", default=[1, 2, 4, EXAMPLES],
+                   help=f"SGD batch sizes of {EXAMPLES} examples, {EXAMPLES} = gradient descent (default 1 2 4 100)")  # fmt: skip
+    p.add_argument("--lrs", type=positive_float, nargs="+", default=[0.05, 0.2, 0.8],
+                   help="the network's learning rates (default 0.05 0.2 0.8)")  # fmt: skip
+    p.add_argument("--sweep", type=int_in(3, 1000), default=60, help="rates in part (a) (default 60)")
+    p.add_argument("--seeds", type=positive_int, default=20, help="SGD runs per batch size; the network's seeds "
+                   "are the first 3 (default 20)")  # fmt: skip
+    add_sweep_options(p)
+    add_output_options(p, DEFAULT_OUT, "few seeds and rates, for tests")
+    args = p.parse_args(argv)
+    if args.quick:
+        args.seeds, args.sweep, args.lrs = 2, 12, [0.2]
+    seconds = len(args.lrs) * len(NETWORK_BATCHES) * min(
+        args.seeds, NETWORK_SEEDS
+    ) * SECONDS_PER_RUN + 0.05 * args.seeds * len(args.batches)
+    refuse_if_too_long(p, {"--seeds": seconds, "--lrs": seconds})
+    run_study(args, run, plot, summary_of, save_results, print_summary)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

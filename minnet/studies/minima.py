@@ -1,0 +1,128 @@
+"""Document 004's slides on minima: wide vs narrow, stochasticity escapes, large steps avoid a narrow one.
+
+A landscape with two minima, in one or two weights w, written out with its gradient and Hessian:
+
+    L(w) = -d_n exp(-|w - c_n|^2 / (2 s_n^2)) - d_w exp(-|w - c_w|^2 / (2 s_w^2)) + |w|^2 / (2 R^2)
+
+a narrow, shallow well at c_n (width s_n, depth d_n) and a wide, deep one at c_w; the last term
+keeps every path in reach. Near a minimum L is a quadratic of curvature lambda (the sharpness,
+about d / s^2), and gradient descent w := w - lr L'(w) multiplies the distance to it by
+(1 - lr lambda) each step: it settles only if lr < 2 / lambda. A step between 2 / lambda_narrow and
+2 / lambda_wide cannot stay in the narrow well but can in the wide one.
+
+Stochastic gradients: example i tilts the landscape, L_i(w) = L(w) + xi_i . w, with tilts xi_i
+drawn from N(0, sigma^2) and centred so that their mean is exactly 0: the full batch sees L itself,
+a batch of B examples L plus a random tilt of about sigma / sqrt(B).
+"""
+
+import numpy as np
+
+WELLS = {"narrow": {"depth": 1.0, "width": 0.1}, "wide": {"depth": 1.5, "width": 0.7}}
+CENTRES = {1: {"narrow": [-1.0], "wide": [1.5]}, 2: {"narrow": [-1.0, 0.6], "wide": [1.2, -0.6]}}
+R = 3.0  # the confining term's radius
+
+
+def wells(dim):
+    """[(depth, width, centre)] of the narrow and the wide well in `dim` weights."""
+    return [(WELLS[k]["depth"], WELLS[k]["width"], np.array(CENTRES[dim][k])) for k in ("narrow", "wide")]
+
+
+def loss(w):
+    """L(w) for w of shape (..., dim)."""
+    w = np.asarray(w, dtype=float)
+    total = np.sum(w * w, axis=-1) / (2 * R**2)  # |w|^2 / (2 R^2)
+    for d, s, c in wells(w.shape[-1]):
+        total = total - d * np.exp(-np.sum((w - c) ** 2, axis=-1) / (2 * s**2))  # - d exp(-|w - c|^2 / (2 s^2))
+    return total
+
+
+def gradient(w):
+    """L'(w) = sum_wells d exp(-|w - c|^2 / (2 s^2)) (w - c) / s^2 + w / R^2."""
+    w = np.asarray(w, dtype=float)
+    g = w / R**2
+    for d, s, c in wells(w.shape[-1]):
+        g = g + d * np.exp(-np.sum((w - c) ** 2) / (2 * s**2)) * (w - c) / s**2
+    return g
+
+
+def hessian(w):
+    """L''(w) = sum_wells d e (I / s^2 - (w - c)(w - c)^T / s^4) + I / R^2, e = exp(-|w - c|^2 / (2 s^2))."""
+    w = np.asarray(w, dtype=float)
+    eye = np.eye(w.size)
+    H = eye / R**2
+    for d, s, c in wells(w.size):
+        e = np.exp(-np.sum((w - c) ** 2) / (2 * s**2))
+        H = H + d * e * (eye / s**2 - np.outer(w - c, w - c) / s**4)
+    return H
+
+
+def sharpness(w):
+    """The largest eigenvalue of the Hessian at w."""
+    return float(np.linalg.eigvalsh(hessian(w))[-1])
+
+
+def minimum(kind, dim):
+    """The minimum near the centre of the `kind` well, by Newton's method from the centre."""
+    w = np.array(CENTRES[dim][kind], dtype=float)
+    for _ in range(50):
+        w = w - np.linalg.solve(hessian(w), gradient(w))  # w := w - H^-1 L'(w)
+    return w
+
+
+def basin(w, dim):
+    """Which well w ends in: "narrow" or "wide" when within two widths of its minimum, else "neither"."""
+    for kind in ("narrow", "wide"):
+        if np.linalg.norm(w - minimum(kind, dim)) < 2 * WELLS[kind]["width"]:
+            return kind
+    return "neither"
+
+
+def descend(w0, lr, steps, tilts=None, batch=None, seed=0):
+    """Gradient descent from w0: w := w - lr (L'(w) + mean of the batch's tilts). The path (steps + 1, dim).
+
+    tilts (n, dim): the examples' xi_i (full batch when None or batch is None: the mean tilt is exactly 0);
+    batch: examples per step, drawn without replacement, a new shuffle each pass."""
+    rng = np.random.default_rng(seed)
+    w = np.array(w0, dtype=float)
+    path = [w.copy()]
+    order, at = np.arange(0), 0
+    for _ in range(steps):
+        tilt = 0.0
+        if tilts is not None and batch is not None:
+            if at + batch > order.size:
+                order, at = rng.permutation(len(tilts)), 0
+            tilt = tilts[order[at : at + batch]].mean(axis=0)  # (1/B) sum_batch xi_i
+            at += batch
+        w = w - lr * (gradient(w) + tilt)  # w := w - lr L_batch'(w)
+        path.append(w.copy())
+        if not np.all(np.isfinite(w)):
+            break
+    return np.array(path)
+
+
+def example_tilts(n, dim, sigma, seed):
+    """xi_i ~ N(0, sigma^2) for n examples, centred: their mean is exactly 0."""
+    xi = np.random.default_rng(seed).normal(0.0, sigma, size=(n, dim))
+    return xi - xi.mean(axis=0)
+
+
+def network_task(config):
+    """A sweep task: a 64-32-10 tanh MLP on the shipped 8x8 digits (1,000 to train, 797 to test), SGD at lr with
+    batch `batch` for `steps` steps. Returns the final training loss, sharpness (top Hessian eigenvalue of
+    the training loss, minnet.hessian) and test error."""
+    from minnet.data import load_classification
+    from minnet.hessian import top_eigenvalues
+    from minnet.mlp import MLP
+    from minnet.optim import SGD
+    from minnet.train import fit
+
+    X, y = load_classification("digits")
+    order = np.random.default_rng(config["seed"]).permutation(len(y))
+    train, test = order[:1000], order[1000:]
+    net = MLP([64, 32, 10], activation="tanh", loss="cross_entropy", seed=config["seed"])
+    epochs = config["steps"] * config["batch"] // train.size  # steps = epochs x (1000 / batch)
+    history = fit(net, X[train], y[train], SGD(net.params, lr=config["lr"]), epochs, batch_size=config["batch"],
+                  seed=config["seed"])  # fmt: skip
+    error = float(np.mean(np.argmax(net.forward(X[test]), axis=1) != y[test]))
+    top = float(top_eigenvalues(net, X[train], y[train], k=1)[0])
+    return {"train_loss": float(history["train_loss"][-1]), "sharpness": top, "test_error": error}

@@ -1,0 +1,45 @@
+"""Document 004's minima study: the hand-written landscape's gradient and Hessian against finite differences,
+gradient descent's stability condition on it, the centred tilts, and the study's --quick run."""
+
+import numpy as np
+from claims_check import check_claims
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from demos import minima
+from minnet.studies import minima as mn
+
+points = st.lists(st.floats(-2.5, 3.0), min_size=1, max_size=2).map(np.array)
+
+
+@settings(max_examples=60, deadline=None)
+@given(w=points)
+def test_gradient_and_hessian_match_central_differences(w):
+    h, eye = 1e-5, np.eye(w.size)
+    numeric = np.array([(mn.loss(w + h * e) - mn.loss(w - h * e)) / (2 * h) for e in eye])
+    np.testing.assert_allclose(mn.gradient(w), numeric, atol=1e-6)
+    numeric_H = np.array([(mn.gradient(w + h * e) - mn.gradient(w - h * e)) / (2 * h) for e in eye])
+    np.testing.assert_allclose(mn.hessian(w), numeric_H, atol=1e-4)
+
+
+def test_gradient_descent_settles_in_the_narrow_minimum_only_below_2_over_its_sharpness():
+    w = mn.minimum("narrow", 1)
+    limit = 2 / mn.sharpness(w)
+    np.testing.assert_allclose(mn.gradient(w), 0, atol=1e-12)
+    assert minima.outcome(mn.descend(w + 0.01, 0.95 * limit, 3000), 1) == "settles narrow"
+    assert minima.outcome(mn.descend(w + 0.01, 1.05 * limit, 3000), 1) != "settles narrow"
+
+
+def test_tilts_are_centred_and_the_full_batch_is_gradient_descent():
+    tilts = mn.example_tilts(100, 2, 10.0, seed=1)
+    np.testing.assert_allclose(tilts.mean(axis=0), 0, atol=1e-12)
+    start = mn.minimum("narrow", 2) + 0.05
+    np.testing.assert_allclose(mn.descend(start, 0.01, 50, tilts, 100), mn.descend(start, 0.01, 50), atol=1e-12)
+
+
+def test_minima_quick(tmp_path):
+    assert minima.main(["--quick", "--quiet", "--workers", "1", "--out", str(tmp_path)]) == 0
+    rows = check_claims(tmp_path, "minima")
+    assert rows["minima.exponential_learning_rate"]["verdict"] == "not comparable"
+    assert rows["minima.nothing_settles_above_2_over_lambda_wide"]["measured"] == 0
+    assert (tmp_path / "minima.png").stat().st_size > 1000 and (tmp_path / "network.png").stat().st_size > 1000
