@@ -78,6 +78,12 @@ def chance_q95(probabilities):
     return int(np.searchsorted(np.cumsum(probabilities), 0.95))
 
 
+def rank_correlation(a, b):
+    """Spearman's rank correlation (ties broken by order): the Pearson correlation of the ranks."""
+    ranks = [np.argsort(np.argsort(v)) for v in (a, b)]
+    return float(np.corrcoef(*ranks)[0, 1])
+
+
 def not_comparable(why):
     return {"name": "not comparable", "why": why}
 

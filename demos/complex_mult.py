@@ -28,6 +28,7 @@ from demos.claims import (
     print_claims,
     property,
     pytorch_init_setting,
+    rank_correlation,
     rows_of,
 )
 from demos.cli import (
@@ -241,12 +242,6 @@ def summary_of(results):
         claims += grid_claims(summary["grid"])
     summary["claims"] = claims + [pytorch_init_setting("complex_mult", "003", [c["id"] for c in claims])]
     return summary
-
-
-def rank_correlation(a, b):
-    """Spearman's rank correlation (ties broken by order): the Pearson correlation of the ranks."""
-    ranks = [np.argsort(np.argsort(v)) for v in (a, b)]
-    return float(np.corrcoef(*ranks)[0, 1])
 
 
 def coin_flips_q95(n):

@@ -24,7 +24,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from demos.claims import band, not_comparable, print_claims, property, rows_of
+from demos.claims import band, not_comparable, print_claims, property, rank_correlation, rows_of
 from demos.cli import (
     add_output_options,
     add_sweep_options,
@@ -239,8 +239,7 @@ def network_summary(runs):
     median = {key: {q: float(np.median([r[q] for r in rs])) for q in ("sharpness", "test_error", "train_loss")}
               | {"lr": rs[0]["lr"], "batch": rs[0]["batch"]} for key, rs in cells.items()}  # fmt: skip
     sharp, err = (np.array([r[q] for r in runs]) for q in ("sharpness", "test_error"))
-    rank = np.corrcoef(np.argsort(np.argsort(sharp)), np.argsort(np.argsort(err)))[0, 1]
-    return {"cells": median, "rank_correlation": float(rank)}
+    return {"cells": median, "rank_correlation": rank_correlation(sharp, err)}
 
 
 row = rows_of("minima", "004")

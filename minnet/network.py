@@ -176,12 +176,16 @@ class Network:
         _, Z = self.forward_pass(self.check_X(X))
         return losses.output_activation(self.output, Z)
 
-    def per_example_loss(self, X, Y):
-        """l_n for every example: (N,)."""
+    def outputs_and_losses(self, X, Y):
+        """The outputs (N, n_out) and l_n for every example (N,), from one forward pass."""
         X, Y = self.check_XY(X, Y)
         _, Z = self.forward_pass(X)
         O = losses.output_activation(self.output, Z)
-        return losses.per_example_loss(self.loss_name, Z, O, Y)
+        return O, losses.per_example_loss(self.loss_name, Z, O, Y)
+
+    def per_example_loss(self, X, Y):
+        """l_n for every example: (N,)."""
+        return self.outputs_and_losses(X, Y)[1]
 
     def loss(self, X, Y):
         """L = (1/N) sum_n l_n, a float."""
