@@ -451,12 +451,25 @@ def bench_explorer(args):
         # one epoch: 40 iterations, each evaluating all 5,000 examples
         epoch = median_time(lambda: ask("doc001/step", session=session, steps=40), 1)
         times["document 001: one iteration of 5,000 examples"] = epoch / 40
+    grok = ask("grok/new")["session"]
+    times.update({
+        "document 004: 100 grokking steps, all recorded": median_time(lambda: ask("grok/step", session=grok, steps=100), args.repeats),
+        "document 004: minima, GD, 3,000 steps": median_time(lambda: ask("minima/path", lr=0.2), args.repeats),
+        "document 004: minima, SGD, 20 x 3,000 steps": median_time(lambda: ask("minima/path", batch=1), args.repeats),
+        "document 004: double descent, n - 1 units": median_time(lambda: ask("double_descent/width", n=200 if args.quick else 1000,
+                                                                                      width=199 if args.quick else 999), args.repeats),
+    })  # fmt: skip
     budget = {
         "document 000: 10 steps with all recordings": 0.02,
         "document 002: the landscape, 201 x 201": 0.3,
         "document 003: Mandelbrot frame, learned": 0.5,
         "document 003: Mandelbrot frame, exact": 0.5,
         "document 001: one iteration of 5,000 examples": 0.05,
+        # document 004's budgets (issue 30): a play request, a slider move, a batch change, one point of the curve
+        "document 004: 100 grokking steps, all recorded": 0.5,
+        "document 004: minima, GD, 3,000 steps": 0.1,
+        "document 004: minima, SGD, 20 x 3,000 steps": 2.0,
+        "document 004: double descent, n - 1 units": 1.0,
     }
     return {
         "workload": "explorer requests (600 x 400 frames at 100 iterations; --quick: smaller)",

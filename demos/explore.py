@@ -4,7 +4,7 @@
 
 Starts a web server on this machine only (127.0.0.1), prints the page's address and, with --open,
 opens it in the default browser. Ctrl-C stops it. The page (demos/explore.html, one file, nothing
-fetched from anywhere else) has four views, each tied to a document:
+fetched from anywhere else) has seven views, each tied to a document:
 
 - document 000, live: TwoLayerNet trained by `fit` and `SGD`, a few steps per request; errors,
   gradient norm, angle, the sharpness (minnet.hessian) against 2/lr, the 2-D gradient picture and
@@ -15,6 +15,13 @@ fetched from anywhere else) has four views, each tied to a document:
   scroll to zoom (minnet.studies.mandelbrot).
 - document 001, per-example gradients: the study's ten 784-8-10 networks; every example's gradient
   norm and cosine with the mean gradient as network 0 trains (minnet.studies.curriculum).
+- document 004, grokking: `demos.grokking`'s run (a + b mod p, the square MLP, AdamW), stepped on a
+  log axis: train and test accuracy, the weight norm, the embedding's frequencies.
+- document 004, narrow and wide minima: `demos.minima`'s landscape; a learning-rate slider and a
+  click set where gradient descent (or SGD, with its batch) starts and shows where it ends, against
+  2/lambda of each minimum.
+- document 004, double descent: `demos.double_descent`'s curve for one seed, drawn width by width,
+  for any n and label noise.
 
 Nothing is precomputed: an edit to minnet/optim.py or to TwoLayerNet's backward pass changes what
 the page shows after the server restarts. The server is the standard library's ThreadingHTTPServer;
@@ -98,6 +105,14 @@ ENDPOINTS = {
     "doc001/new": {"seed": Int(0, 2**32 - 1, 0), "ticket": Param("str", "-")},
     "doc001/step": {"session": SESSION, "steps": Int(1, 200, 1)},
     "doc001/example": {"session": SESSION, "index": Int(0, 4999, 0)},
+    "grok/new": {"p": Int(3, 97, 31), "fraction": Float(0.05, 0.95, 0.4), "width": Int(4, 512, 128), "lr": Float(1e-4, 1, 0.01),
+                 "weight_decay": Float(0, 10, 1.0), "seed": Int(0, 2**32 - 1, 0)},
+    "grok/step": {"session": SESSION, "steps": Int(1, 2000, 100)},
+    "minima/landscape": {},
+    "minima/path": {"lr": Float(1e-4, 2, 0.01), "start": Float(-3, 3.5, None), "steps": Int(1, 5000, 3000), "batch": Int(0, 100, 0),
+                    "sigma": Float(0, 100, 10.0), "seed": Int(0, 2**32 - 101, 0), "runs": Int(1, 50, 20)},  # start None: the study's
+    "double_descent/widths": {"n": Int(20, 2000, 1000)},  # up to 10 n = 20,000 units: seconds per width on 2 cores
+    "double_descent/width": {"n": Int(20, 2000, 1000), "label_noise": Float(0, 1, 0.1), "seed": Int(0, 2**32 - 1, 0), "width": Int(1, 20000, 999)},
     "progress": {"ticket": Param("str", "-")},
 }  # fmt: skip
 
@@ -543,12 +558,127 @@ class Doc001(State):
         }
 
 
+# ----- document 004, grokking ------------------------------------------------------------------------
+class Grok(State):
+    """Gromov's square MLP on a + b mod p, full-batch AdamW, as `demos.grokking` trains one run (its own
+    data split and initial weights from the seed), a few steps per request; after every step the train and
+    test accuracy, the weight norm and the embedding's one-frequency share."""
+
+    MAX_STEPS = 100_000
+
+    def __init__(self, p, fraction, width, lr, weight_decay, seed):
+        from minnet.studies import grokking as gk
+
+        super().__init__()
+        self.config = {
+            "p": p,
+            "fraction": fraction,
+            "width": width,
+            "lr": lr,
+            "weight_decay": weight_decay,
+            "seed": seed,
+        }
+        self.X, self.c, self.X_test, self.c_test = gk.modular_addition(p, fraction, seed)
+        self.net = gk.model(p, width, seed)
+        self.optimizer = gk.optimizer(self.net, lr, weight_decay)
+        self.records = {"train_accuracy": [gk.accuracy(self.net, self.X, self.c)],
+                        "test_accuracy": [gk.accuracy(self.net, self.X_test, self.c_test)],
+                        "weight_norm": [float(np.linalg.norm(self.net.params))],
+                        "fourier": [gk.single_frequency(self.net, p)]}  # fmt: skip
+
+    @property
+    def t(self):
+        return len(self.records["train_accuracy"]) - 1
+
+    def step(self, steps):
+        """`steps` more full-batch steps (fit with the study's Grokking recorder), at most MAX_STEPS in all."""
+        from minnet.studies import grokking as gk
+
+        steps = min(steps, self.MAX_STEPS - self.t)
+        if steps == 0:
+            return
+        p, recorder = (
+            self.config["p"],
+            gk.Grokking(self.config["p"], (self.X, self.c), (self.X_test, self.c_test), every=1),
+        )
+        result = fit(self.net, self.X, np.eye(p)[self.c], self.optimizer, steps, recorders=[recorder])
+        result["fourier"] = result["fourier"][:, 1]  # (step, share) rows, one per step: the shares
+        for key in ("train_accuracy", "test_accuracy", "weight_norm", "fourier"):
+            self.records[key] += result[key][
+                1:
+            ].tolist()  # the recorder's first row is the state the last call ended at
+
+    def since(self, start):
+        from minnet.studies import grokking as gk
+
+        r = self.records
+        reached = {key: gk.first_step_reaching(r[key], 0.99) for key in ("train_accuracy", "test_accuracy")}
+        return {
+            "from": start, "t": self.t, "max_steps": self.MAX_STEPS,
+            **{key: r[key][start + 1 :] for key in ("train_accuracy", "test_accuracy", "weight_norm", "fourier")},
+            "reached_99": {key: None if np.isnan(v) else int(v) for key, v in reached.items()},
+            "spectrum": gk.spectrum(self.net, self.config["p"]).round(4).tolist(),
+            "initial": {key: r[key][0] for key in ("train_accuracy", "test_accuracy", "weight_norm", "fourier")} if start == 0 else None,
+            "sizes": {"train": len(self.c), "test": len(self.c_test), "weights": self.net.params.size},
+        }  # fmt: skip
+
+
+# ----- document 004, wide and narrow minima, double descent -------------------------------------------
+def minima_landscape():
+    """The study's one-weight landscape, its two minima with their sharpness, and part (a)'s sweep of rates."""
+    from demos import minima as study
+    from minnet.studies import minima as mn
+
+    w = np.linspace(-3.0, 3.5, 651)
+    sweep = study.large_steps(np.geomspace(0.005, 1.0, 60))
+    return {
+        "w": w.tolist(), "loss": mn.loss(w[:, None]).tolist(),
+        "minima": {kind: {"w": float(mn.minimum(kind, 1)[0]), "loss": float(mn.loss(mn.minimum(kind, 1))),
+                          "sharpness": sweep["sharpness"][kind]} for kind in ("narrow", "wide")},
+        "sweep": {"rates": sweep["rates"].tolist(), "final_w": sweep["final_w"].tolist(), "outcomes": sweep["outcomes"]},
+    }  # fmt: skip
+
+
+def minima_path(lr, start, steps, batch, sigma, seed, runs):
+    """Gradient descent (batch 0) or SGD with `batch` of the study's 100 tilting examples from `start` (demos.minima's
+    (a) and (b)): the path
+    of seed `seed`, and where the `runs` runs of seeds seed, seed + 1, ... end (demos.minima.outcome)."""
+    from demos import minima as study
+    from minnet.studies import minima as mn
+
+    def path_of(s):
+        tilts = mn.example_tilts(study.EXAMPLES, 1, sigma, s) if batch else None
+        return mn.descend([start], lr, steps, tilts, batch or None, s)
+
+    path = path_of(seed)
+    outcomes = [study.outcome(path, 1)] + [
+        study.outcome(path_of(s), 1) for s in range(seed + 1, seed + (runs if batch else 1))
+    ]
+    with np.errstate(all="ignore"):  # a diverging path: inf and nan, sent as null
+        losses = mn.loss(path)
+    finite = bool(np.all(np.isfinite(path[-1])))
+    return {
+        "w": path[:, 0].tolist(), "loss": losses.tolist(), "outcome": outcomes[0],
+        "outcomes": {kind: outcomes.count(kind) for kind in sorted(set(outcomes))}, "two_over_lr": 2.0 / lr,
+        "sharpness_at_end": mn.sharpness(path[-1]) if finite else None,
+    }  # fmt: skip
+
+
+def double_descent_width(n, label_noise, seed, width):
+    """One width of `demos.double_descent`'s curve for one seed: train and test error and the readout's norm."""
+    from minnet.studies import double_descent as dd
+
+    row = dd.width_task({"n": n, "label_noise": label_noise, "widths": [width], "seed": seed})
+    return {"width": width, "weights": 10 * (width + 1), **{key: float(value[0]) for key, value in row.items()}}
+
+
 # ----- the endpoints --------------------------------------------------------------------------------
 class Explorer:
     """The endpoints: each takes the checked parameters and returns a JSON-able dict."""
 
     def __init__(self):
         self.sessions, self.models = Sessions(), Models()
+        self.lock, self.landscape = threading.Lock(), None  # the minima landscape, computed once
 
     def handle(self, endpoint, p):
         return getattr(self, endpoint.replace("/", "_"))(p)
@@ -609,6 +739,41 @@ class Explorer:
         state = self.sessions.get(p["session"], Doc001)
         with state.lock:
             return state.example(p["index"], state.shown)
+
+    def grok_new(self, p):
+        state = Grok(**p)
+        return {"session": self.sessions.add(state), **state.since(0)}
+
+    def grok_step(self, p):
+        state = self.sessions.get(p["session"], Grok)
+        with state.lock:
+            start = state.t
+            state.step(p["steps"])
+            return state.since(start)
+
+    def minima_landscape(self, p):
+        with self.lock:
+            if self.landscape is None:
+                self.landscape = minima_landscape()
+        return self.landscape
+
+    def minima_path(self, p):
+        from minnet.studies import minima as mn
+
+        narrow = float(mn.minimum("narrow", 1)[0])  # demos.minima's starts: (a) nudged by 0.01, (b) the minimum itself
+        start = (narrow if p["batch"] else narrow + 0.01) if p["start"] is None else p["start"]
+        return {"start": start, **minima_path(**{**p, "start": start})}
+
+    def double_descent_widths(self, p):
+        from demos.double_descent import CLASSES, widths
+
+        return {
+            "widths": widths(p["n"], 10),
+            "threshold": CLASSES * p["n"],
+        }  # the study's widths at its default --max-factor
+
+    def double_descent_width(self, p):
+        return double_descent_width(**p)
 
     def progress(self, p):
         return {"progress": TICKETS.get(p["ticket"], "")}

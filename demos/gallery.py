@@ -64,6 +64,9 @@ SCREENSHOTS = {
         "document.getElementById('m-status').textContent.startsWith('centre')",
     ),
     "doc001": ("#view=doc001&t=60", "document.getElementById('e-about').textContent.includes('label')"),
+    "grokking": ("#view=grok&steps=3000", "document.getElementById('g-t').textContent === '3000'"),
+    "minima": ("#view=minima&lr=0.2", "document.getElementById('mi-claim').textContent.includes('settles wide')"),
+    "double_descent": ("#view=dd", "document.getElementById('dd-status').textContent.includes('widths, one seed')"),
 }
 EXPLORE = "explore"  # the gallery entry of the screenshots
 

@@ -98,7 +98,10 @@ def test_a_divergent_run_says_where_and_sends_no_garbage(server):
     ("/api/mandelbrot/frame", {"cols": 100000}, "cols"), ("/api/mandelbrot/frame", {"max_iter": 0}, "max_iter"),
     ("/api/mandelbrot/frame", {"width": 0}, "width"), ("/api/mandelbrot/frame", {"model": "nope"}, "model"),
     ("/api/mandelbrot/model", {"epochs": 5000}, "epochs"), ("/api/doc001/example", {"session": "x", "index": 5000}, "index"),
-    ("/api/doc000/new", [1, 2], "body"),
+    ("/api/doc000/new", [1, 2], "body"), ("/api/grok/new", {"fraction": 1.0}, "fraction"), ("/api/grok/new", {"p": 2}, "p"),
+    ("/api/grok/step", {"session": "x", "steps": 0}, "steps"), ("/api/minima/path", {"lr": 0}, "lr"),
+    ("/api/minima/path", {"start": 50}, "start"), ("/api/minima/path", {"batch": 101}, "batch"),
+    ("/api/double_descent/width", {"width": 10**6}, "width"), ("/api/double_descent/widths", {"n": 4000}, "n"),
 ])  # fmt: skip
 def test_bad_values_are_refused_naming_the_parameter(server, endpoint, body, parameter):
     status, answer = call(server, endpoint, body)
@@ -212,3 +215,46 @@ def test_concurrent_sessions_do_not_mix(server):
     for config, run in zip(configs, together):
         alone = call(server, "/api/doc000/new", config)[1]["session"]
         assert [steps(server, alone, 25)["grad_norm"] for _ in range(4)] == run
+
+
+def test_grokking_in_chunks_is_the_studys_run(server):
+    """Steps asked for in chunks of 100, 37 and 263 record what demos.grokking's one 400-step run records."""
+    from minnet.studies import grokking as gk
+
+    _, new = call(server, "/api/grok/new", {"seed": 3})
+    answers = [call(server, "/api/grok/step", {"session": new["session"], "steps": n})[1] for n in (100, 37, 263)]
+    config = {key: gk.GROMOV[key] for key in ("p", "fraction", "width", "lr", "weight_decay")}
+    study = gk.train_task({**config, "steps": 400, "seed": 3})
+    for key in ("train_accuracy", "test_accuracy", "weight_norm"):
+        page = [new["initial"][key]] + [v for answer in answers for v in answer[key]]
+        np.testing.assert_array_equal(page, study[key])
+    shares = [new["initial"]["fourier"]] + [v for answer in answers for v in answer["fourier"]]
+    np.testing.assert_array_equal(np.array(shares)[study["fourier"][:, 0].astype(int)], study["fourier"][:, 1])
+    assert answers[-1]["t"] == 400 and len(answers[-1]["spectrum"]) == gk.GROMOV["width"]
+
+
+def test_the_minima_paths_are_the_studys(server):
+    """Gradient descent ends where demos.minima's sweep says; SGD with batch 1 escapes in the runs the study counts."""
+    from demos import minima as study
+
+    _, land = call(server, "/api/minima/landscape")
+    sweep = land["sweep"]
+    for k in (5, 30, 50):  # below 2/lambda_narrow, between the two limits, near 2/lambda_wide
+        _, path = call(server, "/api/minima/path", {"lr": sweep["rates"][k]})
+        assert path["outcome"] == sweep["outcomes"][k] and path["w"][-1] == pytest.approx(
+            sweep["final_w"][k], abs=1e-12
+        )
+    _, sgd = call(server, "/api/minima/path", {"batch": 2, "runs": 6})
+    ends = study.escapes(10.0, [2], 6)["ends"][2]
+    assert sum(v for k, v in sgd["outcomes"].items() if k.endswith("wide")) == ends.count("wide")
+    assert sum(sgd["outcomes"].values()) == 6
+
+
+def test_a_double_descent_width_is_the_studys(server):
+    from minnet.studies import double_descent as dd
+
+    _, widths = call(server, "/api/double_descent/widths", {"n": 100})
+    assert 99 in widths["widths"] and widths["threshold"] == 1000
+    _, row = call(server, "/api/double_descent/width", {"n": 100, "label_noise": 0.2, "seed": 4, "width": 99})
+    study = dd.width_task({"n": 100, "label_noise": 0.2, "widths": [99], "seed": 4})
+    assert row["weights"] == 1000 and all(row[key] == study[key][0] for key in study)

@@ -1,7 +1,7 @@
 """The explorer in a real browser: Playwright driving Debian's Chromium against a server on this machine.
 
 Nothing may be fetched from another origin, nothing may be written to the console as an error; the
-four views are played, clicked, zoomed and reloaded from their links. Without Playwright or
+seven views are played, clicked, zoomed and reloaded from their links. Without Playwright or
 /usr/bin/chromium the tests are skipped, unless MINNET_BROWSER_TESTS=required (what .ci/run sets):
 then they fail.
 """
@@ -165,3 +165,41 @@ def test_per_example_gradients_and_an_example(page, url):
     page.mouse.click(box["x"] + 0.4 * box["width"], box["y"] + 0.5 * box["height"])
     wait_for(page, "document.getElementById('e-about').textContent.includes('label')")
     assert inked(page, "e-image") > 0
+
+
+def test_grokking_plays_on_a_log_axis(page, url):
+    page.shot_name = "grokking"
+    page.goto(url + "#view=grok&steps=200")
+    wait_for(page, "document.getElementById('g-t').textContent === '200'")
+    assert inked(page, "g-accuracy") > 0 and inked(page, "g-spectrum") > 0
+    assert "train 99% at step" in page.inner_text("#g-claim") and "--steps 200" in page.inner_text("#g-command")
+    page.click("#g-play")
+    wait_for(page, "+document.getElementById('g-t').textContent >= 400")
+    page.click("#g-play")  # pause
+    assert "steps=" in page.evaluate("() => location.hash")
+
+
+def test_the_minima_rate_slider_and_a_click(page, url):
+    page.shot_name = "minima"
+    page.goto(url + "#view=minima")
+    wait_for(page, "document.getElementById('mi-claim').textContent.includes('settles narrow')")
+    page.fill("#mi-lr", "-0.7")  # 10^-0.7 = 0.2: between 2/lambda_narrow and 2/lambda_wide
+    page.dispatch_event("#mi-lr", "input")
+    wait_for(page, "document.getElementById('mi-claim').textContent.includes('settles wide')")
+    assert page.inner_text("#mi-lr-value") == "0.2"
+    box = page.locator("#mi-landscape").bounding_box()
+    page.mouse.click(box["x"] + 0.2 * box["width"], box["y"] + 0.5 * box["height"])
+    wait_for(page, "!location.hash.includes('start=-0.98')")
+    page.select_option("#mi-batch", "1")
+    page.fill("#mi-lr", "-2")
+    page.dispatch_event("#mi-lr", "input")
+    wait_for(page, "document.getElementById('mi-claim').textContent.includes('Here, batch 1, σ 10, lr 0.01:')")
+    assert "of 20</b> runs" in page.inner_html("#mi-claim")
+
+
+def test_double_descent_draws_its_curve(page, url):
+    page.shot_name = "double_descent"
+    page.goto(url + "#view=dd&n=200&label_noise=0.1&seed=0")
+    wait_for(page, "document.getElementById('dd-status').textContent.includes('widths, one seed')", timeout=120)
+    assert inked(page, "dd-errors") > 0 and "x the threshold" in page.inner_text("#dd-claim")
+    assert "--n 200" in page.inner_text("#dd-command")

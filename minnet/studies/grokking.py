@@ -40,6 +40,11 @@ def model(p, width, seed):
     return MLP([2 * p, width, p], activation="square", loss="mse", init="glorot", seed=seed)
 
 
+def optimizer(net, lr, weight_decay):
+    """Full-batch AdamW with Power et al.'s beta2 0.98 and the weight decay scaled by lr (PyTorch's convention)."""
+    return AdamW(net.params, lr=lr, beta2=GROMOV["beta2"], weight_decay=weight_decay, decay="scaled")
+
+
 def accuracy(net, X, c):
     """The fraction of rows whose largest output is the right class."""
     return float(np.mean(np.argmax(net.forward(X), axis=1) == c))
@@ -95,14 +100,13 @@ def first_step_reaching(accuracy_curve, level):
 
 
 def train_task(config):
-    """A sweep task: one run. config: p, fraction, width, lr, weight_decay, beta2, steps, seed (data split and
+    """A sweep task: one run. config: p, fraction, width, lr, weight_decay, steps, seed (data split and
     initialisation). Returns the recorder's curves, the final loss and the final embedding's spectrum."""
     p = config["p"]
     X, c, X_test, c_test = modular_addition(p, config["fraction"], config["seed"])
     net = model(p, config["width"], config["seed"])
-    optimizer = AdamW(net.params, lr=config["lr"], beta2=config["beta2"], weight_decay=config["weight_decay"],
-                      decay="scaled")  # fmt: skip
     recorder = Grokking(p, (X, c), (X_test, c_test))
-    history = fit(net, X, np.eye(p)[c], optimizer, config["steps"], recorders=[recorder])
+    history = fit(net, X, np.eye(p)[c], optimizer(net, config["lr"], config["weight_decay"]), config["steps"],
+                  recorders=[recorder])  # fmt: skip
     curves = ("train_accuracy", "test_accuracy", "weight_norm", "fourier", "train_loss")
     return {**{key: history[key] for key in curves}, "spectrum": spectrum(net, p)}
