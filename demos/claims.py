@@ -235,9 +235,12 @@ def shown(value):
     return "-" if value is None else f"{value:.4g}" if isinstance(value, float) else str(value)
 
 
+COLUMN = 10  # characters of the document and measured columns; a longer value is printed below its row
+
+
 def print_claims(claims):
     """The claims table: the quantity, document's value, measured, unit, rule and verdict; the quoted
-    sentence and the note below their row; settings in a table of their own."""
+    sentence and the note below their row (and a value too long for its column); settings in a table of their own."""
     import textwrap
 
     findings = [row for row in claims if row["kind"] != "setting"]
@@ -245,11 +248,12 @@ def print_claims(claims):
     for row in findings:
         label = row["document"] if row["kind"] == "document" else f"beyond: {row['document']}"
         first, *rest = textwrap.wrap(row["claim"], 54)
-        print(
-            f"{label[:17]:<18}{first:<56}{shown(row['document_value']):>11}{shown(row['measured']):>11}  "
-            f"{row['verdict']}"
-        )
-        below = rest + [f"rule: {row['rule_text']}" + (f"; unit: {row['unit']}" if row["unit"] else "")]
+        values = {name: shown(row[key]) for name, key in (("document", "document_value"), ("measured", "measured"))}
+        column = {name: text if len(text) <= COLUMN else "below" for name, text in values.items()}
+        print(f"{label[:17]:<18}{first:<56}{column['document']:>11}{column['measured']:>11}  {row['verdict']}")
+        long = [f"{name}: {text}" for name, text in values.items() if len(text) > COLUMN]
+        below = rest + [line for text in long for line in textwrap.wrap(text, 90)]
+        below += [f"rule: {row['rule_text']}" + (f"; unit: {row['unit']}" if row["unit"] else "")]
         below += [f'"{row["quote"]}" ({row["where"]})'] if row["quote"] else [f"({row['where']})"]
         below += textwrap.wrap(f"note: {row['note']}", 90) if row["note"] else []
         for line in below:

@@ -137,6 +137,7 @@ def analyse(runs, X, y, args):
         "clusters": clusters(runs[0], X, y, args, correct[0], cos[0]),
         "cluster_iteration": args.cluster_iteration, "data": args.data, "y": y,
         "deep_scatter": deep_scatter(runs[0], args) if args.deep else None,
+        "deep_layers": deep_layers(runs, chunk) if args.deep else None,
         "config": config_of(args, len(y)),
     }  # fmt: skip
 
@@ -187,6 +188,20 @@ def run(args):
         raise SystemExit(f"--cluster-iteration {args.cluster_iteration} is past the last iteration, {steps}")
     runs = sweep_runner(args)(curriculum_task, configs(args))
     return {**analyse(runs, X, y, args), "X": X, "y": y}
+
+
+def deep_layers(runs, chunk):
+    """Section 2's two measures in each recorded layer of the --deep network (fc2, fc3, fc4): the chunk with the
+    highest mean cosine to the mean gradient over iterations 0-50, and chunk 0's mean gradient norm over chunk 9's."""
+    found = {}
+    for k, layer in enumerate((2, 3, 4)):
+        cos = np.array([r["grad_cos"][: TYPICAL_BY + 1, :, k] for r in runs])  # (R, 51, N)
+        norm = np.array([r["grad_norm"][:, :, k] for r in runs])  # (R, T+1, N)
+        chunk_cos = [float(np.nanmean(cos[:, :, chunk == c])) for c in range(N_CHUNKS)]
+        chunk_norm = [float(np.nanmean(norm[:, :, chunk == c])) for c in range(N_CHUNKS)]
+        found[str(layer)] = {"highest_cosine_chunk": int(np.argmax(chunk_cos)), "chunk_cos": chunk_cos,
+                             "norm_chunk0_over_chunk9": chunk_norm[0] / chunk_norm[-1]}  # fmt: skip
+    return found
 
 
 def deep_scatter(run, args):
@@ -467,6 +482,7 @@ def summary_of(a):
         "clusters_with_contention": sum(1 for c in a["clusters"] if c["contention"].size),
         "contention_classes": contention_classes(a),
         "fc_ge_accuracy_ge_lm": a["fc_lm_ok"],
+        "deep_layers": a["deep_layers"],
         "config": a["config"],
     }
     summary["claims"] = claims(summary)
@@ -488,9 +504,13 @@ row = rows_of("curriculum", "001")
 
 def claims(s):
     """Document 001's findings against this run, and the settings they depend on."""
-    on_mnist = s["data"] in ("mnist5k", "mnist")
-    off = not_comparable(f"run on {s['data']}, not MNIST: the document's numbers are for MNIST")
-    judged = lambda rule: rule if on_mnist else off  # noqa: E731
+    on_mnist, deep = s["data"] in ("mnist5k", "mnist"), s.get("deep_layers") is not None
+    off = not_comparable(
+        f"run on {s['data']}, not MNIST: the document's numbers are for MNIST"
+        if not on_mnist
+        else f"--deep: the network is {s['config']['network']}, not the document's 784-8-10 of this figure"
+    )
+    judged = lambda rule: rule if on_mnist and not deep else off  # noqa: E731
     found = {frozenset(p) for p in s["contention_classes"]}
     shared = [p for p in DOCUMENT_PAIRS if frozenset(p) in found]
     at50 = f"chunk_accuracy_at_{min(TYPICAL_BY, s['iterations'])}"
@@ -549,7 +569,29 @@ def claims(s):
                                   "found among 45")),
             len(shared), f"pairs found here: {s['contention_classes']}"),
     ]  # fmt: skip
-    return rows + settings(s)
+    return rows + (deep_rows(s) if deep else []) + settings(s)
+
+
+def deep_rows(s):
+    """--deep: the document shows the same pictures for fc2, fc3 and fc4 in a video and states no result; minnet
+    checks section 2's two findings layer by layer (findings of its own: scored beyond the documents)."""
+    layers = s["deep_layers"]
+    quote = ("I trained a network with four fully-connected layers ... and applied the same visualization technique "
+             "on fc2, fc3, and fc4")  # fmt: skip
+    where = "section 4, networks with more than one hidden layer"
+    smaller = [k for k, v in layers.items() if v["norm_chunk0_over_chunk9"] < 1]
+    highest = [k for k, v in layers.items() if v["highest_cosine_chunk"] == 0]
+    return [
+        row("deep_layers_smaller_gradients", where, quote, "layers among fc2, fc3, fc4 where chunk 0's mean gradient "
+            "norm over the run is below chunk 9's (section 2's norm finding, layer by layer)", "layers", None,
+            band(3, 3), len(smaller), "; ".join(f"fc{k}: chunk 0 / chunk 9 {v['norm_chunk0_over_chunk9']:.3g}"
+                                                for k, v in layers.items()), kind="beyond"),
+        row("deep_layers_typical_highest_cosine", where, quote, "layers among fc2, fc3, fc4 where chunk 0 has the "
+            "highest mean cosine with the mean gradient, iterations 0-50 (section 2's cosine finding, layer by layer)",
+            "layers", None, band(3, 3), len(highest), "; ".join(
+                f"fc{k}: chunk {v['highest_cosine_chunk']} highest, cosines {min(v['chunk_cos']):.3f}-"
+                f"{max(v['chunk_cos']):.3f}" for k, v in layers.items()), kind="beyond"),
+    ]  # fmt: skip
 
 
 def settings(s):

@@ -39,7 +39,7 @@ GALLERY = {
     ),
     "curriculum": ("curriculum", [], ["curriculum.png", "clusters_and_contention.png"]),
     "complex_mult": ("complex_mult", [], ["learned_function.png", "neuron_grid.png"]),
-    "mandelbrot": ("mandelbrot", [], ["mandelbrot.png"]),
+    "mandelbrot": ("mandelbrot", [], ["mandelbrot.png", "equal_loss_control.png"]),
     "landscape_slices": ("landscape_slices", [], ["landscape_slices.png"]),
     "trajectories": ("trajectories", [], ["trajectories.png"]),
     "init_study": ("init_study", [], ["initialisation.png"]),

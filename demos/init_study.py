@@ -28,7 +28,16 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from demos.claims import not_comparable, plausible_draw, print_claims, pytorch_init_setting, rows_of, setting
+from demos.claims import (
+    band,
+    not_comparable,
+    plausible_draw,
+    print_claims,
+    pytorch_init_setting,
+    rank_correlation,
+    rows_of,
+    setting,
+)
 from demos.cli import (
     add_output_options,
     add_sweep_options,
@@ -84,6 +93,13 @@ def pair_correlation(losses, n, m):
     either column is constant (a bootstrap resample can repeat one model)."""
     with np.errstate(invalid="ignore", divide="ignore"):
         return float(np.corrcoef(losses[:, n], losses[:, m])[0, 1])
+
+
+def first_place_lost(losses):
+    """The first epoch at which the model with the lowest test loss at epoch 0 no longer has the lowest (None: never)."""
+    best = np.argmin(losses[:, 0])
+    lost = np.flatnonzero(np.argmin(losses, axis=0) != best)
+    return int(lost[0]) if lost.size else None
 
 
 def bootstrap_interval(losses, n, m, rng, resamples=BOOTSTRAP):
@@ -154,6 +170,8 @@ def summary_of(results):
         "correlation": float(corr[n, m]),
         "correlation_bootstrap_95": bootstrap_interval(losses, n, m, np.random.default_rng(0)),
         "correlation_per_group": [pair_correlation(g, n, m) for g in groups],
+        "rank_correlation_0_last_per_group": [rank_correlation(g[:, 0], g[:, -1]) for g in groups],
+        "best_at_0_loses_first_place_per_group": [first_place_lost(g) for g in groups],
         "document_correlation_5_100": DOCUMENT["correlation"],
         "config": results["config"],
     }
@@ -195,7 +213,29 @@ def claims(s, full):
                     "", DOCUMENT["correlation"], rule, float(np.median(groups)),
                     f"group 0 (pictured): {s['correlation']:.3f}, 95% bootstrap interval over its models "
                     f"{lo:.2f} to {hi:.2f}"))  # fmt: skip
-    return rows
+    return rows + churn_rows(s, full)
+
+
+CHURN = 0.5  # "the order of the models changes a lot": the ranks at the start and the end correlate below 0.5
+NOT_LONG = 10  # "did not stay in first place for long": it loses first place within 10 epochs
+
+
+def churn_rows(s, full):
+    """The figure of every model's curve: the order changes a lot, and the best at the start soon is not."""
+    ranks, lost = s["rank_correlation_0_last_per_group"], s["best_at_0_loses_first_place_per_group"]
+    epochs = s["correlation_epochs"][1]
+    judged = lambda rule: rule if full else not_comparable(f"trained {epochs} epochs, not 100")  # noqa: E731
+    lost_epochs = [e if e is not None else epochs + 1 for e in lost]  # never lost: after the last epoch
+    return [
+        row("rank_churn", "one can certainly see that the order of the models changes a lot",
+            f"rank (Spearman) correlation across 30 models of the test loss at epoch 0 and at epoch {epochs} (median "
+            "over groups)", "", None, judged(band(None, CHURN)), float(np.median(ranks)), f"'a lot': below {CHURN} (an "
+            f"unchanged order gives 1); per group {', '.join(f'{r:.2f}' for r in ranks)}"),
+        row("best_not_first_for_long", "And the one that started out best did not stay in first place for long",
+            "the first epoch at which the model best at epoch 0 no longer is (median over groups)", "epoch", None,
+            judged(band(None, NOT_LONG)), float(np.median(lost_epochs)), f"'not for long': within {NOT_LONG} epochs; per "
+            f"group {', '.join(str(e) if e is not None else 'never' for e in lost)}"),
+    ]  # fmt: skip
 
 
 def print_summary(s):

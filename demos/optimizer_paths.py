@@ -224,7 +224,9 @@ def run(args, companion=False):
         "paths": paths,
         "extra": extra,
         "companions": sigmoid_companions(args) if document_setting(args) else {},
-    }
+        "scales": {"untrained relu": [scale_ratio(e["grid"]) for e in extra], "trained relu": trained_relu_scales(args)}
+        if document_setting(args) else None,
+    }  # fmt: skip
 
 
 def document_setting(args):
@@ -249,6 +251,21 @@ def sigmoid_companions(args):
             "weights": [int(k) for k in other["weights"]],
         }
     return found
+
+
+def scale_ratio(grid):
+    """How differently the loss rises along the two weights from the landscape's lowest point: the larger rise (to
+    the grid's edge, along one weight with the other held) over the smaller (inf when one weight changes nothing)."""
+    ia, ib = np.unravel_index(np.argmin(grid), grid.shape)
+    rise_a, rise_b = np.max(grid[:, ib]) - grid[ia, ib], np.max(grid[ia, :]) - grid[ia, ib]
+    return float(max(rise_a, rise_b) / min(rise_a, rise_b)) if min(rise_a, rise_b) > 0 else float("inf")
+
+
+def trained_relu_scales(args):
+    """Figure 5's network (relu, trained by Adam as section 5.1 trains it): scale_ratio of EXTRA_PAIRS landscapes
+    of its W_2 (about 8 s)."""
+    net, X, Y = build(argparse.Namespace(**{**vars(args), "trained": True}))
+    return [scale_ratio(e["grid"]) for e in extra_landscapes(net, X, Y, [], np.random.default_rng(args.seed), args)]
 
 
 def extra_landscapes(net, X, Y, chosen, rng, args):
@@ -465,6 +482,7 @@ def summary_of(results):
         ),
         "tolerance": float(results["tolerance"]),
         "variance_of_y": results["variance_of_y"],
+        "scale_ratios": results["scales"],
         "flat_fraction": flat_fraction(results["grid"]),
         "optimizers": [
             {
@@ -532,7 +550,25 @@ def claims(s):
             not_comparable("the document's ten cases are ten landscapes (networks, weight pairs, batch sizes); these "
                            "are starts on one landscape"), adamw, f"{adamw} of {len(counts)}"),
     ]  # fmt: skip
-    return rows + sigmoid_rows(s["companions"]) if s["companions"] else rows
+    return rows + scales_rows(s["scale_ratios"]) + sigmoid_rows(s["companions"]) if s["companions"] else rows
+
+
+VARYING = 10  # "varying scales": the loss rises at least ten times more along one weight than along the other
+
+
+def scales_rows(ratios):
+    """Figure 5: the trained relu network's landscapes rise at very different rates along their two weights."""
+    trained, untrained = ratios["trained relu"], ratios["untrained relu"]
+    shown = lambda values: ", ".join(f"{v:.3g}" for v in values)  # noqa: E731
+    return [
+        row("trained_relu_varying_scales", "section 5.1, figure 5", "Many weights have convex or near-convex "
+            "landscapes, but notice the scales in the figure ... Optimization in landscapes with varying scales is "
+            "difficult", f"trained relu network, {len(trained)} pairs of W_2: how many rise at least {VARYING} times "
+            "more along one weight than along the other, from the lowest point to the grid's edge", "pairs", None,
+            band(len(trained) // 2 + 1, None), sum(r >= VARYING for r in trained), f"'many': more than half; ratios "
+            f"{shown(trained)} (inf: one weight changes nothing, figure 5a's 'weight 2'); the untrained relu "
+            f"network's, a baseline: {shown(untrained)} ({sum(r >= VARYING for r in untrained)} of {len(untrained)})"),
+    ]  # fmt: skip
 
 
 def sigmoid_rows(companions):

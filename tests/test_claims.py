@@ -100,3 +100,16 @@ def test_scoreboard_one_line_per_document_and_one_beyond():
 def test_claim_refuses_an_unknown_kind():
     with pytest.raises(ValueError, match="kind must be one of"):
         claim("t.x", "000", "s", "q", "c", "", 1, exact(), 1, kind="finding")
+
+
+def test_a_value_too_long_for_its_column_is_printed_below_its_row(capsys):
+    from demos.claims import COLUMN, print_claims
+
+    long = [(2, 6), (7, 9), (4, 1)]
+    print_claims([row(band(1, None), None, 3), row(property("pairs found"), None, str(long))])
+    lines = capsys.readouterr().out.splitlines()
+    header = next(line for line in lines if line.startswith("document"))
+    rows = [line for line in lines if line.endswith(("reproduced", "differs", "not comparable"))]
+    assert len(rows) == 2 and all(len(line) <= len(header) + len("not comparable") for line in rows)
+    assert f"measured: {long}" in [line.strip() for line in lines]
+    assert len(str(long)) > COLUMN

@@ -110,6 +110,9 @@ def test_curriculum_on_the_digits_says_it_is_not_comparable(tmp_path):
 def test_curriculum_deep_quick(tmp_path):
     assert curriculum.main(["--quick", "--quiet", "--deep", "--workers", "1", "--out", str(tmp_path)]) == 0
     assert (tmp_path / "deep_layers_scatter.png").stat().st_size > 1000
+    claims = check_claims(tmp_path, "curriculum")  # every row, the two per-layer ones among them, can differ
+    assert claims["curriculum.deep_layers_smaller_gradients"]["kind"] == "beyond"
+    assert claims["curriculum.typical_first"]["verdict"] == "not comparable"  # the document's figure is 784-8-10
     with np.load(tmp_path / "results.npz") as results:
         # layer 2 of run 0 drives the chunks; layers 2-4 are in the scatter
         assert results["run0_grad_norm"].shape == (

@@ -80,3 +80,21 @@ def test_default_claims_and_an_interior_minimum(tmp_path):
     summary = json.loads((tmp_path / "summary.json").read_text())
     assert summary["grid_min_on_edge"] is False
     assert isinstance(claims["optimizer_paths.untrained_relu_minimum"]["measured"], float)
+
+
+def test_scale_ratio_is_the_rise_along_one_weight_over_the_other():
+    a = np.linspace(-1, 1, 41)
+    A, B = np.meshgrid(a, a, indexing="ij")
+    assert optimizer_paths.scale_ratio(A**2 + 100 * B**2) == pytest.approx(100)
+    assert optimizer_paths.scale_ratio(A**2 + 0 * B) == float("inf")  # one weight changes nothing
+
+
+def test_the_varying_scales_row_is_there_at_the_defaults(tmp_path):
+    assert optimizer_paths.main(["--quick", "--quiet", "--out", str(tmp_path)]) == 0
+    claims = check_claims(tmp_path, "optimizer_paths")
+    row = claims["optimizer_paths.trained_relu_varying_scales"]
+    assert "untrained relu network's, a baseline" in row["note"] and row["rule"] == {
+        "name": "band",
+        "lo": 3,
+        "hi": None,
+    }
