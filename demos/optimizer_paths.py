@@ -226,6 +226,7 @@ def run(args, companion=False):
         "companions": sigmoid_companions(args) if document_setting(args) else {},
         "scales": {"untrained relu": [scale_ratio(e["grid"]) for e in extra], "trained relu": trained_relu_scales(args)}
         if document_setting(args) else None,
+        "roughness": calm_paths(args) if document_setting(args) else None,
     }  # fmt: skip
 
 
@@ -266,6 +267,38 @@ def trained_relu_scales(args):
     of its W_2 (about 8 s)."""
     net, X, Y = build(argparse.Namespace(**{**vars(args), "trained": True}))
     return [scale_ratio(e["grid"]) for e in extra_landscapes(net, X, Y, [], np.random.default_rng(args.seed), args)]
+
+
+CALM = {"batch_size": 1, "epochs": 2, "starts": 3}  # figure 9a: batch 1, a point per batch
+
+
+def roughness(path):
+    """How much a path wanders: its length over the distance between its ends, over its second half (where it
+    is near the optimum and the gradient noise moves it)."""
+    half = path[len(path) // 2 :]
+    length = np.sum(np.linalg.norm(np.diff(half, axis=0), axis=1))  # sum_t |w_{t+1} - w_t|
+    return float(length / max(np.linalg.norm(half[-1] - half[0]), 1e-12))
+
+
+def calm_paths(args):
+    """Figure 9a: on the trained sigmoid network, batch 1, each optimizer's roughness from CALM["starts"] random
+    starts, each with its own shuffling seed (about 4 s). {optimizer: [roughness per start]}."""
+    trained = argparse.Namespace(**{**vars(args), "activation": "sigmoid", "trained": True})
+    net, X, Y = build(trained)
+    rng = np.random.default_rng(args.seed)
+    i, j = (layer2_index(net, k) for k in interior_pair(net, X, Y, rng, args.half_width))
+    a_values, b_values = grid_axes(net, i, j, args.half_width, 41)
+    runs = [
+        (
+            default_start(net, X, Y, i, j, a_values, b_values, rng),
+            argparse.Namespace(
+                lr=args.lr, epochs=CALM["epochs"], batch_size=CALM["batch_size"], seed=args.seed + k, points_per="batch"
+            ),
+        )
+        for k in range(CALM["starts"])
+    ]  # each start with its own batches: the paths end in the same noise otherwise
+    return {NAMES[name]: [roughness(race(net, X, Y, i, j, start, race_args, name)["path"]) for start, race_args in runs]
+            for name in NAMES}  # fmt: skip
 
 
 def extra_landscapes(net, X, Y, chosen, rng, args):
@@ -483,6 +516,7 @@ def summary_of(results):
         "tolerance": float(results["tolerance"]),
         "variance_of_y": results["variance_of_y"],
         "scale_ratios": results["scales"],
+        "roughness_batch_1": results["roughness"],
         "flat_fraction": flat_fraction(results["grid"]),
         "optimizers": [
             {
@@ -550,7 +584,23 @@ def claims(s):
             not_comparable("the document's ten cases are ten landscapes (networks, weight pairs, batch sizes); these "
                            "are starts on one landscape"), adamw, f"{adamw} of {len(counts)}"),
     ]  # fmt: skip
-    return rows + scales_rows(s["scale_ratios"]) + sigmoid_rows(s["companions"]) if s["companions"] else rows
+    if not s["companions"]:
+        return rows
+    return rows + scales_rows(s["scale_ratios"]) + sigmoid_rows(s["companions"]) + calm_rows(s["roughness_batch_1"])
+
+
+def calm_rows(rough):
+    """Figure 9a: with batch 1 the Adams' momentum keeps their paths calmer than SGD's and RMSprop's."""
+    starts = len(rough["SGD"])
+    calmer = sum(max(rough["Adam"][k], rough["AdamW"][k]) < min(rough["SGD"][k], rough["RMSprop"][k])
+                 for k in range(starts))  # fmt: skip
+    return [
+        row("adams_calmer", "section 5.2, figure 9a", "the momentum terms from the Adam optimizers make the process "
+            "\"calmer\" ... They are not bumped around by the gradient noise in the same way SGD and RMSprop are",
+            f"trained sigmoid network, batch 1, {starts} starts: starts where both Adams' paths are less rough (length "
+            "over displacement, second half) than SGD's and RMSprop's", "starts", None, band(starts, starts), calmer,
+            "; ".join(f"{name} " + ", ".join(f"{v:.0f}" for v in values) for name, values in rough.items())),
+    ]  # fmt: skip
 
 
 VARYING = 10  # "varying scales": the loss rises at least ten times more along one weight than along the other

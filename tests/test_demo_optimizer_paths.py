@@ -98,3 +98,10 @@ def test_the_varying_scales_row_is_there_at_the_defaults(tmp_path):
         "lo": 3,
         "hi": None,
     }
+
+
+def test_roughness_is_one_for_a_straight_path_and_grows_with_zigzags():
+    straight = np.linspace([0, 0], [1, 2], 21)
+    zigzag = straight + 0.2 * np.array([[(-1) ** k, 0] for k in range(21)])
+    assert optimizer_paths.roughness(straight) == pytest.approx(1.0)
+    assert optimizer_paths.roughness(zigzag) > 2
