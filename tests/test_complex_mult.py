@@ -4,7 +4,7 @@ import json
 
 import numpy as np
 import pytest
-from claims_check import check_claims
+from claims_check import check_claims, check_rows
 
 from demos import complex_mult, mandelbrot
 from minnet.studies import complex_mult as cm
@@ -129,6 +129,9 @@ def test_mandelbrot_demo_fast_draws_the_same_exact_set(tmp_path):
     assert mandelbrot.main(["--quick", "--quiet", "--workers", "1", "--fast", "--out", str(tmp_path / "fast")]) == 0
     assert mandelbrot.main(["--quick", "--quiet", "--workers", "1", "--out", str(tmp_path / "plain")]) == 0
     check_claims(tmp_path / "fast", "mandelbrot")
+    summary = json.loads((tmp_path / "plain" / "summary.json").read_text())
+    as_default = check_rows(mandelbrot.claims({**summary, "epochs": mandelbrot.DOCUMENT_EPOCHS}), "mandelbrot")
+    assert all(row["verdict"] != "not comparable" for row in as_default.values())  # each judged, each can fail
     with np.load(tmp_path / "fast" / "results.npz") as fast, np.load(tmp_path / "plain" / "results.npz") as plain:
         exact = [key for key in fast.files if key.startswith("exact")]
         assert exact

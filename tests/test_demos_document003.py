@@ -3,7 +3,7 @@
 import json
 
 import numpy as np
-from claims_check import check_claims
+from claims_check import check_claims, check_rows
 
 from demos import init_study, landscape_slices, trajectories
 
@@ -21,6 +21,15 @@ def test_init_study_quick(tmp_path):
     assert "init_study.correlation_5_100" in check_claims(tmp_path, "init_study")
     summary = json.loads((tmp_path / "summary.json").read_text())
     assert summary["models"] == 5 and -1 <= summary["correlation"] <= 1
+    # the rows a default run judges (100 epochs, 10 groups), each able to fail: the quick groups repeated to 10
+    ten = lambda values: (values * 10)[:10]  # noqa: E731
+    as_default = {
+        **summary,
+        **{key: ten(v) for key, v in summary.items() if key.endswith("_per_group") and isinstance(v, list)},
+        "test_loss_ranges_per_group": {e: ten(v) for e, v in summary["test_loss_ranges_per_group"].items()},
+    }
+    rows = check_rows(init_study.claims(as_default, True), "init_study")
+    assert all(row["verdict"] != "not comparable" for row in rows.values())
     assert (tmp_path / "initialisation.png").stat().st_size > 1000
 
 
