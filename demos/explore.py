@@ -597,16 +597,12 @@ class Grok(State):
         steps = min(steps, self.MAX_STEPS - self.t)
         if steps == 0:
             return
-        p, recorder = (
-            self.config["p"],
-            gk.Grokking(self.config["p"], (self.X, self.c), (self.X_test, self.c_test), every=1),
-        )
+        p = self.config["p"]
+        recorder = gk.Grokking(p, (self.X, self.c), (self.X_test, self.c_test), every=1)
         result = fit(self.net, self.X, np.eye(p)[self.c], self.optimizer, steps, recorders=[recorder])
-        result["fourier"] = result["fourier"][:, 1]  # (step, share) rows, one per step: the shares
+        result["fourier"] = result["fourier"][:, 1]  # its (step, share) rows, one per step: the shares
         for key in ("train_accuracy", "test_accuracy", "weight_norm", "fourier"):
-            self.records[key] += result[key][
-                1:
-            ].tolist()  # the recorder's first row is the state the last call ended at
+            self.records[key] += result[key][1:].tolist()  # row 0 is the state the last call ended at
 
     def since(self, start):
         from minnet.studies import grokking as gk
@@ -641,8 +637,8 @@ def minima_landscape():
 
 def minima_path(lr, start, steps, batch, sigma, seed, runs):
     """Gradient descent (batch 0) or SGD with `batch` of the study's 100 tilting examples from `start` (demos.minima's
-    (a) and (b)): the path
-    of seed `seed`, and where the `runs` runs of seeds seed, seed + 1, ... end (demos.minima.outcome)."""
+    (a) and (b)): the path of seed `seed`, and where the `runs` runs of seeds seed, seed + 1, ... end
+    (demos.minima.outcome)."""
     from demos import minima as study
     from minnet.studies import minima as mn
 
