@@ -626,7 +626,7 @@ def minima_landscape():
     from minnet.studies import minima as mn
 
     w = np.linspace(-3.0, 3.5, 651)
-    sweep = study.large_steps(np.geomspace(0.005, 1.0, 60))
+    sweep = study.large_steps(np.geomspace(*study.SWEEP, 60))  # the study's default --sweep
     return {
         "w": w.tolist(), "loss": mn.loss(w[:, None]).tolist(),
         "minima": {kind: {"w": float(mn.minimum(kind, 1)[0]), "loss": float(mn.loss(mn.minimum(kind, 1))),
@@ -754,10 +754,11 @@ class Explorer:
         return self.landscape
 
     def minima_path(self, p):
+        from demos import minima as study
         from minnet.studies import minima as mn
 
-        narrow = float(mn.minimum("narrow", 1)[0])  # demos.minima's starts: (a) nudged by 0.01, (b) the minimum itself
-        start = (narrow if p["batch"] else narrow + 0.01) if p["start"] is None else p["start"]
+        narrow = float(mn.minimum("narrow", 1)[0])  # demos.minima's starts: (a) nudged by NUDGE, (b) the minimum itself
+        start = (narrow if p["batch"] else narrow + study.NUDGE) if p["start"] is None else p["start"]
         return {"start": start, **minima_path(**{**p, "start": start})}
 
     def double_descent_widths(self, p):

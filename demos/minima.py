@@ -43,6 +43,8 @@ DEFAULT_OUT = os.path.join("minnet-out", "minima")
 SGD_LR, SGD_STEPS, EXAMPLES = 0.01, 3000, 100
 NETWORK_BATCHES, NETWORK_STEPS, NETWORK_SEEDS = (10, 100, 1000), 3000, 3
 SETTLED = 1e-6  # a path has settled when its last step moved it less than this
+NUDGE = 0.01  # part (a) starts this far from the narrow minimum (at it exactly, gradient descent has nothing to do)
+SWEEP = (0.005, 1.0)  # part (a)'s rates, log-spaced between these
 PATH_RATES = (0.01, 0.2)  # the two paths drawn in two weights: below 2/lambda_narrow, and between the two
 
 
@@ -58,10 +60,10 @@ def outcome(path, dim):
 
 
 def large_steps(rates, steps=3000):
-    """(a): from the narrow minimum (nudged by 0.01) at every rate, in one weight; and two paths in two weights."""
-    start = mn.minimum("narrow", 1) + 0.01
+    """(a): from the narrow minimum (nudged by NUDGE) at every rate, in one weight; and two paths in two weights."""
+    start = mn.minimum("narrow", 1) + NUDGE
     ends = [mn.descend(start, lr, steps) for lr in rates]
-    start2 = mn.minimum("narrow", 2) + 0.01
+    start2 = mn.minimum("narrow", 2) + NUDGE
     return {
         "rates": np.array(rates),
         "final_w": np.array([p[-1, 0] for p in ends]),
@@ -88,7 +90,7 @@ def run(args):
                for b in NETWORK_BATCHES for s in range(min(args.seeds, NETWORK_SEEDS))]  # fmt: skip
     network = sweep_runner(args)(mn.network_task, configs)
     return {
-        "large_steps": large_steps(np.geomspace(0.005, 1.0, args.sweep)),
+        "large_steps": large_steps(np.geomspace(*SWEEP, args.sweep)),
         "escapes": escapes(args.sigma, args.batches, args.seeds),
         "network": [{**c, **r} for c, r in zip(configs, network)],
         "args": {"sigma": args.sigma, "batches": args.batches, "seeds": args.seeds, "lrs": args.lrs},
