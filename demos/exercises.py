@@ -448,6 +448,8 @@ def flatten(value):
 
 
 # ----- stage 3: the payoff, the document's result with the student's code -------------------------
+STABLE_STRETCH = 500  # document 000's run: any correct order of sums agrees to 1e-12 this far (tests/test_same_everywhere.py)
+
 def departure(mine, theirs, what):
     """'' when two runs agree (to 1e-9, relative) all along, else where the student's first departs."""
     n = min(len(mine), len(theirs))
@@ -462,30 +464,35 @@ def departure(mine, theirs, what):
 
 
 def payoff_doc000(name, student):
+    """Document 000's run with the student's backward pass. A correct one may sum in another order than
+    minnet's (e.T @ H goes through BLAS), and the run is chaotic: its storm then comes some iterations
+    earlier or later (a last-bit change of the inputs moves it by up to ~18). So the verdict is what every
+    correct solution gives on every machine: the errors equal minnet's (to 1e-9) through the stable
+    stretch, iteration STABLE_STRETCH, and the storm follows the document's order of events."""
     from minnet import SGD, TestLoss, TwoLayerNet, fit
     from minnet.data import doc000
-    from minnet.studies.dynamics import event_order
+    from minnet.studies.dynamics import EVENTS, NOTEBOOK_EVENTS, event_order
 
     def run():
         X, Y, X_test, Y_test = doc000("f1")
         net = TwoLayerNet(h=3)
         history = fit(net, X, Y, SGD(net.params, lr=1.0), 1000, recorders=[TestLoss(X_test, Y_test)])
-        order = event_order(history)
-        return (order["argmin_grad_norm"], order["argmin_train_loss"], order["argmin_test_loss"]), history["train_loss"]
+        return event_order(history), history["train_loss"]
 
-    found_minnet, losses_minnet = run()
+    order_minnet, losses_minnet = run()
     with in_place_of_minnets(name, student):
-        found, losses = guarded("payoff", name, run)
-    verdict = found == (734, 752, 755)
-    what = "your code trains (f1, 3, 1, 1000)"
+        order, losses = guarded("payoff", name, run)
+    found = [order[key] for key in EVENTS]
+    departs = departure(losses_minnet[: STABLE_STRETCH + 1], losses[: STABLE_STRETCH + 1], "iteration")
+    verdict = not departs and order["order_as_document"]
     message = (
-        f"{what} to the smallest gradient norm at iteration {found[0]}, train error {found[1]}, test error {found[2]}"
-        + (
-            ", as document 000 found"
-            if verdict
-            else f"; document 000 found 734, 752, 755 (minnet: {', '.join(map(str, found_minnet))})"
-        )
-        + departure(losses_minnet, losses, "iteration")
+        f"your code trains (f1, 3, 1, 1000) to the smallest gradient norm at iteration {found[0]}, train error "
+        f"{found[1]}, test error {found[2]} (minnet: {', '.join(str(order_minnet[k]) for k in EVENTS)}; the "
+        f"notebook printed {', '.join(map(str, NOTEBOOK_EVENTS.values()))}: where the storm comes moves with the last "
+        f"bit of the arithmetic)"
+        + (departs or f"; your errors equal minnet's through iteration {STABLE_STRETCH}")
+        + ("; the angle, then the norm, then the error grow, as document 000 says" if order["order_as_document"] else
+           "; NOT in the document's order of events (angle, then norm, then error)")
     )
     return verdict, message
 
@@ -747,8 +754,8 @@ MISTAKES = {
     ),
     "missing_1_over_N": one(
         "minnet/two_layer.py",
-        "dV = e.T @ H / N",
-        "dV = e.T @ H",
+        "dV = sum_in_order(e[:, :, None] * H[:, None, :]) / N",
+        "dV = sum_in_order(e[:, :, None] * H[:, None, :])",
         "dV summed over the examples instead of averaged (1/N missing)",
     ),
     "sigma_prime_at_activation": one(
@@ -820,8 +827,8 @@ MISTAKES = {
     ),
     "hidden_bias_fed_to_U": one(
         "minnet/two_layer.py",
-        "delta = (e @ self.V[:, :-1]) * sigma_prime",
-        "delta = (e @ self.V[:, 1:]) * sigma_prime",
+        "delta = matmul_in_order(e, self.V[:, :-1]) * sigma_prime",
+        "delta = matmul_in_order(e, self.V[:, 1:]) * sigma_prime",
         "V's first column dropped from e V instead of the bias unit's (the bias unit's weight fed back to U)",
     ),
     "learning_rate_twice": one(
@@ -836,7 +843,7 @@ MISTAKES = {
 CHECKS = {
     "gradient check": ["tests/test_gradients.py"],
     "formula tests": ["tests/test_optim.py", "tests/test_networks.py"],
-    "document 000": ["tests/test_two_layer_kernel.py::test_plain_fit_reproduces_the_document_notebook_iterations"],
+    "document 000": ["tests/test_two_layer_kernel.py::test_plain_fit_finds_minnets_document_000_iterations"],
     "rest of the fast suite": [
         "tests/test_train.py",
         "tests/test_hessian.py",
@@ -891,6 +898,15 @@ def run_check(folder, tests, seen=None):
     if seen is not None:
         seen += [line for line in result.stdout.split("\n") if line.startswith(("FAILED", "ERROR"))]
     return result.returncode != 0
+
+
+def broken_checks(checks):
+    """The checks that fail with no mistake applied: a test file that is not here (tests/ is not installed
+    with minnet), or a test this machine fails. Such a check would call every mistake caught, so the bug
+    hunt reports it as broken instead."""
+    with tempfile.TemporaryDirectory(prefix="minnet-bughunt-") as folder:
+        mistaken_copy(None, folder)
+        return {check for check, tests in checks.items() if run_check(folder, tests)}
 
 
 def hunt(name, checks=CHECKS, seen=None):
@@ -989,11 +1005,16 @@ def command_bughunt(args):
     names = [args.name] if args.name else list(MISTAKES)
     if args.name:
         print(diff(args.name) + "\n")
+    broken = broken_checks(CHECKS)
+    working = {check: tests for check, tests in CHECKS.items() if check not in broken}
+    for check in broken:
+        print(f"{check}: broken check, it fails with no mistake applied ({', '.join(CHECKS[check])}); not used")
     print(f"{'mistake':<38}" + "".join(f"{c:>24}" for c in CHECKS))
     seen = [] if args.name else None
     for name in names:
-        caught = hunt(name, seen=seen)
-        print(f"{name:<38}" + "".join(f"{'caught' if caught[c] else 'missed':>24}" for c in CHECKS), flush=True)
+        caught = hunt(name, working, seen=seen)
+        verdicts = ["broken check" if c in broken else "caught" if caught[c] else "missed" for c in CHECKS]
+        print(f"{name:<38}" + "".join(f"{v:>24}" for v in verdicts), flush=True)
     if seen:
         print("\nwhat a student running those tests reads:\n" + "\n".join(seen))
     return 0

@@ -52,7 +52,7 @@ from minnet import SGD, History, TwoLayerNet, fit
 from minnet.data import TARGETS, doc000
 from minnet.hessian import top_eigenvalues
 from minnet.recorders import Recorder, TestLoss
-from minnet.studies.dynamics import event_order, gradient_path_2d
+from minnet.studies.dynamics import NOTEBOOK_EVENTS, event_order, gradient_path_2d
 from minnet.tools.atomic import strict
 from minnet.train import angle_degrees
 
@@ -675,13 +675,24 @@ class Explorer:
     def __init__(self):
         self.sessions, self.models = Sessions(), Models()
         self.lock, self.landscape = threading.Lock(), None  # the minima landscape, computed once
+        self.doc000_events = None  # minnet's run of document 000's setting, computed once
 
     def handle(self, endpoint, p):
         return getattr(self, endpoint.replace("/", "_"))(p)
 
     def doc000_new(self, p):
         state = Doc000(**p)
-        return {"session": self.sessions.add(state), **state.since(0)}
+        return {"session": self.sessions.add(state), **state.since(0), "document": self.doc000_document()}
+
+    def doc000_document(self):
+        """The notebook's printed iterations and minnet's own run's (the same on every machine), computed once."""
+        with self.lock:
+            if self.doc000_events is None:
+                X, Y, X_test, Y_test = doc000("f1")
+                net = TwoLayerNet(h=3)
+                history = fit(net, X, Y, SGD(net.params, lr=1.0), 1000, recorders=[TestLoss(X_test, Y_test)])
+                self.doc000_events = {key: event_order(history)[key] for key in NOTEBOOK_EVENTS}
+        return {"notebook": NOTEBOOK_EVENTS, "minnet": self.doc000_events}
 
     def doc000_step(self, p):
         state = self.sessions.get(p["session"], Doc000)

@@ -41,7 +41,7 @@ from kernels.codes import (
     TANH,
     DenseNet,
 )
-from kernels.exp import exp_row, tanh_row
+from kernels.exp import exp, exp_row, tanh_row
 
 # log of the largest float64: exp(x) overflows for x above it
 MAX_EXP_ARG = 709.782712893384
@@ -50,9 +50,7 @@ MAX_EXP_ARG = 709.782712893384
 @njit(cache=True, error_model="numpy")
 def sigmoid(z):
     """sigma(z) = 1 / (1 + e^-z); exactly 0 where e^-z would overflow."""
-    if -z > MAX_EXP_ARG:
-        return 0.0
-    return 1.0 / (1.0 + math.exp(-z))
+    return 1.0 / (1.0 + exp(-z))  # kernels.exp.exp: the bits of minnet.activations.sigmoid
 
 
 @njit(cache=True, error_model="numpy")

@@ -1,5 +1,7 @@
-"""A vectorisable e^x and tanh x for whole rows: math.exp and math.tanh are scalar library calls
-that stop LLVM from vectorising a loop; these are polynomials it can vectorise.
+"""e^x for one number (`exp`), the compiled twin of minnet.arithmetic.exp: the same bits on every CPU.
+
+And e^x and tanh x for whole rows (`exp_row`, `tanh_row`): math.exp and math.tanh are scalar
+library calls that stop LLVM from vectorising a loop; these are polynomials it can vectorise.
 
     e^x = 2^k e^r,   k = round(x / ln 2),   r = x - k ln 2,   |r| <= ln(2) / 2
 
@@ -11,14 +13,34 @@ where e^r - 1 comes from the same polynomial without its constant term, so that 
 relative accuracy as x approaches 0 (1 - e^(-2|x|) computed directly would cancel).
 """
 
+import math
+
 import numpy as np
 from numba import njit
 
 import kernels.cache  # noqa: F401  first: it points Numba's cache at the folder of these sources
+from minnet.arithmetic import EXP_CLAMP, EXP_TAYLOR, LN2_HI, LN2_LO, LOG2E
 
-LOG2E = 1.4426950408889634
-LN2_HI = 6.93147180369123816490e-01  # ln 2 split in two, so that k ln 2 is exact in the high part
-LN2_LO = 1.90821492927058770002e-10
+
+@njit(cache=True, error_model="numpy")
+def exp(x):
+    """e^x, the same operations in the same order as minnet.arithmetic.exp, so the same bits on every CPU.
+
+    Compiled without fastmath: LLVM may then neither reorder the additions nor fuse a multiply
+    and an add into one rounding (an FMA, which some CPUs have and others do not)."""
+    if x != x:
+        return x  # NaN
+    v = min(max(x, -EXP_CLAMP), EXP_CLAMP)
+    k = math.floor(v * LOG2E + 0.5)  # k = round(x / ln 2)
+    r = (v - k * LN2_HI) - k * LN2_LO  # r = x - k ln 2
+    p = EXP_TAYLOR[0]
+    for c in EXP_TAYLOR[1:]:
+        p = p * r + c  # Horner, as minnet.arithmetic.exp
+    if k > 1024 or (k == 1024 and p >= 1.0):
+        return math.inf  # where ldexp overflows (plain Python's would raise, under NUMBA_DISABLE_JIT=1)
+    return math.ldexp(p, int(k))  # 2^k e^r
+
+
 SHIFT = 6755399441055744.0  # 1.5 * 2^52: adding it rounds a float of size < 2^51 to an integer
 SHIFT_BITS = 0x4338000000000000  # the bits of SHIFT itself
 

@@ -6,17 +6,20 @@ For every example n, in the order 0, 1, 2, ... as the document's loop runs them:
     H_i = s(U_i . X) for i < h-1,  H_{h-1} = 1                              (h,)
     O = V H,  e = O - y_n                                                   (k,)
     dV += e H^T                          dl/dV
-    dU_i += (e . V_i) s'(U_i . X) X^T    dl/dU_i; for the sigmoid s' = H_i (1 - H_i)
+    delta_i = (e . V_i) s'(U_i . X)      V_i column i of V; for the sigmoid s' = H_i (1 - H_i)
+    dU += delta X^T                      dl/dU
 
-then, after all N examples, V -= lr dV / N and U -= lr dU / N. Before training and after every
-update the error (1/N) sum_n (1/2) |O_n - y_n|^2 is computed on the training and test sets, and
-for every update the norm of the mean gradient G = (dU, dV) / N and the angle between consecutive
-gradients, arccos(G_i . G_{i+1} / (|G_i| |G_{i+1}|)) with the cosine clipped to [-1, 1], in degrees.
+then, after all N examples, G = (dU, dV) / N and U -= lr G_U, V -= lr G_V. Before training and
+after every update the error (1/N) sum_n (1/2) |O_n - y_n|^2 is computed on the training and test
+sets, and for every update the norm of G and the angle between consecutive gradients,
+arccos(G_i . G_{i+1} / (|G_i| |G_{i+1}|)) with the cosine clipped to [-1, 1], in degrees.
 
-The sums run in the document's order, example after example, in plain float64 arithmetic without
-fused multiply-adds, so the kernel is bit-identical to a plain Python loop written the same way
-(a test holds it so over 50 iterations). The loop is sequential by nature; its speed comes from
-running compiled. A run stops at the first update after which the training error is not finite.
+Every sum runs in minnet.arithmetic's order: a dot product from its first term on, left to right
+(U_i . X, V_k . H, e . V_i, |G|^2 over U's entries and then V's), the examples one after another;
+e^x is kernels.exp.exp. Compiled without fastmath (no reordering, no fused multiply-adds), this is
+TwoLayerNet's `fit` bit for bit, on every CPU (tests/test_same_everywhere.py). The loop is
+sequential by nature; its speed comes from running compiled. A run stops at the first update
+after which the training error is not finite.
 """
 
 import math
@@ -24,8 +27,16 @@ import math
 import numpy as np
 from numba import njit
 
-from kernels.codes import SIGMOID
 from kernels.common import activate, as_f64, derivative
+
+
+@njit(cache=True, error_model="numpy")
+def dot(a, b, n):
+    """a_0 b_0 + a_1 b_1 + ... + a_{n-1} b_{n-1}, from the first term on, left to right (n >= 1)."""
+    total = a[0] * b[0]
+    for c in range(1, n):
+        total += a[c] * b[c]
+    return total
 
 
 @njit(cache=True, error_model="numpy")
@@ -36,54 +47,47 @@ def hidden_layer(U, X, n, code, Xb, Zh, H):
         Xb[c] = X[n, c]
     Xb[n_in] = 1.0
     for i in range(h - 1):
-        z = 0.0
-        for c in range(n_in + 1):
-            z += U[i, c] * Xb[c]  # U_i . X
-        Zh[i] = z
-        H[i] = activate(code, z)  # H_i = s(U_i . X)
+        Zh[i] = dot(U[i], Xb, n_in + 1)  # U_i . X
+        H[i] = activate(code, Zh[i])  # H_i = s(U_i . X)
     H[h - 1] = 1.0  # bias unit
 
 
 @njit(cache=True, error_model="numpy")
-def output(V, H, k):
-    """O_k = V_k . H."""
-    o = 0.0
-    for i in range(H.shape[0]):
-        o += V[k, i] * H[i]
-    return o
+def output_error(V, H, Y, n, e):
+    """e = O - y_n with O = V H, and example n's error l_n = (1/2) |e|^2."""
+    for k in range(V.shape[0]):
+        e[k] = dot(V[k], H, H.shape[0]) - Y[n, k]  # e_k = V_k . H - y_k
+    return 0.5 * dot(e, e, e.shape[0])  # l_n = (1/2) sum_k e_k^2
 
 
 @njit(cache=True, error_model="numpy")
-def error(U, V, X, Y, code, Xb, Zh, H):
-    """The document's error (1/N) sum_n (1/2) |O_n - y_n|^2, example after example; NaN for no examples."""
+def error(U, V, X, Y, code, Xb, Zh, H, e):
+    """The document's error (1/N) sum_n l_n, the examples added in order; NaN for no examples."""
     total = 0.0
     for n in range(X.shape[0]):
         hidden_layer(U, X, n, code, Xb, Zh, H)
-        for k in range(V.shape[0]):
-            e = output(V, H, k) - Y[n, k]
-            total += e * e / 2
+        l = output_error(V, H, Y, n, e)
+        total = l if n == 0 else total + l
     return total / X.shape[0] if X.shape[0] > 0 else np.nan
 
 
 @njit(cache=True, error_model="numpy")
-def accumulate_gradient(U, V, X, Y, code, Xb, Zh, H, dU, dV):
+def accumulate_gradient(U, V, X, Y, code, Xb, Zh, H, e, dU, dV):
     """dU, dV = sum over examples, in order, of dl/dU and dl/dV."""
     dU[:] = 0.0
     dV[:] = 0.0
     h = H.shape[0]
     for n in range(X.shape[0]):
         hidden_layer(U, X, n, code, Xb, Zh, H)
+        output_error(V, H, Y, n, e)  # e = O - y
         for k in range(V.shape[0]):
-            e = output(V, H, k) - Y[n, k]  # e = o - y
             for i in range(h):
-                dV[k, i] += e * H[i]  # dl/dV = e H^T
-            for i in range(h - 1):
-                if code == SIGMOID:  # the document's order of operations: ((e V_i) H_i) (1 - H_i)
-                    g = e * V[k, i] * H[i] * (1.0 - H[i])
-                else:
-                    g = e * V[k, i] * derivative(code, Zh[i], H[i])  # e V_i s'(U_i . X)
-                for c in range(Xb.shape[0]):
-                    dU[i, c] += g * Xb[c]  # dl/dU_i = e V_i s'(U_i . X) X^T
+                dV[k, i] += e[k] * H[i]  # dl/dV = e H^T
+        for i in range(h - 1):
+            e_V = dot(e, V[:, i], e.shape[0])  # e . V_i
+            delta = e_V * derivative(code, Zh[i], H[i])  # delta_i = (e . V_i) s'(U_i . X)
+            for c in range(Xb.shape[0]):
+                dU[i, c] += delta * Xb[c]  # dl/dU_i = delta_i X^T
 
 
 @njit(cache=True, error_model="numpy")
@@ -93,31 +97,30 @@ def train_kernel(X, Y, X_test, Y_test, U0, V0, lr, epochs, code, G_prev_U, G_pre
     U, V = U0.copy(), V0.copy()
     h, n_in = V.shape[1], X.shape[1]
     N = X.shape[0]
-    Xb, Zh, H = np.empty(n_in + 1), np.empty(h - 1), np.empty(h)
+    Xb, Zh, H, e = np.empty(n_in + 1), np.empty(h - 1), np.empty(h), np.empty(V.shape[0])
     dU, dV = np.zeros_like(U), np.zeros_like(V)
     G_prev_U, G_prev_V = G_prev_U.copy(), G_prev_V.copy()
     train, test = np.full(epochs + 1, np.nan), np.full(epochs + 1, np.nan)
     grad_norm, grad_angle = np.full(epochs, np.nan), np.full(epochs, np.nan)
     U_hist, V_hist = np.full((epochs + 1,) + U.shape, np.nan), np.full((epochs + 1,) + V.shape, np.nan)
-    train[0] = error(U, V, X, Y, code, Xb, Zh, H)
-    test[0] = error(U, V, X_test, Y_test, code, Xb, Zh, H)
+    train[0] = error(U, V, X, Y, code, Xb, Zh, H, e)
+    test[0] = error(U, V, X_test, Y_test, code, Xb, Zh, H, e)
     U_hist[0], V_hist[0] = U, V
     done = 0
     for t in range(epochs):
-        accumulate_gradient(U, V, X, Y, code, Xb, Zh, H, dU, dV)
-        V -= lr * dV / N  # V := V - lr dV / N
-        U -= lr * dU / N  # U := U - lr dU / N
-        G_V, G_U = dV / N, dU / N  # the mean gradient G = (dU, dV) / N
-        squared = np.sum(G_V * G_V) + np.sum(G_U * G_U)  # |G|^2, V's part first as the document sums it
-        dot = np.sum(G_prev_V * G_V) + np.sum(G_prev_U * G_U)  # G_prev . G
-        prev_norm = grad_norm[t - 1] if t > 0 else math.sqrt(np.sum(G_prev_V * G_prev_V) + np.sum(G_prev_U * G_prev_U))
-        G_prev_V[:], G_prev_U[:] = G_V, G_U
-        grad_norm[t] = math.sqrt(squared)
+        accumulate_gradient(U, V, X, Y, code, Xb, Zh, H, e, dU, dV)
+        G_U, G_V = dU / N, dV / N  # the mean gradient G = (dU, dV) / N
+        U -= lr * G_U  # U := U - lr G_U
+        V -= lr * G_V  # V := V - lr G_V
+        G, G_prev = np.concatenate((G_U.ravel(), G_V.ravel())), np.concatenate((G_prev_U.ravel(), G_prev_V.ravel()))
+        grad_norm[t] = math.sqrt(dot(G, G, G.size))  # |G|, U's entries first, as in minnet's params
+        prev_norm = grad_norm[t - 1] if t > 0 else math.sqrt(dot(G_prev, G_prev, G.size))
+        G_prev_U[:], G_prev_V[:] = G_U, G_V
         if t > 0 or has_prev:
-            cosine = min(1.0, max(-1.0, dot / (prev_norm * grad_norm[t])))
+            cosine = min(1.0, max(-1.0, dot(G_prev, G, G.size) / (prev_norm * grad_norm[t])))
             grad_angle[t] = math.degrees(math.acos(cosine))  # angle between this gradient and the one before
-        train[t + 1] = error(U, V, X, Y, code, Xb, Zh, H)
-        test[t + 1] = error(U, V, X_test, Y_test, code, Xb, Zh, H)
+        train[t + 1] = error(U, V, X, Y, code, Xb, Zh, H, e)
+        test[t + 1] = error(U, V, X_test, Y_test, code, Xb, Zh, H, e)
         U_hist[t + 1], V_hist[t + 1] = U, V
         done = t + 1
         if not math.isfinite(train[t + 1]):

@@ -26,9 +26,7 @@ moves 1 - a^2 = 1e-9 by 1e-7 of itself), so two correct tanh implementations wou
 
 import numpy as np
 
-from kernels.libm import (
-    exp,  # the C library's e^x, the same on every CPU (kernels/libm.py)
-)
+from minnet.arithmetic import exp  # minnet's own e^x: the same bits on every CPU (np.exp is not)
 
 ACTIVATIONS = ("relu", "sigmoid", "tanh", "silu", "square", "identity")
 

@@ -14,9 +14,7 @@ import zlib
 
 import numpy as np
 
-from kernels.libm import (
-    exp,  # the C library's e^x, the same on every CPU (kernels/libm.py)
-)
+from minnet.arithmetic import exp  # minnet's own e^x: the same bits on every CPU (np.exp is not)
 
 # The document-000 data generator's seed (its `basic_neural_network_help_functions.py`).
 DOC000_DATA_SEED = 222337497072607291153223098371913928704

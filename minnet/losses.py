@@ -29,9 +29,7 @@ with respect to the output layer's pre-activation z (not divided by N):
 
 import numpy as np
 
-from kernels.libm import (
-    exp,  # the C library's e^x, the same on every CPU (kernels/libm.py)
-)
+from minnet.arithmetic import exp, mean_in_order, sum_in_order  # minnet's own e^x: the same bits on every CPU (np.exp is not)
 
 LOSSES = ("mse", "half_mse", "cross_entropy")
 OUTPUTS = ("identity", "softmax")
@@ -67,9 +65,9 @@ def output_activation(output, z):
 def per_example_loss(loss, z, o, Y):
     """l_n for each example: shape (..., N). z is the output pre-activation (..., N, k), o = s_out(z)."""
     if loss == "mse":
-        return np.mean((o - Y) ** 2, axis=-1)  # (1/k) sum_j (o - y)^2
+        return mean_in_order((o - Y) ** 2, axis=-1)  # (1/k) sum_j (o - y)^2
     if loss == "half_mse":
-        return 0.5 * np.sum((o - Y) ** 2, axis=-1)  # (1/2) sum_j (o - y)^2
+        return 0.5 * sum_in_order((o - Y) ** 2, axis=-1)  # (1/2) sum_j (o - y)^2
     return -np.sum(Y * log_softmax(z), axis=-1)  # -sum_j y log p
 
 

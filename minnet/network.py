@@ -27,6 +27,7 @@ from typing import NamedTuple
 import numpy as np
 
 from minnet import activations, losses
+from minnet.arithmetic import mean_in_order
 from minnet.tools.atomic import save_npz
 
 
@@ -189,7 +190,7 @@ class Network:
 
     def loss(self, X, Y):
         """L = (1/N) sum_n l_n, a float."""
-        return float(np.mean(self.per_example_loss(X, Y)))
+        return float(mean_in_order(self.per_example_loss(X, Y)))  # summed in order: the same bits on every CPU
 
     def per_example_grads(self, X, Y):
         """(N, P): row n is the gradient of example n's own loss term l_n, delta_n A_n^T per block."""
@@ -213,4 +214,4 @@ class Network:
     def loss_and_grad(self, X, Y):
         """(L, dL/dparams): the mean loss and its gradient, the blocks' gradients laid out like `params`."""
         per_example, _, blocks = self.backprop(X, Y)
-        return float(np.mean(per_example)), np.concatenate([block.grad for block in blocks])
+        return float(mean_in_order(per_example)), np.concatenate([block.grad for block in blocks])

@@ -19,8 +19,11 @@ whose loss or parameters stop being finite ends there; ``history.meta["diverged_
 epoch and the arrays stop with it. `Trainable` trains chosen parameters only (document 002).
 """
 
+import math
+
 import numpy as np
 
+from minnet.arithmetic import dot_in_order, norm_in_order
 from minnet.tools.history import History
 from minnet.tools.progress import steps as progress_steps
 
@@ -77,7 +80,7 @@ def fit(net, X, Y, optimizer, epochs, batch_size=None, seed=None, recorders=(), 
         history = History(
             {
                 "train_loss": np.array(train_losses),
-                "grad_norm": np.array([np.linalg.norm(g) for g in grads]),
+                "grad_norm": np.array([norm_in_order(g) for g in grads]),
                 "grad_angle": np.array([angle_degrees(a, b) for a, b in zip(grads[:-1], grads[1:])]),
             },
             meta,
@@ -97,10 +100,10 @@ def batches(N, batch_size, rng):
 
 def angle_degrees(a, b):
     """The angle between vectors a and b in degrees; NaN if either is zero."""
-    denom = np.linalg.norm(a) * np.linalg.norm(b)
+    denom = norm_in_order(a) * norm_in_order(b)  # the sums in order: the same bits on every CPU
     if denom == 0.0 or not np.isfinite(denom):
         return np.nan
-    return float(np.degrees(np.arccos(np.clip(np.dot(a, b) / denom, -1.0, 1.0))))
+    return math.degrees(math.acos(min(1.0, max(-1.0, dot_in_order(a, b) / denom))))
 
 
 class Trainable:

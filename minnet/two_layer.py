@@ -17,14 +17,21 @@ error is the mean of l over the N examples, so with rows as examples
 (`backprop` below, line by line):
 
     e     = O - Y                                   (N, k)     (2 (O - Y) / k for loss="mse")
-    dV    = e^T H / N                               (k, h)
+    dV    = (1/N) sum_n e_n H_n^T  = e^T H / N      (k, h)
     delta = (e V) * sigma'(U X)                     (N, h-1)   V without its bias column
-    dU    = delta^T X / N                           (h-1, n_in+1)
+    dU    = (1/N) sum_n delta_n X_n^T = delta^T X / N   (h-1, n_in+1)
+
+Every sum runs in a fixed order (minnet.arithmetic): over examples n = 0, 1, 2, ... as the
+document's own loop adds them, and over the inner index of each product, without BLAS. Document
+000's run is chaotic after ~700 iterations, so a BLAS product, whose order of additions depends on
+the CPU, would move its storm from one machine to the next (734 here, 727 there); in this order
+the run is the same bits on every machine, and kernels/two_layer.py computes the same bits compiled.
 """
 
 import numpy as np
 
 from minnet import activations, losses
+from minnet.arithmetic import matmul_in_order, sum_in_order
 from minnet.network import Block, Network, checked_two_layer
 
 # The document's generator seed for its initial weights (its `get_initial_weights`).
@@ -87,9 +94,9 @@ class TwoLayerNet(Network):
         """((X, U X, H), O) for a checked batch X (N, n_in): the document's forward pass."""
         ones = np.ones((X.shape[0], 1))
         Xb = np.hstack([X, ones])  # X = [x, 1]                                          (N, n_in+1)
-        Z = Xb @ self.U.T  # U X                                                         (N, h-1)
+        Z = matmul_in_order(Xb, self.U.T)  # U X                                         (N, h-1)
         H = np.hstack([activations.activate(self.activation, Z), ones])  # H = [sigma(U X), 1]   (N, h)
-        O = H @ self.V.T  # O = V H                                                      (N, k)
+        O = matmul_in_order(H, self.V.T)  # O = V H                                      (N, k)
         return (Xb, Z, H), O
 
     def backprop(self, X, Y):
@@ -103,11 +110,11 @@ class TwoLayerNet(Network):
         per_example = losses.per_example_loss(self.loss_name, z=O, o=O, Y=Y)  # l_n; the output is linear: z = O
         # exercise two_layer_output: the output error e and dV (document 000)
         e = O - Y if self.loss_name == "half_mse" else 2.0 * (O - Y) / self.n_out  # e = dl_n/dO_n  (N, k)
-        dV = e.T @ H / N  # dV = e^T H / N                                               (k, h)
+        dV = sum_in_order(e[:, :, None] * H[:, None, :]) / N  # dV = (1/N) sum_n e_n H_n^T       (k, h)
         # end exercise
         # exercise two_layer_hidden: the hidden delta and dU (document 000)
         sigma_prime = activations.derivative(self.activation, Z, H[:, :-1])  # sigma'(U X) = H (1 - H) for sigmoid
-        delta = (e @ self.V[:, :-1]) * sigma_prime  # delta = (e V) * sigma'(U X)                (N, h-1)
-        dU = delta.T @ Xb / N  # dU = delta^T X / N                                      (h-1, n_in+1)
+        delta = matmul_in_order(e, self.V[:, :-1]) * sigma_prime  # delta = (e V) * sigma'(U X)  (N, h-1)
+        dU = sum_in_order(delta[:, :, None] * Xb[:, None, :]) / N  # dU = (1/N) sum_n delta_n X_n^T  (h-1, n_in+1)
         # end exercise
         return per_example, O, [Block(Xb, delta, bias=False, grad=dU.ravel()), Block(H, e, bias=False, grad=dV.ravel())]

@@ -112,12 +112,14 @@ def test_document_000_plays_and_the_lr_slider_counts(page, url):
 
 
 def test_a_link_with_steps_reopens_the_documents_run(page, url):
-    """#steps=1000 runs that far on load: the page lists document 000's 734, 752 and 755; a reload finds the same."""
+    """#steps=1000 runs that far on load: the page lists minnet's 728, 745, 748 beside the notebook's 734, 752, 755;
+    a reload finds the same."""
     page.shot_name = "doc000_1000"
     page.goto(url + "#view=doc000&steps=1000")
     wait_for(page, "document.getElementById('d0-t').textContent === '1000'")
     claim = page.inner_text("#d0-claim")
-    assert "734, 752, 755 - reproduced, to the digit" in claim
+    assert "iteration 734, train error at 752, test error at 755" in claim
+    assert "Here: 728, 745, 748 - minnet's run, the same on every machine" in claim
     started = time.monotonic()
     page.reload()
     wait_for(page, "document.getElementById('d0-t').textContent === '1000'")

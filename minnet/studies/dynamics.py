@@ -12,10 +12,15 @@ from minnet.compiled import fit_example_by_example
 from minnet.data import doc000
 from minnet.optim import SGD
 from minnet.recorders import SharpnessRecorder, Snapshots, TestLoss
+from minnet.tools.progress import steps as progress_steps
 from minnet.train import fit
 from minnet.two_layer import TwoLayerNet
 
 LOOPS = ("vectorised", "example_by_example")
+# What document 000's notebook printed for (f1, 3, 1, 1000): the iterations of the smallest gradient
+# norm, train error and test error. One draw of its machine's floating-point noise (`last_bit_runs`).
+NOTEBOOK_EVENTS = {"argmin_grad_norm": 734, "argmin_train_loss": 752, "argmin_test_loss": 755}
+EVENTS = tuple(NOTEBOOK_EVENTS)
 
 
 def train_doc000(f, h, lr, epochs, init_scale=1.0, loop="vectorised", progress=False, sharpness_every=None):
@@ -51,6 +56,34 @@ def train_doc000(f, h, lr, epochs, init_scale=1.0, loop="vectorised", progress=F
             progress=progress,
         )
     return net, history, (X, Y)
+
+
+def last_bit_runs(f, h, lr, epochs, runs, seed=0, progress=False):
+    """Document 000's run `runs` times, each with every training input x_n moved by one ulp, up or down
+    at random (np.nextafter): how far a chaotic run's events move with the last bit of its arithmetic.
+
+    minnet's own run is the same bits on every machine (minnet.arithmetic); another correct program,
+    the notebook on another CPU, say, rounds some sums differently, which is a change of this size.
+    (Moving the initial weights by one ulp instead changes nothing here: the first update rounds the
+    difference away.) Returns {event: [iteration per run]} for the three events of `event_order`,
+    "apart": the largest relative difference of any weight from the unmoved run's, per iteration,
+    over the runs (epochs + 1,), and every run's "grad_norm" (runs, epochs)."""
+    X, Y, X_test, Y_test = doc000(f)
+    reference = fit_example_by_example(TwoLayerNet(h=h), X, Y, lr, epochs)["params"]
+    rng = np.random.default_rng(seed)
+    found, apart = {key: [] for key in EVENTS}, np.zeros(len(reference))
+    norms = np.full((runs, epochs), np.nan)
+    for r in progress_steps(range(runs), progress, desc="runs with the inputs moved by one ulp"):
+        moved = np.nextafter(X, rng.choice([-np.inf, np.inf], size=X.shape))  # x_n one ulp up or down
+        history = fit_example_by_example(TwoLayerNet(h=h), moved, Y, lr, epochs, X_test, Y_test)
+        order = event_order(history)
+        norms[r, : len(history["grad_norm"])] = history["grad_norm"]
+        for key in EVENTS:
+            found[key].append(order[key])
+        n = min(len(reference), len(history["params"]))
+        relative = np.abs(history["params"][:n] - reference[:n]) / np.abs(reference[:n])
+        apart[:n] = np.maximum(apart[:n], relative.max(axis=1))
+    return {**found, "apart": apart, "grad_norm": norms}
 
 
 def doc000_task(config):

@@ -1,0 +1,90 @@
+"""Arithmetic in a fixed order: the same bits on every machine.
+
+A floating-point sum depends on the order of its terms, and the libraries under NumPy pick that
+order by the CPU: a matrix product is OpenBLAS's, whose kernel (SkylakeX, Haswell, Prescott, ...)
+blocks the sum and may fuse a multiply with an add (one rounding instead of two); np.exp, np.tanh
+and np.log are NumPy's own vectorised code on a CPU with AVX-512 and the C library's elsewhere.
+Each choice is correct to the last bit or two, and for most of training that is all one needs.
+But document 000's run is chaotic after ~700 iterations: the last bit of one sum decides the
+iteration of its storm (734 here, 727 on another CPU). Where a result is chaotic, or a test asserts
+exact bits, minnet computes with the functions below instead:
+
+    sum_in_order(T, axis)     T_0 + T_1 + T_2 + ...   added one after another, left to right
+    matmul_in_order(A, B)     C_nj = A_n0 B_0j + A_n1 B_1j + ...   (a plain multiply, then a plain add)
+    dot_in_order, norm_in_order
+    exp(x)                    e^x from + and * alone (below)
+
+Each is built from NumPy's element-wise +, *, rint and ldexp, which IEEE 754 defines to the bit
+(one rounding per operation, no fusing across two ufuncs), so nothing here depends on the CPU,
+the BLAS or NumPy's dispatch. kernels/exp.py and kernels/two_layer.py are their compiled twins,
+with the same operations in the same order, compiled without fastmath so that LLVM may neither
+reorder nor contract them: the two backends give the same bits (tests/test_same_everywhere.py).
+
+    e^x = 2^k e^r,   k = round(x / ln 2),   r = (x - k ln2_hi) - k ln2_lo,   |r| <= ln(2) / 2
+
+with e^r from its Taylor polynomial to r^13 in Horner form (the first omitted term is below
+5e-18 of e^r) and 2^k applied by ldexp, which is exact. ln 2 is split in two so that k ln2_hi is
+exact (ln2_hi has 32 significant bits). A test holds it within 2 ulp of the C library's exp.
+"""
+
+import math
+
+import numpy as np
+
+LOG2E = 1.4426950408889634  # 1 / ln 2
+LN2_HI = 6.93147180369123816490e-01  # ln 2 = LN2_HI + LN2_LO, LN2_HI with 32 significant bits
+LN2_LO = 1.90821492927058770002e-10
+EXP_TAYLOR = tuple(1.0 / math.factorial(k) for k in range(13, -1, -1))  # 1/13!, 1/12!, ..., 1/1!, 1/0!
+EXP_CLAMP = 1100.0  # e^x is inf above 709.8 and 0 below -745.2: |x| > 1100 changes nothing, and k stays small
+
+
+def exp(x):
+    """e^x element-wise, the same bits on every CPU (module docstring); inf on overflow, 0 on underflow, NaN kept."""
+    x = np.asarray(x, dtype=np.float64)
+    v = np.clip(x, -EXP_CLAMP, EXP_CLAMP)
+    k = np.floor(v * LOG2E + 0.5)  # k = round(x / ln 2)
+    r = (v - k * LN2_HI) - k * LN2_LO  # r = x - k ln 2, |r| <= ln(2)/2
+    p = np.full_like(r, EXP_TAYLOR[0])
+    for c in EXP_TAYLOR[1:]:
+        p *= r
+        p += c  # Horner: e^r = (((r/13! + 1/12!) r + 1/11!) r + ...) r + 1
+    with np.errstate(over="ignore", invalid="ignore"):
+        return np.ldexp(p, np.nan_to_num(k).astype(np.int64))  # 2^k e^r; NaN stays NaN through r
+
+
+def sum_in_order(terms, axis=0):
+    """The sum of `terms` along `axis`, added one after another: ((T_0 + T_1) + T_2) + ...
+
+    np.add.accumulate forms every partial sum in turn, so its last one is this order's sum on every
+    machine (np.sum adds pairwise, in blocks its SIMD code may choose)."""
+    terms = np.asarray(terms, dtype=np.float64)
+    if terms.shape[axis] == 0:
+        return np.sum(terms, axis=axis)  # zeros
+    return np.take(np.add.accumulate(terms, axis=axis), -1, axis=axis)
+
+
+def mean_in_order(terms, axis=0):
+    """(1/N) (T_0 + T_1 + ... + T_{N-1}) along `axis`, the sum in order."""
+    terms = np.asarray(terms, dtype=np.float64)
+    return sum_in_order(terms, axis) / terms.shape[axis]
+
+
+def matmul_in_order(A, B):
+    """A @ B for A (N, m), B (m, n): C_nj = (A_n0 B_0j + A_n1 B_1j) + ... in the order of the inner index.
+
+    One multiply and one add per term, each rounded: what a plain loop over the inner index gives.
+    For the small inner sizes of document 000 (2 and 3) this is as fast as BLAS."""
+    C = A[:, 0:1] * B[0]
+    for c in range(1, A.shape[1]):
+        C = C + A[:, c : c + 1] * B[c]
+    return C
+
+
+def dot_in_order(a, b):
+    """a . b = a_0 b_0 + a_1 b_1 + ..., in order."""
+    return float(sum_in_order(np.asarray(a) * np.asarray(b)))
+
+
+def norm_in_order(a):
+    """|a| = sqrt(a_0^2 + a_1^2 + ...), the sum in order."""
+    return math.sqrt(dot_in_order(a, a))
