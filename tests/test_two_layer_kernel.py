@@ -70,14 +70,14 @@ def test_both_backends_are_bit_identical_to_the_python_loop(backend):
     np.testing.assert_array_equal(V[-1], V_ref)
 
 
-@pytest.mark.parametrize("activation", ["sigmoid", "relu", "silu", "square", "identity"])
+@pytest.mark.parametrize("activation", ["sigmoid", "relu", "silu", "square", "identity", "tanh"])
 def test_compiled_and_vectorised_fit_are_the_same_bits(activation, rng):
-    """The kernel sums in fit's order with the same e^x: the same bits for every activation but tanh
-    (math.cosh and np.cosh may round differently: tanh is held to 1e-10 below)."""
+    """The kernel sums in fit's order with the same e^x: the same bits for every activation but tanh, whose
+    s' = 1 / cosh^2 z comes from math.cosh in the kernel and np.cosh in NumPy (held to 1e-10 relative)."""
     X, Y = rng.normal(size=(40, 2)), rng.normal(size=(40, 3))
     runs = []
     for compiled in (True, False):
-        net = TwoLayerNet(h=4, n_in=2, n_out=3, activation=activation, seed=1, init_scale=3)
+        net = TwoLayerNet(h=4, n_in=2, n_out=3, activation=activation, seed=1, init_scale=30)
         if compiled:
             runs.append(fit_example_by_example(net, X, Y, 0.01, epochs=30, X_test=X[:5], Y_test=Y[:5]))
         else:
@@ -85,24 +85,10 @@ def test_compiled_and_vectorised_fit_are_the_same_bits(activation, rng):
                 fit(net, X, Y, SGD(net.params, lr=0.01), epochs=30, recorders=[TestLoss(X[:5], Y[:5]), Snapshots()])
             )
     for key in ("train_loss", "test_loss", "grad_norm", "grad_angle", "params"):
-        np.testing.assert_array_equal(runs[0][key], runs[1][key], err_msg=key)
-
-
-@pytest.mark.parametrize("activation", ["sigmoid", "tanh", "relu", "silu"])
-def test_compiled_and_vectorised_fit_agree(activation, rng):
-    X, Y = rng.normal(size=(40, 2)), rng.normal(size=(40, 3))
-    runs = []
-    for compiled in (True, False):
-        net = TwoLayerNet(h=4, n_in=2, n_out=3, activation=activation, seed=1, init_scale=30)
-        if compiled:
-            runs.append(fit_example_by_example(net, X, Y, 0.1, epochs=30, X_test=X[:5], Y_test=Y[:5]))
+        if activation == "tanh":
+            np.testing.assert_allclose(runs[0][key], runs[1][key], rtol=1e-10, atol=1e-12, err_msg=key)
         else:
-            runs.append(
-                fit(net, X, Y, SGD(net.params, lr=0.1), epochs=30, recorders=[TestLoss(X[:5], Y[:5]), Snapshots()])
-            )
-    for key in ("train_loss", "test_loss", "grad_norm", "params"):
-        np.testing.assert_allclose(runs[0][key], runs[1][key], rtol=1e-10, atol=1e-14)
-    np.testing.assert_allclose(runs[0]["grad_angle"], runs[1]["grad_angle"], atol=1e-6)
+            np.testing.assert_array_equal(runs[0][key], runs[1][key], err_msg=key)
 
 
 def test_chunked_compiled_run_equals_one_long_call(monkeypatch):
