@@ -15,8 +15,9 @@ place of minnet's (in memory: minnet's files are not touched) and checks, stoppi
 failure: (1) what it returns has the right shapes; (2) for gradient code, a finite-difference
 check on hypothesis-drawn small networks; for optimizers, minnet's own update on hand-made
 gradient sequences; for the rest, minnet's own values on drawn cases; (3) the payoff: the
-document's result computed with your code, e.g. document 000's 734 / 752 / 755, and where your
-run first departs from minnet's when it does.
+document's result computed with your code (document 000's run: equal to minnet's through its
+stable stretch, then the document's order of events), and where your run first departs from
+minnet's when it does.
 
 The bug hunt applies one of its mistakes to a copy of minnet/ in a temporary folder (never to your
 files) and runs minnet's checks against the copy, to show which checks catch which mistake.

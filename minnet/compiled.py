@@ -26,9 +26,9 @@ def fit_example_by_example(
     with the document's error, G summed example by example as the document's code does.
 
     On the numba backend this is kernels/two_layer.py, not the network's `backprop`: an edit to
-    TwoLayerNet does not change what it trains. It is about twice as fast as `fit` on document
-    000's problem, and it sums in another order, so an unstable run's blow-up comes at another
-    iteration ((f1, 3, 1, 1000): 729 / 747 / 749 where `fit` and the notebook give 734 / 752 / 755).
+    TwoLayerNet does not change what it trains. It sums in `fit`'s order (minnet.arithmetic) with
+    the same e^x, so the two give the same bits, also in an unstable run ((f1, 3, 1, 1000): 728 /
+    745 / 748 on every machine; the notebook printed 734 / 752 / 755 on its own).
     On the numpy backend (backend="numpy" or MINNET_BACKEND=numpy) it is `fit` with SGD: the
     network's own backprop, summed over the batch at once.
     Returns the History `fit` would with TestLoss and Snapshots (train_loss, test_loss, grad_norm,

@@ -26,9 +26,8 @@ EVENTS = tuple(NOTEBOOK_EVENTS)
 def train_doc000(f, h, lr, epochs, init_scale=1.0, loop="vectorised", progress=False, sharpness_every=None):
     """One run of document 000's setting (its data, its initial weights, full-batch gradient descent).
 
-    loop="vectorised" trains with `fit` (the network's own backprop; reproduces the notebook's
-    iterations); "example_by_example" with `fit_example_by_example` (document 000's loop compiled,
-    about twice as fast, summed in the document's order). With `sharpness_every` k (vectorised
+    loop="vectorised" trains with `fit` (the network's own backprop); "example_by_example" with
+    `fit_example_by_example` (document 000's loop compiled): the same bits either way. With `sharpness_every` k (vectorised
     loop only), the top eigenvalue of the training error's Hessian is measured every k iterations
     (SharpnessRecorder: history["sharpness"], history["sharpness_iteration"]).
     Returns (net, history, (X, Y)) with the trained network and its History (U, V in
