@@ -6,7 +6,8 @@ does not invalidate it (a limitation listed in Numba's "Notes on Caching"): afte
 kernels/common.py, the cached landscape, per-example and Mandelbrot kernels would go on running the
 old code.
 
-So the cache lives in a folder named after a fingerprint of all kernels/*.py, taken when this
+So the cache lives in a folder named after a fingerprint of all kernels/*.py (and of
+minnet/arithmetic.py, whose e^x constants kernels/exp.py compiles in), taken when this
 module is imported, before any kernel is defined (kernels/exp.py and kernels/common.py import it
 first):
 
@@ -45,6 +46,11 @@ def cache_root():
     return Path(given) if given else KERNELS / "__pycache__"
 
 
+def kernel_sources():
+    """kernels/*.py, and minnet/arithmetic.py, whose constants kernels/exp.py compiles into its e^x."""
+    return [*KERNELS.glob("*.py"), KERNELS.parent / "minnet" / "arithmetic.py"]
+
+
 def cache_folder_for(sources, root):
     """The cache folder of these exact sources under `root`."""
     return Path(root) / f"{PREFIX}{fingerprint(sources)[:16]}"
@@ -55,7 +61,7 @@ def select_cache(sources=None, root=None):
 
     Returns that folder. (A process still running on an earlier fingerprint may then fail to save a
     kernel it compiles: Numba warns and runs it uncached; it never loads another version's code.)"""
-    sources = list(KERNELS.glob("*.py")) if sources is None else list(sources)
+    sources = kernel_sources() if sources is None else list(sources)
     root = cache_root() if root is None else Path(root)
     folder = cache_folder_for(sources, root)
     if (
