@@ -28,6 +28,7 @@ GALLERY = {
             "fig2_gradient_picture.png",
             "edge_of_stability.png",
             "fig3_learning_rates.png",
+            "last_bit.png",
         ],
     ),
     "neurons": ("neurons", [], ["fig4_learning_rates.png", "fig5_f2_20_units.png"]),
