@@ -5,8 +5,8 @@ order by the CPU: a matrix product is OpenBLAS's, whose kernel (SkylakeX, Haswel
 blocks the sum and may fuse a multiply with an add (one rounding instead of two); np.exp, np.tanh
 and np.log are NumPy's own vectorised code on a CPU with AVX-512 and the C library's elsewhere.
 Each choice is correct to the last bit or two, and for most of training that is all one needs.
-But document 000's run is chaotic after ~700 iterations: the last bit of one sum decides the
-iteration of its storm (734 here, 727 on another CPU). Where a result is chaotic, or a test asserts
+But document 000's run is chaotic from ~500 iterations on: the last bit of one sum decides the
+iteration of its storm (734 under OpenBLAS's Haswell kernel, 727 under its SkylakeX kernel). Where a result is chaotic, or a test asserts
 exact bits, minnet computes with the functions below instead:
 
     sum_in_order(T, axis)     T_0 + T_1 + T_2 + ...   added one after another, left to right
@@ -14,7 +14,7 @@ exact bits, minnet computes with the functions below instead:
     dot_in_order, norm_in_order
     exp(x)                    e^x from + and * alone (below)
 
-Each is built from NumPy's element-wise +, *, rint and ldexp, which IEEE 754 defines to the bit
+Each is built from NumPy's element-wise +, *, floor and ldexp, which IEEE 754 defines to the bit
 (one rounding per operation, no fusing across two ufuncs), so nothing here depends on the CPU,
 the BLAS or NumPy's dispatch. kernels/exp.py and kernels/two_layer.py are their compiled twins,
 with the same operations in the same order, compiled without fastmath so that LLVM may neither
