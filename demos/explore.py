@@ -27,14 +27,27 @@ Nothing is precomputed: an edit to minnet/optim.py or to TwoLayerNet's backward 
 the page shows after the server restarts. The server is the standard library's ThreadingHTTPServer;
 each view's state lives in a session (one per browser tab and view, at most MAX_SESSIONS of each
 kind, dropped after IDLE_SECONDS unused). Every parameter is checked against GET /api's bounds;
-a bad one is answered 400 with a JSON error naming it, a Host header other than this machine's 403.
+a bad one is answered 400 with a JSON error naming it.
+
+It answers only its own page, before any work: a Host header other than 127.0.0.1:PORT or localhost:PORT
+is refused 403 (DNS rebinding), a POST whose Origin is another site's 403 and one that is not
+Content-Type application/json 415 (the form or text/plain fetch another site's page may send without
+asking); every refusal discards the body and closes the connection, so a body is never read as a second
+request. At most one heavy request per core runs at a time (others wait up to 10 s, then 503 busy); a
+request needing more memory than the machine has free for one of them is refused 503; an idle or
+half-sent connection is dropped after 30 s; long work whose page has left stops at its next epoch or chunk.
 """
 
 import argparse
 import base64
+import contextlib
 import json
+import math
 import os
+import re
 import secrets
+import select
+import socket
 import sys
 import threading
 import time
@@ -47,7 +60,7 @@ from urllib.parse import urlsplit
 
 import numpy as np
 
-from demos.cli import OneLineErrors, int_in
+from demos.cli import OneLineErrors, available_memory, int_in
 from minnet import SGD, History, TwoLayerNet, fit
 from minnet.data import TARGETS, doc000
 from minnet.hessian import top_eigenvalues
@@ -121,8 +134,9 @@ class BadRequest(ValueError):
     """A parameter out of its bounds: answered 400, naming it."""
 
     def __init__(self, parameter, value, why):
-        super().__init__(f"parameter {parameter}: {why}, got {value!r}")
-        self.parameter, self.value = parameter, value
+        quoted = repr(value) if len(repr(value)) <= 60 else repr(value)[:57] + "..."  # a 400-digit integer, cut
+        super().__init__(f"parameter {parameter}: {why}, got {quoted}")
+        self.parameter = parameter
 
 
 def checked(endpoint, body):
@@ -142,13 +156,15 @@ def check_value(name, param, value):
             raise BadRequest(name, value, "must be a string of 1 to 64 characters")
         return value
     if param.kind == "choice":
-        if value not in param.choices:
+        if not isinstance(value, str) or value not in param.choices:
             raise BadRequest(name, value, f"must be one of {', '.join(map(str, param.choices))}")
         return value
-    number = isinstance(value, (int, float)) and not isinstance(value, bool)
-    if param.kind == "int" and not (number and float(value).is_integer()):
+    # Python's int has no limit (JSON's 10**400 is one): compare it exactly, never through float
+    whole = isinstance(value, int) and not isinstance(value, bool)
+    number = whole or (isinstance(value, float) and math.isfinite(value))
+    if param.kind == "int" and not (whole or (number and value.is_integer())):
         raise BadRequest(name, value, "must be an integer")
-    if not (number and np.isfinite(value) and param.lo <= value <= param.hi):
+    if not (number and param.lo <= value <= param.hi):
         raise BadRequest(name, value, f"must be a finite number in [{param.lo:g}, {param.hi:g}]")
     return int(value) if param.kind == "int" else float(value)
 
@@ -201,14 +217,24 @@ class Tickets(dict):
 TICKETS = Tickets()
 
 
+class Abandoned(Exception):
+    """The client of a long request closed its connection: the work stops at its next epoch or chunk."""
+
+
+def stop_if_abandoned():
+    if abandoned():
+        raise Abandoned
+
+
 class ProgressRecorder(Recorder):
-    """Reports "what: epoch e of E" under a ticket after every epoch."""
+    """Reports "what: epoch e of E" under a ticket after every epoch; stops the training if the page left."""
 
     def __init__(self, ticket, what, epochs):
         self.ticket, self.what, self.epochs = ticket, what, epochs
 
     def after_epoch(self, net, epoch):
         TICKETS.report(self.ticket, f"{self.what}: epoch {epoch + 1} of {self.epochs}")
+        stop_if_abandoned()
 
     def result(self):
         return {}
@@ -401,7 +427,10 @@ class Race(State):
 
 # ----- document 003, the Mandelbrot set ------------------------------------------------------------
 class Models:
-    """The learned multiplications trained so far, by (hidden, activation, epochs, seed)."""
+    """The learned multiplications trained so far, by (hidden, activation, epochs, seed): the MAX_MODELS most
+    recently trained (a frame of an evicted one asks the page to train it again)."""
+
+    MAX_MODELS = 8
 
     def __init__(self):
         self.lock, self.nets, self.losses = threading.Lock(), {}, {}
@@ -420,7 +449,9 @@ class Models:
                 net = cm.model(sizes, activation, seed)
                 net.params = result["params"]
                 self.nets[key], self.losses[key] = net, float(result["test_loss"][-1])
-        return key, self.losses[key]
+                for old in list(self.nets)[: -self.MAX_MODELS]:  # dicts keep insertion order: oldest first
+                    del self.nets[old], self.losses[old]
+            return key, self.losses[key]
 
     def frame(self, model, re, im, width, cols, rows, max_iter):
         from minnet.studies import mandelbrot as mb
@@ -565,6 +596,7 @@ class Grok(State):
     test accuracy, the weight norm and the embedding's one-frequency share."""
 
     MAX_STEPS = 100_000
+    CHUNK = 100  # steps between two looks at whether the page is still there
 
     def __init__(self, p, fraction, width, lr, weight_decay, seed):
         from minnet.studies import grokking as gk
@@ -579,7 +611,14 @@ class Grok(State):
             "seed": seed,
         }
         self.X, self.c, self.X_test, self.c_test = gk.modular_addition(p, fraction, seed)
-        self.net = gk.model(p, width, seed)
+        if len(self.c) == 0 or len(self.c_test) == 0:
+            raise BadRequest(
+                "fraction",
+                fraction,
+                f"leaves {len(self.c)} of the p^2 = {p * p} pairs to train on and "
+                f"{len(self.c_test)} to test on: each needs at least one",
+            )
+        self.net, self.diverged_at = gk.model(p, width, seed), None
         self.optimizer = gk.optimizer(self.net, lr, weight_decay)
         self.records = {"train_accuracy": [gk.accuracy(self.net, self.X, self.c)],
                         "test_accuracy": [gk.accuracy(self.net, self.X_test, self.c_test)],
@@ -591,18 +630,25 @@ class Grok(State):
         return len(self.records["train_accuracy"]) - 1
 
     def step(self, steps):
-        """`steps` more full-batch steps (fit with the study's Grokking recorder), at most MAX_STEPS in all."""
+        """`steps` more full-batch steps, at most MAX_STEPS in all, CHUNK at a time (the page may have left
+        between two); a run whose loss or weights stop being finite ends there (diverged_at)."""
+        end = min(self.t + steps, self.MAX_STEPS)
+        while self.t < end and self.diverged_at is None:
+            stop_if_abandoned()
+            self.train(min(self.CHUNK, end - self.t))
+
+    def train(self, steps):
+        """fit with the study's Grokking recorder, every step recorded."""
         from minnet.studies import grokking as gk
 
-        steps = min(steps, self.MAX_STEPS - self.t)
-        if steps == 0:
-            return
         p = self.config["p"]
         recorder = gk.Grokking(p, (self.X, self.c), (self.X_test, self.c_test), every=1)
         result = fit(self.net, self.X, np.eye(p)[self.c], self.optimizer, steps, recorders=[recorder])
         result["fourier"] = result["fourier"][:, 1]  # its (step, share) rows, one per step: the shares
         for key in ("train_accuracy", "test_accuracy", "weight_norm", "fourier"):
             self.records[key] += result[key][1:].tolist()  # row 0 is the state the last call ended at
+        if result.diverged_at is not None:
+            self.diverged_at = self.t
 
     def since(self, start):
         from minnet.studies import grokking as gk
@@ -610,7 +656,7 @@ class Grok(State):
         r = self.records
         reached = {key: gk.first_step_reaching(r[key], 0.99) for key in ("train_accuracy", "test_accuracy")}
         return {
-            "from": start, "t": self.t, "max_steps": self.MAX_STEPS,
+            "from": start, "t": self.t, "max_steps": self.MAX_STEPS, "diverged_at": self.diverged_at,
             **{key: r[key][start + 1 :] for key in ("train_accuracy", "test_accuracy", "weight_norm", "fourier")},
             "reached_99": {key: None if np.isnan(v) else int(v) for key, v in reached.items()},
             "spectrum": gk.spectrum(self.net, self.config["p"]).round(4).tolist(),
@@ -666,6 +712,15 @@ def double_descent_width(n, label_noise, seed, width):
 
     row = dd.width_task({"n": n, "label_noise": label_noise, "widths": [width], "seed": seed})
     return {"width": width, "weights": 10 * (width + 1), **{key: float(value[0]) for key, value in row.items()}}
+
+
+def double_descent_bytes(p):
+    """About the memory one width takes: the hidden layer's outputs for all 5,000 images, twice over (float64;
+    measured: 0.54 GB at width 5,000, 1.78 GB at 20,000, with the interpreter's 0.15 GB)."""
+    return 2 * 8 * 5000 * p["width"]
+
+
+MEMORY = {"double_descent/width": double_descent_bytes}  # the endpoints whose memory grows with a parameter
 
 
 # ----- the endpoints --------------------------------------------------------------------------------
@@ -797,78 +852,240 @@ def api_description():
 
 
 # ----- the server -----------------------------------------------------------------------------------
+class Refused(Exception):
+    """A request refused before any work (a foreign Host or Origin, a body that is not JSON, a method or a
+    path the explorer does not serve, no free slot): answered with its status and reason, the connection closed."""
+
+    def __init__(self, status, reason, parameter=None):
+        super().__init__(reason)
+        self.status, self.parameter = status, parameter
+
+
+HOST = re.compile(r"(127\.0\.0\.1|localhost)(?::(\d{1,5}))?")  # the whole Host header, nothing else
+CLIENT = threading.local()  # the connection a worker thread answers: has its client gone?
+
+
+def abandoned():
+    """True when the client of this thread's request closed its connection (the page left): long work stops."""
+    gone = getattr(CLIENT, "gone", None)
+    return gone is not None and gone()
+
+
+def client_gone(connection):
+    """A closed connection reads as ready with nothing to read (a client that sent more is still there)."""
+    try:
+        ready, _, _ = select.select([connection], [], [], 0)
+        return bool(ready) and connection.recv(1, socket.MSG_PEEK) == b""
+    except OSError:
+        return True
+
+
 class Handler(BaseHTTPRequestHandler):
-    """Serves the page, GET /api and the POST endpoints; refuses foreign Host headers (DNS rebinding)."""
+    """Serves the page, GET /api and the POST endpoints to the explorer's own page only: the Host header must name
+    this machine and port (DNS rebinding), a POST's Origin, if the browser sent one, must be that same address
+    (another site's page), and its Content-Type application/json (a form or a text/plain fetch, which browsers
+    send cross-site without asking). Every refusal discards the body and closes the connection."""
 
     explorer = None  # set by make_server
     protocol_version = "HTTP/1.1"
+    timeout = 30  # seconds a connection may sit idle or half-sent
+    error_content_type = "application/json"
+    error_message_format = '{"error": "%(code)d %(message)s: %(explain)s"}'
 
     def log_message(self, format, *args):  # quiet: the terminal shows the address and errors only
         pass
 
-    def host_ok(self):
-        host = urlsplit("//" + self.headers.get("Host", "")).hostname
-        return host in HOSTS
+    # ----- what is checked before any work
+    def own_address(self):
+        """The Host header if it names this machine and this server's port, else Refused 403."""
+        host = self.headers.get("Host", "")
+        match = HOST.fullmatch(host)
+        port = self.server.server_address[1]
+        if not match or int(match.group(2) or 80) != port:
+            raise Refused(
+                403,
+                f"Host {host[:100]!r} is not this explorer's: it answers only 127.0.0.1:{port} and localhost:{port}",
+            )
+        return host
 
+    def check_post(self):
+        """Host, Origin and Content-Type of a POST: the explorer's own page, sending JSON."""
+        host = self.own_address()
+        origin = self.headers.get("Origin")
+        if origin is not None and origin != f"http://{host}":
+            raise Refused(
+                403,
+                f"Origin {origin[:100]!r} is not this explorer's page (http://{host}): another site's page cannot drive it",
+            )
+        content_type = self.headers.get("Content-Type", "").split(";")[0].strip().lower()
+        if content_type != "application/json":
+            raise Refused(415, f"Content-Type must be application/json, got {content_type[:100]!r}")
+        if "Transfer-Encoding" in self.headers:
+            raise Refused(411, "send the body with a Content-Length, not Transfer-Encoding")
+
+    def body_length(self):
+        text = self.headers.get("Content-Length", "0")
+        if not (text.isascii() and text.isdigit()):
+            raise Refused(
+                400, f"parameter Content-Length: must be a whole number of bytes, got {text[:40]!r}", "Content-Length"
+            )
+        if int(text) > MAX_BODY:
+            raise Refused(413, f"parameter body: must be at most {MAX_BODY} bytes, got {text[:40]}", "body")
+        return int(text)
+
+    def discard_body(self):
+        """Read what the client sent so that the refusal reaches it (closing over unread bytes resets the
+        connection); never parsed as another request: the connection closes after the answer."""
+        self.close_connection = True
+        try:
+            text = self.headers.get("Content-Length", "0")
+            if text.isascii() and text.isdigit() and int(text) <= MAX_BODY:
+                self.rfile.read(int(text))
+        except OSError:
+            pass
+
+    # ----- answers
     def send(self, status, body, content_type="application/json"):
         # NaN and inf as null: the page draws none
         data = body if isinstance(body, bytes) else json.dumps(strict(body), allow_nan=False).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(data)))
-        self.send_header("Cache-Control", "no-store")
-        self.send_header(
-            "Content-Security-Policy",
-            "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src 'self' data:",
-        )
-        self.end_headers()
-        self.wfile.write(data)
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(data)))
+            self.send_header("Cache-Control", "no-store")
+            self.send_header(
+                "Content-Security-Policy",
+                "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src 'self' data:",
+            )
+            if self.close_connection:
+                self.send_header("Connection", "close")
+            self.end_headers()
+            self.wfile.write(data)
+        except OSError:  # the client left (a broken pipe, a reset): nobody to answer
+            self.close_connection = True
+
+    def refuse(self, refused, body_read=False):
+        if body_read:
+            self.close_connection = True
+        else:
+            self.discard_body()
+        body = {"error": str(refused)}
+        if refused.parameter:
+            body["parameter"] = refused.parameter
+        self.send(refused.status, body)
+
+    def method_not_allowed(self):
+        self.refuse(Refused(405, f"{self.command} is not served: the explorer answers GET and POST"))
+
+    do_HEAD = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = do_TRACE = do_CONNECT = method_not_allowed
 
     def do_GET(self):
-        if not self.host_ok():
-            return self.send(
-                403,
-                {
-                    "error": f"Host {self.headers.get('Host')!r} is not this machine's: the explorer answers only 127.0.0.1 and localhost"
-                },
-            )
+        try:
+            self.own_address()
+            if self.headers.get("Content-Length", "0") != "0" or "Transfer-Encoding" in self.headers:
+                raise Refused(400, "a GET has no body")
+        except Refused as refused:
+            return self.refuse(refused)
         path = urlsplit(self.path).path
         if path == "/":
             with open(PAGE, "rb") as f:
                 return self.send(200, f.read(), "text/html; charset=utf-8")
         if path == "/api":
             return self.send(200, api_description())
-        return self.send(404, {"error": f"no such page: {path}"})
+        return self.refuse(Refused(404, f"no such page: {path[:100]}"))
 
     def do_POST(self):
-        if not self.host_ok():
-            return self.send(403, {"error": f"Host {self.headers.get('Host')!r} is not this machine's"})
-        endpoint = urlsplit(self.path).path.removeprefix("/api/")
-        if endpoint not in ENDPOINTS:
-            return self.send(404, {"error": f"no such endpoint: {self.path}"})
         try:
-            length = int(self.headers.get("Content-Length", "0"))
-            if not 0 <= length <= MAX_BODY:
-                raise BadRequest("body", length, f"must be at most {MAX_BODY} bytes")
-            body = json.loads(self.rfile.read(length) or b"{}")
-            if not isinstance(body, dict):
-                raise BadRequest("body", type(body).__name__, "must be a JSON object")
-            result = self.explorer.handle(endpoint, checked(endpoint, body))
+            self.check_post()
+            length = self.body_length()
+            path = urlsplit(self.path).path
+            endpoint = path.removeprefix("/api/")
+            if not path.startswith("/api/") or endpoint not in ENDPOINTS:
+                raise Refused(404, f"no such endpoint: {path[:100]} (GET /api lists them)")
+        except Refused as refused:
+            return self.refuse(refused)
+        try:
+            params = checked(endpoint, parsed(self.rfile.read(length)))
+            with self.server.slots.taken(endpoint, params):
+                CLIENT.gone = lambda: client_gone(self.connection)
+                result = self.explorer.handle(endpoint, params)
         except BadRequest as err:
             return self.send(400, {"error": str(err), "parameter": err.parameter})
-        except ValueError as err:
-            return self.send(400, {"error": f"not JSON: {err}", "parameter": "body"})
-        except Exception as err:  # noqa: BLE001  the page shows it; the server goes on
+        except Refused as refused:  # busy, or too big for the memory free
+            return self.refuse(refused, body_read=True)
+        except Abandoned:
+            self.close_connection = True  # its client left: nobody to answer
+            return None
+        except Exception as err:  # noqa: BLE001  a bug, not bad input: the page shows it; the server goes on
             return self.send(500, {"error": f"{type(err).__name__}: {err}"})
+        finally:
+            CLIENT.gone = None
         return self.send(200, result)
+
+
+def parsed(data):
+    """The request's JSON object, or BadRequest naming the body."""
+    try:
+        body = json.loads(data or b"{}")
+    except (ValueError, RecursionError) as err:  # RecursionError: nested thousands deep
+        raise BadRequest("body", data[:40], f"not JSON ({type(err).__name__}: {str(err)[:80]})") from None
+    if not isinstance(body, dict):
+        raise BadRequest("body", type(body).__name__, "must be a JSON object")
+    return body
+
+
+class Slots:
+    """At most `n` heavy requests at a time (training, a landscape, a frame); another waits up to `wait` seconds
+    for a slot, then is answered 503 busy. A request whose memory estimate (MEMORY) exceeds what the machine
+    has free for one slot is refused 503 before it starts."""
+
+    LIGHT = {"progress", "doc000/reset", "doc001/example", "double_descent/widths", "minima/landscape"}
+
+    def __init__(self, n, wait=10.0):
+        self.n, self.wait, self.free = n, wait, threading.BoundedSemaphore(n)
+
+    @contextlib.contextmanager
+    def taken(self, endpoint, params):
+        need, free = MEMORY[endpoint](params) if endpoint in MEMORY else 0, available_memory()
+        if need > free / self.n:
+            raise Refused(
+                503,
+                f"this request needs about {need / 2**30:.1f} GB and the machine has {free / 2**30:.1f} GB "
+                f"free for {self.n} requests at a time: ask for a smaller one",
+            )
+        if endpoint in self.LIGHT:
+            yield
+            return
+        if not self.free.acquire(timeout=self.wait):
+            raise Refused(
+                503, f"busy: {self.n} heavy requests are running (the machine has {os.cpu_count()} cores); try again"
+            )
+        try:
+            yield
+        finally:
+            self.free.release()
 
 
 def make_server(port=8765):
     """A ThreadingHTTPServer on 127.0.0.1:port (0: any free port) serving a new Explorer."""
     handler = type("ExplorerHandler", (Handler,), {"explorer": Explorer()})
-    server = ThreadingHTTPServer(("127.0.0.1", port), handler)
-    server.daemon_threads = True
-    return server
+    return Server(("127.0.0.1", port), handler)
+
+
+class Server(ThreadingHTTPServer):
+    """The standard library's threading server with a listen queue for a page's bursts, a bounded pool of heavy
+    work, and quiet about clients that leave."""
+
+    daemon_threads = True
+    request_queue_size = 128
+
+    def __init__(self, address, handler):
+        super().__init__(address, handler)
+        self.slots = Slots(max(2, os.cpu_count() or 1))
+
+    def handle_error(self, request, client_address):
+        if not isinstance(sys.exc_info()[1], (OSError, TimeoutError)):  # a reset or a timeout is the client's
+            super().handle_error(request, client_address)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -114,7 +114,7 @@ def test_bad_values_are_refused_naming_the_parameter(server, endpoint, body, par
 
 def test_a_body_too_large_is_refused(server):
     status, answer = call(server, "/api/doc000/new", {"pad": "x" * 20000})
-    assert status == 400 and answer["parameter"] == "body"
+    assert status == 413 and answer["parameter"] == "body"
 
 
 @pytest.mark.parametrize("host", ["evil.example", "attacker.com:8765", "127.0.0.1.evil.example"])

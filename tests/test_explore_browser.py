@@ -181,6 +181,15 @@ def test_grokking_plays_on_a_log_axis(page, url):
     assert "steps=" in page.evaluate("() => location.hash")
 
 
+def test_a_diverging_grokking_run_says_so_and_stops(page, url):
+    page.shot_name = "grokking_diverged"
+    page.goto(url + "#view=grok&p=7&width=8&lr=1&weight_decay=10")
+    page.click("#g-play")
+    wait_for(page, "document.getElementById('g-status').textContent.includes('diverged at step')")
+    assert "lr x weight decay = 10.00 > 2" in page.inner_text("#g-status")
+    wait_for(page, "document.getElementById('g-play').textContent === 'play'")  # stopped by itself
+
+
 def test_the_minima_rate_slider_and_a_click(page, url):
     page.shot_name = "minima"
     page.goto(url + "#view=minima")
