@@ -198,3 +198,40 @@ def test_running_tasks_report_their_progress_to_the_sweeps_bar(monkeypatch, work
     reports.clear()
     sweep.run(doc000_task, configs, workers=workers, progress=False)
     assert reports == []
+
+
+def counted_task(config):
+    """A sweep task that counts its calls in a file (module level, so that workers can import it)."""
+    with open(config["calls"], "a") as f:
+        f.write("x")
+    return {"x": np.asarray(config["x"]) * 2}
+
+
+def test_configs_built_with_numpy_are_saved_and_found_again(tmp_path):
+    """np.int64 and np.float64 values (np.arange, np.linspace) and NaN: saved with their result, and a re-run
+    finds every result instead of computing it again."""
+    calls = str(tmp_path / "calls")
+    configs = [{"x": x, "calls": calls} for x in [np.int64(2), *np.arange(2), *np.linspace(0, 1, 3), float("nan")]]
+    first = sweep.run(counted_task, configs, workers=1, progress=False, folder=str(tmp_path / "results"))
+    assert not first.failures and [int(r["x"]) for r in first[:5]] == [4, 0, 2, 0, 1]
+    again = sweep.run(counted_task, configs, workers=1, progress=False, folder=str(tmp_path / "results"))
+    assert not again.failures and (tmp_path / "calls").read_text() == "x" * len(configs)  # none ran twice
+    assert_same(first[:-1], again[:-1]) and np.isnan(again[-1]["x"])
+
+
+def blas_threads_task(config):
+    """The thread counts of the OpenBLAS libraries where this task runs."""
+    return {"threads": np.array(sweep.blas_threads())}
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_every_task_computes_on_one_blas_thread_wherever_it_runs(workers):
+    """OpenBLAS on several threads adds a long sum in another order (x @ x over 12,063 weights, a gradient summed
+    over 577 examples): a task in this process must compute as one in a pool's worker, and this process gets
+    its own thread count back."""
+    before = sweep.blas_threads()
+    if not before:
+        pytest.skip("NumPy's BLAS here is not an OpenBLAS whose threads minnet can set")
+    results = sweep.run(blas_threads_task, [{"k": k} for k in range(3)], workers=workers, progress=False)
+    assert all(r["threads"].tolist() == [1] * len(before) for r in results), results
+    assert sweep.blas_threads() == before

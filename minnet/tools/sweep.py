@@ -4,8 +4,9 @@
     results = sweep.run(train_one, [{"seed": s, "lr": lr} for s in range(10) for lr in (0.1, 0.3)])
 
 `fn(config)` is called once per config; results come back in config order, whatever the executor
-and the number of workers: each config carries everything its run needs, its seed included, so a
-run does not depend on where or when it ran. minnet does not schedule anything itself:
+and the number of workers: each config carries everything its run needs, its seed included, and
+every task computes with OpenBLAS on one thread wherever it runs (`one_blas_thread`), so a run does
+not depend on where or when it ran. minnet does not schedule anything itself:
 
 - default: a local process pool with one worker per core (`concurrent.futures`), started with
   "spawn" (forking a process that has Numba's threads running is not safe); the workers are started
@@ -75,13 +76,89 @@ def canonical(value, where="config"):
     )
 
 
+def canonical_json(config):
+    """A config as text, the same for equal configs (NumPy numbers as Python's, see `canonical`), keys sorted."""
+    return json.dumps(canonical(config), sort_keys=True)
+
+
 def config_key(config):
-    """A stable name for a config: the SHA-1 of its canonical JSON (see `canonical`) with sorted keys."""
-    return hashlib.sha1(json.dumps(canonical(config), sort_keys=True).encode()).hexdigest()[:16]
+    """A stable name for a config: the SHA-1 of its canonical JSON (see `canonical_json`)."""
+    return hashlib.sha1(canonical_json(config).encode()).hexdigest()[:16]
+
+
+# ----- one BLAS thread per task ------------------------------------------------------------------
+# OpenBLAS on several threads splits a long sum between them and adds the parts in another order:
+# x @ x over more than 10,000 numbers, and A.T @ B over more than ~500 rows (a gradient summed over the
+# examples) change in their last bits with the thread count, and a long training run carries that on
+# (grokking, 577 training pairs: weight norms 0.016 apart after 300 steps). So every task runs on one
+# BLAS thread: in a pool's worker, in this process, on a Dask cluster alike.
+OPENBLAS_THREADS = (  # (set, get) of the OpenBLAS builds NumPy ships or links to
+    ("scipy_openblas_set_num_threads64_", "scipy_openblas_get_num_threads64_"),  # NumPy >= 2.0 wheels
+    ("openblas_set_num_threads64_", "openblas_get_num_threads64_"),  # NumPy 1.22-1.26 wheels
+    ("openblas_set_num_threads", "openblas_get_num_threads"),  # a system OpenBLAS
+)
+
+
+def loaded_blas():
+    """Paths of the BLAS libraries this process has loaded (Linux: /proc/self/maps), or elsewhere of
+    those NumPy's wheel ships beside it (numpy.libs, numpy/.dylibs)."""
+    import glob
+
+    try:
+        with open("/proc/self/maps") as f:
+            paths = {line.split(None, 5)[5].strip() for line in f if len(line.split(None, 5)) == 6}
+    except OSError:
+        here = os.path.dirname(np.__file__)
+        paths = glob.glob(os.path.join(here + ".libs", "*")) + glob.glob(os.path.join(here, ".dylibs", "*"))
+    return sorted(path for path in paths if "blas" in os.path.basename(path).lower())
+
+
+def blas_thread_controls():
+    """[(set_threads, get_threads)] for every loaded OpenBLAS; empty for another BLAS (MKL, Accelerate:
+    start Python with MKL_NUM_THREADS=1 or VECLIB_MAXIMUM_THREADS=1 for the same guarantee)."""
+    import ctypes
+
+    controls = []
+    for path in loaded_blas():
+        try:
+            library = ctypes.CDLL(path, mode=getattr(os, "RTLD_NOLOAD", 0))  # the loaded one, never a second copy
+        except OSError:
+            continue
+        for set_name, get_name in OPENBLAS_THREADS:
+            if hasattr(library, set_name) and hasattr(library, get_name):
+                controls.append((getattr(library, set_name), getattr(library, get_name)))
+                break
+    return controls
+
+
+def set_blas_threads(threads):
+    """Every loaded OpenBLAS computes on `threads` threads from now on."""
+    for set_threads, _ in blas_thread_controls():
+        set_threads(threads)
+
+
+def blas_threads():
+    """The thread count of every loaded OpenBLAS."""
+    return [get_threads() for _, get_threads in blas_thread_controls()]
+
+
+@contextlib.contextmanager
+def one_blas_thread():
+    """Inside: OpenBLAS on one thread, as in a pool's worker; after: this process's thread counts back."""
+    controls = blas_thread_controls()
+    before = [get_threads() for _, get_threads in controls]
+    set_blas_threads(1)
+    try:
+        yield
+    finally:
+        for (set_threads, _), threads in zip(controls, before):
+            set_threads(threads)
 
 
 def call(fn, config):
-    """Run fn(config) in a worker: ("ok", result) or ("error", traceback text)."""
+    """Run fn(config) with OpenBLAS on one thread, wherever it runs: ("ok", result) or ("error", traceback text).
+    The thread count is left at one: a worker runs only tasks, and `run` restores its own process's."""
+    set_blas_threads(1)
     try:
         return "ok", fn(config)
     except Exception:  # noqa: BLE001 - every failure is reported with its config, none stops the sweep
@@ -178,7 +255,7 @@ def result_arrays(result, config):
                 f"result[{key!r}] is not numbers or strings (it holds {type(result[key]).__name__}: None, mixed or "
                 "ragged values); it cannot be saved without pickle"
             )
-    arrays[CONFIG_KEY] = np.array(json.dumps(config, sort_keys=True))
+    arrays[CONFIG_KEY] = np.array(canonical_json(config))
     return arrays
 
 
@@ -187,14 +264,14 @@ def load_result(path, config):
     read or was made from another config: then its task runs again."""
     try:
         data = read_npz(path)
-        made_from = json.loads(str(data.pop(CONFIG_KEY)))
+        made_from = str(data.pop(CONFIG_KEY))
     except (*UNREADABLE, KeyError) as err:
         print(
             f"sweep: {path} cannot be read as a result ({type(err).__name__}: {err}); its task runs again",
             file=sys.stderr,
         )
         return None
-    if made_from != json.loads(json.dumps(config, sort_keys=True)):
+    if made_from != canonical_json(config):
         print(f"sweep: {path} was made from the config {made_from}, not {config}; its task runs again", file=sys.stderr)
         return None
     return {key: value if value.ndim else value.item() for key, value in data.items()}
@@ -296,7 +373,7 @@ def run(fn, configs, executor=None, workers=None, progress=True, folder=None):
         bar.update()
 
     if executor is None and workers == 1:
-        with bar.shown(in_this_process=True):
+        with bar.shown(in_this_process=True), one_blas_thread():
             for k in todo:
                 collect(k, call(fn, configs[k]))
     else:
