@@ -2,7 +2,7 @@
 
     python -m demos.exercises list
     python -m demos.exercises start adam [--dir DIR]     writes DIR/adam.py (default ./minnet-exercises/); never overwrites
-    python -m demos.exercises check adam [--dir DIR]     your function in place of minnet's: shapes, formula or gradient, the payoff
+    python -m demos.exercises check adam [--dir DIR] [--timeout S]   your function in place of minnet's: shapes, formula or gradient, the payoff
     python -m demos.exercises hint adam [--dir DIR]      one more hint each time
     python -m demos.exercises solution adam              minnet's own lines
     python -m demos.exercises bughunt [--list] [NAME]    mistakes students make, and which checks catch them
@@ -10,32 +10,42 @@
 Each exercise is a region of minnet's source between the comments "# exercise NAME: ..." and
 "# end exercise": the region is the solution, and there is no other copy of it. `start` writes the
 function around the region with the region replaced by `raise NotImplementedError`, under a
-docstring with the document's equations and shapes. `check` loads your file, puts your function in
-place of minnet's (in memory: minnet's files are not touched) and checks, stopping at the first
-failure: (1) what it returns has the right shapes; (2) for gradient code, a finite-difference
-check on hypothesis-drawn small networks; for optimizers, minnet's own update on hand-made
-gradient sequences; for the rest, minnet's own values on drawn cases; (3) the payoff: the
+docstring with the document's equations and shapes. `check` loads your file in a process of its
+own (a temporary working folder, a time limit: a hang, an exit or a crash of your code is a failure
+that says so, and nothing is left in your folder), puts your function in place of minnet's (in
+memory: minnet's files are not touched) and checks, stopping at the first failure: (1) what it
+returns has the right shapes; (2) for gradient code, a finite-difference check on 25 drawn small
+networks (the same 25 every run); for optimizers, minnet's own update on hand-made gradient
+sequences; for the rest, minnet's own values on drawn cases; (3) the payoff: the
 document's result computed with your code (document 000's run: equal to minnet's through its
 stable stretch, then the document's order of events), and where your run first departs from
 minnet's when it does.
 
 The bug hunt applies one of its mistakes to a copy of minnet/ in a temporary folder (never to your
-files) and runs minnet's checks against the copy, to show which checks catch which mistake.
+files) and runs minnet's checks against the copy, to show which checks catch which mistake. It needs
+minnet's tests (tests/, in minnet's repository, not installed with the package) and refuses without
+them; stopped (Ctrl-C, SIGTERM), it removes its copy and stops the tests it started.
 """
 
 import argparse
 import contextlib
+import faulthandler
 import importlib
 import importlib.util
 import inspect
+import json
+import linecache
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
 import textwrap
+import threading
 import time
+import traceback
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -232,21 +242,46 @@ def context_of(name):
 
 
 # ----- putting a student's function in place of minnet's ------------------------------------------
-def load_student(name, folder):
-    """The student's function from folder/NAME.py."""
-    path = os.path.join(folder, f"{name}.py")
-    if not os.path.isfile(path):
-        raise SystemExit(f"{path} does not exist: python -m demos.exercises start {name} --dir {folder}")
+def student_file(name, folder):
+    return os.path.abspath(os.path.join(folder, f"{name}.py"))
+
+
+def load_student(name, path):
+    """The student's function from their file `path` (NAME.py): one the file defines, not minnet's own."""
     spec = importlib.util.spec_from_file_location(f"minnet_exercise_{name}", path)
     module = importlib.util.module_from_spec(spec)
     try:
         spec.loader.exec_module(module)
     except Exception as err:  # noqa: BLE001  a student's file can fail in any way: say how
-        raise Failure("loading your file", f"{path} does not run: {type(err).__name__}: {err}") from err
+        raise Failure(
+            "loading your file", f"{path} does not run: {type(err).__name__}: {err}{student_line(err, name)}"
+        ) from err
     attribute = owner_and_name(EXERCISES[name])[1]
-    if not callable(getattr(module, attribute, None)):
+    function = getattr(module, attribute, None)
+    if not callable(function):
         raise Failure("loading your file", f"{path} has no function {attribute}")
-    return getattr(module, attribute)
+    code = getattr(inspect.unwrap(function), "__code__", None)
+    if code is None or os.path.realpath(code.co_filename) != os.path.realpath(path):
+        whose = f"{getattr(function, '__module__', '?')}.{getattr(function, '__qualname__', attribute)}"
+        raise Failure(
+            "loading your file",
+            (f"your file uses minnet's own {whose} as {attribute}" if whose.startswith("minnet.") else
+             f"{attribute} in your file is {whose}, not a function it defines")
+            + f": write the function yourself (def {attribute}(...) in {path})",
+        )  # fmt: skip
+    return function
+
+
+def student_line(err, name):
+    """' (line N of NAME.py: the line)': the last line of the student's file in `err`'s traceback (an
+    exception, or the text of one), '' when it has none."""
+    text = err if isinstance(err, str) else "".join(traceback.format_tb(err.__traceback__))
+    found = [(file, int(n)) for file, n in re.findall(r'File "([^"]+)", line (\d+)', text)]
+    found = [(file, n) for file, n in found if os.path.basename(file) == f"{name}.py"]
+    if not found:
+        return ""
+    file, n = found[-1]
+    return f" (line {n} of {os.path.basename(file)}: {linecache.getline(file, n).strip()})"
 
 
 @contextlib.contextmanager
@@ -279,7 +314,9 @@ def guarded(stage, name, call):
         raise
     except Exception as err:  # noqa: BLE001
         raise Failure(
-            stage, f"your code raised {type(err).__name__}: {err}\n  the equations:\n{equations_of(name)}"
+            stage,
+            f"your code raised {type(err).__name__}: {err}{student_line(err, name)}\n  the equations:\n"
+            f"{equations_of(name)}",
         ) from err
 
 
@@ -379,33 +416,35 @@ def stage_shapes(name, student):
             f"your function returns {got}, minnet's code needs {expected}\n  the equations (with "
             f"shapes):\n{equations_of(name)}",
         )
+    return "what your function returns has the shapes minnet's code needs"
 
 
 STAGE_NAMES = {"gradient": "gradient check", "optimizer": "formula", "values": "values"}  # stage 2 by kind
 
 
-def stage_values(name, student):
-    """Stage 2: gradient exercises against finite differences on hypothesis-drawn networks; the others against
-    minnet's own function on the same drawn cases."""
-    from hypothesis import HealthCheck, given, settings
-    from hypothesis import strategies as st
+DRAWS = 25  # stage 2's cases, drawn with seeds 0 .. DRAWS - 1: the same every run, so a verdict does not change with the draw
+PASSED = {  # what stage 2 says when it passes, by kind
+    "gradient": f"your gradient agrees with the five-point finite difference on {DRAWS} drawn networks (relative error < 1e-6)",
+    "optimizer": f"your update is minnet's on hand-made gradients (zero, mixed signs, 1e-8, 1e3) followed by {DRAWS} drawn ones",
+    "values": f"your results are minnet's on {DRAWS} drawn cases",
+}  # fmt: skip
 
+
+def stage_values(name, student):
+    """Stage 2: gradient exercises against finite differences on drawn networks; the others against minnet's own
+    function on the same drawn cases."""
     kind = EXERCISES[name].kind
     stage = STAGE_NAMES[kind]
-
-    @settings(max_examples=25, deadline=None, database=None, suppress_health_check=list(HealthCheck))
-    @given(st.integers(0, 2**32 - 1))
-    def agree(seed):
+    for seed in range(DRAWS):
         case = small_case(name, np.random.default_rng(seed))
         if kind == "gradient":
             check_gradient_of(name, student, case)
-        else:
-            expected = call_target(name, case, np.random.default_rng(seed + 1))
-            with in_place_of_minnets(name, student):
-                got = guarded(stage, name, lambda: call_target(name, case, np.random.default_rng(seed + 1)))
-            compare(name, stage, got, expected)
-
-    agree()
+            continue
+        expected = call_target(name, case, np.random.default_rng(seed + 1))
+        with in_place_of_minnets(name, student):
+            got = guarded(stage, name, lambda: call_target(name, case, np.random.default_rng(seed + 1)))
+        compare(name, stage, got, expected)
+    return PASSED[kind]
 
 
 def check_gradient_of(name, student, case):
@@ -702,27 +741,132 @@ PAYOFFS = {
 }
 
 
-def check(name, student):
-    """The three stages in order; [(stage, message)] of the passed ones, or a Failure at the first that fails."""
-    passed = []
-    stage_shapes(name, student)
-    passed.append(("shapes", "what your function returns has the shapes minnet's code needs"))
-    stage_values(name, student)
-    passed.append(
-        (
-            STAGE_NAMES[EXERCISES[name].kind],
-            {
-                "gradient": "your gradient agrees with the five-point finite difference on 25 drawn networks (relative error < 1e-6)",
-                "optimizer": "your update is minnet's on hand-made gradients (zero, mixed signs, 1e-8, 1e3) followed by 25 drawn ones",
-                "values": "your results are minnet's on 25 drawn cases",
-            }[EXERCISES[name].kind],
-        )
-    )
+def stage_payoff(name, student):
     ok, message = PAYOFFS[EXERCISES[name].payoff](name, student)
     if not ok:
         raise Failure("payoff", message)
-    passed.append(("payoff", message))
-    return passed
+    return message
+
+
+def check(name, student, started=lambda stage: None):
+    """The three stages in order, each (stage, message) once it passes; a Failure at the first that fails.
+    started(stage) is called as each begins (so that a hang or an exit can be said to be in it)."""
+    stage_two = STAGE_NAMES[EXERCISES[name].kind]
+    for stage, run in (("shapes", stage_shapes), (stage_two, stage_values), ("payoff", stage_payoff)):
+        started(stage)
+        yield stage, run(name, student)
+
+
+# ----- the student's code in a process of its own ------------------------------------------------
+# A correct solution's check, in seconds (measured on 2 shared cores, Numba's cache warm): the default time limit's base.
+CHECK_SECONDS = {
+    "two_layer_output": 2, "two_layer_hidden": 1.5, "mlp_backward": 1, "softmax_cross_entropy_delta": 8.5,
+    "sgd_momentum": 1, "rmsprop": 1, "adam": 1, "adamw_decay": 1, "five_point_difference": 1,
+    "hessian_vector_product": 4, "per_example_norm": 2.5, "filter_normalised_direction": 1.5, "checkpoint_recompute": 1,
+}  # fmt: skip
+LONGEST_TIMEOUT = 3600  # seconds: --timeout's upper bound
+
+
+def default_timeout(name):
+    """A minute more than ten times what a correct solution takes: a first run also compiles minnet's kernels."""
+    return 60 + 10 * CHECK_SECONDS[name]
+
+
+class Stopped(KeyboardInterrupt):
+    """SIGTERM, raised as Ctrl-C's KeyboardInterrupt is, so that every `finally` runs (temporary folders, child processes)."""
+
+
+def stop(signum, frame):
+    raise Stopped
+
+
+def run_in_own_group(command, timeout=None, **popen):
+    """(stdout, stderr, exit status) of `command`, run in a process group of its own that is killed whole when it
+    outlasts `timeout` seconds (exit status None) or when this process is interrupted: nothing it started outlives
+    the call."""
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, start_new_session=True, **popen)
+    try:
+        try:
+            out, err = process.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            kill_group(process)
+            out, err = process.communicate()
+            return out, err, None
+        return out, err, process.returncode
+    finally:
+        kill_group(process)
+
+
+def kill_group(process):
+    """SIGKILL to the process group `process` leads (what it started too), then wait for it."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+
+
+def judge(name, path):
+    """The process `check` starts, in a temporary working folder: loads the student's file and runs the stages,
+    reporting each event as a line of JSON on stdout (what the student's code prints goes to stderr)."""
+    report = os.fdopen(os.dup(1), "w", buffering=1)
+    os.dup2(2, 1)
+    faulthandler.enable(report)  # a crash of the process itself (a segfault) writes its traceback into the report
+    sys.dont_write_bytecode = True  # no __pycache__ beside the student's file
+
+    def say(**event):
+        report.write(json.dumps(event) + "\n")
+
+    try:
+        for stage, message in check(name, load_student(name, path), started=lambda stage: say(stage=stage)):
+            say(passed=stage, message=message)
+    except Failure as failure:
+        say(failed=failure.stage, message=failure.message)
+    except SystemExit as err:  # sys.exit(), exit(), quit() in the student's code
+        say(exited=student_line(err, name))
+    except Exception as err:  # noqa: BLE001  minnet's checking code stopped on something the student's code returned
+        traceback.print_exc()
+        say(error=f"{type(err).__name__}: {err}")
+    say(end=True)
+
+
+def judged(name, path, timeout):
+    """The stages the student's file passes, [(stage, message)], and the Failure that stopped it (None when none did),
+    from `judge` run in a process of its own with a temporary working folder, stopped after `timeout` seconds."""
+    command = [sys.executable, "-c", "import sys; from demos.exercises import judge; judge(*sys.argv[1:])", name, path]
+    env = dict(
+        os.environ,
+        PYTHONPATH=os.pathsep.join(p for p in (ROOT, os.environ.get("PYTHONPATH")) if p),
+        PYTHONUNBUFFERED="1",
+        MPLBACKEND="Agg",
+    )
+    with tempfile.TemporaryDirectory(prefix="minnet-check-") as folder:
+        report, _, status = run_in_own_group(command, timeout, cwd=folder, env=env)
+    events, crash = [], []
+    for line in report.splitlines():
+        try:
+            events.append(json.loads(line))
+        except ValueError:
+            crash.append(line)
+    passed = [(e["passed"], e["message"]) for e in events if "passed" in e]
+    return passed, failure_of(name, events, status, "\n".join(crash), timeout)
+
+
+def failure_of(name, events, status, crash, timeout):
+    """The Failure the judge's events and exit status (None: stopped at the time limit) tell of; None for a pass."""
+    stage = next((e["stage"] for e in reversed(events) if "stage" in e), "loading your file")
+    for e in events:
+        if "failed" in e:
+            return Failure(e["failed"], e["message"])
+        if "exited" in e:
+            return Failure(stage, f"your code called exit{e['exited']}: a function must return, not end the process")
+        if "error" in e:
+            return Failure(stage, f"minnet's check stopped on {e['error']} from what your code returned (see above)")
+    if status is None:
+        return Failure(stage, f"your code did not finish in {timeout:g} s (--timeout SECONDS gives it longer)")
+    if status < 0:
+        return Failure(stage, f"your code crashed Python ({signal.strsignal(-status)}){student_line(crash, name)}")
+    if not any("end" in e for e in events):
+        return Failure(stage, f"your code called exit (os._exit: exit status {status}): a function must return")
+    return None
 
 
 # ----- the bug hunt ------------------------------------------------------------------------------
@@ -893,12 +1037,25 @@ def run_check(folder, tests, seen=None):
         "no:cacheprovider",
         "--rootdir",
         ROOT,
+        "--basetemp",
+        os.path.join(folder, "pytest"),  # the tests' own temporary files go with the copy
         *[os.path.join(ROOT, t) for t in tests],
     ]
-    result = subprocess.run(command, cwd=folder, env=env, capture_output=True, text=True)
+    out, _, status = run_in_own_group(command, cwd=folder, env=env, stderr=subprocess.PIPE)
     if seen is not None:
-        seen += [line for line in result.stdout.split("\n") if line.startswith(("FAILED", "ERROR"))]
-    return result.returncode != 0
+        seen += [line for line in out.split("\n") if line.startswith(("FAILED", "ERROR"))]
+    return status != 0
+
+
+TEST_MODULES = ("pytest", "hypothesis")  # what minnet's tests run with (the [test] extra)
+
+
+def missing_for_the_hunt(checks):
+    """What the bug hunt needs and this installation lacks: the checks' test files (tests/ is in minnet's repository,
+    not installed with the package) and the modules the tests run with."""
+    files = {test.split("::")[0] for tests in checks.values() for test in tests}
+    missing = sorted(f for f in files if not os.path.isfile(os.path.join(ROOT, f)))
+    return missing + [f"the module {m}" for m in TEST_MODULES if importlib.util.find_spec(m) is None]
 
 
 def broken_checks(checks):
@@ -943,8 +1100,7 @@ def command_list(args):
 
 
 def command_start(args):
-    os.makedirs(args.dir, exist_ok=True)
-    path = os.path.join(args.dir, f"{args.name}.py")
+    path = student_file(args.name, args.dir)
     try:
         with open(path, "x") as f:  # "x": never overwrite a student's file
             f.write(starter(args.name))
@@ -960,12 +1116,15 @@ def command_start(args):
 
 
 def command_check(args):
+    path = student_file(args.name, args.dir)
+    if not os.path.isfile(path):
+        raise SystemExit(f"{path} does not exist: python -m demos.exercises start {args.name} --dir {args.dir}")
+    timeout = args.timeout or default_timeout(args.name)
     started = time.perf_counter()
-    try:
-        student = load_student(args.name, args.dir)
-        for stage, message in check(args.name, student):
-            print(f"PASS  {stage}: {message}")
-    except Failure as failure:
+    passed, failure = judged(args.name, path, timeout)
+    for stage, message in passed:
+        print(f"PASS  {stage}: {message}")
+    if failure:
         print(f"FAIL  {failure.stage}: {failure.message}")
         return 1
     print(
@@ -975,10 +1134,23 @@ def command_check(args):
     return 0
 
 
+def hints_shown(counter):
+    """How many hints the counter file `counter` (minnet's own, a number) says were shown; 0 when there is none."""
+    if not os.path.lexists(counter):
+        return 0
+    text = open(counter, errors="replace").read().strip() if os.path.isfile(counter) else None
+    if text is None or not re.fullmatch(r"[0-9]{1,6}", text):
+        raise SystemExit(
+            f"error: the hints file {counter} holds {text!r}, not the count of hints shown that minnet writes: "
+            "it is not minnet's, so minnet leaves it (remove it to see the hints from the first)"
+        )
+    return int(text)
+
+
 def command_hint(args):
     hints = EXERCISES[args.name].hints
     counter = os.path.join(args.dir, f".{args.name}.hints")
-    shown = int(open(counter).read()) if os.path.exists(counter) else 0
+    shown = hints_shown(counter)
     if shown >= len(hints):
         print(
             f"no more hints for {args.name} ({len(hints)} given): python -m demos.exercises solution {args.name} "
@@ -986,7 +1158,6 @@ def command_hint(args):
         )
         return 0
     print(f"hint {shown + 1} of {len(hints)}: {hints[shown]}")
-    os.makedirs(args.dir, exist_ok=True)
     with open(counter, "w") as f:
         f.write(str(shown + 1))
     return 0
@@ -1003,6 +1174,12 @@ def command_bughunt(args):
         for name, m in MISTAKES.items():
             print(f"{name:<38}{m.what}")
         return 0
+    missing = missing_for_the_hunt(CHECKS)
+    if missing:
+        raise SystemExit(
+            f"error: bughunt runs minnet's tests against a mistaken copy of minnet/ and lacks {', '.join(missing)} "
+            f"(in {ROOT}): run it in a clone of minnet's repository with pip install -e '.[test]'"
+        )
     names = [args.name] if args.name else list(MISTAKES)
     if args.name:
         print(diff(args.name) + "\n")
@@ -1018,11 +1195,42 @@ def command_bughunt(args):
         print(f"{name:<38}" + "".join(f"{v:>24}" for v in verdicts), flush=True)
     if seen:
         print("\nwhat a student running those tests reads:\n" + "\n".join(seen))
-    return 0
+    return 1 if broken else 0  # a broken check leaves the table incomplete
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    from demos.cli import OneLineErrors
+def student_folder(text):
+    """argparse type of --dir: a folder's path (which `start` makes when missing), not a file's."""
+    from demos.cli import folder
+
+    if os.path.exists(folder(text)) and not os.path.isdir(text):
+        raise argparse.ArgumentTypeError(f"must be a folder, got {text!r}, a file")
+    return text
+
+
+def unwritable(folder):
+    """Why minnet cannot write in `folder` ('' when it can): it is made when missing, then a file made in it unseen and
+    dropped (as root, os.access says yes to /proc)."""
+    try:
+        os.makedirs(folder, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as err:
+        return err.strerror or str(err)
+    return ""
+
+
+COMMANDS = {
+    "list": command_list,
+    "start": command_start,
+    "check": command_check,
+    "hint": command_hint,
+    "solution": command_solution,
+    "bughunt": command_bughunt,
+}
+
+
+def parser():
+    from demos.cli import OneLineErrors, float_in
 
     p = OneLineErrors(
         prog="python -m demos.exercises",
@@ -1035,19 +1243,39 @@ def main(argv: Sequence[str] | None = None) -> int:
     for command in ("start", "check", "hint", "solution"):
         s = sub.add_parser(command)
         s.add_argument("name", choices=list(EXERCISES))
-        s.add_argument("--dir", default=DEFAULT_DIR, help=f"your exercises' folder (default ./{DEFAULT_DIR})")
+        s.add_argument(
+            "--dir", type=student_folder, default=DEFAULT_DIR, help=f"your exercises' folder (default ./{DEFAULT_DIR})"
+        )
+    sub.choices["check"].add_argument(
+        "--timeout",
+        type=float_in(0, LONGEST_TIMEOUT, open_lo=True),
+        metavar="SECONDS",
+        help="stop your code after this long (default: a minute more than ten times what a correct solution takes)",
+    )
     s = sub.add_parser("bughunt", help="mistakes students make, and which checks catch them")
     s.add_argument("name", nargs="?", choices=list(MISTAKES))
     s.add_argument("--list", action="store_true", help="the mistakes, one line each")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    p = parser()
     args = p.parse_args(argv)
-    return {
-        "list": command_list,
-        "start": command_start,
-        "check": command_check,
-        "hint": command_hint,
-        "solution": command_solution,
-        "bughunt": command_bughunt,
-    }[args.command](args) or 0
+    if args.command in ("start", "hint") and (why := unwritable(args.dir)):
+        p.error(f"argument --dir: cannot write in {args.dir!r}: {why}")
+    if args.command == "check" and not os.path.isdir(args.dir):
+        p.error(f"argument --dir: no such folder: {args.dir!r} (python -m demos.exercises start {args.name} makes it)")
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, stop) if in_main_thread else None
+    try:
+        return COMMANDS[args.command](args) or 0
+    except KeyboardInterrupt as interrupt:
+        how = "stopped by SIGTERM" if isinstance(interrupt, Stopped) else "interrupted"
+        print(f"{p.prog} {args.command}: {how}; its temporary files and processes are gone", file=sys.stderr)
+        return 143 if isinstance(interrupt, Stopped) else 130
+    finally:
+        if in_main_thread:
+            signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":

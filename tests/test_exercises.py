@@ -155,12 +155,15 @@ def test_the_bug_hunt_lists_its_mistakes_and_shows_one(capsys):
     assert "learning_rate_twice" in out and "caught" in out and "FAILED" in out and "test_optim.py" in out
 
 
-def test_a_check_that_fails_with_no_mistake_is_reported_broken_not_caught(monkeypatch, capsys):
-    """A check whose tests are not here (tests/ is not installed with minnet) fails with or without the mistake:
-    the bug hunt says so instead of calling the mistake caught."""
-    monkeypatch.setattr(ex, "CHECKS", {"formula tests": ["tests/test_optim.py"], "absent": ["tests/no_such_test.py"]})
-    assert ex.main(["bughunt", "learning_rate_twice"]) == 0
+def test_a_check_that_fails_with_no_mistake_is_reported_broken_not_caught(tmp_path, monkeypatch, capsys):
+    """A check whose tests fail on this machine with or without the mistake: the bug hunt says so instead of calling
+    the mistake caught, and exits nonzero (its table is incomplete). (A check whose test file is absent is refused
+    before any work: tests/test_exercises_isolation.py.)"""
+    failing = tmp_path / "test_fails_anyway.py"
+    failing.write_text("def test_fails_anyway():\n    assert False\n")
+    monkeypatch.setattr(ex, "CHECKS", {"formula tests": ["tests/test_optim.py"], "fails anyway": [str(failing)]})
+    assert ex.main(["bughunt", "learning_rate_twice"]) == 1
     out = capsys.readouterr().out
-    assert "absent: broken check, it fails with no mistake applied" in out
+    assert "fails anyway: broken check, it fails with no mistake applied" in out
     row = next(line for line in out.split("\n") if line.startswith("learning_rate_twice"))
     assert row.split()[1:] == ["caught", "broken", "check"], row
