@@ -184,6 +184,15 @@ def test_a_hints_file_minnet_did_not_write_is_refused_and_left_alone(tmp_path, t
     assert counter.read_text() == text
 
 
+def test_a_hints_file_that_links_elsewhere_is_not_written_through(tmp_path):
+    users = tmp_path / "users_file"
+    users.write_text("1")
+    (tmp_path / ".adam.hints").symlink_to(users)
+    with pytest.raises(SystemExit, match="the hints file .* not the count of hints shown"):
+        ex.main(["hint", "adam", "--dir", str(tmp_path)])
+    assert users.read_text() == "1"
+
+
 # ----- the bug hunt ----------------------------------------------------------------------------------
 def test_the_bug_hunt_refuses_without_minnets_tests(tmp_path):
     """Installed, minnet has no tests/: the bug hunt names the test files it lacks instead of calling every mistake
