@@ -19,6 +19,7 @@ import numpy as np
 from demos.claims import band, not_comparable, print_claims, property, relative, rows_of
 from demos.cli import (
     add_output_options,
+    parse_study_args,
     positive_int,
     refuse_if_too_big,
     run_study,
@@ -209,9 +210,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--repeats", type=positive_int, default=3, help="timed runs per strategy (default 3)")
     parser.add_argument("--seed", type=seed, default=0)
     add_output_options(parser, DEFAULT_OUT, "depths 4 8 16 and a small batch, for tests")
-    args = parser.parse_args(argv)
-    if args.quick:
-        args.depths, args.batch, args.repeats = [4, 8, 16], 32, 1
+    args = parse_study_args(parser, argv, {"depths": [4, 8, 16], "batch": 32, "repeats": 1})
     refuse_if_too_big(parser, memory_needed(args))
     summary = run_study(args, run, plot, summary_of, save_results, print_table)
     return 0 if summary["bit_identical"] else 1

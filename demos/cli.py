@@ -73,6 +73,8 @@ def float_in(lo=-math.inf, hi=math.inf, open_lo=False):
 
 
 positive_int = int_in(1)
+MAX_WORKERS = 256  # --workers: more processes than cores only share them, and each holds NumPy and Numba
+workers = int_in(1, MAX_WORKERS)
 count = int_in(0)
 seed = int_in(0, 2**32 - 1)
 finite_float = float_in()
@@ -118,6 +120,20 @@ def refuse_if_too_long(parser, estimates):
                 f"argument {option}: the run would take about {seconds / 86400:,.0f} days on this machine "
                 "(estimated); minnet refuses runs over a day"
             )
+
+
+def blamed(parser, args, options):
+    """Of `options`, the one whose value is the most times its default (a list counts by its length): the
+    option a refusal names when a run's size grows with all of them."""
+
+    def times_default(option):
+        dest = option.lstrip("-").replace("-", "_")
+        value, default = getattr(args, dest), parser.get_default(dest)
+        if isinstance(value, list):
+            value, default = len(value), len(default)
+        return value / default
+
+    return max(options, key=times_default)
 
 
 def refuse_if_too_big(parser, estimates):
@@ -208,12 +224,16 @@ def print_written(out, paths):
     print("\nwrote " + ", ".join(list(paths) + [os.path.join(out, name) for name in RESULT_FILES]))
 
 
+WORKER_BYTES = 100 * 2**20  # a sweep's worker process with NumPy and Numba loaded, before its task's arrays
+
+
 def add_sweep_options(parser):
     """--workers and --dask, for demos that train many independent models through minnet.tools.sweep."""
     parser.add_argument(
         "--workers",
-        type=positive_int,
-        help="local worker processes for the independent runs (default: every core; 1: in this process)",
+        type=workers,
+        help=f"local worker processes for the independent runs (default: every core; 1: in this process; at most "
+        f"{MAX_WORKERS})",
     )
     parser.add_argument(
         "--dask",
@@ -221,6 +241,11 @@ def add_sweep_options(parser):
         metavar="ADDRESS",
         help="run them on the Dask cluster at ADDRESS (e.g. tcp://host:8786) instead",
     )
+
+
+def runs_at_once(args, runs):
+    """How many of `runs` independent runs a sweep holds in memory at once: one per worker."""
+    return min(args.workers or os.cpu_count() or 1, runs)
 
 
 def sweep_runner(args):
@@ -299,6 +324,22 @@ def add_output_options(parser, default_out, quick_help):
         default=default_out,
         help=f"output folder, replaced whole: new, empty or minnet's own (default {default_out})",
     )
-    parser.add_argument("--quick", action="store_true", help=quick_help)
+    parser.add_argument("--quick", action="store_true", help=f"{quick_help}; options given keep their values")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
     parser.add_argument("--debug", action="store_true", help="show the traceback when the run fails")
+
+
+def parse_study_args(parser, argv, quick):
+    """A study's options, checked before any work. With --quick, `quick` {dest: value} are the defaults
+    of the options left out; an option given keeps its value (--quick --steps 5000 runs 5000 steps).
+    --workers is refused when its processes would not fit in memory."""
+    unknown = set(quick) - {action.dest for action in parser._actions}
+    if unknown:
+        raise ValueError(f"--quick sets options the parser does not have: {sorted(unknown)}")
+    args = parser.parse_args(argv)
+    if args.quick:
+        parser.set_defaults(**quick)
+        args = parser.parse_args(argv)
+    if getattr(args, "workers", None):
+        refuse_if_too_big(parser, {"--workers": args.workers * WORKER_BYTES})
+    return args

@@ -36,6 +36,7 @@ from demos.cli import (
     add_sweep_options,
     float_in,
     int_in,
+    parse_study_args,
     positive_int,
     refuse_if_too_big,
     run_study,
@@ -381,9 +382,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     add_sweep_options(p)
     add_output_options(p, DEFAULT_OUT, "few epochs, small pictures, for tests")
-    args = p.parse_args(argv)
-    if args.quick:
-        args.max_epochs, args.grid_epochs, args.pixels, args.seeds = 3, 1, 40, 2
+    args = parse_study_args(p, argv, {"max_epochs": 3, "grid_epochs": 1, "pixels": 40, "seeds": 2})
     refuse_if_too_big(p, memory_needed(args))
     run_study(args, run, plot, summary_of, save_results, print_summary)
     return 0

@@ -53,6 +53,7 @@ from demos.cli import (
     count,
     float_in,
     int_in,
+    parse_study_args,
     positive_float,
     positive_int,
     refuse_if_too_big,
@@ -182,9 +183,7 @@ def run(args):
     """Train the runs (through minnet.tools.sweep) and analyse their recordings; the data ride along for the figures."""
     X, y = load_classification(args.data, args.data_dir)
     steps = args.epochs * int(np.ceil(len(y) / args.batch_size))
-    if args.quick:
-        args.cluster_iteration = min(args.cluster_iteration, steps)
-    if args.cluster_iteration > steps:
+    if args.cluster_iteration > steps:  # IDX files of fewer images than DATA_EXAMPLES says
         raise SystemExit(f"--cluster-iteration {args.cluster_iteration} is past the last iteration, {steps}")
     runs = sweep_runner(args)(curriculum_task, configs(args))
     return {**analyse(runs, X, y, args), "X": X, "y": y}
@@ -667,6 +666,22 @@ def memory_needed(args):
     return {"--epochs": args.runs * per_run, "--runs": args.runs * per_run}
 
 
+CLUSTER_ITERATION, QUICK_CLUSTER_ITERATION = 200, 100
+
+
+def choose_cluster_iteration(parser, args):
+    """--cluster-iteration as given, refused by name past the run's last iteration; left out, CLUSTER_ITERATION
+    (--quick: QUICK_CLUSTER_ITERATION) or the last iteration when the run is shorter."""
+    steps = args.epochs * -(-DATA_EXAMPLES[args.data] // args.batch_size)
+    if args.cluster_iteration is None:
+        args.cluster_iteration = min(QUICK_CLUSTER_ITERATION if args.quick else CLUSTER_ITERATION, steps)
+    elif args.cluster_iteration > steps:
+        parser.error(
+            f"argument --cluster-iteration: must be at most the run's last iteration, {steps:,} ({args.epochs} epochs "
+            f"of {DATA_EXAMPLES[args.data]:,} examples in batches of {args.batch_size}), got {args.cluster_iteration}"
+        )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     p = study_parser("curriculum", __doc__)
     add_data_options(p, "a seeded 10%% of their training set")
@@ -697,8 +712,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument(
         "--cluster-iteration",
         type=count,
-        default=200,
-        help="iteration of the gradient clusters (default 200; see the module docstring)",
+        help=f"iteration of the gradient clusters (default {CLUSTER_ITERATION}, --quick {QUICK_CLUSTER_ITERATION}, or the "
+        "last iteration when the run is shorter; see the module docstring)",
     )
     p.add_argument(
         "--contention",
@@ -710,10 +725,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     add_sweep_options(p)
     p.add_argument("--seed", type=seed, default=0, help="seed of the random image grid (runs use seeds 0..runs-1)")
     add_output_options(p, DEFAULT_OUT, "3 runs of 3 epochs, for tests")
-    args = p.parse_args(argv)
-    if args.quick:
-        args.runs, args.epochs, args.cluster_iteration = 3, 3, min(args.cluster_iteration, 100)
+    args = parse_study_args(p, argv, {"runs": 3, "epochs": 3})
     check_data_options(p, args)
+    choose_cluster_iteration(p, args)
     refuse_if_too_big(p, memory_needed(args))
     say_kernels("per_example")
     summary = run_study(args, run, plot, summary_of, save_results, print_summary)

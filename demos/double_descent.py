@@ -28,12 +28,15 @@ from demos.claims import band, print_claims, property, rows_of, setting
 from demos.cli import (
     add_output_options,
     add_sweep_options,
+    blamed,
     float_in,
     int_in,
+    parse_study_args,
     positive_int,
     refuse_if_too_big,
     refuse_if_too_long,
     run_study,
+    runs_at_once,
     save_outputs,
     seed,
     study_parser,
@@ -193,13 +196,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--seed", type=seed, default=0, help="the first seed (default 0)")
     add_sweep_options(p)
     add_output_options(p, DEFAULT_OUT, "200 images, 2 seeds, for tests")
-    args = p.parse_args(argv)
-    if args.quick:
-        args.n, args.seeds = 200, 2
+    args = parse_study_args(p, argv, {"n": 200, "seeds": 2})
     features = sum(widths(args.n, args.max_factor))
-    refuse_if_too_big(p, {"--max-factor": 8 * 5000 * args.max_factor * args.n * 3})
+    memory = runs_at_once(args, args.seeds) * 8 * 5000 * args.max_factor * args.n * 3  # each curve's widest features
+    refuse_if_too_big(p, {blamed(p, args, ("--max-factor", "--n")): memory})
     seconds = args.seeds * features * 5000 * SECONDS_PER_FEATURE
-    refuse_if_too_long(p, {"--seeds": seconds, "--n": seconds, "--max-factor": seconds})
+    refuse_if_too_long(p, {blamed(p, args, ("--seeds", "--n", "--max-factor")): seconds})
     run_study(args, run, plot, summary_of, save_results, print_summary)
     return 0
 

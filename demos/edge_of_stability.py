@@ -29,6 +29,7 @@ from demos.cli import (
     add_output_options,
     add_sweep_options,
     int_in,
+    parse_study_args,
     positive_float,
     positive_int,
     refuse_if_too_big,
@@ -312,15 +313,14 @@ def memory_needed(args):
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = parser().parse_args(argv)
-    if args.quick:
-        args.epochs, args.examples, args.every = 300, 300, 10
+    p = parser()
+    args = parse_study_args(p, argv, {"epochs": 300, "examples": 300, "every": 10})
     if args.every > args.epochs // 2:
-        parser().error(
+        p.error(
             f"argument --every: measure at least twice in {args.epochs} iterations: at most {args.epochs // 2}, got "
             f"{args.every}"
         )
-    refuse_if_too_big(parser(), memory_needed(args))
+    refuse_if_too_big(p, memory_needed(args))
     run_study(args, run, plot, summary_of, save_results, print_summary)
     return 0
 

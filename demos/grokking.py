@@ -27,12 +27,16 @@ from demos.claims import band, print_claims, property, rows_of, setting
 from demos.cli import (
     add_output_options,
     add_sweep_options,
+    blamed,
     float_in,
     int_in,
+    parse_study_args,
     positive_float,
     positive_int,
+    refuse_if_too_big,
     refuse_if_too_long,
     run_study,
+    runs_at_once,
     save_outputs,
     seed,
     study_parser,
@@ -62,7 +66,7 @@ def run(args):
         r["config"] = config
         r["train_step"] = gk.first_step_reaching(r["train_accuracy"], LEVEL)
         r["test_step"] = gk.first_step_reaching(r["test_accuracy"], LEVEL)
-    n_params = gk.model(args.p, args.width, 0).n_params
+    n_params = gk.n_params(args.p, args.width)
     return {
         "runs": runs,
         "args": {key: getattr(args, key) for key in ("p", "fraction", "fractions", "weight_decay", "steps", "seeds")},
@@ -249,6 +253,32 @@ def save_results(results, out, summary, args):
 
 
 SECONDS_PER_STEP = 2e-3  # one step with its accuracies, p 31, width 128, on one core (measured: about 1.5 ms)
+QUICK = {"steps": 300, "seeds": 2, "fractions": [0.4, 0.6]}
+SIZES = ("--steps", "--seeds", "--width", "--fractions", "--p")  # the options a run's time and memory grow with
+
+
+def refuse_empty_splits(parser, args):
+    """parser.error naming --fraction or --fractions when a fraction leaves no pair to train on or none to test on."""
+    for option, fractions in (("--fraction", [args.fraction]), ("--fractions", args.fractions)):
+        for fraction in fractions:
+            n_train, n_test = gk.split_sizes(args.p, fraction)
+            if min(n_train, n_test) < 1:
+                parser.error(
+                    f"argument {option}: must leave a pair to train on and one to test on: {fraction!r} of the "
+                    f"{args.p ** 2} pairs (p {args.p}) is {n_train} to train on, {n_test} to test on"
+                )
+
+
+def refuse_too_large(parser, args):
+    """The run's time and memory from the options alone (nothing is built): parser.error naming the option
+    furthest above its default when the run would take over a day or more memory than there is."""
+    runs = (len(args.fractions) + 1) * args.seeds  # each fraction with weight decay, and --fraction without
+    kept = 8 * (4 * (args.steps + 1) + args.width * args.p // 2)  # a run's curves and spectrum, kept to the end
+    memory = runs_at_once(args, runs) * gk.run_bytes(args.p, args.width, args.steps) + runs * kept
+    seconds = runs * args.steps * SECONDS_PER_STEP * (args.p / 31) ** 3 * args.width / 128
+    option = blamed(parser, args, SIZES)
+    refuse_if_too_big(parser, {option: memory})
+    refuse_if_too_long(parser, {option: seconds})
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -266,14 +296,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--seeds", type=positive_int, default=5, help="runs per setting (default 5)")
     p.add_argument("--seed", type=seed, default=0, help="the first seed (default 0)")
     add_sweep_options(p)
-    add_output_options(p, DEFAULT_OUT, "300 steps, 2 seeds, for tests")
-    args = p.parse_args(argv)
-    if args.quick:
-        args.steps, args.seeds, args.fractions = 300, 2, [0.4, 0.6]
-    if args.fraction not in args.fractions:
-        args.fractions = sorted([*args.fractions, args.fraction])
-    seconds = len(configs(args)) * args.steps * SECONDS_PER_STEP * (args.p / 31) ** 3 * args.width / 128
-    refuse_if_too_long(p, {"--steps": seconds, "--seeds": seconds})
+    add_output_options(p, DEFAULT_OUT, "300 steps, 2 seeds, fractions 0.4 0.6, for tests")
+    args = parse_study_args(p, argv, QUICK)
+    refuse_empty_splits(p, args)
+    args.fractions = sorted({*args.fractions, args.fraction})
+    refuse_too_large(p, args)
     run_study(args, run, plot, summary_of, save_results, print_summary)
     return 0
 

@@ -42,6 +42,7 @@ from demos.cli import (
     add_output_options,
     add_sweep_options,
     int_in,
+    parse_study_args,
     positive_int,
     refuse_if_too_big,
     refuse_if_too_long,
@@ -279,9 +280,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     add_sweep_options(p)
     add_output_options(p, DEFAULT_OUT, "5 models of 12 epochs, for tests")
-    args = p.parse_args(argv)
-    if args.quick:
-        args.models, args.epochs, args.groups = 5, 12, 2
+    args = parse_study_args(p, argv, {"models": 5, "epochs": 12, "groups": 2})
     models = args.models * args.groups
     refuse_if_too_big(
         p,

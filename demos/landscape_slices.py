@@ -20,6 +20,7 @@ from demos.claims import band, print_claims, property, ratio, rows_of, setting
 from demos.cli import (
     add_output_options,
     int_in,
+    parse_study_args,
     positive_float,
     positive_int,
     refuse_if_too_big,
@@ -211,9 +212,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--plane-points", type=int_in(3), default=41, help="points per axis of each plane (default 41)")
     p.add_argument("--seed", type=seed, default=0, help="seed of model 1; models 2 and 3 use the next two")
     add_output_options(p, DEFAULT_OUT, "few epochs and points, for tests")
-    args = p.parse_args(argv)
-    if args.quick:
-        args.epochs, args.points, args.plane_points = 3, 21, 9
+    args = parse_study_args(p, argv, {"epochs": 3, "points": 21, "plane_points": 9})
     refuse_if_too_big(p, memory_needed(args))
     say_kernels("landscape")
     run_study(args, run, plot, summary_of, save_results, print_summary)

@@ -33,6 +33,7 @@ from demos.cli import (
     check_data_options,
     float_in,
     int_in,
+    parse_study_args,
     positive_float,
     positive_int,
     refuse_if_too_big,
@@ -456,9 +457,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--deep-epochs", type=positive_int, default=15)
     p.add_argument("--seed", type=seed, default=0)
     add_output_options(p, DEFAULT_OUT, "few epochs and points, for tests")
-    args = p.parse_args(argv)
-    if args.quick:
-        args.epochs, args.deep_epochs, args.points, args.plane_points, args.deep_layers = 3, 2, 11, 7, 6
+    quick = {"epochs": 3, "deep_epochs": 2, "points": 11, "plane_points": 7, "deep_layers": 6}
+    args = parse_study_args(p, argv, quick)
     check_data_options(p, args)
     refuse_if_too_big(p, memory_needed(args))
     say_kernels("landscape")

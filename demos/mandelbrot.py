@@ -28,6 +28,7 @@ from demos.cli import (
     add_sweep_options,
     float_in,
     int_in,
+    parse_study_args,
     positive_int,
     refuse_if_too_big,
     run_study,
@@ -301,9 +302,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--seed", type=seed, default=0)
     add_sweep_options(p)
     add_output_options(p, DEFAULT_OUT, "small pictures, few epochs, for tests")
-    args = p.parse_args(argv)
-    if args.quick:
-        args.epochs, args.pixels, args.iterations, args.frames = 3, [60, 40], 30, 4
+    args = parse_study_args(p, argv, {"epochs": 3, "pixels": [60, 40], "iterations": 30, "frames": 4})
     cols, rows = args.pixels
     refuse_if_too_big(p, {"--pixels": cols * rows * BYTES_PER_PIXEL})
     say_kernels("mandelbrot")

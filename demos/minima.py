@@ -28,9 +28,12 @@ from demos.claims import band, not_comparable, print_claims, property, rank_corr
 from demos.cli import (
     add_output_options,
     add_sweep_options,
+    blamed,
     int_in,
+    parse_study_args,
     positive_float,
     positive_int,
+    refuse_if_too_big,
     refuse_if_too_long,
     run_study,
     save_outputs,
@@ -334,13 +337,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                    "are the first 3 (default 20)")  # fmt: skip
     add_sweep_options(p)
     add_output_options(p, DEFAULT_OUT, "few seeds and rates, for tests")
-    args = p.parse_args(argv)
-    if args.quick:
-        args.seeds, args.sweep, args.lrs = 2, 12, [0.2]
+    args = parse_study_args(p, argv, {"seeds": 2, "sweep": 12, "lrs": [0.2]})
     seconds = len(args.lrs) * len(NETWORK_BATCHES) * min(
         args.seeds, NETWORK_SEEDS
     ) * SECONDS_PER_RUN + 0.05 * args.seeds * len(args.batches)
-    refuse_if_too_long(p, {"--seeds": seconds, "--lrs": seconds})
+    refuse_if_too_big(p, {"--seeds": 8 * (SGD_STEPS + 1) * args.seeds})  # (b): one batch size's paths at once
+    refuse_if_too_long(p, {blamed(p, args, ("--seeds", "--lrs", "--batches")): seconds})
     run_study(args, run, plot, summary_of, save_results, print_summary)
     return 0
 

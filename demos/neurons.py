@@ -29,6 +29,7 @@ from demos.cli import (
     add_full_option,
     add_output_options,
     add_sweep_options,
+    parse_study_args,
     run_study,
     save_outputs,
     say_kernels,
@@ -298,7 +299,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     add_sweep_options(parser)
     add_full_option(parser)
     add_output_options(parser, DEFAULT_OUT, f"cut the long runs to {QUICK_EPOCHS:,} epochs, for tests")
-    args = parser.parse_args(argv)
+    args = parse_study_args(parser, argv, {})
     say_kernels(*(["two_layer"] if args.loop == "example_by_example" else []))
     run_study(args, run, plot, summary_of, save_results, print_summary)
     return 0

@@ -30,6 +30,7 @@ from demos.cli import (
     add_output_options,
     float_in,
     int_in,
+    parse_study_args,
     positive_float,
     positive_int,
     refuse_if_too_big,
@@ -746,14 +747,12 @@ def parser():
 
 def main(argv: Sequence[str] | None = None) -> int:
     p = parser()
-    args = p.parse_args(argv)
+    args = parse_study_args(p, argv, {"grid": 41, "epochs": 10, "count_starts": 2})
     if args.weights and len(set(args.weights)) != 2:
         p.error(f"argument --weights: needs two different entries of W_2, got {args.weights}")
     # the grid's losses and, per point, the network's parameters and activations (five grids)
     grid_bytes = 5 * 8 * args.grid**2 * (N_PARAMS + 16)
     refuse_if_too_big(p, {"--grid": grid_bytes})
-    if args.quick:
-        args.grid, args.epochs, args.count_starts = min(args.grid, 41), min(args.epochs, 10), min(args.count_starts, 2)
     say_kernels("landscape")
     run_study(args, run, plot, summary_of, save_results, print_summary)
     return 0

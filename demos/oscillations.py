@@ -46,6 +46,7 @@ from demos.cli import (
     count,
     float_in,
     int_in,
+    parse_study_args,
     refuse_if_too_big,
     run_study,
     save_outputs,
@@ -408,7 +409,7 @@ def plot(results, out, args):
             animate(
                 results,
                 out,
-                10 if args.quick else args.frames,
+                args.frames,
                 args.show and bool(os.environ.get("DISPLAY")),
                 not args.quiet,
             )
@@ -872,7 +873,7 @@ def memory_needed(args):
 
 def main(argv: Sequence[str] | None = None) -> int:
     p = parser()
-    args = p.parse_args(argv)
+    args = parse_study_args(p, argv, {"frames": 10})
     if args.zoom[0] >= args.zoom[1]:
         p.error(f"argument --zoom: FROM must come before TO, got {args.zoom[0]} {args.zoom[1]}")
     refuse_if_too_big(p, memory_needed(args))

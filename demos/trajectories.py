@@ -32,6 +32,7 @@ from demos.claims import (
 from demos.cli import (
     add_output_options,
     int_in,
+    parse_study_args,
     positive_float,
     positive_int,
     refuse_if_too_big,
@@ -253,9 +254,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--seeds", type=positive_int, default=3, help="runs at the first rate for the claim's median (default 3)"
     )
     add_output_options(p, DEFAULT_OUT, "150 epochs, for tests")
-    args = p.parse_args(argv)
-    if args.quick:
-        args.epochs, args.seeds = 150, 1
+    args = parse_study_args(p, argv, {"epochs": 150, "seeds": 1})
     runs, held = len(args.rates) + args.seeds - 1, len(args.rates) + 1  # the extra seeds keep only their final loss
     refuse_if_too_big(
         p, {"--epochs": 8 * 2 * (args.epochs + 1) * held * 160, "--rates": 8 * 2 * (args.epochs + 1) * held * 160}

@@ -87,3 +87,18 @@ def test_both_landscape_backends_refuse_empty_data(backend):
     net = MLP([2, 3, 1], seed=0)
     with pytest.raises(ValueError, match="X has no rows"):
         grid_two_params(net, np.zeros((0, 2)), np.zeros((0, 1)), 0, 1, [0.0, 1.0], [0.0, 1.0], backend=backend)
+
+
+@pytest.mark.parametrize("workers", [0, -1, 2.5, True, "2"])
+def test_a_sweeps_workers_must_be_a_positive_integer(workers):
+    from minnet.tools import sweep
+
+    with pytest.raises(ValueError, match=f"workers must be a positive integer or None, got {workers!r}"):
+        sweep.run(dict, [{"a": 1}], workers=workers, progress=False)
+
+
+def test_a_sweep_starts_no_more_processes_than_it_has_tasks():
+    """workers=10**11 ended in OverflowError (the pool's queue is bounded by a C int): now two tasks, two processes."""
+    from minnet.tools import sweep
+
+    assert sweep.run(dict, [{"a": 1}, {"a": 2}], workers=10**11, progress=False) == [{"a": 1}, {"a": 2}]

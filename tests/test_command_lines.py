@@ -157,13 +157,103 @@ def monkeypatch_module():
     (["complex_mult", "--grid-epochs", "-1"], "argument --grid-epochs: must be an integer >= 1, got '-1'"),
     (["checkpointing", "--seed", "-1"], "argument --seed: must be an integer in 0..4294967295, got '-1'"),
     (["checkpointing", "--out", ""], "argument --out: must be a folder's path, got ''"),
+    # issue 38: each refused only after building its runs (1.7 GB), in a MemoryError, never, or after work
+    (["grokking", "--seeds", "1000000"], "argument --seeds: the run would need about"),
+    (["grokking", "--seeds", "10000000"], "argument --seeds: the run would need about"),
+    (["grokking", "--seeds", "100000000000"], "argument --seeds: the run would need about"),
+    (["grokking", "--width", "10000000"], "argument --width: the run would need about"),
+    (["grokking", "--width", "10000000", "--steps", "10", "--seeds", "1"], "argument --width: the run would need"),
+    (["grokking", "--steps", "100000", "--width", "1024", "--seeds", "1"], "argument --steps: the run would need"),
+    (["grokking", "--fraction", "1e-320"], "argument --fraction: must leave a pair to train on and one to test on: "
+                                           "1e-320 of the 961 pairs (p 31) is 0 to train on, 961 to test on"),
+    (["grokking", "--fractions", "0.3", "0.9995"], "argument --fractions: must leave a pair to train on and one to "
+                                                   "test on: 0.9995 of the 961 pairs (p 31) is 961 to train on, 0"),
+    (["grokking", "--p", "3", "--fraction", "0.05"], "argument --fraction: must leave a pair to train on"),
+    (["grokking", "--workers", "100000000000"], "argument --workers: must be an integer in 1..256, got '100000000000'"),
+    (["double_descent", "--workers", "100000000000"], "argument --workers: must be an integer in 1..256"),
+    (["minima", "--workers", "100000000000"], "argument --workers: must be an integer in 1..256"),
+    (["minima", "--lrs", *["0.1"] * 3000], "argument --lrs: the run would take about"),
+    (["double_descent", "--n", "4000", "--max-factor", "100"], "argument --max-factor: the run would need about"),
+    (["curriculum", "--quick", "--cluster-iteration", "500"], "argument --cluster-iteration: must be at most the "
+                                                              "run's last iteration, 120 (3 epochs of 5,000"),
 ])  # fmt: skip
 def test_the_issues_cases_are_refused_at_once(argv, message, capsys):
     """Each of these ran out of memory, took hours, ran to garbage or ended in a traceback."""
+    tracemalloc.start()
     start = time.perf_counter()
-    with pytest.raises(SystemExit) as stop:
-        importlib.import_module(f"demos.{argv[0]}").main(argv[1:])
+    try:
+        with pytest.raises(SystemExit) as stop:
+            importlib.import_module(f"demos.{argv[0]}").main(argv[1:])
+    finally:
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
     assert stop.value.code == 2
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1, err
-    assert time.perf_counter() - start < 5
+    assert time.perf_counter() - start < 5 and peak < 2**26, (time.perf_counter() - start, peak)
+
+
+def test_workers_whose_processes_do_not_fit_in_memory_are_refused(monkeypatch, capsys):
+    monkeypatch.setattr(cli, "available_memory", lambda: 2**30)
+    with pytest.raises(SystemExit) as stop:
+        importlib.import_module("demos.grokking").main(["--workers", "20"])
+    err = capsys.readouterr().err
+    assert stop.value.code == 2 and "argument --workers: the run would need about 2.0 GiB of memory, 1.0 GiB" in err
+
+
+def work_of(study, argv, monkeypatch):
+    """The args a study's main hands to its work (run_study stopped there), or SystemExit when refused."""
+    module = importlib.import_module(f"demos.{study}")
+
+    def stop_with_args(args, *rest):
+        raise Parsed(args)
+
+    monkeypatch.setattr(module, "run_study", stop_with_args)
+    with pytest.raises(Parsed) as parsed:
+        module.main(argv)
+    return parsed.value.args[0]
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(p=st.integers(3, 97), fraction=st.floats(0, 1, exclude_min=True))
+def test_grokking_refuses_exactly_the_fractions_that_leave_no_pair_to_train_or_test_on(p, fraction, monkeypatch):
+    argv = ["--p", str(p), "--fraction", repr(fraction), "--steps", "10", "--seeds", "1"]
+    n_train = round(fraction * p * p)
+    if 1 <= n_train < p * p:
+        assert fraction in work_of("grokking", argv, monkeypatch).fractions
+    else:
+        with pytest.raises(SystemExit) as stop:
+            work_of("grokking", argv, monkeypatch)
+        assert stop.value.code == 2
+
+
+def test_grokking_quick_keeps_the_options_given(monkeypatch):
+    """The issue's case: --quick ran 300 steps, 2 seeds and fractions 0.4 and 0.6 without a word."""
+    args = work_of("grokking", ["--quick", "--steps", "5000", "--seeds", "4", "--fractions", "0.3"], monkeypatch)
+    assert (args.steps, args.seeds, args.fractions) == (5000, 4, [0.3, 0.4])  # 0.4: --fraction's, always run
+    quick = work_of("grokking", ["--quick"], monkeypatch)
+    assert (quick.steps, quick.seeds, quick.fractions) == (300, 2, [0.4, 0.6])
+
+
+QUICK_STUDIES = [study for study in STUDIES if study != "gradcheck"]  # gradcheck has no --quick
+
+
+@pytest.mark.parametrize("study", QUICK_STUDIES)
+def test_quick_sets_only_the_options_left_out(study, monkeypatch, capsys):
+    """Every option --quick changes, given with --quick at its usual default: kept, or refused naming it."""
+    module, options = options_of(study, monkeypatch)
+    defaults, quick = work_of(study, [], monkeypatch), work_of(study, ["--quick"], monkeypatch)
+    changed = {dest for dest, value in vars(defaults).items() if value != getattr(quick, dest) and dest != "quick"}
+    flag = {action_dest(option): option for option, _, _ in options}
+    assert changed <= set(flag), changed - set(flag)
+    for dest in changed:
+        value = getattr(defaults, dest)
+        given = [str(v) for v in value] if isinstance(value, list) else [str(value)]
+        try:
+            assert getattr(work_of(study, ["--quick", flag[dest], *given], monkeypatch), dest) == value, dest
+        except SystemExit as stop:
+            assert stop.code == 2 and f"argument {flag[dest]}:" in capsys.readouterr().err, dest
+
+
+def action_dest(option):
+    return option.lstrip("-").replace("-", "_")

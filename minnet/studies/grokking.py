@@ -22,22 +22,40 @@ from minnet.train import fit
 GROMOV = {"p": 31, "fraction": 0.4, "width": 128, "lr": 1e-2, "weight_decay": 1.0, "beta2": 0.98}
 
 
+def split_sizes(p, fraction):
+    """(pairs to train on, pairs to test on) of the p^2: round(fraction p^2) and the others."""
+    n_train = round(fraction * p * p)
+    return n_train, p * p - n_train
+
+
 def modular_addition(p, fraction, seed):
     """(X_train, c_train, X_test, c_test): every pair (a, b) as [e_a; e_b] (p^2, 2p) with c = (a + b) mod p,
-    split at random: round(fraction p^2) pairs to train on, the others to test."""
+    split at random: round(fraction p^2) pairs to train on, the others to test (`split_sizes`)."""
     a, b = np.divmod(np.arange(p * p), p)
     X = np.zeros((p * p, 2 * p))
     X[np.arange(p * p), a] = 1.0  # e_a
     X[np.arange(p * p), p + b] = 1.0  # e_b
     c = (a + b) % p
     order = np.random.default_rng(seed).permutation(p * p)
-    train, test = order[: round(fraction * p * p)], order[round(fraction * p * p) :]
+    n_train, _ = split_sizes(p, fraction)
+    train, test = order[:n_train], order[n_train:]
     return X[train], c[train], X[test], c[test]
 
 
 def model(p, width, seed):
     """2p -> width (square) -> p, mean squared error against one-hot targets, Glorot initialisation."""
     return MLP([2 * p, width, p], activation="square", loss="mse", init="glorot", seed=seed)
+
+
+def n_params(p, width):
+    """The network's weights and biases: (2p + 1) width into the hidden layer, (width + 1) p out of it."""
+    return (2 * p + 1) * width + (width + 1) * p
+
+
+def run_bytes(p, width, steps):
+    """About the most memory one run holds: fit keeps every step's gradient (steps x n_params numbers),
+    and a forward and backward pass over the p^2 pairs some four (p^2, width) arrays (measured: within 1.5x)."""
+    return 8 * (n_params(p, width) * (steps + 8) + 4 * p * p * width)
 
 
 def optimizer(net, lr, weight_decay):

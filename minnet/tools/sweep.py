@@ -208,12 +208,13 @@ def exit_with_parent(parent):
     threading.Thread(target=watch, daemon=True).start()
 
 
-def local_executor(workers=None, reports=None):
-    """A process pool over `workers` processes (default: every core), started with spawn; its workers
-    exit when this process dies and put their tasks' progress on the queue `reports`, if one is given."""
+def local_executor(workers=None, reports=None, tasks=None):
+    """A process pool over `workers` processes (default: every core; never more than `tasks`, if given),
+    started with spawn; its workers exit when this process dies and put their tasks' progress on the
+    queue `reports`, if one is given."""
     workers = workers or os.cpu_count() or 1
     return cf.ProcessPoolExecutor(
-        max_workers=workers,
+        max_workers=min(workers, tasks) if tasks else workers,
         mp_context=multiprocessing.get_context("spawn"),
         initializer=start_worker,
         initargs=(os.getpid(), reports),
@@ -339,7 +340,8 @@ def run(fn, configs, executor=None, workers=None, progress=True, folder=None):
     fn : a module-level function (it is sent to other processes)
     configs : list of JSON-like dicts, each with everything its run needs, its seed included
     executor : a concurrent.futures.Executor; default a local process pool (see local_executor)
-    workers : processes of the default pool (default: every core); 1 runs in this process
+    workers : processes of the default pool, a positive int (default: every core; never more than the
+        tasks); 1 runs in this process
     progress : a progress bar over finished tasks
     folder : save each result there as it arrives, and reuse what a previous run saved
 
@@ -347,6 +349,8 @@ def run(fn, configs, executor=None, workers=None, progress=True, folder=None):
     that has arrived, ends the local pool's workers and re-raises: a re-run with the same folder
     computes only what is missing.
     """
+    if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
+        raise ValueError(f"workers must be a positive integer or None, got {workers!r}")
     configs = list(configs)
     values, failures = [None] * len(configs), []
     todo = list(range(len(configs)))
@@ -378,7 +382,7 @@ def run(fn, configs, executor=None, workers=None, progress=True, folder=None):
                 collect(k, call(fn, configs[k]))
     else:
         own = executor is None
-        executor = local_executor(workers, bar.reports) if own else executor
+        executor = local_executor(workers, bar.reports, len(todo)) if own else executor
         futures = {}
         try:
             with single_threaded_children():  # a spawned pool starts its workers as tasks are submitted
