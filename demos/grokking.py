@@ -96,13 +96,13 @@ def figure(results):
     a = results["args"]
     grok, plain = group(results, a["fraction"], a["weight_decay"])[0], group(results, a["fraction"], 0.0)[0]
     fig, axes = plt.subplots(2, 3, figsize=(18, 10), constrained_layout=True)
-    steps = np.arange(grok["train_accuracy"].size)
     accuracy, norm, fourier = axes[0]
     for r, style, name in ((grok, "-", f"weight decay {a['weight_decay']:g}"), (plain, ":", "no weight decay")):
+        steps = np.arange(r["train_accuracy"].size)  # fewer than --steps + 1 when the run diverged
         accuracy.plot(steps[1:], r["train_accuracy"][1:], "tab:red", linestyle=style, label=f"train, {name}")
         accuracy.plot(steps[1:], r["test_accuracy"][1:], "tab:green", linestyle=style, label=f"test, {name}")
         norm.plot(steps, r["weight_norm"], "k", linestyle=style, label=name)
-        fourier.plot(*r["fourier"].T, "tab:purple", linestyle=style, label=name)
+        fourier.plot(*np.reshape(r["fourier"], (-1, 2)).T, "tab:purple", linestyle=style, label=name)
     for step, color in ((grok["train_step"], "tab:red"), (grok["test_step"], "tab:green")):
         accuracy.axvline(step, color=color, linewidth=0.6)
     accuracy.set(xscale="log", xlabel="optimisation step (log scale)", ylabel="accuracy", ylim=(-0.02, 1.02),
@@ -161,7 +161,8 @@ def plot(results, out, args):
 
 # ----- the claims ---------------------------------------------------------------------------------
 def measures(runs):
-    """Per seed: the 99% steps, their ratio, the final test accuracy and single-frequency share."""
+    """Per seed: the 99% steps, their ratio, the final test accuracy and single-frequency share; how many
+    runs diverged (fit stops at the first step whose loss or weights are not finite)."""
     train, test = np.array([r["train_step"] for r in runs]), np.array([r["test_step"] for r in runs])
     return {
         "train_step": train.tolist(),
@@ -169,7 +170,8 @@ def measures(runs):
         "delay_ratio": (test / train).tolist(),
         "grokked": int(np.sum(np.isfinite(test))),
         "final_test_accuracy": [float(r["test_accuracy"][-1]) for r in runs],
-        "single_frequency": [float(r["fourier"][-1, 1]) for r in runs] if runs[0]["fourier"].size else [],
+        "single_frequency": [float(r["fourier"][-1, 1]) for r in runs if r["fourier"].size],
+        "diverged": sum(r["train_accuracy"].size <= r["config"]["steps"] for r in runs),
     }
 
 
@@ -239,7 +241,7 @@ def print_summary(s):
     groups = [(f, a["weight_decay"], s["weight_decay"][str(f)]) for f in a["fractions"]]
     for f, wd, m in [*groups, (a["fraction"], 0.0, s["no_weight_decay"])]:
         print(f"{f:>9}{wd:>14g}{median(m['train_step']):>20.4g}{median(m['test_step']):>19.4g}"
-              f"{m['grokked']:>6} of {a['seeds']}")  # fmt: skip
+              f"{m['grokked']:>6} of {a['seeds']}" + (f" ({m['diverged']} diverged)" if m["diverged"] else ""))  # fmt: skip
     print_claims(s["claims"])
 
 
@@ -298,6 +300,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     add_sweep_options(p)
     add_output_options(p, DEFAULT_OUT, "300 steps, 2 seeds, fractions 0.4 0.6, for tests")
     args = parse_study_args(p, argv, QUICK)
+    if args.lr * args.weight_decay >= 2:
+        p.error(f"argument {blamed(p, args, ('--lr', '--weight-decay'))}: each step multiplies the weights by 1 - lr x weight decay, which must "
+                f"lie above -1: lr {args.lr:g} x {args.weight_decay:g} = {args.lr * args.weight_decay:g}")  # fmt: skip
     refuse_empty_splits(p, args)
     args.fractions = sorted({*args.fractions, args.fraction})
     refuse_too_large(p, args)

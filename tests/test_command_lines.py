@@ -169,6 +169,9 @@ def monkeypatch_module():
     (["grokking", "--fractions", "0.3", "0.9995"], "argument --fractions: must leave a pair to train on and one to "
                                                    "test on: 0.9995 of the 961 pairs (p 31) is 961 to train on, 0"),
     (["grokking", "--p", "3", "--fraction", "0.05"], "argument --fraction: must leave a pair to train on"),
+    (["grokking", "--lr", "10"], "argument --lr: each step multiplies the weights by 1 - lr x weight decay, which "
+                                 "must lie above -1: lr 10 x 1 = 10"),
+    (["grokking", "--weight-decay", "300"], "argument --weight-decay: each step multiplies the weights by"),
     (["grokking", "--workers", "100000000000"], "argument --workers: must be an integer in 1..256, got '100000000000'"),
     (["double_descent", "--workers", "100000000000"], "argument --workers: must be an integer in 1..256"),
     (["minima", "--workers", "100000000000"], "argument --workers: must be an integer in 1..256"),

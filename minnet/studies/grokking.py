@@ -83,9 +83,11 @@ def single_frequency(net, p):
 
 
 def spectrum(net, p):
-    """Each hidden unit's power at k = 1 .. (p-1)/2 in its a-embedding, normalised to sum 1: (width, (p-1)/2)."""
-    power = np.abs(np.fft.rfft(net.W[1][:, :p], axis=1)[:, 1:]) ** 2
-    return power / power.sum(axis=1, keepdims=True)
+    """Each hidden unit's power at k = 1 .. (p-1)/2 in its a-embedding, normalised to sum 1: (width, (p-1)/2);
+    nan for the units of a diverged run (weights inf or nan)."""
+    with np.errstate(all="ignore"):
+        power = np.abs(np.fft.rfft(net.W[1][:, :p], axis=1)[:, 1:]) ** 2
+        return power / power.sum(axis=1, keepdims=True)
 
 
 class Grokking(Recorder):
