@@ -67,6 +67,7 @@ from minnet.hessian import top_eigenvalues
 from minnet.recorders import Recorder, TestLoss
 from minnet.studies.dynamics import NOTEBOOK_EVENTS, event_order, gradient_path_2d
 from minnet.tools.atomic import strict
+from minnet.tools.sweep import set_blas_threads
 from minnet.train import angle_degrees
 
 PAGE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "explore.html")
@@ -1104,6 +1105,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         server = make_server(args.port)
     except OSError as err:
         p.error(f"argument --port: cannot listen on 127.0.0.1:{args.port} ({err.strerror}); try another --port")
+    set_blas_threads(1)  # each request computes on one core (at most one heavy request per core): no oversubscription
     url = f"http://127.0.0.1:{server.server_address[1]}/"
     print(f"minnet explorer: {url}  (Ctrl-C stops it)", flush=True)
     if args.open:
