@@ -293,12 +293,15 @@ def run_study(args, run, plot, summary_of, save_results, print_summary):
     Everything is written into a temporary folder beside --out that replaces it at the end
     (minnet.tools.atomic.atomic_folder): an interrupted run leaves the previous outputs untouched, a
     second run into the same --out at the same time is refused, and so is an --out holding files
-    minnet did not write. A failure after the start is one line (the traceback with --debug)."""
+    minnet did not write. A failure after the start is one line (the traceback with --debug).
+    OpenBLAS computes on one thread, as in a sweep's workers: the same numbers from the terminal, from
+    demos.report and from any --workers (minnet.tools.sweep.one_blas_thread)."""
     from minnet.tools.atomic import OutputRefused, atomic_folder
+    from minnet.tools.sweep import one_blas_thread
 
     headless_figures(getattr(args, "show", False))
     try:
-        with atomic_folder(args.out) as staging:
+        with atomic_folder(args.out) as staging, one_blas_thread():
             results = run(args)
             paths = plot(results, staging, args)
             summary = summary_of(results)

@@ -121,7 +121,9 @@ def test_bad_values_are_refused_in_one_line_before_any_work(study, data, monkeyp
         assert stop.code == 2, (argv, stop.code, err)
         # "-nan": argparse takes it for an option
         looks_like_an_option = [v for v in argv if v.startswith("-") and not v.startswith("--")]
-        named = "error: argument --" in err or (looks_like_an_option and "error: unrecognized arguments: -" in err)
+        named = "error: argument --" in err or "error: ambiguous option: --" in err or (
+            looks_like_an_option and "error: unrecognized arguments: -" in err
+        )
         assert err.count("\n") == 1 and named, (argv, err)
     finally:
         peak = tracemalloc.get_traced_memory()[1]

@@ -33,3 +33,23 @@ def test_minimas_network_runs_are_the_same_bits_with_one_worker_and_two():
     configs = [{"lr": 0.2, "batch": batch, "steps": 300, "seed": 0} for batch in (100, 1000)]
     one, two = (sweep.run(mn.network_task, configs, workers=workers, progress=False) for workers in (1, 2))
     assert one == two and not one.failures
+
+
+def test_a_study_in_the_terminal_computes_as_in_a_one_thread_process(tmp_path):
+    """loss_surface trains in the main process (no sweep): with OpenBLAS on two threads its losses moved in
+    their last bits against demos.report's run of it in a worker (one thread)."""
+    import os
+    import subprocess
+    import sys
+
+    from demos import loss_surface
+
+    argv = ["--quick", "--quiet", "--epochs", "1", "--deep-epochs", "1", "--points", "5", "--plane-points", "3", "--out"]
+    assert loss_surface.main([*argv, str(tmp_path / "here")]) == 0
+    env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "MPLBACKEND": "Agg"}
+    subprocess.run([sys.executable, "-m", "demos.loss_surface", *argv, str(tmp_path / "one")], env=env, check=True,
+                   capture_output=True, cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # fmt: skip
+    with np.load(tmp_path / "here" / "results.npz") as here, np.load(tmp_path / "one" / "results.npz") as one:
+        assert here.files == one.files
+        for key in here.files:
+            np.testing.assert_array_equal(here[key], one[key], err_msg=key)

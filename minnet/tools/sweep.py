@@ -100,13 +100,13 @@ OPENBLAS_THREADS = (  # (set, get) of the OpenBLAS builds NumPy ships or links t
 
 
 def loaded_blas():
-    """Paths of the BLAS libraries this process has loaded (Linux: /proc/self/maps), or elsewhere of
-    those NumPy's wheel ships beside it (numpy.libs, numpy/.dylibs)."""
+    """Paths of the BLAS libraries in this process: on Linux every one loaded (/proc/self/maps: address,
+    permissions, offset, device, inode, path), elsewhere those NumPy's wheel ships (numpy.libs, numpy/.dylibs)."""
     import glob
 
     try:
         with open("/proc/self/maps") as f:
-            paths = {line.split(None, 5)[5].strip() for line in f if len(line.split(None, 5)) == 6}
+            paths = {fields[5].strip() for fields in (line.split(None, 5) for line in f) if len(fields) == 6}
     except OSError:
         here = os.path.dirname(np.__file__)
         paths = glob.glob(os.path.join(here + ".libs", "*")) + glob.glob(os.path.join(here, ".dylibs", "*"))
