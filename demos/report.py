@@ -26,7 +26,7 @@ from importlib import metadata
 from urllib.parse import quote
 
 from demos.claims import KINDS, VERDICTS, scoreboard, shown, verdict_of
-from demos.cli import add_output_options, dask_address, folder, positive_int, study_parser
+from demos.cli import add_output_options, dask_address, folder, study_parser, workers
 from minnet.tools.atomic import OutputRefused, atomic_folder, holds
 
 DEFAULT_OUT = os.path.join("minnet-out", "report")
@@ -332,7 +332,7 @@ def parser():
     )
     p.add_argument(
         "--workers",
-        type=positive_int,
+        type=workers,
         help="studies run at once in worker processes (default: every core; 1: in this process)",
     )
     p.add_argument(
