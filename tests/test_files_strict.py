@@ -105,7 +105,7 @@ def test_a_sweep_does_not_take_a_result_made_from_another_config(tmp_path, capsy
     other = sweep.result_arrays({"y": np.array(9.0)}, {"x": 3.0})  # a valid result file, of another task
     minnet.tools.atomic.save_npz(path, other)
     assert sweep.run(square_task, configs, workers=1, progress=False, folder=tmp_path)[0]["y"] == 4.0
-    assert "was made from the config {'x': 3.0}, not {'x': 2.0}; its task runs again" in capsys.readouterr().err
+    assert 'was made from the config {"x": 3.0}, not {"x": 2.0}; its task runs again' in capsys.readouterr().err
     assert json.loads(str(read_npz(path)["__config__"])) == {"x": 2.0}
 
 

@@ -273,7 +273,10 @@ def load_result(path, config):
         )
         return None
     if made_from != canonical_json(config):
-        print(f"sweep: {path} was made from the config {made_from}, not {config}; its task runs again", file=sys.stderr)
+        print(
+            f"sweep: {path} was made from the config {made_from}, not {canonical_json(config)}; its task runs again",
+            file=sys.stderr,
+        )
         return None
     return {key: value if value.ndim else value.item() for key, value in data.items()}
 
