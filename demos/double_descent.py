@@ -45,27 +45,20 @@ from demos.cli import (
 from minnet.studies import double_descent as dd
 
 DEFAULT_OUT = os.path.join("minnet-out", "double_descent")
-CLASSES = 10
 AT_THRESHOLD = (0.5, 2.0)  # "at the threshold": the peak within a factor 2 of it, on the log axis
-WIDTHS = 24  # widths on the log scale from 10 to --max-factor x n, the threshold's added
-
-
-def widths(n, max_factor):
-    """Hidden widths N from 10 to max_factor n, log-spaced, with N = n - 1 (N + 1 = n, the threshold)."""
-    return sorted({*np.round(np.geomspace(10, max_factor * n, WIDTHS)).astype(int).tolist(), n - 1})
 
 
 def run(args):
     """One curve per seed, through minnet.tools.sweep."""
-    Ns = widths(args.n, args.max_factor)
+    Ns = dd.widths(args.n, args.max_factor)
     configs = [{"n": args.n, "label_noise": args.label_noise, "widths": Ns, "seed": args.seed + s}
                for s in range(args.seeds)]  # fmt: skip
     curves = sweep_runner(args)(dd.width_task, configs)
     stacked = {key: np.array([c[key] for c in curves]) for key in curves[0]}
     return {
         **stacked,
-        "weights": CLASSES * (np.array(Ns) + 1),  # the fitted layer's weights, 10 (N + 1)
-        "threshold": CLASSES * args.n,
+        "weights": dd.CLASSES * (np.array(Ns) + 1),  # the fitted layer's weights, 10 (N + 1)
+        "threshold": dd.CLASSES * args.n,
         "args": {"n": args.n, "label_noise": args.label_noise, "seeds": args.seeds, "max_factor": args.max_factor},
         "config": {
             "data": f"MNIST-5k: {args.n} images to fit, {args.label_noise:.0%} of their labels redrawn at random; "
@@ -197,7 +190,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     add_sweep_options(p)
     add_output_options(p, DEFAULT_OUT, "200 images, 2 seeds, for tests")
     args = parse_study_args(p, argv, {"n": 200, "seeds": 2})
-    features = sum(widths(args.n, args.max_factor))
+    features = sum(dd.widths(args.n, args.max_factor))
     memory = runs_at_once(args, args.seeds) * 8 * 5000 * args.max_factor * args.n * 3  # each curve's widest features
     refuse_if_too_big(p, {blamed(p, args, ("--max-factor", "--n")): memory})
     seconds = args.seeds * features * 5000 * SECONDS_PER_FEATURE

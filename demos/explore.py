@@ -55,7 +55,6 @@ import webbrowser
 from collections.abc import Sequence
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import SimpleNamespace
 from urllib.parse import urlsplit
 
 import numpy as np
@@ -379,11 +378,10 @@ class Race(State):
             if trained == "yes"
             else "computing the landscape",
         )
-        from demos import optimizer_paths as op
         from minnet.landscape import grid_two_params
+        from minnet.studies import optimizer_paths as op
 
-        args = SimpleNamespace(activation=activation, trained=trained == "yes", quick=False, quiet=True, seed=seed)
-        self.net, self.X, self.Y = op.build(args)
+        self.net, self.X, self.Y = op.build(activation, trained == "yes", seed)
         if i < 0 or j < 0 or i == j:
             i, j = op.interior_pair(self.net, self.X, self.Y, np.random.default_rng(seed), half_width)
         self.pair, self.seed = [int(i), int(j)], seed
@@ -409,15 +407,15 @@ class Race(State):
         }
 
     def run(self, a, b, epochs, batch_size, rates):
-        """Each optimizer from (a, b) with its own lr: demos.optimizer_paths.race, the study's own race."""
-        from demos import optimizer_paths as op
+        """Each optimizer from (a, b) with its own lr: minnet.studies.optimizer_paths.race, the study's own race."""
+        from minnet.studies import optimizer_paths as op
 
         paths = {}
         for name, lr in rates.items():
-            args = SimpleNamespace(
-                lr=lr, epochs=epochs, batch_size=batch_size or None, seed=self.seed, points_per="epoch"
+            start = np.array([a, b])
+            r = op.race(
+                self.net, self.X, self.Y, self.i, self.j, start, name, lr, epochs, batch_size or None, self.seed
             )
-            r = op.race(self.net, self.X, self.Y, self.i, self.j, np.array([a, b]), args, name)
             paths[name] = {
                 "path": r["path"].ravel().tolist(),
                 "loss": r["loss"].tolist(),
@@ -669,11 +667,10 @@ class Grok(State):
 # ----- document 004, wide and narrow minima, double descent -------------------------------------------
 def minima_landscape():
     """The study's one-weight landscape, its two minima with their sharpness, and part (a)'s sweep of rates."""
-    from demos import minima as study
     from minnet.studies import minima as mn
 
     w = np.linspace(-3.0, 3.5, 651)
-    sweep = study.large_steps(np.geomspace(*study.SWEEP, 60))  # the study's default --sweep
+    sweep = mn.large_steps(np.geomspace(*mn.SWEEP, 60))  # the study's default --sweep
     return {
         "w": w.tolist(), "loss": mn.loss(w[:, None]).tolist(),
         "minima": {kind: {"w": float(mn.minimum(kind, 1)[0]), "loss": float(mn.loss(mn.minimum(kind, 1))),
@@ -685,17 +682,16 @@ def minima_landscape():
 def minima_path(lr, start, steps, batch, sigma, seed, runs):
     """Gradient descent (batch 0) or SGD with `batch` of the study's 100 tilting examples from `start` (demos.minima's
     (a) and (b)): the path of seed `seed`, and where the `runs` runs of seeds seed, seed + 1, ... end
-    (demos.minima.outcome)."""
-    from demos import minima as study
+    (minnet.studies.minima.outcome)."""
     from minnet.studies import minima as mn
 
     def path_of(s):
-        tilts = mn.example_tilts(study.EXAMPLES, 1, sigma, s) if batch else None
+        tilts = mn.example_tilts(mn.EXAMPLES, 1, sigma, s) if batch else None
         return mn.descend([start], lr, steps, tilts, batch or None, s)
 
     path = path_of(seed)
-    outcomes = [study.outcome(path, 1)] + [
-        study.outcome(path_of(s), 1) for s in range(seed + 1, seed + (runs if batch else 1))
+    outcomes = [mn.outcome(path, 1)] + [
+        mn.outcome(path_of(s), 1) for s in range(seed + 1, seed + (runs if batch else 1))
     ]
     with np.errstate(all="ignore"):  # a diverging path: inf and nan, sent as null
         losses = mn.loss(path)
@@ -821,15 +817,14 @@ class Explorer:
         return self.landscape
 
     def minima_path(self, p):
-        from demos import minima as study
         from minnet.studies import minima as mn
 
         narrow = float(mn.minimum("narrow", 1)[0])  # demos.minima's starts: (a) nudged by NUDGE, (b) the minimum itself
-        start = (narrow if p["batch"] else narrow + study.NUDGE) if p["start"] is None else p["start"]
+        start = (narrow if p["batch"] else narrow + mn.NUDGE) if p["start"] is None else p["start"]
         return {"start": start, **minima_path(**{**p, "start": start})}
 
     def double_descent_widths(self, p):
-        from demos.double_descent import CLASSES, widths
+        from minnet.studies.double_descent import CLASSES, widths
 
         return {
             "widths": widths(p["n"], 10),

@@ -43,49 +43,7 @@ from demos.cli import (
 from minnet.studies import minima as mn
 
 DEFAULT_OUT = os.path.join("minnet-out", "minima")
-SGD_LR, SGD_STEPS, EXAMPLES = 0.01, 3000, 100
 NETWORK_BATCHES, NETWORK_STEPS, NETWORK_SEEDS = (10, 100, 1000), 3000, 3
-SETTLED = 1e-6  # a path has settled when its last step moved it less than this
-NUDGE = 0.01  # part (a) starts this far from the narrow minimum (at it exactly, gradient descent has nothing to do)
-SWEEP = (0.005, 1.0)  # part (a)'s rates, log-spaced between these
-PATH_RATES = (0.01, 0.2)  # the two paths drawn in two weights: below 2/lambda_narrow, and between the two
-
-
-def outcome(path, dim):
-    """Where a path ends: "settles narrow" / "settles wide" (still, at a minimum), "oscillates narrow" /
-    "oscillates wide" (moving, in the well), "diverges" or "neither"."""
-    if not np.all(np.isfinite(path[-1])):
-        return "diverges"
-    well = mn.basin(path[-1], dim)
-    if well == "neither":
-        return "neither"
-    return ("settles " if np.linalg.norm(path[-1] - path[-2]) < SETTLED else "oscillates ") + well
-
-
-def large_steps(rates, steps=3000):
-    """(a): from the narrow minimum (nudged by NUDGE) at every rate, in one weight; and two paths in two weights."""
-    start = mn.minimum("narrow", 1) + NUDGE
-    ends = [mn.descend(start, lr, steps) for lr in rates]
-    start2 = mn.minimum("narrow", 2) + NUDGE
-    return {
-        "rates": np.array(rates),
-        "final_w": np.array([p[-1, 0] for p in ends]),
-        "outcomes": [outcome(p, 1) for p in ends],
-        "paths_2d": {lr: mn.descend(start2, lr, 300) for lr in PATH_RATES},
-        "sharpness": {kind: mn.sharpness(mn.minimum(kind, 1)) for kind in ("narrow", "wide")},
-    }
-
-
-def escapes(sigma, batches, seeds):
-    """(b): per batch size, where --seeds SGD runs from the narrow minimum end; the first seed's paths kept."""
-    start = mn.minimum("narrow", 1)
-    ends, paths = {}, {}
-    for batch in batches:
-        runs = [mn.descend(start, SGD_LR, SGD_STEPS, mn.example_tilts(EXAMPLES, 1, sigma, s), batch, s)
-                for s in range(seeds)]  # fmt: skip
-        ends[batch] = [mn.basin(p[-1], 1) for p in runs]
-        paths[batch] = runs[0][:, 0]
-    return {"ends": ends, "paths": paths}
 
 
 def run(args):
@@ -93,16 +51,16 @@ def run(args):
                for b in NETWORK_BATCHES for s in range(min(args.seeds, NETWORK_SEEDS))]  # fmt: skip
     network = sweep_runner(args)(mn.network_task, configs)
     return {
-        "large_steps": large_steps(np.geomspace(*SWEEP, args.sweep)),
-        "escapes": escapes(args.sigma, args.batches, args.seeds),
+        "large_steps": mn.large_steps(np.geomspace(*mn.SWEEP, args.sweep)),
+        "escapes": mn.escapes(args.sigma, args.batches, args.seeds),
         "network": [{**c, **r} for c, r in zip(configs, network)],
         "args": {"sigma": args.sigma, "batches": args.batches, "seeds": args.seeds, "lrs": args.lrs},
         "config": {
-            "data": f"(a, b) the landscape of minnet.studies.minima; (b) {EXAMPLES} examples tilting it by N(0, "
+            "data": f"(a, b) the landscape of minnet.studies.minima; (b) {mn.EXAMPLES} examples tilting it by N(0, "
                     f"{args.sigma:g}^2); (c) the shipped 8x8 digits, 1,000 to train and 797 to test",
             "network": "(c) MLP 64-32-10 tanh", "loss": "(c) cross-entropy", "init": "(c) glorot",
-            "optimizer": f"gradient descent / SGD: (b) lr {SGD_LR}, batches {args.batches}; (c) lr {args.lrs}, "
-                         f"batches {list(NETWORK_BATCHES)}", "steps": f"(a) 3,000, (b) {SGD_STEPS:,}, (c) "
+            "optimizer": f"gradient descent / SGD: (b) lr {mn.SGD_LR}, batches {args.batches}; (c) lr {args.lrs}, "
+                         f"batches {list(NETWORK_BATCHES)}", "steps": f"(a) 3,000, (b) {mn.SGD_STEPS:,}, (c) "
                          f"{NETWORK_STEPS:,}", "seeds": f"(b) 0..{args.seeds - 1}, (c) 0..{min(args.seeds, NETWORK_SEEDS) - 1}",
         },
     }  # fmt: skip
@@ -133,10 +91,10 @@ def figure_toy(results):
     ax = axes[1, 0]
     for batch, color in ((min(a["batches"]), "tab:purple"), (max(a["batches"]), "k")):
         ax.plot(esc["paths"][batch], color=color, linewidth=0.7, label=f"batch {batch}" +
-                (" (full: gradient descent)" if batch == EXAMPLES else ""))  # fmt: skip
+                (" (full: gradient descent)" if batch == mn.EXAMPLES else ""))  # fmt: skip
     for kind, color in (("narrow", "tab:red"), ("wide", "tab:blue")):
         ax.axhline(mn.minimum(kind, 1)[0], color=color, linestyle=":", label=f"{kind} minimum")
-    ax.set(xlabel="step", ylabel="w", title=f"lr {SGD_LR} (< 2/sharpness of the narrow minimum): seed 0's paths")
+    ax.set(xlabel="step", ylabel="w", title=f"lr {mn.SGD_LR} (< 2/sharpness of the narrow minimum): seed 0's paths")
     ax.legend(loc="center right")
     ax = axes[1, 1]
     fractions = [esc["ends"][b].count("wide") / len(esc["ends"][b]) for b in a["batches"]]
@@ -176,7 +134,7 @@ def figure_paths_2d(ax, steps):
     W1, W2 = np.meshgrid(g, np.linspace(-2.2, 2.2, 260))
     ax.contourf(W1, W2, mn.loss(np.stack([W1, W2], axis=-1)), levels=30, cmap="viridis")
     for (lr, path), color in zip(steps["paths_2d"].items(), ("tab:red", "white")):
-        ax.plot(*path.T, "-o", color=color, markersize=2, linewidth=0.8, label=f"lr {lr}: {outcome(path, 2)}")
+        ax.plot(*path.T, "-o", color=color, markersize=2, linewidth=0.8, label=f"lr {lr}: {mn.outcome(path, 2)}")
     ax.set(xlabel="w_1", ylabel="w_2", title="the same in two weights, 300 steps", aspect="equal")
     ax.legend(loc="lower left")
 
@@ -273,8 +231,8 @@ def claims(s):
             "anywhere", "rates", 0, band(0, 0), s["settles_above_wide_limit"], None),
         row("stochasticity_escapes", ESCAPE, "Стохастический градиентный спуск выпрыгивает из локальных минимумов",
             f"fraction of SGD runs with batch {min(a['batches'])} from the narrow minimum that end in the wide one "
-            f"(lr {SGD_LR}, {a['seeds']} seeds)", "", None, band(0.5, 1.0), s["escaped"][str(min(a["batches"]))],
-            "full batch (gradient descent): " + f"{s['escaped'].get(str(EXAMPLES), float('nan')):.2f}"),
+            f"(lr {mn.SGD_LR}, {a['seeds']} seeds)", "", None, band(0.5, 1.0), s["escaped"][str(min(a["batches"]))],
+            "full batch (gradient descent): " + f"{s['escaped'].get(str(mn.EXAMPLES), float('nan')):.2f}"),
         row("smaller_batches_escape_more", ESCAPE, ESCAPE, "the fraction that escapes never grows with the batch size", "",
             None, property("non-increasing in the batch size"), bool(np.all(np.diff(escaped) <= 0)),
             ", ".join(f"batch {b}: {f:.2f}" for b, f in zip(sorted(a["batches"]), escaped))),
@@ -328,8 +286,8 @@ SECONDS_PER_RUN = 7.0  # the slowest network run (full batch, 3,000 steps) on on
 def main(argv: Sequence[str] | None = None) -> int:
     p = study_parser("minima", __doc__)
     p.add_argument("--sigma", type=positive_float, default=10.0, help="the examples' tilts' spread (default 10)")
-    p.add_argument("--batches", type=int_in(1, EXAMPLES), nargs="+", default=[1, 2, 4, EXAMPLES],
-                   help=f"SGD batch sizes of {EXAMPLES} examples, {EXAMPLES} = gradient descent (default 1 2 4 100)")  # fmt: skip
+    p.add_argument("--batches", type=int_in(1, mn.EXAMPLES), nargs="+", default=[1, 2, 4, mn.EXAMPLES],
+                   help=f"SGD batch sizes of {mn.EXAMPLES} examples, {mn.EXAMPLES} = gradient descent (default 1 2 4 100)")  # fmt: skip
     p.add_argument("--lrs", type=positive_float, nargs="+", default=[0.05, 0.2, 0.8],
                    help="the network's learning rates (default 0.05 0.2 0.8)")  # fmt: skip
     p.add_argument("--sweep", type=int_in(3, 1000), default=60, help="rates in part (a) (default 60)")
@@ -341,7 +299,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     seconds = len(args.lrs) * len(NETWORK_BATCHES) * min(
         args.seeds, NETWORK_SEEDS
     ) * SECONDS_PER_RUN + 0.05 * args.seeds * len(args.batches)
-    refuse_if_too_big(p, {"--seeds": 8 * (SGD_STEPS + 1) * args.seeds})  # (b): one batch size's paths at once
+    refuse_if_too_big(p, {"--seeds": 8 * (mn.SGD_STEPS + 1) * args.seeds})  # (b): one batch size's paths at once
     refuse_if_too_long(p, {blamed(p, args, ("--seeds", "--lrs", "--batches")): seconds})
     run_study(args, run, plot, summary_of, save_results, print_summary)
     return 0

@@ -19,7 +19,6 @@ the table counts how many reach the minimum from each, and the figure shows a st
 common count.
 """
 
-import argparse
 import os
 from collections.abc import Sequence
 
@@ -40,274 +39,46 @@ from demos.cli import (
     seed,
     study_parser,
 )
-from minnet import MLP, Adam, Snapshots, Trainable, fit
-from minnet.data import doc002
-from minnet.landscape import grid_two_params, losses_at
-from minnet.optim import OPTIMIZERS
-from minnet.recorders import TrajectoryRecorder
-from minnet.tools.progress import steps
+from minnet.studies import optimizer_paths as op
+from minnet.studies.optimizer_paths import AT_MINIMUM, NAMES, PRETRAIN, flat_fraction, found_minimum
 
 DEFAULT_OUT = os.path.join("minnet-out", "optimizer_paths")
-NAMES = {"sgd": "SGD", "rmsprop": "RMSprop", "adam": "Adam", "adamw": "AdamW"}
 COLORS = {"sgd": "tab:red", "rmsprop": "tab:green", "adam": "tab:blue", "adamw": "tab:purple"}
-PRETRAIN = {"lr": 0.01, "batch_size": 64, "epochs": 1000}  # section 5.1: Adam on the whole network
-EXTRA_PAIRS = 4  # other weight pairs drawn on one figure (document figure 5)
-AT_MINIMUM = 0.01  # an optimizer "finds the minimum" when its final loss is within 1% of the landscape's lowest
-DISTINCT = 0.05  # a default landscape has under this fraction of its grid within AT_MINIMUM of its lowest loss
-LIVE_GRADIENT = (
-    1e-3  # at a default start both |dL/dw| exceed this: a unit step moves the MSE (about 8) by 0.01% or more
-)
+QUICK_PRETRAIN_EPOCHS = 50  # --quick --trained: Adam's pre-training shortened to this
 
 
-def found_minimum(losses, lowest):
-    """Which losses count as finding the minimum: within AT_MINIMUM of the landscape's lowest."""
-    return np.asarray(losses) <= (1 + AT_MINIMUM) * lowest
+def run(args):
+    """The landscape and the races (minnet.studies.optimizer_paths) and, in the document's setting, the two
+    sigmoid networks the document compares with and the trained relu network's landscapes' scales."""
+    options = {"seed": args.seed, "count_starts": args.count_starts, "lr": args.lr, "epochs": args.epochs,
+               "batch_size": args.batch_size, "points_per": args.points_per, "grid": args.grid,
+               "half_width": args.half_width, "tolerance": args.tolerance, "progress": not args.quiet,
+               "pretrain_epochs": QUICK_PRETRAIN_EPOCHS if args.quick else PRETRAIN["epochs"]}  # fmt: skip
+    results = op.landscape_and_races(args.activation, args.trained, args.weights, args.start, **options)
+    document = op.document_setting(args.activation, args.trained, args.weights, args.start)
+    companions = op.sigmoid_companions(**options) if document else {}
+    scales = {"untrained relu": [op.scale_ratio(e["grid"]) for e in results["extra"]],
+              "trained relu": op.trained_relu_scales(args.seed, args.grid, args.half_width,
+                                                     options["pretrain_epochs"], options["progress"])} if document else None  # fmt: skip
+    return {**results, "config": config_of(args, results), "companions": companions, "scales": scales}
 
 
-def layer2_index(net, k):
-    """The parameter index of entry k (row-major, 0..8) of W_2, the weights between hidden layers 1 and 2."""
-    return net.offsets[1] + k
-
-
-def build(args):
-    """Data and network, pre-trained with Adam when --trained."""
-    X, Y = doc002(seed=args.seed)
-    net = MLP([3, 3, 3, 3, 1], activation=args.activation, loss="mse", seed=args.seed)
-    if args.trained:
-        epochs = 50 if args.quick else PRETRAIN["epochs"]
-        fit(
-            net,
-            X,
-            Y,
-            Adam(net.params, lr=PRETRAIN["lr"]),
-            epochs,
-            batch_size=PRETRAIN["batch_size"],
-            seed=args.seed,
-            progress=not args.quiet,
-        )
-    return net, X, Y
-
-
-def grid_axes(net, i, j, half_width, n):
-    """Grid values centred on the weights' current values."""
-    return np.linspace(net.params[i] - half_width, net.params[i] + half_width, n), np.linspace(
-        net.params[j] - half_width, net.params[j] + half_width, n
-    )
-
-
-def race(net, X, Y, i, j, start, args, name):
-    """One optimizer trained on weights i and j alone from `start`: path (points, 2) and full-data loss at each point."""
-    runner = net.copy()
-    runner.params[[i, j]] = start
-    two_weights = Trainable(runner, [i, j])
-    optimizer = OPTIMIZERS[name](two_weights.params, lr=args.lr)
-    per_batch = args.points_per == "batch"
-    recorders = [TrajectoryRecorder([0, 1])] if per_batch else [Snapshots()]  # the two weights' values
-    history = fit(
-        two_weights, X, Y, optimizer, args.epochs, batch_size=args.batch_size, seed=args.seed, recorders=recorders
-    )
-    if per_batch:
-        path = np.vstack([np.asarray(start, dtype=float)[None], history["trajectory"]])
-        P = np.tile(net.params, (path.shape[0], 1))
-        P[:, [i, j]] = path
-        losses = losses_at(net, X, Y, P)
-    else:
-        path, losses = history["params"], history["train_loss"]
-    return {"path": path, "loss": losses, "diverged_at": history.diverged_at}
-
-
-def default_start(net, X, Y, i, j, a_values, b_values, rng, tries=100):
-    """A random start in the inner 80% of the grid where both weights are alive: each one's partial
-    derivative of the loss is not (nearly) zero.
-
-    (Where a weight's relu unit is dead, its derivative is 0 and every optimizer but AdamW leaves it
-    where it is, which shows nothing of the race; pass --start to begin there on purpose.)"""
-    probe = net.copy()
-    span = np.array([a_values[-1] - a_values[0], b_values[-1] - b_values[0]])
-    corner = np.array([a_values[0], b_values[0]])
-    for _ in range(tries):
-        start = corner + span * (0.1 + 0.8 * rng.random(2))
-        probe.params[[i, j]] = start
-        if np.all(np.abs(probe.loss_and_grad(X, Y)[1][[i, j]]) > LIVE_GRADIENT):
-            return start
-    return start
-
-
-def interior_pair(net, X, Y, rng, half_width, points=41):
-    """The first pair of W_2 entries, in a seeded random order, whose two-weight landscape (all else frozen) has
-    a distinct lowest point inside the grid, as document 002's figure 3b does: not on the grid's edge (a
-    landscape that goes on falling past the frame shows no minimum to find), and with under 5% of the grid
-    within 1% of the lowest loss (in a valley flat to 1%, "finding the minimum" by the loss says nothing
-    about reaching the star). A 41 x 41 grid decides."""
-    pairs = [[int(a), int(b)] for a in range(9) for b in range(9) if a != b]
-    for k in rng.permutation(len(pairs)):
-        ks = pairs[k]
-        i, j = layer2_index(net, ks[0]), layer2_index(net, ks[1])
-        a, b = grid_axes(net, i, j, half_width, points)
-        grid = grid_two_params(net, X, Y, i, j, a, b)
-        ia, ib = np.unravel_index(np.argmin(grid), grid.shape)
-        near_lowest = np.mean(found_minimum(grid, grid[ia, ib]))
-        if 0 < ia < points - 1 and 0 < ib < points - 1 and near_lowest < DISTINCT:
-            return ks
-    return pairs[0]
-
-
-def first_within(path, target, tolerance, points_per_epoch):
-    """The epoch at which the path first comes within `tolerance` of `target`, or None."""
-    close = np.flatnonzero(np.linalg.norm(path - target, axis=1) <= tolerance)
-    return None if close.size == 0 else float(close[0] / points_per_epoch)
-
-
-def run(args, companion=False):
-    """The landscape, the races and, at the defaults, the two sigmoid networks the document compares with
-    (companion runs, which draw no figures: no other landscapes)."""
-    net, X, Y = build(args)
-    rng = np.random.default_rng(args.seed)
-    ks = args.weights if args.weights else interior_pair(net, X, Y, rng, args.half_width)
-    i, j = layer2_index(net, ks[0]), layer2_index(net, ks[1])
-    a_values, b_values = grid_axes(net, i, j, args.half_width, args.grid)
-    grid = grid_two_params(net, X, Y, i, j, a_values, b_values)
-    ia, ib = np.unravel_index(np.argmin(grid), grid.shape)
-    grid_min = np.array([a_values[ia], b_values[ib]])
-    given = args.start is not None
-    tried = (
-        [np.array(s, dtype=float) for s in args.start]
-        if given
-        else [default_start(net, X, Y, i, j, a_values, b_values, rng) for _ in range(args.count_starts)]
-    )
-    races = [
-        {name: race(net, X, Y, i, j, start, args, name) for name in NAMES}
-        for start in steps(tried, not args.quiet, "starts (four races each)")
-    ]
-    finals = np.array([[r[name]["loss"][-1] for name in NAMES] for r in races])
-    counts = np.sum(found_minimum(finals, grid[ia, ib]), axis=1)
-    # a start with the most common count
-    shown = range(len(tried)) if given else [int(np.flatnonzero(counts == np.bincount(counts).argmax())[0])]
-    batches_per_epoch = 1 if args.batch_size is None else int(np.ceil(X.shape[0] / args.batch_size))
-    points_per_epoch = batches_per_epoch if args.points_per == "batch" else 1
-    tolerance = args.tolerance if args.tolerance is not None else 2 * (a_values[1] - a_values[0])
-    paths = {(s, name): races[k][name] for s, k in enumerate(shown) for name in NAMES}
-    for r in paths.values():
-        r["epoch_within_tolerance"] = first_within(r["path"], grid_min, tolerance, points_per_epoch)
-        r["mean_loss"] = float(np.mean(r["loss"]))  # the race's speed: the lower, the faster
-    extra = [] if companion else extra_landscapes(net, X, Y, ks, rng, args)
+def config_of(args, results):
+    """The run's full configuration, as summary.json records it."""
     return {
-        "setting": f"{'trained' if args.trained else 'untrained'} {args.activation}",
-        "net": net, "X": X, "Y": Y,  # for the companions' further races
-        "weights": ks,
-        "param_indices": (i, j),
-        "current": net.params[[i, j]].copy(),
-        "net_loss": net.loss(X, Y),
-        "variance_of_y": float(np.var(Y)),
-        "config": {
-            "data": f"document 002's cubic, {X.shape[0]:,} points, seed {args.seed}",
-            "network": "MLP 3-3-3-3-1",
-            "activation": args.activation,
-            "loss": "mean squared error",
-            "init": "minnet's default for the activation, seed " + str(args.seed),
-            "pretraining": f"Adam on the whole network, {PRETRAIN}" if args.trained else None,
-            "weights": [int(k) for k in ks],
-            "optimizers": {name: f"lr {args.lr}" for name in NAMES.values()},
-            "batch_size": args.batch_size,
-            "epochs": args.epochs,
-            "grid": args.grid,
-            "half_width": args.half_width,
-        },
-        "a_values": a_values,
-        "b_values": b_values,
-        "grid": grid,
-        "grid_min": grid_min,
-        "grid_min_loss": float(grid[ia, ib]),
-        "starts": [tried[k] for k in shown],
-        "tried_starts": tried,
-        "tried_finals": finals,
-        "shown": list(shown),
-        "tolerance": tolerance,
-        "paths": paths,
-        "extra": extra,
-        "companions": sigmoid_companions(args) if document_setting(args) else {},
-        "scales": {"untrained relu": [scale_ratio(e["grid"]) for e in extra], "trained relu": trained_relu_scales(args)}
-        if document_setting(args) else None,
-    }  # fmt: skip
-
-
-def document_setting(args):
-    return args.activation == "relu" and not args.trained and args.start is None and args.weights is None
-
-
-def sigmoid_companions(args):
-    """Figure 7 (untrained sigmoid: the optimizers' speed) and figures 8 and 9a (trained sigmoid: all four find the
-    minimum; the Adams calmer with batch 1), each with the same options, for the claims (about 6 s each)."""
-    found = {}
-    for trained in (False, True):
-        other = run(argparse.Namespace(**{**vars(args), "activation": "sigmoid", "trained": trained}), companion=True)
-        (s, _), *_ = other["paths"]
-        found["trained sigmoid" if trained else "untrained sigmoid"] = {
-            "counts": [int(c) for c in np.sum(found_minimum(other["tried_finals"], other["grid_min_loss"]), axis=1)],
-            "mean_loss": {NAMES[name]: other["paths"][(s, name)]["mean_loss"] for name in NAMES},
-            "missed": [
-                NAMES[name]
-                for name, f in zip(NAMES, found_minimum(other["tried_finals"], other["grid_min_loss"]).T)
-                if not f.all()
-            ],
-            "weights": [int(k) for k in other["weights"]],
-            **({"roughness_batch_1": calm_paths(other, args)} if trained else {}),
-        }
-    return found
-
-
-def scale_ratio(grid):
-    """How differently the loss rises along the two weights from the landscape's lowest point: the larger rise (to
-    the grid's edge, along one weight with the other held) over the smaller (inf when one weight changes nothing)."""
-    ia, ib = np.unravel_index(np.argmin(grid), grid.shape)
-    rise_a, rise_b = np.max(grid[:, ib]) - grid[ia, ib], np.max(grid[ia, :]) - grid[ia, ib]
-    return float(max(rise_a, rise_b) / min(rise_a, rise_b)) if min(rise_a, rise_b) > 0 else float("inf")
-
-
-def trained_relu_scales(args):
-    """Figure 5's network (relu, trained by Adam as section 5.1 trains it): scale_ratio of EXTRA_PAIRS landscapes
-    of its W_2 (about 8 s)."""
-    net, X, Y = build(argparse.Namespace(**{**vars(args), "trained": True}))
-    return [scale_ratio(e["grid"]) for e in extra_landscapes(net, X, Y, [], np.random.default_rng(args.seed), args)]
-
-
-CALM = {"batch_size": 1, "epochs": 2, "starts": 3}  # figure 9a: batch 1, a point per batch
-
-
-def roughness(path):
-    """How much a path wanders: its length over the distance between its ends, over its second half (where it
-    is near the optimum and the gradient noise moves it)."""
-    half = path[len(path) // 2 :]
-    length = np.sum(np.linalg.norm(np.diff(half, axis=0), axis=1))  # sum_t |w_{t+1} - w_t|
-    return float(length / max(np.linalg.norm(half[-1] - half[0]), 1e-12))
-
-
-def calm_paths(companion, args):
-    """Figure 9a: on the trained sigmoid network (the companion run's: its network, weights and first starts),
-    batch 1, each optimizer's roughness from up to CALM["starts"] starts, each with its own shuffling seed
-    (about 2 s). {optimizer: [roughness per start]}."""
-    net, X, Y, (i, j) = companion["net"], companion["X"], companion["Y"], companion["param_indices"]
-    runs = [(start, argparse.Namespace(lr=args.lr, epochs=CALM["epochs"], batch_size=CALM["batch_size"],
-                                       seed=args.seed + k, points_per="batch"))
-            for k, start in enumerate(companion["tried_starts"][: CALM["starts"]])]  # fmt: skip
-    # each start with its own batches: the paths end in the same noise otherwise
-    return {NAMES[name]: [roughness(race(net, X, Y, i, j, start, race_args, name)["path"]) for start, race_args in runs]
-            for name in NAMES}  # fmt: skip
-
-
-def extra_landscapes(net, X, Y, chosen, rng, args):
-    """Landscapes of a few other pairs of W_2 entries of the same network (document figure 5)."""
-    others = []
-    n = max(21, args.grid // 2)
-    while len(others) < EXTRA_PAIRS:
-        ks = [int(k) for k in rng.choice(9, size=2, replace=False)]
-        if sorted(ks) not in [sorted(chosen)] + [
-            sorted(o["weights"]) for o in others
-        ]:  # each pair once, in either order
-            i, j = layer2_index(net, ks[0]), layer2_index(net, ks[1])
-            a, b = grid_axes(net, i, j, args.half_width, n)
-            others.append({"weights": ks, "a_values": a, "b_values": b, "grid": grid_two_params(net, X, Y, i, j, a, b)})
-    return others
+        "data": f"document 002's cubic, {results['X'].shape[0]:,} points, seed {args.seed}",
+        "network": "MLP 3-3-3-3-1",
+        "activation": args.activation,
+        "loss": "mean squared error",
+        "init": "minnet's default for the activation, seed " + str(args.seed),
+        "pretraining": f"Adam on the whole network, {PRETRAIN}" if args.trained else None,
+        "weights": [int(k) for k in results["weights"]],
+        "optimizers": {name: f"lr {args.lr}" for name in NAMES.values()},
+        "batch_size": args.batch_size,
+        "epochs": args.epochs,
+        "grid": args.grid,
+        "half_width": args.half_width,
+    }
 
 
 # ----- figures ------------------------------------------------------------------------------------
@@ -480,13 +251,6 @@ def animate(results, out, args, frames):
 # ----- the command line -----------------------------------------------------------------------------
 PLATEAU = 0.05  # "the large flat patch": at least 5% of the grid
 DOCUMENT_MINIMUM = 7.695  # section 5.1: "the minimum for these two weights has an MSE of 7.695"
-
-
-def flat_fraction(grid):
-    """The fraction of grid points where the loss equals both neighbours' along each axis (a dead relu's plateau)."""
-    flat_a = np.diff(grid, axis=0) == 0
-    flat_b = np.diff(grid, axis=1) == 0
-    return float(np.mean(flat_a[:, :-1] & flat_b[:-1, :]))
 
 
 def summary_of(results):

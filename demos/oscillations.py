@@ -57,133 +57,40 @@ from demos.cli import (
 from minnet import TwoLayerNet
 from minnet.data import TARGETS
 from minnet.studies.dynamics import (
+    DOCUMENT_ONSET,
     EVENTS,
     LOOPS,
+    LR_STUDY,
     NOTEBOOK_EVENTS,
+    SECOND_SETTING,
     STAGNATES,
-    doc000_task,
-    event_order,
+    X_GRID,
+    document_checks,
     first_above,
     gradient_path_2d,
-    instability_onset,
     last_bit_runs,
-    late_fall,
-    sharpness_events,
-    train_doc000,
+    lr_study,
+    measured_run,
 )
 
 DEFAULT_OUT = os.path.join("minnet-out", "oscillations")
-LR_STUDY = {"f": "f1", "h": 2, "rates": (0.2, 0.3, 0.4), "epochs": 50_000}  # document 000, figure 3
 LAST_BIT_RUNS, LAST_BIT_RUNS_QUICK = 30, 10  # runs with the inputs moved by one ulp (minnet.studies.dynamics)
 APART_AT = (100, 300, 500, 600, 700)  # iterations where the summary gives how far those runs' weights are apart
-DOCUMENT_ONSET = {0.2: None, 0.3: 34_000, 0.4: 9_000}  # "~34000", "~9000", none at 0.2
-X_GRID = np.arange(-5.0, 5.0, 0.1)  # where the document draws the learned function
-LR_STUDY_SHARPNESS_POINTS = 1000  # sharpness measurements per learning-rate-study run
-
-
-def finite_part(history, k):
-    """The records of a run that diverged after update k, up to the last finite ones: errors and weights
-    up to iteration k-1, gradients up to k-2, angles up to k-3, sharpness measured before iteration k."""
-    kept = {key: history[key][:k] for key in ("train_loss", "test_loss", "params")}
-    kept["grad_norm"], kept["grad_angle"] = history["grad_norm"][: k - 1], history["grad_angle"][: max(k - 2, 0)]
-    if "sharpness" in history:
-        before = history["sharpness_iteration"] < k
-        kept["sharpness"], kept["sharpness_iteration"] = (
-            history["sharpness"][before],
-            history["sharpness_iteration"][before],
-        )
-    return kept
 
 
 def run(args):
+    """The run and its measures (minnet.studies.dynamics.measured_run); figure 3's learning-rate study when
+    asked; at the document's (f1, 3, 1, 1000) its other runs and the runs with the inputs moved by one ulp."""
     every = (args.sharpness_every or None) if args.loop == "vectorised" else None
-    net, history, (X, Y) = train_doc000(
-        args.f, args.h, args.lr, args.epochs, args.init_scale, args.loop, not args.quiet, every
-    )
-    diverged = history.diverged_at
-    if diverged is not None:  # nothing is measured from the blow-up: the summary says where and why it stopped
-        summary = {"diverged_at": diverged, "reason": history.meta["reason"], "loop": args.loop}
-        history = finite_part(history, diverged)
-        net.params = history["params"][-1]
-    else:
-        summary = {**event_order(history), "diverged_at": None, "loop": args.loop}
-        if every:
-            summary.update(sharpness_events(history["sharpness"], history["sharpness_iteration"], args.lr))
-            crossing = summary["sharpness_crosses_2_over_lr"]
-            summary["order_with_sharpness"] = bool(
-                summary["order_as_document"] and crossing is not None and crossing < summary["angle_growth_start"]
-            )
-    U, V = net.split(history["params"])
-    results = {
-        "train_loss": history["train_loss"],
-        "test_loss": history["test_loss"],
-        "grad_norm": history["grad_norm"],
-        "grad_angle": history["grad_angle"],
-        "U": U,
-        "V": V,
-        "X": X,
-        "Y": Y,
-        "target": TARGETS[args.f](X_GRID),
-        "learned": net.forward(X_GRID[:, None])[:, 0],
-        "summary": summary,
-        "setting": (args.f, args.h, args.lr, args.epochs, args.init_scale),
-    }
-    if every and diverged is None:
-        results["sharpness"], results["sharpness_iteration"] = history["sharpness"], history["sharpness_iteration"]
+    results = measured_run(args.f, args.h, args.lr, args.epochs, args.init_scale, args.loop, not args.quiet, every)
     if args.lr_study:
-        results["lr_study"] = lr_study(args)
+        results["lr_study"] = lr_study(2_000 if args.quick else LR_STUDY["epochs"], args.loop, sweep_runner(args))
     if DOCUMENT_RUNS.get(results["setting"]) == "figures 1 and 2" and args.loop == "vectorised" and not args.quick:
         results["document_checks"] = document_checks()
-    if DOCUMENT_RUNS.get(results["setting"]) == "figures 1 and 2" and diverged is None:
+    if DOCUMENT_RUNS.get(results["setting"]) == "figures 1 and 2" and results["summary"]["diverged_at"] is None:
         runs = LAST_BIT_RUNS_QUICK if args.quick else LAST_BIT_RUNS
         results["last_bit"] = last_bit_runs(args.f, args.h, args.lr, args.epochs, runs, progress=not args.quiet)
     return results
-
-
-def lr_study(args):
-    """Figure 3: the onset of instability (error 10% above its running minimum) for each learning rate.
-
-    The three runs are independent: they go through minnet.tools.sweep (--workers, --dask)."""
-    epochs = 2_000 if args.quick else LR_STUDY["epochs"]
-    every = max(1, epochs // LR_STUDY_SHARPNESS_POINTS) if args.loop == "vectorised" else None
-    configs = [
-        {
-            "f": LR_STUDY["f"],
-            "h": LR_STUDY["h"],
-            "lr": lr,
-            "epochs": epochs,
-            "loop": args.loop,
-            "sharpness_every": every,
-        }
-        for lr in LR_STUDY["rates"]
-    ]
-    study = {"epochs": epochs, "rates": {}}
-    for lr, history in zip(LR_STUDY["rates"], sweep_runner(args)(doc000_task, configs)):
-        study["rates"][lr] = {
-            "train_loss": history["train_loss"],
-            "onset": instability_onset(history["train_loss"]),
-            "final_train_loss": float(history["train_loss"][-1]),
-            "final_test_loss": float(history["test_loss"][-1]),
-            "late_fall": late_fall(history["test_loss"]),
-            "document_onset": DOCUMENT_ONSET[lr],
-            "sharpness": history["sharpness"],
-            "sharpness_iteration": history["sharpness_iteration"],
-            **sharpness_events(history["sharpness"], history["sharpness_iteration"], lr),
-        }
-    return study
-
-
-SECOND_SETTING = {"f": "f2", "h": 8, "lr": 0.1, "epochs": 1200}  # "The same order holds for (f2, 8, 0.1, 1200)"
-SLOWER = {"f": "f1", "h": 3, "lr": 0.1, "epochs": 10_000}  # section 2.2: lr / 10, epochs x 10
-
-
-def document_checks():
-    """The document's other statements about runs this study does not draw: its second setting
-    (f2, 8, 0.1, 1200) with the sharpness, and (f1, 3, 0.1, 10,000), where the instability is gone."""
-    _, f2, _ = train_doc000(**SECOND_SETTING, sharpness_every=1)
-    _, slower, _ = train_doc000(**SLOWER)
-    second = {**event_order(f2), **sharpness_events(f2["sharpness"], f2["sharpness_iteration"], SECOND_SETTING["lr"])}
-    return {"f2": second, "slower_onset": instability_onset(slower["train_loss"])}
 
 
 # ----- figures -----------------------------------------------------------------------------------

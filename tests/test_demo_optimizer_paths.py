@@ -1,6 +1,5 @@
 """python -m demos.optimizer_paths: the frozen-weights race against plain gradient descent, and the files."""
 
-import argparse
 import json
 
 import numpy as np
@@ -10,14 +9,14 @@ from claims_check import check_claims
 from demos import optimizer_paths
 from minnet import MLP
 from minnet.data import doc002
+from minnet.studies import optimizer_paths as op
 
 
 def test_full_batch_sgd_path_is_gradient_descent_on_two_weights():
     X, Y = doc002(seed=0)
     net = MLP([3, 3, 3, 3, 1], activation="tanh", seed=0)
-    i, j = optimizer_paths.layer2_index(net, 1), optimizer_paths.layer2_index(net, 5)
-    args = argparse.Namespace(lr=0.1, epochs=5, batch_size=None, seed=0, points_per="epoch", quiet=True)
-    r = optimizer_paths.race(net, X, Y, i, j, np.array([0.5, -0.5]), args, "sgd")
+    i, j = op.layer2_index(net, 1), op.layer2_index(net, 5)
+    r = op.race(net, X, Y, i, j, np.array([0.5, -0.5]), "sgd", lr=0.1, epochs=5, batch_size=None, seed=0)
     w = net.copy()
     w.params[[i, j]] = [0.5, -0.5]
     expected = [w.params[[i, j]].copy()]
@@ -85,8 +84,8 @@ def test_default_claims_and_an_interior_minimum(tmp_path):
 def test_scale_ratio_is_the_rise_along_one_weight_over_the_other():
     a = np.linspace(-1, 1, 41)
     A, B = np.meshgrid(a, a, indexing="ij")
-    assert optimizer_paths.scale_ratio(A**2 + 100 * B**2) == pytest.approx(100)
-    assert optimizer_paths.scale_ratio(A**2 + 0 * B) == float("inf")  # one weight changes nothing
+    assert op.scale_ratio(A**2 + 100 * B**2) == pytest.approx(100)
+    assert op.scale_ratio(A**2 + 0 * B) == float("inf")  # one weight changes nothing
 
 
 def test_the_varying_scales_row_is_there_at_the_defaults(tmp_path):
@@ -103,5 +102,5 @@ def test_the_varying_scales_row_is_there_at_the_defaults(tmp_path):
 def test_roughness_is_one_for_a_straight_path_and_grows_with_zigzags():
     straight = np.linspace([0, 0], [1, 2], 21)
     zigzag = straight + 0.2 * np.array([[(-1) ** k, 0] for k in range(21)])
-    assert optimizer_paths.roughness(straight) == pytest.approx(1.0)
-    assert optimizer_paths.roughness(zigzag) > 2
+    assert op.roughness(straight) == pytest.approx(1.0)
+    assert op.roughness(zigzag) > 2

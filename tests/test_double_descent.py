@@ -36,7 +36,7 @@ def test_noisy_subset_redraws_about_the_asked_fraction_and_keeps_test_labels_tru
 
 
 def test_widths_pass_through_the_threshold():
-    assert 999 in double_descent.widths(1000, 10) and max(double_descent.widths(1000, 10)) == 10_000
+    assert 999 in dd.widths(1000, 10) and max(dd.widths(1000, 10)) == 10_000
 
 
 def test_double_descent_quick(tmp_path):

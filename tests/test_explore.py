@@ -170,26 +170,15 @@ def test_an_edit_to_the_backward_pass_changes_the_answer(server, monkeypatch):
 
 
 def test_the_race_the_landscape_and_the_study_agree(server):
-    from types import SimpleNamespace
-
-    from demos import optimizer_paths as op
+    from minnet.studies import optimizer_paths as op
 
     status, land = call(server, "/api/race/new")  # the study's 201 x 201 grid
     # the study's default pair and 8.073
     assert status == 200 and land["pair"] == [5, 4] and land["minimum"][2] == pytest.approx(8.073, abs=1e-3)
     status, run = call(server, "/api/race/run", {"session": land["session"], "a": 1.0, "b": 0.5, "epochs": 20})
-    net, X, Y = op.build(SimpleNamespace(activation="relu", trained=False, quick=False, quiet=True, seed=0))
+    net, X, Y = op.build("relu", trained=False, seed=0)
     i, j = op.layer2_index(net, 5), op.layer2_index(net, 4)
-    direct = op.race(
-        net,
-        X,
-        Y,
-        i,
-        j,
-        np.array([1.0, 0.5]),
-        SimpleNamespace(lr=0.1, epochs=20, batch_size=64, seed=0, points_per="epoch"),
-        "adam",
-    )
+    direct = op.race(net, X, Y, i, j, np.array([1.0, 0.5]), "adam", lr=0.1, epochs=20, batch_size=64, seed=0)
     np.testing.assert_allclose(run["paths"]["adam"]["loss"], direct["loss"], rtol=0, atol=0)
 
 
@@ -238,7 +227,7 @@ def test_grokking_in_chunks_is_the_studys_run(server):
 
 def test_the_minima_paths_are_the_studys(server):
     """Gradient descent ends where demos.minima's sweep says; SGD with batch 1 escapes in the runs the study counts."""
-    from demos import minima as study
+    from minnet.studies import minima as mn
 
     _, land = call(server, "/api/minima/landscape")
     sweep = land["sweep"]
@@ -248,7 +237,7 @@ def test_the_minima_paths_are_the_studys(server):
             sweep["final_w"][k], abs=1e-12
         )
     _, sgd = call(server, "/api/minima/path", {"batch": 2, "runs": 6})
-    ends = study.escapes(10.0, [2], 6)["ends"][2]
+    ends = mn.escapes(10.0, [2], 6)["ends"][2]
     assert sum(v for k, v in sgd["outcomes"].items() if k.endswith("wide")) == ends.count("wide")
     assert sum(sgd["outcomes"].values()) == 6
 

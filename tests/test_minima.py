@@ -26,8 +26,8 @@ def test_gradient_descent_settles_in_the_narrow_minimum_only_below_2_over_its_sh
     w = mn.minimum("narrow", 1)
     limit = 2 / mn.sharpness(w)
     np.testing.assert_allclose(mn.gradient(w), 0, atol=1e-12)
-    assert minima.outcome(mn.descend(w + 0.01, 0.95 * limit, 3000), 1) == "settles narrow"
-    assert minima.outcome(mn.descend(w + 0.01, 1.05 * limit, 3000), 1) != "settles narrow"
+    assert mn.outcome(mn.descend(w + 0.01, 0.95 * limit, 3000), 1) == "settles narrow"
+    assert mn.outcome(mn.descend(w + 0.01, 1.05 * limit, 3000), 1) != "settles narrow"
 
 
 def test_tilts_are_centred_and_the_full_batch_is_gradient_descent():

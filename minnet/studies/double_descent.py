@@ -18,6 +18,14 @@ from minnet import activations
 from minnet.data import load_classification
 from minnet.mlp import MLP
 
+CLASSES = 10  # the ten digits
+WIDTHS = 24  # widths on the log scale from 10 to max_factor x n, the threshold's added
+
+
+def widths(n, max_factor):
+    """Hidden widths N from 10 to max_factor n, log-spaced, with N = n - 1 (N + 1 = n, the threshold)."""
+    return sorted({*np.round(np.geomspace(10, max_factor * n, WIDTHS)).astype(int).tolist(), n - 1})
+
 
 def noisy_subset(n, label_noise, seed):
     """(X_train, y_train, X_test, y_test) from the shipped MNIST-5k: n random images to fit, a fraction
@@ -29,7 +37,7 @@ def noisy_subset(n, label_noise, seed):
     train, test = order[:n], order[n:]
     noisy = y[train].copy()
     flipped = rng.random(n) < label_noise
-    noisy[flipped] = rng.integers(0, 10, int(flipped.sum()))
+    noisy[flipped] = rng.integers(0, CLASSES, int(flipped.sum()))
     return X[train], noisy, X[test], y[test]
 
 
@@ -49,7 +57,7 @@ def fit_readout(net, X, Y):
 def error_and_loss(net, X, y):
     """The fraction of rows whose largest output is not the label, and the mean squared error against the
     one-hot labels, from one forward pass (at 10,000 hidden units the pass is most of a width's time)."""
-    O, l = net.outputs_and_losses(X, np.eye(10)[y])
+    O, l = net.outputs_and_losses(X, np.eye(CLASSES)[y])
     return float(np.mean(np.argmax(O, axis=1) != y)), float(np.mean(l))
 
 
@@ -59,8 +67,8 @@ def width_task(config):
     X, y, X_test, y_test = noisy_subset(config["n"], config["label_noise"], config["seed"])
     rows = []
     for N in config["widths"]:
-        net = MLP([X.shape[1], N, 10], activation="relu", loss="mse", init="he", seed=[config["seed"], N])
-        fit_readout(net, X, np.eye(10)[y])
+        net = MLP([X.shape[1], N, CLASSES], activation="relu", loss="mse", init="he", seed=[config["seed"], N])
+        fit_readout(net, X, np.eye(CLASSES)[y])
         norm = np.sqrt(np.sum(net.W[2] ** 2) + np.sum(net.b[2] ** 2))  # |B|
         rows.append([*error_and_loss(net, X, y), *error_and_loss(net, X_test, y_test), norm])
     train_error, train_loss, test_error, test_loss, norm = np.array(rows).T

@@ -9,7 +9,7 @@ plotted at iteration i + 1; the angle between gradients i and i + 1 is plotted a
 import numpy as np
 
 from minnet.compiled import fit_example_by_example
-from minnet.data import doc000
+from minnet.data import TARGETS, doc000
 from minnet.optim import SGD
 from minnet.recorders import SharpnessRecorder, Snapshots, TestLoss
 from minnet.tools.progress import steps as progress_steps
@@ -213,6 +213,119 @@ def sharpness_events(sharpness, iteration, lr):
     }
 
 
+# ----- document 000, sections 2.1 and 2.2: a stable run that suddenly oscillates ---------------------
+X_GRID = np.arange(-5.0, 5.0, 0.1)  # where the document draws the learned function
+LR_STUDY = {"f": "f1", "h": 2, "rates": (0.2, 0.3, 0.4), "epochs": 50_000}  # document 000, figure 3
+DOCUMENT_ONSET = {0.2: None, 0.3: 34_000, 0.4: 9_000}  # "~34000", "~9000", none at 0.2
+LR_STUDY_SHARPNESS_POINTS = 1000  # sharpness measurements per learning-rate-study run
+
+
+def finite_part(history, k):
+    """The records of a run that diverged after update k, up to the last finite ones: errors and weights
+    up to iteration k-1, gradients up to k-2, angles up to k-3, sharpness measured before iteration k."""
+    kept = {key: history[key][:k] for key in ("train_loss", "test_loss", "params")}
+    kept["grad_norm"], kept["grad_angle"] = history["grad_norm"][: k - 1], history["grad_angle"][: max(k - 2, 0)]
+    if "sharpness" in history:
+        before = history["sharpness_iteration"] < k
+        kept["sharpness"], kept["sharpness_iteration"] = (
+            history["sharpness"][before],
+            history["sharpness_iteration"][before],
+        )
+    return kept
+
+
+def measured_run(f, h, lr, epochs, init_scale=1.0, loop="vectorised", progress=False, sharpness_every=None):
+    """One run of document 000's setting (`train_doc000`) and its measures: the order of events (`event_order`)
+    and, with `sharpness_every`, the sharpness's (`sharpness_events`). A run that diverged is kept up to its last
+    finite records (`finite_part`), its summary saying where and why it stopped. Returns the curves, the weights
+    U and V per iteration, the data, the target and the learned function on X_GRID, the summary and the setting
+    (f, h, lr, epochs, init_scale)."""
+    net, history, (X, Y) = train_doc000(f, h, lr, epochs, init_scale, loop, progress, sharpness_every)
+    diverged = history.diverged_at
+    if diverged is not None:  # nothing is measured from the blow-up: the summary says where and why it stopped
+        summary = {"diverged_at": diverged, "reason": history.meta["reason"], "loop": loop}
+        history = finite_part(history, diverged)
+        net.params = history["params"][-1]
+    else:
+        summary = {**event_order(history), "diverged_at": None, "loop": loop}
+        if sharpness_every:
+            summary.update(sharpness_events(history["sharpness"], history["sharpness_iteration"], lr))
+            crossing = summary["sharpness_crosses_2_over_lr"]
+            summary["order_with_sharpness"] = bool(
+                summary["order_as_document"] and crossing is not None and crossing < summary["angle_growth_start"]
+            )
+    U, V = net.split(history["params"])
+    results = {
+        "train_loss": history["train_loss"],
+        "test_loss": history["test_loss"],
+        "grad_norm": history["grad_norm"],
+        "grad_angle": history["grad_angle"],
+        "U": U,
+        "V": V,
+        "X": X,
+        "Y": Y,
+        "target": TARGETS[f](X_GRID),
+        "learned": net.forward(X_GRID[:, None])[:, 0],
+        "summary": summary,
+        "setting": (f, h, lr, epochs, init_scale),
+    }
+    if sharpness_every and diverged is None:
+        results["sharpness"], results["sharpness_iteration"] = history["sharpness"], history["sharpness_iteration"]
+    return results
+
+
+def one_after_another(fn, configs):
+    """A sweep run in this process, one config after the other: [fn(config) for config in configs]."""
+    return [fn(config) for config in configs]
+
+
+def lr_study(epochs=LR_STUDY["epochs"], loop="vectorised", runner=one_after_another):
+    """Figure 3: the onset of instability (error 10% above its running minimum) for each learning rate.
+
+    The three runs are independent: runner(doc000_task, configs) runs them (the study's, through
+    minnet.tools.sweep)."""
+    every = max(1, epochs // LR_STUDY_SHARPNESS_POINTS) if loop == "vectorised" else None
+    configs = [
+        {
+            "f": LR_STUDY["f"],
+            "h": LR_STUDY["h"],
+            "lr": lr,
+            "epochs": epochs,
+            "loop": loop,
+            "sharpness_every": every,
+        }
+        for lr in LR_STUDY["rates"]
+    ]
+    study = {"epochs": epochs, "rates": {}}
+    for lr, history in zip(LR_STUDY["rates"], runner(doc000_task, configs)):
+        study["rates"][lr] = {
+            "train_loss": history["train_loss"],
+            "onset": instability_onset(history["train_loss"]),
+            "final_train_loss": float(history["train_loss"][-1]),
+            "final_test_loss": float(history["test_loss"][-1]),
+            "late_fall": late_fall(history["test_loss"]),
+            "document_onset": DOCUMENT_ONSET[lr],
+            "sharpness": history["sharpness"],
+            "sharpness_iteration": history["sharpness_iteration"],
+            **sharpness_events(history["sharpness"], history["sharpness_iteration"], lr),
+        }
+    return study
+
+
+SECOND_SETTING = {"f": "f2", "h": 8, "lr": 0.1, "epochs": 1200}  # "The same order holds for (f2, 8, 0.1, 1200)"
+SLOWER = {"f": "f1", "h": 3, "lr": 0.1, "epochs": 10_000}  # section 2.2: lr / 10, epochs x 10
+
+
+def document_checks():
+    """The document's other statements about runs this study does not draw: its second setting
+    (f2, 8, 0.1, 1200) with the sharpness, and (f1, 3, 0.1, 10,000), where the instability is gone."""
+    _, f2, _ = train_doc000(**SECOND_SETTING, sharpness_every=1)
+    _, slower, _ = train_doc000(**SLOWER)
+    second = {**event_order(f2), **sharpness_events(f2["sharpness"], f2["sharpness_iteration"], SECOND_SETTING["lr"])}
+    return {"f2": second, "slower_onset": instability_onset(slower["train_loss"])}
+
+
+# ----- document 000, section 3: duplicate neurons ------------------------------------------------------
 def neuron_vectors(U, V):
     """Each hidden unit's weights, incoming and outgoing: rows [U_i, V[:, i]] for i < h-1.  U (..., h-1, n_in+1), V (..., k, h)."""
     outgoing = np.swapaxes(V[..., :-1], -1, -2)  # V[:, i] for the non-bias units   (..., h-1, k)

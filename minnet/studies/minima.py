@@ -20,6 +20,11 @@ import numpy as np
 WELLS = {"narrow": {"depth": 1.0, "width": 0.1}, "wide": {"depth": 1.5, "width": 0.7}}
 CENTRES = {1: {"narrow": [-1.0], "wide": [1.5]}, 2: {"narrow": [-1.0, 0.6], "wide": [1.2, -0.6]}}
 R = 3.0  # the confining term's radius
+SETTLED = 1e-6  # a path has settled when its last step moved it less than this
+NUDGE = 0.01  # large steps start this far from the narrow minimum (at it exactly, gradient descent has nothing to do)
+SWEEP = (0.005, 1.0)  # the large steps' rates, log-spaced between these
+PATH_RATES = (0.01, 0.2)  # the two paths in two weights: below 2/lambda_narrow, and between the two
+SGD_LR, SGD_STEPS, EXAMPLES = 0.01, 3000, 100  # the stochastic escapes: below 2/lambda_narrow, tilting examples
 
 
 def wells(dim):
@@ -104,6 +109,45 @@ def example_tilts(n, dim, sigma, seed):
     """xi_i ~ N(0, sigma^2) for n examples, centred: their mean is exactly 0."""
     xi = np.random.default_rng(seed).normal(0.0, sigma, size=(n, dim))
     return xi - xi.mean(axis=0)
+
+
+def outcome(path, dim):
+    """Where a path ends: "settles narrow" / "settles wide" (still, at a minimum), "oscillates narrow" /
+    "oscillates wide" (moving, in the well), "diverges" or "neither"."""
+    if not np.all(np.isfinite(path[-1])):
+        return "diverges"
+    well = basin(path[-1], dim)
+    if well == "neither":
+        return "neither"
+    return ("settles " if np.linalg.norm(path[-1] - path[-2]) < SETTLED else "oscillates ") + well
+
+
+def large_steps(rates, steps=3000):
+    """Gradient descent from the narrow minimum (nudged by NUDGE) at every rate, in one weight; and two paths in
+    two weights (PATH_RATES)."""
+    start = minimum("narrow", 1) + NUDGE
+    ends = [descend(start, lr, steps) for lr in rates]
+    start2 = minimum("narrow", 2) + NUDGE
+    return {
+        "rates": np.array(rates),
+        "final_w": np.array([p[-1, 0] for p in ends]),
+        "outcomes": [outcome(p, 1) for p in ends],
+        "paths_2d": {lr: descend(start2, lr, 300) for lr in PATH_RATES},
+        "sharpness": {kind: sharpness(minimum(kind, 1)) for kind in ("narrow", "wide")},
+    }
+
+
+def escapes(sigma, batches, seeds):
+    """Stochastic gradients at SGD_LR from the narrow minimum, EXAMPLES tilts of spread sigma: per batch size, where
+    the runs of seeds 0..seeds-1 end; the first seed's paths kept."""
+    start = minimum("narrow", 1)
+    ends, paths = {}, {}
+    for batch in batches:
+        runs = [descend(start, SGD_LR, SGD_STEPS, example_tilts(EXAMPLES, 1, sigma, s), batch, s)
+                for s in range(seeds)]  # fmt: skip
+        ends[batch] = [basin(p[-1], 1) for p in runs]
+        paths[batch] = runs[0][:, 0]
+    return {"ends": ends, "paths": paths}
 
 
 def network_task(config):
