@@ -70,10 +70,10 @@ class Exercise:
 EXERCISES = {
     "two_layer_output": Exercise(
         "minnet.two_layer:TwoLayerNet.backprop", "document 000, section 1 (the backward pass of the one-hidden-layer network: the output layer)",
-        """e  = O - Y                          (N, k)   (2 (O - Y) / k for loss="mse")
-        dV = e^T H / N                      (k, h)   H with its bias unit""",
+        """dV = e^T H / N                      (k, h)   H with its bias unit
+        e  = O - Y, given                   (N, k)   (2 (O - Y) / k for loss="mse"), from losses.output_delta""",
         "demos.oscillations", "gradient", "doc000",
-        ["e is the derivative of the example's error (1/2)|O - y|^2 with respect to O.",
+        ["e = O - Y, the derivative of the example's error (1/2)|O - y|^2 with respect to O, is computed above the blank.",
          "dV is a sum over examples of an outer product e_n H_n^T, divided by N: a matrix product of (N, .) arrays.",
          "The shapes tell the order: dV must be (k, h), e is (N, k), H is (N, h)."]),
     "two_layer_hidden": Exercise(
@@ -107,15 +107,16 @@ EXERCISES = {
          "With momentum 0 this is plain gradient descent, w := w - alpha g."]),
     "rmsprop": Exercise(
         "minnet.optim:RMSprop._update", "document 002, section 4.2, equations (4) and (5)",
-        """v := beta2 v + (1 - beta2) g^2      (self.v, in place)
-        w := w - alpha g / sqrt(v + eps)    self.preconditioner() gives sqrt(v + eps)""",
+        """v := beta2 v + (1 - beta2) g^2      (4)   self.v, in place
+        w := w - alpha g / sqrt(v + eps)    (5)   self.params, in place; alpha = self.lr
+        with eps_inside_sqrt=False (PyTorch's convention): w := w - alpha g / (sqrt(v) + eps)""",
         "demos.optimizer_paths", "optimizer", "race_rmsprop",
         ["The square is element-wise: g**2.", "Use the freshly updated v in the step."]),
     "adam": Exercise(
         "minnet.optim:Adam._update", "document 002, section 4.3, equations (6) to (8)",
-        """m := beta1 m + (1 - beta1) g;  v := beta2 v + (1 - beta2) g^2
-        m_hat = m / (1 - beta1^t)           t = self.t counts steps from 1
-        w := w - alpha m_hat / (sqrt(v_hat) + eps)    self.preconditioner() gives sqrt(v_hat) + eps, v_hat = v / (1 - beta2^t)""",
+        """m := beta1 m + (1 - beta1) g;  v := beta2 v + (1 - beta2) g^2     (6), (4)   self.m, self.v in place
+        m_hat = m / (1 - beta1^t);  v_hat = v / (1 - beta2^t)             (7)   t = self.t counts steps from 1
+        w := w - alpha m_hat / (sqrt(v_hat) + eps)                         (8)""",
         "demos.optimizer_paths", "optimizer", "race_adam",
         ["self.t is already 1 at the first step: Optimizer.step counts before calling _update.",
          "Without the bias correction the first steps are about 10 times too small (1 - 0.9 = 0.1)."]),
@@ -219,26 +220,13 @@ def starter(name):
         f"demos.exercises check {name}\n"
         f'One hint at a time:  python -m demos.exercises hint {name}\n"""\n\n'
         f"from {module} import *  # noqa: F403  the names minnet's own code uses here (np, losses, activations, "
-        "...)\n\n\n" + "\n".join(body).rstrip() + "\n" + context_of(name)
+        "...)\n\n\n" + "\n".join(body).rstrip() + "\n"
     )
 
 
 def equations_of(name):
     """The exercise's equations, one per line, indented by four spaces."""
     return "\n".join("    " + line.strip() for line in EXERCISES[name].equations.strip().split("\n"))
-
-
-def context_of(name):
-    """Other methods of the class the exercise's code calls (self.preconditioner()), as comments for reference."""
-    owner, attribute = owner_and_name(EXERCISES[name])
-    if not isinstance(owner, type) or "preconditioner" not in owner.__dict__:
-        return ""
-    source = textwrap.dedent(inspect.getsource(owner.preconditioner))
-    return (
-        "\n\n# For reference, minnet's own method that your code may call:\n"
-        + "\n".join("# " + line for line in source.rstrip().split("\n"))
-        + "\n"
-    )
 
 
 # ----- putting a student's function in place of minnet's ------------------------------------------
@@ -538,9 +526,11 @@ def payoff_doc000(name, student):
 
 
 def race_setup():
-    from minnet.studies import optimizer_paths as op
+    from types import SimpleNamespace
 
-    net, X, Y = op.build("relu", trained=False, seed=0)
+    from demos import optimizer_paths as op
+
+    net, X, Y = op.build(SimpleNamespace(activation="relu", trained=False, quick=False, quiet=True, seed=0))
     i, j = op.layer2_index(net, 5), op.layer2_index(net, 4)  # the study's default pair (interior_pair with seed 0)
     return op, net, X, Y, i, j
 
@@ -550,11 +540,13 @@ RACE_MINIMUM = 8.073  # the lowest MSE over the two weights (document 002: 7.695
 
 
 def payoff_race(name, student, optimizer):
+    from types import SimpleNamespace
+
     op, net, X, Y, i, j = race_setup()
-    settings = {"lr": 0.1, "epochs": 100, "batch_size": 64, "seed": 0}
-    mine = op.race(net, X, Y, i, j, RACE_START, optimizer, **settings)
+    args = SimpleNamespace(lr=0.1, epochs=100, batch_size=64, seed=0, points_per="epoch")
+    mine = op.race(net, X, Y, i, j, RACE_START, args, optimizer)
     with in_place_of_minnets(name, student):
-        theirs = guarded("payoff", name, lambda: op.race(net, X, Y, i, j, RACE_START, optimizer, **settings))
+        theirs = guarded("payoff", name, lambda: op.race(net, X, Y, i, j, RACE_START, args, optimizer))
     reached, reached_minnet = theirs["loss"][-1] <= 1.01 * RACE_MINIMUM, mine["loss"][-1] <= 1.01 * RACE_MINIMUM
     message = (
         f"with your code, {op.NAMES[optimizer]} from ({RACE_START[0]}, {RACE_START[1]}) on document 002's landscape "
@@ -937,8 +929,8 @@ MISTAKES = {
     ),
     "eps_outside_the_root": one(
         "minnet/optim.py",
-        "np.sqrt(self.v + self.eps) if self.eps_inside_sqrt else np.sqrt(self.v) + self.eps",
-        "np.sqrt(self.v) + self.eps if self.eps_inside_sqrt else np.sqrt(self.v + self.eps)",
+        "self.params -= self.lr * grad / np.sqrt(self.v + self.eps)",
+        "self.params -= self.lr * grad / (np.sqrt(self.v) + self.eps)",
         "RMSprop's eps outside the square root, not inside as the document",
     ),
     "adamw_decays_after_the_step": Mistake(
@@ -974,8 +966,8 @@ MISTAKES = {
     ),
     "learning_rate_twice": one(
         "minnet/optim.py",
-        "self.params -= self.lr * grad / self.preconditioner()",
-        "self.params -= self.lr * self.lr * grad / self.preconditioner()",
+        "self.params -= self.lr * grad / np.sqrt(self.v + self.eps)",
+        "self.params -= self.lr * self.lr * grad / np.sqrt(self.v + self.eps)",
         "RMSprop's learning rate applied twice",
     ),
 }

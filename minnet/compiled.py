@@ -8,12 +8,13 @@ they twin: minnet.per_example.gradient_stats, minnet.landscape, minnet.studies.m
 
 import numpy as np
 
+from minnet.checks import check_fit_args
 from minnet.optim import SGD
 from minnet.recorders import Snapshots, TestLoss
 from minnet.tools.backend import resolve
 from minnet.tools.history import History
 from minnet.tools.progress import steps as progress_steps
-from minnet.train import check_fit_args, fit
+from minnet.train import fit
 from minnet.two_layer import TwoLayerNet
 
 COMPILED_CHUNK = 1000  # epochs per kernel call, so that a long compiled run can show progress

@@ -20,14 +20,8 @@ The code's layer index is the math's: ``net.W[1]`` is W_1, ``net.W[L]`` is W_L.
 import numpy as np
 
 from minnet import activations, losses
-from minnet.losses import check_loss
-from minnet.network import (
-    Block,
-    Network,
-    checked_hidden_activations,
-    checked_init,
-    checked_sizes,
-)
+from minnet.checks import check_loss, checked_hidden_activations, checked_init, checked_sizes
+from minnet.network import Block, Network  # Block: what backprop returns per layer (its input, error, gradient)
 
 INITS = ("auto", "glorot", "he", "normal", "pytorch")
 

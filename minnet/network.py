@@ -1,5 +1,5 @@
-"""What every minnet network shares: one flat parameter vector, input checks,
-and the assembly of gradients from the error signals of backpropagation.
+"""What every minnet network shares: the assembly of gradients from the error signals of
+backpropagation, one flat parameter vector, and the input checks (minnet.checks).
 
 A network computes, for a batch X (N, n_in), a forward pass that ends in the
 output pre-activation Z (N, k). Backpropagation then yields, for each block of
@@ -26,81 +26,26 @@ from typing import NamedTuple
 
 import numpy as np
 
-from minnet import activations, losses
+from minnet import losses
 from minnet.arithmetic import mean_in_order
+from minnet.checks import check_finite_2d, checked_targets
 from minnet.tools.atomic import save_npz
 
 
 class Block(NamedTuple):
-    """One parameter block's backpropagated quantities: its input A (N, m) and error delta (N, n),
-    whether a bias follows W, and the block's gradient of the mean loss, flattened as in `params`."""
+    """What `backprop` returns for each block of parameters (a weight matrix, with or without its bias):
+
+        A      (N, m)   the input the block multiplies, one row per example
+        delta  (N, n)   dl_n/dz_n, the error at the block's output, per example
+        bias   bool     whether a bias vector b follows W in `params`
+        grad   (P_block,)  the block's gradient of the mean loss, dW (then db), flattened as in `params`
+
+    delta_n A_n^T is example n's own gradient of W (`per_example_grads`, minnet.per_example)."""
 
     A: np.ndarray
     delta: np.ndarray
     bias: bool
     grad: np.ndarray
-
-
-def check_finite_2d(name, M, n_cols):
-    """Return M as a float64 (N, n_cols) array with N >= 1, or raise a ValueError (TypeError for a
-    non-numeric array: complex, strings, dates, objects) naming the problem."""
-    M = np.asarray(M)
-    if M.dtype.kind not in "biuf":
-        raise TypeError(f"{name} must hold real numbers, got an array of dtype {M.dtype}")
-    M = M.astype(np.float64, copy=False)
-    if M.ndim != 2 or M.shape[1] != n_cols:
-        raise ValueError(f"{name} must have shape (N, {n_cols}), got {M.shape}")
-    if M.shape[0] == 0:
-        raise ValueError(f"{name} has no rows: shape {M.shape}; a loss is a mean over at least one example")
-    with np.errstate(over="ignore"):  # finite entries near the float64 limit may sum to inf: then each entry is checked
-        finite_sum = np.isfinite(np.sum(M))  # a finite sum proves every entry finite, in one vectorised pass
-    if not finite_sum and not np.all(np.isfinite(M)):
-        raise ValueError(f"{name} contains NaN or inf ({int(np.sum(~np.isfinite(M)))} entries)")
-    return M
-
-
-def checked_sizes(sizes):
-    """[n_0, ..., n_L] as ints: at least two positive whole widths, or a ValueError naming them."""
-    if any(
-        isinstance(n, bool) or not isinstance(n, (int, np.integer, float, np.floating)) or int(n) != n for n in sizes
-    ):
-        raise ValueError(f"sizes must be whole numbers, got {list(sizes)}")
-    sizes = [int(n) for n in sizes]
-    if len(sizes) < 2 or min(sizes) < 1:
-        raise ValueError(f"sizes must list at least 2 positive widths, got {sizes}")
-    return sizes
-
-
-def checked_hidden_activations(activation, L):
-    """The L - 1 hidden activations: one name for all hidden layers, or one per hidden layer."""
-    hidden = [activation] * (L - 1) if isinstance(activation, str) else list(activation)
-    if len(hidden) != L - 1:
-        raise ValueError(f"{L - 1} hidden layers need {L - 1} activations, got {len(hidden)}: {hidden}")
-    for name in hidden:
-        activations.check_activation(name)
-    return hidden
-
-
-def checked_init(init, init_std, inits):
-    """An initialisation's name among `inits` and a finite, non-negative init_std, or a ValueError."""
-    if init not in inits:
-        raise ValueError(f"unknown init {init!r}; expected one of {inits}")
-    if not (np.isfinite(init_std) and init_std >= 0):
-        raise ValueError(f"init_std must be finite and >= 0, got {init_std!r}")
-
-
-def checked_two_layer(h, n_in, n_out, loss, init_scale):
-    """TwoLayerNet's arguments: h >= 2 counting the bias unit, positive sizes, a linear output's loss."""
-    if int(h) != h or h < 2:
-        raise ValueError(f"h counts the hidden bias unit and must be an integer >= 2, got {h!r}")
-    for name, value in (("n_in", n_in), ("n_out", n_out)):
-        if int(value) != value or value < 1:
-            raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    if loss not in ("half_mse", "mse"):
-        losses.check_loss(loss, "identity")
-        raise ValueError(f"TwoLayerNet has a linear output: loss must be 'half_mse' or 'mse', got {loss!r}")
-    if not np.isfinite(init_scale):
-        raise ValueError(f"init_scale must be finite, got {init_scale!r}")
 
 
 class Network:
@@ -112,6 +57,51 @@ class Network:
     loss_name: str
     output: str
     _params: np.ndarray
+
+    # ----- forward, loss, gradient -----------------------------------------------
+    def forward_pass(self, X):
+        """(what backprop needs, output pre-activation Z (N, n_out)) for a checked X."""
+        raise NotImplementedError
+
+    def backprop(self, X, Y):
+        """Forward and backward pass: (l_n (N,), outputs (N, k), [Block per parameter block in params order])."""
+        raise NotImplementedError
+
+    def forward(self, X):
+        """Network outputs for the rows of X: (N, n_in) -> (N, n_out)."""
+        _, Z = self.forward_pass(self.check_X(X))
+        return losses.output_activation(self.output, Z)
+
+    def outputs_and_losses(self, X, Y):
+        """The outputs (N, n_out) and l_n for every example (N,), from one forward pass."""
+        X, Y = self.check_XY(X, Y)
+        _, Z = self.forward_pass(X)
+        O = losses.output_activation(self.output, Z)
+        return O, losses.per_example_loss(self.loss_name, Z, O, Y)
+
+    def per_example_loss(self, X, Y):
+        """l_n for every example: (N,)."""
+        return self.outputs_and_losses(X, Y)[1]
+
+    def loss(self, X, Y):
+        """L = (1/N) sum_n l_n, a float."""
+        return float(mean_in_order(self.per_example_loss(X, Y)))  # summed in order: the same bits on every CPU
+
+    def loss_and_grad(self, X, Y):
+        """(L, dL/dparams): the mean loss and its gradient, the blocks' gradients laid out like `params`."""
+        per_example, _, blocks = self.backprop(X, Y)
+        return float(mean_in_order(per_example)), np.concatenate([block.grad for block in blocks])
+
+    def per_example_grads(self, X, Y):
+        """(N, P): row n is the gradient of example n's own loss term l_n, delta_n A_n^T per block."""
+        _, _, blocks = self.backprop(X, Y)
+        parts = []
+        for block in blocks:
+            outer = np.einsum("ni,nj->nij", block.delta, block.A)  # delta_n A_n^T  (N, n, m)
+            parts.append(outer.reshape(outer.shape[0], -1))
+            if block.bias:
+                parts.append(block.delta)
+        return np.concatenate(parts, axis=1)
 
     # ----- the parameter vector -------------------------------------------------
     @property
@@ -152,8 +142,9 @@ class Network:
         twin.params = self.params
         return twin
 
-    # ----- checks -----------------------------------------------------------------
+    # ----- input checks (minnet.checks) -------------------------------------------
     def check_X(self, X):
+        """X as a float64 (N, n_in) array of finite numbers, or an error naming what is wrong."""
         return check_finite_2d("X", X, self.n_in)
 
     def check_XY(self, X, Y):
@@ -163,55 +154,4 @@ class Network:
 
     def check_Y(self, Y, N):
         """Targets as (N, n_out) float64; integer class labels (N,) become one-hot rows."""
-        Y = np.asarray(Y)
-        if self.loss_name == "cross_entropy" and Y.ndim == 1:
-            Y = losses.one_hot(Y, self.n_out)
-        Y = check_finite_2d("Y", Y, self.n_out)
-        if Y.shape[0] != N:
-            raise ValueError(f"X has {N} rows but Y has {Y.shape[0]}")
-        return Y
-
-    # ----- forward, loss, gradient -----------------------------------------------
-    def forward(self, X):
-        """Network outputs for the rows of X: (N, n_in) -> (N, n_out)."""
-        _, Z = self.forward_pass(self.check_X(X))
-        return losses.output_activation(self.output, Z)
-
-    def outputs_and_losses(self, X, Y):
-        """The outputs (N, n_out) and l_n for every example (N,), from one forward pass."""
-        X, Y = self.check_XY(X, Y)
-        _, Z = self.forward_pass(X)
-        O = losses.output_activation(self.output, Z)
-        return O, losses.per_example_loss(self.loss_name, Z, O, Y)
-
-    def per_example_loss(self, X, Y):
-        """l_n for every example: (N,)."""
-        return self.outputs_and_losses(X, Y)[1]
-
-    def loss(self, X, Y):
-        """L = (1/N) sum_n l_n, a float."""
-        return float(mean_in_order(self.per_example_loss(X, Y)))  # summed in order: the same bits on every CPU
-
-    def per_example_grads(self, X, Y):
-        """(N, P): row n is the gradient of example n's own loss term l_n, delta_n A_n^T per block."""
-        _, _, blocks = self.backprop(X, Y)
-        parts = []
-        for block in blocks:
-            outer = np.einsum("ni,nj->nij", block.delta, block.A)  # delta_n A_n^T  (N, n, m)
-            parts.append(outer.reshape(outer.shape[0], -1))
-            if block.bias:
-                parts.append(block.delta)
-        return np.concatenate(parts, axis=1)
-
-    def forward_pass(self, X):
-        """(what backprop needs, output pre-activation Z (N, n_out)) for a checked X."""
-        raise NotImplementedError
-
-    def backprop(self, X, Y):
-        """Forward and backward pass: (l_n (N,), outputs (N, k), [Block per parameter block in params order])."""
-        raise NotImplementedError
-
-    def loss_and_grad(self, X, Y):
-        """(L, dL/dparams): the mean loss and its gradient, the blocks' gradients laid out like `params`."""
-        per_example, _, blocks = self.backprop(X, Y)
-        return float(mean_in_order(per_example)), np.concatenate([block.grad for block in blocks])
+        return checked_targets(Y, N, self.n_out, self.loss_name)

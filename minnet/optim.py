@@ -8,7 +8,7 @@ gradient of the loss at w, and t counting steps from 1:
     RMSprop   v := beta2 v + (1 - beta2) g^2                                (4)
               w := w - alpha g / sqrt(v + eps)                              (5)
     Adam      m := beta1 m + (1 - beta1) g                                  (6)
-              v := beta2 v + (1 - beta2) g^2
+              v := beta2 v + (1 - beta2) g^2                                (4)
               m_hat = m / (1 - beta1^t),  v_hat = v / (1 - beta2^t)         (7)
               w := w - alpha m_hat / (sqrt(v_hat) + eps)                    (8)
     AdamW     w := w - lambda w, then the Adam step                         (4.4)
@@ -23,20 +23,7 @@ explicitly, not folded into the learning rate.
 
 import numpy as np
 
-
-def check_in_range(name, value, low, high, *, low_open=False, high_open=True):
-    """Raise a ValueError naming `value` unless low <=(<) value <(<=) high (a TypeError unless it is a real number)."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{name} must be a real number, got {type(value).__name__} {value!r}")
-    ok = (
-        np.isfinite(value)
-        and (value > low if low_open else value >= low)
-        and (value < high if high_open else value <= high)
-    )
-    if not ok:
-        left, right = "(" if low_open else "[", ")" if high_open else "]"
-        raise ValueError(f"{name} must lie in {left}{low}, {high}{right}, got {value!r}")
-    return float(value)
+from minnet.checks import check_in_range
 
 
 class Optimizer:
@@ -141,12 +128,15 @@ class RMSprop(Optimizer):
     def _update(self, grad):
         # exercise rmsprop: RMSprop (document 002, equations 4 and 5)
         self.v *= self.beta2
-        self.v += (1.0 - self.beta2) * grad**2  # v := beta2 v + (1 - beta2) g^2        (4)
-        self.params -= self.lr * grad / self.preconditioner()  # w := w - alpha g / sqrt(v + eps)   (5)
+        self.v += (1.0 - self.beta2) * grad**2  # v := beta2 v + (1 - beta2) g^2          (4)
+        if self.eps_inside_sqrt:  # the document: w := w - alpha g / sqrt(v + eps)          (5)
+            self.params -= self.lr * grad / np.sqrt(self.v + self.eps)
+        else:  # PyTorch's: w := w - alpha g / (sqrt(v) + eps)
+            self.params -= self.lr * grad / (np.sqrt(self.v) + self.eps)
         # end exercise
 
     def preconditioner(self):
-        """p = sqrt(v + eps) (the document), or sqrt(v) + eps with eps_inside_sqrt=False."""
+        """p = sqrt(v + eps) (the document), or sqrt(v) + eps with eps_inside_sqrt=False: the step's divisor."""
         return np.sqrt(self.v + self.eps) if self.eps_inside_sqrt else np.sqrt(self.v) + self.eps
 
 
@@ -173,19 +163,19 @@ class Adam(Optimizer):
     def _update(self, grad):
         # exercise adam: Adam with bias correction (document 002, equations 6-8)
         self.m *= self.beta1
-        self.m += (1.0 - self.beta1) * grad  # m := beta1 m + (1 - beta1) g         (6)
+        self.m += (1.0 - self.beta1) * grad  # m := beta1 m + (1 - beta1) g               (6)
         self.v *= self.beta2
-        self.v += (1.0 - self.beta2) * grad**2  # v := beta2 v + (1 - beta2) g^2
-        m_hat = self.m / (1.0 - self.beta1**self.t)  # m_hat = m / (1 - beta1^t)   (7)
-        self.params -= self.lr * m_hat / self.preconditioner()  # w := w - alpha m_hat / (sqrt(v_hat) + eps)   (8)
+        self.v += (1.0 - self.beta2) * grad**2  # v := beta2 v + (1 - beta2) g^2          (4)
+        m_hat = self.m / (1.0 - self.beta1**self.t)  # m_hat = m / (1 - beta1^t)         (7)
+        v_hat = self.v / (1.0 - self.beta2**self.t)  # v_hat = v / (1 - beta2^t)         (7)
+        self.params -= self.lr * m_hat / (np.sqrt(v_hat) + self.eps)  # w := w - alpha m_hat / (sqrt(v_hat) + eps)   (8)
         # end exercise
 
     def preconditioner(self):
-        """p = sqrt(v_hat) + eps, v_hat = v / (1 - beta2^t); undefined (NaN) before the first step."""
+        """p = sqrt(v_hat) + eps, the divisor of the step (8); undefined (NaN) before the first step."""
         if self.t == 0:
             return np.full_like(self.params, np.nan)
-        v_hat = self.v / (1.0 - self.beta2**self.t)  # v_hat = v / (1 - beta2^t)   (7)
-        return np.sqrt(v_hat) + self.eps
+        return np.sqrt(self.v / (1.0 - self.beta2**self.t)) + self.eps  # v_hat as in (7)
 
 
 class AdamW(Adam):

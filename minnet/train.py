@@ -24,10 +24,9 @@ import math
 import numpy as np
 
 from minnet.arithmetic import dot_in_order, norm_in_order
+from minnet.checks import check_fit_args, checked_indices
 from minnet.tools.history import History
 from minnet.tools.progress import steps as progress_steps
-
-REDUCTIONS = ("mean", "sum")
 
 
 def fit(net, X, Y, optimizer, epochs, batch_size=None, seed=None, recorders=(), progress=False, reduction="mean"):
@@ -114,12 +113,7 @@ class Trainable:
     parameter vector takes the values before every gradient."""
 
     def __init__(self, net, indices):
-        given = np.asarray(indices)
-        if given.dtype.kind not in "iu":
-            raise ValueError(f"indices must list integer parameter indices, got {given.tolist()!r}")
-        if given.ndim != 1 or given.size == 0 or given.min() < 0 or given.max() >= net.n_params:
-            raise ValueError(f"indices must list parameter indices in [0, {net.n_params}), got {given.tolist()}")
-        self.net, self.indices = net, given.astype(np.int64)
+        self.net, self.indices = net, checked_indices(indices, net.n_params)
         self.params = net.params[self.indices].copy()
 
     def loss_and_grad(self, X, Y):
@@ -133,19 +127,3 @@ class Trainable:
     @property
     def n_params(self):
         return self.indices.size
-
-
-def is_whole(value):
-    """An int (Python or NumPy), not a bool or a float that happens to be whole."""
-    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
-
-
-def check_fit_args(net, optimizer, X, epochs, batch_size, reduction):
-    if optimizer.params is not net.params:
-        raise ValueError("optimizer must be built on net.params (the very array), e.g. Adam(net.params)")
-    if not is_whole(epochs) or epochs < 0:
-        raise ValueError(f"epochs must be a non-negative integer, got {epochs!r}")
-    if batch_size is not None and (not is_whole(batch_size) or not 1 <= batch_size <= X.shape[0]):
-        raise ValueError(f"batch_size must be None or an integer in [1, {X.shape[0]}], got {batch_size!r}")
-    if reduction not in REDUCTIONS:
-        raise ValueError(f"reduction must be one of {REDUCTIONS}, got {reduction!r}")

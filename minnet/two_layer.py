@@ -16,7 +16,7 @@ so `h` counts the hidden bias unit, as the document does. With e = O - y,
 error is the mean of l over the N examples, so with rows as examples
 (`backprop` below, line by line):
 
-    e     = O - Y                                   (N, k)     (2 (O - Y) / k for loss="mse")
+    e     = O - Y                                   (N, k)     (2 (O - Y) / k for loss="mse"; minnet.losses)
     dV    = (1/N) sum_n e_n H_n^T  = e^T H / N      (k, h)
     delta = (e V) * sigma'(U X)                     (N, h-1)   V without its bias column
     dU    = (1/N) sum_n delta_n X_n^T = delta^T X / N   (h-1, n_in+1)
@@ -32,7 +32,8 @@ import numpy as np
 
 from minnet import activations, losses
 from minnet.arithmetic import matmul_in_order, sum_in_order
-from minnet.network import Block, Network, checked_two_layer
+from minnet.checks import checked_two_layer
+from minnet.network import Block, Network  # Block: what backprop returns per layer (its input, error, gradient)
 
 # The document's generator seed for its initial weights (its `get_initial_weights`).
 DOC000_WEIGHT_SEED = 36255793825986746149655859236796938907
@@ -102,14 +103,15 @@ class TwoLayerNet(Network):
     def backprop(self, X, Y):
         """(l_n (N,), O (N, k), [Block for U, Block for V]): the document's backward pass, line by line.
 
-        Each Block holds a layer's input and error, whose products are the per-example gradients
-        (minnet.per_example), and the layer's gradient of the mean error, dU or dV."""
+        A Block (minnet.network) holds a layer's input A and its error delta, whose products
+        delta_n A_n^T are the per-example gradients (minnet.per_example), and the layer's gradient
+        of the mean error, dU or dV, flattened as in `params`."""
         X, Y = self.check_XY(X, Y)
         (Xb, Z, H), O = self.forward_pass(X)
         N = X.shape[0]
         per_example = losses.per_example_loss(self.loss_name, z=O, o=O, Y=Y)  # l_n; the output is linear: z = O
-        # exercise two_layer_output: the output error e and dV (document 000)
-        e = O - Y if self.loss_name == "half_mse" else 2.0 * (O - Y) / self.n_out  # e = dl_n/dO_n  (N, k)
+        e = losses.output_delta(self.loss_name, self.output, O, Y)  # e = dl_n/dO_n = O - Y (half_mse)  (N, k)
+        # exercise two_layer_output: the output layer's gradient dV (document 000)
         dV = sum_in_order(e[:, :, None] * H[:, None, :]) / N  # dV = (1/N) sum_n e_n H_n^T       (k, h)
         # end exercise
         # exercise two_layer_hidden: the hidden delta and dU (document 000)
@@ -117,4 +119,6 @@ class TwoLayerNet(Network):
         delta = matmul_in_order(e, self.V[:, :-1]) * sigma_prime  # delta = (e V) * sigma'(U X)  (N, h-1)
         dU = sum_in_order(delta[:, :, None] * Xb[:, None, :]) / N  # dU = (1/N) sum_n delta_n X_n^T  (h-1, n_in+1)
         # end exercise
-        return per_example, O, [Block(Xb, delta, bias=False, grad=dU.ravel()), Block(H, e, bias=False, grad=dV.ravel())]
+        U_block = Block(A=Xb, delta=delta, bias=False, grad=dU.ravel())  # U's input X, its error delta, dU
+        V_block = Block(A=H, delta=e, bias=False, grad=dV.ravel())  # V's input H, its error e, dV
+        return per_example, O, [U_block, V_block]

@@ -49,7 +49,7 @@ WRONG = {
     "mlp_backward": (("z_below, a_below)", "a_below, a_below)"), "gradient check", "differs from the five-point finite difference"),
     "softmax_cross_entropy_delta": (("return o - Y", "return np.log(o) - Y"), "gradient check", "differs from the five-point finite difference"),
     "sgd_momentum": (("self.params -= self.lr", "self.params += self.lr"), "formula", "the formula gives"),
-    "rmsprop": (("self.lr * grad", "self.lr * self.lr * grad"), "formula", "the formula gives"),
+    "rmsprop": (("self.lr * grad / np.sqrt", "self.lr * self.lr * grad / np.sqrt"), "formula", "the formula gives"),
     "adam": (("m_hat = self.m / (1.0 - self.beta1**self.t)", "m_hat = self.m"), "formula", "the formula gives"),
     "adamw_decay": (("Adam._update(self, grad)", "Adam._update(self, grad)\nself.params -= rate * self.params"), "formula", "the formula gives"),
     "five_point_difference": (("total / (12 * h)", "total / (6 * h)"), "values", "differs from minnet's"),
@@ -151,7 +151,7 @@ def test_the_bug_hunt_lists_its_mistakes_and_shows_one(capsys):
     assert len(capsys.readouterr().out.strip().split("\n")) == len(ex.MISTAKES) >= 15
     assert ex.main(["bughunt", "learning_rate_twice"]) == 0
     out = capsys.readouterr().out
-    assert "+ self.params -= self.lr * self.lr * grad / self.preconditioner()" in out
+    assert "+ self.params -= self.lr * self.lr * grad / np.sqrt(self.v + self.eps)" in out
     assert "learning_rate_twice" in out and "caught" in out and "FAILED" in out and "test_optim.py" in out
 
 

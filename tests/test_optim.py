@@ -82,6 +82,19 @@ def test_adamw_decay_then_adam(decay):
     check(run(AdamW, decay=decay), adam_by_hand(decay))
 
 
+@pytest.mark.parametrize("make", [RMSprop, lambda w, lr: RMSprop(w, lr, eps_inside_sqrt=False), Adam])
+def test_the_preconditioner_is_what_the_step_divides_by(make):
+    """_update writes the divisor out as the document's equation; preconditioner() (which the preconditioned
+    sharpness reads) computes it again: the same bits at every step."""
+    w = W0.copy()
+    opt = make(w, LR)
+    for g in GRADS:
+        before = w.copy()
+        opt.step(g)
+        numerator = g if isinstance(opt, RMSprop) else opt.m / (1.0 - opt.beta1**opt.t)  # g, or Adam's m_hat
+        np.testing.assert_array_equal(w, before - LR * numerator / opt.preconditioner())
+
+
 def test_state_dict_resumes_a_run():
     w = W0.copy()
     opt = Adam(w, lr=LR)
