@@ -64,24 +64,18 @@ from demos.cli import (
     study_parser,
     sweep_runner,
 )
-from minnet import MLP
 from minnet.data import load_classification
-from minnet.per_example import layer_grads
 from minnet.studies.curriculum import (
-    chunks_by_agreement,
-    cone_cover,
-    contention,
+    CLUSTER_MIN_SIZE,
+    N_CHUNKS,
+    TYPICAL_BY,
+    analyse,
     curriculum_task,
-    ensemble_agreement,
-    first_correct,
-    last_mistake,
+    iteration_reaching,
 )
 
 DEFAULT_OUT = os.path.join("minnet-out", "curriculum")
-N_CHUNKS = 10
-CLUSTER_MIN_SIZE = 5
 DOCUMENT_PAIRS = [(2, 1), (2, 6), (9, 4), (7, 9)]  # "contention between 2s and 1s", ... (document 001)
-TYPICAL_BY = 50  # "almost entirely learned within the first 50 iterations"
 ALMOST_ENTIRELY = 0.95
 NEVER_FORGOTTEN = 0.05  # "never forgotten": First Correct and Last Mistake at most 5% apart
 SAVED_EVERY = 10  # results.npz keeps run 0's per-example records every 10th iteration
@@ -109,40 +103,6 @@ def configs(args):
     ]
 
 
-def iteration_reaching(curve, level):
-    hits = np.flatnonzero(curve >= level)
-    return int(hits[0]) if hits.size else None
-
-
-def analyse(runs, X, y, args):
-    """Everything the figures and the summary need, from the runs' recordings."""
-    correct = np.array([r["correct"] for r in runs])  # (R, T+1, N)
-    norm = np.array([r["grad_norm"][:, :, 0] for r in runs])  # second layer   (R, T+1, N)
-    cos = np.array([r["grad_cos"][:, :, 0] for r in runs])
-    agr = ensemble_agreement(np.array([r["probabilities"] for r in runs]))
-    chunk = chunks_by_agreement(agr, N_CHUNKS)
-    per_chunk = lambda values: np.array([np.nanmean(values[:, :, chunk == c], axis=(0, 2)) for c in range(N_CHUNKS)])  # noqa: E731
-    FC, LM = np.array([first_correct(c) for c in correct]), np.array([last_mistake(c) for c in correct])
-    fc_lm_ok = bool(np.all(FC >= correct) and np.all(correct >= LM))
-    groups = {"top 10%": 0, "middle 10%": N_CHUNKS // 2, "bottom 10%": N_CHUNKS - 1}
-    fc_acc_lm = {
-        name: [values[:, :, chunk == c].mean(axis=(0, 2)) for values in (FC, correct, LM)] for name, c in groups.items()
-    }
-    chunk_accuracy = per_chunk(correct.astype(float))
-    return {
-        "correct": correct, "norm": norm, "cos": cos, "agr": agr, "chunk": chunk,
-        "accuracy": correct.mean(axis=(0, 2)),
-        "chunk_accuracy": chunk_accuracy, "chunk_cos": per_chunk(cos), "chunk_norm": per_chunk(norm),
-        "fc_acc_lm": fc_acc_lm, "fc_lm_ok": fc_lm_ok,
-        "reach80": [iteration_reaching(chunk_accuracy[c], 0.8) for c in range(N_CHUNKS)],
-        "clusters": clusters(runs[0], X, y, args, correct[0], cos[0]),
-        "cluster_iteration": args.cluster_iteration, "data": args.data, "y": y,
-        "deep_scatter": deep_scatter(runs[0], args) if args.deep else None,
-        "deep_layers": deep_layers(runs, chunk) if args.deep else None,
-        "config": config_of(args, len(y)),
-    }  # fmt: skip
-
-
 def config_of(args, examples):
     """The run's full configuration, as summary.json records it."""
     sizes = [784 if args.data != "digits" else 64, *configs(args)[0]["sizes"]]
@@ -154,31 +114,6 @@ def config_of(args, examples):
     }  # fmt: skip
 
 
-def clusters(run, X, y, args, correct, cos):
-    """Cones of the materialised layer-2 gradients of run 0 at --cluster-iteration, with their contention sets."""
-    net = MLP(
-        [X.shape[1], *configs(args)[0]["sizes"]], activation=args.activation, loss="cross_entropy", init=args.init
-    )
-    net.params = run[f"params_at_{args.cluster_iteration}"]
-    G = layer_grads(net, X, y, 2)
-    found = []
-    for members in cone_cover(G):
-        if len(members) < CLUSTER_MIN_SIZE:
-            break
-        against = contention(G, members, args.contention)
-        found.append(
-            {
-                "members": members,
-                "contention": against,
-                "members_cos": cos[:, members].mean(axis=1),
-                "members_acc": correct[:, members].mean(axis=1),
-                "contention_cos": cos[:, against].mean(axis=1) if against.size else None,
-                "contention_acc": correct[:, against].mean(axis=1) if against.size else None,
-            }
-        )
-    return found
-
-
 def run(args):
     """Train the runs (through minnet.tools.sweep) and analyse their recordings; the data ride along for the figures."""
     X, y = load_classification(args.data, args.data_dir)
@@ -186,27 +121,10 @@ def run(args):
     if args.cluster_iteration > steps:  # IDX files of fewer images than DATA_EXAMPLES says
         raise SystemExit(f"--cluster-iteration {args.cluster_iteration} is past the last iteration, {steps}")
     runs = sweep_runner(args)(curriculum_task, configs(args))
-    return {**analyse(runs, X, y, args), "X": X, "y": y}
-
-
-def deep_layers(runs, chunk):
-    """Section 2's two measures in each recorded layer of the --deep network (fc2, fc3, fc4): the chunk with the
-    highest mean cosine to the mean gradient over iterations 0-50, and chunk 0's mean gradient norm over chunk 9's."""
-    found = {}
-    for k, layer in enumerate((2, 3, 4)):
-        cos = np.array([r["grad_cos"][: TYPICAL_BY + 1, :, k] for r in runs])  # (R, 51, N)
-        norm = np.array([r["grad_norm"][:, :, k] for r in runs])  # (R, T+1, N)
-        chunk_cos = [float(np.nanmean(cos[:, :, chunk == c])) for c in range(N_CHUNKS)]
-        chunk_norm = [float(np.nanmean(norm[:, :, chunk == c])) for c in range(N_CHUNKS)]
-        found[str(layer)] = {"highest_cosine_chunk": int(np.argmax(chunk_cos)), "chunk_cos": chunk_cos,
-                             "norm_chunk0_over_chunk9": chunk_norm[0] / chunk_norm[-1]}  # fmt: skip
-    return found
-
-
-def deep_scatter(run, args):
-    """Norm and cosine of layers 2, 3 and 4 at the cluster iteration, run 0."""
-    t = args.cluster_iteration
-    return {"norm": run["grad_norm"][t], "cos": run["grad_cos"][t], "correct": run["correct"][t]}
+    sizes = configs(args)[0]["sizes"]
+    found = analyse(runs, X, y, sizes, args.activation, args.init, args.cluster_iteration, args.contention, args.deep)
+    config = config_of(args, len(y))
+    return {**found, "cluster_iteration": args.cluster_iteration, "data": args.data, "config": config, "X": X, "y": y}
 
 
 # ----- figures --------------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ import numpy as np
 from minnet.data import load_classification
 from minnet.mlp import MLP
 from minnet.optim import SGD
-from minnet.per_example import gradient_stats
+from minnet.per_example import gradient_stats, layer_grads
 from minnet.recorders import Recorder
 from minnet.train import fit
 
@@ -173,3 +173,88 @@ def curriculum_task(config):
         reduction=config.get("reduction", "sum"),
     )
     return {**recorder.result(), "probabilities": net.forward(X), "train_loss": history["train_loss"]}
+
+
+# ----- the study's analysis of the runs' recordings -----------------------------------------------
+N_CHUNKS = 10  # chunks of the agreement ranking, from the most typical examples to the least
+CLUSTER_MIN_SIZE = 5  # the smallest cone counted as a gradient cluster
+TYPICAL_BY = 50  # "almost entirely learned within the first 50 iterations"
+
+
+def iteration_reaching(curve, level):
+    """The first iteration at which `curve` reaches `level`, or None."""
+    hits = np.flatnonzero(curve >= level)
+    return int(hits[0]) if hits.size else None
+
+
+def analyse(runs, X, y, sizes, activation, init, cluster_iteration, contention_threshold, deep=False):
+    """Everything the study's figures and summary need, from the runs' recordings (`curriculum_task`'s, on X, y,
+    networks of layer widths `sizes` after the input): accuracy and gradient curves per chunk of the agreement
+    ranking, First Correct / Last Mistake, run 0's gradient clusters at `cluster_iteration` and, for the `deep`
+    network, its layers' measures."""
+    correct = np.array([r["correct"] for r in runs])  # (R, T+1, N)
+    norm = np.array([r["grad_norm"][:, :, 0] for r in runs])  # second layer   (R, T+1, N)
+    cos = np.array([r["grad_cos"][:, :, 0] for r in runs])
+    agr = ensemble_agreement(np.array([r["probabilities"] for r in runs]))
+    chunk = chunks_by_agreement(agr, N_CHUNKS)
+    per_chunk = lambda values: np.array([np.nanmean(values[:, :, chunk == c], axis=(0, 2)) for c in range(N_CHUNKS)])  # noqa: E731
+    FC, LM = np.array([first_correct(c) for c in correct]), np.array([last_mistake(c) for c in correct])
+    fc_lm_ok = bool(np.all(FC >= correct) and np.all(correct >= LM))
+    groups = {"top 10%": 0, "middle 10%": N_CHUNKS // 2, "bottom 10%": N_CHUNKS - 1}
+    fc_acc_lm = {
+        name: [values[:, :, chunk == c].mean(axis=(0, 2)) for values in (FC, correct, LM)] for name, c in groups.items()
+    }
+    chunk_accuracy = per_chunk(correct.astype(float))
+    net = MLP([X.shape[1], *sizes], activation=activation, loss="cross_entropy", init=init)
+    net.params = runs[0][f"params_at_{cluster_iteration}"]
+    return {
+        "correct": correct, "norm": norm, "cos": cos, "agr": agr, "chunk": chunk,
+        "accuracy": correct.mean(axis=(0, 2)),
+        "chunk_accuracy": chunk_accuracy, "chunk_cos": per_chunk(cos), "chunk_norm": per_chunk(norm),
+        "fc_acc_lm": fc_acc_lm, "fc_lm_ok": fc_lm_ok,
+        "reach80": [iteration_reaching(chunk_accuracy[c], 0.8) for c in range(N_CHUNKS)],
+        "clusters": clusters(net, X, y, contention_threshold, correct[0], cos[0]),
+        "deep_scatter": deep_scatter(runs[0], cluster_iteration) if deep else None,
+        "deep_layers": deep_layers(runs, chunk) if deep else None,
+    }  # fmt: skip
+
+
+def clusters(net, X, y, threshold, correct, cos):
+    """Cones of the materialised layer-2 gradients of `net` (run 0 at the cluster iteration), with their contention
+    sets (cosine <= `threshold`), and run 0's cosine and correctness curves of each."""
+    G = layer_grads(net, X, y, 2)
+    found = []
+    for members in cone_cover(G):
+        if len(members) < CLUSTER_MIN_SIZE:
+            break
+        against = contention(G, members, threshold)
+        found.append(
+            {
+                "members": members,
+                "contention": against,
+                "members_cos": cos[:, members].mean(axis=1),
+                "members_acc": correct[:, members].mean(axis=1),
+                "contention_cos": cos[:, against].mean(axis=1) if against.size else None,
+                "contention_acc": correct[:, against].mean(axis=1) if against.size else None,
+            }
+        )
+    return found
+
+
+def deep_layers(runs, chunk):
+    """Section 2's two measures in each recorded layer of the deep network (fc2, fc3, fc4): the chunk with the
+    highest mean cosine to the mean gradient over iterations 0-50, and chunk 0's mean gradient norm over chunk 9's."""
+    found = {}
+    for k, layer in enumerate((2, 3, 4)):
+        cos = np.array([r["grad_cos"][: TYPICAL_BY + 1, :, k] for r in runs])  # (R, 51, N)
+        norm = np.array([r["grad_norm"][:, :, k] for r in runs])  # (R, T+1, N)
+        chunk_cos = [float(np.nanmean(cos[:, :, chunk == c])) for c in range(N_CHUNKS)]
+        chunk_norm = [float(np.nanmean(norm[:, :, chunk == c])) for c in range(N_CHUNKS)]
+        found[str(layer)] = {"highest_cosine_chunk": int(np.argmax(chunk_cos)), "chunk_cos": chunk_cos,
+                             "norm_chunk0_over_chunk9": chunk_norm[0] / chunk_norm[-1]}  # fmt: skip
+    return found
+
+
+def deep_scatter(run, t):
+    """Norm and cosine of layers 2, 3 and 4 at iteration t (the cluster iteration), run 0."""
+    return {"norm": run["grad_norm"][t], "cos": run["grad_cos"][t], "correct": run["correct"][t]}
