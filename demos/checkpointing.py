@@ -16,7 +16,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from demos.claims import band, not_comparable, print_claims, property, relative, rows_of
+from demos.claims import band, holds, not_comparable, print_claims, relative, rows_of
 from demos.cli import (
     add_output_options,
     parse_study_args,
@@ -134,7 +134,7 @@ def claims(summary):
     span = f"L = {depths[0]}..{depths[-1]}"
     return [
         row("gradients_identical", "", "the three strategies compute the same gradient, bit for bit", "", True,
-            property("np.array_equal at every depth"), summary["bit_identical"], "a property of minnet's code, "
+            holds("np.array_equal at every depth"), summary["bit_identical"], "a property of minnet's code, "
             "which the lecture takes for granted", kind="beyond"),
         row("vanilla_memory_linear", "The memory usage grows linearly with the number of layers", f"vanilla: slope of "
             f"log(layers held) against log L, {span}", "slope", 1.0, relative(0.1), slope(depths, measured("vanilla",
@@ -147,7 +147,7 @@ def claims(summary):
             slope(depths, measured("memory_poor", "peak_layers"))),
         row("checkpoint_trade_off", "Trade-off between the vanilla and memory poor approaches", f"checkpoint, L = "
             f"{depths[-1]}: fewer layers held than vanilla and fewer evaluations than memory-poor", "", True,
-            property("held < vanilla's and evaluations < memory-poor's"), deepest["checkpoint"]["peak_layers"] <
+            holds("held < vanilla's and evaluations < memory-poor's"), deepest["checkpoint"]["peak_layers"] <
             deepest["vanilla"]["peak_layers"] and deepest["checkpoint"]["evaluations"] < deepest["memory_poor"]
             ["evaluations"], f"held {deepest['checkpoint']['peak_layers']:g} of {depths[-1]}, evaluations "
             f"{deepest['checkpoint']['evaluations']} against {deepest['memory_poor']['evaluations']}"),

@@ -12,7 +12,7 @@ The rules, each with its parameters shown beside the verdict (`rule_text`):
     relative(tol)               |measured - document| <= tol |document|
     ratio(max_factor)           max(measured / document, document / measured) <= max_factor
     band(lo, hi)                lo <= measured <= hi (either end may be None: open)
-    property(description)       a boolean the study computes is True
+    holds(description)          a boolean the study computes is True (the rule's name in summary.json: "property")
     beats_baseline(value, how)  measured beats what a trivial baseline scores (higher or lower is better)
     plausible_draw(draws)       the document's single run lies inside the central 5-95% interval of
                                 >= 10 runs (seeds that draw their own data and weights); measured = their median
@@ -50,7 +50,8 @@ def band(lo=None, hi=None):
     return {"name": "band", "lo": lo, "hi": hi}
 
 
-def property(description):
+def holds(description):
+    """The row's measured value is a boolean the study computes: reproduced when True."""
     return {"name": "property", "description": description}
 
 
@@ -123,7 +124,7 @@ def number(value):
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
-def holds(rule, document_value, measured):
+def rule_holds(rule, document_value, measured):
     """Whether the rule holds: True, False, or None when it cannot be judged."""
     name = rule["name"]
     if name in ("not comparable", "setting"):
@@ -152,7 +153,7 @@ def holds(rule, document_value, measured):
 
 def verdict_of(row):
     """The verdict of a claims row, from its rule, document value and measured value alone."""
-    ok = holds(row["rule"], row["document_value"], row["measured"])
+    ok = rule_holds(row["rule"], row["document_value"], row["measured"])
     return "not comparable" if ok is None else "reproduced" if ok else "differs"
 
 
@@ -162,15 +163,15 @@ def plain(value):
     return value.item() if isinstance(value, np.generic) else value
 
 
-def claim(id, document, where, quote, claim, unit, document_value, rule, measured, note=None, kind="document"):
+def claim(key, document, where, quote, claim, unit, document_value, rule, measured, note=None, kind="document"):
     """One row of a study's claims table (summary.json["claims"]), its verdict computed by `verdict_of`.
 
-    where: section or figure; quote: the document's sentence (one line); claim: the quantity minnet
+    key: the row's id, "<study>.<name>"; where: section or figure; quote: the document's sentence (one line); claim: the quantity minnet
     compares, as a reader would say it; unit: of both values ("" when they are counts or booleans)."""
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
     row = {
-        "id": id,
+        "id": key,
         "kind": kind,
         "document": document,
         "where": where,
@@ -197,11 +198,11 @@ def rows_of(study, document, where=None, kind="document"):
     return row
 
 
-def setting(id, document, choice, alternative, depends_on, value=None):
+def setting(key, document, choice, alternative, depends_on, value=None):
     """A choice the document does not state (or that minnet had to change), made to reproduce it:
     which claims depend on it and what the alternative gives, measured where minnet measured it."""
     rule = setting_rule(depends_on, alternative)
-    return claim(id, document, "setup", "", choice, "", None, rule, value, alternative, kind="setting")
+    return claim(key, document, "setup", "", choice, "", None, rule, value, alternative, kind="setting")
 
 
 def pytorch_init_setting(study, document, depends_on):

@@ -24,7 +24,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from demos.claims import band, print_claims, property, rows_of, setting
+from demos.claims import band, holds, print_claims, rows_of, setting
 from demos.cli import (
     add_output_options,
     add_sweep_options,
@@ -147,7 +147,7 @@ def claims(s):
             s["best_past_2x_threshold"] / s["best_classical"], f"{s['best_past_2x_threshold']:.3f} past "
             f"{2 * s['threshold']:,} weights; {s['best_classical']:.3f} at {s['best_classical_weights']:,}"),
         row("interpolates_from_threshold", BELKIN, "training error 0 at every width from the threshold on, in every "
-            "seed", "", None, property("all zero"), s["interpolates_from_threshold"],
+            "seed", "", None, holds("all zero"), s["interpolates_from_threshold"],
             f"training labels: {noise:.0%} redrawn, fitted as given"),
         row("norm_peaks_at_threshold", "", "the fitted layer's norm |B| peaks at the same width as the test error",
             "weights", s["peak_weights"], band(s["peak_weights"], s["peak_weights"]), s["norm_peak_weights"],

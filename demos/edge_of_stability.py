@@ -24,7 +24,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from demos.claims import band, print_claims, property, rows_of, setting
+from demos.claims import band, holds, print_claims, rows_of, setting
 from demos.cli import (
     add_output_options,
     add_sweep_options,
@@ -224,7 +224,7 @@ def claims(summary):
     for lr, m in summary["gradient_descent"].items():
         rows.append(row(f"sharpens_to_2_over_lr_{lr}", "", f"at lr {lr}, gradient descent starts below 2/lr "
                         "and sharpens until it reaches it", "", True,
-                        property("initial sharpness < 2/lr, crossed later in the run"),
+                        holds("initial sharpness < 2/lr, crossed later in the run"),
                         m["initial"] < m["threshold"] and m["crossing"] is not None,
                         f"from {m['initial']:.3g}; " + hover_note(m, "2/lr")))  # fmt: skip
         rows.append(row(f"hovers_at_2_over_lr_{lr}", ABSTRACT, f"at lr {lr}, the sharpness's mean over the "
@@ -233,7 +233,7 @@ def claims(summary):
         if m["crossing"] is not None:
             rows.append(row(f"loss_falls_non_monotonically_{lr}", NON_MONOTONE, f"at lr {lr}, after the "
                             "crossing the loss rises on some iterations yet is lower at the end", "", True,
-                            property("loss rises on >= 1 iteration after the crossing and final < at the crossing"),
+                            holds("loss rises on >= 1 iteration after the crossing and final < at the crossing"),
                             m["loss_rises_after_crossing"] > 0 and m["final_loss"] < m["loss_at_crossing"],
                             f"rises on {m['loss_rises_after_crossing']} iterations; {m['loss_at_crossing']:.3g} at "
                             f"the crossing, {m['final_loss']:.3g} at the end"))  # fmt: skip

@@ -23,7 +23,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from demos.claims import band, print_claims, property, rows_of, setting
+from demos.claims import band, holds, print_claims, rows_of, setting
 from demos.cli import (
     add_output_options,
     add_sweep_options,
@@ -208,7 +208,7 @@ def claims(s):
         row("test_long_after_train", "Grokking: Generalization Beyond Overfitting on Small Algorithmic Datasets",
             f"test accuracy reaches 99% at least {LONG_BEFORE} times later than train accuracy, in every seed "
             f"(fraction {a['fraction']}; measured: the median ratio)", "steps / steps", None,
-            property(f"all {n} seeds reach 99% on test, median ratio >= {LONG_BEFORE}"), grokking,
+            holds(f"all {n} seeds reach 99% on test, median ratio >= {LONG_BEFORE}"), grokking,
             f"train 99% at steps {fmt(main['train_step'])}; test at {fmt(main['test_step'])}; ratio median "
             f"{median(main['delay_ratio']):.3g}"),
         row("weight_decay_needed", "", f"seeds whose test accuracy reaches 99% within {a['steps']:,} steps without "
@@ -216,7 +216,7 @@ def claims(s):
             f"final test accuracy {fmt(plain['final_test_accuracy'], '.2f')} (chance: 1/{a['p']}); Power et al. "
             "figure 2: weight decay speeds grokking the most", kind="beyond", document="Power et al. 2022"),
         row("more_data_less_delay", "", f"the median step at which test reaches 99% falls as the fraction grows "
-            f"from {a['fraction']}", "steps", None, property("strictly decreasing over the fractions"),
+            f"from {a['fraction']}", "steps", None, holds("strictly decreasing over the fractions"),
             len(test_steps) > 1 and bool(np.all(np.diff(test_steps) < 0)),
             ", ".join(f"{f}: {t:.4g}" for f, t in zip(sorted(a["fractions"])[-len(test_steps):], test_steps)),
             kind="beyond", document="Power et al. 2022"),

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from demos.claims import band, print_claims, property, ratio, rows_of, setting
+from demos.claims import band, holds, print_claims, ratio, rows_of, setting
 from demos.cli import (
     add_output_options,
     int_in,
@@ -159,10 +159,10 @@ def claims(s, plane, span):
             "theta - s lr g", "step factor", 0.2, ratio(2.0), s["gradient_slice_minimum_at_s"], "'or so': within x2"),
         row("gradient_slice_convex", "loss landscape, gradient slice", "this loss landscape is just a parabola",
             "the slice along the gradient is convex on the grid (second differences >= 0)", "", True,
-            property("every second difference of the slice >= -1e-12"), s["gradient_slice_is_convex"]),
+            holds("every second difference of the slice >= -1e-12"), s["gradient_slice_is_convex"]),
         row("random_plane_bowl", "loss landscape, random plane", "And I basically got a bowl",
             "on the plane of two random filter-normalised directions the lowest point is the trained model", "", True,
-            property("argmin of the plane = its centre"), s["random_plane_minimum_at_centre"]),
+            holds("argmin of the plane = its centre"), s["random_plane_minimum_at_centre"]),
         row("barrier_between_models", "loss landscape, three models",
             "clear minima at (0,0), (1,0) and (0,1), where the trained models are placed, and something elevated "
             "between them", "loss at the three models' centroid / the worst model's", "ratio", None, band(1.0, None),

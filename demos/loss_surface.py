@@ -25,7 +25,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from demos.claims import band, beats_baseline, exact, print_claims, property, ratio, relative, rows_of, setting
+from demos.claims import band, beats_baseline, exact, holds, print_claims, ratio, relative, rows_of, setting
 from demos.cli import (
     DATA_EXAMPLES,
     add_data_options,
@@ -339,7 +339,7 @@ def surface_claims(s):
             f"through w0 the lowest point is at alpha {s['slice_minimum_offset']['w0']:.2f}: w0 is no minimum"),
         row("plane_minimum_at_w_hat", "plane projection", "draw the projection of the loss surface to the plane, "
             "which is defined by 2 random vectors", "the lowest point of the plane through w_hat is w_hat itself", "",
-            True, property("argmin of the plane = its centre"), s["plane_min_at_centre"],
+            True, holds("argmin of the plane = its centre"), s["plane_min_at_centre"],
             f"lowest {s['plane_min_loss']:.4g}, at w_hat {s['plane_centre_loss']:.4g}"),
         row("all_equal_never_breaks", "impact of initialization", "Don't initialize all weights to be the same",
             "hidden units' largest weight difference after training from all-equal weights (shallow and deep)", "",
@@ -361,7 +361,7 @@ def surface_claims(s):
             relative(0.01), deep["N(0, 1e-3^2): too small"]["final_train_loss"], "ln 10: it learns nothing"),
         row("interpolation_monotone", "beyond the lecture (Goodfellow et al. 2015)", "", "the training loss falls "
             "monotonically along the straight line from w0 to w_hat", "", True,
-            property("every step of the line t in [0, 1] lowers the train loss"), s["interpolation_monotone_train"],
+            holds("every step of the line t in [0, 1] lowers the train loss"), s["interpolation_monotone_train"],
             kind="beyond", document="Goodfellow et al. 2015"),
     ]  # fmt: skip
 

@@ -24,7 +24,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from demos.claims import band, not_comparable, print_claims, property, rank_correlation, rows_of
+from demos.claims import band, holds, not_comparable, print_claims, rank_correlation, rows_of
 from demos.cli import (
     add_output_options,
     add_sweep_options,
@@ -234,15 +234,15 @@ def claims(s):
             f"(lr {mn.SGD_LR}, {a['seeds']} seeds)", "", None, band(0.5, 1.0), s["escaped"][str(min(a["batches"]))],
             "full batch (gradient descent): " + f"{s['escaped'].get(str(mn.EXAMPLES), float('nan')):.2f}"),
         row("smaller_batches_escape_more", ESCAPE, ESCAPE, "the fraction that escapes never grows with the batch size", "",
-            None, property("non-increasing in the batch size"), bool(np.all(np.diff(escaped) <= 0)),
+            None, holds("non-increasing in the batch size"), bool(np.all(np.diff(escaped) <= 0)),
             ", ".join(f"batch {b}: {f:.2f}" for b, f in zip(sorted(a["batches"]), escaped))),
         row("network_sharpness_below_2_over_lr", "Wide vs narrow local minima", "", "every full-batch run's final sharpness is below 2/lr, "
-            "as the toy's stability condition requires", "", None, property("sharpness < 2/lr at every lr"),
+            "as the toy's stability condition requires", "", None, holds("sharpness < 2/lr at every lr"),
             all(c["sharpness"] < 2 / c["lr"] for c in full), ", ".join(f"lr {c['lr']:g}: {c['sharpness']:.3g} "
             f"(2/lr {2 / c['lr']:.3g})" for c in full) + ": far below it; the cross-entropy flattens as its loss "
             "falls, and this network never reaches the edge of stability", kind="beyond", document="Cohen et al. 2021"),
         row("larger_batch_sharper", "Wide vs narrow local minima", "", "at every lr, the sharpness reached grows with the batch size (medians)",
-            "", None, property("increasing in the batch size at every lr"),
+            "", None, holds("increasing in the batch size at every lr"),
             all(bool(np.all(np.diff(v) > 0)) for v in by_batch), "; ".join(f"lr {lr:g}: " + ", ".join(f"{v:.3g}"
             for v in vs) for lr, vs in zip(lrs, by_batch)), kind="beyond",
             document="Keskar et al. 2017"),

@@ -24,7 +24,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from demos.claims import band, exact, not_comparable, print_claims, property, rows_of
+from demos.claims import band, exact, holds, not_comparable, print_claims, rows_of
 from demos.cli import (
     add_full_option,
     add_output_options,
@@ -245,7 +245,7 @@ def claims(runs):
             slow["final_test_loss"] / fast["final_test_loss"], "much better: at least half the error"),
         row("neurons_split_sooner_at_0.4", "section 3.1", "the hidden neurons indeed diverge if given enough time",
             "the two hidden units split (stay >= 0.05 apart) within 50,000 iterations, sooner at lr 0.4", "", None,
-            property("split at 0.4 < split at 0.2, both before the end"),
+            holds("split at 0.4 < split at 0.2, both before the end"),
             None not in split and 0 < split[1] < split[0], f"split at iteration {split[0]} (lr 0.2), {split[1]} (lr 0.4)"),
         row("f2_duplicates_remain", "section 3.2", "The last two plots of figure 5 show that there are duplicate neurons",
             "(f2, 20, 0.05, 40,000): pairs of hidden units still < 0.05 apart at the end", "pairs", None, band(1, None),

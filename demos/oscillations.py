@@ -31,10 +31,10 @@ import numpy as np
 from demos.claims import (
     band,
     exact,
+    holds,
     not_comparable,
     plausible_draw,
     print_claims,
-    property,
     ratio,
     relative,
     rows_of,
@@ -444,7 +444,7 @@ def claims(s, setting):
                 "the angle grows before the gradient norm, which grows before the error",
                 "",
                 True,
-                property("angle_growth_start < argmin_grad_norm < argmin_train_loss"),
+                holds("angle_growth_start < argmin_grad_norm < argmin_train_loss"),
                 bool(s["order_as_document"]),
                 f"angle grows at {s['angle_growth_start']}, norm smallest at {s['argmin_grad_norm']}, "
                 f"train error smallest at {s['argmin_train_loss']}",
@@ -539,7 +539,7 @@ def last_bit_row(s):
         "to 1e-12",
         "",
         None,
-        property("spread of argmin_grad_norm >= 2 and weights apart by <= 1e-12 at iteration 500"),
+        holds("spread of argmin_grad_norm >= 2 and weights apart by <= 1e-12 at iteration 500"),
         spread >= 2 and apart["500"] <= 1e-12,
         f"smallest gradient norm at {min(draws)}-{max(draws)} over {len(draws)} runs; the weights' largest "
         "relative difference from minnet's run: "
@@ -558,7 +558,7 @@ def sharpness_row(key, s, lr):
         f"at lr {lr} the sharpness passes 2/lr = {2 / lr:g} before the angle starts growing",
         "",
         None,
-        property("sharpness_crosses_2_over_lr < angle_growth_start"),
+        holds("sharpness_crosses_2_over_lr < angle_growth_start"),
         crossing is not None and s["angle_growth_start"] is not None and crossing < s["angle_growth_start"],
         f"crosses 2/lr at iteration {crossing}, peaks at {peak:.3g} ({peak * lr / 2:.2g} x 2/lr) at iteration "
         f"{s['sharpness_peak_iteration']}; the angle grows at {s['angle_growth_start']}, the error is smallest at "
@@ -578,7 +578,7 @@ def document_check_rows(checks):
             "(f2, 8, 0.1, 1200): the angle grows before the gradient norm, before the error",
             "",
             True,
-            property("angle_growth_start < argmin_grad_norm < argmin_train_loss"),
+            holds("angle_growth_start < argmin_grad_norm < argmin_train_loss"),
             bool(f2["order_as_document"]),
             f"angle grows at {f2['angle_growth_start']}, norm smallest at {f2['argmin_grad_norm']}, train error "
             f"smallest at {f2['argmin_train_loss']}",

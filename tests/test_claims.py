@@ -9,9 +9,9 @@ from demos.claims import (
     beats_baseline,
     claim,
     exact,
+    holds,
     not_comparable,
     plausible_draw,
-    property,
     ratio,
     relative,
     scoreboard,
@@ -25,7 +25,7 @@ PASSING = [
     (ratio(1.5), 600, 640),
     (band(0.8, 1.2), 1.0, 1.019),
     (band(None, 1e-6), None, 1e-9),
-    (property("the order is the document's"), True, True),
+    (holds("the order is the document's"), True, True),
     (beats_baseline(0.811, "an all-outside picture"), None, 0.95),
     (beats_baseline(6.36, "predict the mean", better="lower"), None, 3.0),
 ]
@@ -49,7 +49,7 @@ def test_each_rule_passes_and_fails(rule, document_value, measured):
         (relative(0.05), 9000, 9500),
         (ratio(1.5), 600, 300),
         (band(0.8, 1.2), 1.0, 0.7),
-        (property("x"), True, False),
+        (holds("x"), True, False),
         (beats_baseline(0.811, "all outside"), None, 0.785),
         (relative(0.05), 9000, None),  # nothing measured (no onset in the run)
     ],
@@ -88,7 +88,7 @@ def test_scoreboard_one_line_per_document_and_one_beyond():
     rows = [
         row(exact(), 1, 1),
         row(exact(), 1, 2),
-        claim("t.b", "Cohen et al. 2021", "fig 1", "", "x", "", None, property("p"), True, kind="beyond"),
+        claim("t.b", "Cohen et al. 2021", "fig 1", "", "x", "", None, holds("p"), True, kind="beyond"),
         setting("t.s", "000", "c", "a", ["t.x"]),
     ]
     assert scoreboard(rows) == {
@@ -106,7 +106,7 @@ def test_a_value_too_long_for_its_column_is_printed_below_its_row(capsys):
     from demos.claims import COLUMN, print_claims
 
     long = [(2, 6), (7, 9), (4, 1)]
-    print_claims([row(band(1, None), None, 3), row(property("pairs found"), None, str(long))])
+    print_claims([row(band(1, None), None, 3), row(holds("pairs found"), None, str(long))])
     lines = capsys.readouterr().out.splitlines()
     header = next(line for line in lines if line.startswith("document"))
     rows = [line for line in lines if line.endswith(("reproduced", "differs", "not comparable"))]
