@@ -27,6 +27,7 @@ from minnet.compiled import fit_example_by_example
 from minnet.data import doc000, doc002
 from minnet.landscape import grid_two_params
 from minnet.per_example import gradient_stats
+from minnet.studies.optimizer_paths import layer2_index
 from minnet.tools.atomic import save_json
 
 DOC000_PURE_PYTHON_SECONDS = 123.0  # document 000: (f1, 3, 1, 1000) in its pure-Python notebook loop
@@ -55,7 +56,7 @@ def torch_module():
 def landscape_setup(quick):
     X, Y = doc002(seed=0)
     net = MLP([3, 3, 3, 3, 1], activation="tanh", seed=0)
-    i, j = net.offsets[1] + 1, net.offsets[1] + 5  # two weights of W_2, between hidden layers 1 and 2
+    i, j = layer2_index(net, 1), layer2_index(net, 5)  # two weights of W_2, between hidden layers 1 and 2
     values = np.linspace(-3, 3, 41 if quick else 201)
     return net, X, Y, i, j, values
 
@@ -287,6 +288,7 @@ MEMORY_PROBE = """
 import os, threading, time
 from demos.benchmark import per_example_setup, per_example_materialised, torch_per_example
 from minnet.per_example import gradient_stats
+from minnet.studies.optimizer_paths import layer2_index
 
 def rss():
     with open("/proc/self/statm") as f:

@@ -1,0 +1,65 @@
+"""The house's rooms: where each kind of code lives, and which room may import which."""
+
+import ast
+import pathlib
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+SHARED = {"demos.cli", "demos.claims"}  # the command line's and the claims tables' machinery, every study's
+DRIVERS = {"demos.__main__", "demos.report", "demos.gallery", "demos.benchmark"}  # they run or time other modules
+
+
+def module_name(path):
+    return ".".join(path.relative_to(ROOT).with_suffix("").parts)
+
+
+def imported_modules(path):
+    """Every module a file imports by an import statement, at any depth (strings run in a subprocess aside)."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            found.add(node.module)
+            found |= {f"{node.module}.{alias.name}" for alias in node.names}  # from demos import minima
+    return found
+
+
+def demos_imports(path):
+    """The demos modules a file imports (the package `demos` itself aside)."""
+    files = {module_name(p) for p in (ROOT / "demos").glob("*.py")}
+    return {m for m in imported_modules(path) if m in files and m != module_name(path)}
+
+
+def test_no_demos_module_imports_another_studys():
+    """A study's science lives in minnet/studies, so no demos module imports another study's demos module:
+
+    - every demos module may import demos.cli and demos.claims (the command line's and the claims' machinery);
+    - the drivers demos.__main__, demos.report, demos.gallery and demos.benchmark may import what they run or time;
+    - every other demos module (each study, the explorer, the exercises, gradcheck) imports nothing else from
+      demos: the explorer and the exercises take the studies' science from minnet.studies."""
+    wrong = {
+        module_name(path): sorted(demos_imports(path) - SHARED)
+        for path in sorted((ROOT / "demos").glob("*.py"))
+        if module_name(path) not in DRIVERS and demos_imports(path) - SHARED
+    }
+    assert wrong == {}
+
+
+def test_minnet_imports_nothing_from_demos():
+    """The framework and the studies' science stand without the command line: minnet/ and kernels/ import no demos
+    module."""
+    wrong = {
+        str(path.relative_to(ROOT)): sorted(m for m in imported_modules(path) if m.split(".")[0] == "demos")
+        for folder in ("minnet", "kernels")
+        for path in sorted((ROOT / folder).rglob("*.py"))
+    }
+    assert {path: found for path, found in wrong.items() if found} == {}
+
+
+def test_the_rules_see_an_import_of_another_study(tmp_path):
+    """The checker itself: `from demos import minima` and `import demos.minima` inside a function are both seen."""
+    source = tmp_path / "probe.py"
+    source.write_text(
+        "def f():\n    from demos import minima\n    import demos.double_descent\n    from demos.cli import seed\n"
+    )
+    assert {"demos.minima", "demos.double_descent", "demos.cli"} <= imported_modules(source)
