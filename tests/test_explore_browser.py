@@ -101,6 +101,7 @@ def test_document_000_plays_and_the_lr_slider_counts(page, url):
     page.click("#d0-play")
     wait_for(page, "+document.getElementById('d0-t').textContent >= 200")
     page.click("#d0-play")  # pause
+    wait_for(page, "!d0.busy")  # the last step's answer is in
     assert inked(page, "d0-errors") > before and inked(page, "d0-sharpness") > 0
     page.fill("#d0-lr", "-0.5")  # the slider to 10^-0.5
     page.dispatch_event("#d0-lr", "input")
@@ -108,7 +109,15 @@ def test_document_000_plays_and_the_lr_slider_counts(page, url):
     t = int(page.inner_text("#d0-t"))
     page.click("#d0-step")
     wait_for(page, f"+document.getElementById('d0-t').textContent === {t + 10}")
-    assert "--lr 0.316" in page.inner_text("#d0-command")
+    command = page.inner_text("#d0-command")  # a run whose lr changed mid-way: a schedule, not one command
+    assert f"no single command: the lr changed mid-run (1 for {t}, then 0.316 for 10 iterations)" in command
+    assert f"schedule=1*{t},0.316*10" in page.evaluate("() => decodeURIComponent(location.hash)")
+    assert "the lr changed mid-run: not the document's run, not comparable" in page.inner_text("#d0-claim")
+    href = page.evaluate("() => location.href")
+    page.goto("about:blank")
+    page.goto(href)  # the link replays the schedule
+    wait_for(page, f"+document.getElementById('d0-t').textContent === {t + 10}")
+    assert page.inner_text("#d0-command") == command
 
 
 def test_a_link_with_steps_reopens_the_documents_run(page, url):
@@ -124,6 +133,62 @@ def test_a_link_with_steps_reopens_the_documents_run(page, url):
     page.reload()
     wait_for(page, "document.getElementById('d0-t').textContent === '1000'")
     assert page.inner_text("#d0-claim") == claim and time.monotonic() - started < 20
+
+
+def test_rewind_while_playing_shows_the_rewound_run_only(page, url):
+    """Issue 41: an answer to a step sent before the rewind must not be drawn into the rewound run."""
+    page.shot_name = "doc000_rewound"
+    page.goto(url + "#view=doc000")
+    wait_for(
+        page,
+        "document.getElementById('d0-t').textContent === '0' && document.getElementById('d0-command').textContent !== ''",
+    )
+    page.click("#d0-play")
+    wait_for(page, "+document.getElementById('d0-t').textContent >= 100")
+    page.click("#d0-reset")
+    page.wait_for_timeout(1500)  # any answer still on its way has arrived
+    assert page.inner_text("#d0-t") == "0" and page.inner_text("#d0-play") == "play"
+    assert page.inner_text("#d0-events") == "" and "steps=0" in page.evaluate("() => location.hash")
+    assert page.evaluate("() => d0.run.train_loss.length") == 1
+
+
+def test_a_new_grokking_run_after_a_pause_is_drawn_alone(page, url):
+    page.shot_name = "grokking_new_run"
+    page.goto(url + "#view=grok&p=23&width=32")
+    wait_for(page, "document.getElementById('g-t').textContent === '0'")
+    page.click("#g-play")
+    wait_for(page, "+document.getElementById('g-t').textContent >= 40")
+    page.click("#g-play")  # pause
+    page.fill("#g-weight_decay", "0")
+    page.click("#g-new")
+    page.wait_for_timeout(1500)
+    assert page.inner_text("#g-t") == "0" and page.inner_text("#g-play") == "play"
+    assert (
+        page.evaluate("() => gk.run.train_accuracy.length") == 1
+        and page.evaluate("() => gk.run.config.weight_decay") == 0
+    )
+    assert "the study's 'no weight decay' run" in page.inner_text("#g-command")
+    assert "weight_decay=0" in page.evaluate("() => location.hash")
+
+
+def test_switching_views_keeps_each_views_link(page, url):
+    page.shot_name = "views_switched"
+    page.goto(url + "#view=doc000&steps=50")
+    wait_for(page, "document.getElementById('d0-t').textContent === '50'")
+    page.click("nav button[data-view=minima]")
+    page.click("nav button[data-view=doc000]")
+    assert "steps=50" in page.evaluate("() => location.hash")
+
+
+def test_the_race_claims_what_the_document_says_of_that_network(page, url):
+    page.shot_name = "race_sigmoid"
+    page.goto(url + "#view=race&activation=sigmoid&lr_sgd=0.1&lr_rmsprop=0.01")
+    wait_for(page, "document.getElementById('r-status').textContent.includes('Click anywhere')")
+    box = page.locator("#r-map").bounding_box()
+    page.mouse.click(box["x"] + 0.6 * box["width"], box["y"] + 0.4 * box["height"])
+    wait_for(page, "document.getElementById('r-claim').textContent.includes('fastest to slowest')")
+    assert "optimizer_paths.sgd_slowest" in page.inner_text("#r-claim")
+    assert "these rates differ: SGD 0.1, RMSprop 0.01" in page.inner_text("#r-command")
 
 
 def test_the_race_starts_where_you_click(page, url):
