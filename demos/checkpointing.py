@@ -11,7 +11,6 @@ k = sqrt(L): O(sqrt L) and about 2L), and the wall time of each.
 """
 
 import os
-import time
 from collections.abc import Sequence
 
 import numpy as np
@@ -27,42 +26,9 @@ from demos.cli import (
     seed,
     study_parser,
 )
-from minnet import MLP
-from minnet.studies.checkpoint import STRATEGIES, backprop
+from minnet.studies.checkpoint import STRATEGIES, measure
 
 DEFAULT_OUT = os.path.join("minnet-out", "checkpointing")
-
-
-def formulas(L, k):
-    """The lecture's counts: (layers held, layer evaluations) per strategy."""
-    return {
-        "vanilla": (L, L),
-        "memory_poor": (1, L + L * (L - 1) // 2),
-        "checkpoint": (L // k + k, L + (L - 1) - (L - 1) // k),
-    }
-
-
-def measure(L, width, batch, k, repeats, seed):
-    rng = np.random.default_rng(seed)
-    net = MLP([width] * (L + 1), activation="tanh", seed=seed)
-    X, Y = rng.normal(size=(batch, width)), rng.normal(size=(batch, width))
-    k = k or max(1, round(np.sqrt(L)))
-    layer_floats = 2 * batch * width  # one layer's z and a
-    rows, grads = {}, {}
-    for strategy in STRATEGIES:
-        times = []
-        for _ in range(repeats):
-            start = time.perf_counter()
-            _, grads[strategy], tape = backprop(net, X, Y, strategy, k)
-            times.append(time.perf_counter() - start)
-        rows[strategy] = {
-            "peak_floats": tape.peak_floats,
-            "peak_layers": tape.peak_floats / layer_floats,
-            "evaluations": tape.evaluations,
-            "seconds": float(np.median(times)),
-        }
-    identical = all(np.array_equal(grads["vanilla"], grads[s]) for s in STRATEGIES)
-    return {"L": L, "k": k, "rows": rows, "formulas": formulas(L, k), "bit_identical": identical}
 
 
 def run(args):

@@ -84,22 +84,6 @@ def grid_configs(args):
     ]
 
 
-def learned_planes(net, x, extent, pixels):
-    """For the fixed first factor x: the plane of y, the true x y and the network's, both (pixels, pixels, 2)."""
-    re = np.linspace(-extent, extent, pixels)
-    Y_re, Y_im = np.meshgrid(re, re[::-1])
-    X = np.column_stack([np.full(Y_re.size, x.real), np.full(Y_re.size, x.imag), Y_re.ravel(), Y_im.ravel()])
-    return cm.multiply(X).reshape(pixels, pixels, 2), net.forward(X).reshape(pixels, pixels, 2)
-
-
-def squaring_planes(net, extent, pixels):
-    """z -> z^2, true and learned, over the plane of z."""
-    re = np.linspace(-extent, extent, pixels)
-    Z_re, Z_im = np.meshgrid(re, re[::-1])
-    X = np.column_stack([Z_re.ravel(), Z_im.ravel(), Z_re.ravel(), Z_im.ravel()])
-    return cm.multiply(X).reshape(pixels, pixels, 2), net.forward(X).reshape(pixels, pixels, 2)
-
-
 def run(args):
     runner = sweep_runner(args)
     runs = runner(cm.train_task, table_configs(args))
@@ -113,8 +97,8 @@ def run(args):
         "finals": finals,  # (rows, seeds, train / test)
         "full_epochs": args.max_epochs >= max(e for _, _, e, _, _ in TABLE),
         "grid": None if grid is None else np.array([r["test_loss"][-1] for r in grid]).reshape(len(GRID), len(GRID)),
-        "planes": learned_planes(pictured, complex(args.x_re, args.x_im), args.extent, args.pixels),
-        "squares": squaring_planes(pictured, args.extent / 2, args.pixels),
+        "planes": cm.learned_planes(pictured, complex(args.x_re, args.x_im), args.extent, args.pixels),
+        "squares": cm.squaring_planes(pictured, args.extent / 2, args.pixels),
         "config": {
             "data": f"4,096 inputs from N(0, 2^2), 80:20 split, target {args.target}, data seed = run seed",
             "networks": [f"MLP 4-{'-'.join(map(str, h)) + '-' if h else ''}2 {a}, {e} epochs" for h, a, e, *_ in TABLE],

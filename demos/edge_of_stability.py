@@ -39,41 +39,12 @@ from demos.cli import (
     study_parser,
     sweep_runner,
 )
-from minnet import MLP, SGD, Adam, fit
-from minnet.data import load_digits
-from minnet.losses import one_hot
-from minnet.recorders import SharpnessRecorder
-from minnet.studies.dynamics import first_above
+from minnet.studies import edge_of_stability as eos
 
 DEFAULT_OUT = os.path.join("minnet-out", "edge_of_stability")
 COHEN = "Cohen et al. 2021"
 COHEN_ADAM = "Cohen et al. 2022"
 HOVER_BAND = (0.8, 1.2)  # "hovers at 2/lr": the mean over the last half of the run within 20% of it
-
-
-def dataset(examples):
-    """The first `examples` digits, pixels standardised; targets one-hot (N, 10)."""
-    X, labels = load_digits()
-    X, labels = X[:examples], labels[:examples]
-    X = (X - X.mean(axis=0)) / np.where(X.std(axis=0) > 0, X.std(axis=0), 1.0)  # (x - mean) / std, per pixel
-    return X, one_hot(labels, 10)
-
-
-def train_task(config):
-    """A sweep task: one run, gradient descent ("sgd", full batch) or Adam, with its sharpness measured."""
-    X, Y = dataset(config["examples"])
-    net = MLP(
-        [X.shape[1], *config["hidden"], 10], activation="tanh", loss="half_mse", init="pytorch", seed=config["seed"]
-    )
-    optimizer = SGD(net.params, lr=config["lr"]) if config["optimizer"] == "sgd" else Adam(net.params, lr=config["lr"])
-    recorder = SharpnessRecorder(
-        X, Y, every=config["every"], optimizer=optimizer, steps=config["lanczos_steps"], seed=config["seed"]
-    )
-    history = fit(net, X, Y, optimizer, config["epochs"], recorders=[recorder])
-    keys = ("train_loss", "sharpness", "sharpness_iteration", "preconditioned_sharpness", "stability_threshold")
-    return {key: history[key] for key in keys} | {
-        "diverged_at": -1 if history.diverged_at is None else history.diverged_at
-    }
 
 
 def run(args):
@@ -88,7 +59,7 @@ def run(args):
     configs = [{**shared, "optimizer": "sgd", "lr": lr} for lr in args.rates] + [
         {**shared, "optimizer": "adam", "lr": args.adam_lr}
     ]
-    runs = sweep_runner(args)(train_task, configs)
+    runs = sweep_runner(args)(eos.train_task, configs)
     config = {
         "data": f"the first {args.examples:,} shipped 8x8 digits, pixels standardised, one-hot targets",
         "network": "MLP 64-" + "-".join(map(str, args.hidden)) + "-10", "hidden": list(args.hidden),
@@ -98,28 +69,6 @@ def run(args):
     }  # fmt: skip
     return {"gd": dict(zip(args.rates, runs[:-1])), "adam": runs[-1], "adam_lr": args.adam_lr, "epochs": args.epochs,
             "config": config}  # fmt: skip
-
-
-# ----- what a run shows --------------------------------------------------------------------------
-def edge_measures(iteration, sharpness, loss, threshold):
-    """Progressive sharpening, the crossing of the threshold, hovering at it, and the loss meanwhile."""
-    iteration, sharpness = np.asarray(iteration), np.asarray(sharpness, dtype=np.float64)
-    finite = np.isfinite(sharpness)
-    above = first_above(sharpness, threshold)  # NaN (Adam's undefined start) is never above
-    crossing = None if above is None else int(iteration[above])
-    late = sharpness[iteration >= iteration[-1] / 2]
-    measures = {
-        "threshold": threshold,
-        "initial": float(sharpness[finite][0]),
-        "crossing": crossing,
-        "peak": float(np.max(sharpness[finite])),
-        "late_mean_over_threshold": float(np.nanmean(late) / threshold),
-    }
-    if crossing is not None:
-        after = np.asarray(loss)[crossing:]
-        measures["loss_rises_after_crossing"] = int(np.sum(np.diff(after) > 0))  # iterations whose loss went up
-        measures["loss_at_crossing"], measures["final_loss"] = float(after[0]), float(after[-1])
-    return measures
 
 
 # ----- figures -----------------------------------------------------------------------------------
@@ -186,13 +135,13 @@ def plot(results, out, args):
 # ----- the claims ---------------------------------------------------------------------------------
 def summary_of(results):
     gd = {
-        str(lr): edge_measures(
+        str(lr): eos.edge_measures(
             r["sharpness_iteration"], r["sharpness"], r["train_loss"], float(r["stability_threshold"])
         )
         for lr, r in results["gd"].items()
     }
     a = results["adam"]
-    adam = edge_measures(
+    adam = eos.edge_measures(
         a["sharpness_iteration"], a["preconditioned_sharpness"], a["train_loss"], float(a["stability_threshold"])
     )
     summary = {"gradient_descent": gd, "adam": adam, "adam_lr": results["adam_lr"], "epochs": results["epochs"],

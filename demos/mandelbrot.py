@@ -52,12 +52,6 @@ SHORTER = {"silu_control": CONTROL_EPOCHS, "silu_early": EARLY_EPOCHS}  # model 
 FULL_VIEW = (complex(-0.75, 0.0), 3.5)
 
 
-def render(net, center, width, pixels, iterations, fast=False):
-    c_re, c_im = mb.pixel_grid(center, width, pixels)
-    draw = mb.escape_counts_by_rectangles if fast else mb.escape_counts
-    return draw(c_re, c_im, iterations, net=net)
-
-
 def trained_models(args):
     """Models 3 and 4 trained --epochs, model 4 trained to about model 3's loss (the equal-loss control) and for
     10 epochs (the shape found early)."""
@@ -78,7 +72,7 @@ def run(args):
     nets, test_loss = trained_models(args)
     views = {"full": FULL_VIEW, "zoom": (complex(*args.center), args.width)}
     pictures = {
-        (name, view): render(net, *views[view], args.pixels, args.iterations, args.fast)
+        (name, view): mb.render(net, *views[view], args.pixels, args.iterations, args.fast)
         for name, net in {"exact": None, **nets}.items()
         for view in views
         if name not in SHORTER or view == "full"
@@ -88,7 +82,7 @@ def run(args):
         key: float(np.mean((counts == args.iterations) == (pictures[("exact", key[1])] == args.iterations)))
         for key, counts in pictures.items()
     }
-    overlap = {key: inside_overlap(counts == args.iterations, pictures[("exact", key[1])] == args.iterations)
+    overlap = {key: mb.inside_overlap(counts == args.iterations, pictures[("exact", key[1])] == args.iterations)
                for key, counts in pictures.items()}  # fmt: skip
     return {
         "overlap": overlap,
@@ -107,13 +101,6 @@ def run(args):
             "picture": f"{args.pixels[0]} x {args.pixels[1]} pixels, {args.iterations} escape iterations",
         },
     }  # fmt: skip
-
-
-def inside_overlap(inside, exact_inside):
-    """|inside and exact inside| / |inside or exact inside|: 1 for the exact set's shape, 0 for no common pixel.
-    (The share of pixels inside/outside as the exact set's is dominated by the 81% outside: a picture with every
-    pixel outside scores 0.81 on it.)"""
-    return float(np.sum(inside & exact_inside) / max(np.sum(inside | exact_inside), 1))
 
 
 def animate(args, out):
@@ -143,7 +130,7 @@ def animate(args, out):
         def draw(epoch, net=net, history=history, name=name):
             net.params = history["params"][epoch]
             ax.clear()
-            ax.imshow(np.log1p(render(net, *FULL_VIEW, small, args.iterations, args.fast)), cmap="magma")
+            ax.imshow(np.log1p(mb.render(net, *FULL_VIEW, small, args.iterations, args.fast)), cmap="magma")
             ax.set_title(f"{name} model, epoch {epoch}: test MSE {history['test_loss'][epoch]:.3g}")
             ax.axis("off")
 

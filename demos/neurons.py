@@ -37,21 +37,18 @@ from demos.cli import (
     study_parser,
     sweep_runner,
 )
-from minnet import TwoLayerNet
-from minnet.data import TARGETS, doc000
 from minnet.studies.dynamics import (
     LOOPS,
+    SPLIT_THRESHOLD,
     STAGNATES,
+    X_GRID,
     doc000_task,
-    duplicate_distance,
     late_fall,
-    split_iterations,
+    neurons_of_run,
 )
 
 DEFAULT_OUT = os.path.join("minnet-out", "neurons")
 DISTANCE_FLOOR = 1e-6  # the duplicate measure is drawn at least this high on its log axis
-SPLIT_THRESHOLD = 0.05
-X_GRID = np.arange(-5.0, 5.0, 0.1)
 # (name, f, h, lr, epochs, init_scale, the document's number for it)
 RUNS = [
     ("fig4_lr0.2", "f1", 3, 0.2, 50_000, 1.0, "final error 1.17e-4"),
@@ -61,33 +58,6 @@ RUNS = [
     ("fig6_init_x10", "f1", 3, 0.1, 1000, 10.0, "final error 0.0066"),
 ]
 QUICK_EPOCHS = 3000  # --quick shortens the runs longer than this
-
-
-def one_run(config, history):
-    """What the figures need from one run's History (a minnet.studies.dynamics.doc000_task result)."""
-    f, h, lr, epochs, init_scale = (config[key] for key in ("f", "h", "lr", "epochs", "init_scale"))
-    X, Y, _, _ = doc000(f)
-    net = TwoLayerNet(h=h)
-    net.params = history["params"][-1]
-    U, V = net.split(history["params"])
-    distance, pairs = duplicate_distance(U, V)
-    splits = split_iterations(distance, SPLIT_THRESHOLD)
-    return {
-        "setting": {"f": f, "h": h, "lr": lr, "epochs": epochs, "init_scale": init_scale},
-        "train_loss": history["train_loss"],
-        "test_loss": history["test_loss"],
-        "U": U,
-        "V": V,
-        "distance": distance,
-        "pairs": pairs,
-        "splits": splits,
-        "duplicates_at_end": [pair for pair, split in zip(pairs, splits) if split is None],
-        "X": X,
-        "Y": Y,
-        "target": TARGETS[f](X_GRID),
-        "learned": net.forward(X_GRID[:, None])[:, 0],
-        "diverged_at": None if history["diverged_at"] < 0 else int(history["diverged_at"]),
-    }
 
 
 def run(args):
@@ -104,7 +74,7 @@ def run(args):
         for _, f, h, lr, epochs, init_scale, _ in RUNS
     ]
     histories = sweep_runner(args)(doc000_task, configs)
-    return {name: one_run(config, history) for (name, *_), config, history in zip(RUNS, configs, histories)}
+    return {name: neurons_of_run(config, history) for (name, *_), config, history in zip(RUNS, configs, histories)}
 
 
 # ----- figures --------------------------------------------------------------------------------------

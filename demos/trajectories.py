@@ -42,64 +42,18 @@ from demos.cli import (
     seed,
     study_parser,
 )
-from minnet import Adam, fit
-from minnet.recorders import DriftRecorder, Snapshots, TestLoss
 from minnet.studies import complex_mult as cm
 
 DEFAULT_OUT = os.path.join("minnet-out", "trajectories")
 CLOSE_TO_ZERO = 0.1  # "closer and closer to 0": at most 10% of the parameters still drifting
-HIDDEN = [6, 8, 6]
-WINDOW, THRESHOLD, SMOOTHING = 100, 0.05, 20
-
-
-def epoch_updates(snapshots):
-    """Step distance per epoch (E,) and the cosine between consecutive epoch updates (E-1,)."""
-    updates = np.diff(snapshots, axis=0)  # w_e - w_{e-1}
-    distance = np.linalg.norm(updates, axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        cosine = np.sum(updates[1:] * updates[:-1], axis=1) / (distance[1:] * distance[:-1])
-    return distance, cosine
-
-
-def moving_average(values, window):
-    """Mean of the last `window` values at every position (fewer at the start)."""
-    sums = np.cumsum(np.insert(values, 0, 0.0))
-    counts = np.minimum(np.arange(1, values.size + 1), window)
-    return (sums[1:] - sums[np.maximum(np.arange(1, values.size + 1) - window, 0)]) / counts
-
-
-def train_one(lr, epochs, seed, activation, progress=False):
-    X, Y, X_test, Y_test = cm.dataset()
-    net = cm.model(HIDDEN, activation, seed)
-    drift = DriftRecorder(WINDOW, THRESHOLD)
-    history = fit(
-        net,
-        X,
-        Y,
-        Adam(net.params, lr=lr),
-        epochs,
-        batch_size=cm.DOC003["batch_size"],
-        seed=seed,
-        recorders=[TestLoss(X_test, Y_test), Snapshots(), drift],
-        progress=progress,
-    )
-    distance, cosine = epoch_updates(history["params"])
-    return {
-        "params": history["params"],
-        "test_loss": history["test_loss"],
-        "distance": distance,
-        "cosine": cosine,
-        "cosine_smoothed": moving_average(cosine, SMOOTHING),
-        "drift_fraction": history["drift_fraction"],
-    }
 
 
 def run(args):
     """One pictured run per rate; for the claim, the first rate's final test loss over --seeds seeds."""
     shown = not args.quiet
-    runs = {lr: train_one(lr, args.epochs, args.seed, args.activation, shown) for lr in args.rates}
+    runs = {lr: cm.trajectory_run(lr, args.epochs, args.seed, args.activation, shown) for lr in args.rates}
     others = [
-        train_one(args.rates[0], args.epochs, args.seed + s, args.activation, shown)["test_loss"][-1]
+        cm.trajectory_run(args.rates[0], args.epochs, args.seed + s, args.activation, shown)["test_loss"][-1]
         for s in range(1, args.seeds)
     ]
     return {
@@ -127,6 +81,7 @@ def figure(results):
     from minnet.tools import plots
 
     runs = results["runs"]
+    smoothing, threshold, window = (cm.TRAJECTORIES[key] for key in ("smoothing", "threshold", "window"))
     fig, axes = plt.subplots(
         4, len(runs), figsize=(7 * len(runs), 15), sharex=True, sharey="row", squeeze=False, constrained_layout=True
     )
@@ -145,10 +100,10 @@ def figure(results):
         distance.set(title="distance moved in one epoch", ylabel=r"$|w_{t} - w_{t-1}|$ (log scale)")
         alignment.scatter(epochs[1:], r["cosine"], s=1, color="tab:red", alpha=0.2)
         alignment.plot(
-            epochs[1:], r["cosine_smoothed"], color="tab:red", label=f"update alignment ({SMOOTHING}-epoch mean)"
+            epochs[1:], r["cosine_smoothed"], color="tab:red", label=f"update alignment ({smoothing}-epoch mean)"
         )
         alignment.plot(
-            epochs, r["drift_fraction"], color="tab:green", label=f"fraction drifted > {THRESHOLD} over {WINDOW} epochs"
+            epochs, r["drift_fraction"], color="tab:green", label=f"fraction drifted > {threshold} over {window} epochs"
         )
         alignment.set(
             title="consecutive updates' cosine; drifting parameters",

@@ -7,6 +7,7 @@ import pytest
 from claims_check import check_claims
 
 from demos import edge_of_stability as eos
+from minnet.studies import edge_of_stability as measures
 
 
 def test_quick_run_writes_its_files_and_claims(tmp_path, capsys):
@@ -33,7 +34,7 @@ def test_edge_measures_on_a_known_trace():
     sharpness = np.array([1.0, 2.0, 3.0, 4.2, 3.9, 4.1, 4.0, 3.9, 4.1, 4.0])
     loss = np.linspace(1.0, 0.1, 100)
     loss[50] = 0.9  # one rise after the crossing
-    m = eos.edge_measures(iteration, sharpness, loss, threshold=4.0)
+    m = measures.edge_measures(iteration, sharpness, loss, threshold=4.0)
     assert m["crossing"] == 30 and m["peak"] == 4.2 and m["initial"] == 1.0
     assert m["late_mean_over_threshold"] == pytest.approx(np.mean([4.1, 4.0, 3.9, 4.1, 4.0]) / 4.0)
     assert m["loss_rises_after_crossing"] == 1 and m["final_loss"] < m["loss_at_crossing"]

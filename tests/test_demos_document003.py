@@ -6,14 +6,15 @@ import numpy as np
 from claims_check import check_claims, check_rows
 
 from demos import init_study, landscape_slices, trajectories
+from minnet.studies import complex_mult as cm
 
 
 def test_epoch_updates_on_a_hand_made_trajectory():
     snapshots = np.array([[0.0, 0.0], [1.0, 0.0], [2.0, 0.0], [2.0, 0.0], [1.0, 0.0]])
-    distance, cosine = trajectories.epoch_updates(snapshots)
+    distance, cosine = cm.epoch_updates(snapshots)
     np.testing.assert_allclose(distance, [1, 1, 0, 1])
     assert cosine[0] == 1.0 and np.isnan(cosine[1]) and np.isnan(cosine[2])
-    np.testing.assert_allclose(trajectories.moving_average(np.array([1.0, 3.0, 5.0, 7.0]), 2), [1, 2, 4, 6])
+    np.testing.assert_allclose(cm.moving_average(np.array([1.0, 3.0, 5.0, 7.0]), 2), [1, 2, 4, 6])
 
 
 def test_init_study_quick(tmp_path):

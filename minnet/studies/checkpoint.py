@@ -20,6 +20,8 @@ evaluations and counts: the floats it holds now and at its peak, and the layer f
 demos.checkpointing are these counts, not formulas.
 """
 
+import time
+
 import numpy as np
 
 from minnet import activations, losses
@@ -120,3 +122,39 @@ def backprop(net, X, Y, strategy="checkpoint", k=None):
             tape.drop(l - 1)  # backpropagation never needs layer l-1 again
     grad = np.concatenate([piece for pair in reversed(parts) for piece in pair])
     return loss, grad, tape
+
+
+def formulas(L, k):
+    """The lecture's counts: (layers held, layer evaluations) per strategy."""
+    return {
+        "vanilla": (L, L),
+        "memory_poor": (1, L + L * (L - 1) // 2),
+        "checkpoint": (L // k + k, L + (L - 1) - (L - 1) // k),
+    }
+
+
+def measure(L, width, batch, k, repeats, seed):
+    """The three strategies on one batch of `batch` random rows through an MLP of L tanh layers of `width`
+    (checkpoints every k-th layer, None: round(sqrt L)): what each Tape counted (peak floats, also in layers'
+    (z, a) pairs; layer evaluations), the median wall time of `repeats` calls, the lecture's `formulas`, and
+    whether the three gradients are bit-identical."""
+    rng = np.random.default_rng(seed)
+    net = MLP([width] * (L + 1), activation="tanh", seed=seed)
+    X, Y = rng.normal(size=(batch, width)), rng.normal(size=(batch, width))
+    k = k or max(1, round(np.sqrt(L)))
+    layer_floats = 2 * batch * width  # one layer's z and a
+    rows, grads = {}, {}
+    for strategy in STRATEGIES:
+        times = []
+        for _ in range(repeats):
+            start = time.perf_counter()
+            _, grads[strategy], tape = backprop(net, X, Y, strategy, k)
+            times.append(time.perf_counter() - start)
+        rows[strategy] = {
+            "peak_floats": tape.peak_floats,
+            "peak_layers": tape.peak_floats / layer_floats,
+            "evaluations": tape.evaluations,
+            "seconds": float(np.median(times)),
+        }
+    identical = all(np.array_equal(grads["vanilla"], grads[s]) for s in STRATEGIES)
+    return {"L": L, "k": k, "rows": rows, "formulas": formulas(L, k), "bit_identical": identical}

@@ -15,7 +15,7 @@ import numpy as np
 
 from minnet.mlp import MLP
 from minnet.optim import Adam
-from minnet.recorders import TestLoss
+from minnet.recorders import DriftRecorder, Snapshots, TestLoss
 from minnet.train import fit
 
 DOC003 = {"n": 4096, "std": 2.0, "train_fraction": 0.8, "lr": 0.01, "batch_size": 512}
@@ -74,3 +74,69 @@ def train_task(config, recorders=()):
         recorders=[TestLoss(X_test, Y_test), *recorders],
     )
     return {"train_loss": history["train_loss"], "test_loss": history["test_loss"], "params": net.params.copy()}
+
+
+def learned_planes(net, x, extent, pixels):
+    """For the fixed first factor x: the plane of y, the true x y and the network's, both (pixels, pixels, 2)."""
+    re = np.linspace(-extent, extent, pixels)
+    Y_re, Y_im = np.meshgrid(re, re[::-1])
+    X = np.column_stack([np.full(Y_re.size, x.real), np.full(Y_re.size, x.imag), Y_re.ravel(), Y_im.ravel()])
+    return multiply(X).reshape(pixels, pixels, 2), net.forward(X).reshape(pixels, pixels, 2)
+
+
+def squaring_planes(net, extent, pixels):
+    """z -> z^2, true and learned, over the plane of z."""
+    re = np.linspace(-extent, extent, pixels)
+    Z_re, Z_im = np.meshgrid(re, re[::-1])
+    X = np.column_stack([Z_re.ravel(), Z_im.ravel(), Z_re.ravel(), Z_im.ravel()])
+    return multiply(X).reshape(pixels, pixels, 2), net.forward(X).reshape(pixels, pixels, 2)
+
+
+# ----- how the parameters move through parameter space (demos.trajectories) --------------------------
+# the [6, 8, 6] model; a parameter has drifted when it moved more than `threshold` over the last `window` epochs;
+# the alignment of consecutive updates is averaged over `smoothing` epochs
+TRAJECTORIES = {"hidden": [6, 8, 6], "window": 100, "threshold": 0.05, "smoothing": 20}
+
+
+def epoch_updates(snapshots):
+    """Step distance per epoch (E,) and the cosine between consecutive epoch updates (E-1,)."""
+    updates = np.diff(snapshots, axis=0)  # w_e - w_{e-1}
+    distance = np.linalg.norm(updates, axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cosine = np.sum(updates[1:] * updates[:-1], axis=1) / (distance[1:] * distance[:-1])
+    return distance, cosine
+
+
+def moving_average(values, window):
+    """Mean of the last `window` values at every position (fewer at the start)."""
+    sums = np.cumsum(np.insert(values, 0, 0.0))
+    counts = np.minimum(np.arange(1, values.size + 1), window)
+    return (sums[1:] - sums[np.maximum(np.arange(1, values.size + 1) - window, 0)]) / counts
+
+
+def trajectory_run(lr, epochs, seed, activation, progress=False):
+    """One TRAJECTORIES["hidden"] model trained with Adam at `lr`: every epoch's parameters, the test loss, the
+    step distance and alignment of the epoch updates (`epoch_updates`), and the fraction of parameters drifting."""
+    X, Y, X_test, Y_test = dataset()
+    net = model(TRAJECTORIES["hidden"], activation, seed)
+    drift = DriftRecorder(TRAJECTORIES["window"], TRAJECTORIES["threshold"])
+    history = fit(
+        net,
+        X,
+        Y,
+        Adam(net.params, lr=lr),
+        epochs,
+        batch_size=DOC003["batch_size"],
+        seed=seed,
+        recorders=[TestLoss(X_test, Y_test), Snapshots(), drift],
+        progress=progress,
+    )
+    distance, cosine = epoch_updates(history["params"])
+    return {
+        "params": history["params"],
+        "test_loss": history["test_loss"],
+        "distance": distance,
+        "cosine": cosine,
+        "cosine_smoothed": moving_average(cosine, TRAJECTORIES["smoothing"]),
+        "drift_fraction": history["drift_fraction"],
+    }

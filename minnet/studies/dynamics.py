@@ -326,6 +326,9 @@ def document_checks():
 
 
 # ----- document 000, section 3: duplicate neurons ------------------------------------------------------
+SPLIT_THRESHOLD = 0.05  # two hidden units are duplicates while their relative distance is below this
+
+
 def neuron_vectors(U, V):
     """Each hidden unit's weights, incoming and outgoing: rows [U_i, V[:, i]] for i < h-1.  U (..., h-1, n_in+1), V (..., k, h)."""
     outgoing = np.swapaxes(V[..., :-1], -1, -2)  # V[:, i] for the non-bias units   (..., h-1, k)
@@ -353,7 +356,7 @@ def duplicate_distance(U_hist, V_hist):
     return distance, pairs
 
 
-def split_iterations(distance, threshold=0.05):
+def split_iterations(distance, threshold=SPLIT_THRESHOLD):
     """For each pair: the iteration after which it stays apart (d >= threshold), None if still duplicates at the end, 0 if never close."""
     result = []
     for column in np.asarray(distance).T:
@@ -365,3 +368,31 @@ def split_iterations(distance, threshold=0.05):
         else:
             result.append(int(close[-1] + 1))
     return result
+
+
+def neurons_of_run(config, history):
+    """What demos.neurons shows of one run's History (a `doc000_task` result): its curves, weights, the duplicate
+    measure of every pair of hidden units and when each split, and the learned function on X_GRID."""
+    f, h, lr, epochs, init_scale = (config[key] for key in ("f", "h", "lr", "epochs", "init_scale"))
+    X, Y, _, _ = doc000(f)
+    net = TwoLayerNet(h=h)
+    net.params = history["params"][-1]
+    U, V = net.split(history["params"])
+    distance, pairs = duplicate_distance(U, V)
+    splits = split_iterations(distance, SPLIT_THRESHOLD)
+    return {
+        "setting": {"f": f, "h": h, "lr": lr, "epochs": epochs, "init_scale": init_scale},
+        "train_loss": history["train_loss"],
+        "test_loss": history["test_loss"],
+        "U": U,
+        "V": V,
+        "distance": distance,
+        "pairs": pairs,
+        "splits": splits,
+        "duplicates_at_end": [pair for pair, split in zip(pairs, splits) if split is None],
+        "X": X,
+        "Y": Y,
+        "target": TARGETS[f](X_GRID),
+        "learned": net.forward(X_GRID[:, None])[:, 0],
+        "diverged_at": None if history["diverged_at"] < 0 else int(history["diverged_at"]),
+    }
