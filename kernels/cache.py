@@ -47,7 +47,7 @@ def cache_root():
 
 
 def kernel_sources():
-    """kernels/*.py, and minnet/arithmetic.py, whose constants kernels/exp.py compiles into its e^x."""
+    """kernels/*.py, and minnet/arithmetic.py, whose constants kernels/exp.py compiles in."""
     return [*KERNELS.glob("*.py"), KERNELS.parent / "minnet" / "arithmetic.py"]
 
 
@@ -57,7 +57,8 @@ def cache_folder_for(sources, root):
 
 
 def select_cache(sources=None, root=None):
-    """Point Numba's cache at the folder of the current kernel sources and remove the folders of earlier ones.
+    """Point Numba's cache at the folder of the current kernel sources and remove the folders of
+    earlier ones.
 
     Returns that folder. (A process still running on an earlier fingerprint may then fail to save a
     kernel it compiles: Numba warns and runs it uncached; it never loads another version's code.)"""
@@ -68,7 +69,8 @@ def select_cache(sources=None, root=None):
         not folder.exists() and not config.DISABLE_JIT
     ):  # no kernel of these sources compiled yet: say so once, not silently wait
         print(
-            f"minnet: compiling the Numba kernels for these sources, about 30 s, once (cached in {folder})",
+            "minnet: compiling the Numba kernels for these sources, about 30 s, once "
+            f"(cached in {folder})",
             file=sys.stderr,
             flush=True,
         )

@@ -2,7 +2,8 @@
 `DenseNet`, the network itself as one argument.
 
 Kept free of numba so that minnet can import it without numba installed. Numba reads the
-module-level integers below as compile-time constants, so `code == TANH` costs what `code == 3` does.
+module-level integers below as compile-time constants: `code == TANH` costs what `code == 3`
+does.
 """
 
 from typing import NamedTuple
@@ -16,7 +17,14 @@ LINEAR_OUTPUT, SOFTMAX = 0, 1
 # losses
 MSE, HALF_MSE, CROSS_ENTROPY = 0, 1, 2
 
-ACTIVATION = {"identity": IDENTITY, "relu": RELU, "sigmoid": SIGMOID, "tanh": TANH, "silu": SILU, "square": SQUARE}
+ACTIVATION = {
+    "identity": IDENTITY,
+    "relu": RELU,
+    "sigmoid": SIGMOID,
+    "tanh": TANH,
+    "silu": SILU,
+    "square": SQUARE,
+}
 OUTPUT = {"identity": LINEAR_OUTPUT, "softmax": SOFTMAX}
 LOSS = {"mse": MSE, "half_mse": HALF_MSE, "cross_entropy": CROSS_ENTROPY}
 

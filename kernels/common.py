@@ -5,11 +5,13 @@ l = 0 .. L-1) maps sizes[l] inputs to sizes[l+1] outputs,
 
     z_l = W_l a + b_l,   a' = s_l(z_l)
 
-The last layer's s is the identity; the output activation (identity or softmax) is folded into the loss:
+The last layer's s is the identity; the output activation (identity or softmax) is folded into the
+loss:
 
     mse            l_n = (1/k) sum_j (o_j - y_j)^2
     half_mse       l_n = (1/2) sum_j (o_j - y_j)^2
-    cross_entropy  l_n = -sum_j y_j log softmax(z)_j = -sum_j y_j (z_j - m - log sum_i e^{z_i - m}),  m = max z
+    cross_entropy  l_n = -sum_j y_j log softmax(z)_j
+                       = -sum_j y_j (z_j - m - log sum_i e^{z_i - m}),   m = max z
 
 Batches are stored transposed, one row per unit and one column per example (A (n, N)), so
 that the innermost loops run over the N examples, contiguous in memory, and LLVM can vectorise
@@ -55,8 +57,8 @@ def sigmoid(z):
 
 @njit(cache=True, error_model="numpy")
 def activate(code, z):
-    """s(z) for the activation `code` (kernels.codes): tanh, sigmoid, relu max(z, 0), silu z sigmoid(z), square
-    z^2, identity."""
+    """s(z) for the activation `code` (kernels.codes): tanh, sigmoid, relu max(z, 0),
+    silu z sigmoid(z), square z^2, identity."""
     if code == TANH:
         return math.tanh(z)
     if code == SIGMOID:
@@ -72,11 +74,12 @@ def activate(code, z):
 
 @njit(cache=True, error_model="numpy")
 def derivative(code, z, a):
-    """s'(z) given z and a = s(z): tanh 1 / cosh^2 z (= 1 - a^2 without its cancellation when a is near 1),
-    sigmoid a (1 - a), relu [z > 0], silu s (1 + z (1 - s)), square 2z, identity 1."""
+    """s'(z) given z and a = s(z): tanh 1 / cosh^2 z (= 1 - a^2 without its cancellation when a is
+    near 1), sigmoid a (1 - a), relu [z > 0], silu s (1 + z (1 - s)), square 2z, identity 1."""
     if code == TANH:
         if abs(z) > MAX_EXP_ARG:
-            return 0.0  # cosh z overflows (math.cosh would raise without the JIT); its square already did: 1 / inf
+            # cosh z overflows (math.cosh would raise without the JIT), its square already: 1 / inf
+            return 0.0
         c = math.cosh(z)
         return 1.0 / (c * c)  # c * c may overflow to inf: exactly 0, as NumPy's 1 / cosh(z)**2
     if code == SIGMOID:
@@ -93,7 +96,7 @@ def derivative(code, z, a):
 
 @njit(cache=True, error_model="numpy")
 def with_weights(net, W, b):
-    """The DenseNet `net` with other weights W, b (same layout): a copy a task can change, or a gradient."""
+    """The DenseNet `net` with other weights W, b (same layout): a task's copy, or a gradient."""
     return DenseNet(W, b, net.w_start, net.b_start, net.sizes, net.acts, net.output, net.loss)
 
 
@@ -114,7 +117,8 @@ def dense_batch(l, A, Z, net):
         while c + 4 <= n_in:
             w0, w1, w2, w3 = W[row + c], W[row + c + 1], W[row + c + 2], W[row + c + 3]
             for n in range(N):
-                Z[r, n] = (((Z[r, n] + w0 * A[c, n]) + w1 * A[c + 1, n]) + w2 * A[c + 2, n]) + w3 * A[c + 3, n]
+                z = (Z[r, n] + w0 * A[c, n]) + w1 * A[c + 1, n]  # one add at a time, in order
+                Z[r, n] = (z + w2 * A[c + 2, n]) + w3 * A[c + 3, n]
             c += 4
         for c in range(c, n_in):
             w = W[row + c]
@@ -126,8 +130,8 @@ def dense_batch(l, A, Z, net):
 def activate_rows(code, Z, n_rows):
     """Z[:n_rows] = s(Z[:n_rows]) in place.
 
-    Every activation gets loops that vectorise: sigmoid(z) = 1 / (1 + e^-z) and silu(z) = z sigmoid(z)
-    take e^-z from exp_row, tanh comes from tanh_row."""
+    Every activation gets loops that vectorise: sigmoid(z) = 1 / (1 + e^-z) and
+    silu(z) = z sigmoid(z) take e^-z from exp_row, tanh comes from tanh_row."""
     if code == IDENTITY:
         return
     N = Z.shape[1]
@@ -154,7 +158,8 @@ def activate_rows(code, Z, n_rows):
 
 @njit(cache=True, error_model="numpy")
 def forward_layers(net, first, stop, A, buf):
-    """Run layers first .. stop-1 of `net` on A (n_first, N), the input of layer `first`, one column per example.
+    """Run layers first .. stop-1 of `net` on A (n_first, N), the input of layer `first`, one column
+    per example.
 
     buf (2, width, N) is scratch; returns the last layer's output (n_stop, N): its activation, or,
     when stop is the last layer (n_layers(net)), whose s is the identity, the output pre-activation
@@ -176,8 +181,8 @@ def n_layers(net):
 
 @njit(cache=True, error_model="numpy")
 def log_sum_exp(Z, n, k):
-    """(m, log sum_j e^{z_j - m}) with m = max_j z_j over the first k rows of example n's column of Z:
-    log softmax(z)_j = z_j - m - the second."""
+    """(m, log sum_j e^{z_j - m}) with m = max_j z_j over the first k rows of example n's column of
+    Z: log softmax(z)_j = z_j - m - the second."""
     m = Z[0, n]
     for j in range(1, k):
         m = max(m, Z[j, n])
@@ -191,7 +196,8 @@ def log_sum_exp(Z, n, k):
 @njit(cache=True, error_model="numpy")
 def softmax_example_loss(loss, Z, YT, n):
     """l_n for example n of a softmax output, from its pre-activation Z[:, n] and target YT[:, n]:
-    -sum_j y_j log p_j for cross-entropy, sum_j (p_j - y_j)^2 (not yet scaled) for the squared errors."""
+    -sum_j y_j log p_j for cross-entropy, sum_j (p_j - y_j)^2 (not yet scaled) for the squared
+    errors."""
     m, log_s = log_sum_exp(Z, n, YT.shape[0])
     total = 0.0
     for j in range(YT.shape[0]):
@@ -207,8 +213,8 @@ def softmax_example_loss(loss, Z, YT, n):
 
 @njit(cache=True, error_model="numpy")
 def mean_loss(net, Z, YT):
-    """(1/N) sum_n l_n for output pre-activations Z (k, N) and targets YT (k, N), or inf where that is
-    not finite: an overflowing point of a landscape reads as inf."""
+    """(1/N) sum_n l_n for output pre-activations Z (k, N) and targets YT (k, N), or inf where that
+    is not finite: an overflowing point of a landscape reads as inf."""
     k, N = YT.shape[0], YT.shape[1]
     total = 0.0
     if net.output == SOFTMAX:
@@ -228,7 +234,7 @@ def mean_loss(net, Z, YT):
 
 
 def as_f64(a):
-    """a as a C-contiguous float64 array, the form every kernel takes (no copy when it already is)."""
+    """a as a C-contiguous float64 array, the form every kernel takes (no copy if it is one)."""
     return np.ascontiguousarray(a, dtype=np.float64)
 
 

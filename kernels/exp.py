@@ -1,4 +1,5 @@
-"""e^x for one number (`exp`), the compiled twin of minnet.arithmetic.exp: the same bits on every CPU.
+"""e^x for one number (`exp`), the compiled twin of minnet.arithmetic.exp (the same bits on
+every CPU).
 
 And e^x and tanh x for whole rows (`exp_row`, `tanh_row`): math.exp and math.tanh are scalar
 library calls that stop LLVM from vectorising a loop; these are polynomials it can vectorise.
@@ -24,7 +25,7 @@ from minnet.arithmetic import EXP_CLAMP, EXP_TAYLOR, LN2_HI, LN2_LO, LOG2E
 
 @njit(cache=True, error_model="numpy")
 def exp(x):
-    """e^x, the same operations in the same order as minnet.arithmetic.exp, so the same bits on every CPU.
+    """e^x by minnet.arithmetic.exp's operations in its order: the same bits on every CPU.
 
     Compiled without fastmath: LLVM may then neither reorder the additions nor fuse a multiply
     and an add into one rounding (an FMA, which some CPUs have and others do not)."""
@@ -37,7 +38,7 @@ def exp(x):
     for c in EXP_TAYLOR[1:]:
         p = p * r + c  # Horner, as minnet.arithmetic.exp
     if k > 1024 or (k == 1024 and p >= 1.0):
-        return math.inf  # where ldexp overflows (plain Python's would raise, under NUMBA_DISABLE_JIT=1)
+        return math.inf  # where ldexp overflows (Python's would raise, under NUMBA_DISABLE_JIT=1)
     return math.ldexp(p, int(k))  # 2^k e^r
 
 
@@ -47,7 +48,8 @@ SHIFT_BITS = 0x4338000000000000  # the bits of SHIFT itself
 
 @njit(cache=True, error_model="numpy", fastmath={"contract"})
 def horner(r):
-    """e^r = sum_k r^k / k!, k = 0..13, in Horner form; for |r| <= ln(2)/2 the first omitted term is below 5e-18.
+    """e^r = sum_k r^k / k!, k = 0..13, in Horner form; for |r| <= ln(2)/2 the first omitted term is
+    below 5e-18.
 
     Compiled with fastmath "contract": each step p r + c may become one fused multiply-add (one
     rounding instead of two): no less accurate, and the single-threaded silu Mandelbrot of
@@ -98,7 +100,7 @@ def exp_row(x, sign, out, t):
 
 @njit(cache=True, error_model="numpy", fastmath={"contract"})
 def tanh_row(x, out, t):
-    """out = tanh(x) for a whole row, in loops that LLVM can vectorise (module docstring); t is scratch.
+    """out = tanh(x) for a whole row, in loops LLVM can vectorise (module docstring); t: scratch.
 
     -2|x| is clamped at -708, far past where tanh is 1 in float64 (|x| > 19.1). NaN stays NaN.
     A test holds it within a few ulp of math.tanh from 1e-300 to 30."""

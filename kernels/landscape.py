@@ -89,7 +89,8 @@ def set_param(net, loc, value):
 
 @njit(cache=True, error_model="numpy")
 def split_next_layer(m, H0, ri, rj, net):
-    """Zb[k, n] = b_m[k] + sum_{c != ri, rj} W_m[k, c] H0[c, n]: layer m's pre-activation without rows ri and rj."""
+    """Zb[k, n] = b_m[k] + sum_{c != ri, rj} W_m[k, c] H0[c, n]: layer m's pre-activation
+    without rows ri and rj."""
     H = H0.copy()
     H[ri, :] = 0.0
     H[rj, :] = 0.0
@@ -100,7 +101,7 @@ def split_next_layer(m, H0, ri, rj, net):
 
 @njit(cache=True, error_model="numpy")
 def activate_sum(A_row, T_u_row, T_v_row, U_row, V_scale, R_b_row, alpha, beta, S, T, scratch):
-    """A_row = alpha tanh(u + v) + beta from tanh u (T_u_row) and tanh v (T_v_row), for every example.
+    """A_row = alpha tanh(u + v) + beta from tanh u (T_u_row) and tanh v (T_v_row), per example.
 
     tanh(u + v) = (tanh u + tanh v) / (1 + tanh u tanh v). The first loop has no branch and no call,
     so it vectorises; where 1 + tanh u tanh v < 1/2 the formula is ill-conditioned, and there
@@ -156,7 +157,17 @@ def grid_split_kernel(Zb, R_a, R_b, ri, rj, m, net, YT):
             for k in range(n_m):
                 # s(u + v)
                 activate_sum(
-                    A[k], T_u[k], T_v[ib, k], U[k], scale * W_m[k * n_in + rj], R_b[ib], alpha, beta, S, T, work
+                    A[k],
+                    T_u[k],
+                    T_v[ib, k],
+                    U[k],
+                    scale * W_m[k * n_in + rj],
+                    R_b[ib],
+                    alpha,
+                    beta,
+                    S,
+                    T,
+                    work,
                 )
             Z = forward_layers(net, m + 1, L, A, buf)
             out[ia, ib] = mean_loss(net, Z, YT)
@@ -175,7 +186,7 @@ def grid_general_kernel(Z0, H0, R_a, R_b, X_ij, w_ij, locs, a_values, b_values, 
     out = np.empty((n_a, n_b))
     width, L = net.sizes.max(), n_layers(net)
     for ia in prange(n_a):
-        local = with_weights(net, net.W.copy(), net.b.copy())  # this task's weights; only parameter j changes
+        local = with_weights(net, net.W.copy(), net.b.copy())  # this task's; only parameter j moves
         H = H0.copy()  # the output of layer li at (a, b)
         buf = np.empty((2, width, N))
         for ib in range(n_b):
@@ -185,7 +196,9 @@ def grid_general_kernel(Z0, H0, R_a, R_b, X_ij, w_ij, locs, a_values, b_values, 
                 for n in range(N):
                     H[ri, n] = activate(
                         net.acts[li],
-                        Z0[ri, n] + (a_values[ia] - w_ij[0]) * X_ij[0, n] + (b_values[ib] - w_ij[1]) * X_ij[1, n],
+                        Z0[ri, n]
+                        + (a_values[ia] - w_ij[0]) * X_ij[0, n]
+                        + (b_values[ib] - w_ij[1]) * X_ij[1, n],
                     )
             else:
                 H[ri, :] = R_a[ia]
@@ -198,8 +211,8 @@ def grid_general_kernel(Z0, H0, R_a, R_b, X_ij, w_ij, locs, a_values, b_values, 
 
 @njit(cache=True, error_model="numpy")
 def grid_two_params_kernel(XT, YT, net, locs, a_values, b_values):
-    """L(a, b) over the grid a_values x b_values for the parameters at locs (2, 3): prepare what does not
-    depend on (a, b) (module docstring), then run the split or the general grid."""
+    """L(a, b) over the grid a_values x b_values for the parameters at locs (2, 3): prepare what
+    does not depend on (a, b) (module docstring), then run the split or the general grid."""
     N, L = XT.shape[1], n_layers(net)
     li, ri, ci = locs[0, 0], locs[0, 1], locs[0, 2]
     lj, rj, cj = locs[1, 0], locs[1, 1], locs[1, 2]
@@ -218,7 +231,11 @@ def grid_two_params_kernel(XT, YT, net, locs, a_values, b_values):
     w_ij = np.array([param_value(net, locs[0]), param_value(net, locs[1])])
     R_a = row_activations(a_values, Z0[ri], X_ij[0], w_ij[0], net.acts[li])
     two_rows = lj == li and rj != ri
-    R_b = row_activations(b_values, Z0[rj], X_ij[1], w_ij[1], net.acts[li]) if two_rows else np.empty((0, N))
+    R_b = (
+        row_activations(b_values, Z0[rj], X_ij[1], w_ij[1], net.acts[li])
+        if two_rows
+        else np.empty((0, N))
+    )
     m = li + 1
     if two_rows and m < L and (net.acts[m] == TANH or net.acts[m] == SIGMOID):
         Zb = split_next_layer(m, H0, ri, rj, net)
@@ -240,25 +257,34 @@ def losses_of_params_kernel(XT, YT, W_all, b_all, net):
 
 
 def grid_two_params(X, Y, net, i_loc, j_loc, a_values, b_values):
-    """Loss grid (len(a), len(b)) over parameters i = (layer, row, col) and j, with layer_i <= layer_j.
+    """Loss grid (len(a), len(b)) over parameters i = (layer, row, col) and j, layer_i <= layer_j.
 
     X (N, n_0), Y (N, k); `net` a DenseNet (kernels.codes); col = -1 names the bias of that row.
     """
     if i_loc[0] > j_loc[0]:
-        raise ValueError(f"parameter i must not sit in a later layer than j, got layers {i_loc[0]} and {j_loc[0]}")
+        raise ValueError(
+            "parameter i must not sit in a later layer than j, "
+            f"got layers {i_loc[0]} and {j_loc[0]}"
+        )
     if tuple(i_loc) == tuple(j_loc):
         raise ValueError(f"i and j must be different parameters, both are {tuple(i_loc)}")
     with np.errstate(all="ignore"):  # quiet under NUMBA_DISABLE_JIT=1 too: overflow reads as inf
         return grid_two_params_kernel(
-            as_f64_T(X), as_f64_T(Y), net, as_i64([i_loc, j_loc]), as_f64(a_values), as_f64(b_values)
+            as_f64_T(X),
+            as_f64_T(Y),
+            net,
+            as_i64([i_loc, j_loc]),
+            as_f64(a_values),
+            as_f64(b_values),
         )
 
 
 def losses_of_params(X, Y, W_all, b_all, net):
-    """Loss (B,) at each of B weight sets: W_all (B, len(net.W)) and b_all (B, len(net.b)) in net's layout."""
+    """Loss (B,) at B weight sets W_all (B, len(net.W)), b_all (B, len(net.b)) in net's layout."""
     if W_all.ndim != 2 or b_all.ndim != 2 or W_all.shape[0] != b_all.shape[0]:
         raise ValueError(
-            f"W_all and b_all must be (B, ...) matrices with the same B, got shapes {W_all.shape} and {b_all.shape}"
+            "W_all and b_all must be (B, ...) matrices with the same B, "
+            f"got shapes {W_all.shape} and {b_all.shape}"
         )
     with np.errstate(all="ignore"):
         return losses_of_params_kernel(as_f64_T(X), as_f64_T(Y), as_f64(W_all), as_f64(b_all), net)

@@ -22,12 +22,14 @@ from kernels.codes import DenseNet
 from kernels.common import as_f64, forward_layers, n_layers
 
 ESCAPE_RADIUS2 = 4.0
-CHUNK = 256  # pixels per parallel batch: a chunk's scratch (2 x 30 x 256 float64, 123 KB) stays in the core's L2 cache
+# pixels per parallel batch: a chunk's scratch (2 x 30 x 256 float64, 123 KB) stays in L2 cache
+CHUNK = 256
 
 
 @njit(cache=True, parallel=True, error_model="numpy")
 def square_all(exact, z_re, z_im, n, net, out_re, out_im):
-    """out = f(z, z) for the first n packed pixels, chunk by chunk in parallel: z * z when exact, else the network."""
+    """out = f(z, z) for the first n packed pixels, chunk by chunk in parallel: z * z when exact,
+    else the network."""
     n_chunks = (n + CHUNK - 1) // CHUNK
     for chunk in prange(n_chunks):
         s = chunk * CHUNK
@@ -37,7 +39,8 @@ def square_all(exact, z_re, z_im, n, net, out_re, out_im):
                 out_re[p] = z_re[p] * z_re[p] - z_im[p] * z_im[p]  # re re - im im
                 out_im[p] = z_re[p] * z_im[p] + z_im[p] * z_re[p]  # re im + im re
         else:
-            A, buf = np.empty((4, m)), np.empty((2, net.sizes.max(), m))  # contiguous, so the pixel loops vectorise
+            # contiguous, so the pixel loops vectorise
+            A, buf = np.empty((4, m)), np.empty((2, net.sizes.max(), m))
             for p in range(m):
                 # (re z, im z, re z, im z)
                 A[0, p], A[1, p], A[2, p], A[3, p] = (
@@ -53,7 +56,8 @@ def square_all(exact, z_re, z_im, n, net, out_re, out_im):
 
 @njit(cache=True, error_model="numpy")
 def escape_counts_kernel(c_re, c_im, max_iter, exact, net, period_tolerance):
-    """counts[p] = the first k <= max_iter with |z_k|^2 > 4, z_k = f(z_{k-1}, z_{k-1}) + c_p, z_0 = 0 (max_iter if none).
+    """counts[p] = the first k <= max_iter with |z_k|^2 > 4 (max_iter if none), where
+    z_k = f(z_{k-1}, z_{k-1}) + c_p and z_0 = 0.
 
     With period_tolerance > 0, a pixel whose z_k comes back within it (in both coordinates) of the z
     saved at the last power of two k (Brent's cycle detection) is on a cycle: it never escapes,
@@ -63,7 +67,7 @@ def escape_counts_kernel(c_re, c_im, max_iter, exact, net, period_tolerance):
     counts = np.full(total, max_iter, dtype=np.int64)
     index = np.arange(total)  # packed: the pixels still bounded
     z_re, z_im = np.zeros(total), np.zeros(total)
-    saved_re, saved_im = np.full(total, np.inf), np.full(total, np.inf)  # z at the last power of two
+    saved_re, saved_im = np.full(total, np.inf), np.full(total, np.inf)  # z at the last 2^j
     f_re, f_im = np.empty(total), np.empty(total)
     n = total
     for k in range(1, max_iter + 1):
@@ -75,7 +79,10 @@ def escape_counts_kernel(c_re, c_im, max_iter, exact, net, period_tolerance):
             im = f_im[p] + flat_im[index[p]]
             if not re * re + im * im <= ESCAPE_RADIUS2:
                 counts[index[p]] = k
-            elif abs(re - saved_re[p]) <= period_tolerance and abs(im - saved_im[p]) <= period_tolerance:
+            elif (
+                abs(re - saved_re[p]) <= period_tolerance
+                and abs(im - saved_im[p]) <= period_tolerance
+            ):
                 pass  # back where it was: a cycle, bounded for ever (counts stays max_iter)
             else:
                 index[kept], z_re[kept], z_im[kept] = index[p], re, im
@@ -100,11 +107,12 @@ NO_NETWORK = DenseNet(
 
 
 def escape_counts(c_re, c_im, max_iter, net=None, period_tolerance=0.0):
-    """Escape counts (rows, cols) for the pixel grid c_re, c_im through the DenseNet `net` (kernels.codes),
-    which takes (re z, im z, re z, im z) and answers (re, im); the exact product when net is None.
-    period_tolerance > 0: stop the pixels found on a cycle (escape_counts_kernel).
+    """Escape counts (rows, cols) for the pixel grid c_re, c_im through the DenseNet `net`
+    (kernels.codes), which takes (re z, im z, re z, im z) and answers (re, im); the exact product
+    when net is None. period_tolerance > 0: stop the pixels found on a cycle (escape_counts_kernel).
 
-    Checked before they get here (minnet.studies.mandelbrot.escape_counts): the grid, max_iter and the network's shape."""
+    Checked before they get here (minnet.studies.mandelbrot.escape_counts): the grid, max_iter and
+    the network's shape."""
     with np.errstate(all="ignore"):
         return escape_counts_kernel(
             as_f64(c_re),

@@ -11,7 +11,8 @@ and G_W a_n + g_b is a dense layer with weights G: the forward kernel serves it 
 Backpropagation, with delta_L from the loss (kernels.common for the losses):
 
     mse            delta_L = 2 (o - y) / k          half_mse   delta_L = o - y
-    cross_entropy  delta_L = p - y                  softmax + squared error: delta_L = p * (g - g . p), g = dl/dp
+    cross_entropy  delta_L = p - y
+    softmax + squared error   delta_L = p * (g - g . p),   g = dl/dp
     delta_{l-1}    = (W_l^T delta_l) * s'(z_{l-1})
 
 Two passes over blocks of examples (one prange task per block, each writing only its own columns
@@ -39,14 +40,16 @@ from kernels.common import (
     n_layers,
 )
 
-# examples per parallel task: their rows of X (400 KB for 784 inputs) stay in L2 from the forward pass to the gradient sums
+# examples per parallel task: their rows of X (400 KB for 784 inputs) stay in L2 from the forward
+# pass to the gradient sums
 BLOCK = 64
 
 
 @njit(cache=True, error_model="numpy")
 def output_delta(net, Z, YT, s, D, losses, predictions):
-    """D[:, n] = delta_L = dl_n/dz_L, losses[s + n] = l_n and predictions[s + n] = argmax_j o_j for the block's examples
-    (the block's outputs Z (k, nb) start at example s; YT (k, N) holds every target)."""
+    """D[:, n] = delta_L = dl_n/dz_L, losses[s + n] = l_n and predictions[s + n] = argmax_j o_j for
+    the block's examples (the block's outputs Z (k, nb) start at example s; YT (k, N) holds every
+    target)."""
     k, nb = YT.shape[0], D.shape[1]
     for n in range(nb):
         best = 0
@@ -75,14 +78,17 @@ def output_delta(net, Z, YT, s, D, losses, predictions):
                 log_p = Z[j, n] - m - log_s
                 p = math.exp(log_p) if log_p > -MAX_EXP_ARG else 0.0
                 D[j, n] = p * (D[j, n] - g_dot_p)  # p * (g - g . p): softmax Jacobian times g
-        losses[s + n] = loss / k if net.loss == MSE else (0.5 * loss if net.loss == HALF_MSE else loss)
+        losses[s + n] = (
+            loss / k if net.loss == MSE else (0.5 * loss if net.loss == HALF_MSE else loss)
+        )
 
 
 # fastmath reorders the sum only: NaN and inf keep their meaning
 @njit(cache=True, fastmath={"reassoc", "contract"}, error_model="numpy")
 def dot(x, y):
-    """sum_c x[c] y[c] for two contiguous rows, in whatever order vectorises (fastmath "reassoc": the sum is
-    rounded a few ulps differently from a left-to-right loop, as BLAS rounds it differently too)."""
+    """sum_c x[c] y[c] for two contiguous rows, in whatever order vectorises (fastmath "reassoc":
+    the sum is rounded a few ulps differently from a left-to-right loop, as BLAS rounds it
+    differently too)."""
     total = 0.0
     for c in range(x.shape[0]):
         total += x[c] * y[c]
@@ -92,7 +98,7 @@ def dot(x, y):
 # fastmath reorders the sum only: NaN and inf keep their meaning
 @njit(cache=True, fastmath={"reassoc", "contract"}, error_model="numpy")
 def dot4(w, x0, x1, x2, x3):
-    """(w . x0, w . x1, w . x2, w . x3) in one pass over w: w is read once from the cache for four rows of X."""
+    """(w . x0, w . x1, w . x2, w . x3) in one pass: w read from the cache once for four rows."""
     s0, s1, s2, s3 = 0.0, 0.0, 0.0, 0.0
     for c in range(w.shape[0]):
         s0 += w[c] * x0[c]
@@ -104,17 +110,19 @@ def dot4(w, x0, x1, x2, x3):
 
 @njit(cache=True, error_model="numpy")
 def first_layer(X, s, nb, W, b, n_in, Z, x2, with_norms):
-    """Z[r, n] = b[r] + W[r] . x_n for the block's examples x_n = X[s + n] and, with_norms, x2[s + n] = |x_n|^2 + 1
-    (W (n_out * n_in,) row-major: the first layer's weights, or the mean gradient's). Four examples
-    at a time, so each row of W is read once per four examples (dot4)."""
+    """Z[r, n] = b[r] + W[r] . x_n for the block's examples x_n = X[s + n] and, with_norms,
+    x2[s + n] = |x_n|^2 + 1 (W (n_out * n_in,) row-major: the first layer's weights, or the mean
+    gradient's). Four examples at a time, so each row of W is read once per four examples (dot4)."""
     if with_norms:
         for n in range(nb):
             x2[s + n] = dot(X[s + n], X[s + n]) + 1.0  # |x_n|^2 + 1
     n = 0
     while n + 4 <= nb:
         for r in range(Z.shape[0]):
-            z0, z1, z2, z3 = dot4(W[r * n_in : (r + 1) * n_in], X[s + n], X[s + n + 1], X[s + n + 2], X[s + n + 3])
-            Z[r, n], Z[r, n + 1], Z[r, n + 2], Z[r, n + 3] = b[r] + z0, b[r] + z1, b[r] + z2, b[r] + z3  # z = W x + b
+            w = W[r * n_in : (r + 1) * n_in]  # row r of W
+            z0, z1, z2, z3 = dot4(w, X[s + n], X[s + n + 1], X[s + n + 2], X[s + n + 3])
+            Z[r, n], Z[r, n + 1] = b[r] + z0, b[r] + z1  # z = W x + b
+            Z[r, n + 2], Z[r, n + 3] = b[r] + z2, b[r] + z3
         n += 4
     for n in range(n, nb):
         for r in range(Z.shape[0]):
@@ -123,13 +131,19 @@ def first_layer(X, s, nb, W, b, n_in, Z, x2, with_norms):
 
 @njit(cache=True, error_model="numpy")
 def first_layer_gradient(X, s, D, n_in, G):
-    """G[r * n_in + c] += sum_n D[r, n] X[s + n, c] over the block: delta x^T for the first layer, four
-    examples per pass over G's rows, so each row of G is loaded and stored once per four examples."""
+    """G[r * n_in + c] += sum_n D[r, n] X[s + n, c] over the block: delta x^T for the first layer,
+    four examples per pass over G's rows, so each row of G is loaded and stored once per four
+    examples."""
     nb = D.shape[1]
     n = 0
     while n < nb:
         k = min(4, nb - n)
-        x0, x1, x2, x3 = X[s + n], X[s + n + min(1, k - 1)], X[s + n + min(2, k - 1)], X[s + n + min(3, k - 1)]
+        x0, x1, x2, x3 = (
+            X[s + n],
+            X[s + n + min(1, k - 1)],
+            X[s + n + min(2, k - 1)],
+            X[s + n + min(3, k - 1)],
+        )
         for r in range(D.shape[0]):
             d0 = D[r, n]
             d1 = D[r, n + 1] if k > 1 else 0.0  # a short last group adds zeros
@@ -159,8 +173,8 @@ def backprop_delta(l, D, Z_prev, A_prev, net, D_prev):
 
 @njit(cache=True, error_model="numpy")
 def gradient_sums(l, D, A, X, s, net, GW_part, Gb_part):
-    """GW_part[W_l] += sum_n delta_n a_n^T and Gb_part[b_l] += sum_n delta_n over the block's examples
-    (for the first layer a_n = x_n, row s + n of X: first_layer_gradient)."""
+    """GW_part[W_l] += sum_n delta_n a_n^T and Gb_part[b_l] += sum_n delta_n over the block's
+    examples (for the first layer a_n = x_n, row s + n of X: first_layer_gradient)."""
     n_in, n_out, nb = net.sizes[l], net.sizes[l + 1], D.shape[1]
     w0 = net.w_start[l]
     for r in range(n_out):
@@ -178,21 +192,24 @@ def gradient_sums(l, D, A, X, s, net, GW_part, Gb_part):
 
 @njit(cache=True, parallel=True, error_model="numpy")
 def forward_backward_kernel(X, YT, net, want, lowest):
-    """Pass 1: every example's loss, predicted class, hidden activations a_l (l = 1..L-1) and errors delta_l
-    (l = 1..L, down to the lowest layer wanted, index `lowest`), and each block's sums of the per-example gradients of the
-    wanted layers (want[l - 1] for layer l; the mean gradient is their total / N).
+    """Pass 1: every example's loss, predicted class, hidden activations a_l (l = 1..L-1) and errors
+    delta_l (l = 1..L, down to the lowest layer wanted, index `lowest`), and each block's sums of
+    the per-example gradients of the wanted layers (want[l - 1] for layer l; the mean gradient is
+    their total / N).
 
     a_l and delta_l are stacked by rows: a_l in A_hidden[a_off[l-1] : a_off[l-1] + n_l], delta_l in
-    D_all[b_start[l-1] : b_start[l-1] + n_l] (the offsets of the biases, which have the same sizes)."""
+    D_all[b_start[l-1] : b_start[l-1] + n_l] (the offsets of the biases, which have the same
+    sizes)."""
     N, L = X.shape[0], n_layers(net)
     sizes, w_start, b_start = net.sizes, net.w_start, net.b_start
     hidden_width = sizes[1:].max()  # the input layer, often the widest, gets its own block
     losses, predictions = np.empty(N), np.empty(N, dtype=np.int64)
     D_all = np.empty((b_start[L - 1] + sizes[L], N))
-    A_hidden = np.empty((max(1, b_start[L - 1]), N))  # hidden layers' activations, stacked like the biases
+    A_hidden = np.empty((max(1, b_start[L - 1]), N))  # hidden activations, stacked like the biases
     n_blocks = (N + BLOCK - 1) // BLOCK
-    GW_parts = np.zeros((n_blocks, w_start[L - 1] + sizes[L] * sizes[L - 1]))  # sum over the block of delta_n a_n^T
-    Gb_parts = np.zeros((n_blocks, D_all.shape[0]))  # sum over the block of delta_n
+    # each block's sum of delta_n a_n^T, and of delta_n
+    GW_parts = np.zeros((n_blocks, w_start[L - 1] + sizes[L] * sizes[L - 1]))
+    Gb_parts = np.zeros((n_blocks, D_all.shape[0]))
     x2 = np.empty(N)  # |x_n|^2 + 1, for pass 2
     for blk in prange(n_blocks):
         s = blk * BLOCK
@@ -218,7 +235,8 @@ def forward_backward_kernel(X, YT, net, want, lowest):
             A[l + 1, : sizes[l + 1]] = Z[l + 1, : sizes[l + 1]]
             activate_rows(net.acts[l], A[l + 1], sizes[l + 1])  # a = s(z)
             if l < L - 1:
-                A_hidden[b_start[l] : b_start[l] + sizes[l + 1], s : s + nb] = A[l + 1, : sizes[l + 1]]
+                top = b_start[l]  # layer l+1's rows in A_hidden
+                A_hidden[top : top + sizes[l + 1], s : s + nb] = A[l + 1, : sizes[l + 1]]
         D, D_prev = np.empty((hidden_width, nb)), np.empty((hidden_width, nb))
         output_delta(net, Z[L], YT, s, D, losses, predictions)
         for l in range(L - 1, lowest - 1, -1):
@@ -233,10 +251,11 @@ def forward_backward_kernel(X, YT, net, want, lowest):
 
 @njit(cache=True, parallel=True, error_model="numpy")
 def stats_kernel(X, x2, A_hidden, D_all, G, want):
-    """Pass 2: norm2[l, n] = (|a_n|^2 + 1) |delta_n|^2 and dots[l, n] = delta_n . (G_W a_n + g_b) for every wanted
-    layer (NaN for the others) and example.
+    """Pass 2: norm2[l, n] = (|a_n|^2 + 1) |delta_n|^2 and dots[l, n] = delta_n . (G_W a_n + g_b)
+    for every wanted layer (NaN for the others) and example.
 
-    G is the network with the mean gradient as its weights: G_W a_n + g_b is then its dense layer."""
+    G is the network with the mean gradient as its weights: G_W a_n + g_b is then its dense
+    layer."""
     N, L = X.shape[0], n_layers(G)
     sizes, b_start = G.sizes, G.b_start
     width = sizes.max()
@@ -286,22 +305,23 @@ def stats_kernel(X, x2, A_hidden, D_all, G, want):
 
 
 def gradient_stats(X, Y, net, want=None):
-    """Per-example statistics of the DenseNet `net` (kernels.codes) on examples X (N, n_0) with targets Y (N, k),
-    for the layers l with want[l - 1] (default every layer; the others' rows are NaN and cost nothing:
-    for the last layer alone, one forward pass over X).
+    """Per-example statistics of the DenseNet `net` (kernels.codes) on examples X (N, n_0) with
+    targets Y (N, k), for the layers l with want[l - 1] (default every layer; the others' rows are
+    NaN and cost nothing: for the last layer alone, one forward pass over X).
 
     Returns losses (N,), predicted classes (N,), |g_n,l|^2 (L, N), g_n,l . G_l (L, N) and
     |G_l|^2 (L,), where G_l is the mean gradient of layer l, summed block by block in pass 1.
     (No BLAS call between the passes: its spinning threads would slow the second prange kernel.)
     """
     X = as_f64(X)
-    N, L, sizes, w_start, b_start = X.shape[0], len(net.sizes) - 1, net.sizes, net.w_start, net.b_start
+    N, L = X.shape[0], len(net.sizes) - 1
+    sizes, w_start, b_start = net.sizes, net.w_start, net.b_start
     want = np.ones(L, dtype=np.bool_) if want is None else np.asarray(want, dtype=np.bool_)
     with np.errstate(all="ignore"):
         losses, predictions, x2, A_hidden, D_all, GW_parts, Gb_parts = forward_backward_kernel(
             X, as_f64_T(Y), net, want, int(np.argmax(want))
         )
-        G = net._replace(W=GW_parts.sum(axis=0) / N, b=Gb_parts.sum(axis=0) / N)  # G = (1/N) sum_n g_n
+        G = net._replace(W=GW_parts.sum(axis=0) / N, b=Gb_parts.sum(axis=0) / N)  # (1/N) sum_n g_n
         norm2, dots = stats_kernel(X, x2, A_hidden, D_all, G, want)
     GW = [G.W[w_start[l] : w_start[l] + sizes[l + 1] * sizes[l]] for l in range(L)]
     Gb = [G.b[b_start[l] : b_start[l] + sizes[l + 1]] for l in range(L)]

@@ -92,8 +92,8 @@ def accumulate_gradient(U, V, X, Y, code, Xb, Zh, H, e, dU, dV):
 
 @njit(cache=True, error_model="numpy")
 def train_kernel(X, Y, X_test, Y_test, U0, V0, lr, epochs, code, G_prev_U, G_prev_V, has_prev):
-    """`epochs` updates V := V - lr dV / N, U := U - lr dU / N from U0, V0, with the errors, the norm of
-    G = (dU, dV) / N and the angle between consecutive G after each (module docstring)."""
+    """`epochs` updates V := V - lr dV / N, U := U - lr dU / N from U0, V0, with the errors, the
+    norm of G = (dU, dV) / N and the angle between consecutive G after each (module docstring)."""
     U, V = U0.copy(), V0.copy()
     h, n_in = V.shape[1], X.shape[1]
     N = X.shape[0]
@@ -102,7 +102,8 @@ def train_kernel(X, Y, X_test, Y_test, U0, V0, lr, epochs, code, G_prev_U, G_pre
     G_prev_U, G_prev_V = G_prev_U.copy(), G_prev_V.copy()
     train, test = np.full(epochs + 1, np.nan), np.full(epochs + 1, np.nan)
     grad_norm, grad_angle = np.full(epochs, np.nan), np.full(epochs, np.nan)
-    U_hist, V_hist = np.full((epochs + 1,) + U.shape, np.nan), np.full((epochs + 1,) + V.shape, np.nan)
+    U_hist = np.full((epochs + 1,) + U.shape, np.nan)
+    V_hist = np.full((epochs + 1,) + V.shape, np.nan)
     train[0] = error(U, V, X, Y, code, Xb, Zh, H, e)
     test[0] = error(U, V, X_test, Y_test, code, Xb, Zh, H, e)
     U_hist[0], V_hist[0] = U, V
@@ -112,13 +113,14 @@ def train_kernel(X, Y, X_test, Y_test, U0, V0, lr, epochs, code, G_prev_U, G_pre
         G_U, G_V = dU / N, dV / N  # the mean gradient G = (dU, dV) / N
         U -= lr * G_U  # U := U - lr G_U
         V -= lr * G_V  # V := V - lr G_V
-        G, G_prev = np.concatenate((G_U.ravel(), G_V.ravel())), np.concatenate((G_prev_U.ravel(), G_prev_V.ravel()))
+        G = np.concatenate((G_U.ravel(), G_V.ravel()))
+        G_prev = np.concatenate((G_prev_U.ravel(), G_prev_V.ravel()))
         grad_norm[t] = math.sqrt(dot(G, G, G.size))  # |G|, U's entries first, as in minnet's params
         prev_norm = grad_norm[t - 1] if t > 0 else math.sqrt(dot(G_prev, G_prev, G.size))
         G_prev_U[:], G_prev_V[:] = G_U, G_V
         if t > 0 or has_prev:
             cosine = min(1.0, max(-1.0, dot(G_prev, G, G.size) / (prev_norm * grad_norm[t])))
-            grad_angle[t] = math.degrees(math.acos(cosine))  # angle between this gradient and the one before
+            grad_angle[t] = math.degrees(math.acos(cosine))  # between this gradient and the last
         train[t + 1] = error(U, V, X, Y, code, Xb, Zh, H, e)
         test[t + 1] = error(U, V, X_test, Y_test, code, Xb, Zh, H, e)
         U_hist[t + 1], V_hist[t + 1] = U, V

@@ -49,7 +49,9 @@ def parameter_count(kind, config):
     if kind == "MLP":
         sizes = [int(n) for n in config["sizes"]]
         return sum(n_out * (n_in + 1) for n_in, n_out in zip(sizes[:-1], sizes[1:]))
-    h, n_in, n_out = (int(config.get(key, default)) for key, default in (("h", 3), ("n_in", 1), ("n_out", 1)))
+    h, n_in, n_out = (
+        int(config.get(key, default)) for key, default in (("h", 3), ("n_in", 1), ("n_out", 1))
+    )
     return (h - 1) * (n_in + 1) + n_out * h
 
 
@@ -71,11 +73,13 @@ def load(path):
         expected = parameter_count(kind, config)
         if params.ndim != 1 or params.size != expected or params.dtype != np.float64:
             raise ValueError(
-                f"a {kind} with {config} has {expected} float64 parameters; the file holds {params.dtype} "
-                f"{params.shape}"
+                f"a {kind} with {config} has {expected} float64 parameters; "
+                f"the file holds {params.dtype} {params.shape}"
             )
         net = NETWORKS[kind](**config)
     except (*UNREADABLE, TypeError) as err:
-        raise ValueError(f"{path}: not a minnet network file ({type(err).__name__}: {err})") from err
+        raise ValueError(
+            f"{path}: not a minnet network file ({type(err).__name__}: {err})"
+        ) from err
     net.params = params
     return net

@@ -60,7 +60,7 @@ def derivative(name, z, a):
         return a * (1.0 - a)
     if name == "tanh":
         with np.errstate(over="ignore"):
-            return 1.0 / np.cosh(z) ** 2  # 1 - tanh^2 z without cancellation; cosh overflows to inf: exactly 0
+            return 1.0 / np.cosh(z) ** 2  # 1 - tanh^2 z without cancellation; cosh = inf: 0
     if name == "relu":
         return (z > 0.0).astype(z.dtype)
     if name == "silu":

@@ -3,14 +3,14 @@
 A floating-point sum depends on the order of its terms, and the libraries under NumPy pick that
 order by the CPU: a matrix product is OpenBLAS's, whose kernel (SkylakeX, Haswell, Prescott, ...)
 blocks the sum and may fuse a multiply with an add (one rounding instead of two); np.exp, np.tanh
-and np.log are NumPy's own vectorised code on a CPU with AVX-512 and the C library's elsewhere.
-Each choice is correct to the last bit or two, and for most of training that is all one needs.
-But document 000's run is chaotic from ~500 iterations on: the last bit of one sum decides the
-iteration of its storm (734 under OpenBLAS's Haswell kernel, 727 under its SkylakeX kernel). Where a result is chaotic, or a test asserts
-exact bits, minnet computes with the functions below instead:
+and np.log are NumPy's own vectorised code on a CPU with AVX-512 and the C library's elsewhere. Each
+choice is correct to the last bit or two, and for most of training that is all one needs. But
+document 000's run is chaotic from ~500 iterations on: the last bit of one sum decides the iteration
+of its storm (734 under OpenBLAS's Haswell kernel, 727 under its SkylakeX kernel). Where a result is
+chaotic, or a test asserts exact bits, minnet computes with the functions below instead:
 
     sum_in_order(T, axis)     T_0 + T_1 + T_2 + ...   added one after another, left to right
-    matmul_in_order(A, B)     C_nj = A_n0 B_0j + A_n1 B_1j + ...   (a plain multiply, then a plain add)
+    matmul_in_order(A, B)     C_nj = A_n0 B_0j + A_n1 B_1j + ...   (plain multiplies, plain adds)
     dot_in_order, norm_in_order
     exp(x)                    e^x from + and * alone (below)
 
@@ -34,12 +34,15 @@ import numpy as np
 LOG2E = 1.4426950408889634  # 1 / ln 2
 LN2_HI = 6.93147180369123816490e-01  # ln 2 = LN2_HI + LN2_LO, LN2_HI with 32 significant bits
 LN2_LO = 1.90821492927058770002e-10
-EXP_TAYLOR = tuple(1.0 / math.factorial(k) for k in range(13, -1, -1))  # 1/13!, 1/12!, ..., 1/1!, 1/0!
-EXP_CLAMP = 1100.0  # e^x is inf above 709.8 and 0 below -745.2: |x| > 1100 changes nothing, and k stays small
+EXP_TAYLOR = tuple(1.0 / math.factorial(k) for k in range(13, -1, -1))  # 1/13!, 1/12!, ..., 1/0!
+# e^x is inf above 709.8 and 0 below -745.2: |x| > 1100 changes nothing, and k stays small
+EXP_CLAMP = 1100.0
 
 
 def exp(x):
-    """e^x element-wise, the same bits on every CPU (module docstring); inf on overflow, 0 on underflow, NaN kept."""
+    """e^x element-wise, the same bits on every CPU (module docstring).
+
+    inf on overflow, 0 on underflow, NaN kept."""
     x = np.asarray(x, dtype=np.float64)
     v = np.clip(x, -EXP_CLAMP, EXP_CLAMP)
     k = np.floor(v * LOG2E + 0.5)  # k = round(x / ln 2)
@@ -70,7 +73,7 @@ def mean_in_order(terms, axis=0):
 
 
 def matmul_in_order(A, B):
-    """A @ B for A (N, m), B (m, n): C_nj = (A_n0 B_0j + A_n1 B_1j) + ... in the order of the inner index.
+    """A @ B for A (N, m), B (m, n): C_nj = (A_n0 B_0j + A_n1 B_1j) + ..., inner index in order.
 
     One multiply and one add per term, each rounded: what a plain loop over the inner index gives.
     For the small inner sizes of document 000 (2 and 3) this is as fast as BLAS."""

@@ -38,14 +38,17 @@ def fit_example_by_example(
     """
     if not isinstance(net, TwoLayerNet) or net.loss_name != "half_mse":
         raise ValueError(
-            "the example-by-example loop is document 000's: a TwoLayerNet with loss 'half_mse', got "
-            f"{type(net).__name__} with {net.loss_name!r}"
+            "the example-by-example loop is document 000's: a TwoLayerNet with loss 'half_mse', "
+            f"got {type(net).__name__} with {net.loss_name!r}"
         )
     X, Y = net.check_XY(X, Y)
-    check_fit_args(net, SGD(net.params, lr=lr), X, epochs, None, "mean")  # lr checked as SGD checks it
+    check_fit_args(net, SGD(net.params, lr=lr), X, epochs, None, "mean")  # lr checked by SGD
     if resolve(backend) == "numpy":
-        recorders = ([] if X_test is None else [TestLoss(X_test, Y_test)]) + ([Snapshots()] if snapshots else [])
-        return fit(net, X, Y, SGD(net.params, lr=lr), epochs, recorders=recorders, progress=progress)
+        test = [] if X_test is None else [TestLoss(X_test, Y_test)]
+        recorders = test + ([Snapshots()] if snapshots else [])
+        return fit(
+            net, X, Y, SGD(net.params, lr=lr), epochs, recorders=recorders, progress=progress
+        )
     if X_test is None:
         X_test, Y_test = np.zeros((0, net.n_in)), np.zeros((0, net.n_out))  # test_loss is then NaN
     else:
@@ -62,14 +65,17 @@ def compiled(net, X, Y, X_test, Y_test, lr, epochs, progress, snapshots):
     parts = {key: [] for key in ("train_loss", "test_loss", "grad_norm", "grad_angle", "U", "V")}
     previous, done = None, 0
     for start in progress_steps(
-        range(0, max(epochs, 1), COMPILED_CHUNK), progress, desc=f"chunks of {COMPILED_CHUNK:,} epochs"
+        range(0, max(epochs, 1), COMPILED_CHUNK),
+        progress,
+        desc=f"chunks of {COMPILED_CHUNK:,} epochs",
     ):  # epochs = 0: one call, no update
         chunk = min(COMPILED_CHUNK, epochs - start)
         train, test, norms, angles, U, V, previous = kernel.train(
             X, Y, X_test, Y_test, net.U, net.V, lr, chunk, code, previous
         )
-        skip = 1 if start else 0  # a later chunk's first error and weights are the previous chunk's last
-        for key, values in zip(parts, (train[skip:], test[skip:], norms, angles, U[skip:], V[skip:])):
+        skip = 1 if start else 0  # a later chunk's first error and weights: the previous one's last
+        kept = (train[skip:], test[skip:], norms, angles, U[skip:], V[skip:])
+        for key, values in zip(parts, kept):
             parts[key].append(values)
         net.U[:], net.V[:] = U[-1], V[-1]
         done += norms.size

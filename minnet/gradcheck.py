@@ -21,7 +21,7 @@ import numpy as np
 
 from minnet.mlp import MLP
 
-STENCIL = ((-2, 1.0), (-1, -8.0), (1, 8.0), (2, -1.0))  # (offset in h, weight) of the five-point difference
+STENCIL = ((-2, 1.0), (-1, -8.0), (1, 8.0), (2, -1.0))  # (offset in h, weight): five points
 
 
 def numerical_gradient(net, X, Y, h=1e-3):
@@ -63,7 +63,9 @@ def relative_errors(analytic, numeric, net, floor):
 
 
 def check_gradient(net, X, Y, grad_fn=None, h=1e-3):
-    """{block: max relative error} of grad_fn(X, Y) (default: net.loss_and_grad's gradient) vs finite differences."""
+    """{block: max relative error} of grad_fn(X, Y) against finite differences.
+
+    grad_fn defaults to net.loss_and_grad's gradient."""
     grad_fn = grad_fn or (lambda X, Y: net.loss_and_grad(X, Y)[1])
     floor = 1e-5 * max(1.0, abs(net.loss(X, Y)))
     return relative_errors(grad_fn(X, Y), numerical_gradient(net, X, Y, h), net, floor)

@@ -19,7 +19,8 @@ R-twin by the product and chain rules; with rows as examples:
     backward    delta_{l-1} = (delta_l W_l) * s'(z_{l-1})
                 R(delta_{l-1}) = (R(delta_l) W_l + delta_l V_l) * s'(z_{l-1})
                                  + (delta_l W_l) * s''(z_{l-1}) * R(z_{l-1})
-    gradient    dW_l = delta_l^T a_{l-1} / N     R(dW_l) = (R(delta_l)^T a_{l-1} + delta_l^T R(a_{l-1})) / N
+    gradient    dW_l = delta_l^T a_{l-1} / N
+                R(dW_l) = (R(delta_l)^T a_{l-1} + delta_l^T R(a_{l-1})) / N
                 db_l = sum_n delta_l / N         R(db_l) = sum_n R(delta_l) / N
 
 Both networks are read as their dense layers (`Network.layer_index`): document 000's U is
@@ -52,7 +53,7 @@ def hvp(net, X, Y, v):
     N, p = X.shape[0], net.params
     layers = net.layer_index()  # [(W_index, b_index, s_l)] for l = 1..L
     L = len(layers)
-    W = [None] + [p[W_i] for W_i, _, _ in layers]  # W[l] (n_l, n_{l-1}), the code's index is the math's
+    W = [None] + [p[W_i] for W_i, _, _ in layers]  # W[l] (n_l, n_{l-1}), l the math's index
     b = [None] + [p[b_i] for _, b_i, _ in layers]  # b[l] (n_l,)
     V = [None] + [v[W_i] for W_i, _, _ in layers]  # R(W_l) = V_l, v's part for W_l
     c = [None] + [v[b_i] for _, b_i, _ in layers]  # R(b_l) = c_l
@@ -61,7 +62,7 @@ def hvp(net, X, Y, v):
     a, Ra = [X], [np.zeros_like(X)]  # a_0 = X, R(a_0) = 0
     z, Rz = [None], [None]
     for l in range(1, L + 1):
-        z.append(a[l - 1] @ W[l].T + b[l])  # z_l = a_{l-1} W_l^T + b_l                        (N, n_l)
+        z.append(a[l - 1] @ W[l].T + b[l])  # z_l = a_{l-1} W_l^T + b_l                   (N, n_l)
         Rz.append(Ra[l - 1] @ W[l].T + a[l - 1] @ V[l].T + c[l])  # R(z_l)                  (N, n_l)
         a.append(activations.activate(s[l], z[l]))  # a_l = s_l(z_l); s_L = identity here
         Ra.append(activations.derivative(s[l], z[l], a[l]) * Rz[l])  # R(a_l) = s'(z_l) * R(z_l)
@@ -74,10 +75,10 @@ def hvp(net, X, Y, v):
     # exercise hessian_vector_product: the backward pass of the R-operator (Pearlmutter)
     for l in range(L, 0, -1):
         W_index, b_index, _ = layers[l - 1]
-        Hv[W_index] = (R_delta.T @ a[l - 1] + delta.T @ Ra[l - 1]) / N  # R(dW_l)            (n_l, n_{l-1})
+        Hv[W_index] = (R_delta.T @ a[l - 1] + delta.T @ Ra[l - 1]) / N  # R(dW_l)   (n_l, n_{l-1})
         Hv[b_index] = R_delta.sum(axis=0) / N  # R(db_l) = sum_n R(delta_l) / N               (n_l,)
         if l > 1:
-            back = delta @ W[l]  # delta_l W_l                                              (N, n_{l-1})
+            back = delta @ W[l]  # delta_l W_l                                         (N, n_{l-1})
             s1 = activations.derivative(s[l - 1], z[l - 1], a[l - 1])  # s'(z_{l-1})
             s2 = activations.second_derivative(s[l - 1], z[l - 1], a[l - 1])  # s''(z_{l-1})
             R_delta = (R_delta @ W[l] + delta @ V[l]) * s1 + back * s2 * Rz[l - 1]  # R(delta_{l-1})
@@ -93,7 +94,7 @@ def hessian(net, X, Y):
 
 
 def lanczos(matvec, n, k=1, steps=30, seed=0, start=None):
-    """The k largest eigenvalues (descending) and their eigenvectors (k, n) of a symmetric n x n operator.
+    """The k largest eigenvalues (descending) and eigenvectors (k, n) of a symmetric operator.
 
     Lanczos with full reorthogonalisation: build an orthonormal basis Q of the Krylov space
     {q, A q, A^2 q, ...} from a random q, in which A is the tridiagonal T = Q^T A Q:
@@ -147,14 +148,16 @@ def fresh_direction(rng, Q):
     return w / np.linalg.norm(w)
 
 
-def top_eigenvalues(net, X, Y, k=1, steps=30, seed=0, preconditioner=None, start=None, vectors=False):
+def top_eigenvalues(
+    net, X, Y, k=1, steps=30, seed=0, preconditioner=None, start=None, vectors=False
+):
     """The k largest eigenvalues of the Hessian of the mean loss on (X, Y), descending.
 
-    With `preconditioner` p (P,), positive (an optimizer's diagonal, see `Optimizer.preconditioner`),
-    the k largest eigenvalues of P^-1 H, P = diag(p), computed as those of the symmetric
-    P^-1/2 H P^-1/2, which has the same eigenvalues. NaN when the weights or the loss are not finite.
-    `steps`, `seed`, `start`: Lanczos' (see `lanczos`). With vectors=True, (values, eigenvectors (k, P))
-    of the symmetric operator (H itself without a preconditioner).
+    With `preconditioner` p (P,), positive (an optimizer's diagonal, see
+    `Optimizer.preconditioner`), the k largest eigenvalues of P^-1 H, P = diag(p), computed as those
+    of the symmetric P^-1/2 H P^-1/2, which has the same eigenvalues. NaN when the weights or the
+    loss are not finite. `steps`, `seed`, `start`: Lanczos' (see `lanczos`). With vectors=True,
+    (values, eigenvectors (k, P)) of the symmetric operator (H itself without a preconditioner).
     """
     X = net.check_X(X)
     Y = net.check_Y(Y, X.shape[0])
@@ -175,7 +178,9 @@ def top_eigenvalues(net, X, Y, k=1, steps=30, seed=0, preconditioner=None, start
 
 
 def stability_threshold(optimizer):
-    """The sharpness (preconditioned for Adam and RMSprop) above which the optimizer is unstable on a quadratic.
+    """The sharpness above which the optimizer is unstable on a quadratic.
+
+    For Adam and RMSprop, the preconditioned sharpness (the top eigenvalue of P^-1 H).
 
         SGD, momentum beta   (2 + 2 beta) / lr          (2 / lr without momentum)
         RMSprop              2 / lr                     (of P^-1 H)

@@ -40,10 +40,11 @@ def batched_losses(net, X, Y, P):
             A = X[None]  # a_0 = X, shared by every vector   (1, N, n_0)
             for W_index, b_index, activation in layers:
                 W, b = Pc[:, W_index], Pc[:, b_index]  # (B, n_l, n_{l-1}), (B, n_l)
-                Z = A @ W.transpose(0, 2, 1) + b[:, None, :]  # z_l = a_{l-1} W_l^T + b_l   (B, N, n_l)
+                Z = A @ W.transpose(0, 2, 1) + b[:, None, :]  # z_l = a_{l-1} W_l^T + b_l
                 A = activate(activation, Z)
             O = losses.output_activation(net.output, Z)
-            out[start : start + chunk] = losses.per_example_loss(net.loss_name, Z, O, Y).mean(axis=-1)
+            per_example = losses.per_example_loss(net.loss_name, Z, O, Y)  # (B, N)
+            out[start : start + chunk] = per_example.mean(axis=-1)
     return np.where(np.isfinite(out), out, np.inf)
 
 
@@ -59,13 +60,17 @@ def losses_at(net, X, Y, P, backend=None):
     if P.shape[1] != net.n_params:
         raise ValueError(f"parameter vectors must have {net.n_params} entries, got shape {P.shape}")
     layout = kernel_layout(net)
-    return kernel.losses_of_params(X, Y, P[:, layout.w_index], P[:, layout.b_index], layout.dense_net(net.params))
+    return kernel.losses_of_params(
+        X, Y, P[:, layout.w_index], P[:, layout.b_index], layout.dense_net(net.params)
+    )
 
 
 def check_values(name, values):
     values = np.asarray(values, dtype=np.float64)
     if values.ndim != 1 or values.size == 0 or not np.all(np.isfinite(values)):
-        raise ValueError(f"{name} must be a non-empty 1-D array of finite numbers, got shape {values.shape}")
+        raise ValueError(
+            f"{name} must be a non-empty 1-D array of finite numbers, got shape {values.shape}"
+        )
     return values
 
 
@@ -103,20 +108,25 @@ def grid_two_params(net, X, Y, i, j, a_values, b_values, backend=None):
 def check_direction(net, name, d):
     d = np.asarray(d, dtype=np.float64)
     if d.shape != (net.n_params,) or not np.all(np.isfinite(d)):
-        raise ValueError(f"{name} must be a finite vector of shape ({net.n_params},), got shape {d.shape}")
+        raise ValueError(
+            f"{name} must be a finite vector of shape ({net.n_params},), got shape {d.shape}"
+        )
     return d
 
 
 def grid_plane(net, X, Y, origin, d1, d2, alphas, betas, backend=None):
     """Loss (len(alphas), len(betas)) at origin + alpha d1 + beta d2."""
-    origin, d1, d2 = (check_direction(net, name, v) for name, v in (("origin", origin), ("d1", d1), ("d2", d2)))
+    origin, d1, d2 = (
+        check_direction(net, name, v) for name, v in (("origin", origin), ("d1", d1), ("d2", d2))
+    )
     alphas, betas = check_values("alphas", alphas), check_values("betas", betas)
     P = origin + alphas[:, None, None] * d1 + betas[None, :, None] * d2  # (A, B, n_params)
-    return losses_at(net, X, Y, P.reshape(-1, net.n_params), backend).reshape(alphas.size, betas.size)
+    values = losses_at(net, X, Y, P.reshape(-1, net.n_params), backend)
+    return values.reshape(alphas.size, betas.size)
 
 
 def line(net, X, Y, origin, d, alphas, backend=None):
-    """Loss (len(alphas),) at origin + alpha d (Goodfellow et al.'s line when d = w_end - origin)."""
+    """Loss (len(alphas),) at origin + alpha d (Goodfellow et al.'s line: d = w_end - origin)."""
     origin, d = check_direction(net, "origin", origin), check_direction(net, "d", d)
     alphas = check_values("alphas", alphas)
     return losses_at(net, X, Y, origin + alphas[:, None] * d, backend)
@@ -138,8 +148,9 @@ def random_direction(net, rng, normalize="filter", include_bias=False, params=No
     if normalize is None:
         return d
     for W_index, b_index, _ in net.layer_index():
-        groups = list(W_index) if normalize == "filter" else [W_index.ravel()]  # rows (filters) or the whole matrix
-        # exercise filter_normalised_direction: a filter-normalised direction (document 004, Li et al.)
+        # the rows (filters) of W_l, or the whole matrix
+        groups = list(W_index) if normalize == "filter" else [W_index.ravel()]
+        # exercise filter_normalised_direction: a filter-normalised direction (document 004)
         for idx in groups:
             d[idx] *= np.linalg.norm(w[idx]) / np.linalg.norm(d[idx])  # |d_row| = |w_row|
         # end exercise

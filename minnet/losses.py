@@ -5,7 +5,7 @@ the batch gradient is the mean of the per-example gradients:
 
     L = (1/N) sum_n l_n
 
-    mse            l_n = (1/k) sum_j (o_nj - y_nj)^2     (documents 002, 003: mean over all elements)
+    mse            l_n = (1/k) sum_j (o_nj - y_nj)^2     (documents 002, 003: mean over elements)
     half_mse       l_n = (1/2) sum_j (o_nj - y_nj)^2     (document 000's "error")
     cross_entropy  l_n = -sum_j y_nj log p_nj,  p_n = softmax(z_n)   (document 004)
 
@@ -20,20 +20,17 @@ with respect to the output layer's pre-activation z (not divided by N):
 `output_delta_along` differentiates that signal once more, along a change R(z) of z
 (Pearlmutter's R-operator, for Hessian-vector products in minnet.hessian):
 
-    R(p_n)                    = p_n * (R(z_n) - p_n . R(z_n))          softmax's Jacobian times R(z_n)
+    R(p_n)                    = p_n * (R(z_n) - p_n . R(z_n))     softmax's Jacobian times R(z_n)
     identity output           R(delta_n) = c R(z_n),  c = 2/k (mse) or 1 (half_mse)
     cross_entropy + softmax   R(delta_n) = R(p_n)
-    mse, half_mse + softmax   R(delta_n) = R(p_n) * (g_n - g_n . p_n) + p_n * (R(g_n) - R(g_n) . p_n - g_n . R(p_n)),
+    mse, half_mse + softmax   R(delta_n) = R(p_n) * (g_n - g_n . p_n)
+                                           + p_n * (R(g_n) - R(g_n) . p_n - g_n . R(p_n)),
                               g_n = c (p_n - y_n),  R(g_n) = c R(p_n)
 """
 
 import numpy as np
 
-from minnet.arithmetic import (
-    exp,
-    mean_in_order,
-    sum_in_order,
-)  # minnet's own e^x: the same bits on every CPU (np.exp is not)
+from minnet.arithmetic import exp, mean_in_order, sum_in_order  # exp: the same bits everywhere
 
 LOSSES = ("mse", "half_mse", "cross_entropy")  # (minnet.checks.check_loss validates a pair)
 OUTPUTS = ("identity", "softmax")
@@ -57,7 +54,7 @@ def output_activation(output, z):
 
 
 def per_example_loss(loss, z, o, Y):
-    """l_n for each example: shape (..., N). z is the output pre-activation (..., N, k), o = s_out(z)."""
+    """l_n for each example (..., N) from the output pre-activation z (..., N, k), o = s_out(z)."""
     if loss == "mse":
         return mean_in_order((o - Y) ** 2, axis=-1)  # (1/k) sum_j (o - y)^2
     if loss == "half_mse":
@@ -72,7 +69,7 @@ def output_delta(loss, output, o, Y):
         return o - Y  # p - y
         # end exercise
     k = Y.shape[1]
-    g = 2.0 * (o - Y) / k if loss == "mse" else o - Y  # dl_n/do_n: 2 (o - y) / k, or o - y (half_mse: document 000's e)
+    g = 2.0 * (o - Y) / k if loss == "mse" else o - Y  # dl_n/do_n (half_mse: document 000's e)
     if output == "softmax":
         return o * (g - np.sum(g * o, axis=-1, keepdims=True))  # softmax Jacobian times g
     return g
@@ -99,10 +96,13 @@ def one_hot(labels, k):
     labels = np.asarray(labels)
     if labels.ndim != 1 or not np.issubdtype(labels.dtype, np.integer):
         raise ValueError(
-            f"integer labels must be a 1-D integer array, got dtype {labels.dtype} and shape {labels.shape}"
+            "integer labels must be a 1-D integer array, "
+            f"got dtype {labels.dtype} and shape {labels.shape}"
         )
     if labels.size and (labels.min() < 0 or labels.max() >= k):
-        raise ValueError(f"labels must lie in [0, {k}), got values from {labels.min()} to {labels.max()}")
+        raise ValueError(
+            f"labels must lie in [0, {k}), got values from {labels.min()} to {labels.max()}"
+        )
     Y = np.zeros((labels.size, k))
     Y[np.arange(labels.size), labels] = 1.0
     return Y

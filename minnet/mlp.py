@@ -21,7 +21,7 @@ import numpy as np
 
 from minnet import activations, losses
 from minnet.checks import check_loss, checked_hidden_activations, checked_init, checked_sizes
-from minnet.network import Block, Network  # Block: what backprop returns per layer (its input, error, gradient)
+from minnet.network import Block, Network  # Block: a layer's input, error and gradient
 
 INITS = ("auto", "glorot", "he", "normal", "pytorch")
 
@@ -43,7 +43,7 @@ class MLP(Network):
         glorot: W ~ N(0, 2 / (n_in + n_out)); he: W ~ N(0, 2 / n_in); both with zero biases.
         normal: every weight and bias ~ N(0, init_std^2) (document 000's style).
         pytorch: every W_l and b_l entry ~ U(-1/sqrt(n_{l-1}), 1/sqrt(n_{l-1})), the default of
-        PyTorch's nn.Linear, which documents 001 and 003 used (W_l drawn before b_l, layer by layer).
+        PyTorch's nn.Linear, which documents 001 and 003 used (layer by layer, W_l before b_l).
         auto: he for relu and silu networks, glorot otherwise.
     init_std : float, default 0.01
         Standard deviation for init="normal".
@@ -52,7 +52,15 @@ class MLP(Network):
     """
 
     def __init__(
-        self, sizes, activation="tanh", output=None, loss="mse", init="auto", init_std=0.01, seed=None, rng=None
+        self,
+        sizes,
+        activation="tanh",
+        output=None,
+        loss="mse",
+        init="auto",
+        init_std=0.01,
+        seed=None,
+        rng=None,
     ):
         sizes = checked_sizes(sizes)
         L = len(sizes) - 1
@@ -64,13 +72,16 @@ class MLP(Network):
         self.sizes, self.L, self.hidden_activations = sizes, L, hidden
         self.n_in, self.n_out, self.loss_name, self.output = sizes[0], sizes[-1], loss, output
         self.config = dict(sizes=sizes, activation=hidden, output=output, loss=loss)
-        self._params = np.zeros(sum(n_out * (n_in + 1) for n_in, n_out in zip(sizes[:-1], sizes[1:])))
-        self.W, self.b, self.offsets = {}, {}, [0]  # W[l], b[l] for l = 1..L; offsets[l-1] where layer l starts
+        n_params = sum(n_out * (n_in + 1) for n_in, n_out in zip(sizes[:-1], sizes[1:]))
+        self._params = np.zeros(n_params)
+        # W[l], b[l] for l = 1..L; offsets[l-1] where layer l starts in params
+        self.W, self.b, self.offsets = {}, {}, [0]
         for l in range(1, L + 1):
             start, n_in, n_out = self.offsets[-1], sizes[l - 1], sizes[l]
-            self.W[l] = self._params[start : start + n_out * n_in].reshape(n_out, n_in)  # view (n_l, n_{l-1})
-            self.b[l] = self._params[start + n_out * n_in : start + n_out * (n_in + 1)]  # view (n_l,)
-            self.offsets.append(start + n_out * (n_in + 1))
+            end_W, end_b = start + n_out * n_in, start + n_out * (n_in + 1)
+            self.W[l] = self._params[start:end_W].reshape(n_out, n_in)  # view (n_l, n_{l-1})
+            self.b[l] = self._params[end_W:end_b]  # view (n_l,)
+            self.offsets.append(end_b)
         self.weights = [(self.W[l], self.b[l]) for l in range(1, L + 1)]
         self._initialise(init, init_std, rng if rng is not None else np.random.default_rng(seed))
 
@@ -83,7 +94,7 @@ class MLP(Network):
                 self.W[l][:] = rng.normal(0.0, init_std, size=(n_out, n_in))
                 self.b[l][:] = rng.normal(0.0, init_std, size=n_out)
             elif init == "pytorch":
-                bound = 1.0 / np.sqrt(n_in)  # nn.Linear: U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for W and b
+                bound = 1.0 / np.sqrt(n_in)  # nn.Linear: W, b ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in))
                 self.W[l][:] = rng.uniform(-bound, bound, size=(n_out, n_in))
                 self.b[l][:] = rng.uniform(-bound, bound, size=n_out)
             else:
@@ -105,21 +116,24 @@ class MLP(Network):
         return layers
 
     def forward_pass(self, X):
-        """((z, a), z_L) for a checked batch X: z[l] = z_l and a[l] = a_l for l = 0..L (z[0] unused)."""
+        """((z, a), z_L) for a checked X: z[l] = z_l, a[l] = a_l for l = 0..L (z[0] unused)."""
         z, a = [None], [X]  # a_0 = X
         for l in range(1, self.L + 1):
             z.append(a[l - 1] @ self.W[l].T + self.b[l])  # z_l = a_{l-1} W_l^T + b_l   (N, n_l)
-            a.append(activations.activate(self.activation_of(l), z[l]) if l < self.L else z[l])  # a_l = s_l(z_l)
+            # a_l = s_l(z_l); a_L = z_L: the output activation belongs to the loss (minnet.losses)
+            a.append(activations.activate(self.activation_of(l), z[l]) if l < self.L else z[l])
         return (z, a), z[self.L]
 
     def backprop(self, X, Y):
-        """(l_n (N,), outputs (N, n_L), [Block(a_{l-1}, delta_l, dW_l and db_l) for l = 1..L]): the backward pass."""
+        """The backward pass: (l_n (N,), outputs (N, n_L), [Block per layer l = 1..L]).
+
+        Layer l's Block holds its input a_{l-1}, its error delta_l and its gradient dW_l, db_l."""
         X, Y = self.check_XY(X, Y)
         (z, a), z_L = self.forward_pass(X)
         N = X.shape[0]
         O = losses.output_activation(self.output, z_L)  # s_L(z_L)
         per_example = losses.per_example_loss(self.loss_name, z_L, O, Y)  # l_n   (N,)
-        delta = losses.output_delta(self.loss_name, self.output, O, Y)  # delta_L = dl_n/dz_L   (N, n_L)
+        delta = losses.output_delta(self.loss_name, self.output, O, Y)  # delta_L = dl_n/dz_L
         blocks = [None] * (self.L + 1)
         for l in range(self.L, 0, -1):
             dW = delta.T @ a[l - 1] / N  # dW_l = delta_l^T a_{l-1} / N   (n_l, n_{l-1})
@@ -134,5 +148,5 @@ class MLP(Network):
         every NumPy backward pass of an MLP takes (backprop, minnet.studies.checkpoint)."""
         # exercise mlp_backward: one step of the backward recursion (the MLP)
         s_prime = activations.derivative(self.activation_of(l - 1), z_below, a_below)  # s'(z_{l-1})
-        return (delta @ self.W[l]) * s_prime  # delta_{l-1} = (delta_l W_l) * s'(z_{l-1})   (N, n_{l-1})
+        return (delta @ self.W[l]) * s_prime  # delta_{l-1} = (delta_l W_l) * s'   (N, n_{l-1})
         # end exercise

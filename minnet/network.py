@@ -33,12 +33,12 @@ from minnet.tools.atomic import save_npz
 
 
 class Block(NamedTuple):
-    """What `backprop` returns for each block of parameters (a weight matrix, with or without its bias):
+    """What `backprop` returns per block of parameters (a weight matrix, with its bias or not):
 
         A      (N, m)   the input the block multiplies, one row per example
         delta  (N, n)   dl_n/dz_n, the error at the block's output, per example
         bias   bool     whether a bias vector b follows W in `params`
-        grad   (P_block,)  the block's gradient of the mean loss, dW (then db), flattened as in `params`
+        grad   (P_block,)  the block's gradient of the mean loss, dW (then db), laid out as `params`
 
     delta_n A_n^T is example n's own gradient of W (`per_example_grads`, minnet.per_example)."""
 
@@ -64,7 +64,7 @@ class Network:
         raise NotImplementedError
 
     def backprop(self, X, Y):
-        """Forward and backward pass: (l_n (N,), outputs (N, k), [Block per parameter block in params order])."""
+        """Forward and backward pass: (l_n (N,), outputs (N, k), [Block, in params order])."""
         raise NotImplementedError
 
     def forward(self, X):
@@ -85,15 +85,15 @@ class Network:
 
     def loss(self, X, Y):
         """L = (1/N) sum_n l_n, a float."""
-        return float(mean_in_order(self.per_example_loss(X, Y)))  # summed in order: the same bits on every CPU
+        return float(mean_in_order(self.per_example_loss(X, Y)))  # the same bits on every CPU
 
     def loss_and_grad(self, X, Y):
-        """(L, dL/dparams): the mean loss and its gradient, the blocks' gradients laid out like `params`."""
+        """(L, dL/dparams): the mean loss and its gradient, laid out as `params`."""
         per_example, _, blocks = self.backprop(X, Y)
         return float(mean_in_order(per_example)), np.concatenate([block.grad for block in blocks])
 
     def per_example_grads(self, X, Y):
-        """(N, P): row n is the gradient of example n's own loss term l_n, delta_n A_n^T per block."""
+        """(N, P): row n is the gradient of example n's own loss l_n, delta_n A_n^T per block."""
         _, _, blocks = self.backprop(X, Y)
         parts = []
         for block in blocks:
@@ -130,10 +130,16 @@ class Network:
         raise NotImplementedError
 
     def save(self, path):
-        """Write the architecture (JSON) and the parameters to one .npz file, atomically; `minnet.load` reads it."""
+        """Write the architecture (JSON) and the parameters to one .npz file, atomically.
+
+        `minnet.load` reads it."""
         save_npz(
             path,
-            {"kind": np.array(type(self).__name__), "config": np.array(json.dumps(self.config)), "params": self.params},
+            {
+                "kind": np.array(type(self).__name__),
+                "config": np.array(json.dumps(self.config)),
+                "params": self.params,
+            },
         )
 
     def copy(self):

@@ -33,7 +33,9 @@ class Optimizer:
 
     def __init__(self, params, lr):
         if not isinstance(params, np.ndarray) or params.dtype != np.float64 or params.ndim != 1:
-            raise ValueError(f"params must be a 1-D float64 array updated in place, got {type(params).__name__}")
+            raise ValueError(
+                f"params must be a 1-D float64 array updated in place, got {type(params).__name__}"
+            )
         self.params = params
         self.lr = check_in_range("lr", lr, 0.0, np.inf, low_open=True)
         self.t = 0
@@ -41,7 +43,7 @@ class Optimizer:
             setattr(self, name, np.zeros_like(params))
 
     def step(self, grad):
-        """Update `params` in place with the gradient `grad` (same shape); returns the update applied."""
+        """Update `params` in place with the gradient `grad` (same shape); return the update."""
         grad = np.asarray(grad, dtype=np.float64)
         if grad.shape != self.params.shape:
             raise ValueError(f"grad must have shape {self.params.shape}, got {grad.shape}")
@@ -54,7 +56,7 @@ class Optimizer:
         raise NotImplementedError
 
     def preconditioner(self):
-        """p (P,): the step divides the gradient (or momentum) by diag(p), so it is w := w - alpha P^-1 g.
+        """p (P,): the step divides the gradient (or momentum) by diag(p): w := w - alpha P^-1 g.
 
         Plain and momentum SGD: p = 1. The preconditioned sharpness (minnet.hessian) is the
         top eigenvalue of P^-1 H."""
@@ -72,7 +74,9 @@ class Optimizer:
         for name in self.state_names:
             value = np.asarray(state[name], dtype=np.float64)
             if value.shape != self.params.shape:
-                raise ValueError(f"state {name!r} must have shape {self.params.shape}, got {value.shape}")
+                raise ValueError(
+                    f"state {name!r} must have shape {self.params.shape}, got {value.shape}"
+                )
             getattr(self, name)[:] = value
 
 
@@ -136,7 +140,7 @@ class RMSprop(Optimizer):
         # end exercise
 
     def preconditioner(self):
-        """p = sqrt(v + eps) (the document), or sqrt(v) + eps with eps_inside_sqrt=False: the step's divisor."""
+        """The step's divisor p = sqrt(v + eps) (the document), or sqrt(v) + eps (PyTorch's)."""
         return np.sqrt(self.v + self.eps) if self.eps_inside_sqrt else np.sqrt(self.v) + self.eps
 
 
@@ -149,7 +153,8 @@ class Adam(Optimizer):
     lr : float > 0, default 0.1
     beta1 : float in [0, 1), default 0.9
     beta2 : float in [0, 1), default 0.999
-    eps : float > 0, default 1e-8 (0 would divide 0 by 0 where a gradient entry has been 0 from the start)
+    eps : float > 0, default 1e-8
+        (0 would divide 0 by 0 where a gradient entry has been 0 from the start)
     """
 
     state_names = ("m", "v")
@@ -168,11 +173,12 @@ class Adam(Optimizer):
         self.v += (1.0 - self.beta2) * grad**2  # v := beta2 v + (1 - beta2) g^2          (4)
         m_hat = self.m / (1.0 - self.beta1**self.t)  # m_hat = m / (1 - beta1^t)         (7)
         v_hat = self.v / (1.0 - self.beta2**self.t)  # v_hat = v / (1 - beta2^t)         (7)
-        self.params -= self.lr * m_hat / (np.sqrt(v_hat) + self.eps)  # w := w - alpha m_hat / (sqrt(v_hat) + eps)   (8)
+        # w := w - alpha m_hat / (sqrt(v_hat) + eps)                                     (8)
+        self.params -= self.lr * m_hat / (np.sqrt(v_hat) + self.eps)
         # end exercise
 
     def preconditioner(self):
-        """p = sqrt(v_hat) + eps, the divisor of the step (8); undefined (NaN) before the first step."""
+        """The step's divisor p = sqrt(v_hat) + eps (8); NaN (undefined) before the first step."""
         if self.t == 0:
             return np.full_like(self.params, np.nan)
         return np.sqrt(self.v / (1.0 - self.beta2**self.t)) + self.eps  # v_hat as in (7)
@@ -192,7 +198,9 @@ class AdamW(Adam):
         Loshchilov & Hutter's decoupled weight decay with a schedule multiplier of 1.
     """
 
-    def __init__(self, params, lr=0.1, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=1e-2, decay="document"):
+    def __init__(
+        self, params, lr=0.1, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=1e-2, decay="document"
+    ):
         super().__init__(params, lr, beta1, beta2, eps)
         self.weight_decay = check_in_range("weight_decay", weight_decay, 0.0, np.inf)
         if decay not in ("document", "scaled"):
@@ -203,7 +211,7 @@ class AdamW(Adam):
         # exercise adamw_decay: AdamW: the decay, then the Adam step (document 002, section 4.4)
         rate = self.weight_decay if self.decay == "document" else self.lr * self.weight_decay
         self.params -= rate * self.params  # w := w - lambda w   (or alpha lambda w)
-        # then the Adam step (written out, not super(): the exercise's function stands outside the class)
+        # then the Adam step (not super(): the exercise's function stands outside the class)
         Adam._update(self, grad)
         # end exercise
 

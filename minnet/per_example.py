@@ -20,15 +20,16 @@ from minnet.tools.backend import dense_net, resolve
 
 
 def numpy_layer_stats(net, X, Y, layers):
-    """(losses, outputs, |g_n,l|^2, g_n,l . G_l (each (len(layers), N)), |G_l|^2 (len(layers),)) for the 1-based
-    `layers`, from net.backprop (its errors and its mean gradients G_l), vectorised over examples."""
+    """(losses, outputs, |g_n,l|^2, g_n,l . G_l (each (len(layers), N)), |G_l|^2 (len(layers),)) for
+    the 1-based `layers`, from net.backprop (its errors and its mean gradients G_l), vectorised over
+    examples."""
     per_example, O, blocks = net.backprop(X, Y)
     norm2, dot, G2 = [], [], []
     for layer in layers:
         A, delta, bias, grad = blocks[layer - 1]
         n_out, n_in = delta.shape[1], A.shape[1]
-        G_W = grad[: n_out * n_in].reshape(n_out, n_in)  # G_W = (1/N) sum_n delta_n a_n^T, from backprop
-        # exercise per_example_norm: each example's gradient norm without materialising it (document 001)
+        G_W = grad[: n_out * n_in].reshape(n_out, n_in)  # (1/N) sum_n delta_n a_n^T, from backprop
+        # exercise per_example_norm: each example's gradient norm, not materialised (document 001)
         a2 = np.sum(A * A, axis=1) + (1.0 if bias else 0.0)  # |a_n|^2 (+ 1 for the bias)
         norm2.append(a2 * np.sum(delta * delta, axis=1))  # |g_n|^2 = (|a_n|^2 + 1) |delta_n|^2
         # end exercise
@@ -63,12 +64,12 @@ def numba_layer_stats(net, X, Y, layers):
 
 
 def gradient_stats(net, X, Y, backend=None, layers=None):
-    """Each example's loss, correctness, and gradient norm and cosine with the mean gradient, per layer.
+    """Each example's loss, correctness, gradient norm and cosine with the mean gradient, by layer.
 
     Returns a dict of arrays:
         loss     (N,)       l_n
-        correct  (N,)       argmax of the output equals the label (softmax networks only; else absent)
-        norm     (N, L+1)   |g_n| for layer 1..L's parameters (W_l with b_l), and for all of them in the last column
+        correct  (N,)       argmax of the output equals the label (softmax networks only)
+        norm     (N, L+1)   |g_n| for layer 1..L's parameters (W_l with b_l); all of them last
         cos      (N, L+1)   cos(g_n, G) in the same columns; NaN where |g_n| or |G| is 0
 
     With `layers` (1-based), norm and cos have one column per listed layer and no all-parameters
@@ -78,7 +79,7 @@ def gradient_stats(net, X, Y, backend=None, layers=None):
     X = net.check_X(X)
     Y = net.check_Y(Y, X.shape[0])
     L = len(net.layer_index())
-    chosen = list(range(1, L + 1)) if layers is None else [check_layer(layer, L) for layer in layers]
+    chosen = list(range(1, L + 1)) if layers is None else [check_layer(k, L) for k in layers]
     if resolve(backend) == "numpy":
         losses, O, norm2, dot, G2 = numpy_layer_stats(net, X, Y, chosen)
         predictions = np.argmax(O, axis=1)
@@ -99,10 +100,11 @@ def gradient_stats(net, X, Y, backend=None, layers=None):
 
 
 def layer_grads(net, X, Y, layer):
-    """(N, P_layer): each example's gradient with respect to layer `layer` (1-based) weights and bias, materialised."""
+    """(N, P_layer): each example's gradient of layer `layer` (1-based), weights and bias."""
     _, _, blocks = net.backprop(X, Y)
     if not 1 <= layer <= len(blocks):
         raise ValueError(f"layer must lie in [1, {len(blocks)}], got {layer!r}")
     block = blocks[layer - 1]
-    outer = np.einsum("ni,nj->nij", block.delta, block.A).reshape(block.delta.shape[0], -1)  # delta_n a_n^T
+    outer = np.einsum("ni,nj->nij", block.delta, block.A)  # delta_n a_n^T   (N, n, m)
+    outer = outer.reshape(block.delta.shape[0], -1)  # one row per example
     return np.hstack([outer, block.delta]) if block.bias else outer

@@ -4,13 +4,14 @@
 with the gradient the step descended and the update it made) and after every epoch
 (`after_epoch`), and adds each recorder's arrays (`result`) to the History it returns:
 
-    TestLoss            test_loss (T+1,)             the mean loss on a test set, before training and after each epoch
-    Snapshots           params (T+1, P)              the parameter vector before training and after each epoch
-    UpdateRecorder      update_length, update_alignment   every update's length and consecutive cosines
-    TrajectoryRecorder  trajectory (S, k)            chosen parameters after every step (document 002's paths)
-    LayerGradRecorder   layer_grad_norm (S, L)       each layer's gradient norm at every step
-    DriftRecorder       drift_fraction (T,)          how many parameters moved over the last epochs (document 003)
-    SharpnessRecorder   sharpness, ...               the Hessian's top eigenvalue (the edge of stability)
+    TestLoss            test_loss (T+1,)         the mean loss on a test set, before training and
+                                                 after each epoch
+    Snapshots           params (T+1, P)          the parameter vector at the same moments
+    UpdateRecorder      update_length, update_alignment   each update's length, consecutive cosines
+    TrajectoryRecorder  trajectory (S, k)        chosen parameters after every step (document 002)
+    LayerGradRecorder   layer_grad_norm (S, L)   each layer's gradient norm at every step
+    DriftRecorder       drift_fraction (T,)      how many parameters moved lately (document 003)
+    SharpnessRecorder   sharpness, ...           the Hessian's top eigenvalue (edge of stability)
 """
 
 from collections import deque
@@ -88,7 +89,10 @@ class UpdateRecorder(Recorder):
         self.previous = update
 
     def result(self):
-        return {"update_length": np.array(self.lengths), "update_alignment": np.array(self.alignments)}
+        return {
+            "update_length": np.array(self.lengths),
+            "update_alignment": np.array(self.alignments),
+        }
 
 
 class TrajectoryRecorder(Recorder):
@@ -110,9 +114,10 @@ class TrajectoryRecorder(Recorder):
 
 
 class LayerGradRecorder(Recorder):
-    """The norm of each layer's part of the gradient (W_l with b_l) at every optimizer step: layer_grad_norm (S, L).
+    """layer_grad_norm (S, L): the norm of each layer's gradient (W_l with b_l) at every step.
 
-    Vanishing gradients show as norms that shrink towards the input layer, exploding ones as norms that grow."""
+    Vanishing gradients show as norms that shrink towards the input layer, exploding ones as norms
+    that grow."""
 
     def start(self, net):
         self.layers = [np.concatenate([W.ravel(), b]) for W, b, _ in net.layer_index()]
@@ -126,10 +131,10 @@ class LayerGradRecorder(Recorder):
 
 
 class DriftRecorder(Recorder):
-    """Fraction of parameters that moved more than `threshold` over the last `window` epochs (document 003).
+    """Fraction of parameters that moved more than `threshold` in `window` epochs (document 003).
 
-    drift_fraction (T,): after epoch e >= window, mean over parameters of |w_e - w_{e-window}| > threshold;
-    NaN before the window is full.
+    drift_fraction (T,): after epoch e >= window, the mean over parameters of
+    |w_e - w_{e-window}| > threshold; NaN before the window is full.
     """
 
     def __init__(self, window=100, threshold=0.05):
@@ -154,13 +159,13 @@ class DriftRecorder(Recorder):
 
 
 class SharpnessRecorder(Recorder):
-    """The sharpness, the top eigenvalue of the training loss' Hessian, every `every` optimizer steps.
+    """The sharpness, the top eigenvalue of the loss' Hessian, every `every` optimizer steps.
 
     sharpness                (M,)  lambda_max(H) (minnet.hessian.top_eigenvalues on X, Y)
-    sharpness_iteration      (M,)  the step count whose parameters it was measured at (0: the initial weights)
-    preconditioned_sharpness (M,)  with `optimizer`: lambda_max(P^-1 H) for its diagonal preconditioner P
-                                   (NaN before Adam's first step, where P is undefined)
-    stability_threshold      ()    with `optimizer`: the value above which it is unstable (2 / lr for SGD)
+    sharpness_iteration      (M,)  the step count whose parameters it measured (0: initial weights)
+    preconditioned_sharpness (M,)  with `optimizer`: lambda_max(P^-1 H) for its diagonal
+                                   preconditioner P (NaN before Adam's first step: P undefined)
+    stability_threshold      ()    with `optimizer`: the value above which it is unstable (SGD 2/lr)
 
     X, Y are the data whose loss the Hessian is of (the full training set, as in Cohen et al.);
     `steps` Lanczos steps per measurement (exact once steps >= the number of parameters), each
@@ -170,7 +175,8 @@ class SharpnessRecorder(Recorder):
     def __init__(self, X, Y, every=1, optimizer=None, steps=20, seed=0):
         if int(every) != every or every < 1:
             raise ValueError(f"every must be a positive integer, got {every!r}")
-        self.X, self.Y, self.every, self.optimizer, self.steps, self.seed = X, Y, int(every), optimizer, steps, seed
+        self.X, self.Y, self.every = X, Y, int(every)
+        self.optimizer, self.steps, self.seed = optimizer, steps, seed
 
     def start(self, net):
         self.step, self.values, self.preconditioned, self.iterations = 0, [], [], []
@@ -214,7 +220,10 @@ class SharpnessRecorder(Recorder):
         return values[0]
 
     def result(self):
-        arrays = {"sharpness": np.array(self.values), "sharpness_iteration": np.array(self.iterations, dtype=np.int64)}
+        arrays = {
+            "sharpness": np.array(self.values),
+            "sharpness_iteration": np.array(self.iterations, dtype=np.int64),
+        }
         if self.optimizer is not None:
             from minnet.hessian import stability_threshold
 

@@ -29,7 +29,18 @@ from minnet.tools.history import History
 from minnet.tools.progress import steps as progress_steps
 
 
-def fit(net, X, Y, optimizer, epochs, batch_size=None, seed=None, recorders=(), progress=False, reduction="mean"):
+def fit(
+    net,
+    X,
+    Y,
+    optimizer,
+    epochs,
+    batch_size=None,
+    seed=None,
+    recorders=(),
+    progress=False,
+    reduction="mean",
+):
     """Train `net` with `optimizer` (built on ``net.params``) for `epochs` epochs; return a History.
 
     Parameters
@@ -38,7 +49,8 @@ def fit(net, X, Y, optimizer, epochs, batch_size=None, seed=None, recorders=(), 
     X, Y : training inputs (N, n_in) and targets (N, n_out) (or integer labels for cross-entropy)
     optimizer : a minnet.optim optimizer built on ``net.params`` itself, e.g. Adam(net.params)
     epochs : int >= 0
-    batch_size : None for full-batch gradient descent, else the mini-batch size (shuffled each epoch)
+    batch_size : None for full-batch gradient descent, else the size of the mini-batches
+        (shuffled each epoch)
     seed : seed of the shuffling generator
     recorders : minnet.recorders, e.g. [TestLoss(X_test, Y_test), Snapshots()]
     progress : show a progress bar over epochs
@@ -74,13 +86,17 @@ def fit(net, X, Y, optimizer, epochs, batch_size=None, seed=None, recorders=(), 
             meta["epochs_run"] = epoch + 1
             if not (np.isfinite(loss) and np.all(np.isfinite(net.params))):
                 meta["diverged_at"] = epoch + 1
-                meta["reason"] = f"train loss {loss} or parameters not finite after epoch {epoch + 1}"
+                meta["reason"] = (
+                    f"train loss {loss} or parameters not finite after epoch {epoch + 1}"
+                )
                 break
         history = History(
             {
                 "train_loss": np.array(train_losses),
                 "grad_norm": np.array([norm_in_order(g) for g in grads]),
-                "grad_angle": np.array([angle_degrees(a, b) for a, b in zip(grads[:-1], grads[1:])]),
+                "grad_angle": np.array(
+                    [angle_degrees(a, b) for a, b in zip(grads[:-1], grads[1:])]
+                ),
             },
             meta,
         )
@@ -90,7 +106,7 @@ def fit(net, X, Y, optimizer, epochs, batch_size=None, seed=None, recorders=(), 
 
 
 def batches(N, batch_size, rng):
-    """The rows of each step of one epoch: [None] (the whole set) or a shuffled split into batches."""
+    """The rows of each step of an epoch: [None] (the whole set) or a shuffled split in batches."""
     if batch_size is None:
         return [None]
     order = rng.permutation(N)
@@ -106,11 +122,12 @@ def angle_degrees(a, b):
 
 
 class Trainable:
-    """Only the parameters `indices` of `net` trained, the others frozen: document 002's two weights.
+    """The parameters `indices` of `net` trained, the others frozen: document 002's two weights.
 
-    It stands in for the network in `fit` (``part = Trainable(net, [i, j]); fit(part, X, Y, SGD(part.params), ...)``):
-    its `params` are the chosen values, its gradient their part of the network's, and the network's
-    parameter vector takes the values before every gradient."""
+    It stands in for the network in `fit`:
+    ``part = Trainable(net, [i, j]); fit(part, X, Y, SGD(part.params), ...)``. Its `params` are
+    the chosen values, its gradient their part of the network's, and the network's parameter
+    vector takes the values before every gradient."""
 
     def __init__(self, net, indices):
         self.net, self.indices = net, checked_indices(indices, net.n_params)

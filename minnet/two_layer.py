@@ -16,7 +16,7 @@ so `h` counts the hidden bias unit, as the document does. With e = O - y,
 error is the mean of l over the N examples, so with rows as examples
 (`backprop` below, line by line):
 
-    e     = O - Y                                   (N, k)     (2 (O - Y) / k for loss="mse"; minnet.losses)
+    e     = O - Y                                   (N, k)     (2 (O - Y) / k for loss="mse")
     dV    = (1/N) sum_n e_n H_n^T  = e^T H / N      (k, h)
     delta = (e V) * sigma'(U X)                     (N, h-1)   V without its bias column
     dU    = (1/N) sum_n delta_n X_n^T = delta^T X / N   (h-1, n_in+1)
@@ -33,7 +33,7 @@ import numpy as np
 from minnet import activations, losses
 from minnet.arithmetic import matmul_in_order, sum_in_order
 from minnet.checks import checked_two_layer
-from minnet.network import Block, Network  # Block: what backprop returns per layer (its input, error, gradient)
+from minnet.network import Block, Network  # Block: a layer's input, error and gradient
 
 # The document's generator seed for its initial weights (its `get_initial_weights`).
 DOC000_WEIGHT_SEED = 36255793825986746149655859236796938907
@@ -62,13 +62,23 @@ class TwoLayerNet(Network):
     """
 
     def __init__(
-        self, h=3, n_in=1, n_out=1, activation="sigmoid", loss="half_mse", seed=None, rng=None, init_scale=1.0
+        self,
+        h=3,
+        n_in=1,
+        n_out=1,
+        activation="sigmoid",
+        loss="half_mse",
+        seed=None,
+        rng=None,
+        init_scale=1.0,
     ):
         checked_two_layer(h, n_in, n_out, loss, init_scale)
         self.h, self.n_in, self.n_out = int(h), int(n_in), int(n_out)
         self.activation = activations.check_activation(activation)
         self.loss_name, self.output = loss, "identity"
-        self.config = dict(h=self.h, n_in=self.n_in, n_out=self.n_out, activation=activation, loss=loss)
+        self.config = dict(
+            h=self.h, n_in=self.n_in, n_out=self.n_out, activation=activation, loss=loss
+        )
 
         n_U = (self.h - 1) * (self.n_in + 1)
         self._params = np.zeros(n_U + self.n_out * self.h)
@@ -77,31 +87,38 @@ class TwoLayerNet(Network):
 
         if rng is None:
             rng = np.random.default_rng(DOC000_WEIGHT_SEED if seed is None else seed)
-        self.U[:] = rng.normal(0.0, DOC000_WEIGHT_STD, size=self.U.shape) * init_scale  # drawn first
+        self.U[:] = rng.normal(0.0, DOC000_WEIGHT_STD, size=self.U.shape) * init_scale  # U first
         self.V[:] = rng.normal(0.0, DOC000_WEIGHT_STD, size=self.V.shape) * init_scale
 
     def split(self, P):
-        """U (..., h-1, n_in+1) and V (..., k, h) of parameter vectors P (..., n_params), e.g. a run's snapshots."""
+        """U (..., h-1, n_in+1) and V (..., k, h) of parameter vectors P (..., n_params).
+
+        P: one vector, or e.g. a run's snapshots."""
         P = np.asarray(P)
         lead = P.shape[:-1]
-        return P[..., : self.U.size].reshape(*lead, *self.U.shape), P[..., self.U.size :].reshape(*lead, *self.V.shape)
+        U = P[..., : self.U.size].reshape(*lead, *self.U.shape)
+        V = P[..., self.U.size :].reshape(*lead, *self.V.shape)
+        return U, V
 
     def layer_index(self):
         U_index = np.arange(self.U.size).reshape(self.U.shape)  # U = [W_1 | b_1]
         V_index = self.U.size + np.arange(self.V.size).reshape(self.V.shape)  # V = [W_2 | b_2]
-        return [(U_index[:, :-1], U_index[:, -1], self.activation), (V_index[:, :-1], V_index[:, -1], "identity")]
+        return [
+            (U_index[:, :-1], U_index[:, -1], self.activation),
+            (V_index[:, :-1], V_index[:, -1], "identity"),
+        ]
 
     def forward_pass(self, X):
         """((X, U X, H), O) for a checked batch X (N, n_in): the document's forward pass."""
         ones = np.ones((X.shape[0], 1))
-        Xb = np.hstack([X, ones])  # X = [x, 1]                                          (N, n_in+1)
-        Z = matmul_in_order(Xb, self.U.T)  # U X                                         (N, h-1)
-        H = np.hstack([activations.activate(self.activation, Z), ones])  # H = [sigma(U X), 1]   (N, h)
-        O = matmul_in_order(H, self.V.T)  # O = V H                                      (N, k)
+        Xb = np.hstack([X, ones])  # X = [x, 1]                                      (N, n_in+1)
+        Z = matmul_in_order(Xb, self.U.T)  # U X                                     (N, h-1)
+        H = np.hstack([activations.activate(self.activation, Z), ones])  # [sigma(U X), 1]  (N, h)
+        O = matmul_in_order(H, self.V.T)  # O = V H                                  (N, k)
         return (Xb, Z, H), O
 
     def backprop(self, X, Y):
-        """(l_n (N,), O (N, k), [Block for U, Block for V]): the document's backward pass, line by line.
+        """(l_n (N,), O (N, k), [Block for U, Block for V]): document 000's backward pass.
 
         A Block (minnet.network) holds a layer's input A and its error delta, whose products
         delta_n A_n^T are the per-example gradients (minnet.per_example), and the layer's gradient
@@ -109,16 +126,16 @@ class TwoLayerNet(Network):
         X, Y = self.check_XY(X, Y)
         (Xb, Z, H), O = self.forward_pass(X)
         N = X.shape[0]
-        per_example = losses.per_example_loss(self.loss_name, z=O, o=O, Y=Y)  # l_n; the output is linear: z = O
-        e = losses.output_delta(self.loss_name, self.output, O, Y)  # e = dl_n/dO_n = O - Y (half_mse)  (N, k)
+        per_example = losses.per_example_loss(self.loss_name, z=O, o=O, Y=Y)  # l_n (linear: z = O)
+        e = losses.output_delta(self.loss_name, self.output, O, Y)  # e = dl_n/dO_n = O - Y   (N, k)
         # exercise two_layer_output: the output layer's gradient dV (document 000)
-        dV = sum_in_order(e[:, :, None] * H[:, None, :]) / N  # dV = (1/N) sum_n e_n H_n^T       (k, h)
+        dV = sum_in_order(e[:, :, None] * H[:, None, :]) / N  # dV = (1/N) sum_n e_n H_n^T  (k, h)
         # end exercise
         # exercise two_layer_hidden: the hidden delta and dU (document 000)
-        sigma_prime = activations.derivative(self.activation, Z, H[:, :-1])  # sigma'(U X) = H (1 - H) for sigmoid
-        delta = matmul_in_order(e, self.V[:, :-1]) * sigma_prime  # delta = (e V) * sigma'(U X)  (N, h-1)
-        dU = sum_in_order(delta[:, :, None] * Xb[:, None, :]) / N  # dU = (1/N) sum_n delta_n X_n^T  (h-1, n_in+1)
+        sigma_prime = activations.derivative(self.activation, Z, H[:, :-1])  # sigma' = H (1 - H)
+        delta = matmul_in_order(e, self.V[:, :-1]) * sigma_prime  # delta = (e V) * sigma'  (N, h-1)
+        dU = sum_in_order(delta[:, :, None] * Xb[:, None, :]) / N  # dU = (1/N) sum_n delta_n X_n^T
         # end exercise
-        U_block = Block(A=Xb, delta=delta, bias=False, grad=dU.ravel())  # U's input X, its error delta, dU
-        V_block = Block(A=H, delta=e, bias=False, grad=dV.ravel())  # V's input H, its error e, dV
+        U_block = Block(A=Xb, delta=delta, bias=False, grad=dU.ravel())  # U's input X, error delta
+        V_block = Block(A=H, delta=e, bias=False, grad=dV.ravel())  # V's input H, its error e
         return per_example, O, [U_block, V_block]

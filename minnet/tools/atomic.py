@@ -1,4 +1,5 @@
-"""Files written whole or not at all: a crash mid-write leaves the old file (or none), never half of one.
+"""Files written whole or not at all: a crash mid-write leaves the old file (or none), not half
+of one.
 
 Every file minnet writes (networks, histories, figures, sweep results, a study's results.npz and
 summary.json) goes through `atomic_write`: the bytes go to a temporary file in the same folder,
@@ -39,7 +40,7 @@ def atomic_write(path, write):
     folder = os.path.dirname(os.path.abspath(path))
     os.makedirs(folder, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=os.path.basename(path))
-    os.chmod(tmp, 0o666 & ~current_umask())  # the permissions a plain open() would give, not mkstemp's 0600
+    os.chmod(tmp, 0o666 & ~current_umask())  # what a plain open() would give, not mkstemp's 0600
     try:
         with os.fdopen(fd, "wb") as f:
             write(f)
@@ -55,13 +56,17 @@ def write_npz(f, arrays, compressed):
     (np.savez takes the names as keyword arguments, so an array called "file" or "allow_pickle"
     would be lost or refused; this writes any name.)"""
     with zipfile.ZipFile(
-        f, "w", compression=zipfile.ZIP_DEFLATED if compressed else zipfile.ZIP_STORED, allowZip64=True
+        f,
+        "w",
+        compression=zipfile.ZIP_DEFLATED if compressed else zipfile.ZIP_STORED,
+        allowZip64=True,
     ) as archive:
         for name, value in arrays.items():
             array = np.asanyarray(value)
             if array.dtype.hasobject:
                 raise ValueError(
-                    f"array {name!r} holds Python objects ({array.dtype}), which only a pickle could save; refusing"
+                    f"array {name!r} holds Python objects ({array.dtype}), which only a pickle "
+                    "could save; refusing"
                 )
             with archive.open(f"{name}.npy", "w", force_zip64=True) as member:
                 np.lib.format.write_array(member, array, allow_pickle=False)
@@ -72,7 +77,8 @@ def read_npz(path):
 
     Stricter than np.load: each member is read whole, so zip's CRC is checked, and its bytes must be
     exactly what its header's shape and dtype need (np.load reads what the header asks for and
-    ignores the rest: a bit flip that shrinks a shape would load part of an array). Never a pickle."""
+    ignores the rest: a bit flip that shrinks a shape would load part of an array). Never a
+    pickle."""
     arrays = {}
     with zipfile.ZipFile(path) as archive:
         for info in archive.infolist():
@@ -84,19 +90,24 @@ def read_npz(path):
             arrays[name] = np.lib.format.read_array(member, allow_pickle=False)
             if member.tell() != len(data):
                 raise ValueError(
-                    f"member {info.filename!r} holds {len(data) - member.tell()} bytes beyond its header's shape "
+                    f"member {info.filename!r} holds {len(data) - member.tell()} bytes "
+                    "beyond its header's shape "
                     f"{arrays[name].shape}"
                 )
     return arrays
 
 
 def save_npz(path, arrays, compressed=False):
-    """Write a dict of arrays to `path` as .npz (zip-deflated with compressed=True), atomically; np.load reads it."""
+    """Write a dict of arrays to `path` as .npz, atomically (zip-deflated with compressed=True).
+
+    np.load reads it."""
     atomic_write(path, lambda f: write_npz(f, arrays, compressed))
 
 
 def strict(data):
-    """`data` with every non-finite float (inf, NaN, as NumPy writes them too) replaced by None: strict JSON has no Infinity."""
+    """`data` with every non-finite float (inf, NaN, as NumPy writes them too) replaced by None.
+
+    Strict JSON has no Infinity."""
     if isinstance(data, dict):
         return {key: strict(value) for key, value in data.items()}
     if isinstance(data, (list, tuple)):
@@ -112,22 +123,24 @@ def strict(data):
 
 def save_json(path, data):
     """Write `data` to `path` as indented, strict JSON (non-finite numbers as null), atomically."""
-    atomic_write(path, lambda f: f.write(json.dumps(strict(data), indent=2, allow_nan=False).encode()))
+    atomic_write(
+        path, lambda f: f.write(json.dumps(strict(data), indent=2, allow_nan=False).encode())
+    )
 
 
 class OutputRefused(RuntimeError):
-    """minnet will not write this --out: it holds what minnet did not write, or another run is writing it."""
+    """minnet will not write this --out: it holds files not minnet's, or another run writes it."""
 
 
 class FolderBusy(OutputRefused):
     """Another live process is writing the folder this one wants to write."""
 
 
-MANIFEST = ".minnet-manifest"  # in every folder minnet writes: the files it wrote there, one path a line
+MANIFEST = ".minnet-manifest"  # in every folder minnet writes: the files it wrote, one path a line
 
 
 def written_files(folder):
-    """Every file and folder under `folder`, as paths relative to it (folders end in /), links not followed."""
+    """Every file and folder under `folder`, relative to it (folders end in /); no link followed."""
     found = []
     for root, dirs, files in os.walk(folder):
         relative = os.path.relpath(root, folder)
@@ -137,7 +150,7 @@ def written_files(folder):
 
 
 def write_manifest(folder):
-    """The manifest of `folder`: every path in it, which minnet wrote (the manifest itself excluded)."""
+    """The manifest of `folder`: every path in it that minnet wrote (but the manifest itself)."""
     paths = [p for p in written_files(folder) if p != MANIFEST]
     with open(os.path.join(folder, MANIFEST), "w") as f:
         f.write("".join(p + "\n" for p in paths))
@@ -160,33 +173,39 @@ def holds(folder, path):
 
 
 def check_replaceable(out):
-    """Raise OutputRefused unless minnet may replace `out` whole: it does not exist, or it is a folder,
-    not a link, holding nothing but what minnet wrote there (its manifest), and it is not the folder
-    this process runs in or one above it."""
+    """Raise OutputRefused unless minnet may replace `out` whole: it does not exist, or it is a
+    folder, not a link, holding nothing but what minnet wrote there (its manifest), and it is not
+    the folder this process runs in or one above it."""
     if holds(out, os.getcwd()):
         raise OutputRefused(
-            f"--out {out} is the folder this command runs in (or holds it); minnet replaces its output folder whole: "
+            f"--out {out} is the folder this command runs in (or holds it); "
+            "minnet replaces its output folder whole: "
             "choose a new folder, e.g. --out minnet-out/NAME"
         )
     if not os.path.lexists(out):
         return
     if os.path.islink(out) or not os.path.isdir(out):
         raise OutputRefused(
-            f"--out {out} is a {'link' if os.path.islink(out) else 'file'}, not a folder minnet wrote; minnet will "
+            f"--out {out} is a {'link' if os.path.islink(out) else 'file'}, "
+            "not a folder minnet wrote; minnet will "
             "not replace it: choose another --out"
         )
     foreign = not_minnets(out)
     if foreign:
-        shown = ", ".join(foreign[:5]) + (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
+        more = f" and {len(foreign) - 5} more" if len(foreign) > 5 else ""
+        shown = ", ".join(foreign[:5]) + more
         raise OutputRefused(
-            f"--out {out} holds files minnet did not write ({shown}); minnet replaces only a folder it made (listed "
+            f"--out {out} holds files minnet did not write ({shown}); "
+            "minnet replaces only a folder it made (listed "
             f"in its {MANIFEST}) "
             "or an empty one: choose a new --out, or move those files away"
         )
 
 
 def replace_folder(built, out):
-    """Put the finished folder `built` at `out`: an earlier one there (checked again: minnet's own) is set aside, then removed."""
+    """Put the finished folder `built` at `out`.
+
+    An earlier one there (checked again: minnet's own) is set aside, then removed."""
     check_replaceable(out)
     write_manifest(built)
     name = os.path.basename(out)
@@ -200,21 +219,22 @@ def replace_folder(built, out):
 
 
 def process_start(pid):
-    """When process `pid` started (clock ticks since boot, from /proc), or None where that cannot be read."""
+    """When process `pid` started (clock ticks since boot, from /proc), or None where unreadable."""
     try:
         with open(f"/proc/{pid}/stat") as f:
-            return int(f.read().rpartition(")")[2].split()[19])  # field 22, after the parenthesised name
+            return int(f.read().rpartition(")")[2].split()[19])  # field 22, after the (name)
     except (OSError, ValueError, IndexError):
         return None
 
 
 def lock_record():
-    """What a lock file holds: this process's id, its start time and the host, so a reused id is told apart."""
+    """A lock file's text: this process's id, start time and host (a reused id is told apart)."""
     return {"pid": os.getpid(), "start": process_start(os.getpid()), "host": socket.gethostname()}
 
 
 def lock_holder(lock):
-    """The record in `lock` when it names a live process of this host that still is the writer; None when stale.
+    """The record in `lock` when it names a live process of this host that still is the writer; None
+    when stale.
 
     A lock that cannot be read or parsed (0 bytes after a full disk, "0", "-1") is stale; so is one
     whose process is gone, or whose process id now belongs to a process that started later."""
@@ -250,7 +270,8 @@ def take_lock(lock, folder):
                     os.unlink(lock)  # stale: its writer is gone
                 continue
             raise FolderBusy(
-                f"another run (process {holder['pid']} on {holder.get('host')}) is writing {folder}; wait for it to "
+                f"another run (process {holder['pid']} on {holder.get('host')}) is writing "
+                f"{folder}; wait for it to "
                 "finish, "
                 f"or choose another --out; if no such run exists, delete {lock}"
             ) from None
@@ -266,7 +287,12 @@ def remove_leftovers(parent, name):
     for entry in os.listdir(parent):
         path = os.path.join(parent, entry)
         ours = entry.startswith((f".{name}.partial-", f".{name}.old-"))
-        if ours and os.path.isdir(path) and not os.path.islink(path) and os.path.exists(os.path.join(path, MANIFEST)):
+        if (
+            ours
+            and os.path.isdir(path)
+            and not os.path.islink(path)
+            and os.path.exists(os.path.join(path, MANIFEST))
+        ):
             shutil.rmtree(path, ignore_errors=True)
 
 
@@ -276,7 +302,7 @@ class Terminated(KeyboardInterrupt):
 
 @contextlib.contextmanager
 def signals_as_interrupts():
-    """Within the block, SIGTERM and SIGHUP raise Terminated (in the main thread; elsewhere nothing changes)."""
+    """Within the block, SIGTERM and SIGHUP raise Terminated (in the main thread, else nothing)."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -293,8 +319,8 @@ def signals_as_interrupts():
 
 
 def make_staging(parent, name):
-    """A new folder beside the output, with the permissions a plain mkdir gives (not mkdtemp's 0700),
-    marked as minnet's by an empty manifest from its first moment."""
+    """A new folder beside the output, with the permissions a plain mkdir gives (not mkdtemp's
+    0700), marked as minnet's by an empty manifest from its first moment."""
     staging = tempfile.mkdtemp(prefix=f".{name}.partial-", dir=parent)
     os.chmod(staging, 0o777 & ~current_umask())  # what a plain mkdir gives
     write_manifest(staging)
@@ -303,10 +329,11 @@ def make_staging(parent, name):
 
 @contextlib.contextmanager
 def atomic_folder(out):
-    """Yield a new temporary folder beside `out` to write into. When the block ends normally the folder
-    replaces `out` whole; when it raises (or is interrupted: Ctrl-C, SIGTERM, SIGHUP) the folder is
-    removed and `out` is as it was. Refused before anything starts (OutputRefused) when `out` holds
-    what minnet did not write, or when another run is writing it (a lock file `.<name>.lock` beside it)."""
+    """Yield a new temporary folder beside `out` to write into. When the block ends normally the
+    folder replaces `out` whole; when it raises (or is interrupted: Ctrl-C, SIGTERM, SIGHUP) the
+    folder is removed and `out` is as it was. Refused before anything starts (OutputRefused) when
+    `out` holds what minnet did not write, or when another run is writing it (a lock file
+    `.<name>.lock` beside it)."""
     out = os.path.abspath(out)
     parent, name = os.path.split(out)
     check_replaceable(out)

@@ -25,11 +25,14 @@ def numba_available():
 
 
 def resolve(backend=None):
-    """The backend to use: `backend`, else $MINNET_BACKEND, else numba when available and numpy otherwise."""
+    """The backend: `backend`, else $MINNET_BACKEND, else numba when it imports, else numpy."""
     if backend is None:
         backend = os.environ.get("MINNET_BACKEND") or None
         if backend is not None and backend not in BACKENDS:
-            raise ValueError(f"the environment variable MINNET_BACKEND must be one of {BACKENDS}, got {backend!r}")
+            raise ValueError(
+                f"the environment variable MINNET_BACKEND must be one of {BACKENDS}, "
+                f"got {backend!r}"
+            )
     if backend is None:
         return "numba" if numba_available() else "numpy"
     if backend not in BACKENDS:
@@ -55,12 +58,14 @@ class KernelLayout:
     def dense_net(self, params):
         """The DenseNet of the parameter vector `params`: what every kernel takes."""
         return self.structure._replace(
-            W=np.ascontiguousarray(params[self.w_index]), b=np.ascontiguousarray(params[self.b_index])
+            W=np.ascontiguousarray(params[self.w_index]),
+            b=np.ascontiguousarray(params[self.b_index]),
         )
 
     def locate(self, p):
         """(layer, row, col) of parameter index p, 0-based layer; col = -1 for a bias."""
-        sizes, w_start, b_start = self.structure.sizes, self.structure.w_start, self.structure.b_start
+        structure = self.structure
+        sizes, w_start, b_start = structure.sizes, structure.w_start, structure.b_start
         for l in range(len(sizes) - 1):
             n_in, n_out = sizes[l], sizes[l + 1]
             hit = np.flatnonzero(self.w_index[w_start[l] : w_start[l] + n_out * n_in] == p)
@@ -69,7 +74,10 @@ class KernelLayout:
             hit = np.flatnonzero(self.b_index[b_start[l] : b_start[l] + n_out] == p)
             if hit.size:
                 return l, int(hit[0]), -1
-        raise ValueError(f"parameter index {p} is not in the network (it has {self.w_index.size + self.b_index.size})")
+        raise ValueError(
+            f"parameter index {p} is not in the network "
+            f"(it has {self.w_index.size + self.b_index.size})"
+        )
 
 
 def kernel_layout(net):

@@ -53,7 +53,8 @@ def figure_problems(fig):
     Checked: the shape (at most MAX_ASPECT:1); every Axes that shows data names both axes, or
     shows an image with a colour bar; no text smaller than MIN_FONT_PT; no two visible texts
     overlap; no log axis reaches below MIN_LOG_LIMIT."""
-    with np.errstate(all="ignore"):  # as in save: a log axis near the float64 limit overflows while matplotlib pads it
+    # as in save: a log axis near the float64 limit overflows while matplotlib pads it
+    with np.errstate(all="ignore"):
         fig.canvas.draw()
     renderer = fig.canvas.get_renderer()
     width, height = fig.get_size_inches()
@@ -66,7 +67,8 @@ def figure_problems(fig):
         problems += axes_problems(ax)
     texts = visible_texts(fig)
     problems += [
-        f"{len(text.get_text())}-character text {text.get_text()!r} is {text.get_fontsize():.3g} pt (< {MIN_FONT_PT})"
+        f"{len(text.get_text())}-character text {text.get_text()!r} "
+        f"is {text.get_fontsize():.3g} pt (< {MIN_FONT_PT})"
         for text in texts
         if text.get_fontsize() < MIN_FONT_PT
     ]
@@ -82,25 +84,36 @@ def figure_problems(fig):
 def axes_problems(ax):
     """One Axes: its labels (or its image's colour bar) and its log limits."""
     title = ax.get_title() or ax.get_title("left") or "untitled panel"
-    shows_data = ax.axison and (ax.lines or ax.collections or ax.images or ax.patches) and not hasattr(ax, "_colorbar")
+    shows_data = (
+        ax.axison
+        and (ax.lines or ax.collections or ax.images or ax.patches)
+        and not hasattr(ax, "_colorbar")
+    )
     problems = []
-    unlabelled = [axis for axis in (ax.xaxis, ax.yaxis) if not axis.get_label_text() and has_tick_labels(axis)]
+    unlabelled = [
+        axis for axis in (ax.xaxis, ax.yaxis) if not axis.get_label_text() and has_tick_labels(axis)
+    ]
     if shows_data and unlabelled:
         if not (ax.images and all(image.colorbar is not None for image in ax.images)):
             problems.append(f"{title!r}: an axis without a label")
-    for name, scale, limits in (("x", ax.get_xscale(), ax.get_xlim()), ("y", ax.get_yscale(), ax.get_ylim())):
+    for name, scale, limits in (
+        ("x", ax.get_xscale(), ax.get_xlim()),
+        ("y", ax.get_yscale(), ax.get_ylim()),
+    ):
         if scale == "log" and min(limits) < MIN_LOG_LIMIT:
             problems.append(f"{title!r}: log {name} axis down to {min(limits):.3g}")
     return problems
 
 
 def has_tick_labels(axis):
-    """Whether an axis shows tick labels (a shared axis whose labels are hidden is labelled by its neighbour)."""
-    return any(tick.label1.get_visible() or tick.label2.get_visible() for tick in axis.get_major_ticks())
+    """Whether an axis shows tick labels (a shared axis with hidden labels is its neighbour's)."""
+    return any(
+        tick.label1.get_visible() or tick.label2.get_visible() for tick in axis.get_major_ticks()
+    )
 
 
 def visible_texts(fig):
-    """Every non-empty text drawn on the figure: titles, labels, tick labels inside the view, legends, annotations."""
+    """Every non-empty text on the figure: titles, labels, ticks in view, legends, annotations."""
     texts = list(fig.texts)  # the suptitle is one of them
     for ax in fig.axes:
         if not ax.get_visible():
@@ -119,15 +132,18 @@ def visible_texts(fig):
 
 
 def png_problems(path):
-    """What breaks the figure standard's shape in the PNG as saved (bbox_inches="tight" crops it, so it
-    can be wider than the figure was): its pixel size from the PNG header, at most MAX_ASPECT:1."""
+    """What breaks the figure standard's shape in the PNG as saved (bbox_inches="tight" crops it, so
+    it can be wider than the figure was): its pixel size from the PNG header, at most
+    MAX_ASPECT:1."""
     with open(path, "rb") as f:
         header = f.read(24)
-    width, height = int.from_bytes(header[16:20], "big"), int.from_bytes(header[20:24], "big")  # the IHDR chunk
+    # the IHDR chunk
+    width, height = int.from_bytes(header[16:20], "big"), int.from_bytes(header[20:24], "big")
     if max(width, height) <= MAX_ASPECT * min(width, height):
         return []
     return [
-        f"saved as {width} x {height} pixels, {max(width, height) / min(width, height):.2f}:1, wider than "
+        f"saved as {width} x {height} pixels, "
+        f"{max(width, height) / min(width, height):.2f}:1, wider than "
         f"{MAX_ASPECT}:1"
     ]
 
@@ -137,7 +153,8 @@ def save(fig, path, dpi=150):
     import matplotlib.pyplot as plt
 
     buffer = io.BytesIO()
-    with np.errstate(all="ignore"):  # a log axis over values near the float64 limit overflows while matplotlib pads it
+    # a log axis over values near the float64 limit overflows while matplotlib pads it
+    with np.errstate(all="ignore"):
         fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
     plt.close(fig)
     atomic_write(path, lambda f: f.write(buffer.getvalue()))
@@ -146,7 +163,8 @@ def save(fig, path, dpi=150):
 
 def save_animation(fig, draw, frames, path, fps, progress=True, close=True):
     """The frames draw(frame) for frame in `frames` as a GIF at `path` (matplotlib's Pillow writer),
-    with a bar over the frames as they are drawn; returns the animation (kept alive for a live window)."""
+    with a bar over the frames as they are drawn; returns the animation (kept alive for a live
+    window)."""
     import matplotlib.pyplot as plt
     from matplotlib.animation import FuncAnimation, PillowWriter
 
@@ -162,15 +180,27 @@ def save_animation(fig, draw, frames, path, fps, progress=True, close=True):
 
 
 def errors(ax, train, test, start=0, marks=True):
-    """Train and test error on a log scale against iterations start, start+1, ...; markers at the last and minimum values."""
+    """Train and test error on a log scale against iterations start, start+1, ...
+
+    Markers at the last and the minimum values."""
     t = start + np.arange(len(train))
     ax.semilogy(t, test, label="test error", color="tab:blue")
     ax.semilogy(t, train, label="train error", color="tab:orange")
     if marks:
         i_test, i_train = int(np.nanargmin(test)), int(np.nanargmin(train))
         ax.plot(t[-1], test[-1], "ro", label=f"last test error {test[-1]:.4g}")
-        ax.plot(t[i_test], test[i_test], "mx", label=f"min test error {test[i_test]:.4g} (iter {t[i_test]})")
-        ax.plot(t[i_train], train[i_train], "rx", label=f"min train error {train[i_train]:.4g} (iter {t[i_train]})")
+        ax.plot(
+            t[i_test],
+            test[i_test],
+            "mx",
+            label=f"min test error {test[i_test]:.4g} (iter {t[i_test]})",
+        )
+        ax.plot(
+            t[i_train],
+            train[i_train],
+            "rx",
+            label=f"min train error {train[i_train]:.4g} (iter {t[i_train]})",
+        )
     ax.set_xlabel("iteration")
     ax.set_ylabel("error")
     ax.legend()
@@ -189,7 +219,7 @@ def grad_norms(ax, norms, start=1, marks=True):
 
 
 def angles(ax, degrees, start=2):
-    """Angle between consecutive gradients, in degrees; angle k is plotted at iteration start + k."""
+    """Angle between consecutive gradients in degrees; angle k is drawn at iteration start + k."""
     ax.plot(start + np.arange(len(degrees)), degrees, label="angle between consecutive gradients")
     ax.set_ylim(-5, 185)
     ax.set_xlabel("iteration")
@@ -198,9 +228,9 @@ def angles(ax, degrees, start=2):
 
 
 def gradient_path(ax, points, dots_every=100, start="start", marks=None):
-    """Document 000's 2-D gradient picture: consecutive arrows, equal axes, no axes drawn (the plane's
-    coordinates mean nothing: only lengths, the gradient norms, and angles do). The first point is
-    marked `start`; `marks` maps a legend label to (point index, marker style)."""
+    """Document 000's 2-D gradient picture: consecutive arrows, equal axes, no axes drawn (the
+    plane's coordinates mean nothing: only lengths, the gradient norms, and angles do). The first
+    point is marked `start`; `marks` maps a legend label to (point index, marker style)."""
     steps = np.diff(points, axis=0)
     ax.quiver(
         points[:-1, 0],
@@ -218,14 +248,14 @@ def gradient_path(ax, points, dots_every=100, start="start", marks=None):
     ax.plot(points[0, 0], points[0, 1], "o", color="tab:green", markersize=9, label=start)
     for label, (k, style) in (marks or {}).items():
         ax.plot(points[k, 0], points[k, 1], style, markersize=14, markeredgewidth=2.5, label=label)
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, 0.0))  # below the picture, which fills its box
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, 0.0))  # below the picture, filling its box
     ax.axis("equal")
     ax.axis("off")
 
 
 def weight_entries(ax, t, W, label, max_rows=None):
-    """Every entry W[:, i, j] of a weight matrix over iterations t: one colour per row i, with the legend
-    entry label.format(i); column 0 solid, column 1 dashed, further columns dotted."""
+    """Every entry W[:, i, j] of a weight matrix over iterations t: one colour per row i, with the
+    legend entry label.format(i); column 0 solid, column 1 dashed, further columns dotted."""
     for i in range(W.shape[1] if max_rows is None else min(max_rows, W.shape[1])):
         line = ax.plot(t, W[:, i, 0], label=label.format(i))[0]
         for j in range(1, W.shape[2]):
@@ -248,15 +278,22 @@ def positive_range(arrays, pad=2.0):
     (exact zeros have no place on a log axis: layer_curves annotates them)."""
     values = np.concatenate([np.ravel(a) for a in arrays])
     positive = values[np.isfinite(values) & (values > 0)]
-    return (float(positive.min()) / pad, float(positive.max()) * pad) if positive.size else (0.1, 10.0)
+    return (
+        (float(positive.min()) / pad, float(positive.max()) * pad) if positive.size else (0.1, 10.0)
+    )
 
 
 def layer_curves(ax, norms, limits, title):
-    """One line per layer (column of `norms`, coloured by layer) on a log axis with the given limits;
-    the layers whose values are exactly 0 are named in the panel instead of drawn at the smallest float."""
+    """One line per layer (column of `norms`, coloured by layer) on a log axis with the given
+    limits; the layers whose values are exactly 0 are named in the panel instead of drawn at the
+    smallest float."""
     n_layers = norms.shape[1]
     for l in range(n_layers):
-        ax.semilogy(np.where(norms[:, l] > 0, norms[:, l], np.nan), color=index_color(l, n_layers), linewidth=1)
+        ax.semilogy(
+            np.where(norms[:, l] > 0, norms[:, l], np.nan),
+            color=index_color(l, n_layers),
+            linewidth=1,
+        )
     ax.set_ylim(*limits)
     zero = [l + 1 for l in range(n_layers) if np.any(norms[:, l] == 0)]
     if zero:
@@ -286,7 +323,9 @@ def index_colorbar(fig, axes, first, last, label):
     import matplotlib
     from matplotlib.cm import ScalarMappable
 
-    mappable = ScalarMappable(matplotlib.colors.Normalize(first, last), matplotlib.colormaps["viridis"])
+    mappable = ScalarMappable(
+        matplotlib.colors.Normalize(first, last), matplotlib.colormaps["viridis"]
+    )
     fig.colorbar(mappable, ax=list(axes), label=label, shrink=0.8)
 
 
@@ -304,12 +343,15 @@ def smoothed(ax, values, window, color, label=None):
     t = np.arange(len(values))
     ax.plot(t, values, color=color, alpha=0.2, linewidth=0.6)
     kernel = np.ones(min(window, len(values)))
-    average = np.convolve(values, kernel, "same") / np.convolve(np.ones_like(values), kernel, "same")
+    counts = np.convolve(np.ones_like(values), kernel, "same")  # values under the window
+    average = np.convolve(values, kernel, "same") / counts
     ax.plot(t, average, color=color, linewidth=1.4, label=label)
 
 
 def sparse_3d_ticks(ax, xlabel, ylabel, zlabel, ticks=3):
-    """A 3-D surface's axes named, with `ticks` ticks each so that tick labels do not run into each other or the names."""
+    """A 3-D surface's axes named, with `ticks` ticks each.
+
+    So few that tick labels run neither into each other nor into the names."""
     from matplotlib.ticker import MaxNLocator
 
     for axis in (ax.xaxis, ax.yaxis, ax.zaxis):

@@ -14,7 +14,7 @@ REPORT_EVERY = 0.5  # seconds between two reports of one loop
 
 
 def steps(iterable, enabled, desc="epochs", total=None):
-    """`iterable`, with a progress bar when enabled, or reporting to REPORT inside a sweep's task."""
+    """`iterable` with a progress bar when enabled, or reporting to REPORT inside a sweep's task."""
     if enabled:
         from tqdm.auto import tqdm
 
@@ -25,7 +25,7 @@ def steps(iterable, enabled, desc="epochs", total=None):
 
 
 def reported(iterable, desc, total):
-    """Yield from `iterable`, telling REPORT how far it is at most every REPORT_EVERY seconds, and at the end."""
+    """Yield from `iterable`, reporting progress to REPORT every REPORT_EVERY s and at the end."""
     report, last = REPORT, 0.0
     for done, item in enumerate(iterable):
         now = time.monotonic()
@@ -37,7 +37,7 @@ def reported(iterable, desc, total):
 
 
 def animation_bar(frames, enabled, desc="GIF frames"):
-    """A progress_callback(frame, total) for matplotlib's Animation.save, and a function closing its bar."""
+    """A progress_callback(frame, total) for matplotlib's Animation.save, and its bar's close."""
     if not enabled:
         return None, lambda: None
     from tqdm.auto import tqdm

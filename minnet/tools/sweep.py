@@ -1,4 +1,5 @@
-"""Many independent trainings, on every local core by default or on any executor, e.g. a Dask cluster.
+"""Many independent trainings, on every local core by default or on any executor (a Dask
+cluster, for one).
 
     from minnet.tools import sweep
     results = sweep.run(train_one, [{"seed": s, "lr": lr} for s in range(10) for lr in (0.1, 0.3)])
@@ -11,12 +12,13 @@ not depend on where or when it ran. minnet does not schedule anything itself:
 - default: a local process pool with one worker per core (`concurrent.futures`), started with
   "spawn" (forking a process that has Numba's threads running is not safe); the workers are started
   with one thread each for Numba and BLAS, so that the workers, not their threads, share the cores;
-- any `concurrent.futures.Executor`; for a Dask cluster, `dask.distributed.Client(address).get_executor()`
+- any `concurrent.futures.Executor`; for a Dask cluster,
+  `dask.distributed.Client(address).get_executor()`
   (``pip install "minnet[dask]"``; Dask is imported only when asked for, see `dask_executor`).
 
-A task that raises does not stop the sweep: its config and traceback are reported, the other
-results are kept, and the failure is listed in the returned `Results.failures`. With `folder`, every
-result is saved as it arrives (atomically, .npz without pickle, named by a hash of its config), and a
+A task that raises does not stop the sweep: its config and traceback are reported, the other results
+are kept, and the failure is listed in the returned `Results.failures`. With `folder`, every result
+is saved as it arrives (atomically, .npz without pickle, named by a hash of its config), and a
 re-run loads what is there and runs only the missing configs. Results to be saved must be dicts of
 arrays and numbers.
 """
@@ -38,7 +40,7 @@ from minnet.tools.history import UNREADABLE
 
 
 class Results(list):
-    """fn's results in config order (None where a task failed); `failures` lists (index, config, traceback)."""
+    """fn's results in config order (None where a task failed); `failures` lists what failed."""
 
     def __init__(self, values, failures):
         super().__init__(values)
@@ -46,8 +48,9 @@ class Results(list):
 
 
 def canonical(value, where="config"):
-    """`value` as plain JSON values, the same for equal configs: NumPy scalars become Python numbers, arrays
-    their dtype, shape and the SHA-256 of their bytes; anything else is refused, naming where it sits."""
+    """`value` as plain JSON values, the same for equal configs: NumPy scalars become Python
+    numbers, arrays their dtype, shape and the SHA-256 of their bytes; anything else is refused,
+    naming where it sits."""
     if isinstance(value, dict):
         for key in value:
             if not isinstance(key, str):
@@ -71,13 +74,14 @@ def canonical(value, where="config"):
             "sha256": hashlib.sha256(data.tobytes()).hexdigest(),
         }
     raise TypeError(
-        f"{where}: a sweep config holds plain values (numbers, strings, lists, dicts, numeric arrays), got "
+        f"{where}: a sweep config holds plain values "
+        "(numbers, strings, lists, dicts, numeric arrays), got "
         f"{type(value).__name__}"
     )
 
 
 def canonical_json(config):
-    """A config as text, the same for equal configs (NumPy numbers as Python's, see `canonical`), keys sorted."""
+    """A config as text, the same for equal configs (see `canonical`), keys sorted."""
     return json.dumps(canonical(config), sort_keys=True)
 
 
@@ -88,40 +92,49 @@ def config_key(config):
 
 # ----- one BLAS thread per task ------------------------------------------------------------------
 # OpenBLAS on several threads splits a long sum between them and adds the parts in another order:
-# x @ x over more than 10,000 numbers, and A.T @ B over more than ~500 rows (a gradient summed over the
-# examples) change in their last bits with the thread count, and a long training run carries that on
-# (grokking, 577 training pairs: weight norms 0.016 apart after 300 steps). So every task runs on one
-# BLAS thread: in a pool's worker, in this process, on a Dask cluster alike.
+# x @ x over more than 10,000 numbers, and A.T @ B over more than ~500 rows (a gradient summed over
+# the examples) change in their last bits with the thread count, and a long training run carries
+# that on (grokking, 577 training pairs: weight norms 0.016 apart after 300 steps). So every task
+# runs on one BLAS thread: in a pool's worker, in this process, on a Dask cluster alike.
 OPENBLAS_THREADS = (  # (set, get) of the OpenBLAS builds NumPy ships or links to
-    ("scipy_openblas_set_num_threads64_", "scipy_openblas_get_num_threads64_"),  # NumPy >= 2.0 wheels
+    # NumPy >= 2.0 wheels
+    ("scipy_openblas_set_num_threads64_", "scipy_openblas_get_num_threads64_"),
     ("openblas_set_num_threads64_", "openblas_get_num_threads64_"),  # NumPy 1.22-1.26 wheels
     ("openblas_set_num_threads", "openblas_get_num_threads"),  # a system OpenBLAS
 )
 
 
 def loaded_blas():
-    """Paths of the BLAS libraries in this process: on Linux every one loaded (/proc/self/maps: address,
-    permissions, offset, device, inode, path), elsewhere those NumPy's wheel ships (numpy.libs, numpy/.dylibs)."""
+    """Paths of the BLAS libraries in this process: on Linux every one loaded (/proc/self/maps:
+    address, permissions, offset, device, inode, path), elsewhere those NumPy's wheel ships
+    (numpy.libs, numpy/.dylibs)."""
     import glob
 
     try:
         with open("/proc/self/maps") as f:
-            paths = {fields[5].strip() for fields in (line.split(None, 5) for line in f) if len(fields) == 6}
+            paths = {
+                fields[5].strip()
+                for fields in (line.split(None, 5) for line in f)
+                if len(fields) == 6
+            }
     except OSError:
         here = os.path.dirname(np.__file__)
-        paths = glob.glob(os.path.join(here + ".libs", "*")) + glob.glob(os.path.join(here, ".dylibs", "*"))
+        libs, dylibs = os.path.join(here + ".libs", "*"), os.path.join(here, ".dylibs", "*")
+        paths = glob.glob(libs) + glob.glob(dylibs)
     return sorted(path for path in paths if "blas" in os.path.basename(path).lower())
 
 
 def blas_thread_controls():
-    """[(set_threads, get_threads)] for every loaded OpenBLAS; empty for another BLAS (MKL, Accelerate:
-    start Python with MKL_NUM_THREADS=1 or VECLIB_MAXIMUM_THREADS=1 for the same guarantee)."""
+    """[(set_threads, get_threads)] for every loaded OpenBLAS; empty for another BLAS (MKL,
+    Accelerate: start Python with MKL_NUM_THREADS=1 or VECLIB_MAXIMUM_THREADS=1 for the same
+    guarantee)."""
     import ctypes
 
     controls = []
     for path in loaded_blas():
         try:
-            library = ctypes.CDLL(path, mode=getattr(os, "RTLD_NOLOAD", 0))  # the loaded one, never a second copy
+            # the loaded one, never a second copy
+            library = ctypes.CDLL(path, mode=getattr(os, "RTLD_NOLOAD", 0))
         except OSError:
             continue
         for set_name, get_name in OPENBLAS_THREADS:
@@ -144,7 +157,7 @@ def blas_threads():
 
 @contextlib.contextmanager
 def one_blas_thread():
-    """Inside: OpenBLAS on one thread, as in a pool's worker; after: this process's thread counts back."""
+    """Inside: OpenBLAS on one thread, as in a pool's worker; after: this process's counts back."""
     controls = blas_thread_controls()
     before = [get_threads() for _, get_threads in controls]
     set_blas_threads(1)
@@ -156,24 +169,27 @@ def one_blas_thread():
 
 
 def call(fn, config):
-    """Run fn(config) with OpenBLAS on one thread, wherever it runs: ("ok", result) or ("error", traceback text).
-    The thread count is left at one: a worker runs only tasks, and `run` restores its own process's."""
+    """Run fn(config) with OpenBLAS on one thread, wherever it runs: ("ok", result) or ("error",
+    traceback text). The thread count is left at one: a worker runs only tasks, and `run` restores
+    its own process's."""
     set_blas_threads(1)
     try:
         return "ok", fn(config)
-    except Exception:  # noqa: BLE001 - every failure is reported with its config, none stops the sweep
+    except Exception:  # noqa: BLE001 - a failure is reported with its config, and stops nothing
         return "error", traceback.format_exc()
 
 
 SINGLE_THREADED = {
-    name: "1" for name in ("NUMBA_NUM_THREADS", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+    name: "1"
+    for name in ("NUMBA_NUM_THREADS", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 }
 
 
 @contextlib.contextmanager
 def single_threaded_children():
-    """Processes started inside this block see one-thread settings for Numba and BLAS (read when they
-    import those libraries); this process, whose libraries are already loaded, is not affected."""
+    """Processes started inside this block see one-thread settings for Numba and BLAS (read when
+    they import those libraries); this process, whose libraries are already loaded, is not
+    affected."""
     saved = {name: os.environ.get(name) for name in SINGLE_THREADED}
     os.environ.update(SINGLE_THREADED)
     try:
@@ -187,16 +203,17 @@ def single_threaded_children():
 
 
 def start_worker(parent, reports):
-    """A local pool's worker starts here: it exits with its parent, and its tasks' progress goes to the queue
-    `reports` (none: not reported; a queue nobody reads could keep a worker from exiting)."""
+    """A local pool's worker starts here: it exits with its parent, and its tasks' progress goes to
+    the queue `reports` (none: not reported; a queue nobody reads could keep a worker from
+    exiting)."""
     exit_with_parent(parent)
     if reports is not None:
         progress.REPORT = lambda desc, done, total: reports.put((os.getpid(), desc, done, total))
 
 
 def exit_with_parent(parent):
-    """In a worker: a daemon thread that ends this process once `parent` (the sweep's process) is gone,
-    so that no orphaned worker goes on computing results nobody collects."""
+    """In a worker: a daemon thread that ends this process once `parent` (the sweep's process) is
+    gone, so that no orphaned worker goes on computing results nobody collects."""
     import threading
     import time
 
@@ -209,9 +226,9 @@ def exit_with_parent(parent):
 
 
 def local_executor(workers=None, reports=None, tasks=None):
-    """A process pool over `workers` processes (default: every core; never more than `tasks`, if given),
-    started with spawn; its workers exit when this process dies and put their tasks' progress on the
-    queue `reports`, if one is given."""
+    """A process pool over `workers` processes (default: every core; never more than `tasks`, if
+    given), started with spawn; its workers exit when this process dies and put their tasks'
+    progress on the queue `reports`, if one is given."""
     workers = workers or os.cpu_count() or 1
     return cf.ProcessPoolExecutor(
         max_workers=min(workers, tasks) if tasks else workers,
@@ -222,10 +239,11 @@ def local_executor(workers=None, reports=None, tasks=None):
 
 
 def stop(executor, futures):
-    """After Ctrl-C: cancel what has not started and end the workers of our own pool at once (their tasks are lost)."""
+    """After Ctrl-C: cancel what has not started, end our pool's workers at once (tasks lost)."""
     for future in futures:
         future.cancel()
-    processes = list(getattr(executor, "_processes", {}).values())  # ProcessPoolExecutor keeps its workers there
+    # ProcessPoolExecutor keeps its workers there
+    processes = list(getattr(executor, "_processes", {}).values())
     executor.shutdown(wait=False, cancel_futures=True)
     for process in processes:
         process.terminate()
@@ -236,7 +254,9 @@ def dask_executor(address):
     try:
         from dask.distributed import Client
     except ImportError as err:
-        raise ImportError('running on a Dask cluster needs Dask: pip install "minnet[dask]"') from err
+        raise ImportError(
+            'running on a Dask cluster needs Dask: pip install "minnet[dask]"'
+        ) from err
     return Client(address).get_executor()
 
 
@@ -244,16 +264,22 @@ CONFIG_KEY = "__config__"  # in a saved result: the config it was computed from,
 
 
 def result_arrays(result, config):
-    """A result as the arrays a folder keeps, with its config, or a ValueError saying what cannot be kept (never a pickle)."""
+    """A result as the arrays a folder keeps, with its config (never a pickle).
+
+    A ValueError says what cannot be kept."""
     if not isinstance(result, dict):
-        raise ValueError(f"results saved to a folder must be dicts of arrays and numbers, got {type(result).__name__}")
+        raise ValueError(
+            "results saved to a folder must be dicts of arrays and numbers, "
+            f"got {type(result).__name__}"
+        )
     arrays = {key: np.asarray(value) for key, value in result.items()}
     for key, array in arrays.items():
         if not isinstance(key, str) or key == CONFIG_KEY:
             raise ValueError(f"result keys must be strings other than {CONFIG_KEY!r}, got {key!r}")
         if array.dtype == object:
             raise ValueError(
-                f"result[{key!r}] is not numbers or strings (it holds {type(result[key]).__name__}: None, mixed or "
+                f"result[{key!r}] is not numbers or strings "
+                f"(it holds {type(result[key]).__name__}: None, mixed or "
                 "ragged values); it cannot be saved without pickle"
             )
     arrays[CONFIG_KEY] = np.array(canonical_json(config))
@@ -261,20 +287,22 @@ def result_arrays(result, config):
 
 
 def load_result(path, config):
-    """The result saved at `path` for `config`, or None (with a message naming the file) when it cannot be
-    read or was made from another config: then its task runs again."""
+    """The result saved at `path` for `config`, or None (with a message naming the file) when it
+    cannot be read or was made from another config: then its task runs again."""
     try:
         data = read_npz(path)
         made_from = str(data.pop(CONFIG_KEY))
     except (*UNREADABLE, KeyError) as err:
         print(
-            f"sweep: {path} cannot be read as a result ({type(err).__name__}: {err}); its task runs again",
+            f"sweep: {path} cannot be read as a result ({type(err).__name__}: {err}); "
+            "its task runs again",
             file=sys.stderr,
         )
         return None
     if made_from != canonical_json(config):
         print(
-            f"sweep: {path} was made from the config {made_from}, not {canonical_json(config)}; its task runs again",
+            f"sweep: {path} was made from the config {made_from}, not {canonical_json(config)}; "
+            "its task runs again",
             file=sys.stderr,
         )
         return None
@@ -283,7 +311,8 @@ def load_result(path, config):
 
 class ProgressBar:
     """The sweep's bar: finished tasks, and after them how far each running task is (what its
-    minnet.tools.progress loops report, from this process or from the pool's workers through a queue)."""
+    minnet.tools.progress loops report, from this process or from the pool's workers through a
+    queue)."""
 
     def __init__(self, total, enabled):
         from tqdm.auto import tqdm
@@ -306,7 +335,7 @@ class ProgressBar:
 
     @contextlib.contextmanager
     def shown(self, in_this_process):
-        """While the tasks run: their reports reach the bar (directly when they run in this process)."""
+        """While the tasks run, their reports reach the bar (directly when run in this process)."""
         if self.bar is None:
             yield
             return
@@ -314,7 +343,9 @@ class ProgressBar:
 
         saved = progress.REPORT
         if in_this_process:
-            progress.REPORT = lambda desc, done, total: self.report("this process", desc, done, total)
+            progress.REPORT = lambda desc, done, total: self.report(
+                "this process", desc, done, total
+            )
         else:  # the workers' reports arrive through the queue
             self.reader = threading.Thread(target=self.read_reports, daemon=True)
             self.reader.start()
@@ -343,8 +374,8 @@ def run(fn, configs, executor=None, workers=None, progress=True, folder=None):
     fn : a module-level function (it is sent to other processes)
     configs : list of JSON-like dicts, each with everything its run needs, its seed included
     executor : a concurrent.futures.Executor; default a local process pool (see local_executor)
-    workers : processes of the default pool, a positive int (default: every core; never more than the
-        tasks); 1 runs in this process
+    workers : processes of the default pool, a positive int (default: every core; never more than
+        the tasks); 1 runs in this process
     progress : a progress bar over finished tasks
     folder : save each result there as it arrives, and reuse what a previous run saved
 
@@ -352,7 +383,9 @@ def run(fn, configs, executor=None, workers=None, progress=True, folder=None):
     that has arrived, ends the local pool's workers and re-raises: a re-run with the same folder
     computes only what is missing.
     """
-    if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
+    if workers is not None and (
+        isinstance(workers, bool) or not isinstance(workers, int) or workers < 1
+    ):
         raise ValueError(f"workers must be a positive integer or None, got {workers!r}")
     configs = list(configs)
     values, failures = [None] * len(configs), []
@@ -388,14 +421,20 @@ def run(fn, configs, executor=None, workers=None, progress=True, folder=None):
         executor = local_executor(workers, bar.reports, len(todo)) if own else executor
         futures = {}
         try:
-            with single_threaded_children():  # a spawned pool starts its workers as tasks are submitted
+            # a spawned pool starts its workers as tasks are submitted
+            with single_threaded_children():
                 futures = {executor.submit(call, fn, configs[k]): k for k in todo}
             with bar.shown(in_this_process=False):
                 for future in cf.as_completed(futures):
                     collect(futures[future], future.result())
         except KeyboardInterrupt:
             for future, k in futures.items():  # what finished before the signal is kept
-                if future.done() and not future.cancelled() and values[k] is None and future.exception() is None:
+                if (
+                    future.done()
+                    and not future.cancelled()
+                    and values[k] is None
+                    and future.exception() is None
+                ):
                     collect(k, future.result())
             if own:
                 stop(executor, futures)
