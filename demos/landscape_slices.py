@@ -30,35 +30,14 @@ from demos.cli import (
     seed,
     study_parser,
 )
-from minnet import Adam, fit
-from minnet.landscape import grid_plane, line, random_direction
 from minnet.studies import complex_mult as cm
 
 DEFAULT_OUT = os.path.join("minnet-out", "landscape_slices")
-HIDDEN = [10, 10, 10]
-
-
-def trained(seed, args, data):
-    X, Y, X_test, Y_test = data
-    net = cm.model(HIDDEN, "relu", seed)
-    fit(net, X, Y, Adam(net.params, lr=args.lr), args.epochs, batch_size=cm.DOC003["batch_size"], seed=seed)
-    return net
 
 
 def run(args):
-    data = cm.dataset(target=args.target)
-    X, Y = data[0], data[1]
-    nets = [trained(seed, args, data) for seed in (args.seed, args.seed + 1, args.seed + 2)]
-    net, theta = nets[0], nets[0].params.copy()
-    loss, g = net.loss_and_grad(X, Y)
-    s = np.linspace(-10, 10, args.points)
-    along_gradient = line(net, X, Y, theta, -args.lr * g, s) / loss - 1.0  # L(theta - s lr g) / L(theta) - 1
-    rng = np.random.default_rng(args.seed)
-    axis = np.linspace(-1, 1, args.plane_points)
-    random_plane = grid_plane(net, X, Y, theta, random_direction(net, rng), random_direction(net, rng), axis, axis)
-    span = np.linspace(-0.5, 1.5, args.plane_points)
-    w1, w2, w3 = (n.params.copy() for n in nets)
-    model_plane = grid_plane(net, X, Y, w1, w2 - w1, w3 - w1, span, span)
+    """The slices (minnet.studies.complex_mult.landscape_slices) with the run's configuration."""
+    slices = cm.landscape_slices(args.target, args.lr, args.epochs, args.seed, args.points, args.plane_points)
     return {
         "config": {
             "data": f"document 003's, target {args.target}: 4,096 inputs from N(0, 2^2), 80:20 split",
@@ -72,14 +51,7 @@ def run(args):
             "points": args.points,
             "plane_points": args.plane_points,
         },  # fmt: skip
-        "s": s,
-        "along_gradient": along_gradient,
-        "axis": axis,
-        "random_plane": random_plane,
-        "span": span,
-        "model_plane": model_plane,
-        "loss": loss,
-        "model_losses": [n.loss(X, Y) for n in nets],
+        **slices,
         "target": args.target,
     }
 
@@ -198,7 +170,7 @@ def save_results(r, out, summary, args):
 
 def memory_needed(args):
     """Bytes of the parameter vectors evaluated at once: every point of the gradient slice and of a plane (P floats each, twice)."""
-    sizes = [4, *HIDDEN, 2]
+    sizes = [4, *cm.SLICES_HIDDEN, 2]
     P = sum((a + 1) * b for a, b in zip(sizes, sizes[1:]))
     return {"--points": 16 * P * args.points, "--plane-points": 16 * P * args.plane_points**2}
 

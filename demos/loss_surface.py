@@ -43,119 +43,20 @@ from demos.cli import (
     seed,
     study_parser,
 )
-from minnet import MLP, Adam, fit
-from minnet.data import load_classification, load_idx_dataset
-from minnet.landscape import grid_plane, line, random_direction
-from minnet.recorders import LayerGradRecorder, TestLoss
+from minnet.studies import loss_surface as ls
 
 DEFAULT_OUT = os.path.join("minnet-out", "loss_surface")
-INITS = {  # name: (MLP init, init_std)
-    "all equal": ("normal", 0.0),  # then every weight set to the same value, below
-    "N(0, 1e-3^2): too small": ("normal", 1e-3),
-    "N(0, 1): too large": ("normal", 1.0),
-    "He": ("he", None),
-    "Glorot": ("glorot", None),
-}
-EQUAL_VALUE = 0.05
-
-
-def load(args):
-    """(X_train, y_train, X_test, y_test): a shipped set split 80:20 with the seed, or an IDX data set's own split."""
-    if args.data in ("mnist5k", "digits"):
-        X, y = load_classification(args.data)
-        order = np.random.default_rng(args.seed).permutation(len(y))
-        cut = int(0.8 * len(y))
-        return X[order[:cut]], y[order[:cut]], X[order[cut:]], y[order[cut:]]
-    if not args.data_dir:
-        raise SystemExit(f"--data {args.data} needs --data-dir with its IDX files")
-    X, y = load_idx_dataset(args.data_dir, "train")
-    X_test, y_test = load_idx_dataset(args.data_dir, "test")
-    rng = np.random.default_rng(args.seed)
-    keep, keep_test = rng.permutation(len(y))[: args.subset], rng.permutation(len(y_test))[: args.subset // 5]
-    return X[keep], y[keep], X_test[keep_test], y_test[keep_test]
-
-
-def classifier(sizes, init, init_std, seed, activation="relu"):
-    net = MLP(sizes, activation=activation, loss="cross_entropy", init=init, init_std=init_std or 0.01, seed=seed)
-    if init_std == 0.0:
-        net.params[:] = EQUAL_VALUE  # every weight and bias the same: all hidden units start identical
-    return net
-
-
-def train(net, data, args, epochs):
-    X, y, X_test, y_test = data
-    return fit(
-        net,
-        X,
-        y,
-        Adam(net.params, lr=args.lr),
-        epochs,
-        batch_size=min(args.batch_size, len(y)),
-        seed=args.seed,
-        recorders=[TestLoss(X_test, y_test), LayerGradRecorder()],
-        progress=not args.quiet,
-    )
-
-
-def surfaces(net, w0, w_hat, data, args):
-    """The 1-D slices, the 2-D plane and the interpolation line."""
-    X, y, X_test, y_test = data
-    rng = np.random.default_rng(args.seed + 1)
-    alphas = np.linspace(-args.bound, args.bound, args.points)
-    slices = {}
-    for name, origin in (("w0", w0), ("w_hat", w_hat)):
-        d = random_direction(net, rng, params=origin)  # filter-normalised to the weights at that point
-        slices[name] = {
-            "train": line(net, X, y, origin, d, alphas),
-            "test": line(net, X_test, y_test, origin, d, alphas),
-        }
-    d1, d2 = random_direction(net, rng, params=w_hat), random_direction(net, rng, params=w_hat)
-    plane_axis = np.linspace(-args.bound, args.bound, args.plane_points)
-    plane = grid_plane(net, X, y, w_hat, d1, d2, plane_axis, plane_axis)
-    ts = np.linspace(-0.5, 1.5, args.points)
-    interpolation = {
-        "train": line(net, X, y, w0, w_hat - w0, ts),
-        "test": line(net, X_test, y_test, w0, w_hat - w0, ts),
-    }
-    return {
-        "alphas": alphas,
-        "slices": slices,
-        "plane_axis": plane_axis,
-        "plane": plane,
-        "ts": ts,
-        "interpolation": interpolation,
-    }
-
-
-def hidden_units_spread(net):
-    """Largest difference between any hidden unit's incoming weights and the first unit's, per hidden layer."""
-    return [float(np.max(np.abs(net.W[l] - net.W[l][0]))) for l in range(1, net.L)]
-
-
-def init_study(sizes, data, args, epochs):
-    runs = {}
-    for name, (init, std) in INITS.items():
-        net = classifier(sizes, init, std, args.seed)
-        history = train(net, data, args, epochs)
-        runs[name] = {
-            "train_loss": history["train_loss"],
-            "test_loss": history["test_loss"],
-            "layer_grad_norm": history["layer_grad_norm"],
-            "hidden_spread": hidden_units_spread(net),
-            "diverged_at": history.diverged_at,
-        }
-    return runs
-
-
 def run(args):
-    data = load(args)
+    data = ls.load(args.data, args.data_dir, args.subset, args.seed)
     n_in = data[0].shape[1]
     sizes = [n_in, args.hidden, 10]
-    net = classifier(sizes, "he", None, args.seed)
+    training = {"lr": args.lr, "batch_size": args.batch_size, "seed": args.seed, "progress": not args.quiet}
+    net = ls.classifier(sizes, "he", None, args.seed)
     w0 = net.params.copy()
-    history = train(net, data, args, args.epochs)
+    history = ls.train(net, data, epochs=args.epochs, **training)
     w_hat = net.params.copy()
-    results = {"data": args.data, "sizes": sizes, "history": history, "surfaces": surfaces(net, w0, w_hat, data, args)}
+    surfaces = ls.surfaces(net, w0, w_hat, data, args.bound, args.points, args.plane_points, args.seed)
+    results = {"data": args.data, "sizes": sizes, "history": history, "surfaces": surfaces}
     results["config"] = {
         "data": f"{args.data}, {data[0].shape[0]:,} training examples", "network": f"MLP {n_in}-{args.hidden}-10 relu",
         "loss": "softmax cross-entropy, mean", "init": "He (the surfaces); all equal, N(0, 1e-3^2), N(0, 1), He, "
@@ -163,10 +64,10 @@ def run(args):
         "epochs": args.epochs, "deep": f"{args.deep_layers} relu layers of {args.deep_width}, {args.deep_epochs} epochs",
         "seed": args.seed, "bound": args.bound,
     }  # fmt: skip
-    results["init"] = init_study(sizes, data, args, args.epochs)
+    results["init"] = ls.init_study(sizes, data, epochs=args.epochs, **training)
     deep_sizes = [n_in] + [args.deep_width] * (args.deep_layers - 1) + [10]
     results["deep_sizes"] = deep_sizes
-    results["deep"] = init_study(deep_sizes, data, args, args.deep_epochs)
+    results["deep"] = ls.init_study(deep_sizes, data, epochs=args.deep_epochs, **training)
     return results
 
 

@@ -13,6 +13,7 @@ The Mandelbrot set drawn with such a network is in minnet.studies.mandelbrot.
 
 import numpy as np
 
+from minnet.landscape import grid_plane, line, random_direction
 from minnet.mlp import MLP
 from minnet.optim import Adam
 from minnet.recorders import DriftRecorder, Snapshots, TestLoss
@@ -139,4 +140,46 @@ def trajectory_run(lr, epochs, seed, activation, progress=False):
         "cosine": cosine,
         "cosine_smoothed": moving_average(cosine, TRAJECTORIES["smoothing"]),
         "drift_fraction": history["drift_fraction"],
+    }
+
+
+# ----- slices of the loss landscape (demos.landscape_slices) -------------------------------------------
+SLICES_HIDDEN = [10, 10, 10]
+
+
+def adam_trained(hidden, seed, lr, epochs, data):
+    """A relu model of `hidden` layers trained with Adam at lr, batch DOC003's, on data = (X, Y, X_test, Y_test)."""
+    X, Y, X_test, Y_test = data
+    net = model(hidden, "relu", seed)
+    fit(net, X, Y, Adam(net.params, lr=lr), epochs, batch_size=DOC003["batch_size"], seed=seed)
+    return net
+
+
+def landscape_slices(target, lr, epochs, seed, points, plane_points):
+    """Three SLICES_HIDDEN models (seeds seed..seed+2) trained `epochs` on the `target` data set; the training loss of
+    the first along its gradient, L(theta - s lr g) / L(theta) - 1 for `points` s in [-10, 10], on the plane of two
+    random filter-normalised directions through it, and on the plane through the three models (model 1 at (0, 0),
+    model 2 at (1, 0), model 3 at (0, 1)), plane_points x plane_points each."""
+    data = dataset(target=target)
+    X, Y = data[0], data[1]
+    nets = [adam_trained(SLICES_HIDDEN, s, lr, epochs, data) for s in (seed, seed + 1, seed + 2)]
+    net, theta = nets[0], nets[0].params.copy()
+    loss, g = net.loss_and_grad(X, Y)
+    s = np.linspace(-10, 10, points)
+    along_gradient = line(net, X, Y, theta, -lr * g, s) / loss - 1.0  # L(theta - s lr g) / L(theta) - 1
+    rng = np.random.default_rng(seed)
+    axis = np.linspace(-1, 1, plane_points)
+    random_plane = grid_plane(net, X, Y, theta, random_direction(net, rng), random_direction(net, rng), axis, axis)
+    span = np.linspace(-0.5, 1.5, plane_points)
+    w1, w2, w3 = (n.params.copy() for n in nets)
+    model_plane = grid_plane(net, X, Y, w1, w2 - w1, w3 - w1, span, span)
+    return {
+        "s": s,
+        "along_gradient": along_gradient,
+        "axis": axis,
+        "random_plane": random_plane,
+        "span": span,
+        "model_plane": model_plane,
+        "loss": loss,
+        "model_losses": [n.loss(X, Y) for n in nets],
     }
