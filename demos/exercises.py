@@ -526,11 +526,9 @@ def payoff_doc000(name, student):
 
 
 def race_setup():
-    from types import SimpleNamespace
+    from minnet.studies import optimizer_paths as op
 
-    from demos import optimizer_paths as op
-
-    net, X, Y = op.build(SimpleNamespace(activation="relu", trained=False, quick=False, quiet=True, seed=0))
+    net, X, Y = op.build("relu", trained=False, seed=0)
     i, j = op.layer2_index(net, 5), op.layer2_index(net, 4)  # the study's default pair (interior_pair with seed 0)
     return op, net, X, Y, i, j
 
@@ -540,13 +538,11 @@ RACE_MINIMUM = 8.073  # the lowest MSE over the two weights (document 002: 7.695
 
 
 def payoff_race(name, student, optimizer):
-    from types import SimpleNamespace
-
     op, net, X, Y, i, j = race_setup()
-    args = SimpleNamespace(lr=0.1, epochs=100, batch_size=64, seed=0, points_per="epoch")
-    mine = op.race(net, X, Y, i, j, RACE_START, args, optimizer)
+    settings = {"lr": 0.1, "epochs": 100, "batch_size": 64, "seed": 0}
+    mine = op.race(net, X, Y, i, j, RACE_START, optimizer, **settings)
     with in_place_of_minnets(name, student):
-        theirs = guarded("payoff", name, lambda: op.race(net, X, Y, i, j, RACE_START, args, optimizer))
+        theirs = guarded("payoff", name, lambda: op.race(net, X, Y, i, j, RACE_START, optimizer, **settings))
     reached, reached_minnet = theirs["loss"][-1] <= 1.01 * RACE_MINIMUM, mine["loss"][-1] <= 1.01 * RACE_MINIMUM
     message = (
         f"with your code, {op.NAMES[optimizer]} from ({RACE_START[0]}, {RACE_START[1]}) on document 002's landscape "
