@@ -105,7 +105,7 @@ def test_document_000_plays_and_the_lr_slider_counts(page, url):
     assert inked(page, "d0-errors") > before and inked(page, "d0-sharpness") > 0
     page.fill("#d0-lr", "-0.5")  # the slider to 10^-0.5
     page.dispatch_event("#d0-lr", "input")
-    assert page.inner_text("#d0-lr-value") == "0.316"
+    assert page.input_value("#d0-lr-value") == "0.316"
     t = int(page.inner_text("#d0-t"))
     page.click("#d0-step")
     wait_for(page, f"+document.getElementById('d0-t').textContent === {t + 10}")
@@ -129,6 +129,9 @@ def test_a_link_with_steps_reopens_the_documents_run(page, url):
     claim = page.inner_text("#d0-claim")
     assert "iteration 734, train error at 752, test error at 755" in claim
     assert "Here: 728, 745, 748 - minnet's run, the same on every machine" in claim
+    events = page.inner_text("#d0-events").split("\n")  # in time order; the sharpness measured every step, as the study
+    assert [int(e.split(":")[0].split()[1]) for e in events] == sorted(int(e.split(":")[0].split()[1]) for e in events)
+    assert "iteration 481: the sharpness passes 2/lr" in events
     started = time.monotonic()
     page.reload()
     wait_for(page, "document.getElementById('d0-t').textContent === '1000'")
@@ -169,6 +172,13 @@ def test_a_new_grokking_run_after_a_pause_is_drawn_alone(page, url):
     )
     assert "the study's 'no weight decay' run" in page.inner_text("#g-command")
     assert "weight_decay=0" in page.evaluate("() => location.hash")
+
+
+def test_a_link_keeps_the_documents_exact_rate(page, url):
+    page.shot_name = "doc000_lr04"
+    page.goto(url + "#view=doc000&lr=0.4&steps=20")  # 0.4: not on the slider's 10^0.01 steps (0.398)
+    wait_for(page, "document.getElementById('d0-t').textContent === '20'")
+    assert page.input_value("#d0-lr-value") == "0.4" and "--lr 0.4 " in page.inner_text("#d0-command")
 
 
 def test_switching_views_keeps_each_views_link(page, url):
