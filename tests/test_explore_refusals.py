@@ -260,17 +260,18 @@ def test_a_half_sent_request_is_dropped_after_the_timeout(monkeypatch):
 
 def test_work_its_client_left_stops_at_its_next_chunk(server):
     port = server.server_address[1]
-    session = answers(exchange(server, post(server, "/api/grok/new", {"p": 97, "width": 512}, Connection="close")))[0][
-        1
-    ]["session"]
+    new = post(server, "/api/grok/new", {"p": 97, "width": 512}, Connection="close")
+    session = answers(exchange(server, new))[0][1]["session"]
     state = server.RequestHandlerClass.explorer.sessions.get(session)
     with socket.create_connection(("127.0.0.1", port)) as s:
+        started = time.monotonic()
         s.sendall(post(server, "/api/grok/step", {"session": session, "steps": 2000}))
-        while state.t < explore.Grok.CHUNK:  # it has started
+        while state.t < explore.Grok.CHUNK:  # its first chunk is done
             time.sleep(0.05)
-    time.sleep(2)
+        chunk = time.monotonic() - started  # how long a chunk takes on this machine now
+    time.sleep(2 * chunk + 1)  # the chunk under way when the client left has ended
     stopped = state.t
-    time.sleep(1)
+    time.sleep(chunk + 1)
     assert state.t == stopped < 2000 and stopped % explore.Grok.CHUNK == 0
 
 
