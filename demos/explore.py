@@ -857,7 +857,7 @@ class Refused(Exception):
         self.status, self.parameter = status, parameter
 
 
-HOST = re.compile(r"(127\.0\.0\.1|localhost)(?::(\d{1,5}))?")  # the whole Host header, nothing else
+HOST = re.compile(f"({'|'.join(map(re.escape, HOSTS))})" + r"(?::(\d{1,5}))?")  # the whole Host header, nothing else
 CLIENT = threading.local()  # the connection a worker thread answers: has its client gone?
 
 
@@ -919,24 +919,31 @@ class Handler(BaseHTTPRequestHandler):
         if "Transfer-Encoding" in self.headers:
             raise Refused(411, "send the body with a Content-Length, not Transfer-Encoding")
 
-    def body_length(self):
+    def declared_length(self):
+        """The Content-Length header as a number of bytes (0 if absent), None if it is not one."""
         text = self.headers.get("Content-Length", "0")
         if not (text.isascii() and text.isdigit()):
+            return None
+        return int(text) if len(text) <= 18 else 10**18  # past int()'s 4,300 digits too: more than any body
+
+    def body_length(self):
+        length, text = self.declared_length(), self.headers.get("Content-Length", "0")
+        if length is None:
             raise Refused(
                 400, f"parameter Content-Length: must be a whole number of bytes, got {text[:40]!r}", "Content-Length"
             )
-        if int(text) > MAX_BODY:
-            raise Refused(413, f"parameter body: must be at most {MAX_BODY} bytes, got {text[:40]}", "body")
-        return int(text)
+        if length > MAX_BODY:
+            raise Refused(413, f"parameter body: must be at most {MAX_BODY} bytes, got {length}", "body")
+        return length
 
     def discard_body(self):
         """Read what the client sent so that the refusal reaches it (closing over unread bytes resets the
         connection); never parsed as another request: the connection closes after the answer."""
         self.close_connection = True
         try:
-            text = self.headers.get("Content-Length", "0")
-            if text.isascii() and text.isdigit() and int(text) <= MAX_BODY:
-                self.rfile.read(int(text))
+            length = self.declared_length()
+            if length is not None and length <= MAX_BODY:
+                self.rfile.read(length)
         except OSError:
             pass
 
@@ -1042,8 +1049,8 @@ class Slots:
 
     @contextlib.contextmanager
     def taken(self, endpoint, params):
-        need, free = MEMORY[endpoint](params) if endpoint in MEMORY else 0, available_memory()
-        if need > free / self.n:
+        need = MEMORY[endpoint](params) if endpoint in MEMORY else 0
+        if need and need > (free := available_memory()) / self.n:  # /proc/meminfo read only where memory grows
             raise Refused(
                 503,
                 f"this request needs about {need / 2**30:.1f} GB and the machine has {free / 2**30:.1f} GB "

@@ -190,12 +190,17 @@ def test_switching_views_keeps_each_views_link(page, url):
     assert "steps=50" in page.evaluate("() => location.hash")
 
 
-def test_the_race_claims_what_the_document_says_of_that_network(page, url):
-    page.shot_name = "race_sigmoid"
-    page.goto(url + "#view=race&activation=sigmoid&lr_sgd=0.1&lr_rmsprop=0.01")
+def race_from(page, link, x, y):
+    """Open the race at `link`, wait for its landscape, click at fractions (x, y) of the map to start the race."""
+    page.goto(link)
     wait_for(page, "document.getElementById('r-status').textContent.includes('Click anywhere')")
     box = page.locator("#r-map").bounding_box()
-    page.mouse.click(box["x"] + 0.6 * box["width"], box["y"] + 0.4 * box["height"])
+    page.mouse.click(box["x"] + x * box["width"], box["y"] + y * box["height"])
+
+
+def test_the_race_claims_what_the_document_says_of_that_network(page, url):
+    page.shot_name = "race_sigmoid"
+    race_from(page, url + "#view=race&activation=sigmoid&lr_sgd=0.1&lr_rmsprop=0.01", 0.6, 0.4)
     wait_for(page, "document.getElementById('r-claim').textContent.includes('fastest to slowest')")
     assert "optimizer_paths.sgd_slowest" in page.inner_text("#r-claim")
     assert "these rates differ: SGD 0.1, RMSprop 0.01" in page.inner_text("#r-command")
@@ -203,10 +208,7 @@ def test_the_race_claims_what_the_document_says_of_that_network(page, url):
 
 def test_the_race_starts_where_you_click(page, url):
     page.shot_name = "race"
-    page.goto(url + "#view=race")
-    wait_for(page, "document.getElementById('r-status').textContent.includes('Click anywhere')")
-    box = page.locator("#r-map").bounding_box()
-    page.mouse.click(box["x"] + 0.75 * box["width"], box["y"] + 0.3 * box["height"])
+    race_from(page, url + "#view=race", 0.75, 0.3)
     wait_for(page, "document.getElementById('r-claim').textContent.includes('From this start')")
     assert "--start" in page.inner_text("#r-command") and "a=" in page.evaluate("() => location.hash")
     hashed = page.evaluate("() => location.href")

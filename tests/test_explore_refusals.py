@@ -74,6 +74,7 @@ def sessions(server):
         ({"Content_Type": None}, 415),
         ({"Transfer_Encoding": "chunked"}, 411),
         ({"Content_Length": "abc"}, 400),
+        ({"Content_Length": "9" * 5000}, 413),  # a number past int()'s digit limit
     ],
 )
 def test_a_request_not_from_the_page_is_refused_before_any_work(server, headers, status):
