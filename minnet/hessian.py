@@ -28,11 +28,14 @@ W_1 with b_1 in its bias column, V is W_2 with b_2 in the column of the hidden b
 The cost of one product is about two gradients.
 
 The top eigenvalues come from the Lanczos iteration (`lanczos`), which needs only products.
+A normalised MLP is refused: these lines have no R-twin for its normalisation layers (batch
+normalisation also couples the examples of a batch; minnet.normalisation).
 """
 
 import numpy as np
 
 from minnet import activations, losses
+from minnet.normalisation import refuse_normalised
 
 
 def check_vector(name, v, P):
@@ -47,6 +50,7 @@ def hvp(net, X, Y, v):
     """H v: the Hessian of the mean loss L(net.params) on (X, Y) times the vector v (P,).
 
     Exact (the R-operator of the module docstring), not a difference of gradients."""
+    refuse_normalised(net, "the Hessian-vector product")
     X = net.check_X(X)
     Y = net.check_Y(Y, X.shape[0])
     v = check_vector("v", v, net.n_params)
@@ -159,6 +163,7 @@ def top_eigenvalues(
     loss are not finite. `steps`, `seed`, `start`: Lanczos' (see `lanczos`). With vectors=True,
     (values, eigenvectors (k, P)) of the symmetric operator (H itself without a preconditioner).
     """
+    refuse_normalised(net, "the Hessian's eigenvalues")
     X = net.check_X(X)
     Y = net.check_Y(Y, X.shape[0])
     scale = np.ones(net.n_params)

@@ -16,6 +16,7 @@ analysis needs the vectors themselves (gradient clusters).
 
 import numpy as np
 
+from minnet.normalisation import refuse_normalised
 from minnet.tools.backend import dense_net, resolve
 
 
@@ -76,6 +77,7 @@ def gradient_stats(net, X, Y, backend=None, layers=None):
     column. Both backends then compute only those layers: document 001's last layer of a 784-8-10
     network takes one pass over X instead of three.
     """
+    refuse_normalised(net, "gradient_stats")  # batch coupling: no example has its own gradient
     X = net.check_X(X)
     Y = net.check_Y(Y, X.shape[0])
     L = len(net.layer_index())
@@ -101,6 +103,7 @@ def gradient_stats(net, X, Y, backend=None, layers=None):
 
 def layer_grads(net, X, Y, layer):
     """(N, P_layer): each example's gradient of layer `layer` (1-based), weights and bias."""
+    refuse_normalised(net, "layer_grads")
     _, _, blocks = net.backprop(X, Y)
     if not 1 <= layer <= len(blocks):
         raise ValueError(f"layer must lie in [1, {len(blocks)}], got {layer!r}")
