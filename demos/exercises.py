@@ -28,8 +28,11 @@ them; stopped (Ctrl-C, SIGTERM), it removes its copy and stops the tests it star
 """
 
 import argparse
+import calendar
 import contextlib
+import difflib
 import faulthandler
+import hashlib
 import importlib
 import importlib.util
 import inspect
@@ -37,6 +40,7 @@ import json
 import linecache
 import os
 import re
+import secrets
 import shutil
 import signal
 import subprocess
@@ -57,110 +61,40 @@ START, END = re.compile(r"^(\s*)# exercise (\w+): (.*)$"), re.compile(r"^\s*# en
 
 
 @dataclass
+class Wrong:
+    """A wrong answer students write: minnet's lines with `edits` [(old, new)] applied; the check stops at `stage`,
+    names the mistake `mistake` (a key of exercises_RECOGNISED; None: caught, not named) and says `says`."""
+
+    stage: str
+    mistake: str | None
+    edits: list
+    says: str = ""
+
+
+def wrong(stage, mistake, old, new, says=""):
+    return Wrong(stage, mistake, [(old, new)], says)
+
+
+@dataclass
 class Exercise:
+    """One exercise, declared whole: where its region is, what to compute, how stage 2 draws and calls it (case and
+    call, or optimizer = (class, options)), the quantities its check compares by name, the payoff, the hints and the
+    wrong answers its check recognises (tests/test_exercises.py writes each into a student's file)."""
+
     target: str  # "module:Class.method" or "module:function": the function the region sits in
     document: str  # the document and section the code comes from
     equations: str  # what to compute, as the document writes it, with shapes
     shows_in: str  # the study where its result shows
     kind: str  # "gradient", "optimizer" or "values": what stage 2 checks
-    payoff: str  # the name of the payoff function below
+    payoff: object  # payoff(name, student) -> (verdict, message): the document's result with the student's code
+    pays_off: str  # the payoff in a line (the README's table)
+    seconds: float  # a correct solution's check (measured on 2 shared cores, Numba's cache warm): the time limit's base
+    quantities: dict  # {local name (or "return"; for optimizers a state name or "w"): its shape and meaning in words}
+    case: object = None  # case(rng) -> (net, X, Y)
+    call: object = None  # call(case, rng) -> what the function's caller returns
+    optimizer: tuple = ()  # (class, options) for the optimizers
     hints: list = field(default_factory=list)
-
-
-EXERCISES = {
-    "two_layer_output": Exercise(
-        "minnet.two_layer:TwoLayerNet.backprop", "document 000, section 1 (the backward pass of the one-hidden-layer network: the output layer)",
-        """dV = e^T H / N                      (k, h)   H with its bias unit
-        e  = O - Y, given                   (N, k)   (2 (O - Y) / k for loss="mse"), from losses.output_delta""",
-        "demos.oscillations", "gradient", "doc000",
-        ["e = O - Y, the derivative of the example's error (1/2)|O - y|^2 with respect to O, is computed above the blank.",
-         "dV is a sum over examples of an outer product e_n H_n^T, divided by N: a matrix product of (N, .) arrays.",
-         "The shapes tell the order: dV must be (k, h), e is (N, k), H is (N, h)."]),
-    "two_layer_hidden": Exercise(
-        "minnet.two_layer:TwoLayerNet.backprop", "document 000, section 1 (the backward pass of the one-hidden-layer network: the hidden layer)",
-        """sigma' = H (1 - H), from activations.derivative(self.activation, Z, H[:, :-1])
-        delta = (e V) * sigma'(U X)        (N, h-1) V without its last (bias) column
-        dU = delta^T X / N                  (h-1, n_in+1)   X with its bias column (Xb)""",
-        "demos.oscillations", "gradient", "doc000",
-        ["The hidden bias unit has no incoming weights: leave V's last column out of e V (self.V[:, :-1]).",
-         "sigma'(U X) for the sigmoid is H (1 - H) with H the hidden activations before the bias unit: H[:, :-1].",
-         "The shapes tell the order: dU must be (h-1, n_in+1), delta is (N, h-1), Xb is (N, n_in+1)."]),
-    "mlp_backward": Exercise(
-        "minnet.mlp:MLP.delta_below", "the general L-layer MLP (minnet/mlp.py), the recursion of backpropagation",
-        """s' = s'(z_{l-1})                    activations.derivative(self.activation_of(l - 1), z_below, a_below)
-        delta_{l-1} = (delta_l W_l) * s'(z_{l-1})     (N, n_{l-1}); W_l is (n_l, n_{l-1})""",
-        "demos.optimizer_paths", "gradient", "race_mlp",
-        ["delta_l is (N, n_l) and W_l is (n_l, n_{l-1}): which product gives (N, n_{l-1})?",
-         "The derivative is taken at the pre-activation z_{l-1} of the layer below (the activation a_{l-1} is passed too, for s' written in terms of a)."]),
-    "softmax_cross_entropy_delta": Exercise(
-        "minnet.losses:output_delta", "document 001 and 004: softmax output with cross-entropy",
-        """delta = dl_n/dz_n = p - y          (N, k), p = softmax(z) (the argument o), y one-hot""",
-        "demos.curriculum", "gradient", "curriculum",
-        ["l = -sum_j y_j log p_j with p = softmax(z): differentiate log p_j = z_j - log sum_i e^{z_i}.",
-         "The answer does not involve the softmax's Jacobian explicitly: it cancels."]),
-    "sgd_momentum": Exercise(
-        "minnet.optim:SGD._update", "document 002, section 4.1, equation (3), with momentum",
-        """u := momentum u + g                 (self.velocity, in place)
-        w := w - alpha u                    (self.params, in place; alpha = self.lr)""",
-        "demos.oscillations and demos.optimizer_paths", "optimizer", "doc000",
-        ["Update the arrays in place (*=, +=, -=): the optimizer's params are the network's own parameter vector.",
-         "With momentum 0 this is plain gradient descent, w := w - alpha g."]),
-    "rmsprop": Exercise(
-        "minnet.optim:RMSprop._update", "document 002, section 4.2, equations (4) and (5)",
-        """v := beta2 v + (1 - beta2) g^2      (4)   self.v, in place
-        w := w - alpha g / sqrt(v + eps)    (5)   self.params, in place; alpha = self.lr
-        with eps_inside_sqrt=False (PyTorch's convention): w := w - alpha g / (sqrt(v) + eps)""",
-        "demos.optimizer_paths", "optimizer", "race_rmsprop",
-        ["The square is element-wise: g**2.", "Use the freshly updated v in the step."]),
-    "adam": Exercise(
-        "minnet.optim:Adam._update", "document 002, section 4.3, equations (6) to (8)",
-        """m := beta1 m + (1 - beta1) g;  v := beta2 v + (1 - beta2) g^2     (6), (4)   self.m, self.v in place
-        m_hat = m / (1 - beta1^t);  v_hat = v / (1 - beta2^t)             (7)   t = self.t counts steps from 1
-        w := w - alpha m_hat / (sqrt(v_hat) + eps)                         (8)""",
-        "demos.optimizer_paths", "optimizer", "race_adam",
-        ["self.t is already 1 at the first step: Optimizer.step counts before calling _update.",
-         "Without the bias correction the first steps are about 10 times too small (1 - 0.9 = 0.1)."]),
-    "adamw_decay": Exercise(
-        "minnet.optim:AdamW._update", "document 002, section 4.4",
-        """w := w - lambda w                   (lambda = self.weight_decay; or alpha lambda with decay="scaled")
-        then the Adam step: Adam._update(self, grad)""",
-        "demos.optimizer_paths", "optimizer", "race_adamw",
-        ["The decay comes first, then the Adam step.", "decay='scaled' multiplies lambda by the learning rate."]),
-    "five_point_difference": Exercise(
-        "minnet.gradcheck:numerical_gradient", "minnet's gradient check (every hand-written gradient is tested with it)",
-        """dL/dw_p = (L(w - 2h) - 8 L(w - h) + 8 L(w + h) - L(w + 2h)) / 12h   one weight p at a time
-        STENCIL lists (offset, weight) pairs; restore w[p] afterwards""",
-        "demos.gradcheck", "values", "gradcheck",
-        ["Move one entry of w = net.params at a time, evaluate net.loss(X, Y), and put the entry back.",
-         "The error of the five-point difference is O(h^4): with h = 1e-3 it agrees with a correct gradient to about 1e-10."]),
-    "hessian_vector_product": Exercise(
-        "minnet.hessian:hvp", "document 000 beyond the document: the sharpness (Pearlmutter's R-operator, minnet/hessian.py)",
-        """R(dW_l) = (R(delta_l)^T a_{l-1} + delta_l^T R(a_{l-1})) / N;  R(db_l) = sum_n R(delta_l) / N
-        R(delta_{l-1}) = (R(delta_l) W_l + delta_l V_l) * s'(z_{l-1}) + (delta_l W_l) * s''(z_{l-1}) * R(z_{l-1})
-        delta_{l-1} = (delta_l W_l) * s'(z_{l-1})""",
-        "demos.oscillations (the sharpness against 2/lr)", "values", "sharpness",
-        ["Apply d/dr at r = 0 to every line of backpropagation, with W_l -> W_l + r V_l.",
-         "Update R(delta) before delta: the R line uses delta_l, not delta_{l-1}."]),
-    "per_example_norm": Exercise(
-        "minnet.per_example:numpy_layer_stats", "document 001, per-example gradients (without materialising them)",
-        """g_n = delta_n [a_n, 1]^T (one example's gradient of layer l, an outer product)
-        |g_n|^2 = |delta_n|^2 (|a_n|^2 + 1)     (the + 1 for the bias column, when there is one)""",
-        "demos.curriculum", "values", "per_example",
-        ["|u v^T|^2 (Frobenius) = |u|^2 |v|^2.", "Sum over the feature axis (axis=1), one number per example."]),
-    "filter_normalised_direction": Exercise(
-        "minnet.landscape:random_direction", "document 004, random-direction projections (Li et al.'s filter normalisation)",
-        """for each row (filter) of each W_l:  d_row := d_row |w_row| / |d_row|""",
-        "demos.loss_surface and demos.landscape_slices", "values", "filter_plane",
-        ["`groups` lists index arrays: one per row of W_l (or one for the whole W_l with normalize='layer').",
-         "np.linalg.norm of a 1-D slice is its Euclidean length."]),
-    "checkpoint_recompute": Exercise(
-        "minnet.studies.checkpoint:recompute", "document 004, gradient checkpointing",
-        """layers start+1 .. stop recomputed from the kept layer `start` (the input X when start = 0):
-        z, a = layer_forward(net, l, a, tape); keep l on the tape when `keep` or l == stop, else as "current" """,
-        "demos.checkpointing", "values", "checkpoint",
-        ["The tape keeps (z, a) under a key: tape.keep(key, z, a); tape.drop('current') frees the layer no longer needed.",
-         "tape.get(start)[1] is a_start."]),
-}  # fmt: skip
+    wrong: list = field(default_factory=list)
 
 
 # ----- the regions: minnet's source is the only copy ---------------------------------------------
@@ -287,9 +221,9 @@ def in_place_of_minnets(name, function):
 class Failure(Exception):
     """A check that failed: its stage and what a student should read."""
 
-    def __init__(self, stage, message):
+    def __init__(self, stage, message, mistake=None):
         super().__init__(message)
-        self.stage, self.message = stage, message
+        self.stage, self.message, self.mistake = stage, message, mistake  # mistake: a key of RECOGNISED
 
 
 def guarded(stage, name, call):
@@ -308,38 +242,279 @@ def guarded(stage, name, call):
         ) from err
 
 
+# ----- naming the mistake: the first quantity that differs, its shape in words, the mistake recognised ------
+# A check runs minnet's function and the student's on the same case and compares the quantities the exercise names
+# (the function's local variables as it returns, or an optimizer's state after each step), in the order the region
+# computes them. The first that differs is reported: a shape in words, or values as a mistake recognised (yours = c
+# times minnet's with c = N, 1/N, -1, the learning rate, ...; a transpose; a step count off by one; self.params rebound),
+# else the entry that differs. Each recognised mistake has its own message and its own hint, which `hint` shows first.
+@dataclass
+class Recognised:
+    says: str  # the message, formatted with var (the quantity), N, lr, c, t, ...
+    hint: str  # the hint `hint` shows first after a check found this mistake
+
+
+RECOGNISED = {
+    "factor_N": Recognised(
+        "your {var} is {N} times minnet's, N = {N} the number of examples: did you forget to divide by N?",
+        "The gradient of the mean error is the sum over the N examples divided by N (N = X.shape[0]).",
+    ),
+    "factor_1_over_N": Recognised(
+        "your {var} is 1/{N} of minnet's, N = {N} the number of examples: did you divide by N twice?",
+        "Divide by N once, where the sum over the examples is taken; what comes into the function is per example.",
+    ),
+    "sign": Recognised(
+        "your {var} has the opposite sign of minnet's: a + where a - belongs (or the reverse)?",
+        "Gradient descent steps against the gradient: w := w - alpha g, in place: self.params -= ...",
+    ),
+    "transpose": Recognised(
+        "your {var} is the transpose of what it must be: the order of the product is reversed",
+        "The shapes tell the order of a product: (a, N) @ (N, b) is (a, b); e.T @ H is (k, h), H.T @ e is (h, k).",
+    ),
+    "bias_column": Recognised(
+        "your {var} is {got}; it must be {expected}, {words} (one {axis} {more}: the bias column?)",
+        "The bias unit has no incoming weights: the weights from it (the last column) are left out going back.",
+    ),
+    "shape": Recognised(
+        "your {var} is {got}; it must be {expected}, {words}",
+        "Write each array's shape beside its line, as the equations do, and check every product's inner sizes.",
+    ),
+    "learning_rate": Recognised(
+        "your {var} is lr = {c:g} times minnet's: is the learning rate (self.lr) applied twice?",
+        "The learning rate is self.lr and multiplies the step once: w := w - alpha (...).",
+    ),
+    "bias_correction": Recognised(
+        "your {var} is (1 - beta1^t) = {c:.4g} times minnet's: m without its bias correction?",
+        "Adam divides m by (1 - beta1^t) and v by (1 - beta2^t) before the step: m_hat, v_hat (equation 7).",
+    ),
+    "step_count": Recognised(
+        "your {var} is what the formula gives at t = {shifted}: do you count the steps from {start}?",
+        "self.t is already 1 at the first step: Optimizer.step counts before calling _update; use self.t as it is.",
+    ),
+    "rebinding": Recognised(
+        "self.params = ... makes a new array: the network's parameter vector, the array the optimizer was given, "
+        "did not change. Update it in place: self.params -= ...",
+        "self.params is the network's own parameter vector: change it in place (-=, +=, *=, [:] =), never rebind it.",
+    ),
+    "factor": Recognised(
+        "your {var} is {c:.6g} times minnet's",
+        "A constant factor is off: compare each coefficient with the equations (2, 1/2, N, h, the learning rate).",
+    ),
+}
+
+
+def traced(function, call):
+    """(call()'s result, the local variables of `function`'s last call as it returned, with what it returned as
+    "return"); the trace is set only on `function`'s own frames."""
+    code = getattr(function, "__code__", None)
+    seen = {}
+
+    def on_call(frame, event, arg):
+        if frame.f_code is not code:
+            return None
+
+        def on_line(frame, event, arg):
+            if event == "return":
+                seen.clear()
+                seen.update(frame.f_locals, **{"return": arg})
+            return on_line
+
+        return on_line
+
+    previous = sys.gettrace()
+    sys.settrace(on_call)
+    try:
+        result = call()
+    finally:
+        sys.settrace(previous)
+    return result, seen
+
+
+def arrays(value):
+    """value as a float64 array, or None when it is not numbers."""
+    try:
+        a = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        return None
+    return a
+
+
+def in_shape_words(var, got, expected, words):
+    """(key, message) for arrays of different shapes."""
+    words = words or "the shape the equations give"
+    if got.ndim == expected.ndim == 2 and got.shape == expected.shape[::-1]:
+        return "transpose", (
+            f"your {var} is {got.shape}; it must be {expected.shape}, {words}. "
+            + RECOGNISED["transpose"].says.format(var=var)
+        )
+    if got.ndim == expected.ndim:
+        off = [k for k in range(got.ndim) if got.shape[k] != expected.shape[k]]
+        if len(off) == 1 and abs(got.shape[off[0]] - expected.shape[off[0]]) == 1:
+            axis = "column" if off[0] == got.ndim - 1 else "row"
+            more = "too many" if got.shape[off[0]] > expected.shape[off[0]] else "missing"
+            return "bias_column", RECOGNISED["bias_column"].says.format(
+                var=var, got=got.shape, expected=expected.shape, words=words, axis=axis, more=more
+            )
+    return "shape", RECOGNISED["shape"].says.format(var=var, got=got.shape, expected=expected.shape, words=words)
+
+
+def factor(got, expected):
+    """c when got = c expected (to 1e-9, relative), else None."""
+    norm = float(np.vdot(expected, expected))
+    if not norm > 0 or not np.all(np.isfinite(got)):
+        return None
+    c = float(np.vdot(expected, got)) / norm
+    return c if np.allclose(got, c * expected, rtol=1e-9, atol=1e-12 * np.abs(expected).max()) else None
+
+
+def close(a, b):
+    return bool(np.isclose(a, b, rtol=1e-6, atol=0.0))
+
+
+def value_mistake(var, got, expected, factors=()):
+    """(key, message) naming how `got` differs from `expected` (same shape), or None when nothing is recognised.
+    factors: [(value, key, fields)] the exercise's named constants (N, 1/N, the learning rate, ...)."""
+    if got.ndim == 2 and got.shape[0] == got.shape[1] and np.allclose(got.T, expected, rtol=1e-9, atol=1e-12):
+        return "transpose", RECOGNISED["transpose"].says.format(var=var)
+    c = factor(got, expected)
+    if c is None:
+        return None
+    if close(c, 1.0):
+        return None
+    if close(c, -1.0):
+        return "sign", RECOGNISED["sign"].says.format(var=var)
+    for value, key, fields in factors:
+        if close(c, value):
+            return key, RECOGNISED[key].says.format(var=var, c=c, **fields)
+    return "factor", RECOGNISED["factor"].says.format(var=var, c=c)
+
+
+def reshaped_transpose(got, expected):
+    """Whether `got`, of `expected`'s size, is expected's transpose (a 2-D array) read in another shape."""
+    return (
+        expected.ndim == 2
+        and got.size == expected.size
+        and np.allclose(got.ravel(), expected.T.ravel(), rtol=1e-9, atol=1e-12)
+        and not np.allclose(got.ravel(), expected.ravel(), rtol=1e-9, atol=1e-12)
+    )
+
+
+def first_difference(mine, theirs, quantities, factors=()):
+    """(key, message) for the first of `quantities` ({name: words}, in the order the region computes them) where the
+    student's locals `theirs` differ from minnet's `mine`; None when all agree (or none can be compared)."""
+    for name, words in quantities.items():
+        if name not in mine or name not in theirs:
+            continue
+        var = "result" if name == "return" else name
+        a, b = arrays(theirs[name]), arrays(mine[name])
+        if a is None or b is None:
+            continue
+        if a.shape != b.shape:
+            return in_shape_words(var, a, b, words)
+        if np.allclose(a, b, rtol=1e-9, atol=1e-12, equal_nan=True):
+            continue
+        found = value_mistake(var, a, b, factors)
+        if found:
+            return found
+        i = int(np.argmax(np.abs(a - b)))
+        at = tuple(int(k) for k in np.unravel_index(i, a.shape))
+        return None, (
+            f"your {var} differs from minnet's first ({words}): entry {at[0] if len(at) == 1 else at} is "
+            f"{float(a.ravel()[i])!r}, minnet's {float(b.ravel()[i])!r}"
+        )
+    return None
+
+
+def gradient_factors(N):
+    """The named constants a gradient is often off by: N and 1/N."""
+    return [(N, "factor_N", {"N": N}), (1.0 / N, "factor_1_over_N", {"N": N})] if N > 1 else []
+
+
+def hint_for(key):
+    """The hint for a recognised mistake ('' for none)."""
+    return RECOGNISED[key].hint if key in RECOGNISED else ""
+
+
 # ----- stage 1 and 2: shapes, then the gradient, the formula or minnet's values -------------------
-def small_case(name, rng):
-    """A small network and data for the exercise's function, drawn with rng."""
-    from minnet import MLP, TwoLayerNet
+# Each exercise declares its case (a small network and data drawn with a generator) and its call (what runs the
+# function on the case); the optimizers declare their class and options instead (`stepped` runs them).
+def two_layer_case(rng):
+    """A small TwoLayerNet (document 000's network) and data drawn with rng."""
+    from minnet import TwoLayerNet
 
     N = int(rng.integers(2, 7))
-    if name.startswith("two_layer") or name in ("sgd_momentum", "five_point_difference"):
-        net = TwoLayerNet(
-            h=int(rng.integers(2, 6)),
-            n_in=int(rng.integers(1, 4)),
-            n_out=int(rng.integers(1, 3)),
-            activation=str(rng.choice(["sigmoid", "tanh"])),
-            loss=str(rng.choice(["half_mse", "mse"])),
-            seed=int(rng.integers(1 << 30)),
-        )
-        return net, rng.normal(size=(N, net.n_in)), rng.normal(size=(N, net.n_out))
-    # recomputation needs layers to recompute
-    depth = int(rng.integers(4, 7)) if name == "checkpoint_recompute" else int(rng.integers(2, 5))
-    sizes = [int(n) for n in rng.integers(1, 5, size=depth)]
-    sizes[-1] = max(sizes[-1], 2)
-    if name == "softmax_cross_entropy_delta":
-        net = MLP(
-            sizes,
-            activation=str(rng.choice(["tanh", "sigmoid", "silu"])),
-            loss="cross_entropy",
-            seed=int(rng.integers(1 << 30)),
-        )
-        return net, rng.normal(size=(N, sizes[0])), rng.integers(0, sizes[-1], size=N)
-    net = MLP(
-        sizes, activation=str(rng.choice(["tanh", "sigmoid", "silu"])), loss="mse", seed=int(rng.integers(1 << 30))
+    net = TwoLayerNet(
+        h=int(rng.integers(2, 6)),
+        n_in=int(rng.integers(1, 4)),
+        n_out=int(rng.integers(1, 3)),
+        activation=str(rng.choice(["sigmoid", "tanh"])),
+        loss=str(rng.choice(["half_mse", "mse"])),
+        seed=int(rng.integers(1 << 30)),
     )
-    return net, rng.normal(size=(N, sizes[0])), rng.normal(size=(N, sizes[-1]))
+    return net, rng.normal(size=(N, net.n_in)), rng.normal(size=(N, net.n_out))
+
+
+def mlp_case(rng, depths=(2, 5), loss="mse"):
+    """A small MLP with 1 .. depths layers and data (labels for cross-entropy) drawn with rng."""
+    from minnet import MLP
+
+    N = int(rng.integers(2, 7))
+    sizes = [int(n) for n in rng.integers(1, 5, size=int(rng.integers(*depths)))]
+    sizes[-1] = max(sizes[-1], 2)
+    net = MLP(
+        sizes, activation=str(rng.choice(["tanh", "sigmoid", "silu"])), loss=loss, seed=int(rng.integers(1 << 30))
+    )
+    X = rng.normal(size=(N, sizes[0]))
+    return net, X, rng.integers(0, sizes[-1], size=N) if loss == "cross_entropy" else rng.normal(size=(N, sizes[-1]))
+
+
+def softmax_case(rng):
+    return mlp_case(rng, loss="cross_entropy")
+
+
+def deep_case(rng):
+    """Recomputation needs layers to recompute: 3 to 5 layers."""
+    return mlp_case(rng, depths=(4, 7))
+
+
+def backprop_call(case, rng):
+    net, X, Y = case
+    return net.backprop(X, Y)
+
+
+def numerical_call(case, rng):
+    from minnet.gradcheck import numerical_gradient
+
+    return numerical_gradient(*case)
+
+
+def hvp_call(case, rng):
+    from minnet import hessian
+
+    net, X, Y = case
+    return hessian.hvp(net, X, Y, rng.normal(size=net.n_params))
+
+
+def per_example_call(case, rng):
+    from minnet import per_example
+
+    net, X, Y = case
+    return per_example.numpy_layer_stats(net, X, Y, list(range(1, net.L + 1)))[2]
+
+
+def direction_call(case, rng):
+    from minnet import landscape
+
+    return landscape.random_direction(case[0], np.random.default_rng(int(rng.integers(1 << 30))))
+
+
+def checkpoint_call(case, rng):
+    from minnet.studies.checkpoint import backprop
+
+    net, X, Y = case
+    return backprop(net, X, Y, "checkpoint", k=int(rng.integers(2, net.L + 1)))[1], backprop(net, X, Y, "memory_poor")[
+        1
+    ]
 
 
 def shapes_of(value):
@@ -351,6 +526,15 @@ def shapes_of(value):
     return type(value).__name__
 
 
+def in_words(shapes):
+    """shapes_of's structure as a student reads it: 'a tuple of (an array (6,), a list of 2 (...))'."""
+    if isinstance(shapes, tuple) and len(shapes) == 2 and isinstance(shapes[1], list):
+        return f"a {shapes[0]} of {len(shapes[1])} ({', '.join(in_words(s) for s in shapes[1])})"
+    if isinstance(shapes, tuple) and len(shapes) == 2 and isinstance(shapes[0], tuple):
+        return f"an array {shapes[0]}" + ("" if shapes[1] == "f" else f" of kind {shapes[1]!r}")
+    return f"a {shapes}"
+
+
 # zero, signs, tiny, large
 HAND_MADE_GRADIENTS = [
     np.zeros(5),
@@ -358,51 +542,174 @@ HAND_MADE_GRADIENTS = [
     np.full(5, 1e-8),
     np.array([1e3, -1e3, 0.0, 1.0, -1.0]),
 ]
+OPTIMIZER_LR = 0.1  # the optimizers' learning rate in stages 1 and 2
 
 
-def call_target(name, case, rng):
-    """Call the exercise's function (whatever stands in minnet's place) on a drawn case; what it returns."""
-    from minnet import SGD, hessian, per_example
-    from minnet import landscape as ls
-    from minnet.gradcheck import numerical_gradient
-    from minnet.optim import OPTIMIZERS
-    from minnet.studies.checkpoint import backprop as checkpointed
+@dataclass
+class Step:
+    """One optimizer step of stage 2: t, the gradient, the state before and after (w: the array it was given)."""
 
-    net, X, Y = case
-    if name in ("two_layer_output", "two_layer_hidden", "mlp_backward", "softmax_cross_entropy_delta"):
-        return net.backprop(X, Y)
-    if EXERCISES[name].kind == "optimizer":
-        kind = {"sgd_momentum": SGD, **OPTIMIZERS}.get(name.split("_")[0], SGD)
-        w = rng.normal(size=5)
-        options = {"momentum": 0.9} if name == "sgd_momentum" else {}
-        opt = kind(w, lr=0.1, **options)
-        return [opt.step(g) for g in HAND_MADE_GRADIENTS + [rng.normal(size=5) for _ in range(3)]]
-    if name == "five_point_difference":
-        return numerical_gradient(net, X, Y)
-    if name == "hessian_vector_product":
-        return hessian.hvp(net, X, Y, rng.normal(size=net.n_params))
-    if name == "per_example_norm":
-        return per_example.numpy_layer_stats(net, X, Y, list(range(1, net.L + 1)))[2]
-    if name == "filter_normalised_direction":
-        return ls.random_direction(net, np.random.default_rng(int(rng.integers(1 << 30))))
-    if name == "checkpoint_recompute":
-        return checkpointed(net, X, Y, "checkpoint", k=int(rng.integers(2, net.L + 1)))[1], checkpointed(
-            net, X, Y, "memory_poor"
-        )[1]
-    raise KeyError(name)
+    t: int
+    grad: np.ndarray
+    before: dict
+    after: dict
+    rebound: bool  # self.params no longer the array the optimizer was given
+
+
+def stepped(name, seed, student=None, stage="formula"):
+    """The exercise's optimizer, built on w drawn with `seed`, stepped on the hand-made gradients then 3 drawn ones,
+    with minnet's _update or the student's (its errors a Failure of `stage`): [Step]."""
+    cls, options = optimizer_of(name)
+    rng = np.random.default_rng(seed)
+    given = rng.normal(size=5)
+    gradients = HAND_MADE_GRADIENTS + [rng.normal(size=5) for _ in range(3)]
+    opt = cls(given, lr=OPTIMIZER_LR, **options)
+
+    def state():
+        return {**{n: np.array(getattr(opt, n), dtype=float, copy=True) for n in cls.state_names}, "w": given.copy()}
+
+    steps = []
+    with in_place_of_minnets(name, student) if student else contextlib.nullcontext():
+        for g in gradients:
+            before = state()
+            guarded(stage, name, lambda g=g: opt.step(g)) if student else opt.step(g)
+            steps.append(Step(opt.t, g, before, state(), opt.params is not given))
+    return steps
+
+
+def optimizer_of(name):
+    """(the optimizer's class, its options) from the exercise's ("module:Class", options)."""
+    where, options = EXERCISES[name].optimizer
+    module, cls = where.split(":")
+    return getattr(importlib.import_module(module), cls), options
+
+
+def replayed(name, step, t):
+    """minnet's state after `step` had it been taken at step count t (the student's count off by one?)."""
+    cls, options = optimizer_of(name)
+    opt = cls(step.before["w"].copy(), lr=OPTIMIZER_LR, **options)
+    opt.load_state_dict({"t": t, **{n: step.before[n] for n in cls.state_names}})
+    original(EXERCISES[name])(opt, step.grad)
+    return {**{n: getattr(opt, n) for n in cls.state_names}, "w": opt.params}
+
+
+def optimizer_difference(name, mine, theirs):
+    """(key, message) for the first step at which the student's optimizer departs from minnet's, None when it does
+    not: which of the quantities (u, or m, v, then w) first differs, at which step, and the mistake recognised."""
+    quantities = EXERCISES[name].quantities
+    for a, b in zip(mine, theirs):
+        if b.rebound:
+            return "rebinding", f"at step t = {b.t}: " + RECOGNISED["rebinding"].says
+        for q, words in quantities.items():
+            if not np.array_equal(np.shape(a.after[q]), np.shape(b.after[q])):
+                key, says = in_shape_words(q, np.asarray(b.after[q]), np.asarray(a.after[q]), words)
+                return key, f"at step t = {b.t}: {says}"
+            if np.allclose(b.after[q], a.after[q], rtol=1e-9, atol=1e-12, equal_nan=True):
+                continue
+            agree = [p for p in quantities if p != q and np.allclose(b.after[p], a.after[p], rtol=1e-9, atol=1e-12)]
+            where = (
+                f"at step t = {b.t} (gradient {np.array2string(b.grad, precision=3)}), your {q} ({words}) is the first "
+                f"to differ" + (f" ({' and '.join(agree)} {'agrees' if len(agree) == 1 else 'agree'})" if agree else "")
+            )
+            return optimizer_mistake(name, a, b, q) or (None, f"{where}: {entry_apart(b.after[q], a.after[q])}")
+    return None
+
+
+def optimizer_mistake(name, a, b, q):
+    """(key, message) when the student's step b (minnet's: a) differs in q by a recognised mistake, else None."""
+    for shifted in (b.t + 1, b.t - 1) if b.t > 1 else (b.t + 1,):
+        other = replayed(name, b, shifted)
+        if not all(np.allclose(other[p], a.after[p]) for p in a.after):  # the count matters to this step
+            if all(np.allclose(b.after[p], other[p], rtol=1e-9, atol=1e-12) for p in b.after):
+                return "step_count", f"at step t = {b.t}: " + RECOGNISED["step_count"].says.format(
+                    var=q, shifted=shifted, start=0 if shifted > b.t else 2
+                )
+    got, expected = b.after[q], a.after[q]
+    if q == "w":  # the step, not the weights: w_t - w_{t-1}
+        got, expected, q = got - b.before["w"], expected - a.before["w"], "step w_t - w_{t-1}"
+    factors = [(OPTIMIZER_LR, "learning_rate", {})]
+    cls, options = optimizer_of(name)
+    if "beta1" in inspect.signature(cls).parameters:
+        beta1 = options.get("beta1", inspect.signature(cls).parameters["beta1"].default)
+        factors.append((1 - beta1**b.t, "bias_correction", {"t": b.t}))
+    found = value_mistake(q, got, expected, factors)
+    return (found[0], f"at step t = {b.t}: {found[1]}") if found else None
+
+
+def entry_apart(got, expected):
+    i = int(np.argmax(np.abs(np.asarray(got) - np.asarray(expected))))
+    return f"entry {i} is {float(np.ravel(got)[i])!r}, the formula gives {float(np.ravel(expected)[i])!r}"
+
+
+def traced_pair(name, student, case, seed):
+    """(minnet's locals, the student's) as the exercise's function returns on `case` (the last call's)."""
+    ex = EXERCISES[name]
+    _, mine = traced(original(ex), lambda: ex.call(case, np.random.default_rng(seed)))
+    with in_place_of_minnets(name, student):
+        _, theirs = traced(student, lambda: ex.call(case, np.random.default_rng(seed)))
+    return mine, theirs
+
+
+def named_difference(name, student, case, seed):
+    """(key, message) for the first of the exercise's quantities where the student's function differs from minnet's
+    on `case`; None when they agree or the difference is not in a named quantity. A line of the student's that
+    stops on arrays of mismatched shapes (delta = (e V) * sigma' with V's bias column kept) is named by the quantity
+    it assigns."""
+    try:
+        mine, theirs = traced_pair(name, student, case, seed)
+    except ValueError as err:
+        return mismatched_line(name, err, traced_pair(name, original(EXERCISES[name]), case, seed)[0])
+    N = case[1].shape[0]
+    return first_difference(mine, theirs, EXERCISES[name].quantities, gradient_factors(N))
+
+
+SHAPES_IN_ERROR = re.compile(r"\(([0-9, ]+)\)")
+
+
+def mismatched_line(name, err, mine):
+    """(key, message) for the student's line that raised `err` on arrays of mismatched shapes, when the line assigns
+    one of the exercise's quantities and one of the shapes is that quantity's; None otherwise."""
+    line = student_line(err, name)
+    assigned = re.search(r": (\w+)\s*=[^=]", line)
+    if not assigned or assigned.group(1) not in EXERCISES[name].quantities or assigned.group(1) not in mine:
+        return None
+    var, expected = assigned.group(1), np.shape(mine[assigned.group(1)])
+    shapes = [
+        tuple(int(n) for n in text.replace(" ", "").split(",") if n) for text in SHAPES_IN_ERROR.findall(str(err))
+    ]
+    others = [shape for shape in shapes if shape != expected and len(shape) == len(expected)]
+    if expected not in shapes or not others:
+        return None
+    key, says = in_shape_words(var, np.empty(others[0]), np.empty(expected), EXERCISES[name].quantities[var])
+    return key, f"{says}{line}"
 
 
 def stage_shapes(name, student):
-    rng = np.random.default_rng(0)
-    case = small_case(name, rng)
-    expected = shapes_of(call_target(name, case, np.random.default_rng(1)))
+    ex = EXERCISES[name]
+    if ex.kind == "optimizer":
+        mine = stepped(name, 0)
+        theirs = stepped(name, 0, student, stage="shapes")
+        for q, words in ex.quantities.items():
+            got, expected = np.asarray(theirs[0].after[q]), np.asarray(mine[0].after[q])
+            if got.shape != expected.shape:
+                key, says = in_shape_words(q, got, expected, words)
+                raise Failure("shapes", f"{says}\n  the equations (with shapes):\n{equations_of(name)}", key)
+        return "your updates have the shapes minnet's code needs"
+    case = ex.case(np.random.default_rng(0))
+    expected = shapes_of(ex.call(case, np.random.default_rng(1)))
+    named = None
+    with contextlib.suppress(Exception):  # the student's other errors are said below, with their line
+        named = named_difference(name, student, case, 1)
+    if named and named[0] in ("shape", "bias_column", "transpose") and "must be (" in named[1]:
+        raise Failure("shapes", f"{named[1]}\n  the equations (with shapes):\n{equations_of(name)}", named[0])
     with in_place_of_minnets(name, student):
-        got = shapes_of(guarded("shapes", name, lambda: call_target(name, case, np.random.default_rng(1))))
+        got = shapes_of(guarded("shapes", name, lambda: ex.call(case, np.random.default_rng(1))))
     if got != expected:
         raise Failure(
             "shapes",
-            f"your function returns {got}, minnet's code needs {expected}\n  the equations (with "
+            f"your function returns {in_words(got)}; minnet's code needs {in_words(expected)}\n  the equations (with "
             f"shapes):\n{equations_of(name)}",
+            "shape",
         )
     return "what your function returns has the shapes minnet's code needs"
 
@@ -419,23 +726,28 @@ PASSED = {  # what stage 2 says when it passes, by kind
 
 
 def stage_values(name, student):
-    """Stage 2: gradient exercises against finite differences on drawn networks; the others against minnet's own
-    function on the same drawn cases."""
-    kind = EXERCISES[name].kind
-    stage = STAGE_NAMES[kind]
+    """Stage 2: gradient exercises against finite differences on drawn networks; optimizers step by step against
+    minnet's; the others against minnet's own function on the same drawn cases."""
+    ex = EXERCISES[name]
+    stage = STAGE_NAMES[ex.kind]
     for seed in range(DRAWS):
-        case = small_case(name, np.random.default_rng(seed))
-        if kind == "gradient":
-            check_gradient_of(name, student, case)
+        if ex.kind == "optimizer":
+            found = optimizer_difference(name, stepped(name, seed), stepped(name, seed, student))
+            if found:
+                raise Failure(stage, f"{found[1]}\n  the equations:\n{equations_of(name)}", found[0])
             continue
-        expected = call_target(name, case, np.random.default_rng(seed + 1))
+        case = ex.case(np.random.default_rng(seed))
+        if ex.kind == "gradient":
+            check_gradient_of(name, student, case, seed)
+            continue
+        expected = ex.call(case, np.random.default_rng(seed + 1))
         with in_place_of_minnets(name, student):
-            got = guarded(stage, name, lambda: call_target(name, case, np.random.default_rng(seed + 1)))
-        compare(name, stage, got, expected)
-    return PASSED[kind]
+            got = guarded(stage, name, lambda: ex.call(case, np.random.default_rng(seed + 1)))
+        compare(name, stage, got, expected, lambda: named_difference(name, student, case, seed + 1))
+    return PASSED[ex.kind]
 
 
-def check_gradient_of(name, student, case):
+def check_gradient_of(name, student, case, seed):
     from minnet.gradcheck import check_gradient
 
     net, X, Y = case
@@ -443,28 +755,41 @@ def check_gradient_of(name, student, case):
         errors = guarded("gradient check", name, lambda: check_gradient(net, X, Y))
     worst = max(errors, key=errors.get)
     if not errors[worst] < 1e-6:
+        key, says = guarded("gradient check", name, lambda: named_difference(name, student, case, seed)) or (None, "")
         raise Failure(
             "gradient check",
-            f"the gradient of {worst} differs from the five-point finite difference by {errors[worst]:.2e} "
+            (f"{says}\n  " if says else "")
+            + f"the gradient of {worst} differs from the five-point finite difference by {errors[worst]:.2e} "
             "(relative; a correct one: < 1e-6) "
             f"on {type(net).__name__}({', '.join(f'{k}={v!r}' for k, v in net.config.items())}) with {X.shape[0]} "
             f"examples\n  the equations:\n{equations_of(name)}",
+            key,
         )
 
 
-def compare(name, stage, got, expected):
+def compare(name, stage, got, expected, named=lambda: None):
+    """Stage 2 of the values exercises: what the student's function returned against minnet's; a difference is
+    named by `named()` (the first quantity that differs and the mistake recognised) when it can be."""
     flat_got, flat_expected = flatten(got), flatten(expected)
-    if len(flat_got) != len(flat_expected) or any(a.shape != b.shape for a, b in zip(flat_got, flat_expected)):
-        raise Failure(stage, f"your result has another shape than minnet's\n  the equations:\n{equations_of(name)}")
-    for k, (a, b) in enumerate(zip(flat_got, flat_expected)):
-        if not np.allclose(a, b, rtol=1e-9, atol=1e-12, equal_nan=True):
-            i = int(np.argmax(np.abs(a - b)))
-            raise Failure(
-                stage,
-                f"part {k} of your result differs from minnet's: entry {i} is {a.ravel()[i]!r}, the formula gives "
-                f"{b.ravel()[i]!r}\n"
-                f"  the equations:\n{equations_of(name)}",
-            )
+    same_shapes = len(flat_got) == len(flat_expected) and all(
+        a.shape == b.shape for a, b in zip(flat_got, flat_expected)
+    )
+    apart = [
+        k
+        for k, (a, b) in enumerate(zip(flat_got, flat_expected))
+        if not np.allclose(a, b, rtol=1e-9, atol=1e-12, equal_nan=True)
+    ]
+    if same_shapes and not apart:
+        return
+    key, says = guarded(stage, name, named) or (None, "")
+    if not says and not same_shapes:
+        says = f"your result is {in_words(shapes_of(got))}; minnet's is {in_words(shapes_of(expected))}"
+    if not says:
+        k = apart[0]
+        a, b = flat_got[k], flat_expected[k]
+        found = value_mistake("result" if len(flat_got) == 1 else f"part {k} of your result", a, b)
+        key, says = found or (None, f"part {k} of your result differs from minnet's: {entry_apart(a, b)}")
+    raise Failure(stage, f"{says}\n  the equations:\n{equations_of(name)}", key)
 
 
 def flatten(value):
@@ -476,7 +801,21 @@ def flatten(value):
 
 
 # ----- stage 3: the payoff, the document's result with the student's code -------------------------
-STABLE_STRETCH = 500  # document 000's run: any correct order of sums agrees to 1e-12 this far (tests/test_same_everywhere.py)
+# The documents' values the payoffs compare with, in one place (document 000's notebook events, 734, 752, 755, are
+# minnet.studies.dynamics.NOTEBOOK_EVENTS, the study's own).
+RACE_MINIMUM = 8.073  # the lowest MSE over the two weights (document 002: 7.695; the study's default landscape: 8.073)
+CURRICULUM_ITERATIONS = 100  # document 001: the first run passes 80% training accuracy within 100 iterations
+SHARPNESS_CROSSING = 481  # document 000's run: the sharpness crosses 2/lr at iteration 481 (the study's measure)
+CHECKPOINT_EVALUATIONS = 28  # document 004: L + (L - 1) - (L - 1) // k layer evaluations for L = 16, k = 4
+PAYOFF_DOC000 = (
+    "document 000's run equals minnet's through iteration 500, then the angle, the norm and the error grow in the "
+    "document's order (the notebook: 734, 752, 755)"
+)
+
+STABLE_STRETCH = (
+    500  # document 000's run: any correct order of sums agrees to 1e-12 this far (tests/test_same_everywhere.py)
+)
+
 
 def departure(mine, theirs, what):
     """'' when two runs agree (to 1e-9, relative) all along, else where the student's first departs."""
@@ -519,8 +858,11 @@ def payoff_doc000(name, student):
         f"notebook printed {', '.join(map(str, NOTEBOOK_EVENTS.values()))}: where the storm comes moves with the last "
         f"bit of the arithmetic)"
         + (departs or f"; your errors equal minnet's through iteration {STABLE_STRETCH}")
-        + ("; the angle, then the norm, then the error grow, as document 000 says" if order["order_as_document"] else
-           "; NOT in the document's order of events (angle, then norm, then error)")
+        + (
+            "; the angle, then the norm, then the error grow, as document 000 says"
+            if order["order_as_document"]
+            else "; NOT in the document's order of events (angle, then norm, then error)"
+        )
     )
     return verdict, message
 
@@ -534,7 +876,6 @@ def race_setup():
 
 
 RACE_START = np.array([0.4845, 1.1107])  # a start from which all four reach the star (the README's race picture)
-RACE_MINIMUM = 8.073  # the lowest MSE over the two weights (document 002: 7.695; the study's default landscape: 8.073)
 
 
 def payoff_race(name, student, optimizer):
@@ -584,11 +925,12 @@ def payoff_curriculum(name, student):
     with in_place_of_minnets(name, student):
         theirs = guarded("payoff", name, run)
     reach = lambda a: int(np.argmax(a >= 0.8)) if (a >= 0.8).any() else None  # noqa: E731
-    ok = reach(theirs) is not None and reach(theirs) <= 100
+    ok = reach(theirs) is not None and reach(theirs) <= CURRICULUM_ITERATIONS
     return ok, (
         "with your delta, document 001's first run (784-8-10 on MNIST-5k, SGD lr 0.01, batch 128) passes 80% "
         "training accuracy at iteration "
-        f"{reach(theirs)} (the document: within 100; minnet: {reach(mine)})" + departure(mine, theirs, "iteration")
+        f"{reach(theirs)} (the document: within {CURRICULUM_ITERATIONS}; minnet: {reach(mine)})"
+        + departure(mine, theirs, "iteration")
     )
 
 
@@ -634,7 +976,7 @@ def payoff_sharpness(name, student):
     with in_place_of_minnets(name, student):
         events, theirs = guarded("payoff", name, run)
     crossing = events["sharpness_crosses_2_over_lr"]
-    return crossing == events_minnet["sharpness_crosses_2_over_lr"] == 481, (
+    return crossing == events_minnet["sharpness_crosses_2_over_lr"] == SHARPNESS_CROSSING, (
         f"with your Hessian-vector products, document 000's sharpness starts at {theirs[0]:.3f} and crosses 2/lr = 2 "
         f"at iteration {crossing} "
         f"(minnet: {mine[0]:.3f} and {events_minnet['sharpness_crosses_2_over_lr']})"
@@ -702,7 +1044,7 @@ def payoff_checkpoint(name, student):
     with in_place_of_minnets(name, student):
         _, grad, tape = guarded("payoff", name, lambda: backprop(net, X, Y, "checkpoint", k=4))
     identical = np.array_equal(grad, vanilla)
-    return identical and tape.evaluations == 28, (
+    return identical and tape.evaluations == CHECKPOINT_EVALUATIONS, (
         "with your recomputation, checkpointed backpropagation of a 16-layer MLP (k = 4) evaluates "
         f"{tape.evaluations} layers "
         f"(document 004's L + (L - 1) - (L - 1) // k = 28) and its gradient is "
@@ -710,23 +1052,170 @@ def payoff_checkpoint(name, student):
     )
 
 
-PAYOFFS = {
-    "doc000": payoff_doc000,
-    "race_mlp": lambda n, s: payoff_race(n, s, "adam"),
-    "race_rmsprop": lambda n, s: payoff_race(n, s, "rmsprop"),
-    "race_adam": lambda n, s: payoff_race(n, s, "adam"),
-    "race_adamw": lambda n, s: payoff_race(n, s, "adamw"),
-    "curriculum": payoff_curriculum,
-    "gradcheck": payoff_gradcheck,
-    "sharpness": payoff_sharpness,
-    "per_example": payoff_per_example,
-    "filter_plane": payoff_filter_plane,
-    "checkpoint": payoff_checkpoint,
-}
+PAYOFF_MLP = "document 002's race: Adam from (0.4845, 1.1107) reaches the star, MSE within 1% of 8.073"
+EXERCISES = {
+    "two_layer_output": Exercise(
+        "minnet.two_layer:TwoLayerNet.backprop", "document 000, section 1 (the backward pass of the one-hidden-layer network: the output layer)",
+        """dV = e^T H / N                      (k, h)   H with its bias unit
+        e  = O - Y, given                   (N, k)   (2 (O - Y) / k for loss="mse"), from losses.output_delta""",
+        "demos.oscillations", "gradient", payoff_doc000, PAYOFF_DOC000, 2,
+        {"dV": "(k, h): e^T H / N, H with its bias unit"},
+        case=two_layer_case, call=backprop_call,
+        hints=["e = O - Y, the derivative of the example's error (1/2)|O - y|^2 with respect to O, is computed above the blank.",
+               "dV is a sum over examples of an outer product e_n H_n^T, divided by N: a matrix product of (N, .) arrays.",
+               "The shapes tell the order: dV must be (k, h), e is (N, k), H is (N, h)."],
+        wrong=[wrong("gradient check", "factor_N", "H[:, None, :]) / N", "H[:, None, :])", "did you forget to divide by N?"),
+               wrong("shapes", "transpose", "e[:, :, None] * H[:, None, :]", "H[:, :, None] * e[:, None, :]", "your dV is (4, 1); it must be (1, 4)")]),
+    "two_layer_hidden": Exercise(
+        "minnet.two_layer:TwoLayerNet.backprop", "document 000, section 1 (the backward pass of the one-hidden-layer network: the hidden layer)",
+        """sigma' = H (1 - H), from activations.derivative(self.activation, Z, H[:, :-1])
+        delta = (e V) * sigma'(U X)        (N, h-1) V without its last (bias) column
+        dU = delta^T X / N                  (h-1, n_in+1)   X with its bias column (Xb)""",
+        "demos.oscillations", "gradient", payoff_doc000, PAYOFF_DOC000, 1.5,
+        {"sigma_prime": "(N, h-1): sigma'(U X) at the hidden units, without the bias unit",
+         "delta": "(N, h-1): e V without V's bias column (self.V[:, :-1]), times sigma'",
+         "dU": "(h-1, n_in+1): delta^T Xb / N, Xb with its bias column"},
+        case=two_layer_case, call=backprop_call,
+        hints=["The hidden bias unit has no incoming weights: leave V's last column out of e V (self.V[:, :-1]).",
+               "sigma'(U X) for the sigmoid is H (1 - H) with H the hidden activations before the bias unit: H[:, :-1].",
+               "The shapes tell the order: dU must be (h-1, n_in+1), delta is (N, h-1), Xb is (N, n_in+1)."],
+        wrong=[wrong("shapes", "bias_column", "self.V[:, :-1]", "self.V", "your delta is (6, 4); it must be (6, 3)"),
+               wrong("gradient check", "factor_1_over_N", "Xb[:, None, :]) / N", "Xb[:, None, :]) / N / N", "did you divide by N twice?"),
+               wrong("gradient check", "factor_N", "Xb[:, None, :]) / N", "Xb[:, None, :])", "did you forget to divide by N?"),
+               wrong("gradient check", "transpose", "delta[:, :, None] * Xb[:, None, :]", "Xb[:, :, None] * delta[:, None, :]",
+                     "your dU is the transpose of what it must be"),
+               wrong("gradient check", None, "self.V[:, :-1]", "self.V[:, 1:]", "your delta differs from minnet's first")]),
+    "mlp_backward": Exercise(
+        "minnet.mlp:MLP.delta_below", "the general L-layer MLP (minnet/mlp.py), the recursion of backpropagation",
+        """s' = s'(z_{l-1})                    activations.derivative(self.activation_of(l - 1), z_below, a_below)
+        delta_{l-1} = (delta_l W_l) * s'(z_{l-1})     (N, n_{l-1}); W_l is (n_l, n_{l-1})""",
+        "demos.optimizer_paths", "gradient", lambda n, s: payoff_race(n, s, "adam"), PAYOFF_MLP, 1,
+        {"s_prime": "(N, n_{l-1}): s' at the pre-activation z_{l-1} of the layer below", "return": "delta_{l-1} (N, n_{l-1}) = (delta_l W_l) * s'"},
+        case=mlp_case, call=backprop_call,
+        hints=["delta_l is (N, n_l) and W_l is (n_l, n_{l-1}): which product gives (N, n_{l-1})?",
+               "The derivative is taken at the pre-activation z_{l-1} of the layer below (the activation a_{l-1} is passed too, "
+               "for s' written in terms of a)."],
+        wrong=[wrong("gradient check", None, "z_below, a_below)", "a_below, a_below)", "your s_prime differs from minnet's first"),
+               wrong("gradient check", "sign", "return (delta @ self.W[l]) * s_prime", "return -(delta @ self.W[l]) * s_prime", "opposite sign")]),
+    "softmax_cross_entropy_delta": Exercise(
+        "minnet.losses:output_delta", "document 001 and 004: softmax output with cross-entropy",
+        """delta = dl_n/dz_n = p - y          (N, k), p = softmax(z) (the argument o), y one-hot""",
+        "demos.curriculum", "gradient", payoff_curriculum, "document 001's first run passes 80% training accuracy within 100 iterations", 8.5,
+        {"return": "(N, k): p - y"},
+        case=softmax_case, call=backprop_call,
+        hints=["l = -sum_j y_j log p_j with p = softmax(z): differentiate log p_j = z_j - log sum_i e^{z_i}.",
+               "The answer does not involve the softmax's Jacobian explicitly: it cancels."],
+        wrong=[wrong("gradient check", "sign", "return o - Y", "return Y - o", "your result has the opposite sign"),
+               wrong("gradient check", None, "return o - Y", "return np.log(o) - Y", "differs from the five-point finite difference")]),
+    "sgd_momentum": Exercise(
+        "minnet.optim:SGD._update", "document 002, section 4.1, equation (3), with momentum",
+        """u := momentum u + g                 (self.velocity, in place)
+        w := w - alpha u                    (self.params, in place; alpha = self.lr)""",
+        "demos.oscillations and demos.optimizer_paths", "optimizer", payoff_doc000, PAYOFF_DOC000, 1,
+        {"velocity": "u := momentum u + g (self.velocity)", "w": "w := w - alpha u (self.params)"},
+        optimizer=("minnet.optim:SGD", {"momentum": 0.9}),
+        hints=["Update the arrays in place (*=, +=, -=): the optimizer's params are the network's own parameter vector.",
+               "With momentum 0 this is plain gradient descent, w := w - alpha g."],
+        wrong=[wrong("formula", "sign", "self.params -= self.lr", "self.params += self.lr", "opposite sign"),
+               wrong("formula", "rebinding", "self.params -= self.lr * self.velocity", "self.params = self.params - self.lr * self.velocity",
+                     "Update it in place"),
+               wrong("formula", "learning_rate", "self.params -= self.lr * self.velocity", "self.params -= self.lr * self.lr * self.velocity",
+                     "applied twice")]),
+    "rmsprop": Exercise(
+        "minnet.optim:RMSprop._update", "document 002, section 4.2, equations (4) and (5)",
+        """v := beta2 v + (1 - beta2) g^2      (4)   self.v, in place
+        w := w - alpha g / sqrt(v + eps)    (5)   self.params, in place; alpha = self.lr
+        with eps_inside_sqrt=False (PyTorch's convention): w := w - alpha g / (sqrt(v) + eps)""",
+        "demos.optimizer_paths", "optimizer", lambda n, s: payoff_race(n, s, "rmsprop"), PAYOFF_MLP.replace("Adam", "RMSprop"), 1,
+        {"v": "v := beta2 v + (1 - beta2) g^2 (self.v)", "w": "w := w - alpha g / sqrt(v + eps) (self.params)"},
+        optimizer=("minnet.optim:RMSprop", {}),
+        hints=["The square is element-wise: g**2.", "Use the freshly updated v in the step."],
+        wrong=[wrong("formula", "learning_rate", "self.lr * grad / np.sqrt", "self.lr * self.lr * grad / np.sqrt", "applied twice"),
+               wrong("formula", None, "(1.0 - self.beta2) * grad**2", "(1.0 - self.beta2) * grad",
+                     "your v (v := beta2 v + (1 - beta2) g^2 (self.v)) is the first to differ")]),
+    "adam": Exercise(
+        "minnet.optim:Adam._update", "document 002, section 4.3, equations (6) to (8)",
+        """m := beta1 m + (1 - beta1) g;  v := beta2 v + (1 - beta2) g^2     (6), (4)   self.m, self.v in place
+        m_hat = m / (1 - beta1^t);  v_hat = v / (1 - beta2^t)             (7)   t = self.t counts steps from 1
+        w := w - alpha m_hat / (sqrt(v_hat) + eps)                         (8)   self.params, in place; alpha = self.lr""",
+        "demos.optimizer_paths", "optimizer", lambda n, s: payoff_race(n, s, "adam"), PAYOFF_MLP, 1,
+        {"m": "m := beta1 m + (1 - beta1) g (self.m)", "v": "v := beta2 v + (1 - beta2) g^2 (self.v)",
+         "w": "w := w - alpha m_hat / (sqrt(v_hat) + eps) (self.params)"},
+        optimizer=("minnet.optim:Adam", {}),
+        hints=["self.t is already 1 at the first step: Optimizer.step counts before calling _update.",
+               "Without the bias correction the first steps are about 10 times too small (1 - 0.9 = 0.1)."],
+        wrong=[Wrong("formula", "step_count", [("self.beta1**self.t)", "self.beta1 ** (self.t + 1))"), ("self.beta2**self.t)", "self.beta2 ** (self.t + 1))")],
+                     "do you count the steps from 0?"),
+               wrong("formula", "bias_correction", "m_hat = self.m / (1.0 - self.beta1**self.t)", "m_hat = self.m", "m without its bias correction?"),
+               wrong("formula", None, "(1.0 - self.beta2) * grad**2", "(1.0 - self.beta2) * grad",
+                     "at step t = 2 (gradient [ 1.  -1.   2.  -2.   0.5]), your v (v := beta2 v + (1 - beta2) g^2 (self.v)) is the first to differ (m agrees)")]),
+    "adamw_decay": Exercise(
+        "minnet.optim:AdamW._update", "document 002, section 4.4",
+        """w := w - lambda w                   (lambda = self.weight_decay; or alpha lambda with decay="scaled")
+        then the Adam step: Adam._update(self, grad)""",
+        "demos.optimizer_paths", "optimizer", lambda n, s: payoff_race(n, s, "adamw"), PAYOFF_MLP.replace("Adam", "AdamW"), 1,
+        {"m": "m := beta1 m + (1 - beta1) g (self.m)", "v": "v := beta2 v + (1 - beta2) g^2 (self.v)",
+         "w": "w := w - lambda w, then the Adam step (self.params)"},
+        optimizer=("minnet.optim:AdamW", {}),
+        hints=["The decay comes first, then the Adam step.", "decay='scaled' multiplies lambda by the learning rate."],
+        wrong=[Wrong("formula", None, [("self.params -= rate * self.params", "pass"),
+                                       ("Adam._update(self, grad)", "Adam._update(self, grad)\nself.params -= rate * self.params")],
+                     "your w (w := w - lambda w, then the Adam step (self.params)) is the first to differ (m and v agree)")]),
+    "five_point_difference": Exercise(
+        "minnet.gradcheck:numerical_gradient", "minnet's gradient check (every hand-written gradient is tested with it)",
+        """dL/dw_p = (L(w - 2h) - 8 L(w - h) + 8 L(w + h) - L(w + 2h)) / 12h   one weight p at a time
+        STENCIL lists (offset, weight) pairs; restore w[p] afterwards""",
+        "demos.gradcheck", "values", payoff_gradcheck, "your difference confirms TwoLayerNet's and an MLP's gradients to 1e-6", 1,
+        {"return": "(P,): the five-point difference of each weight"},
+        case=two_layer_case, call=numerical_call,
+        hints=["Move one entry of w = net.params at a time, evaluate net.loss(X, Y), and put the entry back.",
+               "The error of the five-point difference is O(h^4): with h = 1e-3 it agrees with a correct gradient to about 1e-10."],
+        wrong=[wrong("values", "factor", "total / (12 * h)", "total / (6 * h)", "your result is 2 times minnet's")]),
+    "hessian_vector_product": Exercise(
+        "minnet.hessian:hvp", "document 000 beyond the document: the sharpness (Pearlmutter's R-operator, minnet/hessian.py)",
+        """R(dW_l) = (R(delta_l)^T a_{l-1} + delta_l^T R(a_{l-1})) / N;  R(db_l) = sum_n R(delta_l) / N
+        R(delta_{l-1}) = (R(delta_l) W_l + delta_l V_l) * s'(z_{l-1}) + (delta_l W_l) * s''(z_{l-1}) * R(z_{l-1})
+        delta_{l-1} = (delta_l W_l) * s'(z_{l-1})""",
+        "demos.oscillations (the sharpness against 2/lr)", "values", payoff_sharpness, "document 000's sharpness crosses 2/lr at iteration 481", 4,
+        {"return": "(P,): H v"},
+        case=mlp_case, call=hvp_call,
+        hints=["Apply d/dr at r = 0 to every line of backpropagation, with W_l -> W_l + r V_l.",
+               "Update R(delta) before delta: the R line uses delta_l, not delta_{l-1}."],
+        wrong=[wrong("values", None, " + back * s2 * Rz[l - 1]", "", "differs from minnet's")]),
+    "per_example_norm": Exercise(
+        "minnet.per_example:numpy_layer_stats", "document 001, per-example gradients (without materialising them)",
+        """g_n = delta_n [a_n, 1]^T (one example's gradient of layer l, an outer product)
+        |g_n|^2 = |delta_n|^2 (|a_n|^2 + 1)     (the + 1 for the bias column, when there is one)""",
+        "demos.curriculum", "values", payoff_per_example, "the 5,000 MNIST examples' gradient norms equal kernels/per_example.py's", 2.5,
+        {"a2": "(N,): |a_n|^2 + 1, the + 1 for the bias column"},
+        case=mlp_case, call=per_example_call,
+        hints=["|u v^T|^2 (Frobenius) = |u|^2 |v|^2.", "Sum over the feature axis (axis=1), one number per example."],
+        wrong=[wrong("values", None, "(1.0 if bias else 0.0)", "0.0", "your a2 differs from minnet's first")]),
+    "filter_normalised_direction": Exercise(
+        "minnet.landscape:random_direction", "document 004, random-direction projections (Li et al.'s filter normalisation)",
+        """for each row (filter) of each W_l:  d_row := d_row |w_row| / |d_row|""",
+        "demos.loss_surface and demos.landscape_slices", "values", payoff_filter_plane,
+        "the loss plane through a trained model is minnet's, lowest at the centre", 1.5,
+        {"d": "(P,): d with each row of W_l scaled to |w_row|"},
+        case=mlp_case, call=direction_call,
+        hints=["`groups` lists index arrays: one per row of W_l (or one for the whole W_l with normalize='layer').",
+               "np.linalg.norm of a 1-D slice is its Euclidean length."],
+        wrong=[wrong("values", None, "np.linalg.norm(w[idx]) / np.linalg.norm(d[idx])", "1.0 / np.linalg.norm(d[idx])", "your d differs from minnet's first")]),
+    "checkpoint_recompute": Exercise(
+        "minnet.studies.checkpoint:recompute", "document 004, gradient checkpointing",
+        """layers start+1 .. stop recomputed from the kept layer `start` (the input X when start = 0):
+        z, a = layer_forward(net, l, a, tape); keep l on the tape when `keep` or l == stop, else as "current" """,
+        "demos.checkpointing", "values", payoff_checkpoint, "a 16-layer MLP's checkpointed gradient (k = 4) is the vanilla one, with 28 layer evaluations", 1,
+        {},
+        case=deep_case, call=checkpoint_call,
+        hints=["The tape keeps (z, a) under a key: tape.keep(key, z, a); tape.drop('current') frees the layer no longer needed.",
+               "tape.get(start)[1] is a_start."],
+        wrong=[wrong("payoff", None, 'l if (keep or l == stop) else "current"', 'l if l == stop else "current"', "evaluates")]),
+}  # fmt: skip
 
 
 def stage_payoff(name, student):
-    ok, message = PAYOFFS[EXERCISES[name].payoff](name, student)
+    ok, message = EXERCISES[name].payoff(name, student)
     if not ok:
         raise Failure("payoff", message)
     return message
@@ -742,18 +1231,12 @@ def check(name, student, started=lambda stage: None):
 
 
 # ----- the student's code in a process of its own ------------------------------------------------
-# A correct solution's check, in seconds (measured on 2 shared cores, Numba's cache warm): the default time limit's base.
-CHECK_SECONDS = {
-    "two_layer_output": 2, "two_layer_hidden": 1.5, "mlp_backward": 1, "softmax_cross_entropy_delta": 8.5,
-    "sgd_momentum": 1, "rmsprop": 1, "adam": 1, "adamw_decay": 1, "five_point_difference": 1,
-    "hessian_vector_product": 4, "per_example_norm": 2.5, "filter_normalised_direction": 1.5, "checkpoint_recompute": 1,
-}  # fmt: skip
 LONGEST_TIMEOUT = 3600  # seconds: --timeout's upper bound
 
 
 def default_timeout(name):
     """A minute more than ten times what a correct solution takes: a first run also compiles minnet's kernels."""
-    return 60 + 10 * CHECK_SECONDS[name]
+    return 60 + 10 * EXERCISES[name].seconds
 
 
 class Stopped(KeyboardInterrupt):
@@ -803,7 +1286,7 @@ def judge(name, path):
         for stage, message in check(name, load_student(name, path), started=lambda stage: say(stage=stage)):
             say(passed=stage, message=message)
     except Failure as failure:
-        say(failed=failure.stage, message=failure.message)
+        say(failed=failure.stage, message=failure.message, mistake=failure.mistake)
     except SystemExit as err:  # sys.exit(), exit(), quit() in the student's code
         say(exited=student_line(err, name))
     except Exception as err:  # noqa: BLE001  minnet's checking code stopped on something the student's code returned
@@ -839,7 +1322,7 @@ def failure_of(name, events, status, crash, timeout):
     stage = next((e["stage"] for e in reversed(events) if "stage" in e), "loading your file")
     for e in events:
         if "failed" in e:
-            return Failure(e["failed"], e["message"])
+            return Failure(e["failed"], e["message"], e.get("mistake"))
         if "exited" in e:
             return Failure(stage, f"your code called exit{e['exited']}: a function must return, not end the process")
         if "error" in e:
@@ -859,10 +1342,11 @@ class Mistake:
     path: str  # a file of minnet/
     edits: list  # [(an exact stretch of minnet's source, the same stretch with the mistake)]
     what: str  # what a student did
+    caught: tuple = ()  # the CHECKS that catch it, measured (python -m demos.exercises bughunt; asserted by the tests)
 
 
-def one(path, old, new, what):
-    return Mistake(path, [(old, new)], what)
+def one(path, old, new, what, caught=()):
+    return Mistake(path, [(old, new)], what, caught)
 
 
 MISTAKES = {
@@ -871,63 +1355,77 @@ MISTAKES = {
         "self.params -= self.lr * self.velocity",
         "self.params += self.lr * self.velocity",
         "the update climbs the gradient: w := w + alpha u",
+        caught=("formula tests", "document 000", "rest of the fast suite"),
     ),
     "missing_transpose": one(
         "minnet/mlp.py",
         "dW = delta.T @ a[l - 1] / N",
         "dW = (a[l - 1].T @ delta).reshape(delta.shape[1], -1) / N",
         "dW_l = a_{l-1}^T delta_l, the transpose lost and reshaped to fit",
+        caught=("gradient check", "rest of the fast suite"),
     ),
     "bias_gradient_dropped": one(
-        "minnet/mlp.py", "db = delta.sum(axis=0) / N", "db = np.zeros(delta.shape[1])", "the bias gradient left at 0"
+        "minnet/mlp.py",
+        "db = delta.sum(axis=0) / N",
+        "db = np.zeros(delta.shape[1])",
+        "the bias gradient left at 0",
+        caught=("gradient check", "rest of the fast suite"),
     ),
     "missing_1_over_N": one(
         "minnet/two_layer.py",
         "dV = sum_in_order(e[:, :, None] * H[:, None, :]) / N",
         "dV = sum_in_order(e[:, :, None] * H[:, None, :])",
         "dV summed over the examples instead of averaged (1/N missing)",
+        caught=("gradient check", "formula tests", "document 000", "rest of the fast suite"),
     ),
     "sigma_prime_at_activation": one(
         "minnet/mlp.py",
         "derivative(self.activation_of(l - 1), z_below, a_below)",
         "derivative(self.activation_of(l - 1), a_below, a_below)",
         "s' evaluated at the activation a_{l-1} instead of the pre-activation z_{l-1}",
+        caught=("gradient check", "rest of the fast suite"),
     ),
     "tanh_prime_from_z": one(
         "minnet/activations.py",
         "return 1.0 / np.cosh(z) ** 2",
         "return 1.0 - z**2",
         "tanh' written as 1 - z^2 (z where tanh z belongs)",
+        caught=("gradient check", "rest of the fast suite"),
     ),
     "softmax_without_max_shift": one(
         "minnet/losses.py",
         "e = exp(z - z.max(axis=-1, keepdims=True))",
         "e = exp(z)",
         "softmax without subtracting the largest logit",
+        caught=("formula tests", "rest of the fast suite"),
     ),
     "cross_entropy_delta_without_softmax": one(
         "minnet/losses.py",
         "return o - Y  # p - y",
         "return np.log(o) - Y  # p - y",
         "the cross-entropy delta from the logits, log p - y, instead of p - y",
+        caught=("gradient check", "rest of the fast suite"),
     ),
     "adam_without_bias_correction": one(
         "minnet/optim.py",
         "m_hat = self.m / (1.0 - self.beta1**self.t)",
         "m_hat = self.m",
         "Adam without the bias correction of m",
+        caught=("formula tests",),
     ),
     "adam_t_from_zero": one(
         "minnet/optim.py",
         "m_hat = self.m / (1.0 - self.beta1**self.t)",
         "m_hat = self.m / (1.0 - self.beta1 ** (self.t + 1))",
         "Adam's bias correction with t counted from 0: 1 - beta1^(t+1)",
+        caught=("formula tests",),
     ),
     "eps_outside_the_root": one(
         "minnet/optim.py",
         "self.params -= self.lr * grad / np.sqrt(self.v + self.eps)",
         "self.params -= self.lr * grad / (np.sqrt(self.v) + self.eps)",
         "RMSprop's eps outside the square root, not inside as the document",
+        caught=("formula tests",),
     ),
     "adamw_decays_after_the_step": Mistake(
         "minnet/optim.py",
@@ -936,6 +1434,7 @@ MISTAKES = {
             ("Adam._update(self, grad)\n", "Adam._update(self, grad)\n        self.params -= rate * self.params\n"),
         ],
         "AdamW's decay after the Adam step instead of before",
+        caught=("formula tests",),
     ),
     "momentum_buffer_kept": Mistake(
         "minnet/optim.py",
@@ -947,24 +1446,28 @@ MISTAKES = {
             ),
         ],
         "the optimizer's buffers (momentum, m, v) carried over from the previous run instead of starting at 0",
+        caught=("formula tests", "rest of the fast suite"),
     ),
     "off_by_one_layer": one(
         "minnet/mlp.py",
         "s_prime = activations.derivative(self.activation_of(l - 1), z_below, a_below)",
         "s_prime = activations.derivative(self.activation_of(l), z_below, a_below)",
         "s' of layer l's activation where layer l-1's belongs",
+        caught=("gradient check", "rest of the fast suite"),
     ),
     "hidden_bias_fed_to_U": one(
         "minnet/two_layer.py",
         "delta = matmul_in_order(e, self.V[:, :-1]) * sigma_prime",
         "delta = matmul_in_order(e, self.V[:, 1:]) * sigma_prime",
         "V's first column dropped from e V instead of the bias unit's (the bias unit's weight fed back to U)",
+        caught=("gradient check", "formula tests", "document 000", "rest of the fast suite"),
     ),
     "learning_rate_twice": one(
         "minnet/optim.py",
         "self.params -= self.lr * grad / np.sqrt(self.v + self.eps)",
         "self.params -= self.lr * self.lr * grad / np.sqrt(self.v + self.eps)",
         "RMSprop's learning rate applied twice",
+        caught=("formula tests",),
     ),
 }
 
@@ -1076,6 +1579,178 @@ def diff(name):
     return "\n".join(lines)
 
 
+# ----- the mystery: one unnamed mistake in a copy of minnet/ the student reads, and guesses at ----------------
+MYSTERY = "mystery"  # the student's folder's MYSTERY/minnet: the copy with the mistake; MYSTERY/record.json: the answer
+CLASS_SETTINGS = "class.txt"  # in the student's folder: "no-solutions" withholds solutions and the mystery's name
+
+
+def no_solutions(folder):
+    """Whether the teacher withheld the solutions for the class using `folder` (python -m demos.exercises teach)."""
+    path = os.path.join(folder, CLASS_SETTINGS)
+    return os.path.isfile(path) and "no-solutions" in open(path, errors="replace").read().split()
+
+
+def hashed(text, salt):
+    """The answer kept as a hash (salted), so the record does not say where the mistake is."""
+    return hashlib.sha256(f"{salt}:{text}".encode()).hexdigest()
+
+
+def changed_lines(name, folder):
+    """[(path, line)]: the lines of the mistaken copy in `folder` that the mistake wrote (or next to which it deleted)."""
+    m = MISTAKES[name]
+    before = open(os.path.join(ROOT, m.path)).read().split("\n")
+    after = open(os.path.join(folder, m.path)).read().split("\n")
+    lines = set()
+    for tag, _, _, j1, j2 in difflib.SequenceMatcher(a=before, b=after, autojunk=False).get_opcodes():
+        if tag in ("replace", "insert"):
+            lines.update(range(j1 + 1, j2 + 1))
+        elif tag == "delete":
+            lines.add(j1 + 1)
+    return [(m.path, line) for line in sorted(lines)]
+
+
+def command_mystery(args):
+    """bughunt --mystery: one of the mistakes, unnamed, in a copy of minnet/ in the student's folder; which of minnet's
+    tests fail against it; the answer kept hashed for --guess."""
+    names = list(MISTAKES)
+    seed = args.seed if args.seed is not None else secrets.randbelow(1 << 31)
+    name = names[int(np.random.default_rng(seed).integers(len(names)))]
+    folder = os.path.join(args.dir, MYSTERY)
+    if os.path.exists(folder):
+        if not os.path.isfile(os.path.join(folder, "record.json")):
+            raise SystemExit(f"error: {folder} exists and is not minnet's mystery: minnet leaves it (move it away)")
+        shutil.rmtree(folder)  # the previous mystery's copy (minnet's files, not the student's)
+    os.makedirs(folder)
+    mistaken_copy(name, folder)
+    salt = secrets.token_hex(8)
+    withheld = args.no_solutions or no_solutions(args.dir)
+    with open(os.path.join(folder, "record.json"), "w") as f:
+        json.dump(
+            {
+                "salt": salt,
+                "lines": [hashed(f"{path}:{line}", salt) for path, line in changed_lines(name, folder)],
+                "files": [hashed(MISTAKES[name].path, salt)],
+                "mistake": None if withheld else name,
+                "seed": None if withheld else seed,
+                "guesses": 0,
+            },
+            f,
+        )
+    print(f"a mistake students make is hidden in the copy of minnet/ in {os.path.join(folder, 'minnet')}")
+    print("minnet's tests against it (each group stops at its first failure):")
+    for check, tests in CHECKS.items():
+        seen = []
+        caught = run_check(folder, tests, seen)
+        print(f"  {check}: " + ("fails" if caught else "passes"))
+        print("".join(f"    {line}\n" for line in seen), end="")
+    print(
+        f"\nread the copy and find the line; run a test against it yourself:\n  PYTHONPATH={folder} python -m pytest "
+        f"tests/test_optim.py -x -q\nthen guess: python -m demos.exercises bughunt --guess minnet/FILE.py:LINE --dir "
+        f"{args.dir}"
+    )
+    return 0
+
+
+GUESS = re.compile(r"^(?:.*/)?(minnet/[\w/]+\.py):([0-9]{1,6})$")
+
+
+def command_guess(args):
+    """bughunt --guess FILE:LINE: hot (the line the mistake wrote) or cold; a hot guess names the mistake (unless the
+    class withholds it)."""
+    record_path = os.path.join(args.dir, MYSTERY, "record.json")
+    if not os.path.isfile(record_path):
+        raise SystemExit(
+            f"error: no mystery in {args.dir}: python -m demos.exercises bughunt --mystery --dir {args.dir}"
+        )
+    found = GUESS.match(args.guess.replace(os.sep, "/"))
+    if not found:
+        raise SystemExit(f"error: argument --guess: must be minnet/FILE.py:LINE, got {args.guess!r}")
+    path, line = found.group(1), int(found.group(2))
+    with open(record_path) as f:
+        record = json.load(f)
+    record["guesses"] += 1
+    with open(record_path, "w") as f:
+        json.dump(record, f)
+    if hashed(f"{path}:{line}", record["salt"]) not in record["lines"]:
+        right_file = hashed(path, record["salt"]) in record["files"]
+        print(f"cold: not line {line} of {path}" + (" (but the mistake is in this file)" if right_file else ""))
+        return 1
+    print(f"hot: line {line} of {path} is the mistake (found in {record['guesses']} guesses)")
+    if record["mistake"] and not no_solutions(args.dir):
+        print(f"\nit was {record['mistake']}: {MISTAKES[record['mistake']].what}\n{diff(record['mistake'])}")
+    return 0
+
+
+def command_teach(args):
+    """teach --no-solutions / --solutions: the class's setting, a plain file in the students' folder."""
+    with open(os.path.join(args.dir, CLASS_SETTINGS), "w") as f:
+        f.write("no-solutions\n" if args.no_solutions else "solutions\n")
+    print(
+        f"{os.path.join(args.dir, CLASS_SETTINGS)}: solutions and the mystery's name "
+        + ("withheld" if args.no_solutions else "shown")
+    )
+    return 0
+
+
+# ----- progress: each exercise's last check, in a plain file of the student's folder a teacher can collect -------
+PROGRESS = "progress.txt"
+PROGRESS_HEADER = (
+    "# minnet exercises, each one's last check (python -m demos.exercises status); tab-separated\n"
+    "# exercise\tstate\twhen (UTC)\tstage\tmistake\thinted\twhat\n"
+)
+COLUMNS = ("exercise", "state", "when", "stage", "mistake", "hinted", "what")
+
+
+def progress_of(folder):
+    """{exercise: {column: text}} from folder/progress.txt ({} when there is none); a file minnet did not write is
+    refused and left as it is."""
+    path = os.path.join(folder, PROGRESS)
+    if not os.path.lexists(path):
+        return {}
+    text = open(path, errors="replace").read() if os.path.isfile(path) and not os.path.islink(path) else ""
+    if not text.startswith(PROGRESS_HEADER):
+        raise SystemExit(
+            f"error: {path} is not the progress file minnet writes: minnet leaves it (move it away to keep a new one)"
+        )
+    rows = [line.split("\t") for line in text[len(PROGRESS_HEADER) :].split("\n") if line]
+    return {row[0]: dict(zip(COLUMNS, row + [""] * len(COLUMNS))) for row in rows if row[0] in EXERCISES}
+
+
+def write_progress(folder, progress):
+    rows = ["\t".join(progress[name].get(c, "") for c in COLUMNS) for name in EXERCISES if name in progress]
+    with open(os.path.join(folder, PROGRESS), "w") as f:
+        f.write(PROGRESS_HEADER + "".join(row + "\n" for row in rows))
+
+
+def record(folder, name, failure):
+    """Write exercise `name`'s check into the progress file: passed, or failing at a stage with the mistake named."""
+    progress = progress_of(folder)
+    first_line = failure.message.split("\n")[0].replace("\t", " ") if failure else ""
+    progress[name] = {
+        "exercise": name,
+        "state": "failing" if failure else "passed",
+        "when": time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime()),
+        "stage": failure.stage if failure else "",
+        "mistake": (failure.mistake or "") if failure else "",
+        "what": first_line,
+    }
+    write_progress(folder, progress)
+
+
+def state_of(folder, name, progress):
+    """(state, when, what) of an exercise: not started, started (never checked, or changed since its check), failing
+    at a stage with what, passed."""
+    path = student_file(name, folder)
+    if not os.path.isfile(path):
+        return "not started", "", ""
+    row = progress.get(name)
+    if not row:
+        return "started", "", "not checked yet"
+    changed = os.path.getmtime(path) > calendar.timegm(time.strptime(row["when"], "%Y-%m-%d %H:%M:%S")) + 1
+    what = f"{row['stage']}: {row['what']}" if row["state"] == "failing" else ""
+    return row["state"], row["when"], what + (" (your file changed since)" if changed else "")
+
+
 # ----- the command line ---------------------------------------------------------------------------
 def command_list(args):
     print(f"{'exercise':<30}{'from':<60}shows in")
@@ -1100,21 +1775,60 @@ def command_start(args):
 
 
 def command_check(args):
-    path = student_file(args.name, args.dir)
+    if args.all == bool(args.name):
+        raise SystemExit("error: check takes an exercise's name or --all (every exercise started in --dir), not both")
+    if args.all:
+        return command_check_all(args)
+    return check_one(args.name, args.dir, args.timeout)
+
+
+def check_one(name, folder, timeout=None):
+    """Check the student's file of exercise `name`, print what passed and what failed, record it in the progress file;
+    0 on a pass, 1 on a failure."""
+    path = student_file(name, folder)
     if not os.path.isfile(path):
-        raise SystemExit(f"{path} does not exist: python -m demos.exercises start {args.name} --dir {args.dir}")
-    timeout = args.timeout or default_timeout(args.name)
+        raise SystemExit(f"{path} does not exist: python -m demos.exercises start {name} --dir {folder}")
     started = time.perf_counter()
-    passed, failure = judged(args.name, path, timeout)
+    passed, failure = judged(name, path, timeout or default_timeout(name))
+    record(folder, name, failure)
     for stage, message in passed:
         print(f"PASS  {stage}: {message}")
     if failure:
         print(f"FAIL  {failure.stage}: {failure.message}")
+        if failure.mistake:
+            print(f"\nhint: {RECOGNISED[failure.mistake].hint}")
         return 1
     print(
-        f"\nexercise {args.name} done ({time.perf_counter() - started:.1f} s). minnet's own lines: python -m "
-        f"demos.exercises solution {args.name}"
+        f"\nexercise {name} done ({time.perf_counter() - started:.1f} s)."
+        + ("" if no_solutions(folder) else f" minnet's own lines: python -m demos.exercises solution {name}")
     )
+    return 0
+
+
+def command_check_all(args):
+    """Every exercise started in the folder, checked in turn; then the status table. 0 when all of them pass."""
+    started = [name for name in EXERCISES if os.path.isfile(student_file(name, args.dir))]
+    if not started:
+        raise SystemExit(f"error: no exercise started in {args.dir}: python -m demos.exercises start NAME")
+    failed = []
+    for name in started:
+        print(f"== {name}")
+        if check_one(name, args.dir, args.timeout):
+            failed.append(name)
+        print()
+    command_status(args)
+    return 1 if failed else 0
+
+
+def command_status(args):
+    """Each exercise's state from the student's folder and its progress file."""
+    progress = progress_of(args.dir) if os.path.isdir(args.dir) else {}
+    rows = [(name, *state_of(args.dir, name, progress)) for name in EXERCISES]
+    print(f"{'exercise':<30}{'state':<13}{'when (UTC)':<21}what")
+    for name, state, when, what in rows:
+        print(f"{name:<30}{state:<13}{when:<21}{what}".rstrip())
+    passed = sum(state == "passed" for _, state, _, _ in rows)
+    print(f"\n{passed} of {len(rows)} passed; kept in {os.path.join(args.dir, PROGRESS)}")
     return 0
 
 
@@ -1133,9 +1847,17 @@ def hints_shown(counter):
 
 
 def command_hint(args):
+    """The hint for the mistake the last check found, first (once per check); then the exercise's hints in turn."""
     hints = EXERCISES[args.name].hints
     counter = os.path.join(args.dir, f".{args.name}.hints")
     shown = hints_shown(counter)
+    progress = progress_of(args.dir)
+    row = progress.get(args.name, {})
+    if row.get("mistake") in RECOGNISED and not row.get("hinted"):
+        print(f"hint for the mistake your last check found ({row['mistake']}): {RECOGNISED[row['mistake']].hint}")
+        row["hinted"] = "yes"
+        write_progress(args.dir, progress)
+        return 0
     if shown >= len(hints):
         print(
             f"no more hints for {args.name} ({len(hints)} given): python -m demos.exercises solution {args.name} "
@@ -1149,12 +1871,21 @@ def command_hint(args):
 
 
 def command_solution(args):
+    if no_solutions(args.dir):
+        raise SystemExit(f"error: solutions are withheld in this class ({os.path.join(args.dir, CLASS_SETTINGS)})")
     ex = EXERCISES[args.name]
     print(f"minnet's own lines ({ex.target}):\n")
     print("\n".join(solution_lines(args.name)))
 
 
 def command_bughunt(args):
+    if args.guess:
+        return command_guess(args)
+    withheld = args.no_solutions or no_solutions(args.dir)
+    if withheld and (args.name or args.list):
+        raise SystemExit(
+            "error: the mistakes' names and diffs are withheld in this class: python -m demos.exercises bughunt --mystery"
+        )
     if args.list:
         for name, m in MISTAKES.items():
             print(f"{name:<38}{m.what}")
@@ -1165,6 +1896,8 @@ def command_bughunt(args):
             f"error: bughunt runs minnet's tests against a mistaken copy of minnet/ and lacks {', '.join(missing)} "
             f"(in {ROOT}): run it in a clone of minnet's repository with pip install -e '.[test]'"
         )
+    if args.mystery:
+        return command_mystery(args)
     names = [args.name] if args.name else list(MISTAKES)
     if args.name:
         print(diff(args.name) + "\n")
@@ -1204,18 +1937,56 @@ def unwritable(folder):
     return ""
 
 
+def exercise_table():
+    """The README's table of the exercises, from their declarations."""
+    rows = [
+        "| exercise | minnet's code | from | its result shows in | the payoff | mistakes its check names |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for name, ex in EXERCISES.items():
+        named = list(dict.fromkeys(w.mistake for w in ex.wrong if w.mistake))
+        rows.append(
+            f"| `{name}` | `{ex.target.replace(':', '.')}` | {ex.document} | {ex.shows_in} | {ex.pays_off} | "
+            + (", ".join(f"`{key}`" for key in named) or "-")
+            + " |"
+        )
+    return "\n".join(rows)
+
+
+def bughunt_table():
+    """The README's table of the bug hunt's mistakes and the checks that catch them (measured: the tests assert it)."""
+    rows = [
+        "| mistake | what a student did | " + " | ".join(CHECKS) + " |",
+        "| --- | --- | " + " | ".join("---" for _ in CHECKS) + " |",
+    ]
+    for name, m in MISTAKES.items():
+        verdicts = " | ".join("caught" if check in m.caught else "missed" for check in CHECKS)
+        rows.append(f"| `{name}` | {m.what} | {verdicts} |")
+    return "\n".join(rows)
+
+
+def command_table(args):
+    print(exercise_table() + "\n\n" + bughunt_table())
+    return 0
+
+
 COMMANDS = {
     "list": command_list,
     "start": command_start,
     "check": command_check,
     "hint": command_hint,
     "solution": command_solution,
+    "status": command_status,
     "bughunt": command_bughunt,
+    "teach": command_teach,
+    "table": command_table,
 }
 
 
 def parser():
-    from demos.cli import OneLineErrors, float_in
+    from demos.cli import OneLineErrors, float_in, int_in
+
+    seed_number = int_in(0, (1 << 31) - 1)
 
     p = OneLineErrors(
         prog="python -m demos.exercises",
@@ -1225,12 +1996,18 @@ def parser():
     )
     sub = p.add_subparsers(dest="command", required=True)
     sub.add_parser("list", help="the exercises")
+    folder_help = f"your exercises' folder (default ./{DEFAULT_DIR})"
     for command in ("start", "check", "hint", "solution"):
         s = sub.add_parser(command)
-        s.add_argument("name", choices=list(EXERCISES))
-        s.add_argument(
-            "--dir", type=student_folder, default=DEFAULT_DIR, help=f"your exercises' folder (default ./{DEFAULT_DIR})"
-        )
+        s.add_argument("name", choices=list(EXERCISES), nargs="?" if command == "check" else None)
+        s.add_argument("--dir", type=student_folder, default=DEFAULT_DIR, help=folder_help)
+    sub.choices["check"].add_argument("--all", action="store_true", help="every exercise started in --dir")
+    s = sub.add_parser("status", help="each exercise: not started, started, failing (with what), passed (when)")
+    s.add_argument("--dir", type=student_folder, default=DEFAULT_DIR, help=folder_help)
+    s = sub.add_parser("teach", help="the class's setting: --no-solutions withholds solutions and the mystery's name")
+    s.add_argument("--dir", type=student_folder, default=DEFAULT_DIR, help="the students' exercises folder")
+    s.add_argument("--no-solutions", action="store_true", help="withhold (without it: show) the solutions")
+    sub.add_parser("table", help="the README's tables of the exercises and of the bug hunt")
     sub.choices["check"].add_argument(
         "--timeout",
         type=float_in(0, LONGEST_TIMEOUT, open_lo=True),
@@ -1240,16 +2017,28 @@ def parser():
     s = sub.add_parser("bughunt", help="mistakes students make, and which checks catch them")
     s.add_argument("name", nargs="?", choices=list(MISTAKES))
     s.add_argument("--list", action="store_true", help="the mistakes, one line each")
+    s.add_argument("--mystery", action="store_true", help="hide one unnamed mistake in a copy of minnet/ in --dir")
+    s.add_argument("--seed", type=seed_number, help="which mystery (default: a random one)")
+    s.add_argument("--guess", metavar="FILE:LINE", help="where you think the mystery's mistake is: hot or cold")
+    s.add_argument("--no-solutions", action="store_true", help="withhold the mystery's name (and the diffs)")
+    s.add_argument("--dir", type=student_folder, default=DEFAULT_DIR, help=folder_help)
     return p
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     p = parser()
     args = p.parse_args(argv)
-    if args.command in ("start", "hint") and (why := unwritable(args.dir)):
+    if args.command == "bughunt" and sum(map(bool, (args.name, args.list, args.mystery, args.guess))) > 1:
+        p.error("argument bughunt: give one of NAME, --list, --mystery, --guess")
+    if args.command == "bughunt" and args.seed is not None and not args.mystery:
+        p.error("argument --seed: only with --mystery")
+    writes = args.command in ("start", "hint", "teach") or (args.command == "bughunt" and args.mystery)
+    if writes and (why := unwritable(args.dir)):
         p.error(f"argument --dir: cannot write in {args.dir!r}: {why}")
     if args.command == "check" and not os.path.isdir(args.dir):
         p.error(f"argument --dir: no such folder: {args.dir!r} (python -m demos.exercises start {args.name} makes it)")
+    if args.command == "check" and args.all == bool(args.name):
+        p.error("argument name: give an exercise's name or --all, not both")
     in_main_thread = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGTERM, stop) if in_main_thread else None
     try:

@@ -10,17 +10,17 @@ import pytest
 from demos import exercises as ex
 
 
-def written(folder, name, replace=None):
-    """folder/NAME.py as `start` writes it, with its blank filled by minnet's own lines (with `replace` = (old, new) applied to them)."""
+def written(folder, name, edits=()):
+    """folder/NAME.py as `start` writes it, with its blank filled by minnet's own lines (with `edits` [(old, new)] applied to them)."""
     ex.main(["start", name, "--dir", str(folder)])
     path = folder / f"{name}.py"
     lines = path.read_text().split("\n")
     k = next(i for i, line in enumerate(lines) if "raise NotImplementedError" in line)
     indent = re.match(r"\s*", lines[k]).group(0)
     solution = "\n".join(ex.solution_lines(name))
-    if replace:
-        assert solution.count(replace[0]) == 1, f"{replace[0]!r} is not in {name}'s solution"
-        solution = solution.replace(*replace)
+    for old, new in edits:
+        assert solution.count(old) == 1, f"{old!r} is not once in {name}'s solution"
+        solution = solution.replace(old, new)
     lines[k : k + 1] = [indent + line for line in solution.split("\n")]
     path.write_text("\n".join(lines))
     return path
@@ -42,38 +42,34 @@ def test_the_blank_fails_first_and_says_it_is_not_written(tmp_path, name, capsys
     assert f"FAIL  shapes: not written yet (exercise {name}: write these lines)" in out
 
 
-# Each exercise with a mistake students make (most are the bug hunt's), the stage that must catch it and what it says.
-WRONG = {
-    "two_layer_output": (("H[:, None, :]) / N", "H[:, None, :])"), "gradient check", "the gradient of V differs"),
-    "two_layer_hidden": (("self.V[:, :-1]", "self.V[:, 1:]"), "gradient check", "differs from the five-point finite difference"),
-    "mlp_backward": (("z_below, a_below)", "a_below, a_below)"), "gradient check", "differs from the five-point finite difference"),
-    "softmax_cross_entropy_delta": (("return o - Y", "return np.log(o) - Y"), "gradient check", "differs from the five-point finite difference"),
-    "sgd_momentum": (("self.params -= self.lr", "self.params += self.lr"), "formula", "the formula gives"),
-    "rmsprop": (("self.lr * grad / np.sqrt", "self.lr * self.lr * grad / np.sqrt"), "formula", "the formula gives"),
-    "adam": (("m_hat = self.m / (1.0 - self.beta1**self.t)", "m_hat = self.m"), "formula", "the formula gives"),
-    "adamw_decay": (("Adam._update(self, grad)", "Adam._update(self, grad)\nself.params -= rate * self.params"), "formula", "the formula gives"),
-    "five_point_difference": (("total / (12 * h)", "total / (6 * h)"), "values", "differs from minnet's"),
-    "hessian_vector_product": ((" + back * s2 * Rz[l - 1]", ""), "values", "differs from minnet's"),
-    "per_example_norm": (("(1.0 if bias else 0.0)", "0.0"), "values", "differs from minnet's"),
-    "filter_normalised_direction": (("np.linalg.norm(w[idx]) / np.linalg.norm(d[idx])", "1.0 / np.linalg.norm(d[idx])"), "values", "differs from minnet's"),
-    "checkpoint_recompute": (('l if (keep or l == stop) else "current"', 'l if l == stop else "current"'), "payoff", "evaluates"),
-}  # fmt: skip
+WRONG = [(name, k, w) for name, e in ex.EXERCISES.items() for k, w in enumerate(e.wrong)]  # each exercise's own
 
 
-def test_every_exercise_has_a_wrong_answer_here():
-    assert set(WRONG) == set(ex.EXERCISES)
+def test_every_exercise_declares_a_wrong_answer_and_the_issues_mistakes_are_named():
+    """Each exercise declares at least one wrong answer; together they cover the mistakes students make most: a factor
+    of N or 1/N, a transpose, a sign, a missing bias column, an off-by-one step count, self.params rebound."""
+    assert all(e.wrong for e in ex.EXERCISES.values())
+    named = {w.mistake for _, _, w in WRONG}
+    assert {"factor_N", "factor_1_over_N", "transpose", "sign", "bias_column", "step_count", "rebinding"} <= named
 
 
-@pytest.mark.parametrize("name", list(WRONG))
-def test_a_classic_mistake_fails_at_its_stage_with_the_equation(tmp_path, name, capsys):
-    replace, stage, words = WRONG[name]
-    written(tmp_path, name, replace)
+@pytest.mark.parametrize("name, k, wrong", WRONG, ids=[f"{name}-{k}" for name, k, _ in WRONG])
+def test_a_wrong_answer_fails_at_its_stage_and_names_the_mistake(tmp_path, name, k, wrong, capsys):
+    """The wrong answer written into a student's file: the check stops at its stage, says what the declaration says,
+    names the recognised mistake in the progress file, and `hint` shows that mistake's hint first."""
+    written(tmp_path, name, wrong.edits)
     assert ex.main(["check", name, "--dir", str(tmp_path)]) == 1
     out = capsys.readouterr().out
     fail = next(line for line in out.split("\n") if line.startswith("FAIL"))
-    assert fail.startswith(f"FAIL  {stage}: ") and words in out, out
-    if stage != "payoff":
+    assert fail.startswith(f"FAIL  {wrong.stage}: ") and wrong.says in out, out
+    if wrong.stage != "payoff":
         assert ex.equations_of(name).split("\n")[0] in out  # the message is tied to the equation
+    row = ex.progress_of(str(tmp_path))[name]
+    assert (row["state"], row["stage"], row["mistake"]) == ("failing", wrong.stage, wrong.mistake or ""), row
+    ex.main(["hint", name, "--dir", str(tmp_path)])
+    first = capsys.readouterr().out
+    expected = ex.RECOGNISED[wrong.mistake].hint if wrong.mistake else ex.EXERCISES[name].hints[0]
+    assert expected in first, first
 
 
 def test_start_never_overwrites_a_students_file(tmp_path):
@@ -90,10 +86,12 @@ def test_the_payoff_names_where_a_run_departs_from_minnets(tmp_path, capsys):
     written(
         tmp_path,
         "sgd_momentum",
-        (
-            "self.params -= self.lr * self.velocity",
-            "self.params -= (self.lr if self.t < 500 else self.lr * 1.001) * self.velocity",
-        ),
+        [
+            (
+                "self.params -= self.lr * self.velocity",
+                "self.params -= (self.lr if self.t < 500 else self.lr * 1.001) * self.velocity",
+            )
+        ],
     )
     assert ex.main(["check", "sgd_momentum", "--dir", str(tmp_path)]) == 1
     out = capsys.readouterr().out
@@ -111,7 +109,7 @@ def test_a_correct_solution_in_another_order_of_sums_passes(tmp_path, name, repl
     """The textbook's e^T H and delta^T X through BLAS, whose last bits depend on the CPU, move document 000's
     storm by a few iterations: the payoff still passes (equal to minnet through the stable stretch, the document's
     order of events)."""
-    written(tmp_path, name, replace)
+    written(tmp_path, name, [replace])
     assert ex.main(["check", name, "--dir", str(tmp_path)]) == 0, capsys.readouterr().out
     assert "PASS  payoff" in capsys.readouterr().out
 
@@ -128,7 +126,7 @@ def test_hints_come_one_at_a_time_and_the_solution_is_minnets(tmp_path, capsys):
 
 def test_minnets_files_are_untouched_by_a_check(tmp_path):
     before = {p: open(os.path.join(ex.ROOT, p)).read() for p in ("minnet/optim.py", "minnet/two_layer.py")}
-    written(tmp_path, "adam", ("m_hat = self.m / (1.0 - self.beta1**self.t)", "m_hat = self.m"))
+    written(tmp_path, "adam", [("m_hat = self.m / (1.0 - self.beta1**self.t)", "m_hat = self.m")])
     ex.main(["check", "adam", "--dir", str(tmp_path)])
     from minnet.optim import Adam
 
