@@ -16,12 +16,17 @@ The rules, each with its parameters shown beside the verdict (`rule_text`):
     beats_baseline(value, how)  measured beats what a trivial baseline scores (higher or lower is better)
     plausible_draw(draws)       the document's single run lies inside the central 5-95% interval of
                                 >= 10 runs (seeds that draw their own data and weights); measured = their median
+    significant(p, test)        a one-sided test of the claim's direction on the runs (a permutation or
+                                sign test, minnet's code below) gives p < 0.05; measured = its statistic
     not_comparable(why)         nothing to compare (a shortened run, another data set)
 
-Three kinds of rows: "document" (the document says it), "beyond" (minnet's own finding past the
-document, scored on its own line) and "setting" (a choice the document leaves unstated, made to
-reproduce it: always "not comparable", naming the claims that depend on it and what the alternative
-gives).
+Four kinds of rows: "document" (the document says it), "beyond" (minnet's own finding past the
+document, or what a cited paper says, scored on its own line), "check" (a property that follows from
+the mathematics or from minnet's own setup, e.g. of a hand-built landscape: it checks the code, it is
+not evidence for a document, and it is counted apart) and "setting" (a choice the document leaves
+unstated, made to reproduce it: always "not comparable", naming the claims that depend on it and what
+the alternative gives). A row that reads "differs" carries a note: the measured cause, or the
+candidate causes tried with their numbers.
 """
 
 import math
@@ -29,7 +34,8 @@ import math
 import numpy as np
 
 VERDICTS = ("reproduced", "differs", "not comparable")
-KINDS = ("document", "beyond", "setting")
+KINDS = ("document", "beyond", "check", "setting")
+ALPHA = 0.05  # significant(): the one-sided level of every test
 MIN_DRAWS = 10  # plausible_draw: fewer runs than this say nothing about a 5-95% interval
 
 
@@ -85,6 +91,27 @@ def rank_correlation(a, b):
     return float(np.corrcoef(*ranks)[0, 1])
 
 
+def significant(p, test):
+    """The claim's direction is borne out by a one-sided test on the runs: p < ALPHA. `test` names it."""
+    return {"name": "significant", "p": float(p), "test": test, "alpha": ALPHA}
+
+
+def permutation_p(a, b, statistic, permutations=10_000, seed=0):
+    """One-sided permutation test: the fraction of shuffles of b (pairing broken) whose statistic(a, b)
+    is at least the observed one, counting the observed pairing (so p >= 1 / (permutations + 1))."""
+    observed = statistic(a, b)
+    rng = np.random.default_rng(seed)
+    shuffled = [statistic(a, rng.permutation(b)) for _ in range(permutations)]
+    return (1 + sum(s >= observed for s in shuffled)) / (permutations + 1)
+
+
+def sign_test_p(wins, losses):
+    """One-sided sign test over paired runs (ties dropped): P(at least `wins` of n = wins + losses fair
+    coin flips) = sum_{k >= wins} C(n, k) / 2^n."""
+    n = wins + losses
+    return sum(math.comb(n, k) for k in range(wins, n + 1)) / 2**n if n else 1.0
+
+
 def not_comparable(why):
     return {"name": "not comparable", "why": why}
 
@@ -114,6 +141,8 @@ def rule_text(rule):
         lo, hi = rule["interval"]
         q = rule["quantiles"]
         return f"document inside {q[0]}-{q[1]}% of {rule['n_seeds']} runs: [{lo:.4g}, {hi:.4g}]"
+    if name == "significant":
+        return f"{rule['test']}: p < {rule['alpha']:g} (here p = {rule['p']:.3g})"
     if name == "not comparable":
         return f"not comparable: {rule['why']}"
     return name
@@ -138,6 +167,8 @@ def rule_holds(rule, document_value, measured):
         return lo <= document_value <= hi
     if name == "exact":
         return measured == document_value
+    if name == "significant":
+        return rule["p"] < rule["alpha"]
     if not number(measured):
         return False  # nothing measured (e.g. no crossing in the run): the statement is not borne out
     if name == "relative":
@@ -218,14 +249,23 @@ def pytorch_init_setting(study, document, depends_on):
     )
 
 
+LINES = {"beyond": "beyond the documents", "check": "checks of minnet's code"}  # scoreboard lines apart
+
+
+def label(row):
+    """The document column of a row: the document, "beyond: <paper>" or "check: <document>"."""
+    return row["document"] if row["kind"] == "document" else f"{row['kind']}: {row['document']}"
+
+
 def scoreboard(rows):
     """{line: {verdict: count}}: one line per document over its "document" rows, one "beyond the
-    documents" over the "beyond" rows; settings are not scored."""
+    documents" over the "beyond" rows, one "checks of minnet's code" over the "check" rows; settings are
+    not scored."""
     board = {}
     for row in rows:
         if row["kind"] == "setting":
             continue
-        line = row["document"] if row["kind"] == "document" else "beyond the documents"
+        line = LINES.get(row["kind"], row["document"])
         board.setdefault(line, dict.fromkeys(VERDICTS, 0))[row["verdict"]] += 1
     return board
 
@@ -247,11 +287,10 @@ def print_claims(claims):
     findings = [row for row in claims if row["kind"] != "setting"]
     print(f"\n{'document':<18}{'claim':<56}{'document':>11}{'measured':>11}  verdict")
     for row in findings:
-        label = row["document"] if row["kind"] == "document" else f"beyond: {row['document']}"
         first, *rest = textwrap.wrap(row["claim"], 54)
         values = {name: shown(row[key]) for name, key in (("document", "document_value"), ("measured", "measured"))}
         column = {name: text if len(text) <= COLUMN else "below" for name, text in values.items()}
-        print(f"{label[:17]:<18}{first:<56}{column['document']:>11}{column['measured']:>11}  {row['verdict']}")
+        print(f"{label(row)[:17]:<18}{first:<56}{column['document']:>11}{column['measured']:>11}  {row['verdict']}")
         long = [f"{name}: {text}" for name, text in values.items() if len(text) > COLUMN]
         below = rest + [line for text in long for line in textwrap.wrap(text, 90)]
         below += [f"rule: {row['rule_text']}" + (f"; unit: {row['unit']}" if row["unit"] else "")]

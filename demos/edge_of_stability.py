@@ -44,7 +44,6 @@ from minnet.studies import edge_of_stability as eos
 DEFAULT_OUT = os.path.join("minnet-out", "edge_of_stability")
 COHEN = "Cohen et al. 2021"
 COHEN_ADAM = "Cohen et al. 2022"
-HOVER_BAND = (0.8, 1.2)  # "hovers at 2/lr": the mean over the last half of the run within 20% of it
 
 
 def run(args):
@@ -177,7 +176,7 @@ def claims(summary):
                         m["initial"] < m["threshold"] and m["crossing"] is not None,
                         f"from {m['initial']:.3g}; " + hover_note(m, "2/lr")))  # fmt: skip
         rows.append(row(f"hovers_at_2_over_lr_{lr}", ABSTRACT, f"at lr {lr}, the sharpness's mean over the "
-                        "run's second half / (2/lr)", "ratio", 1.0, band(*HOVER_BAND), m["late_mean_over_threshold"]
+                        "run's second half / (2/lr)", "ratio", 1.0, band(*eos.HOVER_BAND), m["late_mean_over_threshold"]
                         if m["crossing"] is not None else None, hover_note(m, "2/lr")))  # fmt: skip
         if m["crossing"] is not None:
             rows.append(row(f"loss_falls_non_monotonically_{lr}", NON_MONOTONE, f"at lr {lr}, after the "
@@ -189,7 +188,7 @@ def claims(summary):
     m = summary["adam"]
     rows.append(row("adam_preconditioned_38_over_lr", "", f"Adam (lr {summary['adam_lr']}, beta1 0.9): "
                     "the preconditioned sharpness's mean over the second half / (38/lr)", "ratio", 1.0,
-                    band(*HOVER_BAND), m["late_mean_over_threshold"] if m["crossing"] is not None else None,
+                    band(*eos.HOVER_BAND), m["late_mean_over_threshold"] if m["crossing"] is not None else None,
                     hover_note(m, "38/lr"), document=COHEN_ADAM))  # fmt: skip
     rows.append(setting("edge_of_stability.data", COHEN, "1,000 standardised 8x8 digits, 64-" +
                         "-".join(map(str, summary["config"]["hidden"])) + "-10 tanh, half squared error, instead of "

@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from importlib import metadata
 from urllib.parse import quote
 
-from demos.claims import KINDS, VERDICTS, scoreboard, shown, verdict_of
+from demos.claims import KINDS, LINES, VERDICTS, label, scoreboard, shown, verdict_of
 from demos.cli import add_output_options, dask_address, folder, study_parser, workers
 from minnet.tools.atomic import OutputRefused, atomic_folder, holds
 
@@ -197,9 +197,8 @@ def claims_table(claims):
             continue
         css = row["verdict"].replace(" ", "-")
         quote = f"<br><q>{html.escape(row['quote'])}</q>" if row["quote"] else ""
-        label = row["document"] if row["kind"] == "document" else f"beyond: {row['document']}"
         rows.append(
-            f'<tr class="{css}"><td>{html.escape(label)}, {html.escape(row["where"])}</td>'
+            f'<tr class="{css}"><td>{html.escape(label(row))}, {html.escape(row["where"])}</td>'
             f'<td class="claim">{html.escape(row["claim"])}{quote}</td>'
             f'<td class="num">{html.escape(shown(row["document_value"]))}</td>'
             f'<td class="num">{html.escape(shown(row["measured"]))}</td><td>{html.escape(row["unit"])}</td>'
@@ -261,12 +260,18 @@ def study_page(study, folder, claims, seconds, args, versions):
     return page(f"minnet: {study}", body)
 
 
+def board_lines(board):
+    """The scoreboard's lines in order: the documents, then beyond them, then the checks of minnet's code."""
+    apart = list(LINES.values())
+    return sorted(board.items(), key=lambda item: (apart.index(item[0]) + 1 if item[0] in apart else 0, item[0]))
+
+
 def index_page(claims_by_study, board, args):
     rows = "".join(
         f"<tr><td>{html.escape(document)}</td>"
         + "".join(f'<td class="num">{counts[v]}</td>' for v in VERDICTS)
         + "</tr>"
-        for document, counts in sorted(board.items(), key=lambda item: item[0] == "beyond the documents")
+        for document, counts in board_lines(board)
     )
     head = "<tr><th>document</th>" + "".join(f"<th>{v}</th>" for v in VERDICTS) + "</tr>"
     studies = "".join(
@@ -360,7 +365,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OutputRefused as err:
         raise SystemExit(f"error: {err}") from err
     print("\nscoreboard (reproduced / differs / not comparable):")
-    for document, counts in sorted(board.items(), key=lambda item: item[0] == "beyond the documents"):
+    for document, counts in board_lines(board):
         print(f"  {document:<22}" + " / ".join(str(counts[v]) for v in VERDICTS))
     index = os.path.join(args.out, "index.html")
     print(f"wrote {index}")

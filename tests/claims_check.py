@@ -47,6 +47,8 @@ def perturbed_past(row):
         )
     elif name == "property":
         moved["measured"] = False
+    elif name == "significant":
+        moved["rule"] = dict(rule, p=1.0)
     elif name == "beats_baseline":
         moved["measured"] = rule["baseline"]
     elif name == "plausible_draw" and rule["n_seeds"] >= 10:
@@ -77,6 +79,7 @@ def check_rows(rows, study):
         assert isinstance(row["claim"], str) and row["claim"] and row["document"] and row["where"]
         quoted = row["quote"] or row["kind"] != "document" or row["rule"]["name"] == "not comparable"
         assert quoted, f"{row['id']} quotes nothing"
+        assert row["verdict"] != "differs" or row["note"], f"{row['id']} differs and says nothing of why"
         moved = perturbed_past(row)
         assert moved is None or verdict_of(moved) == "differs", f"{row['id']} cannot fail: {row['rule_text']}"
     ids = [row["id"] for row in rows]

@@ -11,11 +11,14 @@ from demos.claims import (
     exact,
     holds,
     not_comparable,
+    permutation_p,
     plausible_draw,
     ratio,
     relative,
     scoreboard,
     setting,
+    sign_test_p,
+    significant,
     verdict_of,
 )
 
@@ -28,6 +31,7 @@ PASSING = [
     (holds("the order is the document's"), True, True),
     (beats_baseline(0.811, "an all-outside picture"), None, 0.95),
     (beats_baseline(6.36, "predict the mean", better="lower"), None, 3.0),
+    (significant(0.01, "sign test"), None, 8),
 ]
 
 
@@ -52,6 +56,7 @@ def test_each_rule_passes_and_fails(rule, document_value, measured):
         (holds("x"), True, False),
         (beats_baseline(0.811, "all outside"), None, 0.785),
         (relative(0.05), 9000, None),  # nothing measured (no onset in the run)
+        (significant(0.15, "permutation test"), None, 0.19),
     ],
 )
 def test_each_rule_differs_outside(rule, document_value, measured):
@@ -113,3 +118,27 @@ def test_a_value_too_long_for_its_column_is_printed_below_its_row(capsys):
     assert len(rows) == 2 and all(len(line) <= len(header) + len("not comparable") for line in rows)
     assert f"measured: {long}" in [line.strip() for line in lines]
     assert len(str(long)) > COLUMN
+
+
+def test_sign_test_is_the_binomial_tail():
+    assert sign_test_p(8, 1) == pytest.approx(10 / 512)  # C(9,8) + C(9,9) over 2^9
+    assert sign_test_p(9, 0) == pytest.approx(1 / 512)
+    assert sign_test_p(0, 0) == 1.0  # no untied pair: no evidence
+    assert sign_test_p(3, 3) == pytest.approx(42 / 64)
+
+
+def test_permutation_test_finds_a_real_correlation_and_not_noise():
+    rng = np.random.default_rng(1)
+    a = rng.normal(size=30)
+    spearman = lambda x, y: np.corrcoef(np.argsort(np.argsort(x)), np.argsort(np.argsort(y)))[0, 1]
+    assert permutation_p(a, a + 0.3 * rng.normal(size=30), spearman, 2000) < 0.01
+    nulls = [permutation_p(a, rng.normal(size=30), spearman, 500, seed=s) for s in range(40)]
+    assert 0.2 < np.mean(nulls) < 0.8  # p is uniform under the null: its mean is near 1/2
+    assert min(nulls) >= 1 / 501  # the observed pairing counts: p is never 0
+
+
+def test_checks_are_counted_apart_from_the_documents_findings():
+    rows = [row(exact(), 1, 1), dict(row(exact(), 1, 2), kind="check"), dict(row(exact(), 1, 1), kind="check")]
+    board = scoreboard([dict(r, verdict=verdict_of(r)) for r in rows])
+    assert board["000"] == {"reproduced": 1, "differs": 0, "not comparable": 0}
+    assert board["checks of minnet's code"] == {"reproduced": 1, "differs": 1, "not comparable": 0}

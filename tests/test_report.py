@@ -7,6 +7,7 @@ from html.parser import HTMLParser
 import pytest
 
 from demos import report
+from demos.claims import LINES
 
 STUDIES = ["checkpointing", "landscape_slices"]
 
@@ -65,7 +66,7 @@ def test_pages_show_every_claim_and_the_scoreboard_counts_them(built):
             assert html.escape(row["claim"]) in page and html.escape(row["rule_text"]) in page
             assert html.escape(row["quote"]) in page
             if row["kind"] != "setting":
-                line = row["document"] if row["kind"] == "document" else "beyond the documents"
+                line = LINES.get(row["kind"], row["document"])
                 counts.setdefault(line, {v: 0 for v in report.VERDICTS})[row["verdict"]] += 1
     for document, by_verdict in counts.items():
         row = (

@@ -20,6 +20,9 @@ from minnet.losses import one_hot
 from minnet.recorders import SharpnessRecorder
 from minnet.studies.dynamics import first_above
 
+# "hovers just above 2/lr" (Cohen et al. 2021), as minnet reads it: a mean within 20% of 2/lr
+HOVER_BAND = (0.8, 1.2)
+
 
 def dataset(examples):
     """The first `examples` digits, pixels standardised; targets one-hot (N, 10)."""
