@@ -13,6 +13,10 @@ gradient of the loss at w, and t counting steps from 1:
               w := w - alpha m_hat / (sqrt(v_hat) + eps)                    (8)
     AdamW     w := w - lambda w, then the Adam step                         (4.4)
 
+GroupSGD adds what Li & Arora's exponential learning rate needs: parameter groups with their own
+learning rate, weight decay and per-step schedule, and momentum with coupled weight decay
+(u := gamma u + g + lambda w; w := w - eta_t u).
+
 Two common library conventions differ from the document and are offered
 behind named options: RMSprop with eps outside the square root
 (``eps_inside_sqrt=False``: w := w - alpha g / (sqrt(v) + eps), as PyTorch), and AdamW
@@ -217,3 +221,105 @@ class AdamW(Adam):
 
 
 OPTIMIZERS = {"sgd": SGD, "rmsprop": RMSprop, "adam": Adam, "adamw": AdamW}
+
+
+# ----- parameter groups, coupled weight decay, schedules (Li & Arora 2020) -----------------------
+def exponential(rate):
+    """The schedule t -> rate^t: the learning rate multiplied by `rate` (> 0) at every step."""
+    rate = check_in_range("rate", rate, 0.0, np.inf, low_open=True)
+    return lambda t: rate**t
+
+
+def step_decay(milestones, factor):
+    """The schedule t -> factor^k, k the number of `milestones` (steps) at or before step t."""
+    factor = check_in_range("factor", factor, 0.0, np.inf, low_open=True)
+    milestones = np.sort(np.asarray(milestones, dtype=np.int64))
+    return lambda t: factor ** int(np.searchsorted(milestones, t, side="right"))
+
+
+class GroupSGD(Optimizer):
+    """SGD with momentum and coupled weight decay, each parameter group with its own learning rate,
+    weight decay and per-step schedule; Li & Arora (ICLR 2020), "An Exponential Learning Rate
+    Schedule for Deep Learning", section 2, with the decay inside the gradient:
+
+        u := gamma u + g + lambda_k w           (the gradient of L + (lambda_k / 2) |w|^2)
+        w := w - eta_k(t) u,   eta_k(t) = lr_k * schedule_k(t)
+
+    on the entries of group k, t = 0, 1, ... counting the steps taken before this one. With one
+    group, no weight decay and no schedule, exactly SGD(momentum=gamma).
+
+    Parameters
+    ----------
+    params : ndarray (P,), float64, updated in place
+    lr, weight_decay, schedule : the defaults of every entry in no group
+        lr > 0 (default 0.1); weight_decay >= 0 (default 0); schedule: a function of the step t
+        whose value multiplies lr (default: none, constant lr), e.g. `exponential`, `step_decay`.
+    momentum : float in [0, 1), default 0
+        gamma, shared by all groups.
+    groups : sequence of dict
+        {"index": entries of params, and any of "lr", "weight_decay", "schedule"}; disjoint.
+    """
+
+    state_names = ("velocity",)
+
+    def __init__(self, params, lr=0.1, momentum=0.0, weight_decay=0.0, schedule=None, groups=()):
+        super().__init__(params, lr)
+        self.momentum = check_in_range("momentum", momentum, 0.0, 1.0)
+        default = {"lr": self.lr, "weight_decay": weight_decay, "schedule": schedule}
+        taken = np.zeros(params.size, dtype=bool)
+        self.groups = []
+        for k, group in enumerate(groups):
+            index = checked_group(k, group, params.size)
+            if np.any(taken[index]):
+                raise ValueError(f"groups[{k}] shares entries with an earlier group")
+            taken[index] = True
+            self.groups.append(checked_settings(f"groups[{k}]", index, {**default, **group}))
+        rest = np.flatnonzero(~taken)
+        if rest.size:
+            self.groups.append(checked_settings("the default group", rest, default))
+
+    def learning_rates(self, t=None):
+        """[eta_k(t)] per group (the defaults' group last), at step t (default: the next step)."""
+        t = self.t if t is None else t
+        return [g["lr"] * (1.0 if g["schedule"] is None else g["schedule"](t)) for g in self.groups]
+
+    def _update(self, grad):
+        for group, eta in zip(self.groups, self.learning_rates(self.t - 1)):
+            if not (np.isfinite(eta) and eta > 0):
+                raise ValueError(f"the schedule gave a learning rate {eta!r} at step {self.t - 1}")
+            i, w = group["index"], self.params
+            # u := gamma u + g + lambda_k w
+            self.velocity[i] = (
+                self.momentum * self.velocity[i] + grad[i] + group["weight_decay"] * w[i]
+            )
+            w[i] -= eta * self.velocity[i]  # w := w - eta_k(t) u
+
+
+def checked_group(k, group, P):
+    """groups[k]'s index as a 1-D array of distinct integers in [0, P), or a ValueError."""
+    if not isinstance(group, dict) or "index" not in group:
+        raise ValueError(f"groups[{k}] must be a dict with an 'index', got {group!r}")
+    unknown = set(group) - {"index", "lr", "weight_decay", "schedule"}
+    if unknown:
+        raise ValueError(f"groups[{k}] has unknown keys {sorted(unknown)}")
+    index = np.asarray(group["index"])
+    if index.ndim != 1 or index.dtype.kind not in "iu" or index.size == 0:
+        raise ValueError(f"groups[{k}]['index'] must be a non-empty 1-D integer array")
+    if index.min() < 0 or index.max() >= P or np.unique(index).size != index.size:
+        raise ValueError(f"groups[{k}]['index'] must hold distinct entries in [0, {P})")
+    return index
+
+
+def checked_settings(name, index, settings):
+    """A group's index, lr, weight_decay and schedule, checked."""
+    schedule = settings["schedule"]
+    if schedule is not None and not callable(schedule):
+        raise ValueError(f"{name}: schedule must be a function of the step, got {schedule!r}")
+    return {
+        "index": index,
+        "lr": check_in_range(f"{name}: lr", settings["lr"], 0.0, np.inf, low_open=True),
+        "weight_decay": check_in_range(
+            f"{name}: weight_decay", settings["weight_decay"], 0, np.inf
+        ),
+        "schedule": schedule,
+    }

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from minnet.optim import SGD, Adam, AdamW, RMSprop
+from minnet.optim import SGD, Adam, AdamW, GroupSGD, RMSprop, exponential, step_decay
 
 W0 = np.array([0.5, -1.0, 2.0])
 GRADS = [np.array([0.1, -0.2, 0.3]), np.array([-0.4, 0.1, 0.0]), np.array([0.2, 0.2, -0.5])]
@@ -138,3 +138,70 @@ def test_bad_hyperparameters_name_the_value(make, message):
 def test_wrong_gradient_shape():
     with pytest.raises(ValueError, match=r"grad must have shape \(3,\), got \(2,\)"):
         SGD(W0.copy()).step(np.zeros(2))
+
+
+# ----- GroupSGD: parameter groups, coupled weight decay, schedules (Li & Arora 2020) -------------
+def test_group_sgd_two_groups_by_hand():
+    """Group {0, 2}: lr 0.1 x 1.5^t, weight decay 0.01; the default group {1}: lr 0.2, no decay."""
+    w = W0.copy()
+    opt = GroupSGD(w, lr=0.2, momentum=0.9, groups=[{"index": np.array([0, 2]), "lr": LR, "weight_decay": 0.01,
+                                                     "schedule": exponential(1.5)}])  # fmt: skip
+    expected, v, u = [], W0.copy(), np.zeros(3)
+    for t, g in enumerate(GRADS):
+        decay = np.array([0.01, 0.0, 0.01])
+        u = 0.9 * u + g + decay * v  # u := gamma u + g + lambda_k w
+        eta = np.array([LR * 1.5**t, 0.2, LR * 1.5**t])  # eta_k(t) = lr_k schedule_k(t)
+        v = v - eta * u  # w := w - eta_k(t) u
+        expected.append(v)
+        opt.step(g)
+        np.testing.assert_allclose(w, v, rtol=1e-13, atol=1e-14)
+    assert opt.learning_rates() == [LR * 1.5**3, 0.2]
+
+
+def test_group_sgd_without_groups_is_sgd_bit_for_bit():
+    w, v = W0.copy(), W0.copy()
+    grouped, plain = GroupSGD(w, lr=LR, momentum=0.9), SGD(v, lr=LR, momentum=0.9)
+    for g in GRADS:
+        grouped.step(g)
+        plain.step(g)
+        np.testing.assert_array_equal(w, v)
+
+
+def test_coupled_weight_decay_is_the_gradient_of_the_l2_term():
+    """One group, decay lambda: the same steps as GroupSGD without decay fed g + lambda w."""
+    w, v = W0.copy(), W0.copy()
+    decayed, fed = GroupSGD(w, lr=LR, momentum=0.5, weight_decay=0.1), GroupSGD(v, lr=LR, momentum=0.5)
+    for g in GRADS:
+        decayed.step(g)
+        fed.step(g + 0.1 * v)
+        np.testing.assert_allclose(w, v, rtol=1e-15)
+
+
+def test_step_decay_schedule():
+    schedule = step_decay([2, 4], 0.1)
+    assert [schedule(t) for t in range(6)] == [1.0, 1.0, 0.1, 0.1, 0.1**2, 0.1**2]
+
+
+@pytest.mark.parametrize(
+    "groups, message",
+    [
+        ([{"lr": 0.1}], "must be a dict with an 'index'"),
+        ([{"index": np.array([0]), "momentum": 0.9}], "unknown keys \\['momentum'\\]"),
+        ([{"index": np.array([3])}], "distinct entries in \\[0, 3\\)"),
+        ([{"index": np.array([0.5])}], "integer array"),
+        ([{"index": np.array([0])}, {"index": np.array([0, 1])}], "groups\\[1\\] shares entries"),
+        ([{"index": np.array([0]), "lr": -1.0}], "groups\\[0\\]: lr must lie in .* got -1.0"),
+        ([{"index": np.array([0]), "weight_decay": -1.0}], "weight_decay must lie in .* got -1.0"),
+        ([{"index": np.array([0]), "schedule": 2.0}], "schedule must be a function of the step, got 2.0"),
+    ],
+)
+def test_group_sgd_bad_groups_name_the_value(groups, message):
+    with pytest.raises(ValueError, match=message):
+        GroupSGD(W0.copy(), groups=groups)
+
+
+def test_a_schedule_giving_a_bad_rate_is_refused_at_its_step():
+    opt = GroupSGD(W0.copy(), schedule=lambda t: 1.0 if t < 1 else float("inf"))
+    opt.step(GRADS[0])
+    with pytest.raises(ValueError, match="learning rate inf at step 1"):
+        opt.step(GRADS[1])
