@@ -3,9 +3,15 @@
     python -m demos.exercises list
     python -m demos.exercises start adam [--dir DIR]     writes DIR/adam.py (default ./minnet-exercises/); never overwrites
     python -m demos.exercises check adam [--dir DIR] [--timeout S]   your function in place of minnet's: shapes, formula or gradient, the payoff
-    python -m demos.exercises hint adam [--dir DIR]      one more hint each time
+    python -m demos.exercises check --all [--dir DIR]    every exercise started in DIR, then the status
+    python -m demos.exercises status [--dir DIR]         each exercise: not started, started, failing (with what), passed (when)
+    python -m demos.exercises hint adam [--dir DIR]      the hint for the mistake your last check found, then one more each time
     python -m demos.exercises solution adam              minnet's own lines
     python -m demos.exercises bughunt [--list] [NAME]    mistakes students make, and which checks catch them
+    python -m demos.exercises bughunt --mystery [--seed S] [--dir DIR]   one unnamed mistake in a copy of minnet/ to find
+    python -m demos.exercises bughunt --guess minnet/FILE.py:LINE [--dir DIR]   hot or cold
+    python -m demos.exercises teach --no-solutions [--dir DIR]   a class's setting: solutions and the mystery's name withheld
+    python -m demos.exercises table                      the README's tables of the exercises and of the bug hunt
 
 Each exercise is a region of minnet's source between the comments "# exercise NAME: ..." and
 "# end exercise": the region is the solution, and there is no other copy of it. `start` writes the
@@ -19,7 +25,10 @@ networks (the same 25 every run); for optimizers, minnet's own update on hand-ma
 sequences; for the rest, minnet's own values on drawn cases; (3) the payoff: the
 document's result computed with your code (document 000's run: equal to minnet's through its
 stable stretch, then the document's order of events), and where your run first departs from
-minnet's when it does.
+minnet's when it does. A failure names the first of the exercise's quantities that differs from minnet's (its
+shape in words, or the mistake recognised: a factor of N or 1/N, a sign, a transpose, the bias column, the learning
+rate twice, a step count off by one, self.params rebound; for an optimizer, which of u, m, v, w and at which step),
+and the check is written to DIR/progress.txt, a plain file a teacher can collect.
 
 The bug hunt applies one of its mistakes to a copy of minnet/ in a temporary folder (never to your
 files) and runs minnet's checks against the copy, to show which checks catch which mistake. It needs
@@ -1148,7 +1157,8 @@ EXERCISES = {
                      "do you count the steps from 0?"),
                wrong("formula", "bias_correction", "m_hat = self.m / (1.0 - self.beta1**self.t)", "m_hat = self.m", "m without its bias correction?"),
                wrong("formula", None, "(1.0 - self.beta2) * grad**2", "(1.0 - self.beta2) * grad",
-                     "at step t = 2 (gradient [ 1.  -1.   2.  -2.   0.5]), your v (v := beta2 v + (1 - beta2) g^2 (self.v)) is the first to differ (m agrees)")]),
+                     "at step t = 2 (gradient [ 1.  -1.   2.  -2.   0.5]), "
+                     "your v (v := beta2 v + (1 - beta2) g^2 (self.v)) is the first to differ (m agrees)")]),
     "adamw_decay": Exercise(
         "minnet.optim:AdamW._update", "document 002, section 4.4",
         """w := w - lambda w                   (lambda = self.weight_decay; or alpha lambda with decay="scaled")

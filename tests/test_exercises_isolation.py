@@ -117,7 +117,7 @@ def test_a_check_leaves_the_students_folder_and_the_working_folder_as_they_were(
     student(tmp_path, "import os", "if os.path.exists('notes.txt'): os.remove('notes.txt')", solution=True)
     monkeypatch.chdir(tmp_path)
     assert ex.main(["check", "adam", "--dir", "."]) == 0, capsys.readouterr().out
-    assert sorted(os.listdir(tmp_path)) == ["adam.py", "notes.txt"]
+    assert sorted(os.listdir(tmp_path)) == ["adam.py", "notes.txt", ex.PROGRESS]  # and the progress file
     assert (tmp_path / "notes.txt").read_text() == "the user's own"
 
 
