@@ -312,11 +312,12 @@ RECOGNISED = {
 }
 
 
-def traced(function, call):
+def traced(function, call, seen=None):
     """(call()'s result, the local variables of `function`'s last call as it returned, with what it returned as
-    "return"); the trace is set only on `function`'s own frames."""
+    "return"); the trace is set only on `function`'s own frames. The locals go into `seen` (a dict) as they come, so
+    that they are there when call() raises."""
     code = getattr(function, "__code__", None)
-    seen = {}
+    seen = {} if seen is None else seen
 
     def on_call(frame, event, arg):
         if frame.f_code is not code:
@@ -353,12 +354,12 @@ def in_shape_words(var, got, expected, words):
     words = words or "the shape the equations give"
     if got.ndim == expected.ndim == 2 and got.shape == expected.shape[::-1]:
         return "transpose", (
-            f"your {var} is {got.shape}; it must be {expected.shape}, {words}. "
-            + RECOGNISED["transpose"].says.format(var=var)
+            f"your {var} is {got.shape}; it must be {expected.shape}, {words}: yours is its transpose, the order of "
+            "the product reversed"
         )
     if got.ndim == expected.ndim:
         off = [k for k in range(got.ndim) if got.shape[k] != expected.shape[k]]
-        if len(off) == 1 and abs(got.shape[off[0]] - expected.shape[off[0]]) == 1:
+        if len(off) == 1 and abs(got.shape[off[0]] - expected.shape[off[0]]) == 1 and "bias" in words:
             axis = "column" if off[0] == got.ndim - 1 else "row"
             more = "too many" if got.shape[off[0]] > expected.shape[off[0]] else "missing"
             return "bias_column", RECOGNISED["bias_column"].says.format(
@@ -526,6 +527,41 @@ def checkpoint_call(case, rng):
     ]
 
 
+def readout_case(rng):
+    """A small random-features network (784 -> N relu -> k in the study; here a few inputs) and data, with N + 1
+    drawn on either side of the n examples but not at it (where the fit is least well conditioned)."""
+    from minnet import MLP
+
+    n, n_in, k = int(rng.integers(2, 9)), int(rng.integers(1, 5)), int(rng.integers(1, 4))
+    N = int(rng.integers(1, 12))
+    N += N + 1 == n
+    net = MLP([n_in, N, k], activation="relu", loss="mse", init="he", seed=int(rng.integers(1 << 30)))
+    return net, rng.normal(size=(n, n_in)), rng.normal(size=(n, k))
+
+
+def readout_call(case, rng):
+    from minnet.studies import double_descent
+
+    net, X, Y = case
+    double_descent.fit_readout(net, X, Y)
+    return net.W[2].copy(), net.b[2].copy()
+
+
+def embedding_case(rng):
+    """A random modular-addition network (2p -> width -> p) for a small prime p: its W_1 is the embedding."""
+    from minnet.studies import grokking
+
+    p = int(rng.choice([5, 7, 11, 13]))
+    return grokking.model(p, int(rng.integers(1, 7)), int(rng.integers(1 << 30))), p, None
+
+
+def share_call(case, rng):
+    from minnet.studies import grokking
+
+    net, p, _ = case
+    return grokking.single_frequency(net, p)
+
+
 def shapes_of(value):
     """The nested structure of shapes of what a function returned."""
     if isinstance(value, (tuple, list)):
@@ -651,25 +687,37 @@ def entry_apart(got, expected):
 
 
 def traced_pair(name, student, case, seed):
-    """(minnet's locals, the student's) as the exercise's function returns on `case` (the last call's)."""
+    """(minnet's locals, the student's, the student's error or None) as the exercise's function returns on `case`
+    (the last call's; the student's as they were when an error stopped it)."""
     ex = EXERCISES[name]
     _, mine = traced(original(ex), lambda: ex.call(case, np.random.default_rng(seed)))
+    theirs, error = {}, None
+
+    def call():
+        return ex.call(case, np.random.default_rng(seed))
+
     with in_place_of_minnets(name, student):
-        _, theirs = traced(student, lambda: ex.call(case, np.random.default_rng(seed)))
-    return mine, theirs
+        try:
+            traced(student, call, theirs)
+        except Exception as err:  # noqa: BLE001  the student's code can fail in any way: their locals still tell
+            error = err
+    return mine, theirs, error
 
 
 def named_difference(name, student, case, seed):
     """(key, message) for the first of the exercise's quantities where the student's function differs from minnet's
     on `case`; None when they agree or the difference is not in a named quantity. A line of the student's that
     stops on arrays of mismatched shapes (delta = (e V) * sigma' with V's bias column kept) is named by the quantity
-    it assigns."""
-    try:
-        mine, theirs = traced_pair(name, student, case, seed)
-    except ValueError as err:
-        return mismatched_line(name, err, traced_pair(name, original(EXERCISES[name]), case, seed)[0])
-    N = case[1].shape[0]
-    return first_difference(mine, theirs, EXERCISES[name].quantities, gradient_factors(N))
+    it assigns, or by the first quantity computed before it that differs."""
+    mine, theirs, error = traced_pair(name, student, case, seed)
+    quantities = {q: words for q, words in EXERCISES[name].quantities.items() if not (error and q == "return")}
+    N = np.shape(case[1])[0] if np.ndim(case[1]) else 1  # the examples, when the case has data
+    found = first_difference(mine, theirs, quantities, gradient_factors(N))
+    if found or error is None:
+        return found
+    if isinstance(error, ValueError):
+        return mismatched_line(name, error, mine)
+    raise error
 
 
 SHAPES_IN_ERROR = re.compile(r"\(([0-9, ]+)\)")
@@ -815,6 +863,8 @@ def flatten(value):
 RACE_MINIMUM = 8.073  # the lowest MSE over the two weights (document 002: 7.695; the study's default landscape: 8.073)
 CURRICULUM_ITERATIONS = 100  # document 001: the first run passes 80% training accuracy within 100 iterations
 SHARPNESS_CROSSING = 481  # document 000's run: the sharpness crosses 2/lr at iteration 481 (the study's measure)
+DOUBLE_DESCENT_N = 100  # the payoff's training images: a small double descent (the study's default is 1000)
+DOUBLE_DESCENT_WIDTHS = (10, 50, DOUBLE_DESCENT_N - 1, 200, 1000)  # hidden widths N; N + 1 = n is the threshold
 CHECKPOINT_EVALUATIONS = 28  # document 004: L + (L - 1) - (L - 1) // k layer evaluations for L = 16, k = 4
 PAYOFF_DOC000 = (
     "document 000's run equals minnet's through iteration 500, then the angle, the norm and the error grow in the "
@@ -1061,6 +1111,53 @@ def payoff_checkpoint(name, student):
     )
 
 
+def payoff_double_descent(name, student):
+    """Document 004's double descent with the student's readout: a small version of the study (n = 100 images,
+    10% of their labels noisy, five widths to 10 n); the test error peaks at the interpolation threshold."""
+    from minnet.studies import double_descent as dd
+
+    config = {"n": DOUBLE_DESCENT_N, "label_noise": 0.1, "widths": list(DOUBLE_DESCENT_WIDTHS), "seed": 0}
+    mine = dd.width_task(config)
+    with in_place_of_minnets(name, student):
+        theirs = guarded("payoff", name, lambda: dd.width_task(config))
+    weights = dd.CLASSES * (np.array(config["widths"]) + 1)
+    threshold = dd.CLASSES * DOUBLE_DESCENT_N
+    peak = int(weights[np.nanargmax(theirs["test_error"])])
+    at_threshold = threshold / 2 <= peak <= 2 * threshold
+    same = all(np.allclose(theirs[k], mine[k], rtol=1e-6, atol=1e-9) for k in ("test_error", "readout_norm"))
+    return at_threshold and same, (
+        f"with your readout, the test error of {DOUBLE_DESCENT_N} MNIST images' random-features fits peaks at "
+        f"{peak:,} weights ({theirs['test_error'].max():.3f}), "
+        + ("at" if at_threshold else "NOT at")
+        + f" the interpolation threshold n x 10 = {threshold:,} (document 004: within a factor 2), and falls to "
+        f"{theirs['test_error'][-1]:.3f} at 10 n; "
+        + ("the curve and the fit's norm are minnet's" if same else "the curve or the fit's norm differ from minnet's")
+    )
+
+
+def payoff_one_frequency(name, student):
+    """Gromov's hand-built embedding (each unit one frequency) scores 1, a random one about 0.2 (p = 31)."""
+    from minnet.studies import grokking
+
+    p, width = grokking.GROMOV["p"], grokking.GROMOV["width"]
+    rng = np.random.default_rng(0)
+    random_net, gromov = grokking.model(p, width, 0), grokking.model(p, width, 0)
+    k, phase = rng.integers(1, (p + 1) // 2, size=(width, 1)), rng.uniform(0, 2 * np.pi, size=(width, 2))
+    a = np.arange(p)
+    gromov.W[1][:, :p] = np.cos(2 * np.pi * k * a / p + phase[:, :1])  # W_1[u, a] = cos(2 pi k_u a / p + phi_u)
+    gromov.W[1][:, p:] = np.cos(2 * np.pi * k * a / p + phase[:, 1:])
+    mine = [grokking.single_frequency(net, p) for net in (gromov, random_net)]
+    with in_place_of_minnets(name, student):
+        theirs = guarded("payoff", name, lambda: [grokking.single_frequency(net, p) for net in (gromov, random_net)])
+    same = np.allclose(theirs, mine, rtol=1e-9)
+    return same and theirs[0] > 0.999, (
+        f"with your share, Gromov's embedding (each hidden unit one frequency, p = {p}) scores {theirs[0]:.4f} and "
+        f"a random one {theirs[1]:.3f} (document 004's grokking: the trained network's share climbs from about 0.2 "
+        f"toward Gromov's 1; minnet: {mine[0]:.4f} and {mine[1]:.3f})"
+    )
+
+
+# ----- the exercises: each with its case, call, payoff, the quantities its check compares and its wrong answers ---
 PAYOFF_MLP = "document 002's race: Adam from (0.4845, 1.1107) reaches the star, MSE within 1% of 8.073"
 EXERCISES = {
     "two_layer_output": Exercise(
@@ -1221,6 +1318,31 @@ EXERCISES = {
         hints=["The tape keeps (z, a) under a key: tape.keep(key, z, a); tape.drop('current') frees the layer no longer needed.",
                "tape.get(start)[1] is a_start."],
         wrong=[wrong("payoff", None, 'l if (keep or l == stop) else "current"', 'l if l == stop else "current"', "evaluates")]),
+    "min_norm_readout": Exercise(
+        "minnet.studies.double_descent:fit_readout", "document 004, double descent (Belkin et al.'s random-features model)",
+        """F1 = [a_1 1]                        (n, N+1)   the frozen features with a column of ones (the bias)
+        B = F1^+ Y                          (N+1, k)   the least-squares fit with the smallest |B| (np.linalg.lstsq)
+        W_2 = B[:-1]^T (k, N),  b_2 = B[-1] (k,)   written into net.W[2], net.b[2] in place ([...] =)""",
+        "demos.double_descent", "values", payoff_double_descent,
+        f"document 004's double descent ({DOUBLE_DESCENT_N} images): the test error peaks at the interpolation threshold", 15,
+        {"F1": "(n, N+1): [a_1 1], the features with a column of ones for the bias",
+         "B": "(N+1, k): [a_1 1]^+ Y, the smallest |B| among the best fits"},
+        case=readout_case, call=readout_call,
+        hints=["np.linalg.lstsq(F1, Y, rcond=None)[0] is the minimum-norm least-squares solution (also when F1 has more columns than rows).",
+               "The last row of B is the bias: the column of ones multiplies it."],
+        wrong=[wrong("shapes", "bias_column", "F1 = np.hstack([F, np.ones((F.shape[0], 1))])", "F1 = F", "one column missing: the bias column?")]),
+    "one_frequency_share": Exercise(
+        "minnet.studies.grokking:single_frequency", "document 004, grokking (Gromov 2023: each hidden unit one frequency)",
+        """P_u(k) = |sum_a W_1[u, a] e^(-2 pi i k a / p)|^2     (width, (p-1)/2)   k = 1 .. (p-1)/2 (np.fft.rfft, k = 0 left out)
+        share_u = max_k P_u(k) / sum_k P_u(k)              (width,)   for the a half W_1[:, :p] and the b half W_1[:, p:]""",
+        "demos.grokking", "values", payoff_one_frequency,
+        "Gromov's one-frequency embedding scores 1, a random one about 0.2", 1,
+        {"power": "(width, (p-1)/2): P_u(k) for k = 1 .. (p-1)/2, k = 0 left out"},
+        case=embedding_case, call=share_call,
+        hints=["np.fft.rfft(E, axis=1) gives k = 0 .. (p-1)/2 for each row: leave k = 0 (the constant) out.",
+               "The power is the squared modulus: np.abs(...) ** 2."],
+        wrong=[wrong("shapes", "shape", "[:, 1:]", "", "your power is (4, 7); it must be (4, 6)"),
+               wrong("values", None, "[:, 1:]) ** 2", "[:, 1:])", "your power differs from minnet's first")]),
 }  # fmt: skip
 
 

@@ -103,6 +103,7 @@ def test_the_payoff_names_where_a_run_departs_from_minnets(tmp_path, capsys):
     [
         ("two_layer_output", ("sum_in_order(e[:, :, None] * H[:, None, :]) / N", "e.T @ H / N")),
         ("two_layer_hidden", ("sum_in_order(delta[:, :, None] * Xb[:, None, :]) / N", "delta.T @ Xb / N")),
+        ("min_norm_readout", ("np.linalg.lstsq(F1, Y, rcond=None)[0]", "np.linalg.pinv(F1) @ Y")),
     ],
 )
 def test_a_correct_solution_in_another_order_of_sums_passes(tmp_path, name, replace, capsys):

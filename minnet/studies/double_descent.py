@@ -49,9 +49,11 @@ def random_features(net, X):
 def fit_readout(net, X, Y):
     """Set the last layer to the minimum-norm least-squares fit of Y by [a_1 1]: W_2 = B[:-1]^T, b_2 = B[-1]."""
     F = random_features(net, X)
+    # exercise min_norm_readout: the minimum-norm least-squares last layer (document 004, double descent)
     F1 = np.hstack([F, np.ones((F.shape[0], 1))])  # [a_1 1]
     B = np.linalg.lstsq(F1, Y, rcond=None)[0]  # B = [a_1 1]^+ Y, the smallest |B| among the best fits
     net.W[2][...], net.b[2][...] = B[:-1].T, B[-1]
+    # end exercise
 
 
 def error_and_loss(net, X, y):

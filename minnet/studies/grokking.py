@@ -75,10 +75,12 @@ def single_frequency(net, p):
     k = 0 carries nothing the output can use); the unit's share is max_k P_u(k) / sum_k P_u(k).
     Gromov's solution gives 1; a random embedding about 0.2 for p = 31."""
     shares = []
+    # exercise one_frequency_share: each hidden unit's share of its largest frequency (document 004, grokking)
     for columns in (slice(0, p), slice(p, 2 * p)):  # the a half and the b half of W_1
         E = net.W[1][:, columns]
         power = np.abs(np.fft.rfft(E, axis=1)[:, 1:]) ** 2  # P_u(k), k = 1 .. (p-1)/2
         shares.append(power.max(axis=1) / power.sum(axis=1))
+    # end exercise
     return float(np.mean(shares))
 
 
