@@ -41,6 +41,7 @@ half-sent connection is dropped after 30 s; long work whose page has left stops 
 import argparse
 import base64
 import contextlib
+import glob
 import json
 import math
 import os
@@ -60,6 +61,7 @@ from urllib.parse import urlsplit
 import numpy as np
 
 from demos.cli import OneLineErrors, available_memory, int_in
+from demos.explore_cache import DiskCache, NoCache, default_folder
 from minnet import SGD, History, TwoLayerNet, fit
 from minnet.data import TARGETS, doc000
 from minnet.hessian import top_eigenvalues
@@ -128,6 +130,63 @@ ENDPOINTS = {
     "double_descent/width": {"n": Int(20, 2000, 1000), "label_noise": Float(0, 1, 0.1), "seed": Int(0, 2**32 - 1, 0), "width": Int(1, 20000, 999)},
     "progress": {"ticket": Param("str", "-")},
 }  # fmt: skip
+
+
+# ----- what each view teaches with: its document, the study's source, the exercise, the report page --------
+ROOT = os.path.dirname(os.path.dirname(PAGE))  # the repository: the sources are served from it
+SEEDS = os.path.join(ROOT, "..", "shared", "seeds")  # the source documents, beside the repository (README)
+DOCUMENTS = {
+    "000": {"title": "Experiment 1B: a deeper look into the basic neural network", "by": "Marie Peeters, 2025",
+            "link": "https://github.com/mariezz/visualize-nn-learning"},
+    "001": {"title": "An Empirical Study of Neural Network Training Dynamics", "by": "a Medium post, 2022",
+            "link": "https://medium.com/@hu.niel92/an-empirical-study-of-neural-network-training-dynamics-3bf4b659359e"},
+    "002": {"title": "Visualizing optimization of weights in a neural network", "by": "Axel Orrhede, 2024", "link": None},
+    "003": {"title": "Visual Exploration of Gradient Descent (many images)", "by": "a LessWrong post", "link": None},
+    "004": {"title": "Lecture slides on loss surfaces (Fashion-MNIST)", "by": "a course's slides", "link": None},
+}  # fmt: skip
+VIEWS = {  # view: its document, the study (python -m demos.<study>, its report page <study>.html), sources, exercise
+    "doc000": {"document": "000", "study": "oscillations", "exercise": "two_layer_output",
+               "sources": ["demos/oscillations.py", "minnet/studies/dynamics.py", "minnet/two_layer.py", "minnet/hessian.py"]},
+    "race": {"document": "002", "study": "optimizer_paths", "exercise": "adam",
+             "sources": ["demos/optimizer_paths.py", "minnet/studies/optimizer_paths.py", "minnet/optim.py"]},
+    "mandelbrot": {"document": "003", "study": "mandelbrot", "exercise": "mlp_backward",
+                   "sources": ["demos/mandelbrot.py", "minnet/studies/mandelbrot.py", "minnet/studies/complex_mult.py"]},
+    "doc001": {"document": "001", "study": "curriculum", "exercise": "per_example_norm",
+               "sources": ["demos/curriculum.py", "minnet/studies/curriculum.py", "minnet/per_example.py"]},
+    "grok": {"document": "004", "study": "grokking", "exercise": "adamw_decay",
+             "sources": ["demos/grokking.py", "minnet/studies/grokking.py"]},
+    "minima": {"document": "004", "study": "minima", "exercise": "hessian_vector_product",
+               "sources": ["demos/minima.py", "minnet/studies/minima.py"]},
+    "dd": {"document": "004", "study": "double_descent", "exercise": None,  # a least-squares solve, no gradient to write
+           "sources": ["demos/double_descent.py", "minnet/studies/double_descent.py"]},
+}  # fmt: skip
+SOURCES = {path for view in VIEWS.values() for path in view["sources"]}  # GET /source/<path> serves these only
+REPORT = os.path.join("minnet-out", "report")  # where python -m demos.report writes, from the folder it runs in
+REPORT_FILES = re.compile(r"[\w-]+\.html|[\w-]+/[\w.-]+\.(png|svg|txt|json)")  # a study's page and its figures
+
+
+def document_file(number):
+    """The source document's text file in SEEDS, or None when the documents are not beside the repository."""
+    found = sorted(glob.glob(os.path.join(SEEDS, f"{number}_*.txt")))
+    return found[0] if found else None
+
+
+def teaching():
+    """GET /api's "views": per view its document (title, by, web link, whether /document/<n> has its text), sources,
+    exercise and report page (whether it is built)."""
+    out = {}
+    for view, v in VIEWS.items():
+        report = f"{v['study']}.html"
+        out[view] = {
+            **v,
+            "document": {
+                "number": v["document"],
+                **DOCUMENTS[v["document"]],
+                "text": document_file(v["document"]) is not None,
+            },
+            "report": {"page": report, "built": os.path.isfile(os.path.join(REPORT, report))},
+        }
+    return out
 
 
 class BadRequest(ValueError):
@@ -431,8 +490,9 @@ class Models:
 
     MAX_MODELS = 8
 
-    def __init__(self):
+    def __init__(self, cache=None):
         self.lock, self.nets, self.losses = threading.Lock(), {}, {}
+        self.cache = NoCache() if cache is None else cache  # trained once, then read from disk
 
     def train(self, hidden, activation, epochs, seed, ticket):
         from minnet.studies import complex_mult as cm
@@ -441,10 +501,9 @@ class Models:
         with self.lock:
             if key not in self.nets:
                 sizes = [int(n) for n in hidden.split(",")]
+                config = {"hidden": sizes, "activation": activation, "epochs": epochs, "seed": seed}
                 report = ProgressRecorder(ticket, f"training [{hidden}] {activation}", epochs)
-                result = cm.train_task(
-                    {"hidden": sizes, "activation": activation, "epochs": epochs, "seed": seed}, recorders=[report]
-                )
+                result = self.cache.get("mandelbrot-model", config, lambda: cm.train_task(config, recorders=[report]))
                 net = cm.model(sizes, activation, seed)
                 net.params = result["params"]
                 self.nets[key], self.losses[key] = net, float(result["test_loss"][-1])
@@ -486,18 +545,33 @@ class Doc001(State):
     final ensemble's agreement chunks colour the examples; network 0 is replayed from its initial weights,
     an epoch at a time, with every example's gradient statistics after every step (ExampleStatsRecorder)."""
 
-    def __init__(self, seed, ticket):
+    def __init__(self, seed, ticket, cache):
         super().__init__()
-        self.seed, self.ticket, self.shown = seed, ticket, 0
+        self.seed, self.ticket, self.shown, self.cache = seed, ticket, 0, cache
 
     def prepare(self):
         from minnet import MLP
         from minnet.data import load_classification
-        from minnet.studies.curriculum import chunks_by_agreement, ensemble_agreement
 
         self.settings = DOC001
         self.X, self.y = load_classification("mnist5k")
-        nets, probabilities = [], []
+        self.chunk = self.cache.get("doc001-chunks", {"seed": self.seed, **DOC001}, self.agreement_chunks)["chunk"]
+        self.net = MLP(
+            [self.X.shape[1], self.settings["hidden"], 10],
+            activation="sigmoid",
+            loss="cross_entropy",
+            init="pytorch",
+            seed=self.seed,
+        )
+        self.optimizer = SGD(self.net.params, lr=self.settings["lr"])
+        self.correct, self.norm, self.cos, self.epochs_done = [], [], [], 0
+
+    def agreement_chunks(self):
+        """Train the ten networks (seeds seed, seed + 1, ...) as the study does; each example's chunk of their agreement."""
+        from minnet import MLP
+        from minnet.studies.curriculum import chunks_by_agreement, ensemble_agreement
+
+        probabilities = []
         for r in range(self.settings["runs"]):
             net = MLP(
                 [self.X.shape[1], self.settings["hidden"], 10],
@@ -506,7 +580,6 @@ class Doc001(State):
                 init="pytorch",
                 seed=self.seed + r,
             )
-            nets.append(net.params.copy())
             report = ProgressRecorder(
                 self.ticket,
                 f"training network {r + 1} of {self.settings['runs']} (for the agreement chunks)",
@@ -524,16 +597,7 @@ class Doc001(State):
                 reduction="sum",
             )
             probabilities.append(net.forward(self.X))
-        self.chunk = chunks_by_agreement(ensemble_agreement(np.array(probabilities)))
-        self.net = MLP(
-            [self.X.shape[1], self.settings["hidden"], 10],
-            activation="sigmoid",
-            loss="cross_entropy",
-            init="pytorch",
-            seed=self.seed,
-        )
-        self.optimizer = SGD(self.net.params, lr=self.settings["lr"])
-        self.correct, self.norm, self.cos, self.epochs_done = [], [], [], 0
+        return {"chunk": chunks_by_agreement(ensemble_agreement(np.array(probabilities)))}
 
     def advance(self, until):
         """Train network 0 epoch by epoch until its records reach iteration `until`."""
@@ -703,11 +767,12 @@ def minima_path(lr, start, steps, batch, sigma, seed, runs):
     }  # fmt: skip
 
 
-def double_descent_width(n, label_noise, seed, width):
+def double_descent_width(cache, n, label_noise, seed, width):
     """One width of `demos.double_descent`'s curve for one seed: train and test error and the readout's norm."""
     from minnet.studies import double_descent as dd
 
-    row = dd.width_task({"n": n, "label_noise": label_noise, "widths": [width], "seed": seed})
+    config = {"n": n, "label_noise": label_noise, "widths": [width], "seed": seed}
+    row = cache.get("double-descent-width", config, lambda: dd.width_task(config))
     return {"width": width, "weights": 10 * (width + 1), **{key: float(value[0]) for key, value in row.items()}}
 
 
@@ -724,8 +789,9 @@ MEMORY = {"double_descent/width": double_descent_bytes}  # the endpoints whose m
 class Explorer:
     """The endpoints: each takes the checked parameters and returns a JSON-able dict."""
 
-    def __init__(self):
-        self.sessions, self.models = Sessions(), Models()
+    def __init__(self, cache=None):
+        self.cache = NoCache() if cache is None else cache
+        self.sessions, self.models = Sessions(), Models(self.cache)
         self.lock, self.landscape = threading.Lock(), None  # the minima landscape, computed once
         self.doc000_events = None  # minnet's run of document 000's setting, computed once
 
@@ -778,7 +844,7 @@ class Explorer:
         return self.models.frame(**p)
 
     def doc001_new(self, p):
-        state = Doc001(p["seed"], p["ticket"])
+        state = Doc001(p["seed"], p["ticket"], self.cache)
         key = self.sessions.add(state)
         with state.lock:
             state.prepare()
@@ -832,7 +898,7 @@ class Explorer:
         }  # the study's widths at its default --max-factor
 
     def double_descent_width(self, p):
-        return double_descent_width(**p)
+        return double_descent_width(self.cache, **p)
 
     def progress(self, p):
         return {"progress": TICKETS.get(p["ticket"], "")}
@@ -842,6 +908,13 @@ def api_description():
     """GET /api: every endpoint with its parameters' types, bounds and defaults."""
     return {
         "endpoints": {f"POST /api/{name}": {k: v.spec() for k, v in spec.items()} for name, spec in ENDPOINTS.items()},
+        "views": teaching(),
+        "reading": {
+            "GET /source/<path>": "a study's source file (those the views list)",
+            "GET /exercise/<name>": "the file `python -m demos.exercises start <name>` writes",
+            "GET /document/<number>": "the source document's text (when ../shared/seeds is beside the repository)",
+            "GET /report/<study>.html": "the study's report page (after python -m demos.report, in this folder)",
+        },
         "page": "GET /",
         "this list": "GET /api",
     }
@@ -995,7 +1068,11 @@ class Handler(BaseHTTPRequestHandler):
                 return self.send(200, f.read(), "text/html; charset=utf-8")
         if path == "/api":
             return self.send(200, api_description())
-        return self.refuse(Refused(404, f"no such page: {path[:100]}"))
+        try:
+            data, content_type = reading(path)
+        except Refused as refused:
+            return self.refuse(refused)
+        return self.send(200, data, content_type)
 
     def do_POST(self):
         try:
@@ -1024,6 +1101,35 @@ class Handler(BaseHTTPRequestHandler):
         finally:
             CLIENT.gone = None
         return self.send(200, result)
+
+
+TEXT, HTML = "text/plain; charset=utf-8", "text/html; charset=utf-8"
+IMAGES = {".png": "image/png", ".svg": "image/svg+xml", ".txt": TEXT, ".json": "application/json"}
+
+
+def reading(path):
+    """(bytes, content type) of a page linked from a view: a source file, an exercise's starter, a document, a
+    report page or figure; Refused 404 for anything else (nothing outside these lists is served)."""
+    kind, _, name = path.removeprefix("/").partition("/")
+    if kind == "source" and name in SOURCES:
+        with open(os.path.join(ROOT, name), "rb") as f:
+            return f.read(), TEXT
+    if kind == "exercise" and name in {v["exercise"] for v in VIEWS.values()}:
+        from demos.exercises import starter
+
+        header = f"# python -m demos.exercises start {name}  writes this file; python -m demos.exercises check {name}  checks it\n\n"
+        return (header + starter(name)).encode(), TEXT
+    if kind == "document" and name in DOCUMENTS and document_file(name):
+        with open(document_file(name), "rb") as f:
+            return f.read(), TEXT
+    if kind == "report" and REPORT_FILES.fullmatch(name) and os.path.isfile(os.path.join(REPORT, name)):
+        with open(os.path.join(REPORT, name), "rb") as f:
+            return f.read(), IMAGES.get(os.path.splitext(name)[1], HTML)
+    if kind == "report":
+        raise Refused(
+            404, f"no report page {name[:100]}: run python -m demos.report in the folder you started the explorer from"
+        )
+    raise Refused(404, f"no such page: {path[:100]}")
 
 
 def parsed(data):
@@ -1069,9 +1175,10 @@ class Slots:
             self.free.release()
 
 
-def make_server(port=8765):
-    """A ThreadingHTTPServer on 127.0.0.1:port (0: any free port) serving a new Explorer."""
-    handler = type("ExplorerHandler", (Handler,), {"explorer": Explorer()})
+def make_server(port=8765, cache=None):
+    """A ThreadingHTTPServer on 127.0.0.1:port (0: any free port) serving a new Explorer whose results are kept in
+    `cache` (a DiskCache; None: computed every time)."""
+    handler = type("ExplorerHandler", (Handler,), {"explorer": Explorer(cache)})
     return Server(("127.0.0.1", port), handler)
 
 
@@ -1102,9 +1209,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--port", type=int_in(0, 65535), default=8765, help="port on 127.0.0.1 (default 8765; 0: any free one)"
     )
     p.add_argument("--open", action="store_true", help="open the page in the default web browser")
+    p.add_argument(
+        "--cache",
+        metavar="DIR",
+        default=default_folder(),
+        help="where trained models and curves are kept between runs (default %(default)s)",
+    )
+    p.add_argument("--no-cache", action="store_true", help="compute everything anew, keep nothing")
     args = p.parse_args(argv)
     try:
-        server = make_server(args.port)
+        server = make_server(args.port, None if args.no_cache else DiskCache(args.cache))
     except OSError as err:
         p.error(f"argument --port: cannot listen on 127.0.0.1:{args.port} ({err.strerror}); try another --port")
     set_blas_threads(1)  # each request computes on one core (at most one heavy request per core): no oversubscription
