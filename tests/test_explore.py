@@ -250,3 +250,86 @@ def test_a_double_descent_width_is_the_studys(server):
     _, row = call(server, "/api/double_descent/width", {"n": 100, "label_noise": 0.2, "seed": 4, "width": 99})
     study = dd.width_task({"n": 100, "label_noise": 0.2, "widths": [99], "seed": 4})
     assert row["weights"] == 1000 and all(row[key] == study[key][0] for key in study)
+
+
+def test_every_view_links_its_reading(server):
+    """GET /api lists each view's document, sources, exercise and report page; the page's links to them are served,
+    and nothing else is (no other file, no path out of the repository)."""
+    _, api = call(server, "/api", method="GET")
+    assert set(api["views"]) == {"doc000", "race", "mandelbrot", "doc001", "grok", "minima", "dd"}
+    for view in api["views"].values():
+        for path in view["sources"]:
+            status, text = call(server, f"/source/{path}", method="GET")
+            with open(f"{explore.ROOT}/{path}", "rb") as f:
+                assert status == 200 and text == f.read()
+        if view["exercise"]:
+            status, text = call(server, f"/exercise/{view['exercise']}", method="GET")
+            assert status == 200 and f"python -m demos.exercises check {view['exercise']}" in text.decode()
+            assert b"raise NotImplementedError" in text
+        document = view["document"]
+        if document["text"]:
+            status, text = call(server, f"/document/{document['number']}", method="GET")
+            assert status == 200 and len(text) > 1000
+    _, doc000 = call(server, "/document/000", method="GET")
+    assert explore.document_file("000") is None or b"Experiment 1B" in doc000
+    for path in ("/source/setup.py", "/source/../../etc/passwd", "/source/demos/explore.py", "/exercise/nonsense",
+                 "/document/005", "/report/../explore.py", "/report/index.htm"):  # fmt: skip
+        status, answer = call(server, path, method="GET")
+        assert status == 404, path
+    status, answer = call(server, "/report/oscillations.html", method="GET")
+    assert status in (200, 404) and (status == 200 or "python -m demos.report" in answer["error"])
+    status, _ = call(server, "/source/demos/oscillations.py", host="attacker.example", method="GET")
+    assert status == 403
+
+
+def test_the_disk_cache_computes_once_and_never_uses_a_damaged_file(tmp_path, capsys):
+    from demos.explore_cache import DiskCache
+
+    calls = []
+
+    def compute():
+        calls.append(1)
+        return {"x": np.arange(5.0) / 3, "n": np.array(7)}
+
+    first = DiskCache(str(tmp_path)).get("thing", {"a": 1}, compute)
+    again = DiskCache(str(tmp_path))
+    assert np.array_equal(again.get("thing", {"a": 1}, compute)["x"], first["x"]) and again.computed == 0
+    assert len(calls) == 1
+    other = DiskCache(str(tmp_path))
+    other.get("thing", {"a": 2}, compute)  # another setting: another file
+    assert other.computed == 1 and len(list(tmp_path.iterdir())) == 2
+    path = other.path("thing", {"a": 1})
+    with open(path, "r+b") as f:  # cut short
+        f.truncate(100)
+    damaged = DiskCache(str(tmp_path))
+    assert np.array_equal(damaged.get("thing", {"a": 1}, compute)["x"], first["x"]) and damaged.computed == 1
+    assert path in capsys.readouterr().err
+    __import__("shutil").copy(other.path("thing", {"a": 2}), path)  # a whole file, but another key's
+    assert DiskCache(str(tmp_path)).get("thing", {"a": 1}, compute)["n"] == 7 and len(calls) == 4
+    assert "it holds another result" in capsys.readouterr().err
+
+
+def test_cached_models_and_points_are_the_computed_ones(tmp_path, monkeypatch):
+    """A Mandelbrot model, document 001's chunks and a double-descent point read from the cache (nothing computed)
+    give what computing them gives."""
+    from demos.explore_cache import DiskCache
+
+    monkeypatch.setitem(explore.DOC001, "runs", 2)
+    monkeypatch.setitem(explore.DOC001, "epochs", 1)
+
+    def views(cache):
+        e = explore.Explorer(cache)
+        ask = lambda endpoint, **body: e.handle(endpoint, explore.checked(endpoint, body))  # noqa: E731
+        model = ask("mandelbrot/model", hidden="10", activation="relu", epochs=2)["model"]
+        return {
+            "frame": ask("mandelbrot/frame", model=model, cols=40, rows=30, max_iter=30)["counts"],
+            "chunk": ask("doc001/new")["chunk"],
+            "point": ask("double_descent/width", n=100, width=99),
+        }
+
+    cold = DiskCache(str(tmp_path))
+    computed = views(cold)
+    assert cold.computed == 3
+    warm = DiskCache(str(tmp_path))
+    assert views(warm) == computed and warm.computed == 0
+    assert views(None) == computed  # and what the explorer computes without a cache

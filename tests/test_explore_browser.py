@@ -13,6 +13,7 @@ import time
 import pytest
 
 from demos import explore
+from demos.explore_cache import DiskCache
 
 CHROMIUM = "/usr/bin/chromium"
 pytestmark = pytest.mark.skipif(
@@ -23,12 +24,18 @@ pytestmark = pytest.mark.skipif(
 
 
 @pytest.fixture(scope="module")
-def url():
-    server = explore.make_server(0)
+def server(tmp_path_factory):
+    """The explorer with a disk cache of its own (empty at first: the first visit of a view computes)."""
+    server = explore.make_server(0, DiskCache(str(tmp_path_factory.mktemp("cache"))))
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    yield server
     server.shutdown()
     server.server_close()
+
+
+@pytest.fixture(scope="module")
+def url(server):
+    return f"http://127.0.0.1:{server.server_address[1]}/"
 
 
 @pytest.fixture(scope="module")
@@ -233,17 +240,37 @@ def test_the_mandelbrot_zooms(page, url):
     assert "width=1.75" in page.evaluate("() => location.hash")
 
 
-def test_per_example_gradients_and_an_example(page, url):
+def ringed(page):
+    """How many pixels of the scatter are the ring's red (#e00; no chunk's colour is near it)."""
+    return page.evaluate("""() => { const c = document.getElementById("e-scatter"), d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+        let n = 0; for (let k = 0; k < d.length; k += 4) n += d[k] > 200 && d[k + 1] < 40 && d[k + 2] < 40; return n; }""")
+
+
+def test_per_example_gradients_and_an_example(page, url, server):
+    """The first visit trains the ten networks; a reload reads their chunks from the disk cache (nothing computed).
+    The clicked example is ringed on the scatter, and the try-this buttons pick a typical and an atypical one."""
     page.shot_name = "doc001"
+    for visit in ("cold cache", "warm cache"):
+        started, computed = time.monotonic(), server.RequestHandlerClass.explorer.cache.computed
+        page.goto(url + "#view=doc001")
+        wait_for(page, "document.getElementById('e-status').textContent.startsWith('784-8-10')", timeout=180)
+        print(f"document 001's first picture, {visit}: {time.monotonic() - started:.1f} s")
+        page.goto("about:blank")
+    assert server.RequestHandlerClass.explorer.cache.computed == computed  # the reload computed nothing
     page.goto(url + "#view=doc001")
-    wait_for(page, "document.getElementById('e-status').textContent.startsWith('784-8-10')", timeout=120)
+    wait_for(page, "document.getElementById('e-status').textContent.startsWith('784-8-10')")
     page.click("#e-step")
     wait_for(page, "document.getElementById('e-t').textContent === '1'")
     assert inked(page, "e-scatter") > 0
     box = page.locator("#e-scatter").bounding_box()
     page.mouse.click(box["x"] + 0.4 * box["width"], box["y"] + 0.5 * box["height"])
     wait_for(page, "document.getElementById('e-about').textContent.includes('label')")
-    assert inked(page, "e-image") > 0
+    picked = page.evaluate("() => ex.picked")
+    assert inked(page, "e-image") > 0 and page.inner_text("#e-about").startswith(f"example {picked}:")
+    assert ringed(page) > 20
+    page.click("#e-try-atypical")
+    wait_for(page, "document.getElementById('e-about').textContent.includes('agreement chunk 9')")
+    assert page.evaluate("() => ex.chunk[ex.picked]") == 9 and ringed(page) > 20
 
 
 def test_grokking_plays_on_a_log_axis(page, url):
@@ -291,3 +318,52 @@ def test_double_descent_draws_its_curve(page, url):
     wait_for(page, "document.getElementById('dd-status').textContent.includes('widths, one seed')", timeout=120)
     assert inked(page, "dd-errors") > 0 and "x the threshold" in page.inner_text("#dd-claim")
     assert "--n 200" in page.inner_text("#dd-command")
+
+
+VIEWS = ("doc000", "race", "mandelbrot", "doc001", "grok", "minima", "dd")
+
+
+def test_every_view_says_what_to_try_and_links_its_reading(page, url):
+    """Each view: a "Try this." with buttons, and links to its document, report page, sources and exercise, each
+    served (the web originals are only checked to be https links: nothing is fetched from elsewhere)."""
+    page.shot_name = "teach"
+    page.goto(url + "#view=minima")
+    wait_for(page, "document.querySelectorAll('.links a').length > 20")
+    for view in VIEWS:
+        teach = page.locator(f"section#{view} .teach")
+        words = " ".join(teach.text_content().split())  # the other views are hidden: their text, not their rendering
+        assert words.startswith("Try this.") and teach.locator("button").count() >= 2, view
+        links = page.locator(f"section#{view} .links")
+        text = " ".join(links.text_content().split())
+        assert text.startswith("Read document 00") and "Report page" in text and "Source" in text and "Exercise" in text
+        hrefs = links.locator("a").evaluate_all("(anchors) => anchors.map((a) => a.getAttribute('href'))")
+        assert any(h.startswith("/source/") for h in hrefs), view
+        for href in hrefs:
+            if href.startswith("https://"):
+                continue
+            status = page.evaluate(f"async () => (await fetch({href!r})).status")
+            assert status == 200, (view, href)
+    doc000 = " ".join(page.locator("section#doc000 .links").text_content().split())
+    assert 'document 000, "Experiment 1B: a deeper look into the basic neural network" (Marie Peeters, 2025)' in doc000
+
+
+def test_the_try_buttons_show_what_their_text_says(page, url):
+    """Document 000: lr 0.4 throughout, no storm and the sharpness never passes 2/lr; the race from above the
+    valley: 3 of the 4 at the minimum (the document's count); minima at lr 0.2: the path settles in the wide well."""
+    page.shot_name = "try_buttons"
+    page.goto(url + "#view=doc000")
+    wait_for(page, "document.getElementById('d0-command').textContent !== ''")
+    page.click("#d0-try-low")
+    wait_for(page, "document.getElementById('d0-t').textContent === '1000'")
+    assert "sharpness passes" not in page.inner_text("#d0-events") and "--lr 0.4 " in page.inner_text("#d0-command")
+    assert page.evaluate("() => Math.max(...d0.run.train_loss.slice(500))") < 0.003  # no storm
+    page.click("nav button[data-view=race]")
+    wait_for(page, "document.getElementById('r-status').textContent.includes('Click anywhere')")
+    page.click("#r-try-relu")
+    wait_for(page, "document.getElementById('r-claim').textContent.includes('From this start')")
+    assert "3 of 4 at the minimum (RMSprop, Adam, AdamW)" in page.inner_text("#r-claim")
+    page.click("nav button[data-view=minima]")
+    wait_for(page, "document.getElementById('mi-claim').textContent.includes('settles narrow')")
+    page.click("#mi-try-between")
+    wait_for(page, "document.getElementById('mi-claim').textContent.includes('settles wide')")
+    assert page.inner_text("#mi-lr-value") == "0.2"
