@@ -274,7 +274,8 @@ RECOGNISED = {
     ),
     "sign": Recognised(
         "your {var} has the opposite sign of minnet's: a + where a - belongs (or the reverse)?",
-        "Gradient descent steps against the gradient: w := w - alpha g, in place: self.params -= ...",
+        "Check each sign against the equations (e = O - Y, p - y; gradient descent steps against the gradient: "
+        "w := w - alpha g, self.params -= ...).",
     ),
     "transpose": Recognised(
         "your {var} is the transpose of what it must be: the order of the product is reversed",
@@ -304,6 +305,10 @@ RECOGNISED = {
         "self.params = ... makes a new array: the network's parameter vector, the array the optimizer was given, "
         "did not change. Update it in place: self.params -= ...",
         "self.params is the network's own parameter vector: change it in place (-=, +=, *=, [:] =), never rebind it.",
+    ),
+    "radians": Recognised(
+        "your {var} is in radians, pi/180 = {c:.6g} times the degrees it must be",
+        "math.acos gives radians; math.degrees (or * 180 / pi) gives the degrees the document plots.",
     ),
     "factor": Recognised(
         "your {var} is {c:.6g} times minnet's",
@@ -711,8 +716,8 @@ def named_difference(name, student, case, seed):
     it assigns, or by the first quantity computed before it that differs."""
     mine, theirs, error = traced_pair(name, student, case, seed)
     quantities = {q: words for q, words in EXERCISES[name].quantities.items() if not (error and q == "return")}
-    N = np.shape(case[1])[0] if np.ndim(case[1]) else 1  # the examples, when the case has data
-    found = first_difference(mine, theirs, quantities, gradient_factors(N))
+    N = np.shape(case[1])[0] if EXERCISES[name].kind == "gradient" else 1  # the examples of a gradient's case
+    found = first_difference(mine, theirs, quantities, gradient_factors(N) + [(np.pi / 180, "radians", {})])
     if found or error is None:
         return found
     if isinstance(error, ValueError):
@@ -1658,6 +1663,7 @@ def run_check(folder, tests, seen=None):
         ROOT,
         "--basetemp",
         os.path.join(folder, "pytest"),  # the tests' own temporary files go with the copy
+        "--hypothesis-seed=0",  # the property tests' draws fixed: the same verdicts every hunt (a draw can be unlucky)
         *[os.path.join(ROOT, t) for t in tests],
     ]
     out, _, status = run_in_own_group(command, cwd=folder, env=env, stderr=subprocess.PIPE)
@@ -1920,6 +1926,7 @@ def check_one(name, folder, timeout=None):
     path = student_file(name, folder)
     if not os.path.isfile(path):
         raise SystemExit(f"{path} does not exist: python -m demos.exercises start {name} --dir {folder}")
+    progress_of(folder)  # a progress file minnet did not write is refused before any work
     started = time.perf_counter()
     passed, failure = judged(name, path, timeout or default_timeout(name))
     record(folder, name, failure)
@@ -1927,8 +1934,8 @@ def check_one(name, folder, timeout=None):
         print(f"PASS  {stage}: {message}")
     if failure:
         print(f"FAIL  {failure.stage}: {failure.message}")
-        if failure.mistake:
-            print(f"\nhint: {RECOGNISED[failure.mistake].hint}")
+        if failure.mistake in RECOGNISED:
+            print(f"\na hint for this mistake: python -m demos.exercises hint {name} --dir {folder}")
         return 1
     print(
         f"\nexercise {name} done ({time.perf_counter() - started:.1f} s)."
