@@ -153,17 +153,28 @@ def milestones(epochs, steps_per_epoch, fractions=(0.5, 0.75)):
     return [round(f * epochs) * steps_per_epoch for f in fractions]
 
 
+def phases(lr, weight_decay, momentum, drops, factor, steps):
+    """(eta_t, alpha_t) for t = 0..steps-1 of step decay: eta_t = lr factor^I(t), alpha_t its alpha."""
+    phase = step_decay(drops, factor)
+    etas = np.array([lr * phase(t) for t in range(steps)])
+    return etas, np.array([alpha_of(eta, weight_decay, momentum) for eta in etas])
+
+
 def tapered_exponential(lr, weight_decay, momentum, drops, factor, steps):
     """The multipliers eta~_t / lr, t = 0..steps-1, of the exponential schedule equivalent to step decay
     (lr factor^I in phase I, weight decay lambda): eta~_t = eta_I c_t^2 / alpha_I, c_t = prod_{s<t} 1/alpha_I(s)."""
-    phase = step_decay(drops, factor)
-    table, c2 = np.empty(steps), 1.0
-    for t in range(steps):
-        eta = lr * phase(t)
-        alpha = alpha_of(eta, weight_decay, momentum)
-        table[t] = eta * c2 / alpha / lr  # eta~_t / lr
-        c2 /= alpha * alpha  # c_{t+1}^2 = c_t^2 / alpha_I(t)^2
-    return table
+    etas, alphas = phases(lr, weight_decay, momentum, drops, factor, steps)
+    c = np.concatenate([[1.0], np.cumprod(1.0 / alphas)[:-1]])  # c_t = prod_{s<t} 1 / alpha_I(s)
+    return etas * c**2 / alphas / lr  # eta~_t / lr
+
+
+def predicted_growth(lr, weight_decay, momentum, epochs, factor):
+    """c_T = prod_t 1 / alpha_I(t) over a run of `epochs`: how many times larger the exponential run's hidden
+    weights end than step decay's (exact without momentum)."""
+    steps_per_epoch = -(-N_TRAIN // BATCH_SIZE)
+    drops = milestones(epochs, steps_per_epoch)
+    _, alphas = phases(lr, weight_decay, momentum, drops, factor, epochs * steps_per_epoch)
+    return float(np.prod(1.0 / alphas))
 
 
 def schedule_task(config):
