@@ -23,11 +23,17 @@ fetched from anywhere else) has seven views, each tied to a document:
 - document 004, double descent: `demos.double_descent`'s curve for one seed, drawn width by width,
   for any n and label noise.
 
-Nothing is precomputed: an edit to minnet/optim.py or to TwoLayerNet's backward pass changes what
-the page shows after the server restarts. The server is the standard library's ThreadingHTTPServer;
-each view's state lives in a session (one per browser tab and view, at most MAX_SESSIONS of each
-kind, dropped after IDLE_SECONDS unused). Every parameter is checked against GET /api's bounds;
-a bad one is answered 400 with a JSON error naming it.
+Nothing is shipped precomputed. What takes long (document 001's ten networks, the Mandelbrot models,
+double descent's points) is computed on first use and kept in the user's cache folder (--cache,
+demos/explore_cache.py), keyed by its settings and by minnet's version and source files: an edit to
+minnet/optim.py or to TwoLayerNet's backward pass still changes what the page shows after the server
+restarts. Each view says what to try and links its reading, served from here: GET /source/<path> (the
+files VIEWS lists), /exercise/<name>, /document/<number> (../shared/seeds), /report/<study>.html.
+
+The server is the standard library's ThreadingHTTPServer; each view's state lives in a session (one
+per browser tab and view, at most MAX_SESSIONS of each kind, dropped after IDLE_SECONDS unused).
+Every parameter is checked against GET /api's bounds; a bad one is answered 400 with a JSON error
+naming it.
 
 It answers only its own page, before any work: a Host header other than 127.0.0.1:PORT or localhost:PORT
 is refused 403 (DNS rebinding), a POST whose Origin is another site's 403 and one that is not
