@@ -183,7 +183,7 @@ def figure_schedules(results):
                     label=f"{names[schedule]} (median of {len(curves)})")  # fmt: skip
         ax.set(yscale=scale, xlabel="epoch", ylabel=label)
     axes[1, 0].legend(loc="upper center", bbox_to_anchor=(1.1, -0.12), ncol=2, fontsize=10)
-    axes[0, 0].set_title(f"trains as well (momentum {a['momentum']:g}, lr drops x0.1 at the marks)")
+    axes[0, 0].set_title(f"trains as well (momentum {a['momentum']:g}, lr drops x0.1 at the marks)", pad=12)
     start = np.median([r["test_accuracy"][0] for r in results["runs"]])
     axes[0, 0].set_ylim(0.8, 1.0)
     axes[0, 0].annotate(f"epoch 0: {start:.2f} (chance), below the axis", (0, 0.8), xytext=(0.3, 0.82), fontsize=9,
