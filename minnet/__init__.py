@@ -20,7 +20,7 @@ import json
 import numpy as np
 
 from minnet.mlp import MLP
-from minnet.optim import SGD, Adam, AdamW, RMSprop
+from minnet.optim import SGD, Adam, AdamW, GroupSGD, RMSprop
 from minnet.recorders import Snapshots, TestLoss
 from minnet.tools.history import History
 from minnet.train import Trainable, fit
@@ -33,6 +33,7 @@ __all__ = [
     "RMSprop",
     "Adam",
     "AdamW",
+    "GroupSGD",
     "fit",
     "TestLoss",
     "Snapshots",
