@@ -286,7 +286,8 @@ def grid_claims(g):
         row("grid_wider_first", "neuron grid", "there's a small effect of \"first layer being larger\" indeed being "
             "the better choice", "fraction of the (n, m) pairs, n > m, where (n, m) has a lower test MSE than (m, n)",
             "fraction", None, beats_baseline(chance, f"95th percentile of {g['pairs']} coin flips"),
-            g["wider_first_better_fraction"]),
+            g["wider_first_better_fraction"], f"{round(g['wider_first_better_fraction'] * g['pairs'])} of "
+            f"{g['pairs']} pairs; 'a small effect': coin flips reach {chance:.3g} one time in 20"),
     ]  # fmt: skip
 
 

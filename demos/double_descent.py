@@ -148,7 +148,8 @@ def claims(s):
             f"{2 * s['threshold']:,} weights; {s['best_classical']:.3f} at {s['best_classical_weights']:,}"),
         row("interpolates_from_threshold", BELKIN, "training error 0 at every width from the threshold on, in every "
             "seed", "", None, holds("all zero"), s["interpolates_from_threshold"],
-            f"training labels: {noise:.0%} redrawn, fitted as given"),
+            f"training labels: {noise:.0%} redrawn, fitted as given; with N + 1 >= n features of full rank the "
+            "minimum-norm least squares fit is exact: a check of the code, not evidence", kind="check"),
         row("norm_peaks_at_threshold", "", "the fitted layer's norm |B| peaks at the same width as the test error",
             "weights", s["peak_weights"], band(s["peak_weights"], s["peak_weights"]), s["norm_peak_weights"],
             "Belkin et al. figure 2 (bottom): the norm of the interpolating solution falls past the threshold",
@@ -158,6 +159,12 @@ def claims(s):
                 "without label noise the curve keeps its shape (seed 0: best 0.162 below the threshold, 0.871 at it, "
                 "0.076 at 10 n)", ["double_descent.peak_at_threshold", "double_descent.second_descent_below_classical"],
                 "relu features"),
+        setting("double_descent.cutoff", "004", "the last layer by np.linalg.lstsq with its default cutoff "
+                "(rcond: singular values below eps x max(n, N + 1) x the largest count as 0): the exact pseudo-inverse",
+                "a larger cutoff regularises the fit and lowers the peak; measured, seed 0, n 1,000, 10% noise, at "
+                "the threshold: test error 0.885 with the default, 1e-10 and 1e-6 (the smallest singular value is "
+                "1.2e-6 of the largest), 0.483 with 1e-3; at 2 n 0.257 with each", ["double_descent.peak_at_threshold",
+                "double_descent.norm_peaks_at_threshold"], "rcond=None"),
     ]  # fmt: skip
 
 

@@ -337,7 +337,7 @@ FINDINGS = {
         finding(where="Grokking", quote="Grokking: Generalization Beyond Overfitting on Small Algorithmic Datasets",
                 rows=["grokking.test_long_after_train"]),
         finding(where="Double Descent", quote="Double Descent", rows=["double_descent.peak_at_threshold",
-                "double_descent.second_descent_below_classical", "double_descent.interpolates_from_threshold"]),
+                "double_descent.second_descent_below_classical"]),
         finding(where="Exponential learning rate", quote="Exponential Learning Rate Schedules for Deep Learning",
                 rows=["minima.exponential_learning_rate"]),
         finding(where="Wide vs narrow local minima", quote="Узкие и широкие локальные минимумы", rows=[],

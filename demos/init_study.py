@@ -205,7 +205,8 @@ def claims(s, full):
         per_group = np.array(s["test_loss_ranges_per_group"][str(e)])
         for end, value, draws in (("lowest", low, per_group[:, 0]), ("highest", high, per_group[:, 1])):
             rows.append(row(f"test_loss_{end}_{e}", quotes[e], f"the {end} test loss of 30 models after {e} epochs "
-                            "(median over groups)", "MSE", value, plausible_draw(draws), float(np.median(draws))))  # fmt: skip
+                            "(median over groups)", "MSE", value, plausible_draw(draws), float(np.median(draws)),
+                            f"per group: {', '.join(f'{v:.3g}' for v in draws)}" + CAUSES.get(f"{end}_{e}", "")))  # fmt: skip
     groups = s["correlation_per_group"]
     lo, hi = s["correlation_bootstrap_95"]
     rule = plausible_draw(groups) if full else not_comparable(f"trained {s['correlation_epochs'][1]} epochs, not 100")
@@ -217,6 +218,7 @@ def claims(s, full):
     return rows + churn_rows(s, full)
 
 
+CAUSES = {}  # the measured cause of a row that differs at the defaults, by "<end>_<epochs>"
 CHURN = 0.5  # "the order of the models changes a lot": the ranks at the start and the end correlate below 0.5
 NOT_LONG = 10  # "did not stay in first place for long": it loses first place within 10 epochs
 

@@ -108,10 +108,13 @@ def summary_of(r):
         "gradient_slice_minimum_at_s": float(s[np.argmin(along)]),
         "gradient_slice_minimum": float(along.min()),
         "gradient_slice_is_convex": bool(np.all(np.diff(along, 2) >= -1e-12)),
+        "gradient_slice_least_curvature": float(np.min(np.diff(along, 2))),
+        "gradient_slice_least_curvature_at_s": float(s[1:-1][np.argmin(np.diff(along, 2))]),
         "model_plane_minimum_at": [float(r["span"][i]), float(r["span"][j])],
         "random_plane_minimum_at_centre": bool(
             np.unravel_index(np.argmin(r["random_plane"]), r["random_plane"].shape) == (len(r["axis"]) // 2,) * 2
         ),
+        "random_plane_rising_outward": cm.rises_outward(r["random_plane"]),
     }
     summary["claims"] = claims(summary, plane, r["span"])
     return summary
@@ -131,10 +134,14 @@ def claims(s, plane, span):
             "theta - s lr g", "step factor", 0.2, ratio(2.0), s["gradient_slice_minimum_at_s"], "'or so': within x2"),
         row("gradient_slice_convex", "loss landscape, gradient slice", "this loss landscape is just a parabola",
             "the slice along the gradient is convex on the grid (second differences >= 0)", "", True,
-            holds("every second difference of the slice >= -1e-12"), s["gradient_slice_is_convex"]),
+            holds("every second difference of the slice >= -1e-12"), s["gradient_slice_is_convex"],
+            f"smallest second difference {s['gradient_slice_least_curvature']:.3g} at s = "
+            f"{s['gradient_slice_least_curvature_at_s']:.3g}"),
         row("random_plane_bowl", "loss landscape, random plane", "And I basically got a bowl",
-            "on the plane of two random filter-normalised directions the lowest point is the trained model", "", True,
-            holds("argmin of the plane = its centre"), s["random_plane_minimum_at_centre"]),
+            "on the plane of two random filter-normalised directions, the share of grid points whose loss is at least "
+            "that one step nearer the trained model (1 for a bowl; a saddle or a second valley falls short)", "share",
+            1.0, band(1.0, 1.0), s["random_plane_rising_outward"], "lowest point at the trained model: "
+            f"{'yes' if s['random_plane_minimum_at_centre'] else 'no'} (true of any trained point, so not the test)"),
         row("barrier_between_models", "loss landscape, three models",
             "clear minima at (0,0), (1,0) and (0,1), where the trained models are placed, and something elevated "
             "between them", "loss at the three models' centroid / the worst model's", "ratio", None, band(1.0, None),

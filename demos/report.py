@@ -27,6 +27,7 @@ from urllib.parse import quote
 
 from demos.claims import KINDS, LINES, VERDICTS, label, scoreboard, shown, verdict_of
 from demos.cli import add_output_options, dask_address, folder, study_parser, workers
+from demos.findings import FINDINGS, without_rows
 from minnet.tools.atomic import OutputRefused, atomic_folder, holds
 
 DEFAULT_OUT = os.path.join("minnet-out", "report")
@@ -266,6 +267,28 @@ def board_lines(board):
     return sorted(board.items(), key=lambda item: (apart.index(item[0]) + 1 if item[0] in apart else 0, item[0]))
 
 
+def unrowed(claims_by_study):
+    """{document: its findings no row of this report tests} for each document whose studies ran
+    (demos.findings, the inventory kept beside the claims)."""
+    ids = [row["id"] for claims in claims_by_study.values() for row in claims]
+    documents = sorted({STUDIES[study][0] for study in claims_by_study} & set(FINDINGS))
+    return {document: without_rows(document, ids) for document in documents}
+
+
+def findings_html(missing):
+    """Per document: "findings without a row: none", or the list with why each has none."""
+    items = []
+    for document, found in missing.items():
+        listed = "".join(
+            f"<li>{html.escape(f.where)}: <q>{html.escape(f.quote)}</q> ({html.escape(f.missing or 'no row in this report')})</li>"
+            for f in found
+        )
+        items.append(
+            f"<li>{document}: findings without a row: {'none' if not found else f'{len(found)}<ul>{listed}</ul>'}</li>"
+        )
+    return f"<ul>{''.join(items)}</ul>"
+
+
 def index_page(claims_by_study, board, args):
     rows = "".join(
         f"<tr><td>{html.escape(document)}</td>"
@@ -283,7 +306,9 @@ def index_page(claims_by_study, board, args):
     body = (
         f"<h1>minnet: the documents, reproduced</h1><p>Every study checks itself against its source document; "
         f"{'these are --quick runs, shortened for a test: most claims need the defaults' if args.quick else 'these are the default runs'}.</p>"
-        f"<h2>Scoreboard</h2><table>{head}{rows}</table><h2>Studies</h2><ul>{studies}</ul>"
+        f"<h2>Scoreboard</h2><table>{head}{rows}</table><p>Checks of minnet's code (a property of the mathematics "
+        "or of minnet's own setup, not evidence for a document) are counted on their own line.</p>"
+        f"<h2>Studies</h2><ul>{studies}</ul><h2>Each document's findings</h2>{findings_html(unrowed(claims_by_study))}"
     )
     return page("minnet: reproduction report", body)
 
@@ -316,7 +341,7 @@ def write_report(root, studies, seconds, args, shown_root):
             )
     with open(os.path.join(root, "index.html"), "w") as f:
         f.write(index_page(claims_by_study, board, args))
-    return board
+    return board, unrowed(claims_by_study)
 
 
 def parser():
@@ -361,12 +386,14 @@ def main(argv: Sequence[str] | None = None) -> int:
                 seconds = {}
             else:
                 seconds = run_studies(studies, built, args)
-            board = write_report(built, studies, seconds, args, args.out)
+            board, missing = write_report(built, studies, seconds, args, args.out)
     except OutputRefused as err:
         raise SystemExit(f"error: {err}") from err
     print("\nscoreboard (reproduced / differs / not comparable):")
     for document, counts in board_lines(board):
         print(f"  {document:<22}" + " / ".join(str(counts[v]) for v in VERDICTS))
+    for document, found in missing.items():
+        print(f"  {document}: findings without a row: {len(found) or 'none'} (listed in index.html)")
     index = os.path.join(args.out, "index.html")
     print(f"wrote {index}")
     if args.open:

@@ -96,3 +96,14 @@ def test_a_missing_study_folder_is_named(tmp_path):
     with pytest.raises(SystemExit, match="summary.json does not exist"):
         report.main(["--from", str(tmp_path), "--studies", "neurons", "--out", str(tmp_path / "r")])
     assert not (tmp_path / "r").exists()
+
+
+def test_the_index_lists_each_documents_findings_without_a_row(built):
+    from demos.findings import FINDINGS
+
+    text = (built / "index.html").read_text()
+    documents = sorted({report.STUDIES[study][0] for study in STUDIES} & set(FINDINGS))
+    for document in documents:
+        assert f"<li>{document}: findings without a row: " in text
+    unrowed = [f for document in documents for f in FINDINGS[document] if not f.rows]
+    assert unrowed and all(html.escape(f.quote) in text for f in unrowed)  # never tested by any row: always listed

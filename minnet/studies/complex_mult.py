@@ -155,6 +155,18 @@ def adam_trained(hidden, seed, lr, epochs, data):
     return net
 
 
+def rises_outward(plane):
+    """The share of a square grid's points (all but its centre) whose loss is at least that of the point one
+    step nearer the centre (i - sign(i - c), j - sign(j - c)): 1 for a bowl around the centre, less for a
+    saddle, a ridge or a second valley."""
+    n = plane.shape[0]
+    c = n // 2
+    i, j = np.meshgrid(np.arange(n), np.arange(n), indexing="ij")
+    outer = (i != c) | (j != c)
+    inward = plane[i - np.sign(i - c), j - np.sign(j - c)]  # one step towards the centre
+    return float(np.mean(plane[outer] >= inward[outer]))
+
+
 def landscape_slices(target, lr, epochs, seed, points, plane_points):
     """Three SLICES_HIDDEN models (seeds seed..seed+2) trained `epochs` on the `target` data set; the training loss of
     the first along its gradient, L(theta - s lr g) / L(theta) - 1 for `points` s in [-10, 10], on the plane of two
