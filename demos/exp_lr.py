@@ -356,7 +356,7 @@ def refuse_bad_rates(parser, args):
     for m in (*MOMENTA, args.momentum):
         b = 1 + m - args.lr * args.weight_decay
         if args.lr * args.weight_decay >= 1 or b * b < 4 * m:
-            option = blamed(parser, args, ("--lr", "--weight-decay"))
+            option = blamed(parser, args, ("--lr", "--weight-decay", "--momentum"))
             parser.error(f"argument {option}: lr x weight decay = {args.lr * args.weight_decay:g} leaves no alpha in "
                          f"(0, 1) with momentum {m:g} (x^2 - {b:g} x + {m:g} = 0 needs a real root below 1)")  # fmt: skip
 
