@@ -6,6 +6,7 @@ nbclient, not nbmake: the notebooks run from this file, under the suite's `pytes
 plugin or extra option, beside the check that each .ipynb is its .py, and with the kernel chosen here."""
 
 import pathlib
+import resource
 import sys
 import time
 
@@ -63,6 +64,14 @@ def test_the_kernel_is_this_python():
 @pytest.mark.parametrize("source", SOURCES, ids=[path.stem for path in SOURCES])
 def test_the_lesson_runs_top_to_bottom(source):
     """Every cell of the committed notebook, in order, in a fresh kernel: an exception or a failed assert fails."""
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), children_cpu()
     run(nbformat.read(source.with_suffix(".ipynb"), as_version=4))
-    print(f"{source.stem}: {time.perf_counter() - start:.1f} s")
+    print(
+        f"{source.stem}: {time.perf_counter() - start:.1f} s, {children_cpu() - cpu:.1f} s of CPU (kernel and workers)"
+    )
+
+
+def children_cpu():
+    """CPU seconds of this process's finished children: a lesson's kernel and the study workers it waited for."""
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime

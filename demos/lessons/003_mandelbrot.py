@@ -38,7 +38,7 @@
 
 # %%
 import matplotlib.pyplot as plt
-import numpy as np
+from matplotlib.colors import LogNorm
 
 from demos import mandelbrot
 from demos.lessons import claim, code, figure, picture, study
@@ -118,10 +118,10 @@ exact = mb.render(None, complex(-0.75, 0.0), 3.5, pixels, iterations)
 overlap = mb.inside_overlap(learned == iterations, exact == iterations)
 print(f"{hidden} {activation}, {epochs} epochs: test MSE {trained['test_loss'][-1]:.3g}; overlap {overlap:.3f}")
 fig, axes = plt.subplots(1, 2, figsize=(10, 3.6), constrained_layout=True)
-for ax, counts, title in ((axes[0], exact, "exact product"), (axes[1], learned, f"{hidden} {activation}")):
-    image = ax.imshow(np.log(counts), extent=(-2.5, 1.0, -1.17, 1.17), cmap="magma")
+for ax, counts, title in ((axes[0], exact, "exact product"), (axes[1], learned, f"learned: {hidden} {activation}")):
+    image = ax.imshow(counts, extent=(-2.5, 1.0, -1.17, 1.17), cmap="magma", norm=LogNorm(1, iterations))
     ax.set(title=title, xlabel="Re c", ylabel="Im c")
-fig.colorbar(image, ax=axes, label="log escape iteration")
+fig.colorbar(image, ax=axes, label=f"escape iteration (log scale; {iterations}: never escapes)")
 figure(fig, width=800)
 
 # %% [markdown]

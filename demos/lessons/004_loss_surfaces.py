@@ -165,11 +165,12 @@ print("vanilla: {} held, {} evaluations; memory-poor: {} held, {} evaluations".f
     *formulas(L, 8)["vanilla"], *formulas(L, 8)["memory_poor"]))  # fmt: skip
 
 # %% [markdown]
-# **Write it.** Two exercises cut from this lesson's code: the filter-normalised direction and the recomputation
-# from a checkpoint.
+# **Write it.** Three exercises cut from this lesson's code: the filter-normalised direction, the minimum-norm last
+# layer, and the recomputation from a checkpoint.
 #
 # ```bash
 # python -m demos.exercises start filter_normalised_direction
+# python -m demos.exercises start min_norm_readout
 # python -m demos.exercises start checkpoint_recompute
 # ```
 #
