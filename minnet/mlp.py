@@ -109,7 +109,7 @@ class MLP(Network):
         self.normalise, self.affine = normalise, bool(affine)
         self.norm_bias, self.norm_eps = bool(norm_bias), float(norm_eps)
         self.population = None  # {l: (mu_l, var_l)} once set_statistics("population", X)
-        self._params = np.zeros(sum(size for _, size in self.layout()))
+        self._params = np.zeros(parameter_count(sizes, normalise, affine, norm_bias))
         # W[l], b[l] (None when dropped), gamma[l], beta[l] for l = 1..L: views into params;
         # offsets[l-1] where layer l starts in params
         self.W, self.b, self.gamma, self.beta, self.offsets = {}, {}, {}, {}, [0]
@@ -129,17 +129,9 @@ class MLP(Network):
         """Whether layer l normalises its pre-activations (every hidden layer, with normalise)."""
         return self.normalise is not None and l < self.L
 
-    def layout(self, l=None):
-        """[(name, size)] of layer l's parameters in params order (every layer's without l)."""
-        if l is None:
-            return [part for k in range(1, self.L + 1) for part in self.layout(k)]
-        n_in, n_out = self.sizes[l - 1], self.sizes[l]
-        parts = [("W", n_out * n_in)]
-        if not self.normalised(l) or self.norm_bias:
-            parts.append(("b", n_out))
-        if self.normalised(l) and self.affine:
-            parts += [("gamma", n_out), ("beta", n_out)]
-        return parts
+    def layout(self, l):
+        """[(name, size)] of layer l's parameters in params order."""
+        return layer_layout(self.sizes, l, self.normalise, self.affine, self.norm_bias)
 
     def scale_invariant(self):
         """Indices into params of the weights the loss is scale-invariant in, with norm_eps = 0:
@@ -314,3 +306,22 @@ def checked_normalisation(normalise, affine, norm_bias, norm_eps, L):
     return dict(
         normalise=normalise, affine=bool(affine), norm_bias=bool(norm_bias), norm_eps=norm_eps
     )
+
+
+def layer_layout(sizes, l, normalise=None, affine=True, norm_bias=True):
+    """[(name, size)] of layer l's parameters in params order: W_l, then b_l (unless a normalised
+    layer drops it), then gamma_l and beta_l (a normalised layer with affine parameters)."""
+    n_in, n_out = sizes[l - 1], sizes[l]
+    normalised = normalise is not None and l < len(sizes) - 1  # every hidden layer
+    parts = [("W", n_out * n_in)]
+    if not normalised or norm_bias:
+        parts.append(("b", n_out))
+    if normalised and affine:
+        parts += [("gamma", n_out), ("beta", n_out)]
+    return parts
+
+
+def parameter_count(sizes, normalise=None, affine=True, norm_bias=True, **_):
+    """How many parameters an MLP with these sizes and options (a config's keys) has, unbuilt."""
+    return sum(size for l in range(1, len(sizes)) for _, size in layer_layout(sizes, l, normalise,
+               affine, norm_bias))  # fmt: skip
