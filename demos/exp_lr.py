@@ -170,7 +170,7 @@ def figure_schedules(results):
     panels = (("test_accuracy", "test accuracy (1,000 images)", "linear"),
               ("train_loss", "training loss (4,000 images, log scale)", "log"),
               ("norm", "norm of the hidden weights (log scale)", "log"),
-              ("lr", "learning rate of the hidden weights (log scale)", "log"))  # fmt: skip
+              ("lr", "hidden weights' learning rate, each epoch's last step (log)", "log"))  # fmt: skip
     names = {"step": "step decay with weight decay", "exponential": "exponential schedule, no weight decay"}
     colors = {"step": "tab:green", "exponential": "tab:purple"}
     for ax, (key, label, scale) in zip(axes.flat, panels):
@@ -182,7 +182,7 @@ def figure_schedules(results):
             ax.plot(epochs, np.median(curves, axis=0), color=colors[schedule], linewidth=2,
                     label=f"{names[schedule]} (median of {len(curves)})")  # fmt: skip
         ax.set(yscale=scale, xlabel="epoch", ylabel=label)
-    axes[1, 0].legend(loc="upper center", bbox_to_anchor=(1.1, -0.12), ncol=2, fontsize=10)
+    fig.legend(*axes[0, 0].get_legend_handles_labels(), loc="outside lower center", ncol=2, fontsize=10)
     axes[0, 0].set_title(f"trains as well (momentum {a['momentum']:g}, lr drops x0.1 at the marks)", pad=12)
     start = np.median([r["test_accuracy"][0] for r in results["runs"]])
     axes[0, 0].set_ylim(0.8, 1.0)
