@@ -1534,7 +1534,7 @@ MISTAKES = {
         "e = exp(z - z.max(axis=-1, keepdims=True))",
         "e = exp(z)",
         "softmax without subtracting the largest logit",
-        caught=("formula tests", "rest of the fast suite"),
+        caught=("gradient check", "formula tests", "rest of the fast suite"),
     ),
     "cross_entropy_delta_without_softmax": one(
         "minnet/losses.py",
@@ -1776,19 +1776,23 @@ def command_mystery(args):
         )
     print(f"a mistake students make is hidden in the copy of minnet/ in {os.path.join(folder, 'minnet')}")
     print("minnet's tests against it (each group stops at its first failure):")
+    failing = []
     for check, tests in CHECKS.items():
         seen = []
         caught = run_check(folder, tests, seen)
+        seen = [FROM_THE_COPY.sub(r"\1 \2", line) for line in seen]  # tests/... as in minnet's repository
+        failing += [line.split(" ")[1] for line in seen]
         print(f"  {check}: " + ("fails" if caught else "passes"))
         print("".join(f"    {line}\n" for line in seen), end="")
     print(
-        f"\nread the copy and find the line; run a test against it yourself:\n  PYTHONPATH={folder} python -m pytest "
-        f"tests/test_optim.py -x -q\nthen guess: python -m demos.exercises bughunt --guess minnet/FILE.py:LINE --dir "
-        f"{args.dir}"
+        f"\nread the copy and find the line; run a failing test against it yourself (in {ROOT}):\n  "
+        f"PYTHONPATH={os.path.abspath(folder)} python -m pytest '{failing[0] if failing else 'tests/'}' -x -q\n"
+        f"then guess: python -m demos.exercises bughunt --guess minnet/FILE.py:LINE --dir {args.dir}"
     )
     return 0
 
 
+FROM_THE_COPY = re.compile(r"^(FAILED|ERROR) \S*?(tests/)")
 GUESS = re.compile(r"^(?:.*/)?(minnet/[\w/]+\.py):([0-9]{1,6})$")
 
 
