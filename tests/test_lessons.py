@@ -51,7 +51,9 @@ def test_the_notebook_is_its_source(source):
         for k, cell in enumerate(notebook.cells)
         if cell.cell_type == "code" and (cell.outputs or cell.execution_count)
     ]
-    assert stored == [], f"{paired.name} carries outputs in cells {stored}: clear them (jupytext --sync keeps them)"
+    assert stored == [], (
+        f"{paired.name} carries outputs in cells {stored}: jupyter nbconvert --clear-output --inplace {paired.name}"
+    )
 
 
 def test_the_kernel_is_this_python():

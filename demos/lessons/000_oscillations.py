@@ -33,7 +33,7 @@
 # - run the study and check the document's order of events (angle, then norm, then error) with the study's own rule;
 # - say why the storm's iteration moves with the last bit of the arithmetic while the order of events does not.
 #
-# Runs in about 20 s.
+# Runs in about 15 s of computing (measured: 13 s of CPU).
 
 # %%
 import numpy as np
