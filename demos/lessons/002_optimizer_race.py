@@ -117,10 +117,10 @@ row = claim(summary, "optimizer_paths.adams_calmer")
 assert row["verdict"] == "reproduced"
 
 # %% [markdown]
-# And two the lesson-sized run does not bear out. The document's figure 3b has 3 of the 4 optimizers at the
-# minimum, and figure 8 all four on the trained sigmoid network; from this run's two starts and 10 epochs the most
-# common counts are others (each row's note lists every start's count: with two starts, a tie goes to the lower).
-# The full study counts over 8 starts and 100 epochs: `python -m demos.optimizer_paths`.
+# And two the lesson-sized run does not bear out: figure 3b (3 of the 4 optimizers at the minimum) and figure 8 (all
+# four at it on the trained sigmoid network). The study judges them over random starts, and two starts of 10 epochs
+# are too few (each row says what it measures; its note lists every start's count). The full study races from 8
+# starts for 100 epochs: `python -m demos.optimizer_paths`.
 
 # %%
 row = claim(summary, "optimizer_paths.untrained_relu_optimizers_at_minimum")
