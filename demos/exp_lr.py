@@ -253,65 +253,71 @@ def claims(s):
     normalised = [pairs[f"normalised_momentum{m:g}"] for m in MOMENTA]
     control = [pairs[f"control_momentum{m:g}"] for m in MOMENTA]
     step, exp = s["step"], s["exponential"]
-    loss_bound = LOSS_BOUND * float(np.median(step["final_train_loss"]))
-    growth = float(np.median(exp["norm_growth"]) / np.median(step["norm_growth"]))
+    step_loss = float(np.median(step["final_train_loss"]))
     steps = f"{a['steps']} steps"
+    paper = {"kind": "beyond", "document": "Li & Arora 2020"}
     return [
-        row("equivalence", "Exponential Learning Rate Schedules for Deep Learning",
-            f"largest relative difference of the outputs of run A (constant lr, weight decay) and run B (lr growing "
-            f"as alpha^(-2t-1), no decay) on 500 training images over {steps}, momentum 0 and 0.9",
-            "relative", None, band(None, EQUIVALENT), max(p["largest_output_difference"] for p in normalised),
-            ", ".join(f"momentum {m:g}: {p['largest_output_difference']:.2g} (alpha {p['alpha']:.6f})"
-                      for m, p in zip(MOMENTA, normalised))),
-        row("norm_ratio", "", f"largest relative deviation of |w~_t| / |w_t| (hidden weights, B over A) from "
-            f"alpha^(-t) over {steps}", "relative", None, band(None, EQUIVALENT),
-            max(p["norm_ratio_deviation"] for p in normalised),
-            ", ".join(f"momentum {m:g}: ratio {p['final_norm_ratio']:.4g} after {steps}, alpha^(-t) "
-                      f"{p['final_alpha_power']:.4g}" for m, p in zip(MOMENTA, normalised)),
-            kind="beyond", document="Li & Arora 2020"),
-        row("control_drifts", "", f"without normalisation, the smallest of the largest relative output differences "
-            f"of the same pairs over {steps}", "relative", None, band(DRIFTED, None),
-            min(p["largest_output_difference"] for p in control),
-            ", ".join(f"momentum {m:g}: {p['largest_output_difference']:.2g}" for m, p in zip(MOMENTA, control)),
-            kind="beyond", document="Li & Arora 2020"),
-        row("trains_as_well", "", f"the exponential schedule's median final test accuracy (document-value column) "
-            f"lies inside the 5-95% interval of step decay's {len(step['seeds'])} runs ({a['epochs']} epochs; "
-            "measured: step decay's median)", "accuracy", float(np.median(exp["final_test_accuracy"])),
-            plausible_draw(step["final_test_accuracy"]), float(np.median(step["final_test_accuracy"])),
-            f"exponential: {fmt(exp['final_test_accuracy'])}; step decay: {fmt(step['final_test_accuracy'])}",
-            kind="beyond", document="Li & Arora 2020"),
-        row("norm_growth", "", "the exponential runs' hidden-weight norm growth |w_T| / |w_0| over step decay's "
-            "(medians), against c_T = prod_t 1 / alpha_t (exact without momentum)", "times",
-            s["predicted_growth"], relative(GROWTH_TOLERANCE), growth,
-            f"exponential: {fmt(exp['norm_growth'], '.3g')}; step decay: {fmt(step['norm_growth'], '.3g')}",
-            kind="beyond", document="Li & Arora 2020"),
-        row("loss_bounded", "", f"the largest final training loss of the exponential runs, in units of step decay's "
-            f"median ({np.median(step['final_train_loss']):.3g})", "x median", None, band(None, LOSS_BOUND),
-            max(exp["final_train_loss"]) / (loss_bound / LOSS_BOUND),
-            f"exponential: {fmt(exp['final_train_loss'], '.3g')}; step decay: {fmt(step['final_train_loss'], '.3g')}",
-            kind="beyond", document="Li & Arora 2020"),
-        setting("exp_lr.network", "004", "MNIST-5k, 784-64-64-10 relu, both hidden layers batch-normalised with eps "
-                "0, no bias and no affine parameters before them; mini-batches of 100",
-                "eps > 0 breaks the scale invariance by terms of order eps / var (minnet.normalisation); a bias or "
-                "gamma, beta would join the output layer's group (no weight decay, constant lr)",
-                ["exp_lr.equivalence", "exp_lr.norm_ratio"], "eps 0"),
-        setting("exp_lr.hyperparameters", "004", f"lr {a['lr']:g}, weight decay {a['weight_decay']:g} on the "
-                "hidden weights only (the output layer is not scale-invariant: lr as run A, no decay), coupled into "
-                "the momentum as Li & Arora write it", "a smaller weight decay makes alpha closer to 1 and the "
-                "growth slower; the equivalence does not depend on it", ["exp_lr.equivalence", "exp_lr.norm_ratio",
-                "exp_lr.norm_growth"], f"lr {a['lr']:g}, wd {a['weight_decay']:g}"),
-        setting("exp_lr.first_momentum", "004", "run B's first momentum buffer is -(1 - alpha) w_0 / (alpha lr) on "
-                "the hidden weights: run A starts from rest, which in B's coordinates is a step already under way "
-                "(minnet.studies.exp_lr derives it)", "B from rest too: the runs differ by that first step",
-                ["exp_lr.equivalence"], "u~_0 = -(1 - alpha) w_0 / (alpha lr)"),
-        setting("exp_lr.evaluation", "004", "test accuracy and training loss with population statistics recomputed "
-                "over the training set at the current weights", "running averages of batch statistics mix weights "
-                "of different scales in the growing-rate run", ["exp_lr.trains_as_well"], "population"),
-        setting("exp_lr.schedules", "004", f"step decay: lr x0.1 at epochs {round(0.5 * a['epochs'])} and "
-                f"{round(0.75 * a['epochs'])}, momentum {a['momentum']:g}; exponential: Li & Arora's tapered "
-                "exponential schedule of it, whose momentum is not corrected at the drops; each run its own seed",
-                "a single exponential rate without drops is the equivalent of constant lr with weight decay",
-                ["exp_lr.trains_as_well", "exp_lr.norm_growth", "exp_lr.loss_bounded"], "tapered exponential"),
+        row("equivalence", quote="Exponential Learning Rate Schedules for Deep Learning",
+            claim=f"largest relative difference of the outputs of run A (constant lr, weight decay) and run B (lr "
+                  f"growing as alpha^(-2t-1), no decay) on 500 training images over {steps}, momentum 0 and 0.9",
+            unit="relative", document_value=None, rule=band(None, EQUIVALENT),
+            measured=max(p["largest_output_difference"] for p in normalised),
+            note=", ".join(f"momentum {m:g}: {p['largest_output_difference']:.2g} (alpha {p['alpha']:.6f})"
+                           for m, p in zip(MOMENTA, normalised))),
+        row("norm_ratio", quote="", claim=f"largest relative deviation of |w~_t| / |w_t| (hidden weights, B over A) "
+            f"from alpha^(-t) over {steps}", unit="relative", document_value=None, rule=band(None, EQUIVALENT),
+            measured=max(p["norm_ratio_deviation"] for p in normalised),
+            note=", ".join(f"momentum {m:g}: ratio {p['final_norm_ratio']:.4g} after {steps}, alpha^(-t) "
+                           f"{p['final_alpha_power']:.4g}" for m, p in zip(MOMENTA, normalised)), **paper),
+        row("control_drifts", quote="", claim=f"without normalisation, the smaller of the two pairs' largest relative "
+            f"output differences over {steps}", unit="relative", document_value=None, rule=band(DRIFTED, None),
+            measured=min(p["largest_output_difference"] for p in control),
+            note=", ".join(f"momentum {m:g}: {p['largest_output_difference']:.2g}" for m, p in zip(MOMENTA, control)),
+            **paper),
+        row("trains_as_well", quote="", claim=f"the exponential schedule's median final test accuracy (document-value "
+            f"column) lies inside the 5-95% interval of step decay's {len(step['seeds'])} runs ({a['epochs']} epochs; "
+            "measured: step decay's median)", unit="accuracy",
+            document_value=float(np.median(exp["final_test_accuracy"])),
+            rule=plausible_draw(step["final_test_accuracy"]), measured=float(np.median(step["final_test_accuracy"])),
+            note=f"exponential: {fmt(exp['final_test_accuracy'])}; step decay: {fmt(step['final_test_accuracy'])}",
+            **paper),
+        row("norm_growth", quote="", claim="the exponential runs' hidden-weight norm growth |w_T| / |w_0| over step "
+            "decay's (medians), against c_T = prod_t 1 / alpha_t (exact without momentum)", unit="times",
+            document_value=s["predicted_growth"], rule=relative(GROWTH_TOLERANCE),
+            measured=float(np.median(exp["norm_growth"]) / np.median(step["norm_growth"])),
+            note=f"exponential: {fmt(exp['norm_growth'], '.3g')}; step decay: {fmt(step['norm_growth'], '.3g')}",
+            **paper),
+        row("loss_bounded", quote="", claim=f"the largest final training loss of the exponential runs, in units of step "
+            f"decay's median ({step_loss:.3g})", unit="x median", document_value=None, rule=band(None, LOSS_BOUND),
+            measured=max(exp["final_train_loss"]) / step_loss,
+            note=f"exponential: {fmt(exp['final_train_loss'], '.3g')}; step decay: {fmt(step['final_train_loss'], '.3g')}",
+            **paper),
+        setting("exp_lr.network", document="004", choice="MNIST-5k, 784-64-64-10 relu, both hidden layers "
+                "batch-normalised with eps 0, no bias and no affine parameters before them; mini-batches of 100",
+                alternative="eps > 0 breaks the scale invariance by terms of order eps / var (minnet.normalisation); "
+                "a bias or gamma, beta would join the output layer's group (no weight decay, constant lr)",
+                depends_on=["exp_lr.equivalence", "exp_lr.norm_ratio"], value="eps 0"),
+        setting("exp_lr.hyperparameters", document="004", choice=f"lr {a['lr']:g}, weight decay "
+                f"{a['weight_decay']:g} on the hidden weights only (the output layer is not scale-invariant: lr as "
+                "run A, no decay), coupled into the momentum as Li & Arora write it",
+                alternative="a smaller weight decay makes alpha closer to 1 and the growth slower; the equivalence "
+                "does not depend on it", depends_on=["exp_lr.equivalence", "exp_lr.norm_ratio", "exp_lr.norm_growth"],
+                value=f"lr {a['lr']:g}, wd {a['weight_decay']:g}"),
+        setting("exp_lr.first_momentum", document="004", choice="run B's first momentum buffer is -(1 - alpha) w_0 / "
+                "(alpha lr) on the hidden weights: run A starts from rest, which in B's coordinates is a step already "
+                "under way (minnet.studies.exp_lr derives it)", alternative="B from rest too: the runs differ by "
+                "that first step (tests/test_exp_lr.py: above 1e-6 relative)", depends_on=["exp_lr.equivalence"],
+                value="u~_0 = -(1 - alpha) w_0 / (alpha lr)"),
+        setting("exp_lr.evaluation", document="004", choice="test accuracy and training loss with population "
+                "statistics recomputed over the training set at the current weights", alternative="running averages "
+                "of batch statistics mix weights of different scales in the growing-rate run",
+                depends_on=["exp_lr.trains_as_well", "exp_lr.loss_bounded"], value="population"),
+        setting("exp_lr.schedules", document="004", choice=f"step decay: lr x{FACTOR:g} at epochs "
+                f"{round(0.5 * a['epochs'])} and {round(0.75 * a['epochs'])}, momentum {a['momentum']:g}; exponential: "
+                "Li & Arora's tapered exponential schedule of it, whose momentum is not corrected at the drops; each "
+                "run its own seed", alternative="a single exponential rate without drops is the equivalent of constant "
+                "lr with weight decay", depends_on=["exp_lr.trains_as_well", "exp_lr.norm_growth",
+                "exp_lr.loss_bounded"], value="tapered exponential"),
     ]  # fmt: skip
 
 
