@@ -473,12 +473,48 @@ def bench_explorer(args):
         "document 004: minima, SGD, 20 x 3,000 steps": 2.0,
         "document 004: double descent, n - 1 units": 1.0,
     }
-    return {
+    requests = {
         "workload": "explorer requests (600 x 400 frames at 100 iterations; --quick: smaller)",
         "times": times,
         "base": "none",
         "budget": {name: budget[name] for name in times},
     }
+    return requests if args.quick else [requests, explorer_first_views()]
+
+
+def explorer_first_views():
+    """The three views whose first picture needs trained networks or a whole curve (issue 41), at the page's defaults:
+    from an empty disk cache (a first visit), then read back by a new Explorer (the server restarted). One call each:
+    a second cold call would be warm."""
+    import tempfile
+
+    from demos.explore import Explorer, checked
+    from demos.explore_cache import DiskCache
+    from minnet.tools.sweep import one_blas_thread
+
+    def first_view(e, view):
+        ask = lambda endpoint, **body: e.handle(endpoint, checked(endpoint, body))  # noqa: E731
+        if view == "document 001":  # the ten networks' agreement chunks, then network 0's first epoch
+            ask("doc001/new")
+        elif view == "document 003":  # the [20, 30, 20] silu model, then both pictures
+            model = ask("mandelbrot/model")["model"]
+            ask("mandelbrot/frame", model="exact"), ask("mandelbrot/frame", model=model)
+        else:  # double descent: the whole curve, n 1,000
+            for width in ask("double_descent/widths")["widths"]:
+                ask("double_descent/width", width=width)
+
+    times, budget = {}, {}
+    with tempfile.TemporaryDirectory() as folder, one_blas_thread():  # as the server computes
+        cache = DiskCache(folder)  # one version for both rounds, even if minnet's files are edited meanwhile
+        for state, limit in (("cold", 60.0), ("warm", 10.0)):
+            e = Explorer(cache)  # a new Explorer: nothing in memory, only the files
+            for view in ("document 001", "document 003", "document 004 double descent"):
+                name = f"{view}, {state} cache"
+                start = time.perf_counter()
+                first_view(e, view)
+                times[name] = time.perf_counter() - start
+                budget[name] = limit
+    return {"workload": "explorer first views (issue 41's budgets)", "times": times, "base": "none", "budget": budget}
 
 
 WORKLOADS = ("landscape", "per_example", "training", "mandelbrot", "sweep", "compile", "explorer")

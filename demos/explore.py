@@ -522,10 +522,19 @@ class Models:
 
         if model != "exact" and model not in self.nets:
             raise BadRequest("model", model, "no such model: train it first (mandelbrot/model)")
-        c_re, c_im = mb.pixel_grid(complex(re, im), width, (cols, rows))
-        counts = mb.escape_counts_by_rectangles(
-            c_re, c_im, max_iter, net=None if model == "exact" else self.nets[model]
+        view = {"re": re, "im": im, "width": width, "cols": cols, "rows": rows, "max_iter": max_iter}
+
+        def escape_counts():
+            c_re, c_im = mb.pixel_grid(complex(re, im), width, (cols, rows))
+            net = None if model == "exact" else self.nets[model]
+            return {"counts": mb.escape_counts_by_rectangles(c_re, c_im, max_iter, net=net)}
+
+        # the first picture (the whole set at the page's size) is kept on disk; a pan or a zoom is computed
+        first = all(view[k] == param.default for k, param in ENDPOINTS["mandelbrot/frame"].items() if k != "model")
+        counts = (
+            self.cache.get("mandelbrot-frame", {"model": model, **view}, escape_counts) if first else escape_counts()
         )
+        counts = counts["counts"]
         return {
             "counts": base64.b64encode(counts.astype("<u2").tobytes()).decode(),
             "cols": cols,

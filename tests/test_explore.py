@@ -310,8 +310,8 @@ def test_the_disk_cache_computes_once_and_never_uses_a_damaged_file(tmp_path, ca
 
 
 def test_cached_models_and_points_are_the_computed_ones(tmp_path, monkeypatch):
-    """A Mandelbrot model, document 001's chunks and a double-descent point read from the cache (nothing computed)
-    give what computing them gives."""
+    """A Mandelbrot model and its first picture, document 001's chunks and a double-descent point read from the cache
+    (nothing computed) give what computing them gives."""
     from demos.explore_cache import DiskCache
 
     monkeypatch.setitem(explore.DOC001, "runs", 2)
@@ -322,14 +322,15 @@ def test_cached_models_and_points_are_the_computed_ones(tmp_path, monkeypatch):
         ask = lambda endpoint, **body: e.handle(endpoint, explore.checked(endpoint, body))  # noqa: E731
         model = ask("mandelbrot/model", hidden="10", activation="relu", epochs=2)["model"]
         return {
-            "frame": ask("mandelbrot/frame", model=model, cols=40, rows=30, max_iter=30)["counts"],
+            "frame": ask("mandelbrot/frame", model=model, cols=40, rows=30, max_iter=30)["counts"],  # computed
+            "first frame": ask("mandelbrot/frame", model=model)["counts"],  # the page's first: kept
             "chunk": ask("doc001/new")["chunk"],
             "point": ask("double_descent/width", n=100, width=99),
         }
 
     cold = DiskCache(str(tmp_path))
     computed = views(cold)
-    assert cold.computed == 3
+    assert cold.computed == 4
     warm = DiskCache(str(tmp_path))
     assert views(warm) == computed and warm.computed == 0
     assert views(None) == computed  # and what the explorer computes without a cache
