@@ -14,6 +14,7 @@ import jupytext
 import nbformat
 import pytest
 from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
 
 LESSONS = pathlib.Path(__file__).resolve().parent.parent / "demos" / "lessons"
 SOURCES = sorted(LESSONS.glob("[0-9][0-9][0-9]_*.py"))
@@ -56,11 +57,18 @@ def test_the_notebook_is_its_source(source):
     )
 
 
-def test_the_kernel_is_this_python():
-    """The notebooks run in the Python that runs the tests (the venv minnet is installed in), not another kernel."""
-    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("import sys; print(sys.executable)")])
-    printed = run(notebook).cells[0].outputs[0]["text"].strip()
-    assert pathlib.Path(printed).resolve() == pathlib.Path(sys.executable).resolve()
+def test_the_kernel_is_this_python_and_a_failed_assert_fails():
+    """The notebooks run in the Python that runs the tests (the venv minnet is installed in), not another kernel's;
+    and a lesson's failed assert is the test's failure, not an output."""
+    notebook = nbformat.v4.new_notebook(
+        cells=[nbformat.v4.new_code_cell("import sys; print(sys.executable, sys.prefix)")]
+    )
+    assert run(notebook).cells[0].outputs[0]["text"].split() == [sys.executable, sys.prefix]
+    failing = nbformat.v4.new_notebook(
+        cells=[nbformat.v4.new_code_cell('row = {"verdict": "differs"}\nassert row["verdict"] == "reproduced"')]
+    )
+    with pytest.raises(CellExecutionError, match="AssertionError"):
+        run(failing)
 
 
 @pytest.mark.parametrize("source", SOURCES, ids=[path.stem for path in SOURCES])

@@ -5,10 +5,12 @@ A lesson shows minnet's code as it is on disk (`code`), runs a study exactly as 
 Nothing here computes science: the studies and minnet do.
 """
 
+import atexit
 import inspect
 import io
 import json
 import os
+import shutil
 import tempfile
 
 from IPython.display import Image, Markdown, display
@@ -25,8 +27,11 @@ def code(obj):
 
 def study(module, *argv):
     """Run a study as `python -m demos.<study> ARGV --quiet` does (its own main: compute, draw, claims), into a
-    new temporary folder; returns (summary, folder). The printed table is the terminal's."""
-    out = os.path.join(tempfile.mkdtemp(prefix="minnet-lesson-"), module.__name__.rsplit(".", 1)[-1])
+    new temporary folder removed when the kernel stops; returns (summary, folder). The printed table is the
+    terminal's."""
+    folder = tempfile.mkdtemp(prefix="minnet-lesson-")
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)  # gone when the kernel stops
+    out = os.path.join(folder, module.__name__.rsplit(".", 1)[-1])
     print(f"python -m {module.__name__} {' '.join(argv)}")
     status = module.main([*argv, "--quiet", "--out", out])
     if status != 0:
