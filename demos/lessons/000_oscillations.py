@@ -100,13 +100,13 @@ for key in ("stable_start", "stable_end", "angle_growth_start", "argmin_grad_nor
 # (`--quick`: ten such runs instead of thirty).
 
 # %%
-summary, out = study(oscillations, "--quick")
+summary, figures = study(oscillations, "--quick")
 
 # %%
-picture(out, "fig1_errors_gradients_weights.png")
+picture(figures, "fig1_errors_gradients_weights.png")
 
 # %%
-picture(out, "fig2_gradient_picture.png", width=800)
+picture(figures, "fig2_gradient_picture.png", width=800)
 
 # %% [markdown]
 # ## 4. The document's claims, checked by the study's rules
@@ -139,7 +139,7 @@ row = claim(summary, "oscillations.storm_moves_with_the_last_bit")
 assert row["verdict"] == "reproduced"
 
 # %%
-picture(out, "last_bit.png", width=800)
+picture(figures, "last_bit.png", width=800)
 
 # %% [markdown]
 # ## Your turn

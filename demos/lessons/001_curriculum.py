@@ -92,13 +92,13 @@ code(last_mistake)
 # evaluated after every step.
 
 # %%
-summary, out = study(curriculum, "--quick")
+summary, figures = study(curriculum, "--quick")
 
 # %%
-picture(out, "curriculum.png")
+picture(figures, "curriculum.png")
 
 # %%
-picture(out, "first_correct_last_mistake.png")
+picture(figures, "first_correct_last_mistake.png")
 
 # %% [markdown]
 # ## 4. The document's claims, checked by the study's rules
@@ -133,7 +133,7 @@ row = claim(summary, "curriculum.contention_sets")
 assert row["verdict"] == "reproduced"
 
 # %%
-picture(out, "clusters_and_contention.png")
+picture(figures, "clusters_and_contention.png")
 
 # %% [markdown]
 # ## Your turn

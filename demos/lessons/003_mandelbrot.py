@@ -82,13 +82,13 @@ code(mb.escape_counts)
 # 600 x 400: `--pixels 150 100`.
 
 # %%
-summary, out = study(mandelbrot, "--pixels", "150", "100")
+summary, figures = study(mandelbrot, "--pixels", "150", "100")
 
 # %%
-picture(out, "mandelbrot.png")
+picture(figures, "mandelbrot.png")
 
 # %%
-picture(out, "equal_loss_control.png", width=800)
+picture(figures, "equal_loss_control.png", width=800)
 
 # %% [markdown]
 # ## 4. The post's claims, checked by the study's rules

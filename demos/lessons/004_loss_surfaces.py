@@ -74,11 +74,11 @@ code(random_direction)
 # 7 x 7 plane, a 6-layer deep network.
 
 # %%
-surface, out = study(loss_surface, "--quick")
+surface, figures = study(loss_surface, "--quick")
 
 # %%
-picture(out, "surface_1d.png", width=650)
-picture(out, "initialisation.png")
+picture(figures, "surface_1d.png", width=650)
+picture(figures, "initialisation.png")
 
 # %% [markdown]
 # The slides' claims, by the study's rules: the trained weights are the lowest point of their line and of their
@@ -116,10 +116,10 @@ code(dd.fit_readout)
 # 2,000, two seeds.
 
 # %%
-curve, out = study(double_descent, "--quick")
+curve, figures = study(double_descent, "--quick")
 
 # %%
-picture(out, "double_descent.png")
+picture(figures, "double_descent.png")
 
 # %%
 for key in ("peak_at_threshold", "second_descent_below_classical", "interpolates_from_threshold"):
@@ -138,10 +138,10 @@ code(recompute)
 code(formulas)
 
 # %%
-counts, out = study(checkpointing, "--quick")
+counts, figures = study(checkpointing, "--quick")
 
 # %%
-picture(out, "checkpointing.png")
+picture(figures, "checkpointing.png")
 
 # %%
 for key in ("gradients_identical", "vanilla_memory_linear", "memory_poor_evaluations_quadratic",

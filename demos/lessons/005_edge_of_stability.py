@@ -86,10 +86,10 @@ code(stability_threshold)
 # `python -m demos.edge_of_stability --quick` (300 iterations; the full study trains 2,000 on 1,000 digits).
 
 # %%
-summary, out = study(edge_of_stability, "--quick")
+summary, figures = study(edge_of_stability, "--quick")
 
 # %%
-picture(out, "edge_of_stability.png")
+picture(figures, "edge_of_stability.png")
 
 # %% [markdown]
 # ## 3. The claims, checked by the study's rules

@@ -5,12 +5,10 @@ A lesson shows minnet's code as it is on disk (`code`), runs a study exactly as 
 Nothing here computes science: the studies and minnet do.
 """
 
-import atexit
 import inspect
 import io
 import json
 import os
-import shutil
 import tempfile
 
 from IPython.display import Image, Markdown, display
@@ -26,18 +24,23 @@ def code(obj):
 
 
 def study(module, *argv):
-    """Run a study as `python -m demos.<study> ARGV --quiet` does (its own main: compute, draw, claims), into a
-    new temporary folder removed when the kernel stops; returns (summary, folder). The printed table is the
-    terminal's."""
-    folder = tempfile.mkdtemp(prefix="minnet-lesson-")
-    atexit.register(shutil.rmtree, folder, ignore_errors=True)  # gone when the kernel stops
-    out = os.path.join(folder, module.__name__.rsplit(".", 1)[-1])
+    """Run a study as `python -m demos.<study> ARGV --quiet` does (its own main: compute, draw, claims) in a
+    temporary folder; returns (summary, {figure file name: PNG bytes}). The printed table is the terminal's;
+    nothing is left on disk."""
     print(f"python -m {module.__name__} {' '.join(argv)}")
-    status = module.main([*argv, "--quiet", "--out", out])
-    if status != 0:
-        raise RuntimeError(f"{module.__name__} {' '.join(argv)} exited with status {status}")
-    with open(os.path.join(out, "summary.json")) as f:
-        return json.load(f), out
+    with tempfile.TemporaryDirectory(prefix="minnet-lesson-") as folder:
+        out = os.path.join(folder, module.__name__.rsplit(".", 1)[-1])
+        status = module.main([*argv, "--quiet", "--out", out])
+        if status != 0:
+            raise RuntimeError(f"{module.__name__} {' '.join(argv)} exited with status {status}")
+        with open(os.path.join(out, "summary.json")) as f:
+            summary = json.load(f)
+        figures = {}
+        for name in sorted(os.listdir(out)):
+            if name.endswith(".png"):
+                with open(os.path.join(out, name), "rb") as f:
+                    figures[name] = f.read()
+    return summary, figures
 
 
 def claim(summary, key):
@@ -57,9 +60,11 @@ def claim(summary, key):
     return row
 
 
-def picture(folder, name, width=900):
-    """Show one of the PNG figures a study wrote."""
-    display(Image(filename=os.path.join(folder, name), width=width))
+def picture(figures, name, width=900):
+    """Show one of the PNG figures a study drew (`study`'s second result)."""
+    if name not in figures:
+        raise KeyError(f"no figure {name!r}; the study drew {sorted(figures)}")
+    display(Image(data=figures[name], width=width))
 
 
 def figure(fig, width=900):
