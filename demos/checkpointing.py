@@ -94,38 +94,103 @@ def claims(summary):
     depths = [r["L"] for r in runs]
     if len(depths) < 3:
         why = "fewer than three depths: no slope to measure"
-        return [row("scaling", "", "the scalings over the depths", "", None, not_comparable(why), None)]
+        return [
+            row(
+                "scaling",
+                quote="",
+                claim="the scalings over the depths",
+                unit="",
+                document_value=None,
+                rule=not_comparable(why),
+                measured=None,
+            )
+        ]
     measured = lambda strategy, key: [r["rows"][strategy][key] for r in runs]  # noqa: E731
     deepest = runs[-1]["rows"]
     span = f"L = {depths[0]}..{depths[-1]}"
     return [
-        row("gradients_identical", "", "the three strategies compute the same gradient, bit for bit", "", True,
-            holds("np.array_equal at every depth"), summary["bit_identical"], "a property of minnet's code, "
-            "which the lecture takes for granted", kind="beyond"),
-        row("vanilla_memory_linear", "The memory usage grows linearly with the number of layers", f"vanilla: slope of "
-            f"log(layers held) against log L, {span}", "slope", 1.0, relative(0.1), slope(depths, measured("vanilla",
-            "peak_layers"))),
-        row("memory_poor_evaluations_quadratic", "The number of node evaluations scales with n^2, whereas it vanilla "
-            "backprop scaled as n", f"memory-poor: slope of log(evaluations) against log L, {span}", "slope", 2.0,
-            relative(0.1), slope(depths, measured("memory_poor", "evaluations"))),
-        row("memory_poor_memory_constant", "Optimal in terms of memory: there is no need to store all activations in "
-            "memory", f"memory-poor: slope of log(layers held) against log L, {span}", "slope", 0.0, band(-0.1, 0.1),
-            slope(depths, measured("memory_poor", "peak_layers"))),
-        row("checkpoint_trade_off", "Trade-off between the vanilla and memory poor approaches", f"checkpoint, L = "
-            f"{depths[-1]}: fewer layers held than vanilla and fewer evaluations than memory-poor", "", True,
-            holds("held < vanilla's and evaluations < memory-poor's"), deepest["checkpoint"]["peak_layers"] <
-            deepest["vanilla"]["peak_layers"] and deepest["checkpoint"]["evaluations"] < deepest["memory_poor"]
-            ["evaluations"], f"held {deepest['checkpoint']['peak_layers']:g} of {depths[-1]}, evaluations "
-            f"{deepest['checkpoint']['evaluations']} against {deepest['memory_poor']['evaluations']}"),
-        row("checkpoint_memory_sqrt", "", f"checkpoint every k = round(sqrt L): slope of log(layers held) against "
-            f"log L, {span}", "slope", 0.5, relative(0.1), slope(depths, measured("checkpoint", "peak_layers")),
-            "held: " + ", ".join(f"{v:g}" for v in measured("checkpoint", "peak_layers")) + " (L/k + k - 2 at these "
-            "depths; 2 sqrt L only asymptotically)", kind="beyond", document="Chen et al. 2016"),
-        row("checkpoint_evaluations_linear", "", f"checkpoint: slope of log(evaluations) against log L, {span}",
-            "slope", 1.0, relative(0.1), slope(depths, measured("checkpoint", "evaluations")), "evaluations: " +
-            ", ".join(f"{v:g}" for v in measured("checkpoint", "evaluations")) + " (one forward, the segments' "
-            "recomputation and the backward: linear in L only asymptotically)", kind="beyond", document="Chen et al. 2016"),
-    ]  # fmt: skip
+        row(
+            "gradients_identical",
+            quote="",
+            claim="the three strategies compute the same gradient, bit for bit",
+            unit="",
+            document_value=True,
+            rule=holds("np.array_equal at every depth"),
+            measured=summary["bit_identical"],
+            note="a property of minnet's code, which the lecture takes for granted",
+            kind="beyond",
+        ),
+        row(
+            "vanilla_memory_linear",
+            quote="The memory usage grows linearly with the number of layers",
+            claim=f"vanilla: slope of log(layers held) against log L, {span}",
+            unit="slope",
+            document_value=1.0,
+            rule=relative(0.1),
+            measured=slope(depths, measured("vanilla", "peak_layers")),
+        ),
+        row(
+            "memory_poor_evaluations_quadratic",
+            quote="The number of node evaluations scales with n^2, whereas it vanilla backprop scaled as n",
+            claim=f"memory-poor: slope of log(evaluations) against log L, {span}",
+            unit="slope",
+            document_value=2.0,
+            rule=relative(0.1),
+            measured=slope(depths, measured("memory_poor", "evaluations")),
+        ),
+        row(
+            "memory_poor_memory_constant",
+            quote="Optimal in terms of memory: there is no need to store all activations in memory",
+            claim=f"memory-poor: slope of log(layers held) against log L, {span}",
+            unit="slope",
+            document_value=0.0,
+            rule=band(-0.1, 0.1),
+            measured=slope(depths, measured("memory_poor", "peak_layers")),
+        ),
+        row(
+            "checkpoint_trade_off",
+            quote="Trade-off between the vanilla and memory poor approaches",
+            claim=f"checkpoint, L = "
+            f"{depths[-1]}: fewer layers held than vanilla and fewer evaluations than memory-poor",
+            unit="",
+            document_value=True,
+            rule=holds("held < vanilla's and evaluations < memory-poor's"),
+            measured=deepest["checkpoint"]["peak_layers"] < deepest["vanilla"]["peak_layers"]
+            and deepest["checkpoint"]["evaluations"] < deepest["memory_poor"]["evaluations"],
+            note=f"held {deepest['checkpoint']['peak_layers']:g} of {depths[-1]}, evaluations "
+            f"{deepest['checkpoint']['evaluations']} against {deepest['memory_poor']['evaluations']}",
+        ),
+        row(
+            "checkpoint_memory_sqrt",
+            quote="",
+            claim=f"checkpoint every k = round(sqrt L): slope of log(layers held) against log L, {span}",
+            unit="slope",
+            document_value=0.5,
+            rule=relative(0.1),
+            measured=slope(depths, measured("checkpoint", "peak_layers")),
+            note="held: "
+            + ", ".join(f"{v:g}" for v in measured("checkpoint", "peak_layers"))
+            + " (L/k + k - 2 at these "
+            "depths; 2 sqrt L only asymptotically)",
+            kind="beyond",
+            document="Chen et al. 2016",
+        ),
+        row(
+            "checkpoint_evaluations_linear",
+            quote="",
+            claim=f"checkpoint: slope of log(evaluations) against log L, {span}",
+            unit="slope",
+            document_value=1.0,
+            rule=relative(0.1),
+            measured=slope(depths, measured("checkpoint", "evaluations")),
+            note="evaluations: "
+            + ", ".join(f"{v:g}" for v in measured("checkpoint", "evaluations"))
+            + " (one forward, the segments' "
+            "recomputation and the backward: linear in L only asymptotically)",
+            kind="beyond",
+            document="Chen et al. 2016",
+        ),
+    ]
 
 
 def save_results(results, out, summary, args):

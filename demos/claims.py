@@ -221,31 +221,39 @@ def claim(key, document, where, quote, claim, unit, document_value, rule, measur
 
 def rows_of(study, document, where=None, kind="document"):
     """One study's row maker: `claim` with the id prefixed by the study's name and its document filled in
-    (a row may name another, e.g. the paper it goes beyond), and one `where` for every row when given."""
+    (a row may name another, e.g. the paper it goes beyond), and one `where` for every row when given.
+    Every field is named at the call: row("key", where=..., quote=..., claim=..., unit=...,
+    document_value=..., rule=..., measured=..., note=..., kind=...), one declaration per claim."""
+    default_where = where
 
-    def row(key, *fields, kind=kind, document=document):
-        return claim(f"{study}.{key}", document, *((where,) if where else ()), *fields, kind=kind)
+    def row(key, *, quote, claim, unit, document_value, rule, measured, note=None, where=None, kind=kind,
+            document=document):  # fmt: skip
+        where = where or default_where
+        if not where:
+            raise ValueError(f"{study}.{key}: where must name the section or figure")
+        return make_claim(f"{study}.{key}", document, where, quote, claim, unit, document_value, rule, measured,
+                          note, kind=kind)  # fmt: skip
 
     return row
 
 
-def setting(key, document, choice, alternative, depends_on, value=None):
+def setting(key, *, document, choice, alternative, depends_on, value=None):
     """A choice the document does not state (or that minnet had to change), made to reproduce it:
     which claims depend on it and what the alternative gives, measured where minnet measured it."""
     rule = setting_rule(depends_on, alternative)
-    return claim(key, document, "setup", "", choice, "", None, rule, value, alternative, kind="setting")
+    return make_claim(key, document, "setup", "", choice, "", None, rule, value, alternative, kind="setting")
 
 
 def pytorch_init_setting(study, document, depends_on):
     """The setting a PyTorch document does not state but used: nn.Linear's initialisation."""
     return setting(
         f"{study}.initialisation",
-        document,
-        "every layer starts from nn.Linear's default, U(-1/sqrt(n_in), 1/sqrt(n_in)) (minnet's init='pytorch')",
-        "the document's code is PyTorch, whose default this is; minnet draws the same distribution, not PyTorch's "
-        "random numbers",
-        depends_on,
-        "U(-1/sqrt(n_in), 1/sqrt(n_in))",
+        document=document,
+        choice="every layer starts from nn.Linear's default, U(-1/sqrt(n_in), 1/sqrt(n_in)) (minnet's init='pytorch')",
+        alternative="the document's code is PyTorch, whose default this is; minnet draws the same distribution, not "
+        "PyTorch's random numbers",
+        depends_on=depends_on,
+        value="U(-1/sqrt(n_in), 1/sqrt(n_in))",
     )
 
 
@@ -305,3 +313,6 @@ def print_claims(claims):
             print(f"  {row['id']} ({row['document']}): {row['claim']}")
             for line in textwrap.wrap(f"depends on: {', '.join(row['rule']['depends_on'])}. {row['note']}", 96):
                 print(f"      {line}")
+
+
+make_claim = claim  # rows_of's row takes a field named claim, which hides the function there

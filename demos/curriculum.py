@@ -434,58 +434,132 @@ def claims(s):
     early = s["iterations"] >= TYPICAL_BY
     cos, norm, gap = s["mean_cos_first_50_per_chunk"], s["mean_norm_per_chunk"], s["largest_fc_minus_lm"]
     rows = [
-        row("accuracy_80_iteration", "section 1, training accuracy figure",
-            "accuracy surpassed 80% within the first 100 iterations",
-            "first iteration where the ten runs' mean training accuracy reaches 80%", "iteration", 100,
-            judged(band(None, 100)), s["accuracy_80_iteration"]),
-        row("accuracy_at_start", "section 3, iteration 0",
-            "only a few examples (10% ?) were correctly classified by the randomly initialized network by luck",
-            "training accuracy at iteration 0", "fraction", 0.1,
-            not_comparable("any untrained 10-class classifier scores about 10%: nothing of minnet's is tested"),
-            s["accuracy_at_0"]),
-        row("typical_first", "section 1, chunk accuracy figure",
-            "most well-represented examples (chunk 0) are almost entirely learned within the first 50 iterations",
-            f"chunk 0's accuracy at iteration {TYPICAL_BY} (mean of runs)", "fraction", None,
-            judged(band(ALMOST_ENTIRELY, 1.0) if early else not_comparable("the run is shorter than 50 iterations")),
-            s[at50][0], f"'almost entirely': at least {ALMOST_ENTIRELY:.0%}"),
-        row("atypical_slower", "section 1, chunk accuracy figure",
-            "whereas the accuracy for chunk 9 improves at a much slower pace",
-            f"chunk 9's accuracy at iteration {TYPICAL_BY} / chunk 0's", "ratio", None,
-            judged(band(None, 0.5) if early else not_comparable("the run is shorter than 50 iterations")),
-            s[at50][-1] / s[at50][0], f"'much slower': at most half of chunk 0's; chunk 9 reaches 80% at iteration "
-            f"{s['chunk9_reaches_80']}, chunk 0 at {s['chunk0_reaches_80']}"),
-        row("typical_highest_cosine", "section 2, cosine figure",
-            "the most well-represented chunk has the highest cosine similarity score, particularly during the first 50 "
-            "iterations", "chunk with the highest mean cosine to the mean gradient, iterations 0-50", "chunk", 0,
-            judged(exact()), int(np.argmax(cos)), "per chunk: " + ", ".join(f"{v:.3f}" for v in cos)),
-        row("typical_smaller_gradients", "section 2, norm figure",
-            "well-represented examples tend to have smaller gradients",
-            "mean gradient norm (layer 2) of chunk 0 / of chunk 9, over the run", "ratio", None,
-            judged(band(None, 1.0)), norm[0] / norm[-1], "per chunk: " + ", ".join(f"{v:.3g}" for v in norm)),
-        row("top_never_forgotten", "section 3, FC / LM figures",
-            "the top 10% of well-represented examples ... were never forgotten afterward",
-            "top 10%: largest gap First Correct - Last Mistake over the run (mean of runs)", "fraction", None,
-            judged(band(None, NEVER_FORGOTTEN)), gap["top 10%"],
-            f"'never': at most {NEVER_FORGOTTEN:.0%} of the examples; the bottom 10%'s gap is {gap['bottom 10%']:.2f}"),
-        row("bottom_not_secured", "section 3, FC / LM figures",
-            "the large region between FC and LM ... it fails to \"secure\" these learnings",
-            "bottom 10%'s largest gap First Correct - Last Mistake / the top 10%'s", "ratio", None,
-            judged(band(2.0, None)), gap["bottom 10%"] / max(gap["top 10%"], 1e-12), "'large': at least twice"),
-        row("cones_exist", "section 3, cluster of gradients",
-            "By identifying \"cones\" where all examples fall within a cosine similarity of 0.95 with each other",
-            f"cones of >= {CLUSTER_MIN_SIZE} examples at iteration {s['cluster_iteration']} (run 0)", "cones", None,
-            judged(band(1, None)), s["clusters"]),
-        row("contention_sets", "section 3, contention",
-            "we can also find examples learning against them by identifying examples under -0.95 cosine similarities",
-            f"cones with a contention set at cosine <= -0.95, iteration {s['cluster_iteration']}", "cones", None,
-            judged(band(1, None)), s["clusters_with_contention"]),
-        row("contention_digits", "section 3, contention",
-            "Contention between \"2\"s and \"1\"s ... \"2\"s and \"6\"s ... \"9\"s and \"4\"s ... \"7\"s and \"9\"s",
-            "how many of the document's four digit pairs recur among this run's contention pairs", "pairs", 4,
-            judged(beats_baseline(chance_pairs_q95(len(found)), f"95th percentile by chance with {len(found)} pairs "
-                                  "found among 45")),
-            len(shared), f"pairs found here: {s['contention_classes']}"),
-    ]  # fmt: skip
+        row(
+            "accuracy_80_iteration",
+            where="section 1, training accuracy figure",
+            quote="accuracy surpassed 80% within the first 100 iterations",
+            claim="first iteration where the ten runs' mean training accuracy reaches 80%",
+            unit="iteration",
+            document_value=100,
+            rule=judged(band(None, 100)),
+            measured=s["accuracy_80_iteration"],
+        ),
+        row(
+            "accuracy_at_start",
+            where="section 3, iteration 0",
+            quote="only a few examples (10% ?) were correctly classified by the randomly initialized network by luck",
+            claim="training accuracy at iteration 0",
+            unit="fraction",
+            document_value=0.1,
+            rule=not_comparable("any untrained 10-class classifier scores about 10%: nothing of minnet's is tested"),
+            measured=s["accuracy_at_0"],
+        ),
+        row(
+            "typical_first",
+            where="section 1, chunk accuracy figure",
+            quote="most well-represented examples (chunk 0) are almost entirely learned within the first 50 iterations",
+            claim=f"chunk 0's accuracy at iteration {TYPICAL_BY} (mean of runs)",
+            unit="fraction",
+            document_value=None,
+            rule=judged(
+                band(ALMOST_ENTIRELY, 1.0) if early else not_comparable("the run is shorter than 50 iterations")
+            ),
+            measured=s[at50][0],
+            note=f"'almost entirely': at least {ALMOST_ENTIRELY:.0%}",
+        ),
+        row(
+            "atypical_slower",
+            where="section 1, chunk accuracy figure",
+            quote="whereas the accuracy for chunk 9 improves at a much slower pace",
+            claim=f"chunk 9's accuracy at iteration {TYPICAL_BY} / chunk 0's",
+            unit="ratio",
+            document_value=None,
+            rule=judged(band(None, 0.5) if early else not_comparable("the run is shorter than 50 iterations")),
+            measured=s[at50][-1] / s[at50][0],
+            note=f"'much slower': at most half of chunk 0's; chunk 9 reaches 80% at iteration "
+            f"{s['chunk9_reaches_80']}, chunk 0 at {s['chunk0_reaches_80']}",
+        ),
+        row(
+            "typical_highest_cosine",
+            where="section 2, cosine figure",
+            quote="the most well-represented chunk has the highest cosine similarity score, particularly during the first 50 "
+            "iterations",
+            claim="chunk with the highest mean cosine to the mean gradient, iterations 0-50",
+            unit="chunk",
+            document_value=0,
+            rule=judged(exact()),
+            measured=int(np.argmax(cos)),
+            note="per chunk: " + ", ".join(f"{v:.3f}" for v in cos),
+        ),
+        row(
+            "typical_smaller_gradients",
+            where="section 2, norm figure",
+            quote="well-represented examples tend to have smaller gradients",
+            claim="mean gradient norm (layer 2) of chunk 0 / of chunk 9, over the run",
+            unit="ratio",
+            document_value=None,
+            rule=judged(band(None, 1.0)),
+            measured=norm[0] / norm[-1],
+            note="per chunk: " + ", ".join(f"{v:.3g}" for v in norm),
+        ),
+        row(
+            "top_never_forgotten",
+            where="section 3, FC / LM figures",
+            quote="the top 10% of well-represented examples ... were never forgotten afterward",
+            claim="top 10%: largest gap First Correct - Last Mistake over the run (mean of runs)",
+            unit="fraction",
+            document_value=None,
+            rule=judged(band(None, NEVER_FORGOTTEN)),
+            measured=gap["top 10%"],
+            note=f"'never': at most {NEVER_FORGOTTEN:.0%} of the examples; the bottom 10%'s gap is {gap['bottom 10%']:.2f}",
+        ),
+        row(
+            "bottom_not_secured",
+            where="section 3, FC / LM figures",
+            quote='the large region between FC and LM ... it fails to "secure" these learnings',
+            claim="bottom 10%'s largest gap First Correct - Last Mistake / the top 10%'s",
+            unit="ratio",
+            document_value=None,
+            rule=judged(band(2.0, None)),
+            measured=gap["bottom 10%"] / max(gap["top 10%"], 1e-12),
+            note="'large': at least twice",
+        ),
+        row(
+            "cones_exist",
+            where="section 3, cluster of gradients",
+            quote='By identifying "cones" where all examples fall within a cosine similarity of 0.95 with each other',
+            claim=f"cones of >= {CLUSTER_MIN_SIZE} examples at iteration {s['cluster_iteration']} (run 0)",
+            unit="cones",
+            document_value=None,
+            rule=judged(band(1, None)),
+            measured=s["clusters"],
+        ),
+        row(
+            "contention_sets",
+            where="section 3, contention",
+            quote="we can also find examples learning against them by identifying examples under -0.95 cosine similarities",
+            claim=f"cones with a contention set at cosine <= -0.95, iteration {s['cluster_iteration']}",
+            unit="cones",
+            document_value=None,
+            rule=judged(band(1, None)),
+            measured=s["clusters_with_contention"],
+        ),
+        row(
+            "contention_digits",
+            where="section 3, contention",
+            quote='Contention between "2"s and "1"s ... "2"s and "6"s ... "9"s and "4"s ... "7"s and "9"s',
+            claim="how many of the document's four digit pairs recur among this run's contention pairs",
+            unit="pairs",
+            document_value=4,
+            rule=judged(
+                beats_baseline(
+                    chance_pairs_q95(len(found)), f"95th percentile by chance with {len(found)} pairs found among 45"
+                )
+            ),
+            measured=len(shared),
+            note=f"pairs found here: {s['contention_classes']}",
+        ),
+    ]
     return rows + (deep_rows(s) if deep else []) + settings(s)
 
 
@@ -499,36 +573,74 @@ def deep_rows(s):
     smaller = [k for k, v in layers.items() if v["norm_chunk0_over_chunk9"] < 1]
     highest = [k for k, v in layers.items() if v["highest_cosine_chunk"] == 0]
     return [
-        row("deep_layers_smaller_gradients", where, quote, "layers among fc2, fc3, fc4 where chunk 0's mean gradient "
-            "norm over the run is below chunk 9's (section 2's norm finding, layer by layer)", "layers", None,
-            band(3, 3), len(smaller), "; ".join(f"fc{k}: chunk 0 / chunk 9 {v['norm_chunk0_over_chunk9']:.3g}"
-                                                for k, v in layers.items()), kind="beyond"),
-        row("deep_layers_typical_highest_cosine", where, quote, "layers among fc2, fc3, fc4 where chunk 0 has the "
+        row(
+            "deep_layers_smaller_gradients",
+            where=where,
+            quote=quote,
+            claim="layers among fc2, fc3, fc4 where chunk 0's mean gradient "
+            "norm over the run is below chunk 9's (section 2's norm finding, layer by layer)",
+            unit="layers",
+            document_value=None,
+            rule=band(3, 3),
+            measured=len(smaller),
+            note="; ".join(f"fc{k}: chunk 0 / chunk 9 {v['norm_chunk0_over_chunk9']:.3g}" for k, v in layers.items()),
+            kind="beyond",
+        ),
+        row(
+            "deep_layers_typical_highest_cosine",
+            where=where,
+            quote=quote,
+            claim="layers among fc2, fc3, fc4 where chunk 0 has the "
             "highest mean cosine with the mean gradient, iterations 0-50 (section 2's cosine finding, layer by layer)",
-            "layers", None, band(3, 3), len(highest), "; ".join(
+            unit="layers",
+            document_value=None,
+            rule=band(3, 3),
+            measured=len(highest),
+            note="; ".join(
                 f"fc{k}: chunk {v['highest_cosine_chunk']} highest, cosines {min(v['chunk_cos']):.3f}-"
-                f"{max(v['chunk_cos']):.3f}" for k, v in layers.items()), kind="beyond"),
-    ]  # fmt: skip
+                f"{max(v['chunk_cos']):.3f}"
+                for k, v in layers.items()
+            ),
+            kind="beyond",
+        ),
+    ]
 
 
 def settings(s):
     """The choices the document leaves unstated, made to reproduce it, and what the alternatives gave."""
     rows = [
         pytorch_init_setting("curriculum", "001", ["curriculum.accuracy_80_iteration"]),
-        setting("curriculum.reduction", "001", "each SGD step descends the batch's summed cross-entropy (PyTorch's "
-                "CrossEntropyLoss(reduction='sum'))",
-                "with the batch mean, lr 0.01 reaches only 10-27% training accuracy at iteration 100 (sigmoid or "
-                "relu, PyTorch or He/Glorot weights, [0, 1] or standardised pixels; 3 seeds each); summed, 84-86%",
-                ["curriculum.accuracy_80_iteration", "curriculum.typical_first", "curriculum.atypical_slower"], "sum"),
-        setting("curriculum.cluster_iteration", "001", f"the cones are taken at iteration {s['cluster_iteration']}",
-                "none at -0.95 up to iteration 50 in two runs, 3-6 cones with a contention set at 100, 25-28 at 200",
-                ["curriculum.contention_sets", "curriculum.contention_digits"], s["cluster_iteration"]),
-    ]  # fmt: skip
+        setting(
+            "curriculum.reduction",
+            document="001",
+            choice="each SGD step descends the batch's summed cross-entropy (PyTorch's "
+            "CrossEntropyLoss(reduction='sum'))",
+            alternative="with the batch mean, lr 0.01 reaches only 10-27% training accuracy at iteration 100 (sigmoid or "
+            "relu, PyTorch or He/Glorot weights, [0, 1] or standardised pixels; 3 seeds each); summed, 84-86%",
+            depends_on=["curriculum.accuracy_80_iteration", "curriculum.typical_first", "curriculum.atypical_slower"],
+            value="sum",
+        ),
+        setting(
+            "curriculum.cluster_iteration",
+            document="001",
+            choice=f"the cones are taken at iteration {s['cluster_iteration']}",
+            alternative="none at -0.95 up to iteration 50 in two runs, 3-6 cones with a contention set at 100, 25-28 at 200",
+            depends_on=["curriculum.contention_sets", "curriculum.contention_digits"],
+            value=s["cluster_iteration"],
+        ),
+    ]
     if s["data"] != "mnist":
-        rows.append(setting("curriculum.data", "001", f"{s['data']} instead of the document's random 6,000-image "
-                            "mini-MNIST", "the 6,000 images are not published; 5,000 MNIST images ship with minnet "
-                            "(--data mnist --data-dir DIR reads the IDX files and draws a seeded 10%)",
-                            ["every curriculum claim"], s["data"]))  # fmt: skip
+        rows.append(
+            setting(
+                "curriculum.data",
+                document="001",
+                choice=f"{s['data']} instead of the document's random 6,000-image mini-MNIST",
+                alternative="the 6,000 images are not published; 5,000 MNIST images ship with minnet "
+                "(--data mnist --data-dir DIR reads the IDX files and draws a seeded 10%)",
+                depends_on=["every curriculum claim"],
+                value=s["data"],
+            )
+        )
     return rows
 
 

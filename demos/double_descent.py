@@ -138,34 +138,73 @@ BELKIN = "Reconciling modern machine learning practice and the bias-variance tra
 def claims(s):
     n, noise = s["args"]["n"], s["args"]["label_noise"]
     return [
-        row("peak_at_threshold", BELKIN, "where the median test error peaks, in weights of the fitted layer, "
-            "over the threshold n x 10", "weights / weights", 1.0, band(*AT_THRESHOLD),
-            s["peak_weights"] / s["threshold"], f"peak {s['peak_test_error']:.3f} at {s['peak_weights']:,} weights; "
-            f"threshold {s['threshold']:,}"),
-        row("second_descent_below_classical", BELKIN, "best median test error past 2 x the threshold over the best "
-            "below it (the classical U's minimum)", "error / error", None, band(None, 1.0),
-            s["best_past_2x_threshold"] / s["best_classical"], f"{s['best_past_2x_threshold']:.3f} past "
-            f"{2 * s['threshold']:,} weights; {s['best_classical']:.3f} at {s['best_classical_weights']:,}"),
-        row("interpolates_from_threshold", BELKIN, "training error 0 at every width from the threshold on, in every "
-            "seed", "", None, holds("all zero"), s["interpolates_from_threshold"],
-            f"training labels: {noise:.0%} redrawn, fitted as given; with N + 1 >= n features of full rank the "
-            "minimum-norm least squares fit is exact: a check of the code, not evidence", kind="check"),
-        row("norm_peaks_at_threshold", "", "the fitted layer's norm |B| peaks at the same width as the test error",
-            "weights", s["peak_weights"], band(s["peak_weights"], s["peak_weights"]), s["norm_peak_weights"],
-            "Belkin et al. figure 2 (bottom): the norm of the interpolating solution falls past the threshold",
-            kind="beyond", document="Belkin et al. 2019"),
-        setting("double_descent.features", "004", f"random relu features of minnet's MLP on {n:,} MNIST-5k images "
-                f"with {noise:.0%} label noise", "Belkin et al.: random Fourier features on 10,000 MNIST images; "
-                "without label noise the curve keeps its shape (seed 0: best 0.162 below the threshold, 0.871 at it, "
-                "0.076 at 10 n)", ["double_descent.peak_at_threshold", "double_descent.second_descent_below_classical"],
-                "relu features"),
-        setting("double_descent.cutoff", "004", "the last layer by np.linalg.lstsq with its default cutoff "
-                "(rcond: singular values below eps x max(n, N + 1) x the largest count as 0): the exact pseudo-inverse",
-                "a larger cutoff regularises the fit and lowers the peak; measured, seed 0, n 1,000, 10% noise, at "
-                "the threshold: test error 0.885 with the default, 1e-10 and 1e-6 (the smallest singular value is "
-                "1.2e-6 of the largest), 0.483 with 1e-3; at 2 n 0.257 with each", ["double_descent.peak_at_threshold",
-                "double_descent.norm_peaks_at_threshold"], "rcond=None"),
-    ]  # fmt: skip
+        row(
+            "peak_at_threshold",
+            quote=BELKIN,
+            claim="where the median test error peaks, in weights of the fitted layer, over the threshold n x 10",
+            unit="weights / weights",
+            document_value=1.0,
+            rule=band(*AT_THRESHOLD),
+            measured=s["peak_weights"] / s["threshold"],
+            note=f"peak {s['peak_test_error']:.3f} at {s['peak_weights']:,} weights; threshold {s['threshold']:,}",
+        ),
+        row(
+            "second_descent_below_classical",
+            quote=BELKIN,
+            claim="best median test error past 2 x the threshold over the best below it (the classical U's minimum)",
+            unit="error / error",
+            document_value=None,
+            rule=band(None, 1.0),
+            measured=s["best_past_2x_threshold"] / s["best_classical"],
+            note=f"{s['best_past_2x_threshold']:.3f} past "
+            f"{2 * s['threshold']:,} weights; {s['best_classical']:.3f} at {s['best_classical_weights']:,}",
+        ),
+        row(
+            "interpolates_from_threshold",
+            quote=BELKIN,
+            claim="training error 0 at every width from the threshold on, in every seed",
+            unit="",
+            document_value=None,
+            rule=holds("all zero"),
+            measured=s["interpolates_from_threshold"],
+            note=f"training labels: {noise:.0%} redrawn, fitted as given; with N + 1 >= n features of full rank the "
+            "minimum-norm least squares fit is exact: a check of the code, not evidence",
+            kind="check",
+        ),
+        row(
+            "norm_peaks_at_threshold",
+            quote="",
+            claim="the fitted layer's norm |B| peaks at the same width as the test error",
+            unit="weights",
+            document_value=s["peak_weights"],
+            rule=band(s["peak_weights"], s["peak_weights"]),
+            measured=s["norm_peak_weights"],
+            note="Belkin et al. figure 2 (bottom): the norm of the interpolating solution falls past the threshold",
+            kind="beyond",
+            document="Belkin et al. 2019",
+        ),
+        setting(
+            "double_descent.features",
+            document="004",
+            choice=f"random relu features of minnet's MLP on {n:,} MNIST-5k images with {noise:.0%} label noise",
+            alternative="Belkin et al.: random Fourier features on 10,000 MNIST images; "
+            "without label noise the curve keeps its shape (seed 0: best 0.162 below the threshold, 0.871 at it, "
+            "0.076 at 10 n)",
+            depends_on=["double_descent.peak_at_threshold", "double_descent.second_descent_below_classical"],
+            value="relu features",
+        ),
+        setting(
+            "double_descent.cutoff",
+            document="004",
+            choice="the last layer by np.linalg.lstsq with its default cutoff "
+            "(rcond: singular values below eps x max(n, N + 1) x the largest count as 0): the exact pseudo-inverse",
+            alternative="a larger cutoff regularises the fit and lowers the peak; measured, seed 0, n 1,000, 10% noise, at "
+            "the threshold: test error 0.885 with the default, 1e-10 and 1e-6 (the smallest singular value is "
+            "1.2e-6 of the largest), 0.483 with 1e-3; at 2 n 0.257 with each",
+            depends_on=["double_descent.peak_at_threshold", "double_descent.norm_peaks_at_threshold"],
+            value="rcond=None",
+        ),
+    ]
 
 
 def print_summary(s):

@@ -170,31 +170,73 @@ def claims(summary):
     """Cohen et al.'s findings, each by a rule stated in its row (beyond the documents)."""
     rows = []
     for lr, m in summary["gradient_descent"].items():
-        rows.append(row(f"sharpens_to_2_over_lr_{lr}", "", f"at lr {lr}, gradient descent starts below 2/lr "
-                        "and sharpens until it reaches it", "", True,
-                        holds("initial sharpness < 2/lr, crossed later in the run"),
-                        m["initial"] < m["threshold"] and m["crossing"] is not None,
-                        f"from {m['initial']:.3g}; " + hover_note(m, "2/lr")))  # fmt: skip
-        rows.append(row(f"hovers_at_2_over_lr_{lr}", ABSTRACT, f"at lr {lr}, the sharpness's mean over the "
-                        "run's second half / (2/lr)", "ratio", 1.0, band(*eos.HOVER_BAND), m["late_mean_over_threshold"]
-                        if m["crossing"] is not None else None, hover_note(m, "2/lr")))  # fmt: skip
+        rows.append(
+            row(
+                f"sharpens_to_2_over_lr_{lr}",
+                quote="",
+                claim=f"at lr {lr}, gradient descent starts below 2/lr and sharpens until it reaches it",
+                unit="",
+                document_value=True,
+                rule=holds("initial sharpness < 2/lr, crossed later in the run"),
+                measured=m["initial"] < m["threshold"] and m["crossing"] is not None,
+                note=f"from {m['initial']:.3g}; " + hover_note(m, "2/lr"),
+            )
+        )
+        rows.append(
+            row(
+                f"hovers_at_2_over_lr_{lr}",
+                quote=ABSTRACT,
+                claim=f"at lr {lr}, the sharpness's mean over the run's second half / (2/lr)",
+                unit="ratio",
+                document_value=1.0,
+                rule=band(*eos.HOVER_BAND),
+                measured=m["late_mean_over_threshold"] if m["crossing"] is not None else None,
+                note=hover_note(m, "2/lr"),
+            )
+        )
         if m["crossing"] is not None:
-            rows.append(row(f"loss_falls_non_monotonically_{lr}", NON_MONOTONE, f"at lr {lr}, after the "
-                            "crossing the loss rises on some iterations yet is lower at the end", "", True,
-                            holds("loss rises on >= 1 iteration after the crossing and final < at the crossing"),
-                            m["loss_rises_after_crossing"] > 0 and m["final_loss"] < m["loss_at_crossing"],
-                            f"rises on {m['loss_rises_after_crossing']} iterations; {m['loss_at_crossing']:.3g} at "
-                            f"the crossing, {m['final_loss']:.3g} at the end"))  # fmt: skip
+            rows.append(
+                row(
+                    f"loss_falls_non_monotonically_{lr}",
+                    quote=NON_MONOTONE,
+                    claim=f"at lr {lr}, after the crossing the loss rises on some iterations yet is lower at the end",
+                    unit="",
+                    document_value=True,
+                    rule=holds("loss rises on >= 1 iteration after the crossing and final < at the crossing"),
+                    measured=m["loss_rises_after_crossing"] > 0 and m["final_loss"] < m["loss_at_crossing"],
+                    note=f"rises on {m['loss_rises_after_crossing']} iterations; {m['loss_at_crossing']:.3g} at "
+                    f"the crossing, {m['final_loss']:.3g} at the end",
+                )
+            )
     m = summary["adam"]
-    rows.append(row("adam_preconditioned_38_over_lr", "", f"Adam (lr {summary['adam_lr']}, beta1 0.9): "
-                    "the preconditioned sharpness's mean over the second half / (38/lr)", "ratio", 1.0,
-                    band(*eos.HOVER_BAND), m["late_mean_over_threshold"] if m["crossing"] is not None else None,
-                    hover_note(m, "38/lr"), document=COHEN_ADAM))  # fmt: skip
-    rows.append(setting("edge_of_stability.data", COHEN, "1,000 standardised 8x8 digits, 64-" +
-                        "-".join(map(str, summary["config"]["hidden"])) + "-10 tanh, half squared error, instead of "
-                        "Cohen et al.'s 5,000 CIFAR-10 images", "CIFAR-10 does not ship with minnet; the phenomenon, "
-                        "not the numbers, is compared; unstandardised pixels were not tried here", [r["id"] for r in rows],
-                        "digits"))  # fmt: skip
+    rows.append(
+        row(
+            "adam_preconditioned_38_over_lr",
+            quote="",
+            claim=f"Adam (lr {summary['adam_lr']}, beta1 0.9): "
+            "the preconditioned sharpness's mean over the second half / (38/lr)",
+            unit="ratio",
+            document_value=1.0,
+            rule=band(*eos.HOVER_BAND),
+            measured=m["late_mean_over_threshold"] if m["crossing"] is not None else None,
+            note=hover_note(m, "38/lr"),
+            document=COHEN_ADAM,
+        )
+    )
+    rows.append(
+        setting(
+            "edge_of_stability.data",
+            document=COHEN,
+            choice="1,000 standardised 8x8 digits, 64-"
+            + "-".join(map(str, summary["config"]["hidden"]))
+            + "-10 tanh, half squared error, instead of "
+            "Cohen et al.'s 5,000 CIFAR-10 images",
+            alternative="CIFAR-10 does not ship with minnet; the phenomenon, "
+            "not the numbers, is compared; unstandardised pixels were not tried here",
+            depends_on=[r["id"] for r in rows],
+            value="digits",
+        )
+    )
     return rows
 
 

@@ -82,7 +82,8 @@ FINDINGS = {
         finding(where="section 3.1", quote="to see that increasing the number of neurons does improve the performance",
                 rows=["neurons.final_test_f1_3_0.2", "oscillations.final_error_f1_2_0.2"]),
         finding(where="section 3.1", quote="the former is still decreasing while later stagnates",
-                rows=["neurons.still_decreasing_f1_3_0.2", "oscillations.stagnates_f1_2_0.2"]),
+                rows=["neurons.still_decreasing_f1_3_0.2", "oscillations.stagnates_f1_2_0.2",
+                                      "oscillations.stagnates_as_figure_3"]),
         finding(where="section 3.1", quote="a slightly higher learning rate leads to faster (but stable) learning and "
                 "much better performance", rows=["neurons.higher_lr_much_better"]),
         finding(where="section 3.1", quote="We see that the hidden neurons indeed diverge if given enough time",

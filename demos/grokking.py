@@ -205,55 +205,120 @@ def claims(s):
     test_steps = [median(m["test_step"]) for m in later]
     shares = main["single_frequency"] or [float("nan")]
     return [
-        row("test_long_after_train", "Grokking: Generalization Beyond Overfitting on Small Algorithmic Datasets",
-            f"test accuracy reaches 99% at least {LONG_BEFORE} times later than train accuracy, in every seed "
-            f"(fraction {a['fraction']}; measured: the median ratio)", "steps / steps", None,
-            holds(f"all {n} seeds reach 99% on test, median ratio >= {LONG_BEFORE}"), grokking,
-            f"train 99% at steps {fmt(main['train_step'])}; test at {fmt(main['test_step'])}; ratio median "
-            f"{median(main['delay_ratio']):.3g}"),
-        row("weight_decay_needed", "", f"within this budget ({a['steps']:,} full-batch AdamW steps), seeds whose test "
-            "accuracy reaches 99% without weight decay", "seeds", None, band(None, 0), plain["grokked"],
-            f"final test accuracy {fmt(plain['final_test_accuracy'], '.2f')} (chance: 1/{a['p']}). Not 'never': "
+        row(
+            "test_long_after_train",
+            quote="Grokking: Generalization Beyond Overfitting on Small Algorithmic Datasets",
+            claim=f"test accuracy reaches 99% at least {LONG_BEFORE} times later than train accuracy, in every seed "
+            f"(fraction {a['fraction']}; measured: the median ratio)",
+            unit="steps / steps",
+            document_value=None,
+            rule=holds(f"all {n} seeds reach 99% on test, median ratio >= {LONG_BEFORE}"),
+            measured=grokking,
+            note=f"train 99% at steps {fmt(main['train_step'])}; test at {fmt(main['test_step'])}; ratio median "
+            f"{median(main['delay_ratio']):.3g}",
+        ),
+        row(
+            "weight_decay_needed",
+            quote="",
+            claim=f"within this budget ({a['steps']:,} full-batch AdamW steps), seeds whose test "
+            "accuracy reaches 99% without weight decay",
+            unit="seeds",
+            document_value=None,
+            rule=band(None, 0),
+            measured=plain["grokked"],
+            note=f"final test accuracy {fmt(plain['final_test_accuracy'], '.2f')} (chance: 1/{a['p']}). Not 'never': "
             "Power et al. figure 2 see grokking without weight decay too, later (weight decay speeds it the most), and "
             "Gromov 2023 without any regularisation under plain gradient descent, over longer runs",
-            kind="beyond", document="Power et al. 2022"),
-        row("more_data_less_delay", "", f"the median step at which test reaches 99% falls as the fraction grows "
-            f"from {a['fraction']}", "steps", None, holds("strictly decreasing over the fractions"),
-            len(test_steps) > 1 and bool(np.all(np.diff(test_steps) < 0)),
-            ", ".join(f"{f}: {t:.4g}" for f, t in zip(sorted(a["fractions"])[-len(test_steps):], test_steps))
-            + "".join(f"; fraction {f}: {m['grokked']} of {n} seeds grok within {a['steps']:,} steps (left out)"
-                      for f, m in sorted(s["weight_decay"].items()) if float(f) < a["fraction"]),
-            kind="beyond", document="Power et al. 2022"),
-        row("one_frequency_per_unit", "", "share of each hidden unit's embedding power at its top frequency, at the "
-            "last step (median over seeds)", "share", None, band(ONE_FREQUENCY, 1.0), median(shares),
-            f"without weight decay: {median(plain['single_frequency'] or [float('nan')]):.2f}; a random embedding "
-            f"about 0.2", kind="beyond", document="Gromov 2023"),
-        setting("grokking.network", "004", "Gromov 2023's MLP: square activation, squared error, AdamW with "
-                "weight decay 1", "the slide's transformer (~4e5 parameters, ~1e5 steps) is out of reach on 2 cores; "
-                "relu with cross-entropy: test accuracy 0.14 after 8,000 steps; relu with squared error: 0.02 after "
-                "4,000 (p 31, fraction 0.4, lr 0.01)", ["grokking.test_long_after_train"], "square, MSE"),
+            kind="beyond",
+            document="Power et al. 2022",
+        ),
+        row(
+            "more_data_less_delay",
+            quote="",
+            claim=f"the median step at which test reaches 99% falls as the fraction grows from {a['fraction']}",
+            unit="steps",
+            document_value=None,
+            rule=holds("strictly decreasing over the fractions"),
+            measured=len(test_steps) > 1 and bool(np.all(np.diff(test_steps) < 0)),
+            note=", ".join(f"{f}: {t:.4g}" for f, t in zip(sorted(a["fractions"])[-len(test_steps) :], test_steps))
+            + "".join(
+                f"; fraction {f}: {m['grokked']} of {n} seeds grok within {a['steps']:,} steps (left out)"
+                for f, m in sorted(s["weight_decay"].items())
+                if float(f) < a["fraction"]
+            ),
+            kind="beyond",
+            document="Power et al. 2022",
+        ),
+        row(
+            "one_frequency_per_unit",
+            quote="",
+            claim="share of each hidden unit's embedding power at its top frequency, at the "
+            "last step (median over seeds)",
+            unit="share",
+            document_value=None,
+            rule=band(ONE_FREQUENCY, 1.0),
+            measured=median(shares),
+            note=f"without weight decay: {median(plain['single_frequency'] or [float('nan')]):.2f}; a random embedding "
+            f"about 0.2",
+            kind="beyond",
+            document="Gromov 2023",
+        ),
+        setting(
+            "grokking.network",
+            document="004",
+            choice="Gromov 2023's MLP: square activation, squared error, AdamW with weight decay 1",
+            alternative="the slide's transformer (~4e5 parameters, ~1e5 steps) is out of reach on 2 cores; "
+            "relu with cross-entropy: test accuracy 0.14 after 8,000 steps; relu with squared error: 0.02 after "
+            "4,000 (p 31, fraction 0.4, lr 0.01)",
+            depends_on=["grokking.test_long_after_train"],
+            value="square, MSE",
+        ),
         *settings(a),
-    ]  # fmt: skip
+    ]
 
 
 def settings(a):
     """The choices the slide leaves open (it cites Power et al.'s title): Gromov's small setting, minnet's budget."""
-    every = ["grokking.test_long_after_train", "grokking.weight_decay_needed", "grokking.more_data_less_delay",
-             "grokking.one_frequency_per_unit"]
+    every = [
+        "grokking.test_long_after_train",
+        "grokking.weight_decay_needed",
+        "grokking.more_data_less_delay",
+        "grokking.one_frequency_per_unit",
+    ]
     return [
-        setting("grokking.task", "004", f"a + b mod p with p {a['p']}, a fraction {a['fraction']} of the p^2 pairs to "
-                f"train on (others {a['fractions']}), {a['seeds']} seeds each: Gromov 2023's sizes", "Power et al.: "
-                "p 97 on a transformer; p 97 here would train on 9,409 pairs against 961 per full-batch step: not run", every, f"p {a['p']}"),
-        setting("grokking.optimizer", "004", f"AdamW, lr {a['lr']}, beta2 {gk.GROMOV['beta2']}, weight decay "
-                f"{a['weight_decay']:g} applied as lr x wd = {a['lr'] * a['weight_decay']:g} per step, full batch: "
-                "Gromov 2023's", "Power et al.: lr 1e-3 with weight decay 1 (1e-3 per step, 10 times less) and batch "
-                "512; not run here", every, "full batch"),
-        setting("grokking.budget", "004", f"{a['steps']:,} steps per run; 'grokking' when test reaches 99% at least "
-                f"{LONG_BEFORE} times later than train (a decade on the log axis)", "a longer budget can only add "
-                "grokked runs (weight_decay_needed and the smallest fraction are the rows it would change); the "
-                "measured ratios are in test_long_after_train's note, so another threshold's verdict can be read off",
-                every, f"{a['steps']:,} steps"),
-    ]  # fmt: skip
+        setting(
+            "grokking.task",
+            document="004",
+            choice=f"a + b mod p with p {a['p']}, a fraction {a['fraction']} of the p^2 pairs to "
+            f"train on (others {a['fractions']}), {a['seeds']} seeds each: Gromov 2023's sizes",
+            alternative="Power et al.: "
+            "p 97 on a transformer; p 97 here would train on 9,409 pairs against 961 per full-batch step: not run",
+            depends_on=every,
+            value=f"p {a['p']}",
+        ),
+        setting(
+            "grokking.optimizer",
+            document="004",
+            choice=f"AdamW, lr {a['lr']}, beta2 {gk.GROMOV['beta2']}, weight decay "
+            f"{a['weight_decay']:g} applied as lr x wd = {a['lr'] * a['weight_decay']:g} per step, full batch: "
+            "Gromov 2023's",
+            alternative="Power et al.: lr 1e-3 with weight decay 1 (1e-3 per step, 10 times less) and batch "
+            "512; not run here",
+            depends_on=every,
+            value="full batch",
+        ),
+        setting(
+            "grokking.budget",
+            document="004",
+            choice=f"{a['steps']:,} steps per run; 'grokking' when test reaches 99% at least "
+            f"{LONG_BEFORE} times later than train (a decade on the log axis)",
+            alternative="a longer budget can only add "
+            "grokked runs (weight_decay_needed and the smallest fraction are the rows it would change); the "
+            "measured ratios are in test_long_after_train's note, so another threshold's verdict can be read off",
+            depends_on=every,
+            value=f"{a['steps']:,} steps",
+        ),
+    ]
 
 
 def fmt(values, spec=".0f"):
@@ -292,7 +357,7 @@ def refuse_empty_splits(parser, args):
             if min(n_train, n_test) < 1:
                 parser.error(
                     f"argument {option}: must leave a pair to train on and one to test on: {fraction!r} of the "
-                    f"{args.p ** 2} pairs (p {args.p}) is {n_train} to train on, {n_test} to test on"
+                    f"{args.p**2} pairs (p {args.p}) is {n_train} to train on, {n_test} to test on"
                 )
 
 

@@ -129,30 +129,65 @@ def claims(s, plane, span):
     corners = np.array([plane[at(0), at(0)], plane[at(1), at(0)], plane[at(0), at(1)]])  # the three models
     middle = plane[at(1 / 3), at(1 / 3)]  # their centroid
     rows = [
-        row("gradient_slice_lowest_point", "loss landscape, gradient slice",
-            "the function's low point is more towards α = 0.2 or so", "step factor s of the lowest loss along "
-            "theta - s lr g", "step factor", 0.2, ratio(2.0), s["gradient_slice_minimum_at_s"], "'or so': within x2"),
-        row("gradient_slice_convex", "loss landscape, gradient slice", "this loss landscape is just a parabola",
-            "the slice along the gradient is convex on the grid (second differences >= 0)", "", True,
-            holds("every second difference of the slice >= -1e-12"), s["gradient_slice_is_convex"],
-            f"smallest second difference {s['gradient_slice_least_curvature']:.3g} at s = "
-            f"{s['gradient_slice_least_curvature_at_s']:.3g}"),
-        row("random_plane_bowl", "loss landscape, random plane", "And I basically got a bowl",
-            "on the plane of two random filter-normalised directions, the share of grid points whose loss is at least "
-            "that one step nearer the trained model (1 for a bowl; a saddle or a second valley falls short)", "share",
-            1.0, band(1.0, 1.0), s["random_plane_rising_outward"], "lowest point at the trained model: "
-            f"{'yes' if s['random_plane_minimum_at_centre'] else 'no'} (true of any trained point, so not the test)"),
-        row("barrier_between_models", "loss landscape, three models",
-            "clear minima at (0,0), (1,0) and (0,1), where the trained models are placed, and something elevated "
-            "between them", "loss at the three models' centroid / the worst model's", "ratio", None, band(1.0, None),
-            float(middle / corners.max())),
-    ]  # fmt: skip
+        row(
+            "gradient_slice_lowest_point",
+            where="loss landscape, gradient slice",
+            quote="the function's low point is more towards α = 0.2 or so",
+            claim="step factor s of the lowest loss along theta - s lr g",
+            unit="step factor",
+            document_value=0.2,
+            rule=ratio(2.0),
+            measured=s["gradient_slice_minimum_at_s"],
+            note="'or so': within x2",
+        ),
+        row(
+            "gradient_slice_convex",
+            where="loss landscape, gradient slice",
+            quote="this loss landscape is just a parabola",
+            claim="the slice along the gradient is convex on the grid (second differences >= 0)",
+            unit="",
+            document_value=True,
+            rule=holds("every second difference of the slice >= -1e-12"),
+            measured=s["gradient_slice_is_convex"],
+            note=f"smallest second difference {s['gradient_slice_least_curvature']:.3g} at s = "
+            f"{s['gradient_slice_least_curvature_at_s']:.3g}",
+        ),
+        row(
+            "random_plane_bowl",
+            where="loss landscape, random plane",
+            quote="And I basically got a bowl",
+            claim="on the plane of two random filter-normalised directions, the share of grid points whose loss is at least "
+            "that one step nearer the trained model (1 for a bowl; a saddle or a second valley falls short)",
+            unit="share",
+            document_value=1.0,
+            rule=band(1.0, 1.0),
+            measured=s["random_plane_rising_outward"],
+            note="lowest point at the trained model: "
+            f"{'yes' if s['random_plane_minimum_at_centre'] else 'no'} (true of any trained point, so not the test)",
+        ),
+        row(
+            "barrier_between_models",
+            where="loss landscape, three models",
+            quote="clear minima at (0,0), (1,0) and (0,1), where the trained models are placed, and something elevated "
+            "between them",
+            claim="loss at the three models' centroid / the worst model's",
+            unit="ratio",
+            document_value=None,
+            rule=band(1.0, None),
+            measured=float(middle / corners.max()),
+        ),
+    ]
     return rows + [
-        setting("landscape_slices.three_models", "003", f"the three models are [10, 10, 10] relu trained {s['epochs']} "
-                "epochs (the gradient slice's model), not the document's [20, 30, 20] relu trained 100 epochs",
-                "the document's architecture was not measured here", ["landscape_slices.barrier_between_models"],
-                "[10, 10, 10]"),
-    ]  # fmt: skip
+        setting(
+            "landscape_slices.three_models",
+            document="003",
+            choice=f"the three models are [10, 10, 10] relu trained {s['epochs']} "
+            "epochs (the gradient slice's model), not the document's [20, 30, 20] relu trained 100 epochs",
+            alternative="the document's architecture was not measured here",
+            depends_on=["landscape_slices.barrier_between_models"],
+            value="[10, 10, 10]",
+        ),
+    ]
 
 
 def print_summary(s):

@@ -46,6 +46,8 @@ from demos.cli import (
 from minnet.studies import loss_surface as ls
 
 DEFAULT_OUT = os.path.join("minnet-out", "loss_surface")
+
+
 def run(args):
     data = ls.load(args.data, args.data_dir, args.subset, args.seed)
     n_in = data[0].shape[1]
@@ -234,44 +236,110 @@ def surface_claims(s):
     chance = math.log(10)  # the cross-entropy of uniform probabilities over 10 classes
     deep = s["deep"]
     return [
-        row("slice_minimum_at_w_hat", "line projection", "sample the training and testing loss surfaces at points "
-            "along the direction w1, situated close to either w0 or ŵ", "alpha of the lowest train loss on the 1-D "
-            "slice through the trained weights", "alpha", 0.0, exact(), s["slice_minimum_offset"]["w_hat"],
-            f"through w0 the lowest point is at alpha {s['slice_minimum_offset']['w0']:.2f}: w0 is no minimum"),
-        row("plane_minimum_at_w_hat", "plane projection", "draw the projection of the loss surface to the plane, "
-            "which is defined by 2 random vectors", "the lowest point of the plane through w_hat is w_hat itself", "",
-            True, holds("argmin of the plane = its centre"), s["plane_min_at_centre"],
-            f"lowest {s['plane_min_loss']:.4g}, at w_hat {s['plane_centre_loss']:.4g}"),
-        row("all_equal_never_breaks", "impact of initialization", "Don't initialize all weights to be the same",
-            "hidden units' largest weight difference after training from all-equal weights (shallow and deep)", "",
-            0.0, exact(), max(max(s["init"]["all equal"]["hidden_spread"]), max(deep["all equal"]["hidden_spread"])),
-            f"train loss {s['init']['all equal']['final_train_loss']:.4g} (ln 10 = {chance:.4g}: chance)"),
-        row("vanishing_gradients", "vanishing / exploding gradients", VANISH,
-            f"N(0, 1e-3^2), {layers} relu layers of {width}: per-layer factor of the first step's gradient norm, "
-            "(|g_1| / |g_L|)^(1 / (L - 1))", "factor", 1e-3 * math.sqrt(width / 2), ratio(1.5), per_layer,
-            "document value: sigma sqrt(n / 2), He et al.'s per-layer factor for relu (the lecture's footnote 4)"),
-        row("exploding_gradients", "vanishing / exploding gradients", EXPLODE,
-            f"N(0, 1), {layers} relu layers: the first step's layer-1 gradient norm / He initialisation's", "ratio",
-            None, band(1e3, None), large[0] / he[0],
-            f"every layer alike: |g_1| / |g_L| = {large[0] / large[-1]:.3g}, as the activations explode going up"),
-        row("good_init_converges", "impact of initialization, figure 9", "30-layer ReLU net: good init is able to "
-            "converge", f"{layers}-layer relu network from He initialisation: final train loss", "cross-entropy",
-            None, beats_baseline(chance, "ln 10, uniform probabilities", better="lower"), deep["He"]["final_train_loss"]),
-        row("small_init_stuck", "impact of initialization, figure 9", "good init is able to converge",
-            f"{layers}-layer relu network from N(0, 1e-3^2): final train loss", "cross-entropy", chance,
-            relative(0.01), deep["N(0, 1e-3^2): too small"]["final_train_loss"], "ln 10: it learns nothing"),
-        row("interpolation_monotone", "beyond the lecture (Goodfellow et al. 2015)", "", "the training loss falls "
-            "monotonically along the straight line from w0 to w_hat", "", True,
-            holds("every step of the line t in [0, 1] lowers the train loss"), s["interpolation_monotone_train"],
-            kind="beyond", document="Goodfellow et al. 2015"),
-    ]  # fmt: skip
+        row(
+            "slice_minimum_at_w_hat",
+            where="line projection",
+            quote="sample the training and testing loss surfaces at points "
+            "along the direction w1, situated close to either w0 or ŵ",
+            claim="alpha of the lowest train loss on the 1-D slice through the trained weights",
+            unit="alpha",
+            document_value=0.0,
+            rule=exact(),
+            measured=s["slice_minimum_offset"]["w_hat"],
+            note=f"through w0 the lowest point is at alpha {s['slice_minimum_offset']['w0']:.2f}: w0 is no minimum",
+        ),
+        row(
+            "plane_minimum_at_w_hat",
+            where="plane projection",
+            quote="draw the projection of the loss surface to the plane, which is defined by 2 random vectors",
+            claim="the lowest point of the plane through w_hat is w_hat itself",
+            unit="",
+            document_value=True,
+            rule=holds("argmin of the plane = its centre"),
+            measured=s["plane_min_at_centre"],
+            note=f"lowest {s['plane_min_loss']:.4g}, at w_hat {s['plane_centre_loss']:.4g}",
+        ),
+        row(
+            "all_equal_never_breaks",
+            where="impact of initialization",
+            quote="Don't initialize all weights to be the same",
+            claim="hidden units' largest weight difference after training from all-equal weights (shallow and deep)",
+            unit="",
+            document_value=0.0,
+            rule=exact(),
+            measured=max(max(s["init"]["all equal"]["hidden_spread"]), max(deep["all equal"]["hidden_spread"])),
+            note=f"train loss {s['init']['all equal']['final_train_loss']:.4g} (ln 10 = {chance:.4g}: chance)",
+        ),
+        row(
+            "vanishing_gradients",
+            where="vanishing / exploding gradients",
+            quote=VANISH,
+            claim=f"N(0, 1e-3^2), {layers} relu layers of {width}: per-layer factor of the first step's gradient norm, "
+            "(|g_1| / |g_L|)^(1 / (L - 1))",
+            unit="factor",
+            document_value=1e-3 * math.sqrt(width / 2),
+            rule=ratio(1.5),
+            measured=per_layer,
+            note="document value: sigma sqrt(n / 2), He et al.'s per-layer factor for relu (the lecture's footnote 4)",
+        ),
+        row(
+            "exploding_gradients",
+            where="vanishing / exploding gradients",
+            quote=EXPLODE,
+            claim=f"N(0, 1), {layers} relu layers: the first step's layer-1 gradient norm / He initialisation's",
+            unit="ratio",
+            document_value=None,
+            rule=band(1e3, None),
+            measured=large[0] / he[0],
+            note=f"every layer alike: |g_1| / |g_L| = {large[0] / large[-1]:.3g}, as the activations explode going up",
+        ),
+        row(
+            "good_init_converges",
+            where="impact of initialization, figure 9",
+            quote="30-layer ReLU net: good init is able to converge",
+            claim=f"{layers}-layer relu network from He initialisation: final train loss",
+            unit="cross-entropy",
+            document_value=None,
+            rule=beats_baseline(chance, "ln 10, uniform probabilities", better="lower"),
+            measured=deep["He"]["final_train_loss"],
+        ),
+        row(
+            "small_init_stuck",
+            where="impact of initialization, figure 9",
+            quote="good init is able to converge",
+            claim=f"{layers}-layer relu network from N(0, 1e-3^2): final train loss",
+            unit="cross-entropy",
+            document_value=chance,
+            rule=relative(0.01),
+            measured=deep["N(0, 1e-3^2): too small"]["final_train_loss"],
+            note="ln 10: it learns nothing",
+        ),
+        row(
+            "interpolation_monotone",
+            where="beyond the lecture (Goodfellow et al. 2015)",
+            quote="",
+            claim="the training loss falls monotonically along the straight line from w0 to w_hat",
+            unit="",
+            document_value=True,
+            rule=holds("every step of the line t in [0, 1] lowers the train loss"),
+            measured=s["interpolation_monotone_train"],
+            kind="beyond",
+            document="Goodfellow et al. 2015",
+        ),
+    ]
 
 
 def data_setting(data):
     """The lecture's data against this run's."""
-    return setting("loss_surface.data", "004", f"{data} (the lecture trains on Fashion-MNIST)",
-                   "Fashion-MNIST cannot ship with minnet (--data fashion --data-dir DIR reads its IDX files); the "
-                   "shapes of the curves are compared, not their values", ["every loss_surface claim"], data)  # fmt: skip
+    return setting(
+        "loss_surface.data",
+        document="004",
+        choice=f"{data} (the lecture trains on Fashion-MNIST)",
+        alternative="Fashion-MNIST cannot ship with minnet (--data fashion --data-dir DIR reads its IDX files); the "
+        "shapes of the curves are compared, not their values",
+        depends_on=["every loss_surface claim"],
+        value=data,
+    )
 
 
 def print_summary(summary):

@@ -227,26 +227,57 @@ def claims(s):
         baseline, apart = (lambda: short), short
     statement = "overlap of its inside pixels with the exact set's (full view)"
     return [
-        row("silu_draws_the_set", "Mandelbrot section, model 4", "their Mandelbrot renderings are worlds apart",
-            f"[20, 30, 20] silu, {s['epochs']} epochs: {statement}", "fraction", None, baseline(), overlap["silu/full"],
-            f"test MSE {loss['silu']:.3g}"),
-        row("relu_does_not", "Mandelbrot section, model 3", "their Mandelbrot renderings are worlds apart",
-            f"[20, 30, 20] relu, {s['epochs']} epochs: the relu picture's overlap / the silu picture's", "ratio", None,
-            apart, overlap["relu/full"] / max(overlap["silu/full"], 1e-12),
-            f"'worlds apart': less than {WORLDS_APART} of it; relu {overlap['relu/full']:.3f}, test MSE {loss['relu']:.3g}"),
-        row("equal_loss_control", "Mandelbrot section, the fairer comparison",
-            "Training model 4 ... for only 30 epochs, it achieves a test loss of 0.3435, slightly above the 0.3403 "
-            "of model 3", f"silu trained {CONTROL_EPOCHS} epochs: {statement}", "fraction", None,
-            beats_baseline(overlap["relu/full"], "the relu model's") if s["epochs"] == DOCUMENT_EPOCHS else apart,
-            overlap["silu_control/full"], f"its test MSE {loss['silu_control']:.3g} against the relu model's "
-            f"{loss['relu']:.3g}: lower, where the document's was slightly higher (0.3435 against 0.3403)"),
-        row("silu_shape_early", "Mandelbrot section, comment", "even after only 10 epochs and a test loss of >1.2, model "
+        row(
+            "silu_draws_the_set",
+            where="Mandelbrot section, model 4",
+            quote="their Mandelbrot renderings are worlds apart",
+            claim=f"[20, 30, 20] silu, {s['epochs']} epochs: {statement}",
+            unit="fraction",
+            document_value=None,
+            rule=baseline(),
+            measured=overlap["silu/full"],
+            note=f"test MSE {loss['silu']:.3g}",
+        ),
+        row(
+            "relu_does_not",
+            where="Mandelbrot section, model 3",
+            quote="their Mandelbrot renderings are worlds apart",
+            claim=f"[20, 30, 20] relu, {s['epochs']} epochs: the relu picture's overlap / the silu picture's",
+            unit="ratio",
+            document_value=None,
+            rule=apart,
+            measured=overlap["relu/full"] / max(overlap["silu/full"], 1e-12),
+            note=f"'worlds apart': less than {WORLDS_APART} of it; relu {overlap['relu/full']:.3f}, test MSE {loss['relu']:.3g}",
+        ),
+        row(
+            "equal_loss_control",
+            where="Mandelbrot section, the fairer comparison",
+            quote="Training model 4 ... for only 30 epochs, it achieves a test loss of 0.3435, slightly above the 0.3403 "
+            "of model 3",
+            claim=f"silu trained {CONTROL_EPOCHS} epochs: {statement}",
+            unit="fraction",
+            document_value=None,
+            rule=beats_baseline(overlap["relu/full"], "the relu model's") if s["epochs"] == DOCUMENT_EPOCHS else apart,
+            measured=overlap["silu_control/full"],
+            note=f"its test MSE {loss['silu_control']:.3g} against the relu model's "
+            f"{loss['relu']:.3g}: lower, where the document's was slightly higher (0.3435 against 0.3403)",
+        ),
+        row(
+            "silu_shape_early",
+            where="Mandelbrot section, comment",
+            quote="even after only 10 epochs and a test loss of >1.2, model "
             "4 already produces something that clearly resembles Mandelbrot, which model 3 failed to achieve even after "
-            "100s of epochs", f"silu trained {EARLY_EPOCHS} epochs: {statement}", "fraction", None,
-            beats_baseline(overlap["relu/full"], f"the relu model's after {s['epochs']} epochs")
-            if s["epochs"] == DOCUMENT_EPOCHS else apart, overlap["silu_early/full"],
-            f"its test MSE {loss['silu_early']:.3g} (the document's: > 1.2); the relu model's {loss['relu']:.3g}"),
-    ]  # fmt: skip
+            "100s of epochs",
+            claim=f"silu trained {EARLY_EPOCHS} epochs: {statement}",
+            unit="fraction",
+            document_value=None,
+            rule=beats_baseline(overlap["relu/full"], f"the relu model's after {s['epochs']} epochs")
+            if s["epochs"] == DOCUMENT_EPOCHS
+            else apart,
+            measured=overlap["silu_early/full"],
+            note=f"its test MSE {loss['silu_early']:.3g} (the document's: > 1.2); the relu model's {loss['relu']:.3g}",
+        ),
+    ]
 
 
 def print_summary(summary):

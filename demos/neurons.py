@@ -196,35 +196,91 @@ def claims(runs):
         rounded = float(f"{r['final_test_loss']:.{digits}g}")
         rule = exact() if full_length(r, name) else not_comparable(f"shortened to {r['epochs']:,} epochs (--quick)")
         statement = f"({r['f']}, {r['h']}, {r['lr']}, {r['epochs']:,}) x{r['init_scale']:g}: final test error"
-        rows.append(row(key, where, quote, f"{statement}, to {digits} digits", "half squared error", value, rule,
-                        rounded, f"unrounded {r['final_test_loss']:.6g}"))  # fmt: skip
+        rows.append(
+            row(
+                key,
+                where=where,
+                quote=quote,
+                claim=f"{statement}, to {digits} digits",
+                unit="half squared error",
+                document_value=value,
+                rule=rule,
+                measured=rounded,
+                note=f"unrounded {r['final_test_loss']:.6g}",
+            )
+        )
     if not all(full_length(runs[name], name) for name in ("fig4_lr0.2", "fig4_lr0.4")):
-        return rows + [row("figure_4", "section 3.1", "", "figure 4's comparisons", "", None,
-                           not_comparable("the 50,000-epoch runs were shortened (--quick)"), None)]  # fmt: skip
+        return rows + [
+            row(
+                "figure_4",
+                where="section 3.1",
+                quote="",
+                claim="figure 4's comparisons",
+                unit="",
+                document_value=None,
+                rule=not_comparable("the 50,000-epoch runs were shortened (--quick)"),
+                measured=None,
+            )
+        ]
     slow, fast = runs["fig4_lr0.2"], runs["fig4_lr0.4"]
     x1, x10 = runs["fig6_init_x1"], runs["fig6_init_x10"]
     split = [r["splits"]["0-1"] for r in (slow, fast)]
     return rows + [
-        row("still_decreasing_f1_3_0.2", "section 3.1", "the former is still decreasing while later stagnates",
-            "(f1, 3, 0.2, 50,000): fall of the test error over the last 10,000 iterations, relative to its end",
-            "fraction", None, band(STAGNATES, None), slow["late_fall"],
-            "oscillations.stagnates_f1_2_0.2 is the other half (h = 2 stagnates)"),
-        row("higher_lr_much_better", "section 3.1",
-            "a slightly higher learning rate leads to faster (but stable) learning and much better performance",
-            "final test error at lr 0.2 / at lr 0.4 (f1, 3, 50,000)", "ratio", None, band(MUCH_BETTER, None),
-            slow["final_test_loss"] / fast["final_test_loss"], "much better: at least half the error"),
-        row("neurons_split_sooner_at_0.4", "section 3.1", "the hidden neurons indeed diverge if given enough time",
-            "the two hidden units split (stay >= 0.05 apart) within 50,000 iterations, sooner at lr 0.4", "", None,
-            holds("split at 0.4 < split at 0.2, both before the end"),
-            None not in split and 0 < split[1] < split[0], f"split at iteration {split[0]} (lr 0.2), {split[1]} (lr 0.4)"),
-        row("f2_duplicates_remain", "section 3.2", "The last two plots of figure 5 show that there are duplicate neurons",
-            "(f2, 20, 0.05, 40,000): pairs of hidden units still < 0.05 apart at the end", "pairs", None, band(1, None),
-            len(runs["fig5_f2_h20"]["duplicates_at_end"]), ", ".join(runs["fig5_f2_h20"]["duplicates_at_end"])),
-        row("init_x10_bigger_differences", "section 3.3",
-            "resulting in a bigger difference between the neurons",
-            "mean distance between the hidden units over the run, init x10 / init x1 (f1, 3, 0.1, 1000)", "ratio",
-            None, band(1, None), x10["mean_distance"] / x1["mean_distance"]),
-    ]  # fmt: skip
+        row(
+            "still_decreasing_f1_3_0.2",
+            where="section 3.1",
+            quote="the former is still decreasing while later stagnates",
+            claim="(f1, 3, 0.2, 50,000): fall of the test error over the last 10,000 iterations, relative to its end",
+            unit="fraction",
+            document_value=None,
+            rule=band(STAGNATES, None),
+            measured=slow["late_fall"],
+            note="oscillations.stagnates_f1_2_0.2 is the other half (h = 2 stagnates)",
+        ),
+        row(
+            "higher_lr_much_better",
+            where="section 3.1",
+            quote="a slightly higher learning rate leads to faster (but stable) learning and much better performance",
+            claim="final test error at lr 0.2 / at lr 0.4 (f1, 3, 50,000)",
+            unit="ratio",
+            document_value=None,
+            rule=band(MUCH_BETTER, None),
+            measured=slow["final_test_loss"] / fast["final_test_loss"],
+            note="much better: at least half the error",
+        ),
+        row(
+            "neurons_split_sooner_at_0.4",
+            where="section 3.1",
+            quote="the hidden neurons indeed diverge if given enough time",
+            claim="the two hidden units split (stay >= 0.05 apart) within 50,000 iterations, sooner at lr 0.4",
+            unit="",
+            document_value=None,
+            rule=holds("split at 0.4 < split at 0.2, both before the end"),
+            measured=None not in split and 0 < split[1] < split[0],
+            note=f"split at iteration {split[0]} (lr 0.2), {split[1]} (lr 0.4)",
+        ),
+        row(
+            "f2_duplicates_remain",
+            where="section 3.2",
+            quote="The last two plots of figure 5 show that there are duplicate neurons",
+            claim="(f2, 20, 0.05, 40,000): pairs of hidden units still < 0.05 apart at the end",
+            unit="pairs",
+            document_value=None,
+            rule=band(1, None),
+            measured=len(runs["fig5_f2_h20"]["duplicates_at_end"]),
+            note=", ".join(runs["fig5_f2_h20"]["duplicates_at_end"]),
+        ),
+        row(
+            "init_x10_bigger_differences",
+            where="section 3.3",
+            quote="resulting in a bigger difference between the neurons",
+            claim="mean distance between the hidden units over the run, init x10 / init x1 (f1, 3, 0.1, 1000)",
+            unit="ratio",
+            document_value=None,
+            rule=band(1, None),
+            measured=x10["mean_distance"] / x1["mean_distance"],
+        ),
+    ]
 
 
 def print_summary(summary):

@@ -313,36 +313,77 @@ def claims(s):
     at_minimum = int(np.bincount(counts).argmax())  # the most common count
     if s["setting"] != "untrained relu":
         why = f"this run is the {s['setting']} network; the document's numbers are for the untrained relu one"
-        return [row("untrained_relu", "section 5.1, figure 3b", "", "the untrained relu network's landscape", "",
-                    None, not_comparable(why), None)]  # fmt: skip
+        return [
+            row(
+                "untrained_relu",
+                where="section 5.1, figure 3b",
+                quote="",
+                claim="the untrained relu network's landscape",
+                unit="",
+                document_value=None,
+                rule=not_comparable(why),
+                measured=None,
+            )
+        ]
     missed = sorted({name for a in s["arbitrary_starts"] if len(a["reached"]) == 3 for name in NAMES.values()
                      if name not in a["reached"]})  # fmt: skip
     adamw = sum("AdamW" in a["reached"] for a in s["arbitrary_starts"])
     rows = [
-        row("untrained_relu_minimum", "section 5.1, figure 3b", "the minimum for these two weights has an MSE of 7.695",
-            "the lowest MSE over the two weights' grid", "MSE", DOCUMENT_MINIMUM,
-            not_comparable(f"any untrained network's two-weight minimum lies between var(y) = {s['variance_of_y']:.3g} "
-                           f"and its own loss ({s['network_loss']:.4g}); the document's other weights are not known"),
-            s["grid_min_loss"]),
-        row("untrained_relu_optimizers_at_minimum", "section 5.1, figure 3b",
-            "we note that 3 out of 4 optimizers find the global minima",
-            f"the document's outcome (3 of the 4 optimizers end within {AT_MINIMUM:.0%} of the lowest loss, from its "
-            f"one start) is a common one: the share of {len(counts)} random alive starts that give it", "share", None,
-            band(COMMON, 1.0), counts.count(3) / len(counts),
-            f"counts {', '.join(map(str, counts))} (most common: {at_minimum})"
+        row(
+            "untrained_relu_minimum",
+            where="section 5.1, figure 3b",
+            quote="the minimum for these two weights has an MSE of 7.695",
+            claim="the lowest MSE over the two weights' grid",
+            unit="MSE",
+            document_value=DOCUMENT_MINIMUM,
+            rule=not_comparable(
+                f"any untrained network's two-weight minimum lies between var(y) = {s['variance_of_y']:.3g} "
+                f"and its own loss ({s['network_loss']:.4g}); the document's other weights are not known"
+            ),
+            measured=s["grid_min_loss"],
+        ),
+        row(
+            "untrained_relu_optimizers_at_minimum",
+            where="section 5.1, figure 3b",
+            quote="we note that 3 out of 4 optimizers find the global minima",
+            claim=f"the document's outcome (3 of the 4 optimizers end within {AT_MINIMUM:.0%} of the lowest loss, from its "
+            f"one start) is a common one: the share of {len(counts)} random alive starts that give it",
+            unit="share",
+            document_value=None,
+            rule=band(COMMON, 1.0),
+            measured=counts.count(3) / len(counts),
+            note=f"counts {', '.join(map(str, counts))} (most common: {at_minimum})"
             + (f"; {' or '.join(missed)} is the one missing" if missed else "")
             + "; a path that enters the dead relu plateau stops there. The document shows one start; its "
-            "author 'has done his best to choose representative figures' (section 6)"),
-        row("relu_plateau", "section 5.1, figure 3a",
-            "the gradient will forever be 0 if the weight becomes too negative ... This results in the large flat patch",
-            "fraction of the two-weight grid where the loss does not change to either neighbour", "fraction", None,
-            band(PLATEAU, None), s["flat_fraction"], f"'large': at least {PLATEAU:.0%} of the grid; "
-            f"{counts.count(0)} of {len(counts)} starts end on it with no optimizer at the minimum"),
-        row("adamw_close", "section 6", "AdamW gets close to the identified minima in 9 out of the 10 cases",
-            f"starts (of the ones tried) from which AdamW ends within {AT_MINIMUM:.0%} of the lowest loss", "starts", 9,
-            not_comparable("the document's ten cases are ten landscapes (networks, weight pairs, batch sizes); these "
-                           "are starts on one landscape"), adamw, f"{adamw} of {len(counts)}"),
-    ]  # fmt: skip
+            "author 'has done his best to choose representative figures' (section 6)",
+        ),
+        row(
+            "relu_plateau",
+            where="section 5.1, figure 3a",
+            quote="the gradient will forever be 0 if the weight becomes too negative ... This results in the large flat patch",
+            claim="fraction of the two-weight grid where the loss does not change to either neighbour",
+            unit="fraction",
+            document_value=None,
+            rule=band(PLATEAU, None),
+            measured=s["flat_fraction"],
+            note=f"'large': at least {PLATEAU:.0%} of the grid; "
+            f"{counts.count(0)} of {len(counts)} starts end on it with no optimizer at the minimum",
+        ),
+        row(
+            "adamw_close",
+            where="section 6",
+            quote="AdamW gets close to the identified minima in 9 out of the 10 cases",
+            claim=f"starts (of the ones tried) from which AdamW ends within {AT_MINIMUM:.0%} of the lowest loss",
+            unit="starts",
+            document_value=9,
+            rule=not_comparable(
+                "the document's ten cases are ten landscapes (networks, weight pairs, batch sizes); these "
+                "are starts on one landscape"
+            ),
+            measured=adamw,
+            note=f"{adamw} of {len(counts)}",
+        ),
+    ]
     if not s["companions"]:
         return rows
     return (
@@ -359,12 +400,20 @@ def calm_rows(rough):
     calmer = sum(max(rough["Adam"][k], rough["AdamW"][k]) < min(rough["SGD"][k], rough["RMSprop"][k])
                  for k in range(starts))  # fmt: skip
     return [
-        row("adams_calmer", "section 5.2, figure 9a", "the momentum terms from the Adam optimizers make the process "
-            "\"calmer\" ... They are not bumped around by the gradient noise in the same way SGD and RMSprop are",
-            f"trained sigmoid network, batch 1, {starts} starts: starts where both Adams' paths are less rough (length "
-            "over displacement, second half) than SGD's and RMSprop's", "starts", None, band(starts, starts), calmer,
-            "; ".join(f"{name} " + ", ".join(f"{v:.0f}" for v in values) for name, values in rough.items())),
-    ]  # fmt: skip
+        row(
+            "adams_calmer",
+            where="section 5.2, figure 9a",
+            quote="the momentum terms from the Adam optimizers make the process "
+            '"calmer" ... They are not bumped around by the gradient noise in the same way SGD and RMSprop are',
+            claim=f"trained sigmoid network, batch 1, {starts} starts: starts where both Adams' paths are less rough (length "
+            "over displacement, second half) than SGD's and RMSprop's",
+            unit="starts",
+            document_value=None,
+            rule=band(starts, starts),
+            measured=calmer,
+            note="; ".join(f"{name} " + ", ".join(f"{v:.0f}" for v in values) for name, values in rough.items()),
+        ),
+    ]
 
 
 COMMON = 0.1  # an outcome at least one random start in ten gives is a common one, not a rare draw
@@ -376,14 +425,23 @@ def scales_rows(ratios):
     trained, untrained = ratios["trained relu"], ratios["untrained relu"]
     shown = lambda values: ", ".join(f"{v:.3g}" for v in values)  # noqa: E731
     return [
-        row("trained_relu_varying_scales", "section 5.1, figure 5", "Many weights have convex or near-convex "
+        row(
+            "trained_relu_varying_scales",
+            where="section 5.1, figure 5",
+            quote="Many weights have convex or near-convex "
             "landscapes, but notice the scales in the figure ... Optimization in landscapes with varying scales is "
-            "difficult", f"trained relu network, {len(trained)} pairs of W_2: how many rise at least {VARYING} times "
-            "more along one weight than along the other, from the lowest point to the grid's edge", "pairs", None,
-            band(len(trained) // 2 + 1, None), sum(r >= VARYING for r in trained), f"'many': more than half; ratios "
+            "difficult",
+            claim=f"trained relu network, {len(trained)} pairs of W_2: how many rise at least {VARYING} times "
+            "more along one weight than along the other, from the lowest point to the grid's edge",
+            unit="pairs",
+            document_value=None,
+            rule=band(len(trained) // 2 + 1, None),
+            measured=sum(r >= VARYING for r in trained),
+            note=f"'many': more than half; ratios "
             f"{shown(trained)} (inf: one weight changes nothing, figure 5a's 'weight 2'); the untrained relu "
-            f"network's, a baseline: {shown(untrained)} ({sum(r >= VARYING for r in untrained)} of {len(untrained)})"),
-    ]  # fmt: skip
+            f"network's, a baseline: {shown(untrained)} ({sum(r >= VARYING for r in untrained)} of {len(untrained)})",
+        ),
+    ]
 
 
 def sigmoid_rows(companions):
@@ -393,22 +451,46 @@ def sigmoid_rows(companions):
     trained = companions["trained sigmoid"]["counts"]
     speed = "mean loss over the race (lower: faster): " + ", ".join(f"{n} {excess[n]:.3g}" for n in order)
     return [
-        row("sgd_slowest", "section 5.2, figure 7", "SGD is the slowest since its propagation is proportional to the "
-            "small gradients", "untrained sigmoid network: the slowest optimizer (highest mean loss over the race)",
-            "", "SGD", exact(), order[-1], speed),
-        row("speed_order", "section 5.2, figure 7", "RMSprop is quickly accelerated ... the adams are slightly held "
+        row(
+            "sgd_slowest",
+            where="section 5.2, figure 7",
+            quote="SGD is the slowest since its propagation is proportional to the small gradients",
+            claim="untrained sigmoid network: the slowest optimizer (highest mean loss over the race)",
+            unit="",
+            document_value="SGD",
+            rule=exact(),
+            measured=order[-1],
+            note=speed,
+        ),
+        row(
+            "speed_order",
+            where="section 5.2, figure 7",
+            quote="RMSprop is quickly accelerated ... the adams are slightly held "
             "back by the bias correction. AdamW is even slower ... SGD is the slowest",
-            "untrained sigmoid network: the optimizers from fastest to slowest", "", "RMSprop < Adam < AdamW < SGD",
-            exact(), " < ".join(order), speed),
-        row("trained_sigmoid_all_succeed", "section 5.2, figure 8", "near-optimum minimization of the two weights can "
-            "easily be done by all of the studied optimizers",
-            f"trained sigmoid network: optimizers (of 4) ending within {AT_MINIMUM:.0%} of the lowest loss, most common "
-            f"count over {len(trained)} starts", "optimizers", 4, exact(), int(np.bincount(trained).argmax()),
-            f"counts {', '.join(map(str, trained))}; not at the minimum from some start: "
+            claim="untrained sigmoid network: the optimizers from fastest to slowest",
+            unit="",
+            document_value="RMSprop < Adam < AdamW < SGD",
+            rule=exact(),
+            measured=" < ".join(order),
+            note=speed,
+        ),
+        row(
+            "trained_sigmoid_all_succeed",
+            where="section 5.2, figure 8",
+            quote="near-optimum minimization of the two weights can easily be done by all of the studied optimizers",
+            claim=f"trained sigmoid network: optimizers (of 4) ending within {AT_MINIMUM:.0%} of the lowest loss, most common "
+            f"count over {len(trained)} starts",
+            unit="optimizers",
+            document_value=4,
+            rule=exact(),
+            measured=int(np.bincount(trained).argmax()),
+            note=f"counts {', '.join(map(str, trained))}; not at the minimum from some start: "
             f"{', '.join(companions['trained sigmoid']['missed']) or 'none'}; final loss over the lowest, minus 1 "
-            "(median over the starts): " + ", ".join(f"{n} {v:.2%}" for n, v in companions["trained sigmoid"]["excess"]
-            .items()) + f". 'Near-optimum' is the document's word; minnet's 'at the minimum' is within {AT_MINIMUM:.0%}"),
-    ]  # fmt: skip
+            "(median over the starts): "
+            + ", ".join(f"{n} {v:.2%}" for n, v in companions["trained sigmoid"]["excess"].items())
+            + f". 'Near-optimum' is the document's word; minnet's 'at the minimum' is within {AT_MINIMUM:.0%}",
+        ),
+    ]
 
 
 def print_summary(summary):

@@ -15,6 +15,7 @@ from demos.claims import (
     plausible_draw,
     ratio,
     relative,
+    rows_of,
     scoreboard,
     setting,
     sign_test_p,
@@ -84,7 +85,13 @@ def test_plausible_draw_needs_ten_seeds():
 
 def test_settings_and_not_comparable_are_never_scored_reproduced():
     assert row(not_comparable("a --quick run"), 1, 1)["verdict"] == "not comparable"
-    s = setting("t.loss", "001", "summed cross-entropy", "the batch mean gives 10%", ["t.x"])
+    s = setting(
+        "t.loss",
+        document="001",
+        choice="summed cross-entropy",
+        alternative="the batch mean gives 10%",
+        depends_on=["t.x"],
+    )
     assert s["verdict"] == "not comparable" and s["kind"] == "setting"
     assert perturbed_past(s) is None
 
@@ -94,7 +101,7 @@ def test_scoreboard_one_line_per_document_and_one_beyond():
         row(exact(), 1, 1),
         row(exact(), 1, 2),
         claim("t.b", "Cohen et al. 2021", "fig 1", "", "x", "", None, holds("p"), True, kind="beyond"),
-        setting("t.s", "000", "c", "a", ["t.x"]),
+        setting("t.s", document="000", choice="c", alternative="a", depends_on=["t.x"]),
     ]
     assert scoreboard(rows) == {
         "000": {"reproduced": 1, "differs": 1, "not comparable": 0},
@@ -142,3 +149,14 @@ def test_checks_are_counted_apart_from_the_documents_findings():
     board = scoreboard([dict(r, verdict=verdict_of(r)) for r in rows])
     assert board["000"] == {"reproduced": 1, "differs": 0, "not comparable": 0}
     assert board["checks of minnet's code"] == {"reproduced": 1, "differs": 1, "not comparable": 0}
+
+
+def test_a_row_names_every_field_and_its_where():
+    row = rows_of("t", "000")
+    fields = dict(quote="q", claim="c", unit="", document_value=1, rule=exact(), measured=1)
+    assert row("x", where="section 1", **fields)["where"] == "section 1"
+    with pytest.raises(TypeError):
+        row("x", "section 1", "q", "c", "", 1, exact(), 1)  # positional fields are refused: each is named
+    with pytest.raises(ValueError, match="t.x: where"):
+        row("x", **fields)  # no where, and rows_of gave none
+    assert rows_of("t", "000", where="figure 2")("x", **fields)["where"] == "figure 2"
