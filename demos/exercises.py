@@ -283,7 +283,9 @@ RECOGNISED = {
     ),
     "bias_column": Recognised(
         "your {var} is {got}; it must be {expected}, {words} (one {axis} {more}: the bias column?)",
-        "The bias unit has no incoming weights: the weights from it (the last column) are left out going back.",
+        "A bias is a column of ones in a layer's input ([X 1], [a_1 1]) and the last column of its weights: going "
+        "forward the ones are added (np.hstack); going back the bias unit, which has no incoming weights, is left "
+        "out (V[:, :-1]).",
     ),
     "shape": Recognised(
         "your {var} is {got}; it must be {expected}, {words}",
