@@ -3,7 +3,7 @@ invariance, population statistics, and the refusals of what batch coupling rules
 
 import numpy as np
 import pytest
-from hypothesis import assume, given
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from minnet import MLP, hessian, normalisation
@@ -16,14 +16,14 @@ TOLERANCE = 1e-6
 
 @st.composite
 def normalised_cases(draw, kinds=normalisation.KINDS, eps=None):
-    """A random MLP with 1-3 normalised hidden layers (widths 2-6), a batch of 2-8 and targets."""
+    """A random MLP with 1-3 normalised hidden layers (widths 2-6), a batch of 4-8 and targets."""
     kind = draw(st.sampled_from(kinds))
     n_in, n_out = draw(st.integers(1, 4)), draw(st.integers(2, 4))
     hidden = draw(st.lists(st.integers(2, 6), min_size=1, max_size=3))
     activation = draw(st.sampled_from(["tanh", "sigmoid", "relu", "silu", "identity"]))
     loss = draw(st.sampled_from(["mse", "half_mse", "cross_entropy"]))
     affine, norm_bias = draw(st.booleans()), draw(st.booleans())
-    seed, batch = draw(st.integers(0, 2**32 - 1)), draw(st.integers(2, 8))
+    seed, batch = draw(st.integers(0, 2**32 - 1)), draw(st.integers(4, 8))
     norm_eps = draw(st.sampled_from([0.0, 1e-5, 0.1])) if eps is None else eps
     rng = np.random.default_rng(seed)
     net = MLP([n_in, *hidden, n_out], activation=activation, loss=loss, seed=seed, normalise=kind,
@@ -57,10 +57,16 @@ def gradient_error(net, X, Y):
 def well_spread(net, X):
     """Every normalised unit's variance away from 0: var > 0.1 keeps the five-point difference's
     step (1e-3) small beside the spread of z (at var = 0 with eps 0, z_hat is undefined)."""
-    _, _, norm = net.layers_forward(net.check_X(X))
+    with np.errstate(all="ignore"):  # a unit constant over the batch divides 0 by 0 (var = 0, eps 0)
+        _, _, norm = net.layers_forward(net.check_X(X))
     return all(np.min(cache.var) > 0.1 for cache in norm if cache is not None)
 
 
+# a relu network often has an input near a kink or a unit of small variance: many draws are skipped
+SKIPS_MANY = settings(suppress_health_check=[HealthCheck.filter_too_much])
+
+
+@SKIPS_MANY
 @given(normalised_cases())
 def test_normalised_gradient_matches_finite_differences(case):
     net, X, Y = case
@@ -68,6 +74,7 @@ def test_normalised_gradient_matches_finite_differences(case):
     assert gradient_error(net, X, Y) < TOLERANCE
 
 
+@SKIPS_MANY
 @given(normalised_cases(kinds=("batch",)))
 def test_population_statistics_gradient_matches_finite_differences(case):
     net, X, Y = case
