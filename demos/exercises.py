@@ -569,6 +569,22 @@ def share_call(case, rng):
     return grokking.single_frequency(net, p)
 
 
+def vectors_case(rng):
+    """Two gradients of a few weights: drawn, one zero, parallel or opposite (the angle's edge cases)."""
+    a = rng.normal(size=int(rng.integers(1, 8)))
+    b = [rng.normal(size=a.size), np.zeros(a.size), 2.5 * a, -a, a + 1e-3 * rng.normal(size=a.size)][
+        int(rng.integers(5))
+    ]
+    return a, b, None
+
+
+def angle_call(case, rng):
+    from minnet import train
+
+    a, b, _ = case
+    return train.angle_degrees(a, b)
+
+
 def shapes_of(value):
     """The nested structure of shapes of what a function returned."""
     if isinstance(value, (tuple, list)):
@@ -1164,6 +1180,38 @@ def payoff_one_frequency(name, student):
     )
 
 
+def payoff_gradient_angle(name, student):
+    """Document 000's run with the student's angle: the angle grows first, then the gradient norm, then the error;
+    the angle's onsets (10, 45, 90 degrees) are minnet's."""
+    from minnet import SGD, TestLoss, TwoLayerNet, fit
+    from minnet.data import doc000
+    from minnet.studies.dynamics import event_order
+
+    def run():
+        X, Y, X_test, Y_test = doc000("f1")
+        net = TwoLayerNet(h=3)
+        history = fit(net, X, Y, SGD(net.params, lr=1.0), 1000, recorders=[TestLoss(X_test, Y_test)])
+        return event_order(history), history["grad_angle"]
+
+    (order_minnet, mine) = run()
+    with in_place_of_minnets(name, student):
+        order, theirs = guarded("payoff", name, run)
+    onsets = [f"angle_onset_{d}" for d in (10, 45, 90)]
+    same = all(order[k] == order_minnet[k] for k in ["angle_growth_start", *onsets])
+    return same and order["order_as_document"], (
+        f"with your angle, document 000's run (f1, 3, 1, 1000) turns: the angle between consecutive gradients grows "
+        f"from iteration {order['angle_growth_start']}, passes 10, 45, 90 degrees at "
+        f"{', '.join(str(order[k]) for k in onsets)} (minnet: {order_minnet['angle_growth_start']}; "
+        f"{', '.join(str(order_minnet[k]) for k in onsets)})"
+        + (
+            "; then the norm, then the error grow, as document 000 says"
+            if order["order_as_document"]
+            else "; NOT in the document's order of events (angle, then norm, then error)"
+        )
+        + departure(mine, theirs, "iteration")
+    )
+
+
 # ----- the exercises: each with its case, call, payoff, the quantities its check compares and its wrong answers ---
 PAYOFF_MLP = "document 002's race: Adam from (0.4845, 1.1107) reaches the star, MSE within 1% of 8.073"
 EXERCISES = {
@@ -1325,6 +1373,18 @@ EXERCISES = {
         hints=["The tape keeps (z, a) under a key: tape.keep(key, z, a); tape.drop('current') frees the layer no longer needed.",
                "tape.get(start)[1] is a_start."],
         wrong=[wrong("payoff", None, 'l if (keep or l == stop) else "current"', 'l if l == stop else "current"', "evaluates")]),
+    "gradient_angle": Exercise(
+        "minnet.train:angle_degrees", "document 000, section 2.1 (the angle between consecutive gradients)",
+        """cos theta = a . b / (|a| |b|)        the sums in order: norm_in_order, dot_in_order (the same bits everywhere)
+        theta = arccos(cos theta) in degrees, cos clipped to [-1, 1];  NaN when a or b is 0""",
+        "demos.oscillations", "values", payoff_gradient_angle,
+        "document 000's run: the angle grows first, then the gradient norm, then the error", 3,
+        {"denom": "|a| |b| (norm_in_order of each)", "return": "the angle in degrees (NaN for a zero vector)"},
+        case=vectors_case, call=angle_call,
+        hints=["math.acos gives radians: math.degrees turns them into degrees.",
+               "Rounding can put a . b / (|a| |b|) just outside [-1, 1] for parallel vectors: clip it first."],
+        wrong=[wrong("values", "radians", "return math.degrees(math.acos(", "return (math.acos(", "your result is in radians"),
+               wrong("values", None, "if denom == 0.0 or not np.isfinite(denom):\n    return np.nan\n", "", "your code raised ZeroDivisionError")]),
     "min_norm_readout": Exercise(
         "minnet.studies.double_descent:fit_readout", "document 004, double descent (Belkin et al.'s random-features model)",
         """F1 = [a_1 1]                        (n, N+1)   the frozen features with a column of ones (the bias)

@@ -115,10 +115,12 @@ def batches(N, batch_size, rng):
 
 def angle_degrees(a, b):
     """The angle between vectors a and b in degrees; NaN if either is zero."""
+    # exercise gradient_angle: the angle between two gradients, in degrees (document 000)
     denom = norm_in_order(a) * norm_in_order(b)  # the sums in order: the same bits on every CPU
     if denom == 0.0 or not np.isfinite(denom):
         return np.nan
     return math.degrees(math.acos(min(1.0, max(-1.0, dot_in_order(a, b) / denom))))
+    # end exercise
 
 
 class Trainable:
