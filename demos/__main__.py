@@ -20,6 +20,8 @@ STUDIES = {
     "double_descent": "document 004: test error against model size, peaking at the interpolation threshold and falling again",
     "minima": "document 004: large steps avoid a narrow minimum, SGD's noise escapes one, sharpness against lr and batch",
     "grokking": "document 004: an MLP learns a + b mod p long after it fits its training pairs (weight decay, more data)",
+    "exp_lr": "document 004: with batch normalisation, weight decay at a constant lr is the same training as an "
+    "exponentially growing lr without it (Li & Arora 2020)",
     "edge_of_stability": "beyond the documents: the sharpness rises to 2/lr and hovers there (Cohen et al. 2021), and Adam's at 38/lr",
     "report": "every study's claims against its document, with the figures, as HTML pages (minnet-out/report/index.html)",
     "gallery": "re-run the README gallery's commands and copy their figures to docs/gallery/",

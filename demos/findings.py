@@ -340,7 +340,7 @@ FINDINGS = {
         finding(where="Double Descent", quote="Double Descent", rows=["double_descent.peak_at_threshold",
                 "double_descent.second_descent_below_classical"]),
         finding(where="Exponential learning rate", quote="Exponential Learning Rate Schedules for Deep Learning",
-                rows=["minima.exponential_learning_rate"]),
+                rows=["exp_lr.equivalence", "exp_lr.trains_as_well"]),
         finding(where="Wide vs narrow local minima", quote="Узкие и широкие локальные минимумы", rows=[],
                 missing="a heading over pictures, no statement; Keskar et al.'s sharp-minima claims are beyond rows"),
         finding(where="Stochasticity allows to escape local minima", quote="Стохастический градиентный спуск "

@@ -49,6 +49,7 @@ GALLERY = {
     "grokking": ("grokking", [], ["grokking.png"]),
     "double_descent": ("double_descent", [], ["double_descent.png"]),
     "minima": ("minima", [], ["minima.png", "network.png"]),
+    "exp_lr": ("exp_lr", [], ["exp_lr_equivalence.png", "exp_lr_schedules.png"]),
     "edge_of_stability": ("edge_of_stability", [], ["edge_of_stability.png"]),
 }
 

@@ -14,9 +14,8 @@ sharpness of the minimum reached (minnet.hessian) against lr and batch size, and
 against the sharpness (Keskar et al. 2017: large batches find sharp minima that generalise worse).
 
 The slides show pictures without numbers or setups; every landscape, rate and size here is
-minnet's. The exponential learning-rate slide (Li & Arora 2019) has no part here: it needs a
-scale-invariant network (batch normalisation before every activation), which minnet's MLP does not
-have; the claims table says so in a row of its own.
+minnet's. The exponential learning-rate slide (Li & Arora 2020) is its own study, with a
+batch-normalised MLP: python -m demos.exp_lr.
 """
 
 import os
@@ -27,7 +26,6 @@ import numpy as np
 from demos.claims import (
     band,
     holds,
-    not_comparable,
     permutation_p,
     print_claims,
     rank_correlation,
@@ -382,21 +380,6 @@ def claims(s):
             "64-32-10 network",
             kind="beyond",
             document="Keskar et al. 2017",
-        ),
-        row(
-            "exponential_learning_rate",
-            where="Exponential learning rate",
-            quote="Exponential Learning Rate Schedules for Deep Learning",
-            claim="an exponentially growing learning rate trains a scale-invariant network as well as a step schedule",
-            unit="",
-            document_value=None,
-            rule=not_comparable(
-                "needs batch normalisation before every activation (a scale-invariant loss), which "
-                "minnet's MLP does not have"
-            ),
-            measured=None,
-            note="to add: a normalisation layer in minnet/mlp.py with "
-            "its backward pass and gradient test, and this comparison at equal epochs",
         ),
         *settings(a),
     ]

@@ -48,6 +48,7 @@ STUDIES = {
     "grokking": ("004", ["--workers", "1"]),
     "double_descent": ("004", ["--workers", "1"]),
     "minima": ("004", ["--workers", "1"]),
+    "exp_lr": ("004", ["--workers", "1"]),
     "edge_of_stability": ("beyond the documents", ["--workers", "1"]),
 }
 FIGURES = (".png", ".gif")

@@ -47,9 +47,12 @@ NETWORKS = {"MLP": MLP, "TwoLayerNet": TwoLayerNet}
 
 def parameter_count(kind, config):
     """How many parameters the network `kind` with `config` has, computed before building it."""
-    if kind == "MLP":
+    if kind == "MLP":  # dense layers, and a normalisation's parameters when it has some
+        from minnet.mlp import parameter_count as mlp_count
+
         sizes = [int(n) for n in config["sizes"]]
-        return sum(n_out * (n_in + 1) for n_in, n_out in zip(sizes[:-1], sizes[1:]))
+        options = {k: config[k] for k in ("normalise", "affine", "norm_bias") if k in config}
+        return mlp_count(sizes, **options)
     h, n_in, n_out = (
         int(config.get(key, default)) for key, default in (("h", 3), ("n_in", 1), ("n_out", 1))
     )

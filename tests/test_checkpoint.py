@@ -72,3 +72,20 @@ def test_checkpointing_demo(tmp_path, capsys):
         and summary["bit_identical"]
     )
     assert "bit-identical across the three strategies at every depth: True" in capsys.readouterr().out
+
+
+def test_a_normalised_network_is_refused_not_silently_wrong():
+    from minnet.studies.checkpoint import backprop
+
+    net = MLP([3, 4, 4, 2], normalise="batch", seed=0)
+    with pytest.raises(ValueError, match="batch-normalised"):
+        backprop(net, np.ones((5, 3)), np.ones((5, 2)))
+
+
+def test_minnet_load_counts_a_normalised_networks_parameters(tmp_path):
+    import minnet
+
+    net = MLP([3, 4, 4, 2], normalise="batch", affine=False, seed=0)
+    net.save(tmp_path / "net.json")
+    again = minnet.load(tmp_path / "net.json")
+    assert np.array_equal(again.params, net.params)

@@ -26,6 +26,7 @@ STUDIES = [
     "grokking",
     "double_descent",
     "minima",
+    "exp_lr",
     "edge_of_stability",
     "gradcheck",
 ]

@@ -10,13 +10,18 @@ from minnet import MLP, TwoLayerNet
 from minnet.gradcheck import check_gradient, numerical_gradient, relative_errors
 
 TOLERANCE = 1e-6
+# The MLP cases' finite-difference step. The five-point rule's error is about h^4 f^(5) / 30: a deep stack of
+# "square" layers is a polynomial of degree 16 in its first weights, and at h = 1e-3 its difference missed the
+# hand-written gradient by 3.3e-4 (relative) on a drawn case where h = 1e-4 agrees to 1e-9 (the gradient was right;
+# 3,000 drawn cases at 1e-4: none fails). Rounding stays near eps |L| / h = 1e-12.
+MLP_STEP = 1e-4
 
 
 @given(mlp_cases())
 def test_mlp_gradient_matches_finite_differences(case):
     net, X, Y = case
     assume(off_relu_kinks(net, X))
-    errors = check_gradient(net, X, Y)
+    errors = check_gradient(net, X, Y, h=MLP_STEP)
     assert max(errors.values()) < TOLERANCE, errors
 
 

@@ -40,6 +40,19 @@ def test_tilts_are_centred_and_the_full_batch_is_gradient_descent():
 def test_minima_quick(tmp_path):
     assert minima.main(["--quick", "--quiet", "--workers", "1", "--out", str(tmp_path)]) == 0
     rows = check_claims(tmp_path, "minima")
-    assert rows["minima.exponential_learning_rate"]["verdict"] == "not comparable"
+    assert "minima.exponential_learning_rate" not in rows  # measured by its own study now: demos.exp_lr
+    assert rows["minima.narrow_settles_below_2_over_lambda"]["kind"] == "check"
+    assert {"minima.landscape", "minima.tilts", "minima.sgd", "minima.network"} <= set(rows)  # the settings
     assert rows["minima.nothing_settles_above_2_over_lambda_wide"]["measured"] == 0
     assert (tmp_path / "minima.png").stat().st_size > 1000 and (tmp_path / "network.png").stat().st_size > 1000
+
+
+def test_keskar_pairs_compare_the_smallest_and_the_full_batch_of_one_seed():
+    runs = [{"lr": lr, "seed": s, "batch": b, "sharpness": b / 10 + s, "test_error": 0.1 - b / 1e5 + s / 100,
+             "train_loss": 0.01} for lr in (0.1, 0.2) for s in range(3) for b in minima.NETWORK_BATCHES]  # fmt: skip
+    pairs = minima.keskar_pairs(runs)
+    assert len(pairs) == 6 and all(p["sharpness_large"] > p["sharpness_small"] for p in pairs)
+    sharper, flatter, p = minima.paired_sign_test(pairs, "sharpness")
+    assert (sharper, flatter) == (6, 0) and p == 1 / 64  # all six pairs one way: 2^-6
+    worse, better, p = minima.paired_sign_test(pairs, "test_error")
+    assert (worse, better) == (0, 6) and p == 1.0  # every pair the other way: no evidence at all

@@ -166,10 +166,12 @@ else:
 
 # %% [markdown]
 # **Write it.** The gradient you read in part 1 is an exercise: minnet's lines are cut out and your function is
-# put in their place, judged by whether it reproduces this lesson's run.
+# put in their place, judged by whether it reproduces this lesson's run. So is the angle between consecutive
+# gradients, the first of the three events to move.
 #
 # ```bash
 # python -m demos.exercises start two_layer_hidden
+# python -m demos.exercises start gradient_angle
 # ```
 #
 # **Play with it.** `python -m demos.explore`, then open

@@ -14,7 +14,9 @@ Read them beside the document they follow, after the framework:
 8. double_descent    document 004: random features fitted by minimum-norm least squares
 9. minima            document 004: a narrow and a wide minimum, large steps and stochastic ones
 10. loss_surface     document 004: random-direction slices of the loss surface, the initialisation
-11. edge_of_stability  beyond the documents: the sharpness rising to 2 / lr and hovering there
+11. exp_lr           document 004: Li & Arora's exponential learning rate, runs A and B, step decay
+                     and its tapered exponential schedule
+12. edge_of_stability  beyond the documents: the sharpness rising to 2 / lr and hovering there
 
 The command-line studies that run them, draw their figures and check their claims are in demos/.
 """
