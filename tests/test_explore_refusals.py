@@ -222,7 +222,7 @@ def test_heavy_work_beyond_the_slots_is_answered_busy():
 def test_a_request_past_the_free_memory_is_refused_before_it_starts(server, monkeypatch):
     monkeypatch.setattr(explore, "available_memory", lambda: 2 * 2**30)  # 2 GB free: 1 GB a slot on two slots
     called = []
-    monkeypatch.setattr(explore, "double_descent_width", lambda **p: called.append(p) or {})
+    monkeypatch.setattr(explore, "double_descent_width", lambda cache, **p: called.append(p) or {})
     raw = post(server, "/api/double_descent/width", {"n": 20, "width": 20000}, Connection="close")
     status, answer = answers(exchange(server, raw))[0]
     assert status == 503 and "1.5 GB" in answer["error"] and not called
