@@ -490,7 +490,7 @@ def explorer_first_views():
 
     from demos.explore import Explorer, checked
     from demos.explore_cache import DiskCache
-    from minnet.tools.sweep import one_blas_thread
+    from minnet.tools.threads import one_blas_thread
 
     def first_view(e, view):
         ask = lambda endpoint, **body: e.handle(endpoint, checked(endpoint, body))  # noqa: E731
