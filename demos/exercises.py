@@ -104,6 +104,7 @@ class Exercise:
     optimizer: tuple = ()  # (class, options) for the optimizers
     hints: list = field(default_factory=list)
     wrong: list = field(default_factory=list)
+    parts: dict = field(default_factory=dict)  # {quantity: [(words, part(minnet's locals))]}: its terms, added up
 
 
 # ----- the regions: minnet's source is the only copy ---------------------------------------------
@@ -312,6 +313,15 @@ RECOGNISED = {
         "your {var} is in radians, pi/180 = {c:.6g} times the degrees it must be",
         "math.acos gives radians; math.degrees (or * 180 / pi) gives the degrees the document plots.",
     ),
+    "part_left_out": Recognised(
+        "your {var} leaves out {parts}",
+        "Every path from z to the loss counts: z_hat depends on z directly, through the variance and through the mean "
+        "(each of which depends on every z of the batch); dz adds the three.",
+    ),
+    "part_without_1_over_N": Recognised(
+        "in your {var}, {parts}: each N = {N} times minnet's, N the examples averaged: a 1/N missing?",
+        "mu and var are averages over N entries: d mu / dz = 1/N and d var / dz = 2 (z - mu) / N; the 1/N stays.",
+    ),
     "factor": Recognised(
         "your {var} is {c:.6g} times minnet's",
         "A constant factor is off: compare each coefficient with the equations (2, 1/2, N, h, the learning rate).",
@@ -416,9 +426,10 @@ def reshaped_transpose(got, expected):
     )
 
 
-def first_difference(mine, theirs, quantities, factors=()):
+def first_difference(mine, theirs, quantities, factors=(), parts=None):
     """(key, message) for the first of `quantities` ({name: words}, in the order the region computes them) where the
-    student's locals `theirs` differ from minnet's `mine`; None when all agree (or none can be compared)."""
+    student's locals `theirs` differ from minnet's `mine`; None when all agree (or none can be compared). parts:
+    {name: [(words, part(mine))]}, a quantity's terms, to name one left out or one without its 1/N."""
     for name, words in quantities.items():
         if name not in mine or name not in theirs:
             continue
@@ -430,7 +441,9 @@ def first_difference(mine, theirs, quantities, factors=()):
             return in_shape_words(var, a, b, words)
         if np.allclose(a, b, rtol=1e-9, atol=1e-12, equal_nan=True):
             continue
-        found = value_mistake(var, a, b, factors)
+        found = value_mistake(var, a, b, factors) or in_parts(
+            var, a, [(words, part(mine)) for words, part in (parts or {}).get(name, [])], factors
+        )
         if found:
             return found
         i = int(np.argmax(np.abs(a - b)))
@@ -440,6 +453,27 @@ def first_difference(mine, theirs, quantities, factors=()):
             f"{float(a.ravel()[i])!r}, minnet's {float(b.ravel()[i])!r}"
         )
     return None
+
+
+def in_parts(var, got, parts, factors=()):
+    """(key, message) when `got` is sum_k c_k part_k of minnet's parts [(words, array)] with some c_k = 0 (a part
+    left out) or some c_k = N (a part without its 1/N; N from `factors`), the others 1; None otherwise."""
+    if not parts:
+        return None
+    A = np.stack([np.broadcast_to(part, got.shape).ravel() for _, part in parts], axis=1)
+    c = np.linalg.lstsq(A, got.ravel(), rcond=None)[0]
+    if not np.allclose(A @ c, got.ravel(), rtol=1e-9, atol=1e-12 * max(1.0, float(np.abs(got).max()))):
+        return None
+    N = next((fields["N"] for _, key, fields in factors if key == "factor_N"), None)
+    left_out = [words for (words, _), ck in zip(parts, c) if abs(ck) < 1e-9]
+    times_N = [words for (words, _), ck in zip(parts, c) if N and close(ck, N)]
+    if not all(abs(ck) < 1e-9 or close(ck, 1.0) or (N and close(ck, N)) for ck in c) or not (left_out or times_N):
+        return None
+    if left_out:
+        return "part_left_out", RECOGNISED["part_left_out"].says.format(var=var, parts=" and ".join(left_out))
+    return "part_without_1_over_N", RECOGNISED["part_without_1_over_N"].says.format(
+        var=var, parts=" and ".join(times_N), N=N
+    )
 
 
 def gradient_factors(N):
@@ -583,6 +617,27 @@ def angle_call(case, rng):
 
     a, b, _ = case
     return train.angle_degrees(a, b)
+
+
+def batchnorm_case(rng):
+    """A small MLP with one batch-normalised hidden layer (so that the backward pass runs once and its locals are
+    compared with minnet's on the same dz_hat; a smooth activation, a bias before the normalisation, no affine
+    parameters, eps 0 or 1e-5) and a batch of 4 to 8, redrawn until every normalised unit's variance exceeds 0.1:
+    the five-point difference's step (1e-3) must be small beside the spread of z (at var = 0 with eps 0, z_hat is
+    undefined)."""
+    from minnet import MLP
+
+    while True:
+        N = int(rng.integers(4, 9))
+        sizes = [int(n) for n in rng.integers(2, 6, size=3)]
+        net = MLP(
+            sizes, activation=str(rng.choice(["tanh", "sigmoid", "silu"])), loss=str(rng.choice(["mse", "half_mse"])),
+            seed=int(rng.integers(1 << 30)), normalise="batch", affine=False, norm_eps=float(rng.choice([0.0, 1e-5])),
+        )  # fmt: skip
+        X, Y = rng.normal(size=(N, sizes[0])), rng.normal(size=(N, sizes[-1]))
+        _, _, norm = net.layers_forward(X)
+        if all(np.min(cache.var) > 0.1 for cache in norm if cache is not None):
+            return net, X, Y
 
 
 def shapes_of(value):
@@ -735,7 +790,9 @@ def named_difference(name, student, case, seed):
     mine, theirs, error = traced_pair(name, student, case, seed)
     quantities = {q: words for q, words in EXERCISES[name].quantities.items() if not (error and q == "return")}
     N = np.shape(case[1])[0] if EXERCISES[name].kind == "gradient" else 1  # the examples of a gradient's case
-    found = first_difference(mine, theirs, quantities, gradient_factors(N) + [(np.pi / 180, "radians", {})])
+    found = first_difference(
+        mine, theirs, quantities, gradient_factors(N) + [(np.pi / 180, "radians", {})], EXERCISES[name].parts
+    )
     if found or error is None:
         return found
     if isinstance(error, ValueError):
@@ -889,6 +946,9 @@ SHARPNESS_CROSSING = 481  # document 000's run: the sharpness crosses 2/lr at it
 DOUBLE_DESCENT_N = 100  # the payoff's training images: a small double descent (the study's default is 1000)
 DOUBLE_DESCENT_WIDTHS = (10, 50, DOUBLE_DESCENT_N - 1, 200, 1000)  # hidden widths N; N + 1 = n is the threshold
 CHECKPOINT_EVALUATIONS = 28  # document 004: L + (L - 1) - (L - 1) // k layer evaluations for L = 16, k = 4
+# the exponential learning rate's payoff: a small pair of minnet.studies.exp_lr (the study's own: 300 steps, width 64)
+EXP_LR_PAIR = dict(normalised=True, momentum=0.9, lr=0.1, weight_decay=0.01, steps=25, width=16, seed=0)
+EXP_LR_EQUIVALENT = 1e-9  # the study's rule, demos.exp_lr.EQUIVALENT (tests/test_exercises.py holds them equal)
 PAYOFF_DOC000 = (
     "document 000's run equals minnet's through iteration 500, then the angle, the norm and the error grow in the "
     "document's order (the notebook: 734, 752, 755)"
@@ -1212,6 +1272,30 @@ def payoff_gradient_angle(name, student):
     )
 
 
+def payoff_exp_lr(name, student):
+    """Document 004's exponential learning rate with the student's backward pass: Li & Arora's pair of runs A
+    (constant lr, weight decay) and B (lr growing as alpha^(-2t-1), no decay) of minnet.studies.exp_lr at a small
+    size (EXP_LR_PAIR): their outputs agree at every step to the study's rule (EXP_LR_EQUIVALENT), and run A is
+    minnet's."""
+    from minnet.studies import exp_lr
+
+    mine = exp_lr.equivalence_task(EXP_LR_PAIR)
+    with in_place_of_minnets(name, student):
+        theirs = guarded("payoff", name, lambda: exp_lr.equivalence_task(EXP_LR_PAIR))
+    apart = float(np.max(theirs["output_difference"]))
+    departs = departure(mine["loss_A"], theirs["loss_A"], "step")
+    equivalent = apart <= EXP_LR_EQUIVALENT  # NaN fails
+    width, steps = EXP_LR_PAIR["width"], EXP_LR_PAIR["steps"]
+    return equivalent and not departs, (
+        f"with your backward pass, run A (lr {EXP_LR_PAIR['lr']:g}, weight decay {EXP_LR_PAIR['weight_decay']:g}, "
+        f"momentum {EXP_LR_PAIR['momentum']:g}) and run B (lr growing as alpha^(-2t-1), no weight decay) of a "
+        f"batch-normalised 784-{width}-{width}-10 on MNIST-5k give the same outputs over {steps} steps to a relative "
+        f"{apart:.1e} (minnet: {np.max(mine['output_difference']):.1e}): "
+        + ("the same training, as Li & Arora say" if equivalent else f"NOT within the study's {EXP_LR_EQUIVALENT:g}")
+        + (departs or "; your run A is minnet's")
+    )
+
+
 # ----- the exercises: each with its case, call, payoff, the quantities its check compares and its wrong answers ---
 PAYOFF_MLP = "document 002's race: Adam from (0.4845, 1.1107) reaches the star, MSE within 1% of 8.073"
 EXERCISES = {
@@ -1410,6 +1494,32 @@ EXERCISES = {
                "The power is the squared modulus: np.abs(...) ** 2."],
         wrong=[wrong("shapes", "shape", "[:, 1:]", "", "your power is (4, 7); it must be (4, 6)"),
                wrong("values", None, "[:, 1:]) ** 2", "[:, 1:])", "your power differs from minnet's first")]),
+    "batchnorm_backward": Exercise(
+        "minnet.normalisation:backward", "document 004, exponential learning rate (Li & Arora; Ioffe & Szegedy's batch normalisation)",
+        """dvar = sum(dz_hat * (z - mu)) * (-1/2) (var + eps)^(-3/2)        (1, n)   every sum over the batch (axis=axis, keepdims=True)
+        dmu  = -sum(dz_hat) / sqrt(var + eps) + dvar (-2/m) sum(z - mu)   (1, n)   m = centred.shape[axis], the examples averaged
+        dz   = dz_hat / sqrt(var + eps) + dvar 2 (z - mu) / m + dmu / m   (N, n)   returned; z - mu is centred, sqrt(var + eps) std""",
+        "demos.exp_lr", "gradient", payoff_exp_lr,
+        "document 004's exponential learning rate: runs A (weight decay) and B (lr growing as alpha^(-2t-1)) agree to 1e-9", 6,
+        {"dvar": "(1, n): dl/dvar = sum over the batch of dz_hat (z - mu), times (-1/2) (var + eps)^(-3/2)",
+         "dmu": "(1, n): dl/dmu = -sum over the batch of dz_hat / sqrt(var + eps) (its second term is 0)",
+         "return": "dz (N, n) = dz_hat / sqrt(var + eps) + dvar 2 (z - mu) / m + dmu / m"},
+        case=batchnorm_case, call=backprop_call,
+        parts={"return": [("the direct path (dz_hat / sqrt(var + eps))", lambda v: v["dz_hat"] / v["std"]),
+                          ("the path through the variance (dvar 2 (z - mu) / m)", lambda v: v["dvar"] * 2.0 * v["centred"] / v["m"]),
+                          ("the path through the mean (dmu / m)", lambda v: v["dmu"] / v["m"])]},
+        hints=["z_hat = (z - mu) / sqrt(var + eps) depends on z three ways: directly, through var and through mu; and mu and "
+               "var each depend on every example of the batch.",
+               "The second term of dmu, dvar (-2/m) sum(z - mu), is 0 (the deviations from the mean add up to 0): "
+               "leaving it out is not a mistake, leaving out dvar's path in dz is.",
+               "Every sum runs over the batch with keepdims=True, so that dvar and dmu are (1, n) and broadcast over the N rows."],
+        wrong=[wrong("gradient check", "part_left_out", "return dz_hat / std + dvar * 2.0 * centred / m + dmu / m",
+                     "return dz_hat / std + dmu / m", "your result leaves out the path through the variance"),
+               wrong("gradient check", "part_without_1_over_N", "return dz_hat / std + dvar * 2.0 * centred / m + dmu / m",
+                     "return dz_hat / std + dvar * 2.0 * centred + dmu", "a 1/N missing?"),
+               wrong("gradient check", "sign", "* -0.5 / std**3", "* 0.5 / std**3", "your dvar has the opposite sign of minnet's"),
+               wrong("gradient check", "factor_1_over_N", "np.sum(dz_hat * centred,", "np.mean(dz_hat * centred,",
+                     "your dvar is 1/")]),
 }  # fmt: skip
 
 

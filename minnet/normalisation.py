@@ -82,6 +82,7 @@ def backward(dz_hat, cache):
     _, _, centred, std, _, axis, fixed = cache
     if fixed:
         return dz_hat / std  # mu, var constants: dz = dz_hat / sqrt(var + eps)
+    # exercise batchnorm_backward: the backward pass through the mean and the variance
     m = centred.shape[axis]
     # dvar = sum(dz_hat * (z - mu)) * (-1/2) (var + eps)^(-3/2)
     dvar = np.sum(dz_hat * centred, axis=axis, keepdims=True) * -0.5 / std**3
@@ -89,6 +90,7 @@ def backward(dz_hat, cache):
     dmu = -np.sum(dz_hat, axis=axis, keepdims=True) / std
     dmu += dvar * -2.0 * np.sum(centred, axis=axis, keepdims=True) / m
     return dz_hat / std + dvar * 2.0 * centred / m + dmu / m  # dz
+    # end exercise
 
 
 def refuse_batch_coupling(net, what):

@@ -72,6 +72,14 @@ def test_a_wrong_answer_fails_at_its_stage_and_names_the_mistake(tmp_path, name,
     assert expected in first, first
 
 
+def test_the_exponential_learning_rate_payoff_holds_the_studys_rule():
+    """batchnorm_backward's payoff judges runs A and B by demos.exp_lr's own rule (the exercises import no study's
+    demos module, so the rule is written twice and held equal here)."""
+    from demos import exp_lr
+
+    assert ex.EXP_LR_EQUIVALENT == exp_lr.EQUIVALENT
+
+
 def test_start_never_overwrites_a_students_file(tmp_path):
     path = tmp_path / "adam.py"
     path.write_text("my work")
@@ -104,12 +112,23 @@ def test_the_payoff_names_where_a_run_departs_from_minnets(tmp_path, capsys):
         ("two_layer_output", ("sum_in_order(e[:, :, None] * H[:, None, :]) / N", "e.T @ H / N")),
         ("two_layer_hidden", ("sum_in_order(delta[:, :, None] * Xb[:, None, :]) / N", "delta.T @ Xb / N")),
         ("min_norm_readout", ("np.linalg.lstsq(F1, Y, rcond=None)[0]", "np.linalg.pinv(F1) @ Y")),
+        ("batchnorm_backward", ("dmu += dvar * -2.0 * np.sum(centred, axis=axis, keepdims=True) / m\n", "")),
+        (
+            "batchnorm_backward",
+            (
+                "return dz_hat / std + dvar * 2.0 * centred / m + dmu / m",
+                "return (dz_hat - dz_hat.mean(axis=axis, keepdims=True)"
+                " - centred / std**2 * (dz_hat * centred).mean(axis=axis, keepdims=True)) / std",
+            ),
+        ),
     ],
 )
 def test_a_correct_solution_in_another_order_of_sums_passes(tmp_path, name, replace, capsys):
     """The textbook's e^T H and delta^T X through BLAS, whose last bits depend on the CPU, move document 000's
     storm by a few iterations: the payoff still passes (equal to minnet through the stable stretch, the document's
-    order of events)."""
+    order of events). The batch-normalisation backward pass without dmu's second term (it is 0: the deviations from
+    the mean add up to 0), or in the compact form (dz_hat - mean(dz_hat) - z_hat mean(dz_hat z_hat)) / sqrt(var +
+    eps), passes too."""
     written(tmp_path, name, [replace])
     assert ex.main(["check", name, "--dir", str(tmp_path)]) == 0, capsys.readouterr().out
     assert "PASS  payoff" in capsys.readouterr().out
