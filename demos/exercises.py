@@ -1500,7 +1500,7 @@ EXERCISES = {
         dmu  = -sum(dz_hat) / sqrt(var + eps) + dvar (-2/m) sum(z - mu)   (1, n)   m = centred.shape[axis], the examples averaged
         dz   = dz_hat / sqrt(var + eps) + dvar 2 (z - mu) / m + dmu / m   (N, n)   returned; z - mu is centred, sqrt(var + eps) std""",
         "demos.exp_lr", "gradient", payoff_exp_lr,
-        "document 004's exponential learning rate: runs A (weight decay) and B (lr growing as alpha^(-2t-1)) agree to 1e-9", 6,
+        "document 004's exponential learning rate: runs A (weight decay) and B (lr growing as alpha^(-2t-1)) agree to 1e-9", 8,
         {"dvar": "(1, n): dl/dvar = sum over the batch of dz_hat (z - mu), times (-1/2) (var + eps)^(-3/2)",
          "dmu": "(1, n): dl/dmu = -sum over the batch of dz_hat / sqrt(var + eps) (its second term is 0)",
          "return": "dz (N, n) = dz_hat / sqrt(var + eps) + dvar 2 (z - mu) / m + dmu / m"},

@@ -22,18 +22,19 @@
 # > projection. However, certain properties can still be established."
 #
 # Lecture slides *Loss surface of Neural Networks* (Fashion-MNIST), the slides "Visualizing loss surface of
-# neural network via line projection", "Impact of initialization", "Double Descent" and "Vanilla backpropagation"
-# (the text is `../shared/seeds/004_*.txt` beside this repository; the slides cite Li et al., *Visualizing the
-# Loss Landscape of Neural Nets*, <https://arxiv.org/abs/1712.09913>, and Belkin et al., *Reconciling modern
-# machine learning practice and the bias-variance trade-off*, <https://arxiv.org/abs/1812.11118>).
+# neural network via line projection", "Impact of initialization", "Double Descent", "Vanilla backpropagation" and
+# "Exponential learning rate" (the text is `../shared/seeds/004_*.txt` beside this repository; the slides cite Li et
+# al., *Visualizing the Loss Landscape of Neural Nets*, <https://arxiv.org/abs/1712.09913>, Belkin et al.,
+# *Reconciling modern machine learning practice and the bias-variance trade-off*, <https://arxiv.org/abs/1812.11118>,
+# and Li & Arora, *An Exponential Learning Rate Schedule for Deep Learning*, <https://arxiv.org/abs/1910.07454>).
 #
 # **The question.** A network has thousands of weights; what can a line or a plane through them tell us about its
 # loss? And what do the slides' other pictures claim: that initialisation decides whether a deep network trains,
 # that a model with more weights than examples can generalise better again, that memory can be traded for
-# recomputation in backpropagation?
+# recomputation in backpropagation, that a learning rate growing exponentially can train a network?
 #
-# **This lesson takes four of the slides' topics**: loss-surface projections with the initialisation study,
-# double descent, and gradient checkpointing. It leaves grokking and the wide-and-narrow minima to their studies
+# **This lesson takes five of the slides' topics**: loss-surface projections with the initialisation study,
+# double descent, gradient checkpointing, and the exponential learning rate. It leaves grokking and the wide-and-narrow minima to their studies
 # (`python -m demos.grokking`, `python -m demos.minima`, and the explorer's views below): grokking needs tens of
 # thousands of AdamW steps before the test accuracy jumps, and the minima's network part several seeds, more than
 # a lesson's 90 seconds.
@@ -45,13 +46,16 @@
 # - fit a model past the interpolation threshold with the minimum-norm least-squares solution and see the second
 #   descent;
 # - count the memory and the work of vanilla, memory-poor and checkpointed backpropagation;
+# - follow the backward pass of batch normalisation through the mean and the variance, and say why it makes weight
+#   decay the same training as an exponentially growing learning rate;
 # - check each of the slides' claims with the studies' own rules.
 #
-# Runs in about 20 s of computing (measured: 19 s of CPU).
+# Runs in about 30 s of computing (measured: 25 s of CPU).
 
 # %%
-from demos import checkpointing, double_descent, loss_surface
+from demos import checkpointing, double_descent, exp_lr, loss_surface
 from demos.lessons import claim, code, picture, study
+from minnet import normalisation
 from minnet.landscape import random_direction
 from minnet.studies import double_descent as dd
 from minnet.studies.checkpoint import formulas, recompute
@@ -150,6 +154,48 @@ for key in ("gradients_identical", "vanilla_memory_linear", "memory_poor_evaluat
     assert row["verdict"] == "reproduced"
 
 # %% [markdown]
+# ## 4. The exponential learning rate
+#
+# > **Exponential learning rate**
+# >
+# > • Exponential Learning Rate Schedules for Deep Learning
+#
+# The slide's row names Li & Arora's result. Batch normalisation standardises each hidden unit over the batch,
+# $\hat z = (z - \mu) / \sqrt{\sigma^2 + \epsilon}$, so with $\epsilon = 0$ the loss does not change when a
+# normalised layer's weights $w$ are multiplied by any $c > 0$: $L(cw) = L(w)$ and $\nabla L(cw) = \nabla L(w) / c$.
+# Then training with a constant learning rate $\eta$ and weight decay $\lambda$ (run A) computes the same network
+# functions as training without weight decay with the learning rate growing as $\eta\,\alpha^{-2t-1}$ (run B),
+# $\alpha = 1 - \eta\lambda$ without momentum and with momentum $\gamma$ the larger root of $x^2 - (1 + \gamma -
+# \eta\lambda)\,x + \gamma = 0$, B's weights being A's times $\alpha^{-t}$. The gradient that flows into those
+# weights passes through the normalisation's backward pass: each example's $\hat z$ depends on the whole batch
+# through $\mu$ and $\sigma^2$, so $dz$ adds three paths, directly, through the variance and through the mean.
+
+# %%
+code(normalisation.backward)
+
+# %% [markdown]
+# `python -m demos.exp_lr --quick`: a batch-normalised 784-16-16-10 on MNIST-5k; runs A and B from the same weights
+# through the same batches for 20 steps, with momentum 0 and 0.9, and the same pair without normalisation (the
+# control); then step decay against its exponential counterpart, two seeds each for two epochs.
+
+# %%
+equivalence, figures = study(exp_lr, "--quick")
+
+# %%
+picture(figures, "exp_lr_equivalence.png")
+
+# %% [markdown]
+# The slide's claim by the study's rule: the two runs' outputs agree at every step to within $10^{-9}$ (relative).
+
+# %%
+row = claim(equivalence, "exp_lr.equivalence")
+assert row["verdict"] == "reproduced"
+
+# %% [markdown]
+# **Your turn:** write this backward pass yourself, `python -m demos.exercises start batchnorm_backward`; its check
+# runs such a pair of runs A and B with your code.
+
+# %% [markdown]
 # ## Your turn
 #
 # **Predict first.** The slides' counts for a network of $L = 64$ layers: how many layers does each strategy hold,
@@ -165,18 +211,19 @@ print("vanilla: {} held, {} evaluations; memory-poor: {} held, {} evaluations".f
     *formulas(L, 8)["vanilla"], *formulas(L, 8)["memory_poor"]))  # fmt: skip
 
 # %% [markdown]
-# **Write it.** Three exercises cut from this lesson's code: the filter-normalised direction, the minimum-norm last
-# layer, and the recomputation from a checkpoint.
+# **Write it.** Four exercises cut from this lesson's code: the filter-normalised direction, the minimum-norm last
+# layer, the recomputation from a checkpoint, and the backward pass of batch normalisation.
 #
 # ```bash
 # python -m demos.exercises start filter_normalised_direction
 # python -m demos.exercises start min_norm_readout
 # python -m demos.exercises start checkpoint_recompute
+# python -m demos.exercises start batchnorm_backward
 # ```
 #
 # **Play with it.** `python -m demos.explore`, then open <http://127.0.0.1:8765/#view=dd&n=200&label_noise=0.1>
 # (the double-descent curve drawn width by width), <http://127.0.0.1:8765/#view=grok> (grokking, stepped on a log
 # axis) or <http://127.0.0.1:8765/#view=minima&lr=0.5> (where gradient descent settles, narrow or wide minimum).
 #
-# **Check it.** `python -m demos.loss_surface`, `demos.double_descent`, `demos.checkpointing`, `demos.grokking` and
-# `demos.minima` run the studies at full size; `python -m demos.report --open` puts them on pages.
+# **Check it.** `python -m demos.loss_surface`, `demos.double_descent`, `demos.checkpointing`, `demos.exp_lr`,
+# `demos.grokking` and `demos.minima` run the studies at full size; `python -m demos.report --open` puts them on pages.
