@@ -522,15 +522,11 @@ WORKLOADS = ("landscape", "per_example", "training", "mandelbrot", "sweep", "com
 
 def run(args):
     """Every workload, each printed as soon as it is measured (the whole run takes minutes)."""
-    import numba
+    from minnet.tools.threads import settings
 
     torch = torch_module()
-    threads = {
-        "numba": numba.get_num_threads(),
-        "cpu_count": os.cpu_count(),
-        "torch": "not installed" if torch is None else torch.get_num_threads(),
-    }
-    print(f"threads: numba {threads['numba']}, cpus {threads['cpu_count']}, torch {threads['torch']}", flush=True)
+    threads = {**settings(), "torch": "not installed" if torch is None else torch.get_num_threads()}
+    print("threads (minnet.tools.threads): " + ", ".join(f"{k} {v}" for k, v in threads.items()), flush=True)
     results = {"threads": threads, "peak_multiply_adds_per_second": peak_multiply_adds(args.quick), "workloads": []}
     benches = [bench_landscape, bench_per_example, bench_training, bench_mandelbrot, bench_sweep, bench_explorer] + (
         [] if args.quick else [bench_compile]

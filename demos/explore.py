@@ -68,13 +68,14 @@ import numpy as np
 
 from demos.cli import OneLineErrors, available_memory, int_in
 from demos.explore_cache import DiskCache, NoCache, default_folder
+from demos.findings import FINDINGS
 from minnet import SGD, History, TwoLayerNet, fit
 from minnet.data import TARGETS, doc000
 from minnet.hessian import top_eigenvalues
 from minnet.recorders import Recorder, TestLoss
 from minnet.studies.dynamics import NOTEBOOK_EVENTS, event_order, gradient_path_2d
 from minnet.tools.atomic import strict
-from minnet.tools.sweep import set_blas_threads
+from minnet.tools.threads import one_thread_each
 from minnet.train import angle_degrees
 
 PAGE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "explore.html")
@@ -166,6 +167,16 @@ VIEWS = {  # view: its document, the study (python -m demos.<study>, its report 
     "dd": {"document": "004", "study": "double_descent", "exercise": None,  # a least-squares solve, no gradient to write
            "sources": ["demos/double_descent.py", "minnet/studies/double_descent.py"]},
 }  # fmt: skip
+VIEW_CLAIMS = {  # the claims rows each view's claim box names; their sentences come from demos.findings, not this page
+    "doc000": ["oscillations.argmin_grad_norm", "oscillations.argmin_train", "oscillations.argmin_test"],
+    "race": ["optimizer_paths.untrained_relu_optimizers_at_minimum", "optimizer_paths.trained_sigmoid_all_succeed",
+             "optimizer_paths.sgd_slowest", "optimizer_paths.speed_order"],
+    "mandelbrot": ["mandelbrot.silu_draws_the_set", "mandelbrot.relu_does_not"],
+    "doc001": ["curriculum.typical_first", "curriculum.atypical_slower"],
+    "grok": ["grokking.test_long_after_train"],
+    "minima": ["minima.large_step_settles_wide", "minima.stochasticity_escapes"],
+    "dd": ["double_descent.peak_at_threshold", "double_descent.second_descent_below_classical"],
+}  # fmt: skip
 SOURCES = {path for view in VIEWS.values() for path in view["sources"]}  # GET /source/<path> serves these only
 REPORT = os.path.join("minnet-out", "report")  # where python -m demos.report writes, from the folder it runs in
 REPORT_FILES = re.compile(r"[\w-]+\.html|[\w-]+/[\w.-]+\.(png|svg|txt|json)")  # a study's page and its figures
@@ -193,6 +204,24 @@ def teaching():
             "report": {"page": report, "built": os.path.isfile(os.path.join(REPORT, report))},
         }
     return out
+
+
+def claims_quoted():
+    """GET /api's "claims": per row a claim box names, the document, where and the sentence it quotes, as the
+    inventory of the documents' findings has them (demos.findings): each sentence is written once."""
+    quoted = {}
+    for document, found in FINDINGS.items():
+        for f in found:
+            for row in f.rows:
+                quoted.setdefault(row, {"document": document, "where": f.where, "quote": f.quote})
+    return {row: quoted.get(row, {}) for rows in VIEW_CLAIMS.values() for row in rows}
+
+
+def study_rules():
+    """GET /api's "rules": the studies' own thresholds the claim boxes apply live (each written once, in the study)."""
+    from minnet.studies import grokking, minima, optimizer_paths
+
+    return {"at_minimum": optimizer_paths.AT_MINIMUM, "long_before": grokking.LONG_BEFORE, "sgd_lr": minima.SGD_LR}
 
 
 class BadRequest(ValueError):
@@ -924,6 +953,8 @@ def api_description():
     return {
         "endpoints": {f"POST /api/{name}": {k: v.spec() for k, v in spec.items()} for name, spec in ENDPOINTS.items()},
         "views": teaching(),
+        "claims": claims_quoted(),
+        "rules": study_rules(),
         "reading": {
             "GET /source/<path>": "a study's source file (those the views list)",
             "GET /exercise/<name>": "the file `python -m demos.exercises start <name>` writes",
@@ -1236,7 +1267,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         server = make_server(args.port, None if args.no_cache else DiskCache(args.cache))
     except OSError as err:
         p.error(f"argument --port: cannot listen on 127.0.0.1:{args.port} ({err.strerror}); try another --port")
-    set_blas_threads(1)  # each request computes on one core (at most one heavy request per core): no oversubscription
+    one_thread_each()  # each request computes on one core (at most one heavy request per core): no oversubscription
     url = f"http://127.0.0.1:{server.server_address[1]}/"
     print(f"minnet explorer: {url}  (Ctrl-C stops it)", flush=True)
     if args.open:

@@ -46,7 +46,7 @@ from minnet.studies import grokking as gk
 
 DEFAULT_OUT = os.path.join("minnet-out", "grokking")
 LEVEL = 0.99  # Power et al.: "steps until validation accuracy > 99%"
-LONG_BEFORE = 10  # "long before": test reaches 99% at least ten times later than train (a decade on the log axis)
+LONG_BEFORE = gk.LONG_BEFORE  # grokking: test reaches 99% at least this many times later than train
 ONE_FREQUENCY = 0.9  # Gromov's solution: each unit's embedding is one frequency (share 1); at least 0.9 of it
 
 

@@ -19,7 +19,7 @@ an absolute error of 1e-11 max(1, |L|) at a tolerance of 1e-6.
 
 import numpy as np
 
-from minnet.mlp import MLP
+from minnet.mlp import MLP, layer_layout
 
 STENCIL = ((-2, 1.0), (-1, -8.0), (1, 8.0), (2, -1.0))  # (offset in h, weight): five points
 
@@ -42,15 +42,15 @@ def numerical_gradient(net, X, Y, h=1e-3):
 
 
 def blocks(net):
-    """[(name, slice of params)] for every weight matrix and bias vector of `net`."""
+    """[(name, slice of params)] for every parameter block of `net`: W_l and b_l, and a normalised
+    layer's gamma_l and beta_l (mlp.layer_layout: a layer's blocks in params order)."""
     if isinstance(net, MLP):
         named = []
         for l in range(1, net.L + 1):
-            start, n_out, n_in = net.offsets[l - 1], *net.W[l].shape
-            named += [
-                (f"W{l}", slice(start, start + n_out * n_in)),
-                (f"b{l}", slice(start + n_out * n_in, net.offsets[l])),
-            ]
+            start = net.offsets[l - 1]
+            for name, size in layer_layout(net.sizes, l, net.normalise, net.affine, net.norm_bias):
+                named.append((f"{name}{l}", slice(start, start + size)))
+                start += size
         return named
     return [("U", slice(0, net.U.size)), ("V", slice(net.U.size, net.n_params))]
 

@@ -33,7 +33,9 @@ def test_benchmark_quick_writes_its_numbers(tmp_path, capsys):
         assert all(seconds > 0 for seconds in workload["times"].values())
     memory = next(w for w in results["workloads"] if "per-example" in w["workload"])["peak_memory_mb"]
     assert memory["materialised (N, P) gradients"] > memory["kernel"]
-    assert "ratio to kernel" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "ratio to kernel" in out
+    assert "threads (minnet.tools.threads): cores" in out and "openblas" in results["threads"]  # what it ran with
 
 
 def test_results_keep_every_tenth_snapshot_and_the_last_unless_full():

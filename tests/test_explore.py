@@ -334,3 +334,20 @@ def test_cached_models_and_points_are_the_computed_ones(tmp_path, monkeypatch):
     warm = DiskCache(str(tmp_path))
     assert views(warm) == computed and warm.computed == 0
     assert views(None) == computed  # and what the explorer computes without a cache
+
+
+def test_the_claim_boxes_quote_the_inventory_not_a_copy():
+    """Every row a claim box names exists in the inventory of the documents' findings, which gives its sentence
+    (written once, in demos/findings.py); the page types no document sentence or study number of its own."""
+    quoted = explore.claims_quoted()
+    assert set(quoted) == {row for rows in explore.VIEW_CLAIMS.values() for row in rows}
+    assert all(q["quote"] and q["document"] in ("000", "001", "002", "003", "004") for q in quoted.values())
+    page = open(explore.PAGE).read()
+    assert all(q["quote"] not in page for q in quoted.values())  # each sentence comes from GET /api
+    for study_number in ("937 to 1,391", "19 of 20", "0.881", "8 random starts"):  # the study's results: its report
+        assert study_number not in page
+    from minnet.studies import grokking, minima, optimizer_paths
+
+    rules = explore.study_rules()  # the studies' own thresholds, read from them
+    assert rules == {"at_minimum": optimizer_paths.AT_MINIMUM, "long_before": grokking.LONG_BEFORE,
+                     "sgd_lr": minima.SGD_LR}  # fmt: skip

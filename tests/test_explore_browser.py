@@ -136,6 +136,8 @@ def test_a_link_with_steps_reopens_the_documents_run(page, url):
     claim = page.inner_text("#d0-claim")
     assert "iteration 734, train error at 752, test error at 755" in claim
     assert "Here: 728, 745, 748 - minnet's run, the same on every machine" in claim
+    quote = explore.claims_quoted()["oscillations.argmin_grad_norm"]["quote"]  # the document's sentence, from GET /api
+    assert f'"{quote}"' in claim and "document 000, figure 2" in claim
     events = page.inner_text("#d0-events").split("\n")  # in time order; the sharpness measured every step, as the study
     assert [int(e.split(":")[0].split()[1]) for e in events] == sorted(int(e.split(":")[0].split()[1]) for e in events)
     assert "iteration 481: the sharpness passes 2/lr" in events

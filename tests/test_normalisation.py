@@ -234,3 +234,16 @@ def test_parameter_count_from_the_config_alone(options):
     """minnet.mlp.parameter_count reads a saved config without building the network (for minnet.load)."""
     net = MLP([5, 4, 3, 2], **options)
     assert parameter_count(**net.config) == net.n_params
+
+
+@pytest.mark.parametrize("options", [{}, {"normalise": "batch"}, {"normalise": "batch", "affine": False,
+                                     "norm_bias": False}, {"normalise": "layer", "norm_bias": False}])  # fmt: skip
+def test_the_gradient_checks_blocks_tile_a_normalised_networks_parameters(options):
+    """minnet.gradcheck names every block (W, b, gamma, beta) and the blocks cover params once, in order."""
+    from minnet.gradcheck import blocks
+
+    net = MLP([3, 4, 5, 2], activation="tanh", seed=0, **options)
+    named = blocks(net)
+    assert [part.start for _, part in named[1:]] == [part.stop for _, part in named[:-1]]
+    assert named[0][1].start == 0 and named[-1][1].stop == net.params.size
+    assert ("gamma1" in dict(named)) == (options.get("affine", True) and "normalise" in options)

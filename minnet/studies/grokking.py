@@ -19,6 +19,7 @@ from minnet.optim import AdamW
 from minnet.recorders import Recorder
 from minnet.train import fit
 
+LONG_BEFORE = 10  # "long before": test reaches 99% at least ten times later than train (a decade on a log axis)
 GROMOV = {"p": 31, "fraction": 0.4, "width": 128, "lr": 1e-2, "weight_decay": 1.0, "beta2": 0.98}
 
 
