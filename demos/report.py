@@ -392,7 +392,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         raise SystemExit(f"error: {err}") from err
     print("\nscoreboard (reproduced / differs / not comparable):")
     for document, counts in board_lines(board):
-        print(f"  {document:<22}" + " / ".join(str(counts[v]) for v in VERDICTS))
+        print(f"  {document:<26}" + " / ".join(str(counts[v]) for v in VERDICTS))
     for document, found in missing.items():
         print(f"  {document}: findings without a row: {len(found) or 'none'} (listed in index.html)")
     index = os.path.join(args.out, "index.html")

@@ -8,9 +8,9 @@ import re
 
 import numpy as np
 import pytest
+from test_exercises import written
 
 from demos import exercises as ex
-from tests.test_exercises import written
 
 
 def test_status_tells_each_exercise_not_started_started_failing_passed(tmp_path, capsys):
