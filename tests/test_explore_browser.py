@@ -266,9 +266,10 @@ def test_per_example_gradients_and_an_example(page, url, server):
     assert inked(page, "e-scatter") > 0
     box = page.locator("#e-scatter").bounding_box()
     page.mouse.click(box["x"] + 0.4 * box["width"], box["y"] + 0.5 * box["height"])
-    wait_for(page, "document.getElementById('e-about').textContent.includes('label')")
-    picked = page.evaluate("() => ex.picked")
-    assert inked(page, "e-image") > 0 and page.inner_text("#e-about").startswith(f"example {picked}:")
+    wait_for(page, "ex.picked !== null")
+    picked = page.evaluate("() => ex.picked")  # the example answers from the server after the click: wait for it
+    wait_for(page, f"document.getElementById('e-about').textContent.startsWith('example {picked}:')")
+    assert inked(page, "e-image") > 0 and "label" in page.inner_text("#e-about")
     assert ringed(page) > 20
     page.click("#e-try-atypical")
     wait_for(page, "document.getElementById('e-about').textContent.includes('agreement chunk 9')")
