@@ -290,7 +290,7 @@ def findings_html(missing):
     return f"<ul>{''.join(items)}</ul>"
 
 
-def index_page(claims_by_study, board, args):
+def index_page(claims_by_study, board, missing, args):
     rows = "".join(
         f"<tr><td>{html.escape(document)}</td>"
         + "".join(f'<td class="num">{counts[v]}</td>' for v in VERDICTS)
@@ -309,7 +309,7 @@ def index_page(claims_by_study, board, args):
         f"{'these are --quick runs, shortened for a test: most claims need the defaults' if args.quick else 'these are the default runs'}.</p>"
         f"<h2>Scoreboard</h2><table>{head}{rows}</table><p>Checks of minnet's code (a property of the mathematics "
         "or of minnet's own setup, not evidence for a document) are counted on their own line.</p>"
-        f"<h2>Studies</h2><ul>{studies}</ul><h2>Each document's findings</h2>{findings_html(unrowed(claims_by_study))}"
+        f"<h2>Studies</h2><ul>{studies}</ul><h2>Each document's findings</h2>{findings_html(missing)}"
     )
     return page("minnet: reproduction report", body)
 
@@ -340,9 +340,10 @@ def write_report(root, studies, seconds, args, shown_root):
             f.write(
                 study_page(study, os.path.join(root, study), claims_by_study[study], seconds.get(study), args, found)
             )
+    missing = unrowed(claims_by_study)
     with open(os.path.join(root, "index.html"), "w") as f:
-        f.write(index_page(claims_by_study, board, args))
-    return board, unrowed(claims_by_study)
+        f.write(index_page(claims_by_study, board, missing, args))
+    return board, missing
 
 
 def parser():
