@@ -646,6 +646,8 @@ def shapes_of(value):
         return type(value).__name__, [shapes_of(v) for v in value]
     if isinstance(value, np.ndarray):
         return value.shape, value.dtype.kind
+    if isinstance(value, np.generic):  # a NumPy number works wherever its Python one does: np.float64 is a float
+        value = value.item()
     return type(value).__name__
 
 

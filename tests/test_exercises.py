@@ -187,3 +187,13 @@ def test_a_check_that_fails_with_no_mistake_is_reported_broken_not_caught(tmp_pa
     assert "fails anyway: broken check, it fails with no mistake applied" in out
     row = next(line for line in out.split("\n") if line.startswith("learning_rate_twice"))
     assert row.split()[1:] == ["caught", "broken", "check"], row
+
+
+def test_a_numpy_number_has_the_shape_of_its_python_one():
+    """np.degrees gives an np.float64 where math.degrees gives a float: a correct angle_degrees written with NumPy
+    must not fail the shapes stage (it did: "returns a float64; minnet's code needs a float")."""
+    import numpy as np
+
+    assert ex.shapes_of(np.float64(3.0)) == ex.shapes_of(3.0) == "float"
+    assert ex.shapes_of((np.int64(2), 1.0)) == ex.shapes_of((2, 1.0))
+    assert ex.shapes_of(np.float64(3.0)) != ex.shapes_of(np.zeros(1))  # an array is still not a number
