@@ -237,6 +237,109 @@ def rows_of(study, document, where=None, kind="document"):
     return row
 
 
+FROM_THE_RUNS = ("plausible_draw", "significant", "beats_baseline")  # rules whose parameters the runs give
+
+
+class Claims:
+    """One study's claims table, declared once as data at the top of its module, before anything runs:
+
+        CLAIMS = Claims("oscillations", "000")
+        CLAIMS.declare("grad_norm_growth", where="section 2.2", quote="the gradient's norm gets 600 times
+                       bigger", claim="largest gradient norm after its minimum / the minimum",
+                       unit="ratio", document_value=600, rule=ratio(1.5))
+        CLAIMS.setting("init", choice=..., alternative=..., depends_on=["grad_norm_growth"])
+
+    and the study attaches what it measured: `CLAIMS.attach("grad_norm_growth", measured=s["growth"])`
+    returns the row with its verdict. The document's value, quote and rule are written only here, so
+    print_summary, the report, the explorer's claim boxes (`table()`) and the exercises' payoffs
+    (`document_value(key)`) all read the one declaration. A rule whose parameters come from the runs
+    (plausible_draw, significant, beats_baseline) is declared by its name and given at attach; any
+    row may be attached as not_comparable(why) (a shortened run). A claim text may hold {fields}
+    that attach fills (claim, the holds() description, the setting's choice and alternative)."""
+
+    def __init__(self, study, document, where=None, kind="document"):
+        self.study, self.document, self.where, self.kind = study, document, where, kind
+        self.declared = {}
+
+    def declare(self, key, *, quote, claim, unit, rule, document_value=None, where=None, kind=None,
+                document=None, note=None):  # fmt: skip
+        """One claim: everything but what is measured. `note`: what is known before the run (e.g. the cause
+        of a known difference); attach adds the measured note after it."""
+        kind = kind or self.kind
+        if key in self.declared:
+            raise ValueError(f"{self.study}.{key} is declared twice")
+        if kind not in KINDS:
+            raise ValueError(f"{self.study}.{key}: kind must be one of {KINDS}, got {kind!r}")
+        if isinstance(rule, str) and rule not in FROM_THE_RUNS:
+            raise ValueError(f"{self.study}.{key}: a rule named at declaration must be one of {FROM_THE_RUNS}")
+        if not (where or self.where):
+            raise ValueError(f"{self.study}.{key}: where must name the section or figure")
+        self.declared[key] = {
+            "id": f"{self.study}.{key}",
+            "kind": kind,
+            "document": document or self.document,
+            "where": where or self.where,
+            "quote": quote,
+            "claim": claim,
+            "unit": unit,
+            "document_value": plain(document_value),
+            "rule": rule,
+            "note": note,
+        }
+
+    def setting(self, key, *, choice, alternative, depends_on, document=None):
+        """A choice the document does not state (or that minnet had to change), made to reproduce it: which
+        claims (keys of this table, or ids of another study's) depend on it and what the alternative gives."""
+        ids = [d if "." in d else f"{self.study}.{d}" for d in depends_on]
+        self.declare(key, where="setup", quote="", claim=choice, unit="", rule=setting_rule(ids, alternative),
+                     kind="setting", document=document, note=alternative)  # fmt: skip
+
+    def __contains__(self, key):
+        return key in self.declared
+
+    def document_value(self, key):
+        return self.declared[key]["document_value"]
+
+    def table(self):
+        """The declared claims as data: id, kind, document, where, quote, claim, unit, document value, and
+        the rule (its name where the runs give its parameters)."""
+        return [{**d, "rule": d["rule"] if isinstance(d["rule"], str) else rule_text(d["rule"])}
+                for d in self.declared.values()]  # fmt: skip
+
+    def attach(self, key, *, measured=None, note=None, rule=None, **fields):
+        """The row of claim `key` with the measured value (and the rule computed from the runs, a note,
+        the {fields} of its texts), its verdict computed by `verdict_of`."""
+        if key not in self.declared:
+            raise KeyError(f"{self.study}.{key} is not declared in the study's claims table")
+        d = self.declared[key]
+        declared_rule = d["rule"]
+        if rule is None:
+            if isinstance(declared_rule, str):
+                raise ValueError(f"{d['id']}: its {declared_rule} rule needs the runs' parameters (rule=)")
+            rule = declared_rule
+        elif rule["name"] != "not comparable" and rule["name"] != (
+            declared_rule if isinstance(declared_rule, str) else declared_rule["name"]
+        ):
+            raise ValueError(f"{d['id']}: declared with rule {declared_rule!r}, attached with {rule['name']!r}")
+        rule = filled(rule, fields)
+        notes = [text for text in (filled(d["note"], fields), note) if text]
+        return make_claim(d["id"], d["document"], filled(d["where"], fields), d["quote"],
+                          filled(d["claim"], fields), d["unit"], d["document_value"], rule, measured,
+                          "; ".join(notes) or None, kind=d["kind"])  # fmt: skip
+
+
+def filled(value, fields):
+    """A declared text (or a rule's texts) with its {fields} filled; a missing field is an error naming it."""
+    if isinstance(value, dict):
+        return {k: filled(v, fields) if k in ("description", "why", "alternative") else v for k, v in value.items()}
+    if not isinstance(value, str) or "{" not in value:
+        return value
+    try:
+        return value.format_map(fields)
+    except KeyError as missing:
+        raise KeyError(f"the claim text {value!r} needs the field {missing} at attach") from None
+
+
 def setting(key, *, document, choice, alternative, depends_on, value=None):
     """A choice the document does not state (or that minnet had to change), made to reproduce it:
     which claims depend on it and what the alternative gives, measured where minnet measured it."""

@@ -64,6 +64,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from demos.oscillations import CLAIMS as CLAIMS_000
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DEFAULT_DIR = "minnet-exercises"
 START, END = re.compile(r"^(\s*)# exercise (\w+): (.*)$"), re.compile(r"^\s*# end exercise\s*$")
@@ -951,9 +953,10 @@ CHECKPOINT_EVALUATIONS = 28  # document 004: L + (L - 1) - (L - 1) // k layer ev
 # the exponential learning rate's payoff: a small pair of minnet.studies.exp_lr (the study's own: 300 steps, width 64)
 EXP_LR_PAIR = dict(normalised=True, momentum=0.9, lr=0.1, weight_decay=0.01, steps=25, width=16, seed=0)
 EXP_LR_EQUIVALENT = 1e-9  # the study's rule, demos.exp_lr.EQUIVALENT (tests/test_exercises.py holds them equal)
+EVENTS_000 = ("argmin_grad_norm", "argmin_train", "argmin_test")  # rows of demos.oscillations' claims table
 PAYOFF_DOC000 = (
     "document 000's run equals minnet's through iteration 500, then the angle, the norm and the error grow in the "
-    "document's order (the notebook: 734, 752, 755)"
+    f"document's order (the notebook: {', '.join(str(CLAIMS_000.document_value(k)) for k in EVENTS_000)})"
 )
 
 STABLE_STRETCH = (

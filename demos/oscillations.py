@@ -29,6 +29,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from demos.claims import (
+    Claims,
     band,
     exact,
     holds,
@@ -37,8 +38,6 @@ from demos.claims import (
     print_claims,
     ratio,
     relative,
-    rows_of,
-    setting,
 )
 from demos.cli import (
     add_output_options,
@@ -432,7 +431,165 @@ def summary_of(results):
     return summary
 
 
-row = rows_of("oscillations", "000")
+# ----- the claims table: every claim of document 000 this study tests, declared once ----------------------
+CLAIMS = Claims("oscillations", "000")
+ONSET = "iteration where the error first rises 10% above its running minimum"
+EVENT_NAMES = {
+    "argmin_grad_norm": "smallest gradient norm",
+    "argmin_train_loss": "smallest train error",
+    "argmin_test_loss": "smallest test error",
+}
+CLAIMS.declare(
+    "diverged",
+    where="section 2",
+    quote="",
+    claim="the run {setting} stays finite",
+    unit="",
+    rule=not_comparable("it diverged at iteration {at} ({reason}); nothing is measured from the blow-up"),
+)
+CLAIMS.setting(
+    "setting",
+    choice="this run is {setting}; the document describes (f1, 3, 1, 1000) and (f2, 8, 0.1, 1200)",
+    alternative="no document numbers for this setting; run the defaults to compare",
+    depends_on=[],
+)
+for key, name in EVENT_NAMES.items():  # the notebook's printed iterations, one draw of a chaotic run
+    CLAIMS.declare(
+        key.replace("_loss", ""),
+        where="figure 2 (the notebook's printout)",
+        quote="the red crosses highlight where the gradient's norm and the training error are minimal",
+        claim=f"iteration of the {name} of (f1, 3, 1, 1000), among runs whose inputs differ in the last bit",
+        unit="iteration",
+        document_value=NOTEBOOK_EVENTS[key],
+        rule="plausible_draw",
+    )
+CLAIMS.declare(
+    "storm_moves_with_the_last_bit",
+    where="beyond the document",
+    quote="",
+    claim="a change of the inputs in their last bit moves the storm by iterations, while the stable stretch agrees "
+    "to 1e-12",
+    unit="",
+    rule=holds("spread of argmin_grad_norm >= 2 and weights apart by <= 1e-12 at iteration 500"),
+    kind="beyond",
+)
+CLAIMS.declare(
+    "grad_norm_growth",
+    where="section 2.2",
+    quote="the gradient's norm gets 600 times bigger",
+    claim="largest gradient norm after its minimum / the minimum",
+    unit="ratio",
+    document_value=600,
+    rule=ratio(1.5),
+)
+CLAIMS.declare(
+    "stable_stretch",
+    where="section 2.2",
+    quote="For hundreds of iterations (iterations 30 to 710), consecutive updates ... are almost perfectly aligned",
+    claim="last iteration of the longest stretch of angles below 1 degree",
+    unit="iteration",
+    document_value=710,
+    rule=relative(0.05),
+)
+for prefix, quote, setting_name in (
+    ("", ORDER, "the angle grows before the gradient norm, which grows before the error"),
+    ("f2_", "The same order holds for (f2, 8, 0.1, 1200)", "(f2, 8, 0.1, 1200): the angle grows before the gradient "
+     "norm, before the error"),
+):  # fmt: skip
+    CLAIMS.declare(
+        f"{prefix}order_of_events",
+        where="section 2.1",
+        quote=quote,
+        claim=setting_name,
+        unit="",
+        document_value=True,
+        rule=holds("angle_growth_start < argmin_grad_norm < argmin_train_loss"),
+    )
+    CLAIMS.declare(  # beyond the document (Cohen et al. 2021): the top Hessian eigenvalue passes 2/lr first
+        f"{prefix}sharpness_before_angle",
+        where="beyond the document (Cohen et al. 2021)",
+        quote="",
+        claim="at lr {lr} the sharpness passes 2/lr = {two_over_lr} before the angle starts growing",
+        unit="",
+        rule=holds("sharpness_crosses_2_over_lr < angle_growth_start"),
+        kind="beyond",
+    )
+CLAIMS.declare(
+    "slower_removes_instability",
+    where="section 2.2",
+    quote="dividing the learning rate and multiplying the number of epochs accordingly leads to the same plots but "
+    "without the instability",
+    claim="(f1, 3, 0.1, 10,000): iteration where the error first rises 10% above its running minimum",
+    unit="iteration",
+    rule=exact(),
+)
+CLAIMS.declare(
+    "lr_study",
+    where="figure 3",
+    quote="",
+    claim="the learning-rate study",
+    unit="",
+    rule=not_comparable("a shortened study of {epochs:,} iterations (--quick)"),
+)
+for lr, onset in DOCUMENT_ONSET.items():
+    CLAIMS.declare(
+        f"lr_study_onset_{lr}",
+        where="figure 3",
+        quote="The last plot of figure 3 does not show any instability"
+        if onset is None
+        else "reducing the learning rate from 0.4 to 0.3 moves the start of the instability from iteration ~9000 to "
+        "~34000",
+        claim=f"(f1, 2, {lr}, 50,000): {ONSET}",
+        unit="iteration",
+        document_value=onset,
+        rule=exact() if onset is None else relative(0.05),
+    )
+CLAIMS.declare(
+    "lr_study_stability_ratio",
+    where="section 2.2",
+    quote="multiplies the period of stability by 3.77 (and not 1.33)",
+    claim="onset at lr 0.3 / onset at lr 0.4",
+    unit="ratio",
+    document_value=3.77,
+    rule=relative(0.05),
+)
+CLAIMS.declare(
+    "final_error_f1_2_0.2",
+    where="section 3.1",
+    quote="(f1, 2, 0.2, 50*10^3) achieves a final error of 2.22*10^-4",
+    claim="(f1, 2, 0.2, 50,000): final test error",
+    unit="half squared error",
+    document_value=2.22e-4,
+    rule=relative(0.05),
+)
+LATE_FALL = "(f1, 2, 0.2, 50,000): fall of the test error over the last 10,000 iterations, relative to its end"
+CLAIMS.declare(
+    "stagnates_f1_2_0.2",
+    where="section 3.1",
+    quote="the former is still decreasing while later stagnates",
+    claim=LATE_FALL,
+    unit="fraction",
+    rule=band(None, STAGNATES),
+    note="neurons.still_decreasing_f1_3_0.2 is the other half (h = 3 keeps falling). The rule (minnet's reading of "
+    f"'stagnates': a fall below {STAGNATES:.0%}), not the run, differs: the document's own figure 3 falls "
+    f"{FIGURE_3_LATE_FALL['value']:.1%} +- {FIGURE_3_LATE_FALL['reading_error']:.0%} over its last 10,000 iterations "
+    "(read off the figure: row stagnates_as_figure_3), and h = 3 falls 40% in its figure 4 (minnet 37.5%): on the "
+    "figure's log axis 14% is 1.5% of the plot's height",
+)
+CLAIMS.declare(
+    "stagnates_as_figure_3",
+    where="figure 3",
+    quote="the former is still decreasing while later stagnates",
+    claim=LATE_FALL + ", against the same fall read off the document's figure 3",
+    unit="fraction",
+    document_value=FIGURE_3_LATE_FALL["value"],
+    rule=band(
+        FIGURE_3_LATE_FALL["value"] - FIGURE_3_LATE_FALL["reading_error"],
+        FIGURE_3_LATE_FALL["value"] + FIGURE_3_LATE_FALL["reading_error"],
+    ),
+    note="the figure read at 10,000 / 20,000 / 40,000 / 50,000: 5.55e-4, 3.74e-4, 2.53e-4 and the document's final "
+    "error; the band is the reading's error (one pixel of the log axis is 2.6%)",
+)
 
 
 def claims(s, setting):
@@ -440,37 +597,12 @@ def claims(s, setting):
     other runs when they were made, the edge of stability beside them (beyond the document)."""
     where = DOCUMENT_RUNS.get(setting)
     if s["diverged_at"] is not None:
-        why = f"it diverged at iteration {s['diverged_at']} ({s['reason']}); nothing is measured from the blow-up"
-        return [
-            row(
-                "diverged",
-                where="section 2",
-                quote="",
-                claim=f"the run {setting[:4]} stays finite",
-                unit="",
-                document_value=None,
-                rule=not_comparable(why),
-                measured=None,
-            )
-        ]
-    rows = [] if where else [setting_row(setting)]
+        return [CLAIMS.attach("diverged", setting=setting[:4], at=s["diverged_at"], reason=s["reason"])]
+    rows = [] if where else [CLAIMS.attach("setting", setting=setting[:4])]
     if setting[0] == "f1" and where:
         rows += first_setting_rows(s)
     if where:
-        rows.append(
-            row(
-                "order_of_events",
-                where="section 2.1",
-                quote=ORDER,
-                claim="the angle grows before the gradient norm, which grows before the error",
-                unit="",
-                document_value=True,
-                rule=holds("angle_growth_start < argmin_grad_norm < argmin_train_loss"),
-                measured=bool(s["order_as_document"]),
-                note=f"angle grows at {s['angle_growth_start']}, norm smallest at {s['argmin_grad_norm']}, "
-                f"train error smallest at {s['argmin_train_loss']}",
-            )
-        )
+        rows.append(order_row("order_of_events", s))
     if "sharpness_crosses_2_over_lr" in s:
         rows.append(sharpness_row("sharpness_before_angle", s, setting[2]))
     if "document_checks" in s:
@@ -480,45 +612,16 @@ def claims(s, setting):
     return rows
 
 
-def setting_row(run_setting):
-    return setting(
-        "oscillations.setting",
-        document="000",
-        choice=f"this run is {run_setting[:4]}; the document describes (f1, 3, 1, 1000) and (f2, 8, 0.1, 1200)",
-        alternative="no document numbers for this setting; run the defaults to compare",
-        depends_on=[],
-    )
-
-
 def first_setting_rows(s):
     """Figures 1 and 2 and section 2.2, (f1, 3, 1, 1000). The notebook's printed iterations are one draw of
     a chaotic run's floating-point noise: each is judged against minnet's runs with the inputs moved by one ulp."""
     rows = [event_row(key, s) for key in EVENTS]
     if "last_bit" in s:
         rows.append(last_bit_row(s))
+    rows.append(CLAIMS.attach("grad_norm_growth", measured=s["grad_norm_growth"]))
     rows.append(
-        row(
-            "grad_norm_growth",
-            where="section 2.2",
-            quote="the gradient's norm gets 600 times bigger",
-            claim="largest gradient norm after its minimum / the minimum",
-            unit="ratio",
-            document_value=600,
-            rule=ratio(1.5),
-            measured=s["grad_norm_growth"],
-        )
-    )
-    rows.append(
-        row(
-            "stable_stretch",
-            where="section 2.2",
-            quote="For hundreds of iterations (iterations 30 to 710), consecutive updates ... are almost perfectly aligned",
-            claim="last iteration of the longest stretch of angles below 1 degree",
-            unit="iteration",
-            document_value=710,
-            rule=relative(0.05),
-            measured=s["stable_end"],
-            note=f"the stretch starts at iteration {s['stable_start']}",
+        CLAIMS.attach(
+            "stable_stretch", measured=s["stable_end"], note=f"the stretch starts at iteration {s['stable_start']}"
         )
     )
     return rows
@@ -526,32 +629,14 @@ def first_setting_rows(s):
 
 def event_row(key, s):
     """The notebook's iteration of one event against the central 90% of minnet's last-bit runs."""
-    name = {"argmin_grad_norm": "smallest gradient norm", "argmin_train_loss": "smallest train error"}
-    name = name.get(key, "smallest test error")
-    quote = "the red crosses highlight where the gradient's norm and the training error are minimal"
-    claim = f"iteration of the {name} of (f1, 3, 1, 1000)"
     if "last_bit" not in s:
         why = "needs the runs with the inputs moved by one ulp (made at the document's setting)"
-        return row(
-            key.replace("_loss", ""),
-            where="figure 2",
-            quote=quote,
-            claim=claim,
-            unit="iteration",
-            document_value=NOTEBOOK_EVENTS[key],
-            rule=not_comparable(why),
-            measured=s[key],
-        )
+        return CLAIMS.attach(key.replace("_loss", ""), measured=s[key], rule=not_comparable(why))
     draws = s["last_bit"][key]
-    return row(
+    return CLAIMS.attach(
         key.replace("_loss", ""),
-        where="figure 2 (the notebook's printout)",
-        quote=quote,
-        claim=claim + ", among runs whose inputs differ in the last bit",
-        unit="iteration",
-        document_value=NOTEBOOK_EVENTS[key],
-        rule=plausible_draw(draws),
         measured=float(np.median(draws)),
+        rule=plausible_draw(draws),
         note=f"minnet's own run, the same bits on every machine: {s[key]}; {len(draws)} runs with every x_n moved by "
         f"one ulp: {min(draws)}-{max(draws)}",
     )
@@ -561,38 +646,34 @@ def last_bit_row(s):
     """Beyond the document: the storm's iteration is chaos, the stable stretch is not."""
     draws, apart = s["last_bit"]["argmin_grad_norm"], s["last_bit"]["apart_at"]
     spread = max(draws) - min(draws)
-    return row(
+    return CLAIMS.attach(
         "storm_moves_with_the_last_bit",
-        where="beyond the document",
-        quote="",
-        claim="a change of the inputs in their last bit moves the storm by iterations, while the stable stretch agrees "
-        "to 1e-12",
-        unit="",
-        document_value=None,
-        rule=holds("spread of argmin_grad_norm >= 2 and weights apart by <= 1e-12 at iteration 500"),
         measured=spread >= 2 and apart["500"] <= 1e-12,
         note=f"smallest gradient norm at {min(draws)}-{max(draws)} over {len(draws)} runs; the weights' largest "
         "relative difference from minnet's run: " + ", ".join(f"{value:.1e} at {t}" for t, value in apart.items()),
-        kind="beyond",
+    )
+
+
+def order_row(key, s):
+    return CLAIMS.attach(
+        key,
+        measured=bool(s["order_as_document"]),
+        note=f"angle grows at {s['angle_growth_start']}, norm smallest at {s['argmin_grad_norm']}, "
+        f"train error smallest at {s['argmin_train_loss']}",
     )
 
 
 def sharpness_row(key, s, lr):
     """Beyond the document (Cohen et al. 2021): the top Hessian eigenvalue passes 2/lr before the angle grows."""
     crossing, peak = s["sharpness_crosses_2_over_lr"], s["sharpness_peak"]
-    return row(
+    return CLAIMS.attach(
         key,
-        where="beyond the document (Cohen et al. 2021)",
-        quote="",
-        claim=f"at lr {lr} the sharpness passes 2/lr = {2 / lr:g} before the angle starts growing",
-        unit="",
-        document_value=None,
-        rule=holds("sharpness_crosses_2_over_lr < angle_growth_start"),
         measured=crossing is not None and s["angle_growth_start"] is not None and crossing < s["angle_growth_start"],
         note=f"crosses 2/lr at iteration {crossing}, peaks at {peak:.3g} ({peak * lr / 2:.2g} x 2/lr) at iteration "
         f"{s['sharpness_peak_iteration']}; the angle grows at {s['angle_growth_start']}, the error is smallest at "
         f"{s['argmin_train_loss']}",
-        kind="beyond",
+        lr=lr,
+        two_over_lr=f"{2 / lr:g}",
     )
 
 
@@ -600,28 +681,10 @@ def document_check_rows(checks):
     """The document's second setting and section 2.2's slower run (made at the defaults, ~5 s)."""
     f2 = checks["f2"]
     return [
-        row(
-            "f2_order_of_events",
-            where="section 2.1",
-            quote="The same order holds for (f2, 8, 0.1, 1200)",
-            claim="(f2, 8, 0.1, 1200): the angle grows before the gradient norm, before the error",
-            unit="",
-            document_value=True,
-            rule=holds("angle_growth_start < argmin_grad_norm < argmin_train_loss"),
-            measured=bool(f2["order_as_document"]),
-            note=f"angle grows at {f2['angle_growth_start']}, norm smallest at {f2['argmin_grad_norm']}, train error "
-            f"smallest at {f2['argmin_train_loss']}",
-        ),
+        order_row("f2_order_of_events", f2),
         sharpness_row("f2_sharpness_before_angle", f2, SECOND_SETTING["lr"]),
-        row(
+        CLAIMS.attach(
             "slower_removes_instability",
-            where="section 2.2",
-            quote="dividing the learning rate and multiplying the number of epochs accordingly leads to the same plots but "
-            "without the instability",
-            claim="(f1, 3, 0.1, 10,000): iteration where the error first rises 10% above its running minimum",
-            unit="iteration",
-            document_value=None,
-            rule=exact(),
             measured=checks["slower_onset"],
             note="None: no instability within the 10,000 iterations",
         ),
@@ -629,109 +692,16 @@ def document_check_rows(checks):
 
 
 def lr_study_rows(study):
-    """Figure 3: the onsets at lr 0.3 and 0.4, none at 0.2, their ratio, and (f1, 2, 0.2)'s final error."""
-    rates, fig3 = study["rates"], FIGURE_3_LATE_FALL
+    """Figure 3: the onsets at lr 0.2, 0.3 and 0.4, their ratio, and (f1, 2, 0.2)'s final error."""
+    rates = study["rates"]
     if study["epochs"] < LR_STUDY["epochs"]:
-        why = f"a shortened study of {study['epochs']:,} iterations (--quick)"
-        return [
-            row(
-                "lr_study",
-                where="figure 3",
-                quote="",
-                claim="the learning-rate study",
-                unit="",
-                document_value=None,
-                rule=not_comparable(why),
-                measured=None,
-            )
-        ]
-    quote = (
-        "reducing the learning rate from 0.4 to 0.3 moves the start of the instability from iteration ~9000 to ~34000"
-    )
-    onset = "iteration where the error first rises 10% above its running minimum"
-    rows = [
-        row(
-            f"lr_study_onset_{lr}",
-            where="figure 3",
-            quote=quote,
-            claim=f"(f1, 2, {lr}, 50,000): {onset}",
-            unit="iteration",
-            document_value=DOCUMENT_ONSET[float(lr)],
-            rule=relative(0.05),
-            measured=r["onset"],
-        )
-        for lr, r in rates.items()
-        if DOCUMENT_ONSET[float(lr)]
-    ]
-    rows.append(
-        row(
-            "lr_study_onset_0.2",
-            where="figure 3",
-            quote="The last plot of figure 3 does not show any instability",
-            claim=f"(f1, 2, 0.2, 50,000): {onset}",
-            unit="iteration",
-            document_value=None,
-            rule=exact(),
-            measured=rates["0.2"]["onset"],
-        )
-    )
+        return [CLAIMS.attach("lr_study", epochs=study["epochs"])]
+    rows = [CLAIMS.attach(f"lr_study_onset_{lr}", measured=rates[str(lr)]["onset"]) for lr in DOCUMENT_ONSET]
     late = [rates[lr]["onset"] for lr in ("0.3", "0.4")]
-    rows.append(
-        row(
-            "lr_study_stability_ratio",
-            where="section 2.2",
-            quote="multiplies the period of stability by 3.77 (and not 1.33)",
-            claim="onset at lr 0.3 / onset at lr 0.4",
-            unit="ratio",
-            document_value=3.77,
-            rule=relative(0.05),
-            measured=late[0] / late[1] if None not in late else None,
-        )
-    )
-    rows.append(
-        row(
-            "final_error_f1_2_0.2",
-            where="section 3.1",
-            quote="(f1, 2, 0.2, 50*10^3) achieves a final error of 2.22*10^-4",
-            claim="(f1, 2, 0.2, 50,000): final test error",
-            unit="half squared error",
-            document_value=2.22e-4,
-            rule=relative(0.05),
-            measured=rates["0.2"]["final_test_loss"],
-        )
-    )
-    rows.append(
-        row(
-            "stagnates_f1_2_0.2",
-            where="section 3.1",
-            quote="the former is still decreasing while later stagnates",
-            claim="(f1, 2, 0.2, 50,000): fall of the test error over the last 10,000 iterations, relative to its end",
-            unit="fraction",
-            document_value=None,
-            rule=band(None, STAGNATES),
-            measured=rates["0.2"]["late_fall"],
-            note="neurons.still_decreasing_f1_3_0.2 is the other half (h = 3 keeps falling). The rule (minnet's "
-            f"reading of 'stagnates': a fall below {STAGNATES:.0%}), not the run, differs: the document's own figure 3 "
-            f"falls {fig3['value']:.1%} +- {fig3['reading_error']:.0%} over its last 10,000 iterations (read off the "
-            "figure: row stagnates_as_figure_3), and h = 3 falls 40% in its figure 4 (minnet 37.5%): on the figure's "
-            "log axis 14% is 1.5% of the plot's height",
-        )
-    )
-    rows.append(
-        row(
-            "stagnates_as_figure_3",
-            where="figure 3",
-            quote="the former is still decreasing while later stagnates",
-            claim="(f1, 2, 0.2, 50,000): fall of the test error over the last 10,000 iterations, relative to its end, "
-            "against the same fall read off the document's figure 3",
-            unit="fraction",
-            document_value=fig3["value"],
-            rule=band(fig3["value"] - fig3["reading_error"], fig3["value"] + fig3["reading_error"]),
-            measured=rates["0.2"]["late_fall"],
-            note="the figure read at 10,000 / 20,000 / 40,000 / 50,000: 5.55e-4, 3.74e-4, 2.53e-4, 2.22e-4; the band is "
-            "the reading's error (one pixel of the log axis is 2.6%)",
-        )
-    )
+    rows.append(CLAIMS.attach("lr_study_stability_ratio", measured=late[0] / late[1] if None not in late else None))
+    rows.append(CLAIMS.attach("final_error_f1_2_0.2", measured=rates["0.2"]["final_test_loss"]))
+    rows.append(CLAIMS.attach("stagnates_f1_2_0.2", measured=rates["0.2"]["late_fall"]))
+    rows.append(CLAIMS.attach("stagnates_as_figure_3", measured=rates["0.2"]["late_fall"]))
     return rows
 
 

@@ -8,6 +8,7 @@ the minnet.studies modules it imports.
 """
 
 import ast
+import importlib
 import importlib.util
 import re
 from pathlib import Path
@@ -39,7 +40,11 @@ def name_pattern(node):
 
 
 def declared_rows(study):
-    """(name pattern, kind, quotes the document) of every row(...) call in demos/<study>.py."""
+    """(name pattern, kind, quotes the document) of every claim in demos/<study>.py's declared table, CLAIMS;
+    for a study not yet declaring one, of every row(...) call in its source."""
+    table = getattr(importlib.import_module(f"demos.{study}"), "CLAIMS", None)
+    if table is not None:
+        return [(re.escape(d["id"].split(".", 1)[1]), d["kind"], d["quote"] != "") for d in table.table()]
     tree = ast.parse((DEMOS / f"{study}.py").read_text())
     makers = [node.value for node in ast.walk(tree) if isinstance(node, ast.Assign)
               and isinstance(node.value, ast.Call) and getattr(node.value.func, "id", None) == "rows_of"]  # fmt: skip
