@@ -294,6 +294,17 @@ class Claims:
         self.declare(key, where="setup", quote="", claim=choice, unit="", rule=setting_rule(ids, alternative),
                      kind="setting", document=document, note=alternative)  # fmt: skip
 
+    def pytorch_init(self, depends_on):
+        """The setting a PyTorch document does not state but used: nn.Linear's initialisation."""
+        self.setting(
+            "initialisation",
+            choice="every layer starts from nn.Linear's default, U(-1/sqrt(n_in), 1/sqrt(n_in)) (minnet's "
+            "init='pytorch')",
+            alternative="the document's code is PyTorch, whose default this is; minnet draws the same distribution, "
+            "not PyTorch's random numbers",
+            depends_on=depends_on,
+        )
+
     def __contains__(self, key):
         return key in self.declared
 
