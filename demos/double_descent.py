@@ -24,7 +24,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from demos.claims import band, holds, print_claims, rows_of, setting
+from demos.claims import band, beats_baseline, holds, print_claims, rows_of, setting
 from demos.cli import (
     add_output_options,
     add_sweep_options,
@@ -220,6 +220,266 @@ def save_results(results, out, summary, args):
     save_outputs(out, {key: results[key] for key in keys}, summary)
 
 
+# ===== --trained: Nakkiran et al.'s model-wise double descent, every layer trained ====================
+TRAINED_OUT = os.path.join("minnet-out", "double_descent_trained")
+TRAINED_LR, TRAINED_BATCH = 3e-3, 100  # Adam's step size and the mini-batch: 10 steps an epoch at n = 1,000
+PEAK_MARGIN = 0.02  # a peak: 2 points of test error above the classical minimum and the widest network
+PEAK_NEAR = (0.5, 2.0)  # "near the threshold": the peak's width within a factor 2 of k*
+NAKKIRAN = "Deep Double Descent: Where Bigger Models and More Data Hurt"
+
+
+def trained_configs(args):
+    """One sweep task per (label noise, seed, width), in that order (the results' axes)."""
+    return [{"n": args.n, "label_noise": noise, "width": k, "seed": args.seed + s, "epochs": args.epochs,
+             "lr": TRAINED_LR, "batch_size": TRAINED_BATCH}
+            for noise in args.noise_levels for s in range(args.seeds) for k in dd.trained_widths(args.max_width)]  # fmt: skip
+
+
+def run_trained(args):
+    """Every (noise, seed, width) trained through minnet.tools.sweep; arrays (noises, seeds, widths)."""
+    widths = dd.trained_widths(args.max_width)
+    runs = sweep_runner(args)(dd.trained_task, trained_configs(args))
+    shape = (len(args.noise_levels), args.seeds, len(widths))
+    grid = {key: np.array([r[key] for r in runs], dtype=float).reshape(shape) for key in runs[0]}
+    return {
+        **grid,
+        "widths": np.array(widths),
+        "parameters": dd.parameter_count(np.array(widths)),
+        "noise_levels": np.array(args.noise_levels),
+        "args": {"n": args.n, "seeds": args.seeds, "seed": args.seed, "epochs": args.epochs,
+                 "max_width": args.max_width, "noise_levels": list(args.noise_levels)},
+    }  # fmt: skip
+
+
+def trained_curves(results):
+    """Per noise level: the medians over seeds, the threshold k*, the classical minimum and the peak."""
+    widths, curves = results["widths"], []
+    for i, noise in enumerate(results["noise_levels"]):
+        test, train = np.median(results["test_error"][i], axis=0), np.median(results["train_error"][i], axis=0)
+        threshold = dd.interpolation_threshold(widths, train)
+        classical, peak = dd.test_error_peak(widths, test, threshold)
+        curves.append({
+            "label_noise": float(noise), "median_test_error": test.tolist(), "median_train_error": train.tolist(),
+            "threshold_width": threshold, "classical_width": int(widths[classical]),
+            "classical_test_error": float(test[classical]), "peak_width": int(widths[peak]),
+            "peak_test_error": float(test[peak]), "widest_test_error": float(test[-1]),
+            "peak_over_threshold": ratio_of(widths[peak], threshold),
+        })  # fmt: skip
+    return curves
+
+
+def ratio_of(width, threshold):
+    """width / threshold, NaN when there is no threshold (no width fits its labels)."""
+    return float(width / threshold) if threshold else float("nan")
+
+
+def trained_summary(results):
+    s = {
+        "widths": results["widths"].tolist(),
+        "parameters": results["parameters"].tolist(),
+        "belkin_threshold_parameters": results["args"]["n"] * dd.CLASSES,
+        "curves": trained_curves(results),
+        "diverged_runs": int(results["diverged"].sum()),
+        "args": results["args"],
+    }
+    s["claims"] = trained_claims(s)
+    return s
+
+
+trained_row = rows_of("double_descent", "004", where="Double Descent")
+
+
+def noise_name(noise):
+    return f"noise_{round(100 * noise)}"
+
+
+def peak_rows(s, c):
+    """The two rows of one noise level: the peak stands out, and it sits near the threshold."""
+    baseline = max(c["classical_test_error"], c["widest_test_error"])
+    where = (f"peak {c['peak_test_error']:.3f} at width {c['peak_width']}; classical minimum "
+             f"{c['classical_test_error']:.3f} at {c['classical_width']}; widest ({s['widths'][-1]}) "
+             f"{c['widest_test_error']:.3f}; threshold k* {c['threshold_width']}")  # fmt: skip
+    return [
+        trained_row(
+            f"trained_peak_{noise_name(c['label_noise'])}",
+            quote=BELKIN,
+            claim=f"trained networks, {c['label_noise']:.0%} label noise: the median test error's peak past the "
+            "classical minimum",
+            unit="test error",
+            document_value=None,
+            rule=beats_baseline(
+                baseline + PEAK_MARGIN,
+                f"the higher of the classical minimum and the widest network's error, + {PEAK_MARGIN}",
+                better="higher",
+            ),  # fmt: skip
+            measured=c["peak_test_error"],
+            note=where,
+        ),
+        trained_row(
+            f"trained_peak_at_threshold_{noise_name(c['label_noise'])}",
+            quote=BELKIN,
+            claim=f"trained networks, {c['label_noise']:.0%} label noise: the peak's width over the interpolation "
+            f"threshold k* (the narrowest width with median training error <= {dd.EPS_INTERPOLATES})",
+            unit="width / width",
+            document_value=1.0,
+            rule=band(*PEAK_NEAR),
+            measured=c["peak_over_threshold"],
+            note=where,
+        ),
+    ]
+
+
+nakkiran_row = rows_of("double_descent", "Nakkiran et al. 2019", where="Double Descent", kind="beyond")
+
+
+def shift_rows(s):
+    """Nakkiran et al.: with more label noise the threshold, and the peak with it, moves to wider networks."""
+    low, high = s["curves"][0], s["curves"][-1]
+    note = (f"{low['label_noise']:.0%} -> {high['label_noise']:.0%} label noise: peak at width {low['peak_width']} -> "
+            f"{high['peak_width']}; threshold k* {low['threshold_width']} -> {high['threshold_width']} (None: no "
+            "width fits)")  # fmt: skip
+
+    def moved(key, what, field):
+        return nakkiran_row(
+            key,
+            quote=NAKKIRAN,
+            claim=f"{what} at {high['label_noise']:.0%} label noise over the same at {low['label_noise']:.0%}",
+            unit="width / width",
+            document_value=None,
+            rule=beats_baseline(1.0, "no shift", better="higher"),
+            measured=ratio_of(high[field] or float("nan"), low[field]),
+            note=note,
+        )
+
+    return [
+        moved("trained_peak_moves_with_noise", "the peak's width", "peak_width"),
+        moved(
+            "trained_threshold_moves_with_noise",
+            "the interpolation threshold k* (more labels to memorise)",
+            "threshold_width",
+        ),  # fmt: skip
+    ]
+
+
+def trained_claims(s):
+    a = s["args"]
+    rows = [row for c in s["curves"] for row in peak_rows(s, c)]
+    rows += shift_rows(s) if len(s["curves"]) > 1 else []
+    depends = [row["id"] for row in rows]
+    return rows + [
+        setting(
+            "double_descent.trained_setup",
+            document="004",
+            choice=f"MNIST-5k averaged to 7 x 7 pixels: {a['n']:,} training images with the label noise redrawn "
+            f"(a fraction redrawn uniformly), the other {5000 - a['n']:,} with true labels to test; network "
+            f"49 -> k -> 10, relu, softmax cross-entropy, He init; widths k = 1 .. {a['max_width']} "
+            f"({len(s['widths'])} widths, 3 per octave); {a['seeds']} seeds, each its own images, noise and weights",
+            alternative="Nakkiran et al.: ResNet18 / CNNs on CIFAR-10 and -100; Belkin et al.: 784-k-10 on "
+            "4,000 MNIST images with squared loss; 28 x 28 pixels cost 16 times more per hidden unit",
+            depends_on=depends,
+            value="7x7 MNIST-5k",
+        ),
+        setting(
+            "double_descent.trained_optimizer",
+            document="004",
+            choice=f"Adam, lr {TRAINED_LR}, batch {TRAINED_BATCH}, {a['epochs']:,} epochs at every width, no "
+            "weight decay, no early stopping: each network trained long enough for the wide ones to fit every "
+            "noisy label",
+            alternative="Nakkiran et al.: Adam lr 1e-4 for 4,000 epochs (CNNs); shorter training lowers the "
+            "peak (early stopping removes it, their section 6)",
+            depends_on=depends,
+            value=f"Adam {TRAINED_LR}, {a['epochs']} epochs",
+        ),
+        setting(
+            "double_descent.trained_threshold",
+            document="004",
+            choice=f"the interpolation threshold k*: the narrowest width whose median training error is <= "
+            f"{dd.EPS_INTERPOLATES} (Nakkiran et al.'s effective model complexity reaches n there); the peak: the "
+            f"highest median test error past the classical minimum below k*; a peak must clear {PEAK_MARGIN} "
+            f"and lie within a factor {PEAK_NEAR[1]:g} of k*",
+            alternative=f"Belkin et al.'s threshold n x 10 = {s['belkin_threshold_parameters']:,} parameters is at "
+            f"width {belkin_width(s)} here (squared loss must fit 10 numbers per image; cross-entropy only the "
+            "largest)",
+            depends_on=depends,
+            value=f"eps {dd.EPS_INTERPOLATES}",
+        ),
+    ]
+
+
+def belkin_width(s):
+    """The width whose parameters P(k) first reach n x 10."""
+    over = [k for k, p in zip(s["widths"], s["parameters"]) if p >= s["belkin_threshold_parameters"]]
+    return over[0] if over else f"> {s['widths'][-1]}"
+
+
+def trained_figure(results, s):
+    """Test error (left) and training error (right) against the width, one colour per noise level: thin
+    lines per seed, thick the median; k* dashed, the peak ringed."""
+    import matplotlib.pyplot as plt
+
+    widths, a = results["widths"], results["args"]
+    fig, (test_ax, train_ax) = plt.subplots(1, 2, figsize=(14, 5.8), sharex=True, constrained_layout=True)
+    colors = plt.get_cmap("viridis")(np.linspace(0, 0.85, len(s["curves"])))
+    for i, (c, color) in enumerate(zip(s["curves"], colors)):
+        label = f"{c['label_noise']:.0%} label noise"
+        for ax, key in ((test_ax, "test_error"), (train_ax, "train_error")):
+            ax.plot(widths, results[key][i].T, color=color, linewidth=0.5, alpha=0.35)
+            ax.plot(widths, np.median(results[key][i], axis=0), color=color, linewidth=2, marker="o", markersize=3,
+                    label=f"{label}, median of {a['seeds']} seeds")  # fmt: skip
+            if c["threshold_width"]:
+                ax.axvline(c["threshold_width"], color=color, linestyle="--", linewidth=1)
+        test_ax.plot(c["peak_width"], c["peak_test_error"], "o", markersize=12, markerfacecolor="none", color=color)
+    train_ax.axhline(dd.EPS_INTERPOLATES, color="0.4", linestyle=":", linewidth=1)
+    train_ax.text(widths[0], dd.EPS_INTERPOLATES * 1.15, f"eps = {dd.EPS_INTERPOLATES}: 'fits'", color="0.3")
+    for ax in (test_ax, train_ax):
+        ax.set(xscale="log", xlabel="hidden units k (log scale); dashed: threshold k* of the same colour")
+        ax.legend(loc="upper right", fontsize=9)
+    test_ax.set(ylabel="test error (fraction of 4,000-n true-labelled images)",
+                title="test error: down, up to a peak (ringed) at the threshold, down again")  # fmt: skip
+    train_ax.set(ylabel="training error (against the noisy labels)", ylim=(-0.02, None),
+                 title="training error: reaches 0 at k*, later with more noise")  # fmt: skip
+    fig.suptitle(f"every layer trained (Adam, {a['epochs']:,} epochs): {a['n']:,} MNIST images at 7 x 7 pixels, "
+                 "network 49 -> k -> 10")  # fmt: skip
+    return fig
+
+
+def plot_trained(results, out, args):
+    from minnet.tools import plots
+
+    return [
+        plots.save(trained_figure(results, trained_summary(results)), os.path.join(out, "double_descent_trained.png"))
+    ]
+
+
+def print_trained(s):
+    noises = [c["label_noise"] for c in s["curves"]]
+    print(f"{'width':>6}{'params':>8}" + "".join(f"{f'test {p:.0%}':>11}{f'train {p:.0%}':>11}" for p in noises)
+          + f"   (medians over {s['args']['seeds']} seeds)")  # fmt: skip
+    for j, (k, params) in enumerate(zip(s["widths"], s["parameters"])):
+        cells = "".join(f"{c['median_test_error'][j]:>11.3f}{c['median_train_error'][j]:>11.3f}" for c in s["curves"])
+        print(f"{k:>6}{params:>8,}{cells}")
+    for c in s["curves"]:
+        print(f"{c['label_noise']:.0%} noise: threshold k* {c['threshold_width']}, peak {c['peak_test_error']:.3f} "
+              f"at width {c['peak_width']}")  # fmt: skip
+    if s["diverged_runs"]:
+        print(f"warning: {s['diverged_runs']} runs diverged (their loss stopped being finite)")
+    print_claims(s["claims"])
+
+
+def save_trained(results, out, summary, args):
+    keys = ("train_error", "test_error", "train_loss", "test_loss", "diverged", "widths", "parameters", "noise_levels")
+    save_outputs(out, {key: results[key] for key in keys}, summary)
+
+
+SECONDS_PER_EXAMPLE_EPOCH = (2.8e-6, 5.7e-8)  # a task's time / (n x epochs) = a + b k (measured, 1 core)
+
+
+def trained_seconds(args):
+    a, b = SECONDS_PER_EXAMPLE_EPOCH
+    per_curve = sum(a + b * k for k in dd.trained_widths(args.max_width)) * args.n * args.epochs
+    return per_curve * len(args.noise_levels) * args.seeds / runs_at_once(args, 10**9)
+
+
 SECONDS_PER_FEATURE = 5e-8  # per hidden unit, per image, per seed (measured: about 7 s for one seed's curve, n 1000)
 
 
@@ -233,9 +493,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--seeds", type=positive_int, default=5, help="curves, each with its own images, noise and "
                    "features (default 5)")  # fmt: skip
     p.add_argument("--seed", type=seed, default=0, help="the first seed (default 0)")
+    trained = p.add_argument_group("--trained: every layer trained (Nakkiran et al.); --n, --seeds, --seed as above")
+    trained.add_argument("--trained", action="store_true", help="train every width end to end, through minnet's "
+                         f"sweep (locally, or on a cluster with --dask); outputs in {TRAINED_OUT}")  # fmt: skip
+    trained.add_argument("--noise-levels", type=float_in(0, 1), nargs="+", default=[0.0, 0.1, 0.2],
+                         help="label-noise levels, one curve each (default 0 0.1 0.2)")  # fmt: skip
+    trained.add_argument("--epochs", type=int_in(1, 100_000), default=1000,
+                         help="epochs of Adam at every width (default 1000)")  # fmt: skip
+    trained.add_argument("--max-width", type=int_in(2, 4096), default=512,
+                         help="the widest network's hidden units (default 512)")  # fmt: skip
     add_sweep_options(p)
-    add_output_options(p, DEFAULT_OUT, "200 images, 2 seeds, for tests")
-    args = parse_study_args(p, argv, {"n": 200, "seeds": 2})
+    add_output_options(p, DEFAULT_OUT, "200 images, 2 seeds, for tests; with --trained 30 epochs, widths to 16, "
+                       "noise 0 and 0.2")  # fmt: skip
+    args = parse_study_args(p, argv, {"n": 200, "seeds": 2, "epochs": 30, "max_width": 16, "noise_levels": [0.0, 0.2]})
+    if args.trained:
+        args.out = TRAINED_OUT if args.out == DEFAULT_OUT else args.out
+        refuse_if_too_long(p, {blamed(p, args, ("--seeds", "--n", "--epochs", "--max-width")): trained_seconds(args)})
+        run_study(args, run_trained, plot_trained, trained_summary, save_trained, print_trained)
+        return 0
     features = sum(dd.widths(args.n, args.max_factor))
     memory = runs_at_once(args, args.seeds) * 8 * 5000 * args.max_factor * args.n * 3  # each curve's widest features
     refuse_if_too_big(p, {blamed(p, args, ("--max-factor", "--n")): memory})

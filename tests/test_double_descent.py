@@ -1,9 +1,11 @@
 """Document 004's double-descent study: the minimum-norm fit on cases whose answer is known, the noisy subset,
-and the study's --quick run."""
+and the study's --quick run; --trained (every layer trained): its widths, pixels, threshold and peak, the same
+numbers serially, in local workers and on a Dask LocalCluster, and its --quick run."""
 
 import json
 
 import numpy as np
+import pytest
 from claims_check import check_claims
 
 from demos import double_descent
@@ -46,3 +48,75 @@ def test_double_descent_quick(tmp_path):
     summary = json.loads((tmp_path / "summary.json").read_text())
     assert summary["threshold"] == 2000 and summary["peak_weights"] == 2000  # 200 images: the peak at 10 x 200
     assert (tmp_path / "double_descent.png").stat().st_size > 1000
+
+
+# ----- --trained: every layer trained (Nakkiran et al.) --------------------------------------------
+def test_trained_widths_are_log_spaced_from_1_to_the_widest():
+    widths = dd.trained_widths(512)
+    assert widths[0] == 1 and widths[-1] == 512 and len(widths) >= 20 and widths == sorted(set(widths))
+    wide = np.array([k for k in widths if k >= 16])
+    assert np.all(wide[1:] / wide[:-1] < 1.3)  # a third of an octave apart (2^(1/3) = 1.26) once rounding is small
+
+
+def test_pooled_pixels_are_block_means_and_the_parameter_count_is_the_networks():
+    X = np.random.default_rng(0).random((3, 784))
+    P = dd.pooled(X)
+    image = X[1].reshape(28, 28)
+    assert P.shape == (3, 49) and np.isclose(P[1, 7 * 2 + 5], image[8:12, 20:24].mean())
+    for k in (1, 37):
+        assert dd.parameter_count(k) == dd.MLP([49, k, 10]).n_params
+
+
+def test_threshold_and_peak_on_a_curve_whose_answer_is_known():
+    widths = [1, 2, 4, 8, 16, 32, 64]
+    train = [0.6, 0.4, 0.2, 0.06, 0.0, 0.0, 0.0]
+    test = [0.7, 0.3, 0.25, 0.4, 0.35, 0.3, 0.28]  # the U's bottom at 4, the peak at 8
+    assert dd.interpolation_threshold(widths, train) == 16
+    assert dd.interpolation_threshold(widths, train, eps=0.1) == 8
+    assert dd.test_error_peak(widths, test, 16) == (2, 3)
+    assert dd.interpolation_threshold(widths, [0.5] * 7) is None
+
+
+QUICK_CONFIGS = [{"n": 200, "label_noise": noise, "width": k, "seed": 0, "epochs": 20, "lr": 3e-3, "batch_size": 100}
+                 for noise in (0.0, 0.2) for k in (3, 24)]  # fmt: skip
+
+
+def test_trained_tasks_give_the_same_numbers_in_this_process_in_local_workers_and_on_dask():
+    from test_sweep import assert_same
+
+    from minnet.tools import sweep
+
+    serial = sweep.run(dd.trained_task, QUICK_CONFIGS, workers=1, progress=False)
+    local = sweep.run(dd.trained_task, QUICK_CONFIGS, workers=2, progress=False)
+    distributed = pytest.importorskip("dask.distributed")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        with distributed.Client(cluster) as client:
+            on_dask = sweep.run(dd.trained_task, QUICK_CONFIGS, executor=client.get_executor(), progress=False)
+    assert not serial.failures and not local.failures and not on_dask.failures
+    assert_same(serial, local)
+    assert_same(serial, on_dask)
+    assert serial[1]["train_error"] < serial[0]["train_error"]  # 24 hidden units fit more of 200 labels than 3
+
+
+def test_double_descent_trained_quick(tmp_path):
+    out = tmp_path / "trained"
+    assert double_descent.main(["--trained", "--quick", "--quiet", "--workers", "1", "--out", str(out)]) == 0
+    rows = check_claims(out, "double_descent")
+    assert {"double_descent.trained_peak_noise_20", "double_descent.trained_peak_moves_with_noise"} <= set(rows)
+    summary = json.loads((out / "summary.json").read_text())
+    results = np.load(out / "results.npz")
+    assert results["test_error"].shape == (2, 2, len(dd.trained_widths(16)))  # noise levels, seeds, widths
+    for curve, errors in zip(summary["curves"], results["train_error"]):
+        np.testing.assert_array_equal(curve["median_train_error"], np.median(errors, axis=0))
+    assert (out / "double_descent_trained.png").stat().st_size > 1000
+
+
+def test_trained_writes_its_own_folder_and_refuses_a_day_long_run(monkeypatch, capsys):
+    asked = []
+    monkeypatch.setattr(double_descent, "run_study", lambda args, *rest: asked.append(args))
+    double_descent.main(["--trained", "--quick"])
+    double_descent.main(["--quick"])
+    assert [args.out for args in asked] == [double_descent.TRAINED_OUT, double_descent.DEFAULT_OUT]
+    with pytest.raises(SystemExit):
+        double_descent.main(["--trained", "--seeds", "1000"])
+    assert "argument --seeds: the run would take about" in capsys.readouterr().err
