@@ -78,7 +78,7 @@ from minnet.tools.atomic import strict
 from minnet.tools.threads import one_thread_each
 from minnet.train import angle_degrees
 
-PAGE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "explore.html")
+PAGE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "page.html")
 MAX_BODY = 16_384  # bytes of a request body
 MAX_SESSIONS = 6  # of each kind; the least recently used goes first
 IDLE_SECONDS = 1800
@@ -140,7 +140,7 @@ ENDPOINTS = {
 
 
 # ----- what each view teaches with: its document, the study's source, the exercise, the report page --------
-ROOT = os.path.dirname(os.path.dirname(PAGE))  # the repository: the sources are served from it
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(PAGE)))  # the repository: the sources are served from it
 SEEDS = os.path.join(ROOT, "..", "shared", "seeds")  # the source documents, beside the repository (README)
 DOCUMENTS = {
     "000": {"title": "Experiment 1B: a deeper look into the basic neural network", "by": "Marie Peeters, 2025",
@@ -1279,7 +1279,3 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         server.server_close()
     return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
