@@ -23,7 +23,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from demos.claims import band, holds, print_claims, rows_of, setting
+from demos.claims import Claims, band, holds, print_claims
 from demos.cli import (
     add_output_options,
     add_sweep_options,
@@ -160,6 +160,85 @@ def plot(results, out, args):
 
 
 # ----- the claims ---------------------------------------------------------------------------------
+# The claims table: what document 004 (the slide cites Power et al.'s title) and the papers it rests on say, declared
+# once; every row has the slide's section "Grokking".
+CLAIMS = Claims("grokking", "004", where="Grokking")
+CLAIMS.declare(
+    "test_long_after_train",
+    quote="Grokking: Generalization Beyond Overfitting on Small Algorithmic Datasets",
+    claim=f"test accuracy reaches 99% at least {LONG_BEFORE} times later than train accuracy, in every seed "
+    "(fraction {fraction}; measured: the median ratio)",
+    unit="steps / steps",
+    rule=holds(f"all {{n}} seeds reach 99% on test, median ratio >= {LONG_BEFORE}"),
+)
+CLAIMS.declare(
+    "weight_decay_needed",
+    quote="",
+    claim="within this budget ({steps:,} full-batch AdamW steps), seeds whose test accuracy reaches 99% without "
+    "weight decay",
+    unit="seeds",
+    rule=band(None, 0),
+    note="final test accuracy {final} (chance: 1/{p}). Not 'never': Power et al. figure 2 see grokking without weight "
+    "decay too, later (weight decay speeds it the most), and Gromov 2023 without any regularisation under plain "
+    "gradient descent, over longer runs",
+    kind="beyond",
+    document="Power et al. 2022",
+)
+CLAIMS.declare(
+    "more_data_less_delay",
+    quote="",
+    claim="the median step at which test reaches 99% falls as the fraction grows from {fraction}",
+    unit="steps",
+    rule=holds("strictly decreasing over the fractions"),
+    kind="beyond",
+    document="Power et al. 2022",
+)
+CLAIMS.declare(
+    "one_frequency_per_unit",
+    quote="",
+    claim="share of each hidden unit's embedding power at its top frequency, at the last step (median over seeds)",
+    unit="share",
+    rule=band(ONE_FREQUENCY, 1.0),
+    note="without weight decay: {plain_share:.2f}; a random embedding about 0.2",
+    kind="beyond",
+    document="Gromov 2023",
+)
+CLAIMS.setting(
+    "network",
+    choice="Gromov 2023's MLP: square activation, squared error, AdamW with weight decay 1",
+    alternative="the slide's transformer (~4e5 parameters, ~1e5 steps) is out of reach on 2 cores; relu with "
+    "cross-entropy: test accuracy 0.14 after 8,000 steps; relu with squared error: 0.02 after 4,000 (p 31, fraction "
+    "0.4, lr 0.01)",
+    depends_on=["test_long_after_train"],
+)
+# The choices the slide leaves open: Gromov's small setting, minnet's budget; every claim above depends on them.
+EVERY_CLAIM = ["test_long_after_train", "weight_decay_needed", "more_data_less_delay", "one_frequency_per_unit"]
+CLAIMS.setting(
+    "task",
+    choice="a + b mod p with p {p}, a fraction {fraction} of the p^2 pairs to train on (others {fractions}), {seeds} "
+    "seeds each: Gromov 2023's sizes",
+    alternative="Power et al.: p 97 on a transformer; p 97 here would train on 9,409 pairs against 961 per full-batch "
+    "step: not run",
+    depends_on=EVERY_CLAIM,
+)
+CLAIMS.setting(
+    "optimizer",
+    choice="AdamW, lr {lr}, beta2 {beta2}, weight decay {weight_decay:g} applied as lr x wd = {per_step:g} per step, "
+    "full batch: Gromov 2023's",
+    alternative="Power et al.: lr 1e-3 with weight decay 1 (1e-3 per step, 10 times less) and batch 512; not run here",
+    depends_on=EVERY_CLAIM,
+)
+CLAIMS.setting(
+    "budget",
+    choice=f"{{steps:,}} steps per run; 'grokking' when test reaches 99% at least {LONG_BEFORE} times later than "
+    "train (a decade on the log axis)",
+    alternative="a longer budget can only add grokked runs (weight_decay_needed and the smallest fraction are the rows "
+    "it would change); the measured ratios are in test_long_after_train's note, so another threshold's verdict can "
+    "be read off",
+    depends_on=EVERY_CLAIM,
+)
+
+
 def measures(runs):
     """Per seed: the 99% steps, their ratio, the final test accuracy and single-frequency share; how many
     runs diverged (fit stops at the first step whose loss or weights are not finite)."""
@@ -187,9 +266,6 @@ def summary_of(results):
     return summary
 
 
-row = rows_of("grokking", "004", where="Grokking")
-
-
 def median(values):
     """The median of the finite values, nan when there is none."""
     finite = np.asarray(values, dtype=float)[np.isfinite(values)]
@@ -205,40 +281,23 @@ def claims(s):
     test_steps = [median(m["test_step"]) for m in later]
     shares = main["single_frequency"] or [float("nan")]
     return [
-        row(
+        CLAIMS.attach(
             "test_long_after_train",
-            quote="Grokking: Generalization Beyond Overfitting on Small Algorithmic Datasets",
-            claim=f"test accuracy reaches 99% at least {LONG_BEFORE} times later than train accuracy, in every seed "
-            f"(fraction {a['fraction']}; measured: the median ratio)",
-            unit="steps / steps",
-            document_value=None,
-            rule=holds(f"all {n} seeds reach 99% on test, median ratio >= {LONG_BEFORE}"),
             measured=grokking,
             note=f"train 99% at steps {fmt(main['train_step'])}; test at {fmt(main['test_step'])}; ratio median "
             f"{median(main['delay_ratio']):.3g}",
+            fraction=a["fraction"],
+            n=n,
         ),
-        row(
+        CLAIMS.attach(
             "weight_decay_needed",
-            quote="",
-            claim=f"within this budget ({a['steps']:,} full-batch AdamW steps), seeds whose test "
-            "accuracy reaches 99% without weight decay",
-            unit="seeds",
-            document_value=None,
-            rule=band(None, 0),
             measured=plain["grokked"],
-            note=f"final test accuracy {fmt(plain['final_test_accuracy'], '.2f')} (chance: 1/{a['p']}). Not 'never': "
-            "Power et al. figure 2 see grokking without weight decay too, later (weight decay speeds it the most), and "
-            "Gromov 2023 without any regularisation under plain gradient descent, over longer runs",
-            kind="beyond",
-            document="Power et al. 2022",
+            steps=a["steps"],
+            final=fmt(plain["final_test_accuracy"], ".2f"),
+            p=a["p"],
         ),
-        row(
+        CLAIMS.attach(
             "more_data_less_delay",
-            quote="",
-            claim=f"the median step at which test reaches 99% falls as the fraction grows from {a['fraction']}",
-            unit="steps",
-            document_value=None,
-            rule=holds("strictly decreasing over the fractions"),
             measured=len(test_steps) > 1 and bool(np.all(np.diff(test_steps) < 0)),
             note=", ".join(f"{f}: {t:.4g}" for f, t in zip(sorted(a["fractions"])[-len(test_steps) :], test_steps))
             + "".join(
@@ -246,78 +305,19 @@ def claims(s):
                 for f, m in sorted(s["weight_decay"].items())
                 if float(f) < a["fraction"]
             ),
-            kind="beyond",
-            document="Power et al. 2022",
+            fraction=a["fraction"],
         ),
-        row(
+        CLAIMS.attach(
             "one_frequency_per_unit",
-            quote="",
-            claim="share of each hidden unit's embedding power at its top frequency, at the "
-            "last step (median over seeds)",
-            unit="share",
-            document_value=None,
-            rule=band(ONE_FREQUENCY, 1.0),
             measured=median(shares),
-            note=f"without weight decay: {median(plain['single_frequency'] or [float('nan')]):.2f}; a random embedding "
-            f"about 0.2",
-            kind="beyond",
-            document="Gromov 2023",
+            plain_share=median(plain["single_frequency"] or [float("nan")]),
         ),
-        setting(
-            "grokking.network",
-            document="004",
-            choice="Gromov 2023's MLP: square activation, squared error, AdamW with weight decay 1",
-            alternative="the slide's transformer (~4e5 parameters, ~1e5 steps) is out of reach on 2 cores; "
-            "relu with cross-entropy: test accuracy 0.14 after 8,000 steps; relu with squared error: 0.02 after "
-            "4,000 (p 31, fraction 0.4, lr 0.01)",
-            depends_on=["grokking.test_long_after_train"],
-            value="square, MSE",
+        CLAIMS.attach("network", measured="square, MSE"),
+        CLAIMS.attach("task", measured=f"p {a['p']}", **a),
+        CLAIMS.attach(
+            "optimizer", measured="full batch", **a, beta2=gk.GROMOV["beta2"], per_step=a["lr"] * a["weight_decay"]
         ),
-        *settings(a),
-    ]
-
-
-def settings(a):
-    """The choices the slide leaves open (it cites Power et al.'s title): Gromov's small setting, minnet's budget."""
-    every = [
-        "grokking.test_long_after_train",
-        "grokking.weight_decay_needed",
-        "grokking.more_data_less_delay",
-        "grokking.one_frequency_per_unit",
-    ]
-    return [
-        setting(
-            "grokking.task",
-            document="004",
-            choice=f"a + b mod p with p {a['p']}, a fraction {a['fraction']} of the p^2 pairs to "
-            f"train on (others {a['fractions']}), {a['seeds']} seeds each: Gromov 2023's sizes",
-            alternative="Power et al.: "
-            "p 97 on a transformer; p 97 here would train on 9,409 pairs against 961 per full-batch step: not run",
-            depends_on=every,
-            value=f"p {a['p']}",
-        ),
-        setting(
-            "grokking.optimizer",
-            document="004",
-            choice=f"AdamW, lr {a['lr']}, beta2 {gk.GROMOV['beta2']}, weight decay "
-            f"{a['weight_decay']:g} applied as lr x wd = {a['lr'] * a['weight_decay']:g} per step, full batch: "
-            "Gromov 2023's",
-            alternative="Power et al.: lr 1e-3 with weight decay 1 (1e-3 per step, 10 times less) and batch "
-            "512; not run here",
-            depends_on=every,
-            value="full batch",
-        ),
-        setting(
-            "grokking.budget",
-            document="004",
-            choice=f"{a['steps']:,} steps per run; 'grokking' when test reaches 99% at least "
-            f"{LONG_BEFORE} times later than train (a decade on the log axis)",
-            alternative="a longer budget can only add "
-            "grokked runs (weight_decay_needed and the smallest fraction are the rows it would change); the "
-            "measured ratios are in test_long_after_train's note, so another threshold's verdict can be read off",
-            depends_on=every,
-            value=f"{a['steps']:,} steps",
-        ),
+        CLAIMS.attach("budget", measured=f"{a['steps']:,} steps", steps=a["steps"]),
     ]
 
 
