@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from demos.claims import band, holds, not_comparable, print_claims, relative, rows_of
+from demos.claims import Claims, band, holds, not_comparable, print_claims, relative
 from demos.cli import (
     add_output_options,
     parse_study_args,
@@ -84,111 +84,123 @@ def slope(depths, values):
     return float(np.polyfit(np.log(depths), np.log(values), 1)[0])
 
 
-row = rows_of("checkpointing", "004", where="backpropagation slides, figures 12-14")
+# ----- the claims table: the lecture's scalings (it gives no numbers), declared once ---------------------------------
+CLAIMS = Claims("checkpointing", "004", where="backpropagation slides, figures 12-14")
+CHEN = {"kind": "beyond", "document": "Chen et al. 2016"}
+CLAIMS.declare(
+    "scaling",
+    quote="",
+    claim="the scalings over the depths",
+    unit="",
+    rule=not_comparable("fewer than three depths: no slope to measure"),
+)
+CLAIMS.declare(
+    "gradients_identical",
+    quote="",
+    claim="the three strategies compute the same gradient, bit for bit",
+    unit="",
+    document_value=True,
+    rule=holds("np.array_equal at every depth"),
+    note="a property of minnet's code, which the lecture takes for granted",
+    kind="beyond",
+)
+CLAIMS.declare(
+    "vanilla_memory_linear",
+    quote="The memory usage grows linearly with the number of layers",
+    claim="vanilla: slope of log(layers held) against log L, {span}",
+    unit="slope",
+    document_value=1.0,
+    rule=relative(0.1),
+)
+CLAIMS.declare(
+    "memory_poor_evaluations_quadratic",
+    quote="The number of node evaluations scales with n^2, whereas it vanilla backprop scaled as n",
+    claim="memory-poor: slope of log(evaluations) against log L, {span}",
+    unit="slope",
+    document_value=2.0,
+    rule=relative(0.1),
+)
+CLAIMS.declare(
+    "memory_poor_memory_constant",
+    quote="Optimal in terms of memory: there is no need to store all activations in memory",
+    claim="memory-poor: slope of log(layers held) against log L, {span}",
+    unit="slope",
+    document_value=0.0,
+    rule=band(-0.1, 0.1),
+)
+CLAIMS.declare(
+    "checkpoint_trade_off",
+    quote="Trade-off between the vanilla and memory poor approaches",
+    claim="checkpoint, L = {deepest}: fewer layers held than vanilla and fewer evaluations than memory-poor",
+    unit="",
+    document_value=True,
+    rule=holds("held < vanilla's and evaluations < memory-poor's"),
+)
+CLAIMS.declare(
+    "checkpoint_memory_sqrt",
+    quote="",
+    claim="checkpoint every k = round(sqrt L): slope of log(layers held) against log L, {span}",
+    unit="slope",
+    document_value=0.5,
+    rule=relative(0.1),
+    note="held: {held} (L/k + k - 2 at these depths; 2 sqrt L only asymptotically)",
+    **CHEN,
+)
+CLAIMS.declare(
+    "checkpoint_evaluations_linear",
+    quote="",
+    claim="checkpoint: slope of log(evaluations) against log L, {span}",
+    unit="slope",
+    document_value=1.0,
+    rule=relative(0.1),
+    note="evaluations: {evaluations} (one forward, the segments' recomputation and the backward: linear in L only "
+    "asymptotically)",
+    **CHEN,
+)
 
 
 def claims(summary):
-    """The lecture's scalings (it gives no numbers) against what the instrumented code counted over the depths:
-    log-log slopes of the layers held and the evaluations; the checkpoint's square root is Chen et al.'s."""
+    """The lecture's scalings against what the instrumented code counted over the depths: log-log slopes of the
+    layers held and the evaluations; the checkpoint's square root is Chen et al.'s."""
     runs = summary["depths"]
     depths = [r["L"] for r in runs]
     if len(depths) < 3:
-        why = "fewer than three depths: no slope to measure"
-        return [
-            row(
-                "scaling",
-                quote="",
-                claim="the scalings over the depths",
-                unit="",
-                document_value=None,
-                rule=not_comparable(why),
-                measured=None,
-            )
-        ]
+        return [CLAIMS.attach("scaling")]
     measured = lambda strategy, key: [r["rows"][strategy][key] for r in runs]  # noqa: E731
     deepest = runs[-1]["rows"]
     span = f"L = {depths[0]}..{depths[-1]}"
     return [
-        row(
-            "gradients_identical",
-            quote="",
-            claim="the three strategies compute the same gradient, bit for bit",
-            unit="",
-            document_value=True,
-            rule=holds("np.array_equal at every depth"),
-            measured=summary["bit_identical"],
-            note="a property of minnet's code, which the lecture takes for granted",
-            kind="beyond",
-        ),
-        row(
-            "vanilla_memory_linear",
-            quote="The memory usage grows linearly with the number of layers",
-            claim=f"vanilla: slope of log(layers held) against log L, {span}",
-            unit="slope",
-            document_value=1.0,
-            rule=relative(0.1),
-            measured=slope(depths, measured("vanilla", "peak_layers")),
-        ),
-        row(
+        CLAIMS.attach("gradients_identical", measured=summary["bit_identical"]),
+        CLAIMS.attach("vanilla_memory_linear", measured=slope(depths, measured("vanilla", "peak_layers")), span=span),
+        CLAIMS.attach(
             "memory_poor_evaluations_quadratic",
-            quote="The number of node evaluations scales with n^2, whereas it vanilla backprop scaled as n",
-            claim=f"memory-poor: slope of log(evaluations) against log L, {span}",
-            unit="slope",
-            document_value=2.0,
-            rule=relative(0.1),
             measured=slope(depths, measured("memory_poor", "evaluations")),
+            span=span,
         ),
-        row(
+        CLAIMS.attach(
             "memory_poor_memory_constant",
-            quote="Optimal in terms of memory: there is no need to store all activations in memory",
-            claim=f"memory-poor: slope of log(layers held) against log L, {span}",
-            unit="slope",
-            document_value=0.0,
-            rule=band(-0.1, 0.1),
             measured=slope(depths, measured("memory_poor", "peak_layers")),
+            span=span,
         ),
-        row(
+        CLAIMS.attach(
             "checkpoint_trade_off",
-            quote="Trade-off between the vanilla and memory poor approaches",
-            claim=f"checkpoint, L = "
-            f"{depths[-1]}: fewer layers held than vanilla and fewer evaluations than memory-poor",
-            unit="",
-            document_value=True,
-            rule=holds("held < vanilla's and evaluations < memory-poor's"),
             measured=deepest["checkpoint"]["peak_layers"] < deepest["vanilla"]["peak_layers"]
             and deepest["checkpoint"]["evaluations"] < deepest["memory_poor"]["evaluations"],
             note=f"held {deepest['checkpoint']['peak_layers']:g} of {depths[-1]}, evaluations "
             f"{deepest['checkpoint']['evaluations']} against {deepest['memory_poor']['evaluations']}",
+            deepest=depths[-1],
         ),
-        row(
+        CLAIMS.attach(
             "checkpoint_memory_sqrt",
-            quote="",
-            claim=f"checkpoint every k = round(sqrt L): slope of log(layers held) against log L, {span}",
-            unit="slope",
-            document_value=0.5,
-            rule=relative(0.1),
             measured=slope(depths, measured("checkpoint", "peak_layers")),
-            note="held: "
-            + ", ".join(f"{v:g}" for v in measured("checkpoint", "peak_layers"))
-            + " (L/k + k - 2 at these "
-            "depths; 2 sqrt L only asymptotically)",
-            kind="beyond",
-            document="Chen et al. 2016",
+            span=span,
+            held=", ".join(f"{v:g}" for v in measured("checkpoint", "peak_layers")),
         ),
-        row(
+        CLAIMS.attach(
             "checkpoint_evaluations_linear",
-            quote="",
-            claim=f"checkpoint: slope of log(evaluations) against log L, {span}",
-            unit="slope",
-            document_value=1.0,
-            rule=relative(0.1),
             measured=slope(depths, measured("checkpoint", "evaluations")),
-            note="evaluations: "
-            + ", ".join(f"{v:g}" for v in measured("checkpoint", "evaluations"))
-            + " (one forward, the segments' "
-            "recomputation and the backward: linear in L only asymptotically)",
-            kind="beyond",
-            document="Chen et al. 2016",
+            span=span,
+            evaluations=", ".join(f"{v:g}" for v in measured("checkpoint", "evaluations")),
         ),
     ]
 
