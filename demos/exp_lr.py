@@ -19,12 +19,13 @@ schedule), --seeds runs each (each its own initial weights and batch order), --e
 training loss, the hidden weights' norm and learning rate per epoch.
 """
 
+import copy
 import os
 from collections.abc import Sequence
 
 import numpy as np
 
-from demos.claims import band, plausible_draw, print_claims, relative, rows_of, setting
+from demos.claims import Claims, band, plausible_draw, print_claims, relative
 from demos.cli import (
     add_output_options,
     add_sweep_options,
@@ -245,7 +246,106 @@ def summary_of(results):
     return summary
 
 
-row = rows_of("exp_lr", "004", where="Exponential learning rate")
+# ----- the claims table: the slide's row and Li & Arora's findings beyond it, declared once -------------------------
+CLAIMS = Claims("exp_lr", "004", where="Exponential learning rate")
+PAPER = {"kind": "beyond", "document": "Li & Arora 2020"}
+CLAIMS.declare(
+    "equivalence",
+    quote="Exponential Learning Rate Schedules for Deep Learning",
+    claim="largest relative difference of the outputs of run A (constant lr, weight decay) and run B (lr growing as "
+    "alpha^(-2t-1), no decay) on 500 training images over {steps}, momentum 0 and 0.9",
+    unit="relative",
+    rule=band(None, EQUIVALENT),
+)
+CLAIMS.declare(
+    "norm_ratio",
+    quote="",
+    claim="largest relative deviation of |w~_t| / |w_t| (hidden weights, B over A) from alpha^(-t) over {steps}",
+    unit="relative",
+    rule=band(None, EQUIVALENT),
+    **PAPER,
+)
+CLAIMS.declare(
+    "control_drifts",
+    quote="",
+    claim="without normalisation, the smaller of the two pairs' largest relative output differences over {steps}",
+    unit="relative",
+    rule=band(DRIFTED, None),
+    **PAPER,
+)
+CLAIMS.declare(  # its document-value column is the exponential schedule's median, which the run computes
+    "trains_as_well",
+    quote="",
+    claim="the exponential schedule's median final test accuracy (document-value column) lies inside the 5-95% "
+    "interval of step decay's {runs} runs ({epochs} epochs; measured: step decay's median)",
+    unit="accuracy",
+    rule="plausible_draw",
+    **PAPER,
+)
+CLAIMS.declare(  # its document-value column is c_T, which the run computes
+    "norm_growth",
+    quote="",
+    claim="the exponential runs' hidden-weight norm growth |w_T| / |w_0| over step decay's (medians), against c_T = "
+    "prod_t 1 / alpha_t (exact without momentum)",
+    unit="times",
+    rule=relative(GROWTH_TOLERANCE),
+    **PAPER,
+)
+CLAIMS.declare(
+    "loss_bounded",
+    quote="",
+    claim="the largest final training loss of the exponential runs, in units of step decay's median ({step_loss:.3g})",
+    unit="x median",
+    rule=band(None, LOSS_BOUND),
+    **PAPER,
+)
+CLAIMS.setting(
+    "network",
+    choice="MNIST-5k, 784-64-64-10 relu, both hidden layers batch-normalised with eps 0, no bias and no affine "
+    "parameters before them; mini-batches of 100",
+    alternative="eps > 0 breaks the scale invariance by terms of order eps / var (minnet.normalisation); a bias or "
+    "gamma, beta would join the output layer's group (no weight decay, constant lr)",
+    depends_on=["equivalence", "norm_ratio"],
+)
+CLAIMS.setting(
+    "hyperparameters",
+    choice="lr {lr:g}, weight decay {weight_decay:g} on the hidden weights only (the output layer is not "
+    "scale-invariant: lr as run A, no decay), coupled into the momentum as Li & Arora write it",
+    alternative="a smaller weight decay makes alpha closer to 1 and the growth slower; the equivalence does not depend "
+    "on it",
+    depends_on=["equivalence", "norm_ratio", "norm_growth"],
+)
+CLAIMS.setting(
+    "first_momentum",
+    choice="run B's first momentum buffer is -(1 - alpha) w_0 / (alpha lr) on the hidden weights: run A starts from "
+    "rest, which in B's coordinates is a step already under way (minnet.studies.exp_lr derives it)",
+    alternative="B from rest too: the runs differ by that first step (tests/test_exp_lr.py: above 1e-6 relative)",
+    depends_on=["equivalence"],
+)
+CLAIMS.setting(
+    "evaluation",
+    choice="test accuracy and training loss with population statistics recomputed over the training set at the "
+    "current weights",
+    alternative="running averages of batch statistics mix weights of different scales in the growing-rate run",
+    depends_on=["trains_as_well", "loss_bounded"],
+)
+CLAIMS.setting(
+    "schedules",
+    choice=f"step decay: lr x{FACTOR:g} at epochs {{half}} and {{three_quarters}}, momentum {{momentum:g}}; "
+    "exponential: Li & Arora's tapered exponential schedule of it, whose momentum is not corrected at the drops; each "
+    "run its own seed",
+    alternative="a single exponential rate without drops is the equivalent of constant lr with weight decay",
+    depends_on=["trains_as_well", "norm_growth", "loss_bounded"],
+)
+
+
+def attach_against(key, reference, **attach):
+    """CLAIMS.attach for a row whose document-value column is a reference this run computes, not a document's number
+    (a Claims table takes document values at declaration only): the row attached to a copy of its declaration that
+    holds the reference."""
+    table = copy.copy(CLAIMS)
+    table.declared = {key: {**CLAIMS.declared[key], "document_value": reference}}
+    return table.attach(key, **attach)
 
 
 def claims(s):
@@ -255,70 +355,66 @@ def claims(s):
     step, exp = s["step"], s["exponential"]
     step_loss = float(np.median(step["final_train_loss"]))
     steps = f"{a['steps']} steps"
-    paper = {"kind": "beyond", "document": "Li & Arora 2020"}
     return [
-        row("equivalence", quote="Exponential Learning Rate Schedules for Deep Learning",
-            claim=f"largest relative difference of the outputs of run A (constant lr, weight decay) and run B (lr "
-                  f"growing as alpha^(-2t-1), no decay) on 500 training images over {steps}, momentum 0 and 0.9",
-            unit="relative", document_value=None, rule=band(None, EQUIVALENT),
+        CLAIMS.attach(
+            "equivalence",
             measured=max(p["largest_output_difference"] for p in normalised),
-            note=", ".join(f"momentum {m:g}: {p['largest_output_difference']:.2g} (alpha {p['alpha']:.6f})"
-                           for m, p in zip(MOMENTA, normalised))),
-        row("norm_ratio", quote="", claim=f"largest relative deviation of |w~_t| / |w_t| (hidden weights, B over A) "
-            f"from alpha^(-t) over {steps}", unit="relative", document_value=None, rule=band(None, EQUIVALENT),
+            note=", ".join(
+                f"momentum {m:g}: {p['largest_output_difference']:.2g} (alpha {p['alpha']:.6f})"
+                for m, p in zip(MOMENTA, normalised)
+            ),
+            steps=steps,
+        ),
+        CLAIMS.attach(
+            "norm_ratio",
             measured=max(p["norm_ratio_deviation"] for p in normalised),
-            note=", ".join(f"momentum {m:g}: ratio {p['final_norm_ratio']:.4g} after {steps}, alpha^(-t) "
-                           f"{p['final_alpha_power']:.4g}" for m, p in zip(MOMENTA, normalised)), **paper),
-        row("control_drifts", quote="", claim=f"without normalisation, the smaller of the two pairs' largest relative "
-            f"output differences over {steps}", unit="relative", document_value=None, rule=band(DRIFTED, None),
+            note=", ".join(
+                f"momentum {m:g}: ratio {p['final_norm_ratio']:.4g} after {steps}, alpha^(-t) "
+                f"{p['final_alpha_power']:.4g}"
+                for m, p in zip(MOMENTA, normalised)
+            ),
+            steps=steps,
+        ),
+        CLAIMS.attach(
+            "control_drifts",
             measured=min(p["largest_output_difference"] for p in control),
             note=", ".join(f"momentum {m:g}: {p['largest_output_difference']:.2g}" for m, p in zip(MOMENTA, control)),
-            **paper),
-        row("trains_as_well", quote="", claim=f"the exponential schedule's median final test accuracy (document-value "
-            f"column) lies inside the 5-95% interval of step decay's {len(step['seeds'])} runs ({a['epochs']} epochs; "
-            "measured: step decay's median)", unit="accuracy",
-            document_value=float(np.median(exp["final_test_accuracy"])),
-            rule=plausible_draw(step["final_test_accuracy"]), measured=float(np.median(step["final_test_accuracy"])),
+            steps=steps,
+        ),
+        attach_against(
+            "trains_as_well",
+            float(np.median(exp["final_test_accuracy"])),
+            measured=float(np.median(step["final_test_accuracy"])),
+            rule=plausible_draw(step["final_test_accuracy"]),
             note=f"exponential: {fmt(exp['final_test_accuracy'])}; step decay: {fmt(step['final_test_accuracy'])}",
-            **paper),
-        row("norm_growth", quote="", claim="the exponential runs' hidden-weight norm growth |w_T| / |w_0| over step "
-            "decay's (medians), against c_T = prod_t 1 / alpha_t (exact without momentum)", unit="times",
-            document_value=s["predicted_growth"], rule=relative(GROWTH_TOLERANCE),
+            runs=len(step["seeds"]),
+            epochs=a["epochs"],
+        ),
+        attach_against(
+            "norm_growth",
+            s["predicted_growth"],
             measured=float(np.median(exp["norm_growth"]) / np.median(step["norm_growth"])),
             note=f"exponential: {fmt(exp['norm_growth'], '.3g')}; step decay: {fmt(step['norm_growth'], '.3g')}",
-            **paper),
-        row("loss_bounded", quote="", claim=f"the largest final training loss of the exponential runs, in units of step "
-            f"decay's median ({step_loss:.3g})", unit="x median", document_value=None, rule=band(None, LOSS_BOUND),
+        ),
+        CLAIMS.attach(
+            "loss_bounded",
             measured=max(exp["final_train_loss"]) / step_loss,
-            note=f"exponential: {fmt(exp['final_train_loss'], '.3g')}; step decay: {fmt(step['final_train_loss'], '.3g')}",
-            **paper),
-        setting("exp_lr.network", document="004", choice="MNIST-5k, 784-64-64-10 relu, both hidden layers "
-                "batch-normalised with eps 0, no bias and no affine parameters before them; mini-batches of 100",
-                alternative="eps > 0 breaks the scale invariance by terms of order eps / var (minnet.normalisation); "
-                "a bias or gamma, beta would join the output layer's group (no weight decay, constant lr)",
-                depends_on=["exp_lr.equivalence", "exp_lr.norm_ratio"], value="eps 0"),
-        setting("exp_lr.hyperparameters", document="004", choice=f"lr {a['lr']:g}, weight decay "
-                f"{a['weight_decay']:g} on the hidden weights only (the output layer is not scale-invariant: lr as "
-                "run A, no decay), coupled into the momentum as Li & Arora write it",
-                alternative="a smaller weight decay makes alpha closer to 1 and the growth slower; the equivalence "
-                "does not depend on it", depends_on=["exp_lr.equivalence", "exp_lr.norm_ratio", "exp_lr.norm_growth"],
-                value=f"lr {a['lr']:g}, wd {a['weight_decay']:g}"),
-        setting("exp_lr.first_momentum", document="004", choice="run B's first momentum buffer is -(1 - alpha) w_0 / "
-                "(alpha lr) on the hidden weights: run A starts from rest, which in B's coordinates is a step already "
-                "under way (minnet.studies.exp_lr derives it)", alternative="B from rest too: the runs differ by "
-                "that first step (tests/test_exp_lr.py: above 1e-6 relative)", depends_on=["exp_lr.equivalence"],
-                value="u~_0 = -(1 - alpha) w_0 / (alpha lr)"),
-        setting("exp_lr.evaluation", document="004", choice="test accuracy and training loss with population "
-                "statistics recomputed over the training set at the current weights", alternative="running averages "
-                "of batch statistics mix weights of different scales in the growing-rate run",
-                depends_on=["exp_lr.trains_as_well", "exp_lr.loss_bounded"], value="population"),
-        setting("exp_lr.schedules", document="004", choice=f"step decay: lr x{FACTOR:g} at epochs "
-                f"{round(0.5 * a['epochs'])} and {round(0.75 * a['epochs'])}, momentum {a['momentum']:g}; exponential: "
-                "Li & Arora's tapered exponential schedule of it, whose momentum is not corrected at the drops; each "
-                "run its own seed", alternative="a single exponential rate without drops is the equivalent of constant "
-                "lr with weight decay", depends_on=["exp_lr.trains_as_well", "exp_lr.norm_growth",
-                "exp_lr.loss_bounded"], value="tapered exponential"),
-    ]  # fmt: skip
+            note=f"exponential: {fmt(exp['final_train_loss'], '.3g')}; step decay: "
+            f"{fmt(step['final_train_loss'], '.3g')}",
+            step_loss=step_loss,
+        ),
+        CLAIMS.attach("network", measured="eps 0"),
+        CLAIMS.attach("hyperparameters", measured=f"lr {a['lr']:g}, wd {a['weight_decay']:g}", **a),
+        CLAIMS.attach("first_momentum", measured="u~_0 = -(1 - alpha) w_0 / (alpha lr)"),
+        CLAIMS.attach("evaluation", measured="population"),
+        CLAIMS.attach(
+            "schedules",
+            measured="tapered exponential",
+            half=round(0.5 * a["epochs"]),
+            three_quarters=round(0.75 * a["epochs"]),
+            momentum=a["momentum"],
+        ),
+    ]
 
 
 def fmt(values, spec=".3f"):
