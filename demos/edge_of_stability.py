@@ -24,7 +24,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from demos.claims import band, holds, print_claims, rows_of, setting
+from demos.claims import Claims, band, holds, print_claims, setting_rule
 from demos.cli import (
     add_output_options,
     add_sweep_options,
@@ -44,6 +44,7 @@ from minnet.studies import edge_of_stability as eos
 DEFAULT_OUT = os.path.join("minnet-out", "edge_of_stability")
 COHEN = "Cohen et al. 2021"
 COHEN_ADAM = "Cohen et al. 2022"
+RATES = [0.2, 0.3, 0.4]  # gradient descent's learning rates (--rates)
 
 
 def run(args):
@@ -163,46 +164,87 @@ ABSTRACT = "the maximum eigenvalue of the training loss Hessian hovers just abov
 NON_MONOTONE = "the training loss behaves non-monotonically over short timescales, yet consistently decreases"
 
 
-row = rows_of("edge_of_stability", COHEN, where="abstract", kind="beyond")
+# ----- the claims table: Cohen et al.'s findings, each by a rule stated in its row, declared once -----------
+CLAIMS = Claims("edge_of_stability", COHEN, where="abstract", kind="beyond")
+
+
+def declare_rate(lr):
+    """The three rows of gradient descent at one learning rate: it sharpens to 2/lr, hovers there, and the loss
+    falls though not monotonically."""
+    CLAIMS.declare(
+        f"sharpens_to_2_over_lr_{lr}",
+        quote="",
+        claim=f"at lr {lr}, gradient descent starts below 2/lr and sharpens until it reaches it",
+        unit="",
+        document_value=True,
+        rule=holds("initial sharpness < 2/lr, crossed later in the run"),
+    )
+    CLAIMS.declare(
+        f"hovers_at_2_over_lr_{lr}",
+        quote=ABSTRACT,
+        claim=f"at lr {lr}, the sharpness's mean over the run's second half / (2/lr)",
+        unit="ratio",
+        document_value=1.0,
+        rule=band(*eos.HOVER_BAND),
+    )
+    CLAIMS.declare(
+        f"loss_falls_non_monotonically_{lr}",
+        quote=NON_MONOTONE,
+        claim=f"at lr {lr}, after the crossing the loss rises on some iterations yet is lower at the end",
+        unit="",
+        document_value=True,
+        rule=holds("loss rises on >= 1 iteration after the crossing and final < at the crossing"),
+    )
+
+
+for lr in RATES:  # a rate given on the command line is declared when its run is scored (claims)
+    declare_rate(lr)
+CLAIMS.declare(
+    "adam_preconditioned_38_over_lr",
+    quote="",
+    claim="Adam (lr {adam_lr}, beta1 0.9): the preconditioned sharpness's mean over the second half / (38/lr)",
+    unit="ratio",
+    document_value=1.0,
+    rule=band(*eos.HOVER_BAND),
+    document=COHEN_ADAM,
+)
+DATA_ALTERNATIVE = (
+    "CIFAR-10 does not ship with minnet; the phenomenon, not the numbers, is compared; unstandardised pixels were not "
+    "tried here"
+)
+CLAIMS.setting(  # every claim depends on it: those of the default rates here, those of the run at attach
+    "data",
+    choice="1,000 standardised 8x8 digits, 64-{hidden}-10 tanh, half squared error, instead of Cohen et al.'s 5,000 "
+    "CIFAR-10 images",
+    alternative=DATA_ALTERNATIVE,
+    depends_on=[f"edge_of_stability.{key}" for key in CLAIMS.declared],  # ids: a rate's key holds a dot
+)
 
 
 def claims(summary):
-    """Cohen et al.'s findings, each by a rule stated in its row (beyond the documents)."""
+    """Cohen et al.'s findings against this run (beyond the documents)."""
     rows = []
     for lr, m in summary["gradient_descent"].items():
+        if f"hovers_at_2_over_lr_{lr}" not in CLAIMS:
+            declare_rate(lr)
         rows.append(
-            row(
+            CLAIMS.attach(
                 f"sharpens_to_2_over_lr_{lr}",
-                quote="",
-                claim=f"at lr {lr}, gradient descent starts below 2/lr and sharpens until it reaches it",
-                unit="",
-                document_value=True,
-                rule=holds("initial sharpness < 2/lr, crossed later in the run"),
                 measured=m["initial"] < m["threshold"] and m["crossing"] is not None,
                 note=f"from {m['initial']:.3g}; " + hover_note(m, "2/lr"),
             )
         )
         rows.append(
-            row(
+            CLAIMS.attach(
                 f"hovers_at_2_over_lr_{lr}",
-                quote=ABSTRACT,
-                claim=f"at lr {lr}, the sharpness's mean over the run's second half / (2/lr)",
-                unit="ratio",
-                document_value=1.0,
-                rule=band(*eos.HOVER_BAND),
                 measured=m["late_mean_over_threshold"] if m["crossing"] is not None else None,
                 note=hover_note(m, "2/lr"),
             )
         )
         if m["crossing"] is not None:
             rows.append(
-                row(
+                CLAIMS.attach(
                     f"loss_falls_non_monotonically_{lr}",
-                    quote=NON_MONOTONE,
-                    claim=f"at lr {lr}, after the crossing the loss rises on some iterations yet is lower at the end",
-                    unit="",
-                    document_value=True,
-                    rule=holds("loss rises on >= 1 iteration after the crossing and final < at the crossing"),
                     measured=m["loss_rises_after_crossing"] > 0 and m["final_loss"] < m["loss_at_crossing"],
                     note=f"rises on {m['loss_rises_after_crossing']} iterations; {m['loss_at_crossing']:.3g} at "
                     f"the crossing, {m['final_loss']:.3g} at the end",
@@ -210,33 +252,16 @@ def claims(summary):
             )
     m = summary["adam"]
     rows.append(
-        row(
+        CLAIMS.attach(
             "adam_preconditioned_38_over_lr",
-            quote="",
-            claim=f"Adam (lr {summary['adam_lr']}, beta1 0.9): "
-            "the preconditioned sharpness's mean over the second half / (38/lr)",
-            unit="ratio",
-            document_value=1.0,
-            rule=band(*eos.HOVER_BAND),
             measured=m["late_mean_over_threshold"] if m["crossing"] is not None else None,
             note=hover_note(m, "38/lr"),
-            document=COHEN_ADAM,
+            adam_lr=summary["adam_lr"],
         )
     )
-    rows.append(
-        setting(
-            "edge_of_stability.data",
-            document=COHEN,
-            choice="1,000 standardised 8x8 digits, 64-"
-            + "-".join(map(str, summary["config"]["hidden"]))
-            + "-10 tanh, half squared error, instead of "
-            "Cohen et al.'s 5,000 CIFAR-10 images",
-            alternative="CIFAR-10 does not ship with minnet; the phenomenon, "
-            "not the numbers, is compared; unstandardised pixels were not tried here",
-            depends_on=[r["id"] for r in rows],
-            value="digits",
-        )
-    )
+    hidden = "-".join(map(str, summary["config"]["hidden"]))
+    every = setting_rule([r["id"] for r in rows], DATA_ALTERNATIVE)
+    rows.append(CLAIMS.attach("data", measured="digits", rule=every, hidden=hidden))
     return rows
 
 
@@ -267,8 +292,8 @@ def parser():
         "--rates",
         type=positive_float,
         nargs="+",
-        default=[0.2, 0.3, 0.4],
-        help="gradient descent's learning rates (default 0.2 0.3 0.4)",
+        default=list(RATES),
+        help=f"gradient descent's learning rates (default {' '.join(map(str, RATES))})",
     )
     p.add_argument("--adam-lr", type=positive_float, default=0.002, help="Adam's learning rate (default 0.002)")
     p.add_argument("--epochs", type=int_in(2), default=2000, help="full-batch iterations per run (default 2000)")
