@@ -19,6 +19,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from demos.claims import (
+    Claims,
     band,
     beats_baseline,
     chance_q95,
@@ -27,9 +28,7 @@ from demos.claims import (
     not_comparable,
     plausible_draw,
     print_claims,
-    pytorch_init_setting,
     rank_correlation,
-    rows_of,
 )
 from demos.cli import (
     add_output_options,
@@ -225,7 +224,7 @@ def summary_of(results):
             "rank_correlation_units_loss": rank_correlation(sizes.ravel(), grid.ravel()),
         }
         claims += grid_claims(summary["grid"])
-    summary["claims"] = claims + [pytorch_init_setting("complex_mult", "003", [c["id"] for c in claims])]
+    summary["claims"] = claims + [CLAIMS.attach("initialisation")]
     return summary
 
 
@@ -247,82 +246,111 @@ UNSTATED = (
     "Tried (the document leaves each unstated): minnet's defaults 0.046 [0.022-0.094] (10 seeds); no shuffling 0.043, "
     "the last partial batch dropped 0.044, the loss summed 0.053, Glorot 0.055 (3 seeds each); gradients never zeroed: "
     "nothing trains. He initialisation gives 0.122 (6 seeds) but breaks three other numbers of the document: model 4's "
-    "train loss (0.046 against 0.0225), model 4 at 30 epochs (0.54-0.80 against 0.3435) and the initialisation study's "
-    "epoch-0 losses (highest 49-62 against 38)"
+    f"train loss (0.046 against {TABLE[4][3]}), model 4 at 30 epochs (0.54-0.80 against 0.3435) and the "
+    "initialisation study's epoch-0 losses (highest 49-62 against 38)"
 )
 CAUSES = {
     "model4_test_loss": "The document's model-4 train loss is inside minnet's (0.012-0.030); the test/train gap is not "
     "(document 4.9, minnet 1.8 [1.25-7.3]). One trained model's test loss varies 2.3-3.5 times (5-95%) with the draw "
-    "of its 820 test points alone: over 5 models x 2,000 fresh test sets, P(>= 0.1108) = 1.4%: a tail draw. "
+    f"of its 820 test points alone: over 5 models x 2,000 fresh test sets, P(>= {TABLE[4][4]}) = 1.4%: a tail draw. "
     + UNSTATED,
-    "silu_third_of_relu": "The document's model 3 (0.3403) is inside minnet's (0.271 [0.212-0.416], 10 seeds): the "
-    "ratio differs through model 4 alone (see model4_test_loss). Per-seed ratio medians: no shuffling 5.71, last batch "
-    "dropped 7.39, loss summed 4.84, Glorot 4.77 (3 seeds each); only He initialisation reaches it (2.60, 6 seeds). On "
-    "shared fresh test sets a ratio <= 3.07 has probability 0.9%",
+    "silu_third_of_relu": f"The document's model 3 ({TABLE[3][4]}) is inside minnet's (0.271 [0.212-0.416], 10 "
+    "seeds): the ratio differs through model 4 alone (see model4_test_loss). Per-seed ratio medians: no shuffling "
+    "5.71, last batch dropped 7.39, loss summed 4.84, Glorot 4.77 (3 seeds each); only He initialisation reaches it "
+    "(2.60, 6 seeds). On shared fresh test sets a ratio <= 3.07 has probability 0.9%",
 }
+PARTS = (("train", 0), ("test", 1))  # the table's two losses, by column
 
-row = rows_of("complex_mult", "003")
+
+# ----- the claims table: every claim of document 003's table and neuron grid, declared once -------------------
+CLAIMS = Claims("complex_mult", "003")
+for k, (_, _, epochs, *_) in enumerate(TABLE):  # the document's single run, against minnet's seeds
+    for part, column in PARTS:
+        CLAIMS.declare(
+            f"model{k}_{part}_loss",
+            where="model-size table",
+            quote="the train and test losses I obtained after 150 epochs"
+            if epochs == 150
+            else "the last model, after its 1000 epochs",
+            claim=f"model {k}, {table_label(k)}: {part} MSE after training (median of seeds)",
+            unit="MSE",
+            document_value=DOCUMENT_MODEL0[column] if k == 0 else TABLE[k][3 + column],
+            rule="plausible_draw",
+            note=LINEAR if k == 0 else CAUSES.get(f"model{k}_{part}_loss"),
+        )
+CLAIMS.declare(
+    "train_below_test",
+    where="model-size table",
+    quote="In all cases, train loss was lower than test loss",
+    claim="models 1-5 whose median train MSE is below their median test MSE",
+    unit="models",
+    document_value=len(TABLE) - 1,
+    rule=exact(),
+)
+CLAIMS.declare(
+    "larger_is_better",
+    where="model-size table",
+    quote="Unsurprisingly, larger models performed better than smaller ones",
+    claim="median test MSE falls from model 1 to 2 to 3 (relu, growing)",
+    unit="",
+    document_value=True,
+    rule=holds("test(model 1) > test(model 2) > test(model 3)"),
+)
+CLAIMS.declare(
+    "silu_third_of_relu",
+    where="Mandelbrot section",
+    quote="reducing test loss roughly to a third for otherwise same training conditions",
+    claim="test MSE of model 3 (relu) / model 4 (silu), per seed (median shown)",
+    unit="ratio",
+    document_value=TABLE[3][4] / TABLE[4][4],
+    rule="plausible_draw",
+    note=CAUSES["silu_third_of_relu"],
+)
+CLAIMS.declare(
+    "grid_more_is_better",
+    where="neuron grid",
+    quote="it's clear that indeed more is better",
+    claim=f"rank correlation between n + m hidden units and the test MSE over the {len(GRID) ** 2} models",
+    unit="",
+    rule=band(None, -0.5),
+    note="'clear': at most -0.5",
+)
+CLAIMS.declare(
+    "grid_wider_first",
+    where="neuron grid",
+    quote='there\'s a small effect of "first layer being larger" indeed being the better choice',
+    claim="fraction of the (n, m) pairs, n > m, where (n, m) has a lower test MSE than (m, n)",
+    unit="fraction",
+    rule="beats_baseline",
+)
+CLAIMS.pytorch_init([key for key in CLAIMS.declared])
 
 
 def table_claims(finals, full_epochs):
     """The document's table, row by row: its single run is "reproduced" when it is a plausible draw from
     minnet's seeds (inside their 5-95% interval); then what the document says of the whole table."""
     short = not_comparable("shortened training (--quick / --max-epochs)")
-    judged = lambda rule: rule if full_epochs else short  # noqa: E731
-    rows = []
-    for k in range(len(TABLE)):
-        for part, column in (("train", 0), ("test", 1)):
-            document = DOCUMENT_MODEL0[column] if k == 0 else TABLE[k][3 + column]
-            draws = finals[k, :, column]
-            rows.append(
-                row(
-                    f"model{k}_{part}_loss",
-                    where="model-size table",
-                    quote="the train and test losses I obtained after 150 epochs"
-                    if TABLE[k][2] == 150
-                    else "the last model, after its 1000 epochs",
-                    claim=f"model {k}, {table_label(k)}: {part} MSE after training (median of seeds)",
-                    unit="MSE",
-                    document_value=document,
-                    rule=judged(plausible_draw(draws)),
-                    measured=float(np.median(draws)),
-                    note=LINEAR if k == 0 else CAUSES.get(f"model{k}_{part}_loss"),
-                )
-            )
+    judged = lambda rule=None: rule if full_epochs else short  # noqa: E731
+    rows = [
+        CLAIMS.attach(
+            f"model{k}_{part}_loss",
+            measured=float(np.median(finals[k, :, column])),
+            rule=judged(plausible_draw(finals[k, :, column])),
+        )
+        for k in range(len(TABLE))
+        for part, column in PARTS
+    ]
     train, test = np.median(finals[1:, :, 0], axis=1), np.median(finals[1:, :, 1], axis=1)
+    ratios = finals[3, :, 1] / finals[4, :, 1]
     rows += [
-        row(
+        CLAIMS.attach(
             "train_below_test",
-            where="model-size table",
-            quote="In all cases, train loss was lower than test loss",
-            claim="models 1-5 whose median train MSE is below their median test MSE",
-            unit="models",
-            document_value=5,
-            rule=judged(exact()),
             measured=int(np.sum(train < test)),
+            rule=judged(),
             note="train / test: " + ", ".join(f"{a:.3g} / {b:.3g}" for a, b in zip(train, test)),
         ),
-        row(
-            "larger_is_better",
-            where="model-size table",
-            quote="Unsurprisingly, larger models performed better than smaller ones",
-            claim="median test MSE falls from model 1 to 2 to 3 (relu, growing)",
-            unit="",
-            document_value=True,
-            rule=judged(holds("test(model 1) > test(model 2) > test(model 3)")),
-            measured=bool(test[0] > test[1] > test[2]),
-        ),
-        row(
-            "silu_third_of_relu",
-            where="Mandelbrot section",
-            quote="reducing test loss roughly to a third for otherwise same training conditions",
-            claim="test MSE of model 3 (relu) / model 4 (silu), per seed (median shown)",
-            unit="ratio",
-            document_value=TABLE[3][4] / TABLE[4][4],
-            rule=judged(plausible_draw(finals[3, :, 1] / finals[4, :, 1])),
-            measured=float(np.median(finals[3, :, 1] / finals[4, :, 1])),
-            note=CAUSES["silu_third_of_relu"],
-        ),
+        CLAIMS.attach("larger_is_better", measured=bool(test[0] > test[1] > test[2]), rule=judged()),
+        CLAIMS.attach("silu_third_of_relu", measured=float(np.median(ratios)), rule=judged(plausible_draw(ratios))),
     ]
     return rows
 
@@ -331,26 +359,11 @@ def grid_claims(g):
     """The neuron grid (one model per (n, m), 30 epochs): more is better, and the wider first layer a little."""
     chance = coin_flips_q95(g["pairs"])
     return [
-        row(
-            "grid_more_is_better",
-            where="neuron grid",
-            quote="it's clear that indeed more is better",
-            claim="rank correlation between n + m hidden units and the test MSE over the 121 models",
-            unit="",
-            document_value=None,
-            rule=band(None, -0.5),
-            measured=g["rank_correlation_units_loss"],
-            note="'clear': at most -0.5",
-        ),
-        row(
+        CLAIMS.attach("grid_more_is_better", measured=g["rank_correlation_units_loss"]),
+        CLAIMS.attach(
             "grid_wider_first",
-            where="neuron grid",
-            quote='there\'s a small effect of "first layer being larger" indeed being the better choice',
-            claim="fraction of the (n, m) pairs, n > m, where (n, m) has a lower test MSE than (m, n)",
-            unit="fraction",
-            document_value=None,
-            rule=beats_baseline(chance, f"95th percentile of {g['pairs']} coin flips"),
             measured=g["wider_first_better_fraction"],
+            rule=beats_baseline(chance, f"95th percentile of {g['pairs']} coin flips"),
             note=f"{round(g['wider_first_better_fraction'] * g['pairs'])} of "
             f"{g['pairs']} pairs; 'a small effect': coin flips reach {chance:.3g} one time in 20",
         ),
