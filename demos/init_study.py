@@ -29,14 +29,12 @@ from collections.abc import Sequence
 import numpy as np
 
 from demos.claims import (
+    Claims,
     band,
     not_comparable,
     plausible_draw,
     print_claims,
-    pytorch_init_setting,
     rank_correlation,
-    rows_of,
-    setting,
 )
 from demos.cli import (
     add_output_options,
@@ -156,6 +154,75 @@ def plot(results, out, args):
     return [plots.save(figure(results), os.path.join(out, "initialisation.png"))]
 
 
+# ----- the claims table: document 003's section on initialisation, declared once ---------------------------
+# The candidate causes tried for the rows that differ at the defaults, by "<end>_<epochs>" (medians [range] over
+# groups of 30 models; a group's highest is one model, and varies by about 0.7 between groups).
+CAUSES = {
+    "lowest_10": ". Around epoch 10 the loss falls about 15% an epoch, so one epoch (one step in seven) is the gap: "
+    "the last partial batch dropped (6 steps an epoch, DataLoader(drop_last=True), which the document does not state) "
+    "gives 6.85 [6.44-7.86] (3 groups) against 5.17 [4.27-5.96] (10 groups), and the loss read one epoch early 6.24 "
+    "(group 0); not moved by no shuffling (4.96) or Glorot (5.16); lr 0.005 overshoots (14.9); He gives 6.90 but "
+    "breaks epoch 0 (highest 55)",
+    "lowest_100": ". minnet's best model is lower: 0.89 [0.81-1.02] (10 groups) against "
+    f"{DOCUMENT['ranges'][100][0]}; last batch dropped 1.07 [0.83-1.25] (3), Glorot 1.02 [0.97-1.18] (3), both 1.09 "
+    "(3), no shuffling 1.05 (1), He 1.33 (2, breaks epoch 0), lr 0.005 1.82 (1, breaks epoch 10): drop_last and "
+    f"Glorot each bring {DOCUMENT['ranges'][100][0]} within their groups' spread; no single choice is established",
+    "highest_100": f". The document's {DOCUMENT['ranges'][100][1]} is above minnet's worst model in all 10 groups "
+    "(2.87-3.59) and above the median of every choice tried: last batch dropped 3.21, Glorot 3.62, both 3.35, He 3.48, "
+    "no shuffling 2.96; only single groups at lr 0.005 (3.85) or with He (3.81) reach it, and each breaks another row "
+    "(epoch 10: 14.9; epoch 0: 49-62). Cause not established",
+}
+QUOTES = {0: "ranged from roughly 29 to 38", 10: "Ranging from roughly 6 to 18", 100: "Ranging from about 1.2 to 3.8"}
+CHURN = 0.5  # "the order of the models changes a lot": the ranks at the start and the end correlate below 0.5
+NOT_LONG = 10  # "did not stay in first place for long": it loses first place within 10 epochs
+
+CLAIMS = Claims("init_study", "003", where="importance of network initialization")
+for e, (low, high) in DOCUMENT["ranges"].items():  # a group's lowest and highest loss, judged against minnet's groups
+    for end, value in (("lowest", low), ("highest", high)):
+        CLAIMS.declare(
+            f"test_loss_{end}_{e}",
+            quote=QUOTES[e],
+            claim=f"the {end} test loss of 30 models after {e} epochs (median over groups)",
+            unit="MSE",
+            document_value=value,
+            rule="plausible_draw",
+            note="per group: {per_group}" + CAUSES.get(f"{end}_{e}", ""),
+        )
+CLAIMS.declare(
+    "correlation_5_100",
+    quote="while there is a decent correlation of 0.556",
+    claim="correlation across 30 models of the test loss after 5 and after 100 epochs (median over groups)",
+    unit="",
+    document_value=DOCUMENT["correlation"],
+    rule="plausible_draw",
+)
+CLAIMS.declare(
+    "rank_churn",
+    quote="one can certainly see that the order of the models changes a lot",
+    claim="rank (Spearman) correlation across 30 models of the test loss at epoch 0 and at epoch {epochs} (median over "
+    "groups)",
+    unit="",
+    rule=band(None, CHURN),
+    note=f"'a lot': below {CHURN} (an unchanged order gives 1); per group {{per_group}}",
+)
+CLAIMS.declare(
+    "best_not_first_for_long",
+    quote="And the one that started out best did not stay in first place for long",
+    claim="the first epoch at which the model best at epoch 0 no longer is (median over groups)",
+    unit="epoch",
+    rule=band(None, NOT_LONG),
+    note=f"'not for long': within {NOT_LONG} epochs; per group {{per_group}}",
+)
+CLAIMS.pytorch_init(["correlation_5_100"])
+CLAIMS.setting(
+    "data_per_model",
+    choice="each model trains on its own randomly drawn data set",
+    alternative="the document does not say; one shared data set gives initial losses of 32.7-33.7 (not the "
+    "document's {0}-{1}) and a correlation near 0 (-0.24 to 0.05 over 5 groups of 30)".format(*DOCUMENT["ranges"][0]),
+    depends_on=["test_loss_lowest_0", "test_loss_highest_0", "correlation_5_100"],
+)
+
+
 def summary_of(results):
     losses, corr, groups = results["test_loss"], results["correlation"], results["group_losses"]
     n, m = (min(e, losses.shape[1] - 1) for e in CORRELATION_PAIR)
@@ -177,65 +244,37 @@ def summary_of(results):
         "config": results["config"],
     }
     summary["claims"] = claims(summary, (n, m) == CORRELATION_PAIR) + [
-        pytorch_init_setting("init_study", "003", ["init_study.correlation_5_100"]),
-        setting(
-            "init_study.data_per_model",
-            document="003",
-            choice="each model trains on its own randomly drawn data set",
-            alternative="the document does not say; one shared data set gives initial losses of 32.7-33.7 (not the "
-            "document's 29-38) and a correlation near 0 (-0.24 to 0.05 over 5 groups of 30)",
-            depends_on=[
-                "init_study.test_loss_lowest_0",
-                "init_study.test_loss_highest_0",
-                "init_study.correlation_5_100",
-            ],
-            value="own data" if results["data_per_model"] else "shared data",
-        ),
+        CLAIMS.attach("initialisation"),
+        CLAIMS.attach("data_per_model", measured="own data" if results["data_per_model"] else "shared data"),
     ]
     return summary
-
-
-row = rows_of("init_study", "003", where="importance of network initialization")
 
 
 def claims(s, full):
     """The document's loss ranges and its correlation: single runs of 30 models, each judged as a draw from
     minnet's groups of 30 (a group's lowest and highest loss, a group's correlation)."""
     rows = []
-    quotes = {
-        0: "ranged from roughly 29 to 38",
-        10: "Ranging from roughly 6 to 18",
-        100: "Ranging from about 1.2 to 3.8",
-    }
-    for e, (low, high) in DOCUMENT["ranges"].items():
+    for e in DOCUMENT["ranges"]:
         if str(e) not in s["test_loss_ranges"]:
             continue
         per_group = np.array(s["test_loss_ranges_per_group"][str(e)])
-        for end, value, draws in (("lowest", low, per_group[:, 0]), ("highest", high, per_group[:, 1])):
+        for end, draws in (("lowest", per_group[:, 0]), ("highest", per_group[:, 1])):
             rows.append(
-                row(
+                CLAIMS.attach(
                     f"test_loss_{end}_{e}",
-                    quote=quotes[e],
-                    claim=f"the {end} test loss of 30 models after {e} epochs (median over groups)",
-                    unit="MSE",
-                    document_value=value,
-                    rule=plausible_draw(draws),
                     measured=float(np.median(draws)),
-                    note=f"per group: {', '.join(f'{v:.3g}' for v in draws)}" + CAUSES.get(f"{end}_{e}", ""),
+                    rule=plausible_draw(draws),
+                    per_group=", ".join(f"{v:.3g}" for v in draws),
                 )
             )
     groups = s["correlation_per_group"]
     lo, hi = s["correlation_bootstrap_95"]
     rule = plausible_draw(groups) if full else not_comparable(f"trained {s['correlation_epochs'][1]} epochs, not 100")
     rows.append(
-        row(
+        CLAIMS.attach(
             "correlation_5_100",
-            quote="while there is a decent correlation of 0.556",
-            claim="correlation across 30 models of the test loss after 5 and after 100 epochs (median over groups)",
-            unit="",
-            document_value=DOCUMENT["correlation"],
-            rule=rule,
             measured=float(np.median(groups)),
+            rule=rule,
             note=f"group 0 (pictured): {s['correlation']:.3f}, 95% bootstrap interval over its models "
             f"{lo:.2f} to {hi:.2f}",
         )
@@ -243,56 +282,25 @@ def claims(s, full):
     return rows + churn_rows(s, full)
 
 
-# The candidate causes tried for the rows that differ at the defaults, by "<end>_<epochs>" (medians [range] over
-# groups of 30 models; a group's highest is one model, and varies by about 0.7 between groups).
-CAUSES = {
-    "lowest_10": ". Around epoch 10 the loss falls about 15% an epoch, so one epoch (one step in seven) is the gap: "
-    "the last partial batch dropped (6 steps an epoch, DataLoader(drop_last=True), which the document does not state) "
-    "gives 6.85 [6.44-7.86] (3 groups) against 5.17 [4.27-5.96] (10 groups), and the loss read one epoch early 6.24 "
-    "(group 0); not moved by no shuffling (4.96) or Glorot (5.16); lr 0.005 overshoots (14.9); He gives 6.90 but "
-    "breaks epoch 0 (highest 55)",
-    "lowest_100": ". minnet's best model is lower: 0.89 [0.81-1.02] (10 groups) against 1.2; last batch dropped 1.07 "
-    "[0.83-1.25] (3), Glorot 1.02 [0.97-1.18] (3), both 1.09 (3), no shuffling 1.05 (1), He 1.33 (2, breaks epoch 0), "
-    "lr 0.005 1.82 (1, breaks epoch 10): drop_last and Glorot each bring 1.2 within their groups' spread; no single "
-    "choice is established",
-    "highest_100": ". The document's 3.8 is above minnet's worst model in all 10 groups (2.87-3.59) and above the median "
-    "of every choice tried: last batch dropped 3.21, Glorot 3.62, both 3.35, He 3.48, no shuffling 2.96; only single "
-    "groups at lr 0.005 (3.85) or with He (3.81) reach it, and each breaks another row (epoch 10: 14.9; epoch 0: "
-    "49-62). Cause not established",
-}
-CHURN = 0.5  # "the order of the models changes a lot": the ranks at the start and the end correlate below 0.5
-NOT_LONG = 10  # "did not stay in first place for long": it loses first place within 10 epochs
-
-
 def churn_rows(s, full):
     """The figure of every model's curve: the order changes a lot, and the best at the start soon is not."""
     ranks, lost = s["rank_correlation_0_last_per_group"], s["best_at_0_loses_first_place_per_group"]
     epochs = s["correlation_epochs"][1]
-    judged = lambda rule: rule if full else not_comparable(f"trained {epochs} epochs, not 100")  # noqa: E731
+    judged = None if full else not_comparable(f"trained {epochs} epochs, not 100")
     lost_epochs = [e if e is not None else epochs + 1 for e in lost]  # never lost: after the last epoch
     return [
-        row(
+        CLAIMS.attach(
             "rank_churn",
-            quote="one can certainly see that the order of the models changes a lot",
-            claim=f"rank (Spearman) correlation across 30 models of the test loss at epoch 0 and at epoch {epochs} (median "
-            "over groups)",
-            unit="",
-            document_value=None,
-            rule=judged(band(None, CHURN)),
             measured=float(np.median(ranks)),
-            note=f"'a lot': below {CHURN} (an "
-            f"unchanged order gives 1); per group {', '.join(f'{r:.2f}' for r in ranks)}",
+            rule=judged,
+            epochs=epochs,
+            per_group=", ".join(f"{r:.2f}" for r in ranks),
         ),
-        row(
+        CLAIMS.attach(
             "best_not_first_for_long",
-            quote="And the one that started out best did not stay in first place for long",
-            claim="the first epoch at which the model best at epoch 0 no longer is (median over groups)",
-            unit="epoch",
-            document_value=None,
-            rule=judged(band(None, NOT_LONG)),
             measured=float(np.median(lost_epochs)),
-            note=f"'not for long': within {NOT_LONG} epochs; per "
-            f"group {', '.join(str(e) if e is not None else 'never' for e in lost)}",
+            rule=judged,
+            per_group=", ".join(str(e) if e is not None else "never" for e in lost),
         ),
     ]
 
@@ -304,7 +312,7 @@ def print_summary(s):
     lo, hi = s["correlation_bootstrap_95"]
     print(
         f"correlation across {s['models']} models of the loss after {n} and after {m} epochs: {s['correlation']:.3f}, "
-        f"95% bootstrap interval {lo:.2f} to {hi:.2f} (document, 5 and 100: 0.556)"
+        f"95% bootstrap interval {lo:.2f} to {hi:.2f} (document, 5 and 100: {DOCUMENT['correlation']})"
     )
     print(
         f"in {len(s['correlation_per_group'])} groups of {s['models']} seeds: "
