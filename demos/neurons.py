@@ -24,7 +24,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from demos.claims import band, exact, holds, not_comparable, print_claims, rows_of
+from demos.claims import Claims, band, exact, holds, not_comparable, print_claims
 from demos.cli import (
     add_full_option,
     add_output_options,
@@ -49,13 +49,13 @@ from minnet.studies.dynamics import (
 
 DEFAULT_OUT = os.path.join("minnet-out", "neurons")
 DISTANCE_FLOOR = 1e-6  # the duplicate measure is drawn at least this high on its log axis
-# (name, f, h, lr, epochs, init_scale, the document's number for it)
+# (name, f, h, lr, epochs, init_scale, what the document says of it; None: its final error, in the claims table)
 RUNS = [
-    ("fig4_lr0.2", "f1", 3, 0.2, 50_000, 1.0, "final error 1.17e-4"),
+    ("fig4_lr0.2", "f1", 3, 0.2, 50_000, 1.0, None),
     ("fig4_lr0.4", "f1", 3, 0.4, 50_000, 1.0, "much better than at 0.2; neurons split"),
     ("fig5_f2_h20", "f2", 20, 0.05, 40_000, 1.0, "very accurate; some duplicate neurons remain"),
-    ("fig6_init_x1", "f1", 3, 0.1, 1000, 1.0, "final error 0.0068"),
-    ("fig6_init_x10", "f1", 3, 0.1, 1000, 10.0, "final error 0.0066"),
+    ("fig6_init_x1", "f1", 3, 0.1, 1000, 1.0, None),
+    ("fig6_init_x10", "f1", 3, 0.1, 1000, 10.0, None),
 ]
 QUICK_EPOCHS = 3000  # --quick shortens the runs longer than this
 
@@ -180,7 +180,64 @@ def summary_of(results):
     return {"runs": runs, "config": config, "claims": claims(runs)}
 
 
-row = rows_of("neurons", "000")
+# ----- the claims table: document 000's final errors and its comparisons of figures 4 to 6, declared once ------
+CLAIMS = Claims("neurons", "000", where="section 3.1")
+for name, (key, where, quote, value, digits) in DOCUMENT_TEST_ERRORS.items():
+    CLAIMS.declare(
+        key,
+        where=where,
+        quote=quote,
+        claim=f"({{f}}, {{h}}, {{lr}}, {{epochs:,}}) x{{init_scale:g}}: final test error, to {digits} digits",
+        unit="half squared error",
+        document_value=value,
+        rule=exact(),
+    )
+CLAIMS.declare(
+    "figure_4",
+    quote="",
+    claim="figure 4's comparisons",
+    unit="",
+    rule=not_comparable("the 50,000-epoch runs were shortened (--quick)"),
+)
+CLAIMS.declare(
+    "still_decreasing_f1_3_0.2",
+    quote="the former is still decreasing while later stagnates",
+    claim="(f1, 3, 0.2, 50,000): fall of the test error over the last 10,000 iterations, relative to its end",
+    unit="fraction",
+    rule=band(STAGNATES, None),
+    note="oscillations.stagnates_f1_2_0.2 is the other half (h = 2 stagnates)",
+)
+CLAIMS.declare(
+    "higher_lr_much_better",
+    quote="a slightly higher learning rate leads to faster (but stable) learning and much better performance",
+    claim="final test error at lr 0.2 / at lr 0.4 (f1, 3, 50,000)",
+    unit="ratio",
+    rule=band(MUCH_BETTER, None),
+    note="much better: at least half the error",
+)
+CLAIMS.declare(
+    "neurons_split_sooner_at_0.4",
+    quote="the hidden neurons indeed diverge if given enough time",
+    claim="the two hidden units split (stay >= 0.05 apart) within 50,000 iterations, sooner at lr 0.4",
+    unit="",
+    rule=holds("split at 0.4 < split at 0.2, both before the end"),
+)
+CLAIMS.declare(
+    "f2_duplicates_remain",
+    where="section 3.2",
+    quote="The last two plots of figure 5 show that there are duplicate neurons",
+    claim="(f2, 20, 0.05, 40,000): pairs of hidden units still < 0.05 apart at the end",
+    unit="pairs",
+    rule=band(1, None),
+)
+CLAIMS.declare(
+    "init_x10_bigger_differences",
+    where="section 3.3",
+    quote="resulting in a bigger difference between the neurons",
+    claim="mean distance between the hidden units over the run, init x10 / init x1 (f1, 3, 0.1, 1000)",
+    unit="ratio",
+    rule=band(1, None),
+)
 
 
 def full_length(r, name):
@@ -191,100 +248,42 @@ def claims(runs):
     """Document 000's final test errors to the digits it prints (its runs are deterministic), and its
     statements comparing the runs of figures 4 to 6."""
     rows = []
-    for name, (key, where, quote, value, digits) in DOCUMENT_TEST_ERRORS.items():
+    for name, (key, _, _, _, digits) in DOCUMENT_TEST_ERRORS.items():
         r = runs[name]
         rounded = float(f"{r['final_test_loss']:.{digits}g}")
-        rule = exact() if full_length(r, name) else not_comparable(f"shortened to {r['epochs']:,} epochs (--quick)")
-        statement = f"({r['f']}, {r['h']}, {r['lr']}, {r['epochs']:,}) x{r['init_scale']:g}: final test error"
+        shortened = (
+            {} if full_length(r, name) else {"rule": not_comparable(f"shortened to {r['epochs']:,} epochs (--quick)")}
+        )
+        setting = {k: r[k] for k in ("f", "h", "lr", "epochs", "init_scale")}
         rows.append(
-            row(
-                key,
-                where=where,
-                quote=quote,
-                claim=f"{statement}, to {digits} digits",
-                unit="half squared error",
-                document_value=value,
-                rule=rule,
-                measured=rounded,
-                note=f"unrounded {r['final_test_loss']:.6g}",
-            )
+            CLAIMS.attach(key, measured=rounded, note=f"unrounded {r['final_test_loss']:.6g}", **shortened, **setting)
         )
     if not all(full_length(runs[name], name) for name in ("fig4_lr0.2", "fig4_lr0.4")):
-        return rows + [
-            row(
-                "figure_4",
-                where="section 3.1",
-                quote="",
-                claim="figure 4's comparisons",
-                unit="",
-                document_value=None,
-                rule=not_comparable("the 50,000-epoch runs were shortened (--quick)"),
-                measured=None,
-            )
-        ]
+        return rows + [CLAIMS.attach("figure_4")]
     slow, fast = runs["fig4_lr0.2"], runs["fig4_lr0.4"]
     x1, x10 = runs["fig6_init_x1"], runs["fig6_init_x10"]
     split = [r["splits"]["0-1"] for r in (slow, fast)]
     return rows + [
-        row(
-            "still_decreasing_f1_3_0.2",
-            where="section 3.1",
-            quote="the former is still decreasing while later stagnates",
-            claim="(f1, 3, 0.2, 50,000): fall of the test error over the last 10,000 iterations, relative to its end",
-            unit="fraction",
-            document_value=None,
-            rule=band(STAGNATES, None),
-            measured=slow["late_fall"],
-            note="oscillations.stagnates_f1_2_0.2 is the other half (h = 2 stagnates)",
-        ),
-        row(
-            "higher_lr_much_better",
-            where="section 3.1",
-            quote="a slightly higher learning rate leads to faster (but stable) learning and much better performance",
-            claim="final test error at lr 0.2 / at lr 0.4 (f1, 3, 50,000)",
-            unit="ratio",
-            document_value=None,
-            rule=band(MUCH_BETTER, None),
-            measured=slow["final_test_loss"] / fast["final_test_loss"],
-            note="much better: at least half the error",
-        ),
-        row(
+        CLAIMS.attach("still_decreasing_f1_3_0.2", measured=slow["late_fall"]),
+        CLAIMS.attach("higher_lr_much_better", measured=slow["final_test_loss"] / fast["final_test_loss"]),
+        CLAIMS.attach(
             "neurons_split_sooner_at_0.4",
-            where="section 3.1",
-            quote="the hidden neurons indeed diverge if given enough time",
-            claim="the two hidden units split (stay >= 0.05 apart) within 50,000 iterations, sooner at lr 0.4",
-            unit="",
-            document_value=None,
-            rule=holds("split at 0.4 < split at 0.2, both before the end"),
             measured=None not in split and 0 < split[1] < split[0],
             note=f"split at iteration {split[0]} (lr 0.2), {split[1]} (lr 0.4)",
         ),
-        row(
+        CLAIMS.attach(
             "f2_duplicates_remain",
-            where="section 3.2",
-            quote="The last two plots of figure 5 show that there are duplicate neurons",
-            claim="(f2, 20, 0.05, 40,000): pairs of hidden units still < 0.05 apart at the end",
-            unit="pairs",
-            document_value=None,
-            rule=band(1, None),
             measured=len(runs["fig5_f2_h20"]["duplicates_at_end"]),
-            note=", ".join(runs["fig5_f2_h20"]["duplicates_at_end"]),
+            note=", ".join(runs["fig5_f2_h20"]["duplicates_at_end"]) or "none",
         ),
-        row(
-            "init_x10_bigger_differences",
-            where="section 3.3",
-            quote="resulting in a bigger difference between the neurons",
-            claim="mean distance between the hidden units over the run, init x10 / init x1 (f1, 3, 0.1, 1000)",
-            unit="ratio",
-            document_value=None,
-            rule=band(1, None),
-            measured=x10["mean_distance"] / x1["mean_distance"],
-        ),
+        CLAIMS.attach("init_x10_bigger_differences", measured=x10["mean_distance"] / x1["mean_distance"]),
     ]
 
 
 def print_summary(summary):
-    document = {name: note for name, *_, note in RUNS}
+    document = {name: note for name, *_, note in RUNS} | {
+        name: f"final error {CLAIMS.document_value(key):.3g}" for name, (key, *_) in DOCUMENT_TEST_ERRORS.items()
+    }
     runs = summary["runs"]
     print(f"{'run':<16}{'setting':<28}{'final train':>12}{'final test':>12}  duplicates at end   document 000")
     for name, s in runs.items():
