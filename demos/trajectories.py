@@ -20,14 +20,12 @@ import numpy as np
 
 from demos.claims import (
     MIN_DRAWS,
+    Claims,
     band,
     not_comparable,
     plausible_draw,
     print_claims,
-    pytorch_init_setting,
     ratio,
-    rows_of,
-    setting,
 )
 from demos.cli import (
     add_output_options,
@@ -135,21 +133,61 @@ def summary_of(results):
     summary["config"] = results["config"]
     summary["claims"] = [
         *claims(results, summary),
-        pytorch_init_setting("trajectories", "003", ["trajectories.final_test_loss_lr0.01"]),
-        setting(
-            "trajectories.activation",
-            document="003",
-            choice=f"{results['activation']} hidden units (the document does not name this model's activation)",
-            alternative="relu stays near 3 (4.4 at epoch 200, 2.97 at 3,000); tanh gives "
-            "0.14-0.45 at 3,000; silu (the document's other activation) gives its ~1 at 200 and ~0.23 at 3,000",
-            depends_on=["trajectories.final_test_loss_lr0.01"],
-            value=results["activation"],
-        ),
+        CLAIMS.attach("initialisation", measured="U(-1/sqrt(n_in), 1/sqrt(n_in))"),
+        CLAIMS.attach("activation", measured=results["activation"], activation=results["activation"]),
     ]
     return summary
 
 
-row = rows_of("trajectories", "003", where="parameter trajectories")
+# ----- the claims table: document 003's parameter trajectories at lr 0.01, declared once ----------------------
+CLAIMS = Claims("trajectories", "003", where="parameter trajectories")
+CLAIMS.declare(
+    "lr_0.01",
+    quote="",
+    claim="the run at lr 0.01",
+    unit="",
+    rule=not_comparable("the document's numbers are for lr 0.01 after 3,000 epochs; this run is lr {lr}, {epochs:,}"),
+)
+CLAIMS.declare(
+    "final_test_loss_lr0.01",
+    quote="compared to ~0.23 with the previous higher learning rate",
+    claim="test MSE after 3,000 epochs at lr 0.01 (median of seeds)",
+    unit="MSE",
+    document_value=0.23,
+    rule="plausible_draw",
+)
+CLAIMS.declare(
+    "step_distance_settles",
+    quote="seems to settle around roughly 0.015 (0.15 / 10) without notably falling further",
+    claim="the epoch step distance |w_e - w_(e-1)| at epoch 3,000",
+    unit="parameter distance",
+    document_value=0.015,
+    rule=ratio(1.5),
+)
+CLAIMS.declare(
+    "alignment_negative_after_500",
+    quote="As we cross 500 epochs though, the dot product becomes predominantly negative",
+    claim="mean normalised dot product of consecutive epoch updates over the last 500 epochs",
+    unit="",
+    rule=band(None, 0.0),
+)
+CLAIMS.declare(
+    "drift_goes_to_zero",
+    quote="the proportion of parameters that consistently drift into a direction gets closer and closer to 0",
+    claim="fraction of parameters that drifted more than 0.05 over the last 100 epochs, at the end",
+    unit="fraction",
+    rule=band(None, CLOSE_TO_ZERO),
+    note=f"'close to 0': at most {CLOSE_TO_ZERO}",
+)
+FINAL_TEST = "trajectories.final_test_loss_lr0.01"  # its full id: a key with a "." reads as another study's id
+CLAIMS.pytorch_init([FINAL_TEST])
+CLAIMS.setting(
+    "activation",
+    choice="{activation} hidden units (the document does not name this model's activation)",
+    alternative="relu stays near 3 (4.4 at epoch 200, 2.97 at 3,000); tanh gives "
+    "0.14-0.45 at 3,000; silu (the document's other activation) gives its ~1 at 200 and ~0.23 at 3,000",
+    depends_on=[FINAL_TEST],
+)
 
 
 def claims(results, summary):
@@ -159,58 +197,18 @@ def claims(results, summary):
     lr = next(iter(results["runs"]))
     s = summary["rates"][str(lr)]
     if lr != 0.01 or results["epochs"] != 3000:
-        why = f"the document's numbers are for lr 0.01 after 3,000 epochs; this run is lr {lr}, {results['epochs']:,}"
-        return [
-            row(
-                "lr_0.01",
-                quote="",
-                claim="the run at lr 0.01",
-                unit="",
-                document_value=None,
-                rule=not_comparable(why),
-                measured=None,
-            )
-        ]
+        return [CLAIMS.attach("lr_0.01", lr=lr, epochs=results["epochs"])]
     few = f"; {len(finals)} seeds: run --seeds 10 for a verdict (about 3 minutes)" if len(finals) < MIN_DRAWS else ""
     return [
-        row(
+        CLAIMS.attach(
             "final_test_loss_lr0.01",
-            quote="compared to ~0.23 with the previous higher learning rate",
-            claim="test MSE after 3,000 epochs at lr 0.01 (median of seeds)",
-            unit="MSE",
-            document_value=0.23,
-            rule=plausible_draw(finals),
             measured=float(np.median(finals)),
+            rule=plausible_draw(finals),
             note="seeds: " + ", ".join(f"{v:.3g}" for v in finals) + few,
         ),
-        row(
-            "step_distance_settles",
-            quote="seems to settle around roughly 0.015 (0.15 / 10) without notably falling further",
-            claim="the epoch step distance |w_e - w_(e-1)| at epoch 3,000",
-            unit="parameter distance",
-            document_value=0.015,
-            rule=ratio(1.5),
-            measured=s["final_step_distance"],
-        ),
-        row(
-            "alignment_negative_after_500",
-            quote="As we cross 500 epochs though, the dot product becomes predominantly negative",
-            claim="mean normalised dot product of consecutive epoch updates over the last 500 epochs",
-            unit="",
-            document_value=None,
-            rule=band(None, 0.0),
-            measured=s["mean_alignment_last_500"],
-        ),
-        row(
-            "drift_goes_to_zero",
-            quote="the proportion of parameters that consistently drift into a direction gets closer and closer to 0",
-            claim="fraction of parameters that drifted more than 0.05 over the last 100 epochs, at the end",
-            unit="fraction",
-            document_value=None,
-            rule=band(None, CLOSE_TO_ZERO),
-            measured=s["final_drift_fraction"],
-            note=f"'close to 0': at most {CLOSE_TO_ZERO}",
-        ),
+        CLAIMS.attach("step_distance_settles", measured=s["final_step_distance"]),
+        CLAIMS.attach("alignment_negative_after_500", measured=s["mean_alignment_last_500"]),
+        CLAIMS.attach("drift_goes_to_zero", measured=s["final_drift_fraction"]),
     ]
 
 
