@@ -16,7 +16,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from demos.claims import band, holds, print_claims, ratio, rows_of, setting
+from demos.claims import Claims, band, holds, print_claims, ratio
 from demos.cli import (
     add_output_options,
     int_in,
@@ -120,7 +120,53 @@ def summary_of(r):
     return summary
 
 
-row = rows_of("landscape_slices", "003")
+# ----- the claims table: document 003's loss-landscape statements, declared once ------------------------------
+CLAIMS = Claims("landscape_slices", "003")
+CLAIMS.declare(
+    "gradient_slice_lowest_point",
+    where="loss landscape, gradient slice",
+    quote="the function's low point is more towards α = 0.2 or so",
+    claim="step factor s of the lowest loss along theta - s lr g",
+    unit="step factor",
+    document_value=0.2,
+    rule=ratio(2.0),
+    note="'or so': within x2",
+)
+CLAIMS.declare(
+    "gradient_slice_convex",
+    where="loss landscape, gradient slice",
+    quote="this loss landscape is just a parabola",
+    claim="the slice along the gradient is convex on the grid (second differences >= 0)",
+    unit="",
+    document_value=True,
+    rule=holds("every second difference of the slice >= -1e-12"),
+)
+CLAIMS.declare(
+    "random_plane_bowl",
+    where="loss landscape, random plane",
+    quote="And I basically got a bowl",
+    claim="on the plane of two random filter-normalised directions, the share of grid points whose loss is at least "
+    "that one step nearer the trained model (1 for a bowl; a saddle or a second valley falls short)",
+    unit="share",
+    document_value=1.0,
+    rule=band(1.0, 1.0),
+)
+CLAIMS.declare(
+    "barrier_between_models",
+    where="loss landscape, three models",
+    quote="clear minima at (0,0), (1,0) and (0,1), where the trained models are placed, and something elevated "
+    "between them",
+    claim="loss at the three models' centroid / the worst model's",
+    unit="ratio",
+    rule=band(1.0, None),
+)
+CLAIMS.setting(
+    "three_models",
+    choice="the three models are [10, 10, 10] relu trained {epochs} "
+    "epochs (the gradient slice's model), not the document's [20, 30, 20] relu trained 100 epochs",
+    alternative="the document's architecture was not measured here",
+    depends_on=["barrier_between_models"],
+)
 
 
 def claims(s, plane, span):
@@ -128,65 +174,22 @@ def claims(s, plane, span):
     at = lambda v: int(np.argmin(np.abs(span - v)))  # noqa: E731  the grid index nearest to coordinate v
     corners = np.array([plane[at(0), at(0)], plane[at(1), at(0)], plane[at(0), at(1)]])  # the three models
     middle = plane[at(1 / 3), at(1 / 3)]  # their centroid
-    rows = [
-        row(
-            "gradient_slice_lowest_point",
-            where="loss landscape, gradient slice",
-            quote="the function's low point is more towards α = 0.2 or so",
-            claim="step factor s of the lowest loss along theta - s lr g",
-            unit="step factor",
-            document_value=0.2,
-            rule=ratio(2.0),
-            measured=s["gradient_slice_minimum_at_s"],
-            note="'or so': within x2",
-        ),
-        row(
+    return [
+        CLAIMS.attach("gradient_slice_lowest_point", measured=s["gradient_slice_minimum_at_s"]),
+        CLAIMS.attach(
             "gradient_slice_convex",
-            where="loss landscape, gradient slice",
-            quote="this loss landscape is just a parabola",
-            claim="the slice along the gradient is convex on the grid (second differences >= 0)",
-            unit="",
-            document_value=True,
-            rule=holds("every second difference of the slice >= -1e-12"),
             measured=s["gradient_slice_is_convex"],
             note=f"smallest second difference {s['gradient_slice_least_curvature']:.3g} at s = "
             f"{s['gradient_slice_least_curvature_at_s']:.3g}",
         ),
-        row(
+        CLAIMS.attach(
             "random_plane_bowl",
-            where="loss landscape, random plane",
-            quote="And I basically got a bowl",
-            claim="on the plane of two random filter-normalised directions, the share of grid points whose loss is at least "
-            "that one step nearer the trained model (1 for a bowl; a saddle or a second valley falls short)",
-            unit="share",
-            document_value=1.0,
-            rule=band(1.0, 1.0),
             measured=s["random_plane_rising_outward"],
             note="lowest point at the trained model: "
             f"{'yes' if s['random_plane_minimum_at_centre'] else 'no'} (true of any trained point, so not the test)",
         ),
-        row(
-            "barrier_between_models",
-            where="loss landscape, three models",
-            quote="clear minima at (0,0), (1,0) and (0,1), where the trained models are placed, and something elevated "
-            "between them",
-            claim="loss at the three models' centroid / the worst model's",
-            unit="ratio",
-            document_value=None,
-            rule=band(1.0, None),
-            measured=float(middle / corners.max()),
-        ),
-    ]
-    return rows + [
-        setting(
-            "landscape_slices.three_models",
-            document="003",
-            choice=f"the three models are [10, 10, 10] relu trained {s['epochs']} "
-            "epochs (the gradient slice's model), not the document's [20, 30, 20] relu trained 100 epochs",
-            alternative="the document's architecture was not measured here",
-            depends_on=["landscape_slices.barrier_between_models"],
-            value="[10, 10, 10]",
-        ),
+        CLAIMS.attach("barrier_between_models", measured=float(middle / corners.max())),
+        CLAIMS.attach("three_models", measured="[10, 10, 10]", epochs=s["epochs"]),
     ]
 
 
