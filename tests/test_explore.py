@@ -2,6 +2,7 @@
 
 import http.client
 import json
+import re
 import threading
 
 import numpy as np
@@ -282,6 +283,33 @@ def test_every_view_links_its_reading(server):
     assert status == 403
 
 
+def test_every_view_is_one_module_one_fragment_and_its_endpoints():
+    """The registry's table is the only list of views: each view's module declares its endpoints (named after it),
+    its fragment <name>.html holds its section and one script block registering it, and the page is the shell with
+    the fragments in the table's order; the shell names no view (no per-view branch, no list of views)."""
+    import os
+
+    from demos.explore import registry
+
+    assert [view.name for view in explore.VIEWS] == ["doc000", "race", "mandelbrot", "doc001", "grok", "minima", "dd"]
+    assert set(explore.ENDPOINTS) == {name for view in explore.VIEWS for name in view.endpoints} | {"progress"}
+    page = explore.page().decode()
+    with open(registry.PAGE) as f:
+        shell = f.read()
+    at = [page.index(f'<section class="view" id="{view.name}">') for view in explore.VIEWS]
+    assert at == sorted(at) and registry.VIEWS_MARK in shell and registry.VIEWS_MARK not in page
+    for view in explore.VIEWS:
+        with open(os.path.join(registry.HERE, f"{view.name}.html")) as f:
+            fragment = f.read()
+        assert fragment.count("<section") == 1 and fragment.count("<script>") == 1, view.name
+        assert fragment.count(f'register("{view.name}", {{label: ') == 1, view.name
+        assert all(hasattr(view.handlers, name.rsplit("/", 1)[1]) for name in view.endpoints), view.name
+        assert f'"{view.name}"' not in shell and f"'{view.name}'" not in shell, view.name
+    for box in re.findall(r'<input [^>]*type="number"[^>]*>', page):  # every number box says what it sets
+        endpoint, name = re.search(r'data-param="([^"]+)"', box).group(1).split()
+        assert name in explore.ENDPOINTS[endpoint].params and "value=" not in box, box
+
+
 def test_the_disk_cache_computes_once_and_never_uses_a_damaged_file(tmp_path, capsys):
     from demos.explore_cache import DiskCache
 
@@ -342,7 +370,7 @@ def test_the_claim_boxes_quote_the_inventory_not_a_copy():
     quoted = explore.claims_quoted()
     assert set(quoted) == {row for rows in explore.VIEW_CLAIMS.values() for row in rows}
     assert all(q["quote"] and q["document"] in ("000", "001", "002", "003", "004") for q in quoted.values())
-    page = open(explore.PAGE).read()
+    page = explore.page().decode()
     assert all(q["quote"] not in page for q in quoted.values())  # each sentence comes from GET /api
     for study_number in ("937 to 1,391", "19 of 20", "0.881", "8 random starts"):  # the study's results: its report
         assert study_number not in page

@@ -372,24 +372,22 @@ def test_the_try_buttons_show_what_their_text_says(page, url):
     assert page.inner_text("#mi-lr-value") == "0.2"
 
 
-def test_every_number_box_takes_its_bounds_from_the_server(page, url):
-    """The page repeats no bound: each number box's min and max are GET /api's for its parameter (explore.py)."""
+def test_every_number_box_takes_its_bounds_and_first_value_from_the_server(page, url):
+    """The page repeats no bound and no default: each number box's min, max and first value are GET /api's for the
+    parameter it names (data-param, in the view's module); the nav is the views' table, in the registry's order."""
     page.shot_name = "bounds"
     page.goto(url + "#view=minima")
     wait_for(page, "document.getElementById('g-p').max !== ''")
     endpoints = explore.api_description()["endpoints"]
-    boxes = page.evaluate("() => [...document.querySelectorAll('input[type=number]')].map((i) => [i.id, i.min, i.max])")
-    bounded = {"d0": ["doc000/new"], "r": ["race/new", "race/run"], "m": ["mandelbrot/model", "mandelbrot/frame"],
-               "g": ["grok/new"], "mi": ["minima/path"], "dd": ["double_descent/width"]}  # fmt: skip
-    renamed = {"d0-lr-value": "lr", "m-iter": "max_iter"}
-    checked = 0
-    for box, lo, hi in boxes:
-        prefix = box.split("-")[0]
-        param = renamed.get(box, box[len(prefix) + 1 :])
-        specs = [endpoints[f"POST /api/{name}"].get(param) for name in bounded.get(prefix, [])]
-        spec = next((s for s in specs if s and "lo" in s), None)
-        if spec:
-            assert (float(lo), float(hi)) == (spec["lo"], spec["hi"]), box
-            checked += 1
-    assert checked >= 20  # every box the server bounds (21 today)
-    assert 'min="2" max="20"' not in open(explore.PAGE).read()  # not typed in the page
+    boxes = page.evaluate(
+        "() => [...document.querySelectorAll('input[type=number]')].map((i) => [i.id, i.dataset.param, i.min, i.max, i.value])"
+    )
+    for box, param, lo, hi, value in boxes:
+        endpoint, name = param.split()
+        spec = endpoints[f"POST /api/{endpoint}"][name]
+        assert (float(lo), float(hi), float(value)) == (spec["lo"], spec["hi"], spec["default"]), box
+    assert len(boxes) >= 21  # every number box (21 today)
+    page_text = explore.page().decode()
+    assert 'min="2" max="20"' not in page_text and 'value="31"' not in page_text  # not typed in the page
+    nav = page.evaluate("() => [...document.querySelectorAll('nav button')].map((b) => b.dataset.view)")
+    assert nav == [view.name for view in explore.VIEWS]

@@ -163,7 +163,7 @@ JSON = st.recursive(
 def bodies(draw):
     """An endpoint and a JSON body: its own parameter names (and others) with any JSON values, or not an object."""
     endpoint = draw(st.sampled_from(sorted(explore.ENDPOINTS)))
-    names = st.sampled_from(sorted(explore.ENDPOINTS[endpoint]) or ["x"]) | st.text(max_size=10)
+    names = st.sampled_from(sorted(explore.ENDPOINTS[endpoint].params) or ["x"]) | st.text(max_size=10)
     body = draw(st.dictionaries(names, JSON, max_size=5) | JSON)
     return endpoint, json.dumps(body).encode()  # NaN and Infinity as Python writes them
 
@@ -172,7 +172,7 @@ def bodies(draw):
 def test_any_json_to_any_endpoint_is_checked_or_refused_naming_a_parameter(case):
     """Arbitrary JSON: either every parameter within its bounds, or BadRequest naming a parameter; nothing else."""
     endpoint, data = case
-    spec = explore.ENDPOINTS[endpoint]
+    spec = explore.ENDPOINTS[endpoint].params
     try:
         params = explore.checked(endpoint, explore.parsed(data))
     except explore.BadRequest as err:
@@ -220,9 +220,9 @@ def test_heavy_work_beyond_the_slots_is_answered_busy():
 
 
 def test_a_request_past_the_free_memory_is_refused_before_it_starts(server, monkeypatch):
-    monkeypatch.setattr(explore, "available_memory", lambda: 2 * 2**30)  # 2 GB free: 1 GB a slot on two slots
+    monkeypatch.setattr(explore.server, "available_memory", lambda: 2 * 2**30)  # 2 GB free: 1 GB a slot on two slots
     called = []
-    monkeypatch.setattr(explore, "double_descent_width", lambda cache, **p: called.append(p) or {})
+    monkeypatch.setattr(explore.dd, "double_descent_width", lambda cache, **p: called.append(p) or {})
     raw = post(server, "/api/double_descent/width", {"n": 20, "width": 20000}, Connection="close")
     status, answer = answers(exchange(server, raw))[0]
     assert status == 503 and "1.5 GB" in answer["error"] and not called
