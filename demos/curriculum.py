@@ -34,15 +34,13 @@ from collections.abc import Sequence
 import numpy as np
 
 from demos.claims import (
+    Claims,
     band,
     beats_baseline,
     chance_q95,
     exact,
     not_comparable,
     print_claims,
-    pytorch_init_setting,
-    rows_of,
-    setting,
 )
 from demos.cli import (
     DATA_EXAMPLES,
@@ -406,6 +404,154 @@ def summary_of(a):
     return summary
 
 
+# ----- the claims table: every claim of document 001 this study tests, declared once ----------------------
+CLAIMS = Claims("curriculum", "001")
+ACCURACY_80_BY = 100  # "accuracy surpassed 80% within the first 100 iterations"
+SHORTER_THAN_50 = "the run is shorter than 50 iterations"
+CLAIMS.declare(
+    "accuracy_80_iteration",
+    where="section 1, training accuracy figure",
+    quote="accuracy surpassed 80% within the first 100 iterations",
+    claim="first iteration where the ten runs' mean training accuracy reaches 80%",
+    unit="iteration",
+    document_value=ACCURACY_80_BY,
+    rule=band(None, ACCURACY_80_BY),
+)
+CLAIMS.declare(
+    "accuracy_at_start",
+    where="section 3, iteration 0",
+    quote="only a few examples (10% ?) were correctly classified by the randomly initialized network by luck",
+    claim="training accuracy at iteration 0",
+    unit="fraction",
+    document_value=0.1,
+    rule=not_comparable("any untrained 10-class classifier scores about 10%: nothing of minnet's is tested"),
+)
+CLAIMS.declare(
+    "typical_first",
+    where="section 1, chunk accuracy figure",
+    quote="most well-represented examples (chunk 0) are almost entirely learned within the first 50 iterations",
+    claim=f"chunk 0's accuracy at iteration {TYPICAL_BY} (mean of runs)",
+    unit="fraction",
+    rule=band(ALMOST_ENTIRELY, 1.0),
+    note=f"'almost entirely': at least {ALMOST_ENTIRELY:.0%}",
+)
+CLAIMS.declare(
+    "atypical_slower",
+    where="section 1, chunk accuracy figure",
+    quote="whereas the accuracy for chunk 9 improves at a much slower pace",
+    claim=f"chunk 9's accuracy at iteration {TYPICAL_BY} / chunk 0's",
+    unit="ratio",
+    rule=band(None, 0.5),
+    note="'much slower': at most half of chunk 0's",
+)
+CLAIMS.declare(
+    "typical_highest_cosine",
+    where="section 2, cosine figure",
+    quote="the most well-represented chunk has the highest cosine similarity score, particularly during the first 50 "
+    "iterations",
+    claim="chunk with the highest mean cosine to the mean gradient, iterations 0-50",
+    unit="chunk",
+    document_value=0,
+    rule=exact(),
+)
+CLAIMS.declare(
+    "typical_smaller_gradients",
+    where="section 2, norm figure",
+    quote="well-represented examples tend to have smaller gradients",
+    claim="mean gradient norm (layer 2) of chunk 0 / of chunk 9, over the run",
+    unit="ratio",
+    rule=band(None, 1.0),
+)
+CLAIMS.declare(
+    "top_never_forgotten",
+    where="section 3, FC / LM figures",
+    quote="the top 10% of well-represented examples ... were never forgotten afterward",
+    claim="top 10%: largest gap First Correct - Last Mistake over the run (mean of runs)",
+    unit="fraction",
+    rule=band(None, NEVER_FORGOTTEN),
+    note=f"'never': at most {NEVER_FORGOTTEN:.0%} of the examples",
+)
+CLAIMS.declare(
+    "bottom_not_secured",
+    where="section 3, FC / LM figures",
+    quote='the large region between FC and LM ... it fails to "secure" these learnings',
+    claim="bottom 10%'s largest gap First Correct - Last Mistake / the top 10%'s",
+    unit="ratio",
+    rule=band(2.0, None),
+    note="'large': at least twice",
+)
+CLAIMS.declare(
+    "cones_exist",
+    where="section 3, cluster of gradients",
+    quote='By identifying "cones" where all examples fall within a cosine similarity of 0.95 with each other',
+    claim=f"cones of >= {CLUSTER_MIN_SIZE} examples at iteration {{cluster_iteration}} (run 0)",
+    unit="cones",
+    rule=band(1, None),
+)
+CLAIMS.declare(
+    "contention_sets",
+    where="section 3, contention",
+    quote="we can also find examples learning against them by identifying examples under -0.95 cosine similarities",
+    claim="cones with a contention set at cosine <= -0.95, iteration {cluster_iteration}",
+    unit="cones",
+    rule=band(1, None),
+)
+CLAIMS.declare(
+    "contention_digits",
+    where="section 3, contention",
+    quote='Contention between "2"s and "1"s ... "2"s and "6"s ... "9"s and "4"s ... "7"s and "9"s',
+    claim="how many of the document's four digit pairs recur among this run's contention pairs",
+    unit="pairs",
+    document_value=len(DOCUMENT_PAIRS),
+    rule="beats_baseline",
+)
+# --deep: the document shows the same pictures for fc2, fc3 and fc4 in a video and states no result; minnet checks
+# section 2's two findings layer by layer (findings of its own: scored beyond the documents).
+DEEP = {
+    "where": "section 4, networks with more than one hidden layer",
+    "quote": "I trained a network with four fully-connected layers ... and applied the same visualization technique "
+    "on fc2, fc3, and fc4",
+    "rule": band(3, 3),
+    "unit": "layers",
+    "kind": "beyond",
+}
+CLAIMS.declare(
+    "deep_layers_smaller_gradients",
+    claim="layers among fc2, fc3, fc4 where chunk 0's mean gradient norm over the run is below chunk 9's (section 2's "
+    "norm finding, layer by layer)",
+    **DEEP,
+)
+CLAIMS.declare(
+    "deep_layers_typical_highest_cosine",
+    claim="layers among fc2, fc3, fc4 where chunk 0 has the highest mean cosine with the mean gradient, iterations "
+    "0-50 (section 2's cosine finding, layer by layer)",
+    **DEEP,
+)
+EVERY_CLAIM = list(CLAIMS.declared)
+# The choices the document leaves unstated, made to reproduce it, and what the alternatives gave.
+CLAIMS.pytorch_init(["accuracy_80_iteration"])
+CLAIMS.setting(
+    "reduction",
+    choice="each SGD step descends the batch's summed cross-entropy (PyTorch's CrossEntropyLoss(reduction='sum'))",
+    alternative="with the batch mean, lr 0.01 reaches only 10-27% training accuracy at iteration 100 (sigmoid or "
+    "relu, PyTorch or He/Glorot weights, [0, 1] or standardised pixels; 3 seeds each); summed, 84-86%",
+    depends_on=["accuracy_80_iteration", "typical_first", "atypical_slower"],
+)
+CLAIMS.setting(
+    "cluster_iteration",
+    choice="the cones are taken at iteration {cluster_iteration}",
+    alternative="none at -0.95 up to iteration 50 in two runs, 3-6 cones with a contention set at 100, 25-28 at 200",
+    depends_on=["contention_sets", "contention_digits"],
+)
+CLAIMS.setting(
+    "data",
+    choice="{data} instead of the document's random 6,000-image mini-MNIST",
+    alternative="the 6,000 images are not published; 5,000 MNIST images ship with minnet (--data mnist --data-dir DIR "
+    "reads the IDX files and draws a seeded 10%)",
+    depends_on=EVERY_CLAIM,
+)
+
+
 def chance_pairs_q95(found, named=len(DOCUMENT_PAIRS), pairs=45):
     """The 95th percentile of how many of the document's `named` digit pairs a set of `found` distinct
     pairs, drawn at random among the 45 unordered pairs of digits, would share (hypergeometric)."""
@@ -416,147 +562,62 @@ def chance_pairs_q95(found, named=len(DOCUMENT_PAIRS), pairs=45):
     return chance_q95(p)
 
 
-row = rows_of("curriculum", "001")
-
-
 def claims(s):
     """Document 001's findings against this run, and the settings they depend on."""
     on_mnist, deep = s["data"] in ("mnist5k", "mnist"), s.get("deep_layers") is not None
-    off = not_comparable(
-        f"run on {s['data']}, not MNIST: the document's numbers are for MNIST"
-        if not on_mnist
-        else f"--deep: the network is {s['config']['network']}, not the document's 784-8-10 of this figure"
-    )
-    judged = lambda rule: rule if on_mnist and not deep else off  # noqa: E731
+    off = None  # None: each row keeps its declared rule
+    if not on_mnist or deep:
+        off = not_comparable(
+            f"run on {s['data']}, not MNIST: the document's numbers are for MNIST"
+            if not on_mnist
+            else f"--deep: the network is {s['config']['network']}, not the document's 784-8-10 of this figure"
+        )
+    early = off or (None if s["iterations"] >= TYPICAL_BY else not_comparable(SHORTER_THAN_50))
     found = {frozenset(p) for p in s["contention_classes"]}
     shared = [p for p in DOCUMENT_PAIRS if frozenset(p) in found]
-    at50 = f"chunk_accuracy_at_{min(TYPICAL_BY, s['iterations'])}"
-    early = s["iterations"] >= TYPICAL_BY
+    at50 = s[f"chunk_accuracy_at_{min(TYPICAL_BY, s['iterations'])}"]
     cos, norm, gap = s["mean_cos_first_50_per_chunk"], s["mean_norm_per_chunk"], s["largest_fc_minus_lm"]
+    chance = f"95th percentile by chance with {len(found)} pairs found among 45"
     rows = [
-        row(
-            "accuracy_80_iteration",
-            where="section 1, training accuracy figure",
-            quote="accuracy surpassed 80% within the first 100 iterations",
-            claim="first iteration where the ten runs' mean training accuracy reaches 80%",
-            unit="iteration",
-            document_value=100,
-            rule=judged(band(None, 100)),
-            measured=s["accuracy_80_iteration"],
-        ),
-        row(
-            "accuracy_at_start",
-            where="section 3, iteration 0",
-            quote="only a few examples (10% ?) were correctly classified by the randomly initialized network by luck",
-            claim="training accuracy at iteration 0",
-            unit="fraction",
-            document_value=0.1,
-            rule=not_comparable("any untrained 10-class classifier scores about 10%: nothing of minnet's is tested"),
-            measured=s["accuracy_at_0"],
-        ),
-        row(
-            "typical_first",
-            where="section 1, chunk accuracy figure",
-            quote="most well-represented examples (chunk 0) are almost entirely learned within the first 50 iterations",
-            claim=f"chunk 0's accuracy at iteration {TYPICAL_BY} (mean of runs)",
-            unit="fraction",
-            document_value=None,
-            rule=judged(
-                band(ALMOST_ENTIRELY, 1.0) if early else not_comparable("the run is shorter than 50 iterations")
-            ),
-            measured=s[at50][0],
-            note=f"'almost entirely': at least {ALMOST_ENTIRELY:.0%}",
-        ),
-        row(
+        CLAIMS.attach("accuracy_80_iteration", measured=s["accuracy_80_iteration"], rule=off),
+        CLAIMS.attach("accuracy_at_start", measured=s["accuracy_at_0"]),
+        CLAIMS.attach("typical_first", measured=at50[0], rule=early),
+        CLAIMS.attach(
             "atypical_slower",
-            where="section 1, chunk accuracy figure",
-            quote="whereas the accuracy for chunk 9 improves at a much slower pace",
-            claim=f"chunk 9's accuracy at iteration {TYPICAL_BY} / chunk 0's",
-            unit="ratio",
-            document_value=None,
-            rule=judged(band(None, 0.5) if early else not_comparable("the run is shorter than 50 iterations")),
-            measured=s[at50][-1] / s[at50][0],
-            note=f"'much slower': at most half of chunk 0's; chunk 9 reaches 80% at iteration "
-            f"{s['chunk9_reaches_80']}, chunk 0 at {s['chunk0_reaches_80']}",
+            measured=at50[-1] / at50[0],
+            rule=early,
+            note=f"chunk 9 reaches 80% at iteration {s['chunk9_reaches_80']}, chunk 0 at {s['chunk0_reaches_80']}",
         ),
-        row(
+        CLAIMS.attach(
             "typical_highest_cosine",
-            where="section 2, cosine figure",
-            quote="the most well-represented chunk has the highest cosine similarity score, particularly during the first 50 "
-            "iterations",
-            claim="chunk with the highest mean cosine to the mean gradient, iterations 0-50",
-            unit="chunk",
-            document_value=0,
-            rule=judged(exact()),
             measured=int(np.argmax(cos)),
+            rule=off,
             note="per chunk: " + ", ".join(f"{v:.3f}" for v in cos),
         ),
-        row(
+        CLAIMS.attach(
             "typical_smaller_gradients",
-            where="section 2, norm figure",
-            quote="well-represented examples tend to have smaller gradients",
-            claim="mean gradient norm (layer 2) of chunk 0 / of chunk 9, over the run",
-            unit="ratio",
-            document_value=None,
-            rule=judged(band(None, 1.0)),
             measured=norm[0] / norm[-1],
+            rule=off,
             note="per chunk: " + ", ".join(f"{v:.3g}" for v in norm),
         ),
-        row(
+        CLAIMS.attach(
             "top_never_forgotten",
-            where="section 3, FC / LM figures",
-            quote="the top 10% of well-represented examples ... were never forgotten afterward",
-            claim="top 10%: largest gap First Correct - Last Mistake over the run (mean of runs)",
-            unit="fraction",
-            document_value=None,
-            rule=judged(band(None, NEVER_FORGOTTEN)),
             measured=gap["top 10%"],
-            note=f"'never': at most {NEVER_FORGOTTEN:.0%} of the examples; the bottom 10%'s gap is {gap['bottom 10%']:.2f}",
+            rule=off,
+            note=f"the bottom 10%'s gap is {gap['bottom 10%']:.2f}",
         ),
-        row(
-            "bottom_not_secured",
-            where="section 3, FC / LM figures",
-            quote='the large region between FC and LM ... it fails to "secure" these learnings',
-            claim="bottom 10%'s largest gap First Correct - Last Mistake / the top 10%'s",
-            unit="ratio",
-            document_value=None,
-            rule=judged(band(2.0, None)),
-            measured=gap["bottom 10%"] / max(gap["top 10%"], 1e-12),
-            note="'large': at least twice",
-        ),
-        row(
-            "cones_exist",
-            where="section 3, cluster of gradients",
-            quote='By identifying "cones" where all examples fall within a cosine similarity of 0.95 with each other',
-            claim=f"cones of >= {CLUSTER_MIN_SIZE} examples at iteration {s['cluster_iteration']} (run 0)",
-            unit="cones",
-            document_value=None,
-            rule=judged(band(1, None)),
-            measured=s["clusters"],
-        ),
-        row(
+        CLAIMS.attach("bottom_not_secured", measured=gap["bottom 10%"] / max(gap["top 10%"], 1e-12), rule=off),
+        CLAIMS.attach("cones_exist", measured=s["clusters"], rule=off, cluster_iteration=s["cluster_iteration"]),
+        CLAIMS.attach(
             "contention_sets",
-            where="section 3, contention",
-            quote="we can also find examples learning against them by identifying examples under -0.95 cosine similarities",
-            claim=f"cones with a contention set at cosine <= -0.95, iteration {s['cluster_iteration']}",
-            unit="cones",
-            document_value=None,
-            rule=judged(band(1, None)),
             measured=s["clusters_with_contention"],
+            rule=off,
+            cluster_iteration=s["cluster_iteration"],
         ),
-        row(
+        CLAIMS.attach(
             "contention_digits",
-            where="section 3, contention",
-            quote='Contention between "2"s and "1"s ... "2"s and "6"s ... "9"s and "4"s ... "7"s and "9"s',
-            claim="how many of the document's four digit pairs recur among this run's contention pairs",
-            unit="pairs",
-            document_value=4,
-            rule=judged(
-                beats_baseline(
-                    chance_pairs_q95(len(found)), f"95th percentile by chance with {len(found)} pairs found among 45"
-                )
-            ),
             measured=len(shared),
+            rule=off or beats_baseline(chance_pairs_q95(len(found)), chance),
             note=f"pairs found here: {s['contention_classes']}",
         ),
     ]
@@ -564,83 +625,37 @@ def claims(s):
 
 
 def deep_rows(s):
-    """--deep: the document shows the same pictures for fc2, fc3 and fc4 in a video and states no result; minnet
-    checks section 2's two findings layer by layer (findings of its own: scored beyond the documents)."""
+    """--deep: section 2's two findings, layer by layer."""
     layers = s["deep_layers"]
-    quote = ("I trained a network with four fully-connected layers ... and applied the same visualization technique "
-             "on fc2, fc3, and fc4")  # fmt: skip
-    where = "section 4, networks with more than one hidden layer"
     smaller = [k for k, v in layers.items() if v["norm_chunk0_over_chunk9"] < 1]
     highest = [k for k, v in layers.items() if v["highest_cosine_chunk"] == 0]
     return [
-        row(
+        CLAIMS.attach(
             "deep_layers_smaller_gradients",
-            where=where,
-            quote=quote,
-            claim="layers among fc2, fc3, fc4 where chunk 0's mean gradient "
-            "norm over the run is below chunk 9's (section 2's norm finding, layer by layer)",
-            unit="layers",
-            document_value=None,
-            rule=band(3, 3),
             measured=len(smaller),
             note="; ".join(f"fc{k}: chunk 0 / chunk 9 {v['norm_chunk0_over_chunk9']:.3g}" for k, v in layers.items()),
-            kind="beyond",
         ),
-        row(
+        CLAIMS.attach(
             "deep_layers_typical_highest_cosine",
-            where=where,
-            quote=quote,
-            claim="layers among fc2, fc3, fc4 where chunk 0 has the "
-            "highest mean cosine with the mean gradient, iterations 0-50 (section 2's cosine finding, layer by layer)",
-            unit="layers",
-            document_value=None,
-            rule=band(3, 3),
             measured=len(highest),
             note="; ".join(
                 f"fc{k}: chunk {v['highest_cosine_chunk']} highest, cosines {min(v['chunk_cos']):.3f}-"
                 f"{max(v['chunk_cos']):.3f}"
                 for k, v in layers.items()
             ),
-            kind="beyond",
         ),
     ]
 
 
 def settings(s):
-    """The choices the document leaves unstated, made to reproduce it, and what the alternatives gave."""
+    """The setting rows, with the value this run took."""
     rows = [
-        pytorch_init_setting("curriculum", "001", ["curriculum.accuracy_80_iteration"]),
-        setting(
-            "curriculum.reduction",
-            document="001",
-            choice="each SGD step descends the batch's summed cross-entropy (PyTorch's "
-            "CrossEntropyLoss(reduction='sum'))",
-            alternative="with the batch mean, lr 0.01 reaches only 10-27% training accuracy at iteration 100 (sigmoid or "
-            "relu, PyTorch or He/Glorot weights, [0, 1] or standardised pixels; 3 seeds each); summed, 84-86%",
-            depends_on=["curriculum.accuracy_80_iteration", "curriculum.typical_first", "curriculum.atypical_slower"],
-            value="sum",
-        ),
-        setting(
-            "curriculum.cluster_iteration",
-            document="001",
-            choice=f"the cones are taken at iteration {s['cluster_iteration']}",
-            alternative="none at -0.95 up to iteration 50 in two runs, 3-6 cones with a contention set at 100, 25-28 at 200",
-            depends_on=["curriculum.contention_sets", "curriculum.contention_digits"],
-            value=s["cluster_iteration"],
-        ),
+        CLAIMS.attach("initialisation"),
+        CLAIMS.attach("reduction", measured="sum"),
+        CLAIMS.attach("cluster_iteration", measured=s["cluster_iteration"], cluster_iteration=s["cluster_iteration"]),
     ]
     if s["data"] != "mnist":
-        rows.append(
-            setting(
-                "curriculum.data",
-                document="001",
-                choice=f"{s['data']} instead of the document's random 6,000-image mini-MNIST",
-                alternative="the 6,000 images are not published; 5,000 MNIST images ship with minnet "
-                "(--data mnist --data-dir DIR reads the IDX files and draws a seeded 10%)",
-                depends_on=["every curriculum claim"],
-                value=s["data"],
-            )
-        )
+        rows.append(CLAIMS.attach("data", measured=s["data"], data=s["data"]))
     return rows
 
 
