@@ -25,7 +25,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from demos.claims import band, beats_baseline, exact, holds, print_claims, ratio, relative, rows_of, setting
+from demos.claims import Claims, band, beats_baseline, exact, holds, not_comparable, print_claims, ratio, relative
 from demos.cli import (
     DATA_EXAMPLES,
     add_data_options,
@@ -215,15 +215,103 @@ def summary_of(results):
         float(np.min(s["plane"])),
     )
     summary["config"] = results["config"]
-    summary["claims"] = [*surface_claims(summary), data_setting(results["data"])]
+    summary["claims"] = [
+        *surface_claims(summary),
+        CLAIMS.attach("data", measured=results["data"], data=results["data"]),
+    ]
     return summary
 
 
-row = rows_of("loss_surface", "004")
-
-
+# ----- the claims table: the lecture's pictures and statements on initialisation, declared once ------------
 VANISH = "the gradient will decrease exponentially fast and tend to vanish (hurting learning in lower layers much more)"
 EXPLODE = "Conversely, if several matrices have large norm, the gradient will tend to explode"
+CHANCE = math.log(10)  # the cross-entropy of uniform probabilities over 10 classes
+DEEP_WIDTH = 32  # --deep-width's default: the width the vanishing factor's document value is computed for
+CLAIMS = Claims("loss_surface", "004")
+CLAIMS.declare(
+    "slice_minimum_at_w_hat",
+    where="line projection",
+    quote="sample the training and testing loss surfaces at points "
+    "along the direction w1, situated close to either w0 or ŵ",
+    claim="alpha of the lowest train loss on the 1-D slice through the trained weights",
+    unit="alpha",
+    document_value=0.0,
+    rule=exact(),
+)
+CLAIMS.declare(
+    "plane_minimum_at_w_hat",
+    where="plane projection",
+    quote="draw the projection of the loss surface to the plane, which is defined by 2 random vectors",
+    claim="the lowest point of the plane through w_hat is w_hat itself",
+    unit="",
+    document_value=True,
+    rule=holds("argmin of the plane = its centre"),
+)
+CLAIMS.declare(
+    "all_equal_never_breaks",
+    where="impact of initialization",
+    quote="Don't initialize all weights to be the same",
+    claim="hidden units' largest weight difference after training from all-equal weights (shallow and deep)",
+    unit="",
+    document_value=0.0,
+    rule=exact(),
+)
+CLAIMS.declare(
+    "vanishing_gradients",
+    where="vanishing / exploding gradients",
+    quote=VANISH,
+    claim="N(0, 1e-3^2), {layers} relu layers of {width}: per-layer factor of the first step's gradient norm, "
+    "(|g_1| / |g_L|)^(1 / (L - 1))",
+    unit="factor",
+    # per layer, backpropagation multiplies |delta| by about sigma sqrt(n / 2) (relu halves the variance: He et al.)
+    document_value=1e-3 * math.sqrt(DEEP_WIDTH / 2),
+    rule=ratio(1.5),
+    note="document value: sigma sqrt(n / 2), He et al.'s per-layer factor for relu (the lecture's footnote 4)",
+)
+CLAIMS.declare(
+    "exploding_gradients",
+    where="vanishing / exploding gradients",
+    quote=EXPLODE,
+    claim="N(0, 1), {layers} relu layers: the first step's layer-1 gradient norm / He initialisation's",
+    unit="ratio",
+    rule=band(1e3, None),
+)
+CLAIMS.declare(
+    "good_init_converges",
+    where="impact of initialization, figure 9",
+    quote="30-layer ReLU net: good init is able to converge",
+    claim="{layers}-layer relu network from He initialisation: final train loss",
+    unit="cross-entropy",
+    rule=beats_baseline(CHANCE, "ln 10, uniform probabilities", better="lower"),
+)
+CLAIMS.declare(
+    "small_init_stuck",
+    where="impact of initialization, figure 9",
+    quote="good init is able to converge",
+    claim="{layers}-layer relu network from N(0, 1e-3^2): final train loss",
+    unit="cross-entropy",
+    document_value=CHANCE,
+    rule=relative(0.01),
+    note="ln 10: it learns nothing",
+)
+CLAIMS.declare(
+    "interpolation_monotone",
+    where="beyond the lecture (Goodfellow et al. 2015)",
+    quote="",
+    claim="the training loss falls monotonically along the straight line from w0 to w_hat",
+    unit="",
+    document_value=True,
+    rule=holds("every step of the line t in [0, 1] lowers the train loss"),
+    kind="beyond",
+    document="Goodfellow et al. 2015",
+)
+CLAIMS.setting(
+    "data",
+    choice="{data} (the lecture trains on Fashion-MNIST)",
+    alternative="Fashion-MNIST cannot ship with minnet (--data fashion --data-dir DIR reads its IDX files); the "
+    "shapes of the curves are compared, not their values",
+    depends_on=list(CLAIMS.declared),  # every claim above
+)
 
 
 def surface_claims(s):
@@ -231,115 +319,36 @@ def surface_claims(s):
     small, large, he = (s["deep"][name]["first_step_layer_grad_norms"] for name in
                         ("N(0, 1e-3^2): too small", "N(0, 1): too large", "He"))  # fmt: skip
     layers, width = len(s["deep_sizes"]) - 1, s["deep_sizes"][1]
-    # per layer, backpropagation multiplies |delta| by about sigma sqrt(n / 2) (relu halves the variance: He et al.)
     per_layer = (small[0] / small[-1]) ** (1 / (layers - 1)) if small[-1] > 0 and small[0] > 0 else None
-    chance = math.log(10)  # the cross-entropy of uniform probabilities over 10 classes
     deep = s["deep"]
+    vanishing = {} if width == DEEP_WIDTH else {"rule": not_comparable(f"the document value is for width {DEEP_WIDTH}")}
     return [
-        row(
+        CLAIMS.attach(
             "slice_minimum_at_w_hat",
-            where="line projection",
-            quote="sample the training and testing loss surfaces at points "
-            "along the direction w1, situated close to either w0 or ŵ",
-            claim="alpha of the lowest train loss on the 1-D slice through the trained weights",
-            unit="alpha",
-            document_value=0.0,
-            rule=exact(),
             measured=s["slice_minimum_offset"]["w_hat"],
             note=f"through w0 the lowest point is at alpha {s['slice_minimum_offset']['w0']:.2f}: w0 is no minimum",
         ),
-        row(
+        CLAIMS.attach(
             "plane_minimum_at_w_hat",
-            where="plane projection",
-            quote="draw the projection of the loss surface to the plane, which is defined by 2 random vectors",
-            claim="the lowest point of the plane through w_hat is w_hat itself",
-            unit="",
-            document_value=True,
-            rule=holds("argmin of the plane = its centre"),
             measured=s["plane_min_at_centre"],
             note=f"lowest {s['plane_min_loss']:.4g}, at w_hat {s['plane_centre_loss']:.4g}",
         ),
-        row(
+        CLAIMS.attach(
             "all_equal_never_breaks",
-            where="impact of initialization",
-            quote="Don't initialize all weights to be the same",
-            claim="hidden units' largest weight difference after training from all-equal weights (shallow and deep)",
-            unit="",
-            document_value=0.0,
-            rule=exact(),
             measured=max(max(s["init"]["all equal"]["hidden_spread"]), max(deep["all equal"]["hidden_spread"])),
-            note=f"train loss {s['init']['all equal']['final_train_loss']:.4g} (ln 10 = {chance:.4g}: chance)",
+            note=f"train loss {s['init']['all equal']['final_train_loss']:.4g} (ln 10 = {CHANCE:.4g}: chance)",
         ),
-        row(
-            "vanishing_gradients",
-            where="vanishing / exploding gradients",
-            quote=VANISH,
-            claim=f"N(0, 1e-3^2), {layers} relu layers of {width}: per-layer factor of the first step's gradient norm, "
-            "(|g_1| / |g_L|)^(1 / (L - 1))",
-            unit="factor",
-            document_value=1e-3 * math.sqrt(width / 2),
-            rule=ratio(1.5),
-            measured=per_layer,
-            note="document value: sigma sqrt(n / 2), He et al.'s per-layer factor for relu (the lecture's footnote 4)",
-        ),
-        row(
+        CLAIMS.attach("vanishing_gradients", measured=per_layer, layers=layers, width=width, **vanishing),
+        CLAIMS.attach(
             "exploding_gradients",
-            where="vanishing / exploding gradients",
-            quote=EXPLODE,
-            claim=f"N(0, 1), {layers} relu layers: the first step's layer-1 gradient norm / He initialisation's",
-            unit="ratio",
-            document_value=None,
-            rule=band(1e3, None),
             measured=large[0] / he[0],
             note=f"every layer alike: |g_1| / |g_L| = {large[0] / large[-1]:.3g}, as the activations explode going up",
+            layers=layers,
         ),
-        row(
-            "good_init_converges",
-            where="impact of initialization, figure 9",
-            quote="30-layer ReLU net: good init is able to converge",
-            claim=f"{layers}-layer relu network from He initialisation: final train loss",
-            unit="cross-entropy",
-            document_value=None,
-            rule=beats_baseline(chance, "ln 10, uniform probabilities", better="lower"),
-            measured=deep["He"]["final_train_loss"],
-        ),
-        row(
-            "small_init_stuck",
-            where="impact of initialization, figure 9",
-            quote="good init is able to converge",
-            claim=f"{layers}-layer relu network from N(0, 1e-3^2): final train loss",
-            unit="cross-entropy",
-            document_value=chance,
-            rule=relative(0.01),
-            measured=deep["N(0, 1e-3^2): too small"]["final_train_loss"],
-            note="ln 10: it learns nothing",
-        ),
-        row(
-            "interpolation_monotone",
-            where="beyond the lecture (Goodfellow et al. 2015)",
-            quote="",
-            claim="the training loss falls monotonically along the straight line from w0 to w_hat",
-            unit="",
-            document_value=True,
-            rule=holds("every step of the line t in [0, 1] lowers the train loss"),
-            measured=s["interpolation_monotone_train"],
-            kind="beyond",
-            document="Goodfellow et al. 2015",
-        ),
+        CLAIMS.attach("good_init_converges", measured=deep["He"]["final_train_loss"], layers=layers),
+        CLAIMS.attach("small_init_stuck", measured=deep["N(0, 1e-3^2): too small"]["final_train_loss"], layers=layers),
+        CLAIMS.attach("interpolation_monotone", measured=s["interpolation_monotone_train"]),
     ]
-
-
-def data_setting(data):
-    """The lecture's data against this run's."""
-    return setting(
-        "loss_surface.data",
-        document="004",
-        choice=f"{data} (the lecture trains on Fashion-MNIST)",
-        alternative="Fashion-MNIST cannot ship with minnet (--data fashion --data-dir DIR reads its IDX files); the "
-        "shapes of the curves are compared, not their values",
-        depends_on=["every loss_surface claim"],
-        value=data,
-    )
 
 
 def print_summary(summary):
@@ -422,7 +431,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--plane-points", type=positive_int, default=31, help="points per axis of the 2-D plane (default 31)"
     )
     p.add_argument("--deep-layers", type=int_in(2), default=20, help="layers of the deep relu network (default 20)")
-    p.add_argument("--deep-width", type=positive_int, default=32)
+    p.add_argument("--deep-width", type=positive_int, default=DEEP_WIDTH)
     p.add_argument("--deep-epochs", type=positive_int, default=15)
     p.add_argument("--seed", type=seed, default=0)
     add_output_options(p, DEFAULT_OUT, "few epochs and points, for tests")
