@@ -24,13 +24,12 @@ from collections.abc import Sequence
 import numpy as np
 
 from demos.claims import (
+    Claims,
     band,
     holds,
     permutation_p,
     print_claims,
     rank_correlation,
-    rows_of,
-    setting,
     sign_test_p,
     significant,
 )
@@ -247,129 +246,186 @@ def paired_sign_test(pairs, quantity):
     return above, below, sign_test_p(above, below)
 
 
-row = rows_of("minima", "004")
+# ----- the claims table: what the slides on minima show, and what the cited papers say, declared once ----------
 DIVERGENCE = "Local divergence can also be benefitial"  # the slide's heading, its spelling
 ESCAPE = "Stochasticity allows to escape local minima"
+ESCAPE_MARGIN = 0.5  # smallest batch's escapes minus the full batch's: more than a tie of two zeros
+SMALL, LARGE = min(NETWORK_BATCHES), max(NETWORK_BATCHES)  # Keskar's pair: the smallest batch and the full one
+CLAIMS = Claims("minima", "004", where="Wide vs narrow local minima")
+CLAIMS.declare(
+    "narrow_settles_below_2_over_lambda",
+    quote=DIVERGENCE,
+    claim="the largest rate that settles in the narrow minimum, over 2 / its sharpness",
+    unit="lr / lr",
+    document_value=1.0,
+    rule=band(0.9, 1.0),
+    kind="check",
+)
+CLAIMS.declare(
+    "large_step_settles_wide",
+    where=DIVERGENCE,
+    quote="Градиентный спуск с большим шагом избегает узкого локального минимума",
+    claim="fraction of the rates between 2/lambda of the narrow and of the wide minimum that settle in the wide one",
+    unit="",
+    rule=band(0.5, 1.0),
+)
+CLAIMS.declare(
+    "nothing_settles_above_2_over_lambda_wide",
+    where=DIVERGENCE,
+    quote=DIVERGENCE,
+    claim="rates above 2/lambda of the wide minimum that settle anywhere",
+    unit="rates",
+    document_value=0,
+    rule=band(0, 0),
+    kind="check",
+    note="the stability condition again, on the hand-built landscape's two wells (its only minima)",
+)
+CLAIMS.declare(
+    "stochasticity_escapes",
+    where=ESCAPE,
+    quote="Стохастический градиентный спуск выпрыгивает из локальных минимумов",
+    claim="fraction of SGD runs with batch {batch} from the narrow minimum that end in the wide one "
+    f"(lr {mn.SGD_LR}, {{seeds}} seeds)",
+    unit="",
+    rule=band(0.5, 1.0),
+)
+CLAIMS.declare(
+    "smaller_batches_escape_more",
+    where=ESCAPE,
+    quote=ESCAPE,
+    claim="the fraction that escapes never grows with the batch size, and batch {smallest} escapes more often than "
+    f"batch {{largest}} by at least {ESCAPE_MARGIN}",
+    unit="",
+    rule=holds(f"non-increasing in the batch size, first - last >= {ESCAPE_MARGIN}"),
+)
+CLAIMS.declare(
+    "sharpness_rises_to_2_over_lr",
+    quote="",
+    claim="full-batch gradient descent's "
+    "sharpness rises to 2/lr and hovers there: the final sharpness over 2/lr, of the run that comes closest",
+    unit="ratio",
+    document_value=1.0,
+    rule=band(*eos.HOVER_BAND),
+    kind="beyond",
+    document="Cohen et al. 2021",
+)
+CLAIMS.declare(
+    "larger_batch_sharper",
+    quote="",
+    claim=f"per (lr, seed) pair, batch {LARGE} (full) "
+    f"reaches a sharper minimum than batch {SMALL} at the same number of steps: pairs where it does",
+    unit="pairs",
+    rule="significant",
+    kind="beyond",
+    document="Keskar et al. 2017",
+)
+CLAIMS.declare(
+    "flat_generalises_better",
+    quote="",
+    claim=f"per (lr, seed) pair, batch {LARGE} (sharper) has a higher test error than batch {SMALL}: pairs where it does",
+    unit="pairs",
+    rule="significant",
+    kind="beyond",
+    document="Keskar et al. 2017",
+)
+ESCAPES = ["large_step_settles_wide", "stochasticity_escapes", "smaller_batches_escape_more"]
+KESKAR = ["larger_batch_sharper", "flat_generalises_better", "sharpness_rises_to_2_over_lr"]
+CLAIMS.setting(  # the choices the slides leave open, every one minnet's
+    "landscape",
+    choice="a 1-d (and 2-d) landscape of two Gaussian wells: narrow (depth "
+    f"{mn.WELLS['narrow']['depth']}, width {mn.WELLS['narrow']['width']}) and wide (depth "
+    f"{mn.WELLS['wide']['depth']}, width {mn.WELLS['wide']['width']}), inside a confining bowl of radius {mn.R}",
+    alternative="the slides draw such a landscape without numbers; with the wide well also the deeper "
+    "one, settling in it is also the lower loss (a shallower wide well was not tried)",
+    depends_on=ESCAPES,
+)
+CLAIMS.setting(
+    "tilts",
+    choice=f"stochastic gradients from {mn.EXAMPLES} examples, each tilting the landscape "
+    "by xi ~ N(0, sigma^2), sigma {sigma:g}, their mean exactly 0",
+    alternative="measured (20 seeds, batches 1, 2, "
+    "4, 100): sigma 1e-3, 1 and 3: nothing escapes (0, 0, 0, 0); 10: 0.95, 0.10, 0, 0; 30: 1, 1, 0.55, 0 "
+    "(python -m demos.minima --sigma S)",
+    depends_on=ESCAPES[1:],
+)
+CLAIMS.setting(
+    "sgd",
+    choice=f"SGD at lr {mn.SGD_LR} (below 2/lambda of the narrow well, where gradient "
+    f"descent stays) for {mn.SGD_STEPS:,} steps, from the narrow minimum",
+    alternative="a rate above 2/lambda_narrow leaves by divergence, not noise (part a)",
+    depends_on=ESCAPES[1:],
+)
+CLAIMS.setting(
+    "network",
+    choice="a 64-32-10 tanh MLP on the shipped 8x8 digits (1,000 train, 797 test), "
+    f"glorot, cross-entropy, SGD at lr {{lrs}} and batch {list(NETWORK_BATCHES)}, {NETWORK_STEPS:,} "
+    "steps each, seeds 0..{last_seed}",
+    alternative="runs matched by steps, not epochs: at "
+    "equal epochs the full batch would take 100 times fewer steps and stop far from a minimum (not "
+    "measured)",
+    depends_on=KESKAR,
+)
 
 
 def claims(s):
     a, limit = s["args"], {kind: 2 / lam for kind, lam in s["sharpness"].items()}
     cells, pairs = list(s["network"]["cells"].values()), s["network"]["pairs"]
     lrs = sorted({c["lr"] for c in cells})
-    full = [next(c for c in cells if c["lr"] == lr and c["batch"] == max(NETWORK_BATCHES)) for lr in lrs]
+    full = [next(c for c in cells if c["lr"] == lr and c["batch"] == LARGE) for lr in lrs]
     escaped = [s["escaped"][str(b)] for b in sorted(a["batches"])]
     sharper, flatter, p_sharp = paired_sign_test(pairs, "sharpness")
     worse, better, p_worse = paired_sign_test(pairs, "test_error")
     edge = max(c["sharpness"] * c["lr"] / 2 for c in full)  # the final sharpness over 2/lr, the closest run
-    n, small, large = len(pairs), min(NETWORK_BATCHES), max(NETWORK_BATCHES)
+    n = len(pairs)
     return [
-        row(
+        CLAIMS.attach(
             "narrow_settles_below_2_over_lambda",
-            where="Wide vs narrow local minima",
-            quote=DIVERGENCE,
-            claim="the largest rate that settles in the narrow minimum, over 2 / its sharpness",
-            unit="lr / lr",
-            document_value=1.0,
-            rule=band(0.9, 1.0),
             measured=s["largest_rate_settling_narrow"] / limit["narrow"],
             note=f"2 / sharpness = {limit['narrow']:.4g}; rates {len(s['outcomes'])}, log-spaced 0.005 to 1; gradient "
             "descent near a minimum is stable iff lr < 2/lambda: a property of the hand-built well, which the slides "
             "do not state",
-            kind="check",
         ),
-        row(
+        CLAIMS.attach(
             "large_step_settles_wide",
-            where=DIVERGENCE,
-            quote="Градиентный спуск с большим шагом избегает узкого локального минимума",
-            claim="fraction of the rates between 2/lambda of the narrow and of the wide minimum that settle in the wide "
-            "one",
-            unit="",
-            document_value=None,
-            rule=band(0.5, 1.0),
             measured=s["between_settling_wide"],
             note="oscillating in the narrow well instead "
             f"(just above its 2/lambda): lr {', '.join(f'{lr:.3g}' for lr in s['between_oscillating_narrow'])}",
         ),
-        row(
-            "nothing_settles_above_2_over_lambda_wide",
-            where=DIVERGENCE,
-            quote=DIVERGENCE,
-            claim="rates above 2/lambda of the wide minimum that settle anywhere",
-            unit="rates",
-            document_value=0,
-            rule=band(0, 0),
-            measured=s["settles_above_wide_limit"],
-            note="the stability condition again, on the hand-built landscape's two wells (its only minima)",
-            kind="check",
-        ),
-        row(
+        CLAIMS.attach("nothing_settles_above_2_over_lambda_wide", measured=s["settles_above_wide_limit"]),
+        CLAIMS.attach(
             "stochasticity_escapes",
-            where=ESCAPE,
-            quote="Стохастический градиентный спуск выпрыгивает из локальных минимумов",
-            claim=f"fraction of SGD runs with batch {min(a['batches'])} from the narrow minimum that end in the wide one "
-            f"(lr {mn.SGD_LR}, {a['seeds']} seeds)",
-            unit="",
-            document_value=None,
-            rule=band(0.5, 1.0),
             measured=s["escaped"][str(min(a["batches"]))],
             note="full batch (gradient descent): " + f"{s['escaped'].get(str(mn.EXAMPLES), float('nan')):.2f}",
+            batch=min(a["batches"]),
+            seeds=a["seeds"],
         ),
-        row(
+        CLAIMS.attach(
             "smaller_batches_escape_more",
-            where=ESCAPE,
-            quote=ESCAPE,
-            claim="the fraction that escapes never grows with the batch size, "
-            f"and batch {min(a['batches'])} escapes more often than batch {max(a['batches'])} by at least "
-            f"{ESCAPE_MARGIN}",
-            unit="",
-            document_value=None,
-            rule=holds(f"non-increasing in the batch size, first - last >= {ESCAPE_MARGIN}"),
             measured=bool(np.all(np.diff(escaped) <= 0)) and escaped[0] - escaped[-1] >= ESCAPE_MARGIN,
             note=", ".join(f"batch {b}: {f:.2f}" for b, f in zip(sorted(a["batches"]), escaped))
             + "; the margin keeps a "
             "run where nothing escapes (sigma 3: 0, 0, 0, 0) from passing",
+            smallest=min(a["batches"]),
+            largest=max(a["batches"]),
         ),
-        row(
+        CLAIMS.attach(
             "sharpness_rises_to_2_over_lr",
-            where="Wide vs narrow local minima",
-            quote="",
-            claim="full-batch gradient descent's "
-            "sharpness rises to 2/lr and hovers there: the final sharpness over 2/lr, of the run that comes closest",
-            unit="ratio",
-            document_value=1.0,
-            rule=band(*eos.HOVER_BAND),
             measured=edge,
             note=", ".join(f"lr {c['lr']:g}: {c['sharpness']:.3g} (2/lr {2 / c['lr']:.3g})" for c in full)
             + ": far below; with cross-entropy the sharpness falls as the loss "
             "goes to 0 (the logits grow, the softmax saturates), and these runs end at losses 0.002-0.07. Under squared "
             "error the edge is reached: python -m demos.edge_of_stability",
-            kind="beyond",
-            document="Cohen et al. 2021",
         ),
-        row(
+        CLAIMS.attach(
             "larger_batch_sharper",
-            where="Wide vs narrow local minima",
-            quote="",
-            claim=f"per (lr, seed) pair, batch {large} (full) "
-            f"reaches a sharper minimum than batch {small} at the same number of steps: pairs where it does",
-            unit="pairs",
-            document_value=None,
-            rule=significant(p_sharp, f"one-sided sign test over {n} pairs"),
             measured=sharper,
+            rule=significant(p_sharp, f"one-sided sign test over {n} pairs"),
             note=f"{sharper} sharper, {flatter} flatter; " + keskar_note(pairs),
-            kind="beyond",
-            document="Keskar et al. 2017",
         ),
-        row(
+        CLAIMS.attach(
             "flat_generalises_better",
-            where="Wide vs narrow local minima",
-            quote="",
-            claim=f"per (lr, seed) pair, batch {large} "
-            f"(sharper) has a higher test error than batch {small}: pairs where it does",
-            unit="pairs",
-            document_value=None,
-            rule=significant(p_worse, f"one-sided sign test over {n} pairs"),
             measured=worse,
+            rule=significant(p_worse, f"one-sided sign test over {n} pairs"),
             note=f"{worse} worse, {better} better, "
             f"{n - worse - better} tied (1 test image is 0.00125); over all {s['network']['runs']} runs "
             f"the rank correlation of sharpness and test error is {s['network']['rank_correlation']:.2f}, permutation "
@@ -378,14 +434,12 @@ def claims(s):
             + ". "
             "Keskar's batches are 10% of 50,000 images on large networks; here the full batch is 1,000 digits on a "
             "64-32-10 network",
-            kind="beyond",
-            document="Keskar et al. 2017",
         ),
-        *settings(a),
+        CLAIMS.attach("landscape", measured="two wells"),
+        CLAIMS.attach("tilts", measured=f"sigma {a['sigma']:g}", sigma=a["sigma"]),
+        CLAIMS.attach("sgd", measured=f"lr {mn.SGD_LR}"),
+        CLAIMS.attach("network", measured="equal steps", lrs=a["lrs"], last_seed=min(a["seeds"], NETWORK_SEEDS) - 1),
     ]
-
-
-ESCAPE_MARGIN = 0.5  # smallest batch's escapes minus the full batch's: more than a tie of two zeros
 
 
 def keskar_note(pairs):
@@ -395,58 +449,6 @@ def keskar_note(pairs):
             "a small box around the minimum: an optimisation per run, not computed here); the runs are matched by "
             f"steps ({NETWORK_STEPS:,}: {NETWORK_STEPS // 100} to {NETWORK_STEPS:,} epochs) and end at training losses "
             f"within {gap:.0%} of each other (Keskar: both near zero)")  # fmt: skip
-
-
-def settings(a):
-    """The choices the slides leave open, every one minnet's."""
-    depends = ["minima.large_step_settles_wide", "minima.stochasticity_escapes", "minima.smaller_batches_escape_more"]
-    keskar = ["minima.larger_batch_sharper", "minima.flat_generalises_better", "minima.sharpness_rises_to_2_over_lr"]
-    return [
-        setting(
-            "minima.landscape",
-            document="004",
-            choice="a 1-d (and 2-d) landscape of two Gaussian wells: narrow (depth "
-            f"{mn.WELLS['narrow']['depth']}, width {mn.WELLS['narrow']['width']}) and wide (depth "
-            f"{mn.WELLS['wide']['depth']}, width {mn.WELLS['wide']['width']}), inside a confining bowl of radius "
-            f"{mn.R}",
-            alternative="the slides draw such a landscape without numbers; with the wide well also the deeper "
-            "one, settling in it is also the lower loss (a shallower wide well was not tried)",
-            depends_on=depends,
-            value="two wells",
-        ),
-        setting(
-            "minima.tilts",
-            document="004",
-            choice=f"stochastic gradients from {mn.EXAMPLES} examples, each tilting the landscape "
-            f"by xi ~ N(0, sigma^2), sigma {a['sigma']:g}, their mean exactly 0",
-            alternative="measured (20 seeds, batches 1, 2, "
-            "4, 100): sigma 1e-3, 1 and 3: nothing escapes (0, 0, 0, 0); 10: 0.95, 0.10, 0, 0; 30: 1, 1, 0.55, 0 "
-            "(python -m demos.minima --sigma S)",
-            depends_on=depends[1:],
-            value=f"sigma {a['sigma']:g}",
-        ),
-        setting(
-            "minima.sgd",
-            document="004",
-            choice=f"SGD at lr {mn.SGD_LR} (below 2/lambda of the narrow well, where gradient "
-            f"descent stays) for {mn.SGD_STEPS:,} steps, from the narrow minimum",
-            alternative="a rate above 2/lambda_narrow leaves by divergence, not noise (part a)",
-            depends_on=depends[1:],
-            value=f"lr {mn.SGD_LR}",
-        ),
-        setting(
-            "minima.network",
-            document="004",
-            choice=f"a 64-32-10 tanh MLP on the shipped 8x8 digits (1,000 train, 797 test), "
-            f"glorot, cross-entropy, SGD at lr {a['lrs']} and batch {list(NETWORK_BATCHES)}, {NETWORK_STEPS:,} "
-            f"steps each, seeds 0..{min(a['seeds'], NETWORK_SEEDS) - 1}",
-            alternative="runs matched by steps, not epochs: at "
-            "equal epochs the full batch would take 100 times fewer steps and stop far from a minimum (not "
-            "measured)",
-            depends_on=keskar,
-            value="equal steps",
-        ),
-    ]
 
 
 def print_summary(s):
