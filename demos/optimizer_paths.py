@@ -24,7 +24,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from demos.claims import band, exact, not_comparable, print_claims, rows_of
+from demos.claims import Claims, band, exact, not_comparable, print_claims
 from demos.cli import (
     add_output_options,
     float_in,
@@ -303,7 +303,110 @@ def summary_of(results):
     return summary
 
 
-row = rows_of("optimizer_paths", "002")
+# ----- the claims table: every claim of document 002 this study tests, declared once ----------------------
+DEFAULT_STARTS = 8  # --count-starts: random starts of each race
+COMMON = 0.1  # an outcome at least one random start in ten gives is a common one, not a rare draw
+VARYING = 10  # "varying scales": the loss rises at least ten times more along one weight than along the other
+CLAIMS = Claims("optimizer_paths", "002")
+CLAIMS.declare(
+    "untrained_relu",
+    where="section 5.1, figure 3b",
+    quote="",
+    claim="the untrained relu network's landscape",
+    unit="",
+    rule=not_comparable("this run is the {setting} network; the document's numbers are for the untrained relu one"),
+)
+CLAIMS.declare(
+    "untrained_relu_minimum",
+    where="section 5.1, figure 3b",
+    quote="the minimum for these two weights has an MSE of 7.695",
+    claim="the lowest MSE over the two weights' grid",
+    unit="MSE",
+    document_value=DOCUMENT_MINIMUM,
+    rule=not_comparable(
+        "any untrained network's two-weight minimum lies between var(y) = {variance_of_y:.3g} and its own loss "
+        "({network_loss:.4g}); the document's other weights are not known"
+    ),
+)
+CLAIMS.declare(
+    "untrained_relu_optimizers_at_minimum",
+    where="section 5.1, figure 3b",
+    quote="we note that 3 out of 4 optimizers find the global minima",
+    claim=f"the document's outcome (3 of the 4 optimizers end within {AT_MINIMUM:.0%} of the lowest loss, from its one "
+    "start) is a common one: the share of {starts} random alive starts that give it",
+    unit="share",
+    rule=band(COMMON, 1.0),
+)
+CLAIMS.declare(
+    "relu_plateau",
+    where="section 5.1, figure 3a",
+    quote="the gradient will forever be 0 if the weight becomes too negative ... This results in the large flat patch",
+    claim="fraction of the two-weight grid where the loss does not change to either neighbour",
+    unit="fraction",
+    rule=band(PLATEAU, None),
+)
+CLAIMS.declare(
+    "adamw_close",
+    where="section 6",
+    quote="AdamW gets close to the identified minima in 9 out of the 10 cases",
+    claim=f"starts (of the ones tried) from which AdamW ends within {AT_MINIMUM:.0%} of the lowest loss",
+    unit="starts",
+    document_value=9,
+    rule=not_comparable(
+        "the document's ten cases are ten landscapes (networks, weight pairs, batch sizes); these are starts on one "
+        "landscape"
+    ),
+)
+CLAIMS.declare(
+    "trained_relu_varying_scales",
+    where="section 5.1, figure 5",
+    quote="Many weights have convex or near-convex "
+    "landscapes, but notice the scales in the figure ... Optimization in landscapes with varying scales is "
+    "difficult",
+    claim=f"trained relu network, {op.EXTRA_PAIRS} pairs of W_2: how many rise at least {VARYING} times more along one "
+    "weight than along the other, from the lowest point to the grid's edge",
+    unit="pairs",
+    rule=band(op.EXTRA_PAIRS // 2 + 1, None),  # 'many': more than half
+)
+CLAIMS.declare(
+    "sgd_slowest",
+    where="section 5.2, figure 7",
+    quote="SGD is the slowest since its propagation is proportional to the small gradients",
+    claim="untrained sigmoid network: the slowest optimizer (highest mean loss over the race)",
+    unit="",
+    document_value="SGD",
+    rule=exact(),
+)
+CLAIMS.declare(
+    "speed_order",
+    where="section 5.2, figure 7",
+    quote="RMSprop is quickly accelerated ... the adams are slightly held "
+    "back by the bias correction. AdamW is even slower ... SGD is the slowest",
+    claim="untrained sigmoid network: the optimizers from fastest to slowest",
+    unit="",
+    document_value="RMSprop < Adam < AdamW < SGD",
+    rule=exact(),
+)
+CLAIMS.declare(
+    "trained_sigmoid_all_succeed",
+    where="section 5.2, figure 8",
+    quote="near-optimum minimization of the two weights can easily be done by all of the studied optimizers",
+    claim=f"trained sigmoid network: optimizers (of 4) ending within {AT_MINIMUM:.0%} of the lowest loss, most common "
+    "count over {starts} starts",
+    unit="optimizers",
+    document_value=4,
+    rule=exact(),
+)
+CLAIMS.declare(
+    "adams_calmer",
+    where="section 5.2, figure 9a",
+    quote="the momentum terms from the Adam optimizers make the process "
+    '"calmer" ... They are not bumped around by the gradient noise in the same way SGD and RMSprop are',
+    claim="trained sigmoid network, batch 1, {starts} starts: starts where both Adams' paths are less rough (length "
+    "over displacement, second half) than SGD's and RMSprop's",
+    unit="starts",
+    rule=band(DEFAULT_STARTS, DEFAULT_STARTS),  # every start; a run with --count-starts attaches its own number
+)
 
 
 def claims(s):
@@ -312,77 +415,33 @@ def claims(s):
     counts = [len(a["reached"]) for a in s["arbitrary_starts"]]
     at_minimum = int(np.bincount(counts).argmax())  # the most common count
     if s["setting"] != "untrained relu":
-        why = f"this run is the {s['setting']} network; the document's numbers are for the untrained relu one"
-        return [
-            row(
-                "untrained_relu",
-                where="section 5.1, figure 3b",
-                quote="",
-                claim="the untrained relu network's landscape",
-                unit="",
-                document_value=None,
-                rule=not_comparable(why),
-                measured=None,
-            )
-        ]
+        return [CLAIMS.attach("untrained_relu", setting=s["setting"])]
     missed = sorted({name for a in s["arbitrary_starts"] if len(a["reached"]) == 3 for name in NAMES.values()
                      if name not in a["reached"]})  # fmt: skip
     adamw = sum("AdamW" in a["reached"] for a in s["arbitrary_starts"])
     rows = [
-        row(
+        CLAIMS.attach(
             "untrained_relu_minimum",
-            where="section 5.1, figure 3b",
-            quote="the minimum for these two weights has an MSE of 7.695",
-            claim="the lowest MSE over the two weights' grid",
-            unit="MSE",
-            document_value=DOCUMENT_MINIMUM,
-            rule=not_comparable(
-                f"any untrained network's two-weight minimum lies between var(y) = {s['variance_of_y']:.3g} "
-                f"and its own loss ({s['network_loss']:.4g}); the document's other weights are not known"
-            ),
             measured=s["grid_min_loss"],
+            variance_of_y=s["variance_of_y"],
+            network_loss=s["network_loss"],
         ),
-        row(
+        CLAIMS.attach(
             "untrained_relu_optimizers_at_minimum",
-            where="section 5.1, figure 3b",
-            quote="we note that 3 out of 4 optimizers find the global minima",
-            claim=f"the document's outcome (3 of the 4 optimizers end within {AT_MINIMUM:.0%} of the lowest loss, from its "
-            f"one start) is a common one: the share of {len(counts)} random alive starts that give it",
-            unit="share",
-            document_value=None,
-            rule=band(COMMON, 1.0),
             measured=counts.count(3) / len(counts),
             note=f"counts {', '.join(map(str, counts))} (most common: {at_minimum})"
             + (f"; {' or '.join(missed)} is the one missing" if missed else "")
             + "; a path that enters the dead relu plateau stops there. The document shows one start; its "
             "author 'has done his best to choose representative figures' (section 6)",
+            starts=len(counts),
         ),
-        row(
+        CLAIMS.attach(
             "relu_plateau",
-            where="section 5.1, figure 3a",
-            quote="the gradient will forever be 0 if the weight becomes too negative ... This results in the large flat patch",
-            claim="fraction of the two-weight grid where the loss does not change to either neighbour",
-            unit="fraction",
-            document_value=None,
-            rule=band(PLATEAU, None),
             measured=s["flat_fraction"],
             note=f"'large': at least {PLATEAU:.0%} of the grid; "
             f"{counts.count(0)} of {len(counts)} starts end on it with no optimizer at the minimum",
         ),
-        row(
-            "adamw_close",
-            where="section 6",
-            quote="AdamW gets close to the identified minima in 9 out of the 10 cases",
-            claim=f"starts (of the ones tried) from which AdamW ends within {AT_MINIMUM:.0%} of the lowest loss",
-            unit="starts",
-            document_value=9,
-            rule=not_comparable(
-                "the document's ten cases are ten landscapes (networks, weight pairs, batch sizes); these "
-                "are starts on one landscape"
-            ),
-            measured=adamw,
-            note=f"{adamw} of {len(counts)}",
-        ),
+        CLAIMS.attach("adamw_close", measured=adamw, note=f"{adamw} of {len(counts)}"),
     ]
     if not s["companions"]:
         return rows
@@ -399,25 +458,8 @@ def calm_rows(rough):
     starts = len(rough["SGD"])
     calmer = sum(max(rough["Adam"][k], rough["AdamW"][k]) < min(rough["SGD"][k], rough["RMSprop"][k])
                  for k in range(starts))  # fmt: skip
-    return [
-        row(
-            "adams_calmer",
-            where="section 5.2, figure 9a",
-            quote="the momentum terms from the Adam optimizers make the process "
-            '"calmer" ... They are not bumped around by the gradient noise in the same way SGD and RMSprop are',
-            claim=f"trained sigmoid network, batch 1, {starts} starts: starts where both Adams' paths are less rough (length "
-            "over displacement, second half) than SGD's and RMSprop's",
-            unit="starts",
-            document_value=None,
-            rule=band(starts, starts),
-            measured=calmer,
-            note="; ".join(f"{name} " + ", ".join(f"{v:.0f}" for v in values) for name, values in rough.items()),
-        ),
-    ]
-
-
-COMMON = 0.1  # an outcome at least one random start in ten gives is a common one, not a rare draw
-VARYING = 10  # "varying scales": the loss rises at least ten times more along one weight than along the other
+    note = "; ".join(f"{name} " + ", ".join(f"{v:.0f}" for v in values) for name, values in rough.items())
+    return [CLAIMS.attach("adams_calmer", measured=calmer, rule=band(starts, starts), note=note, starts=starts)]
 
 
 def scales_rows(ratios):
@@ -425,17 +467,8 @@ def scales_rows(ratios):
     trained, untrained = ratios["trained relu"], ratios["untrained relu"]
     shown = lambda values: ", ".join(f"{v:.3g}" for v in values)  # noqa: E731
     return [
-        row(
+        CLAIMS.attach(
             "trained_relu_varying_scales",
-            where="section 5.1, figure 5",
-            quote="Many weights have convex or near-convex "
-            "landscapes, but notice the scales in the figure ... Optimization in landscapes with varying scales is "
-            "difficult",
-            claim=f"trained relu network, {len(trained)} pairs of W_2: how many rise at least {VARYING} times "
-            "more along one weight than along the other, from the lowest point to the grid's edge",
-            unit="pairs",
-            document_value=None,
-            rule=band(len(trained) // 2 + 1, None),
             measured=sum(r >= VARYING for r in trained),
             note=f"'many': more than half; ratios "
             f"{shown(trained)} (inf: one weight changes nothing, figure 5a's 'weight 2'); the untrained relu "
@@ -451,44 +484,17 @@ def sigmoid_rows(companions):
     trained = companions["trained sigmoid"]["counts"]
     speed = "mean loss over the race (lower: faster): " + ", ".join(f"{n} {excess[n]:.3g}" for n in order)
     return [
-        row(
-            "sgd_slowest",
-            where="section 5.2, figure 7",
-            quote="SGD is the slowest since its propagation is proportional to the small gradients",
-            claim="untrained sigmoid network: the slowest optimizer (highest mean loss over the race)",
-            unit="",
-            document_value="SGD",
-            rule=exact(),
-            measured=order[-1],
-            note=speed,
-        ),
-        row(
-            "speed_order",
-            where="section 5.2, figure 7",
-            quote="RMSprop is quickly accelerated ... the adams are slightly held "
-            "back by the bias correction. AdamW is even slower ... SGD is the slowest",
-            claim="untrained sigmoid network: the optimizers from fastest to slowest",
-            unit="",
-            document_value="RMSprop < Adam < AdamW < SGD",
-            rule=exact(),
-            measured=" < ".join(order),
-            note=speed,
-        ),
-        row(
+        CLAIMS.attach("sgd_slowest", measured=order[-1], note=speed),
+        CLAIMS.attach("speed_order", measured=" < ".join(order), note=speed),
+        CLAIMS.attach(
             "trained_sigmoid_all_succeed",
-            where="section 5.2, figure 8",
-            quote="near-optimum minimization of the two weights can easily be done by all of the studied optimizers",
-            claim=f"trained sigmoid network: optimizers (of 4) ending within {AT_MINIMUM:.0%} of the lowest loss, most common "
-            f"count over {len(trained)} starts",
-            unit="optimizers",
-            document_value=4,
-            rule=exact(),
             measured=int(np.bincount(trained).argmax()),
             note=f"counts {', '.join(map(str, trained))}; not at the minimum from some start: "
             f"{', '.join(companions['trained sigmoid']['missed']) or 'none'}; final loss over the lowest, minus 1 "
             "(median over the starts): "
             + ", ".join(f"{n} {v:.2%}" for n, v in companions["trained sigmoid"]["excess"].items())
             + f". 'Near-optimum' is the document's word; minnet's 'at the minimum' is within {AT_MINIMUM:.0%}",
+            starts=len(trained),
         ),
     ]
 
@@ -566,7 +572,7 @@ def parser():
     p.add_argument(
         "--count-starts",
         type=positive_int,
-        default=8,
+        default=DEFAULT_STARTS,
         help="random starts from which the optimizers that reach the minimum are counted; the figure shows one with the most common count (default 8)",
     )
     p.add_argument("--lr", type=positive_float, default=0.1, help="alpha for every optimizer (default 0.1, section 5)")
