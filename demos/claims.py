@@ -290,8 +290,7 @@ class Claims:
     def setting(self, key, *, choice, alternative, depends_on, document=None):
         """A choice the document does not state (or that minnet had to change), made to reproduce it: which
         claims (keys of this table, or ids of another study's) depend on it and what the alternative gives."""
-        ids = [d if "." in d else f"{self.study}.{d}" for d in depends_on]
-        self.declare(key, where="setup", quote="", claim=choice, unit="", rule=setting_rule(ids, alternative),
+        self.declare(key, where="setup", quote="", claim=choice, unit="", rule=setting_rule(depends_on, alternative),
                      kind="setting", document=document, note=alternative)  # fmt: skip
 
     def pytorch_init(self, depends_on):
@@ -304,6 +303,10 @@ class Claims:
             "not PyTorch's random numbers",
             depends_on=depends_on,
         )
+
+    def full_id(self, key):
+        """A key of this table as its row id, "<study>.<key>"; an id of another study's row as it is."""
+        return f"{self.study}.{key}" if key in self.declared else key
 
     def __contains__(self, key):
         return key in self.declared
@@ -333,6 +336,8 @@ class Claims:
         ):
             raise ValueError(f"{d['id']}: declared with rule {declared_rule!r}, attached with {rule['name']!r}")
         rule = filled(rule, fields)
+        if rule["name"] == "setting":  # a key of this table as its id (read once every claim is declared)
+            rule = {**rule, "depends_on": [self.full_id(k) for k in rule["depends_on"]]}
         notes = [text for text in (filled(d["note"], fields), note) if text]
         return make_claim(d["id"], d["document"], filled(d["where"], fields), d["quote"],
                           filled(d["claim"], fields), d["unit"], d["document_value"], rule, measured,

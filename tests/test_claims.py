@@ -5,6 +5,7 @@ import pytest
 from claims_check import perturbed_past
 
 from demos.claims import (
+    Claims,
     band,
     beats_baseline,
     claim,
@@ -160,3 +161,45 @@ def test_a_row_names_every_field_and_its_where():
     with pytest.raises(ValueError, match="t.x: where"):
         row("x", **fields)  # no where, and rows_of gave none
     assert rows_of("t", "000", where="figure 2")("x", **fields)["where"] == "figure 2"
+
+
+def declared_table():
+    table = Claims("t", "000", where="section 1")
+    table.declare("growth", quote="600 times", claim="growth at lr {lr}", unit="ratio", document_value=600,
+                  rule=ratio(1.5))  # fmt: skip
+    table.declare("event", quote="q", claim="iteration", unit="iteration", document_value=734, rule="plausible_draw")
+    table.setting("init", choice="N(0, {sigma}^2)", alternative="U(-1, 1) gives {other}", depends_on=["growth", "u.v"])
+    return table
+
+
+def test_a_declared_claim_takes_only_what_was_measured():
+    table = declared_table()
+    row = table.attach("growth", measured=700, note="measured once", lr=0.1)
+    assert (row["id"], row["claim"], row["document_value"], row["verdict"]) == ("t.growth", "growth at lr 0.1", 600,
+                                                                               "reproduced")  # fmt: skip
+    assert table.attach("growth", measured=1000, lr=0.1)["verdict"] == "differs"
+    assert table.document_value("event") == 734
+    with pytest.raises(KeyError, match="lr"):
+        table.attach("growth", measured=700)  # the claim text's {lr} is not given
+    with pytest.raises(KeyError, match="t.nothing"):
+        table.attach("nothing", measured=1)  # every row is declared first
+
+
+def test_a_rule_from_the_runs_is_declared_by_name_and_given_at_attach():
+    table = declared_table()
+    with pytest.raises(ValueError, match="needs the runs"):
+        table.attach("event", measured=730)
+    with pytest.raises(ValueError, match="attached with 'exact'"):
+        table.attach("event", measured=730, rule=exact())
+    draws = list(range(720, 750))
+    assert table.attach("event", measured=735, rule=plausible_draw(draws))["verdict"] == "reproduced"
+    assert table.attach("event", measured=735, rule=not_comparable("a --quick run"))["verdict"] == "not comparable"
+
+
+def test_a_table_refuses_a_second_declaration_and_names_a_settings_claims():
+    table = declared_table()
+    with pytest.raises(ValueError, match="t.growth is declared twice"):
+        table.declare("growth", quote="", claim="c", unit="", rule=exact())
+    row = table.attach("init", measured="N(0, 0.01^2)", sigma=0.01, other="more")
+    assert row["rule"]["depends_on"] == ["t.growth", "u.v"] and row["note"] == "U(-1, 1) gives more"
+    assert [d["id"] for d in table.table()] == ["t.growth", "t.event", "t.init"]
