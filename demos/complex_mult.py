@@ -224,7 +224,7 @@ def summary_of(results):
             "rank_correlation_units_loss": rank_correlation(sizes.ravel(), grid.ravel()),
         }
         claims += grid_claims(summary["grid"])
-    summary["claims"] = claims + [CLAIMS.attach("initialisation")]
+    summary["claims"] = claims + [CLAIMS.attach("initialisation", measured="U(-1/sqrt(n_in), 1/sqrt(n_in))")]
     return summary
 
 

@@ -650,7 +650,7 @@ def deep_rows(s):
 def settings(s):
     """The setting rows, with the value this run took."""
     rows = [
-        CLAIMS.attach("initialisation"),
+        CLAIMS.attach("initialisation", measured="U(-1/sqrt(n_in), 1/sqrt(n_in))"),
         CLAIMS.attach("reduction", measured="sum"),
         CLAIMS.attach("cluster_iteration", measured=s["cluster_iteration"], cluster_iteration=s["cluster_iteration"]),
     ]

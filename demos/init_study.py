@@ -244,7 +244,7 @@ def summary_of(results):
         "config": results["config"],
     }
     summary["claims"] = claims(summary, (n, m) == CORRELATION_PAIR) + [
-        CLAIMS.attach("initialisation"),
+        CLAIMS.attach("initialisation", measured="U(-1/sqrt(n_in), 1/sqrt(n_in))"),
         CLAIMS.attach("data_per_model", measured="own data" if results["data_per_model"] else "shared data"),
     ]
     return summary
