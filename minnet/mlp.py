@@ -203,9 +203,7 @@ class MLP(Network):
         """(z, a, norm): the forward pass; norm[l] the Cache of layer l's normalisation or None."""
         z, a, norm = [None], [X], [None]  # a_0 = X
         for l in range(1, self.L + 1):
-            z_l = a[l - 1] @ self.W[l].T  # z_l = a_{l-1} W_l^T + b_l   (N, n_l)
-            if self.b[l] is not None:
-                z_l = z_l + self.b[l]
+            z_l = self.dense(l, a[l - 1])  # z_l = a_{l-1} W_l^T + b_l   (N, n_l)
             norm.append(None)
             if self.normalised(l):
                 z_l, norm[l] = self.normalisation_forward(l, z_l)  # y_l
@@ -213,6 +211,11 @@ class MLP(Network):
             # a_l = s_l(z_l); a_L = z_L: the output activation belongs to the loss (minnet.losses)
             a.append(activations.activate(self.activation_of(l), z[l]) if l < self.L else z[l])
         return z, a, norm
+
+    def dense(self, l, a_below):
+        """z_l = a_{l-1} W_l^T + b_l (N, n_l): layer l's weights and bias applied to its input."""
+        z_l = a_below @ self.W[l].T
+        return z_l if self.b[l] is None else z_l + self.b[l]
 
     def normalisation_forward(self, l, z_l):
         """(y_l, Cache): y_l = gamma_l * z_hat_l + beta_l (y_l = z_hat_l without affine)."""

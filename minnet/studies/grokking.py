@@ -40,12 +40,74 @@ def modular_addition(p, fraction, seed):
     order = np.random.default_rng(seed).permutation(p * p)
     n_train, _ = split_sizes(p, fraction)
     train, test = order[:n_train], order[n_train:]
-    return X[train], c[train], X[test], c[test]
+    X_train, X_test = X[train], X[test]
+    X_train.flags.writeable = X_test.flags.writeable = False  # PairMLP finds the pairs once
+    return X_train, c[train], X_test, c[test]
 
 
 def model(p, width, seed):
     """2p -> width (square) -> p, mean squared error against one-hot targets, Glorot initialisation."""
-    return MLP([2 * p, width, p], activation="square", loss="mse", init="glorot", seed=seed)
+    return PairMLP([2 * p, width, p], activation="square", loss="mse", init="glorot", seed=seed)
+
+
+class PairMLP(MLP):
+    """The MLP of the pairs x = [e_a; e_b], whose first layer reads two columns of W_1:
+
+        z_1 = W_1 x + b_1 = W_1[:, a] + W_1[:, p + b] + b_1
+
+    The same bits as the matrix product, in any order of its sum: the other 2p - 2 terms are exact
+    zeros, and the two that are not are added once, rounded once. An input that is not such a pair,
+    or weights that are not finite (where 0 x inf is NaN), take the matrix product. The columns of a
+    read-only X (`modular_addition`'s) are found once and remembered while it lives.
+
+    `forward` answers from the last backward pass when X (read-only) and the weights are those it ran on: `fit`
+    takes the gradient on the training pairs after every step, and the recorder then asks for the
+    outputs on the same pairs at the same weights (the same bits, from one pass instead of two)."""
+
+    def backprop(self, X, Y):
+        per_example, O, blocks = super().backprop(X, Y)
+        if isinstance(X, np.ndarray) and not X.flags.writeable and X.flags.owndata:
+            self.last_pass = (X, self.params.copy(), O)  # X's numbers cannot change
+        return per_example, O, blocks
+
+    def forward(self, X):
+        known, params, O = self.__dict__.get("last_pass", (None, None, None))
+        if known is X and np.array_equal(params, self.params):
+            return O.copy()
+        return super().forward(X)
+
+    def dense(self, l, a_below):
+        pairs = self.pairs_of(a_below) if l == 1 else None
+        if pairs is None or not np.all(np.isfinite(self.W[1])):
+            return super().dense(l, a_below)
+        a, b = pairs
+        embedding = self.W[1].T.copy()  # row i: the vector of input i, W_1[:, i]   (2p, width)
+        return (embedding[a] + embedding[b]) + self.b[1]  # W_1[:, a] + W_1[:, p + b] + b_1
+
+    def pairs_of(self, X):
+        """one_hot_pairs(X), remembered for the last few read-only X that own their numbers."""
+        remembered = self.__dict__.setdefault("remembered", [])
+        for known, pairs in remembered:
+            if known is X:
+                return pairs
+        pairs = one_hot_pairs(X)
+        if not X.flags.writeable and X.flags.owndata:  # nothing can change its numbers
+            remembered[:] = [*remembered[-3:], (X, pairs)]
+        return pairs
+
+
+def one_hot_pairs(X):
+    """(a, p + b) (each (N,) int) for rows [e_a; e_b] of X (N, 2p): the columns of each row's two
+    ones; None when any row is anything else."""
+    N, p = X.shape[0], X.shape[1] // 2
+    if X.shape[1] != 2 * p or np.count_nonzero(X) != 2 * N:
+        return None
+    numbers = np.arange(p, dtype=np.float64)
+    a = np.clip(X[:, :p] @ numbers, 0, p - 1).astype(np.int64)  # exact for a one-hot half
+    b = p + np.clip(X[:, p:] @ numbers, 0, p - 1).astype(np.int64)
+    rows = np.arange(N)
+    # two ones in every row, at a and p + b, and 2N non-zeros in all: nothing else
+    return (a, b) if np.all(X[rows, a] == 1.0) and np.all(X[rows, b] == 1.0) else None
 
 
 def n_params(p, width):
