@@ -237,6 +237,7 @@ def rows_of(study, document, where=None, kind="document"):
     return row
 
 
+NN_LINEAR_INIT = "U(-1/sqrt(n_in), 1/sqrt(n_in))"  # nn.Linear's default initialisation (init="pytorch")
 FROM_THE_RUNS = ("plausible_draw", "significant", "beats_baseline")  # rules whose parameters the runs give
 
 
@@ -297,8 +298,7 @@ class Claims:
         """The setting a PyTorch document does not state but used: nn.Linear's initialisation."""
         self.setting(
             "initialisation",
-            choice="every layer starts from nn.Linear's default, U(-1/sqrt(n_in), 1/sqrt(n_in)) (minnet's "
-            "init='pytorch')",
+            choice=f"every layer starts from nn.Linear's default, {NN_LINEAR_INIT} (minnet's init='pytorch')",
             alternative="the document's code is PyTorch, whose default this is; minnet draws the same distribution, "
             "not PyTorch's random numbers",
             depends_on=depends_on,
@@ -320,12 +320,19 @@ class Claims:
         return [{**d, "rule": d["rule"] if isinstance(d["rule"], str) else rule_text(d["rule"])}
                 for d in self.declared.values()]  # fmt: skip
 
-    def attach(self, key, *, measured=None, note=None, rule=None, **fields):
+    def attach(self, key, *, measured=None, note=None, rule=None, reference=None, **fields):
         """The row of claim `key` with the measured value (and the rule computed from the runs, a note,
-        the {fields} of its texts), its verdict computed by `verdict_of`."""
+        the {fields} of its texts), its verdict computed by `verdict_of`. `reference`: the value a row
+        declared without a document value is compared with, when the run computes it (e.g. exp_lr's
+        theory's c_T): it fills the row's document-value column."""
         if key not in self.declared:
             raise KeyError(f"{self.study}.{key} is not declared in the study's claims table")
         d = self.declared[key]
+        document_value = d["document_value"]
+        if reference is not None:
+            if document_value is not None:
+                raise ValueError(f"{d['id']}: declared with the document value {document_value!r}, not a reference")
+            document_value = plain(reference)
         declared_rule = d["rule"]
         if rule is None:
             if isinstance(declared_rule, str):
@@ -340,7 +347,7 @@ class Claims:
             rule = {**rule, "depends_on": [self.full_id(k) for k in rule["depends_on"]]}
         notes = [text for text in (filled(d["note"], fields), note) if text]
         return make_claim(d["id"], d["document"], filled(d["where"], fields), d["quote"],
-                          filled(d["claim"], fields), d["unit"], d["document_value"], rule, measured,
+                          filled(d["claim"], fields), d["unit"], document_value, rule, measured,
                           "; ".join(notes) or None, kind=d["kind"])  # fmt: skip
 
 

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from demos.claims import (
+    NN_LINEAR_INIT,
     Claims,
     band,
     beats_baseline,
@@ -224,7 +225,7 @@ def summary_of(results):
             "rank_correlation_units_loss": rank_correlation(sizes.ravel(), grid.ravel()),
         }
         claims += grid_claims(summary["grid"])
-    summary["claims"] = claims + [CLAIMS.attach("initialisation", measured="U(-1/sqrt(n_in), 1/sqrt(n_in))")]
+    summary["claims"] = claims + [CLAIMS.attach("initialisation", measured=NN_LINEAR_INIT)]
     return summary
 
 

@@ -34,6 +34,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from demos.claims import (
+    NN_LINEAR_INIT,
     Claims,
     band,
     beats_baseline,
@@ -650,7 +651,7 @@ def deep_rows(s):
 def settings(s):
     """The setting rows, with the value this run took."""
     rows = [
-        CLAIMS.attach("initialisation", measured="U(-1/sqrt(n_in), 1/sqrt(n_in))"),
+        CLAIMS.attach("initialisation", measured=NN_LINEAR_INIT),
         CLAIMS.attach("reduction", measured="sum"),
         CLAIMS.attach("cluster_iteration", measured=s["cluster_iteration"], cluster_iteration=s["cluster_iteration"]),
     ]

@@ -19,7 +19,6 @@ schedule), --seeds runs each (each its own initial weights and batch order), --e
 training loss, the hidden weights' norm and learning rate per epoch.
 """
 
-import copy
 import os
 from collections.abc import Sequence
 
@@ -339,15 +338,6 @@ CLAIMS.setting(
 )
 
 
-def attach_against(key, reference, **attach):
-    """CLAIMS.attach for a row whose document-value column is a reference this run computes, not a document's number
-    (a Claims table takes document values at declaration only): the row attached to a copy of its declaration that
-    holds the reference."""
-    table = copy.copy(CLAIMS)
-    table.declared = {key: {**CLAIMS.declared[key], "document_value": reference}}
-    return table.attach(key, **attach)
-
-
 def claims(s):
     a, pairs = s["args"], s["pairs"]
     normalised = [pairs[f"normalised_momentum{m:g}"] for m in MOMENTA]
@@ -381,18 +371,18 @@ def claims(s):
             note=", ".join(f"momentum {m:g}: {p['largest_output_difference']:.2g}" for m, p in zip(MOMENTA, control)),
             steps=steps,
         ),
-        attach_against(
+        CLAIMS.attach(
             "trains_as_well",
-            float(np.median(exp["final_test_accuracy"])),
+            reference=float(np.median(exp["final_test_accuracy"])),
             measured=float(np.median(step["final_test_accuracy"])),
             rule=plausible_draw(step["final_test_accuracy"]),
             note=f"exponential: {fmt(exp['final_test_accuracy'])}; step decay: {fmt(step['final_test_accuracy'])}",
             runs=len(step["seeds"]),
             epochs=a["epochs"],
         ),
-        attach_against(
+        CLAIMS.attach(
             "norm_growth",
-            s["predicted_growth"],
+            reference=s["predicted_growth"],
             measured=float(np.median(exp["norm_growth"]) / np.median(step["norm_growth"])),
             note=f"exponential: {fmt(exp['norm_growth'], '.3g')}; step decay: {fmt(step['norm_growth'], '.3g')}",
         ),

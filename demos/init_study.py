@@ -29,6 +29,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from demos.claims import (
+    NN_LINEAR_INIT,
     Claims,
     band,
     not_comparable,
@@ -244,7 +245,7 @@ def summary_of(results):
         "config": results["config"],
     }
     summary["claims"] = claims(summary, (n, m) == CORRELATION_PAIR) + [
-        CLAIMS.attach("initialisation", measured="U(-1/sqrt(n_in), 1/sqrt(n_in))"),
+        CLAIMS.attach("initialisation", measured=NN_LINEAR_INIT),
         CLAIMS.attach("data_per_model", measured="own data" if results["data_per_model"] else "shared data"),
     ]
     return summary

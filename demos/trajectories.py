@@ -20,6 +20,7 @@ import numpy as np
 
 from demos.claims import (
     MIN_DRAWS,
+    NN_LINEAR_INIT,
     Claims,
     band,
     not_comparable,
@@ -133,7 +134,7 @@ def summary_of(results):
     summary["config"] = results["config"]
     summary["claims"] = [
         *claims(results, summary),
-        CLAIMS.attach("initialisation", measured="U(-1/sqrt(n_in), 1/sqrt(n_in))"),
+        CLAIMS.attach("initialisation", measured=NN_LINEAR_INIT),
         CLAIMS.attach("activation", measured=results["activation"], activation=results["activation"]),
     ]
     return summary
