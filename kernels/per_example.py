@@ -130,6 +130,49 @@ def first_layer(X, s, nb, W, b, n_in, Z, x2, with_norms):
 
 
 @njit(cache=True, error_model="numpy")
+def first_layer_sparse(rows, s, nb, WT, b, Z, x2, with_norms):
+    """first_layer for an X of many zeros, from its non-zeros `rows` = (indptr, columns, values):
+    Z[r, n] = b[r] + sum_c x_nc W[r, c] over the non-zeros of x_n in column order, one rounding
+    per multiply and per add (no fastmath): the bits of minnet.arithmetic.matmul_in_order, whose
+    zero terms add exact zeros. WT (n_in, n_pad) is W transposed and padded with zero columns to a
+    multiple of 8 (`padded_transpose`): eight units at a time, eight sums in registers. With_norms,
+    x2[s + n] = |x_n|^2 + 1 in the same order."""
+    indptr, columns, values = rows
+    n_out = Z.shape[0]
+    for n in range(nb):
+        start, stop = indptr[s + n], indptr[s + n + 1]
+        if with_norms:
+            norm2 = 0.0
+            for k in range(start, stop):
+                norm2 += values[k] * values[k]
+            x2[s + n] = norm2 + 1.0  # |x_n|^2 + 1
+        for r in range(0, n_out, 8):
+            z0, z1, z2, z3, z4, z5, z6, z7 = 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0
+            for k in range(start, stop):
+                v, w = values[k], WT[columns[k], r : r + 8]  # x_c, W[r : r + 8, c]
+                z0 += v * w[0]  # z_r += x_c W[r, c], c in order
+                z1 += v * w[1]
+                z2 += v * w[2]
+                z3 += v * w[3]
+                z4 += v * w[4]
+                z5 += v * w[5]
+                z6 += v * w[6]
+                z7 += v * w[7]
+            sums = (z0, z1, z2, z3, z4, z5, z6, z7)
+            for i in range(min(8, n_out - r)):
+                Z[r + i, n] = b[r + i] + sums[i]
+
+
+def padded_transpose(W):
+    """W (n_out, n_in) as first_layer_sparse reads it: W^T (n_in, n_pad), n_pad the multiple of 8
+    at or above n_out, the extra columns zero."""
+    n_out, n_in = W.shape
+    WT = np.zeros((n_in, -(-n_out // 8) * 8))
+    WT[:, :n_out] = W.T
+    return WT
+
+
+@njit(cache=True, error_model="numpy")
 def first_layer_gradient(X, s, D, n_in, G):
     """G[r * n_in + c] += sum_n D[r, n] X[s + n, c] over the block: delta x^T for the first layer,
     four examples per pass over G's rows, so each row of G is loaded and stored once per four
@@ -191,7 +234,7 @@ def gradient_sums(l, D, A, X, s, net, GW_part, Gb_part):
 
 
 @njit(cache=True, parallel=True, error_model="numpy")
-def forward_backward_kernel(X, YT, net, want, lowest):
+def forward_backward_kernel(X, YT, net, want, lowest, rows, WT):
     """Pass 1: every example's loss, predicted class, hidden activations a_l (l = 1..L-1) and errors
     delta_l (l = 1..L, down to the lowest layer wanted, index `lowest`), and each block's sums of
     the per-example gradients of the wanted layers (want[l - 1] for layer l; the mean gradient is
@@ -217,7 +260,10 @@ def forward_backward_kernel(X, YT, net, want, lowest):
         A = np.empty((L + 1, hidden_width, nb))  # a_l for l >= 1
         Z = np.empty((L + 1, hidden_width, nb))  # z_l
         for l in range(L):
-            if l == 0:
+            if l == 0 and rows[0].size > 0:  # z_1 = W_1 x + b_1 from x's non-zeros
+                b1 = net.b[b_start[0] : b_start[0] + sizes[1]]
+                first_layer_sparse(rows, s, nb, WT, b1, Z[1, : sizes[1]], x2, want[0])
+            elif l == 0:
                 # z_1 = W_1 x + b_1
                 first_layer(
                     X,
@@ -304,10 +350,14 @@ def stats_kernel(X, x2, A_hidden, D_all, G, want):
     return norm2, dots
 
 
-def gradient_stats(X, Y, net, want=None):
+def gradient_stats(X, Y, net, want=None, rows=None):
     """Per-example statistics of the DenseNet `net` (kernels.codes) on examples X (N, n_0) with
     targets Y (N, k), for the layers l with want[l - 1] (default every layer; the others' rows are
     NaN and cost nothing: for the last layer alone, one forward pass over X).
+
+    rows: X's non-zeros (minnet.per_example.sparse_rows), for an X of many zeros (MNIST's 81%):
+    z_1 then reads them alone, added in column order (first_layer_sparse). Weights that are not all
+    finite take the dense pass, where 0 x inf is NaN as in the matrix product.
 
     Returns losses (N,), predicted classes (N,), |g_n,l|^2 (L, N), g_n,l . G_l (L, N) and
     |G_l|^2 (L,), where G_l is the mean gradient of layer l, summed block by block in pass 1.
@@ -317,9 +367,13 @@ def gradient_stats(X, Y, net, want=None):
     N, L = X.shape[0], len(net.sizes) - 1
     sizes, w_start, b_start = net.sizes, net.w_start, net.b_start
     want = np.ones(L, dtype=np.bool_) if want is None else np.asarray(want, dtype=np.bool_)
+    W1 = net.W[w_start[0] : w_start[0] + sizes[1] * sizes[0]]
+    if rows is None or not np.all(np.isfinite(W1)):
+        rows = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0))
+    WT = padded_transpose(W1.reshape(sizes[1], sizes[0]))  # row c: column c of W_1
     with np.errstate(all="ignore"):
         losses, predictions, x2, A_hidden, D_all, GW_parts, Gb_parts = forward_backward_kernel(
-            X, as_f64_T(Y), net, want, int(np.argmax(want))
+            X, as_f64_T(Y), net, want, int(np.argmax(want)), rows, WT
         )
         G = net._replace(W=GW_parts.sum(axis=0) / N, b=Gb_parts.sum(axis=0) / N)  # (1/N) sum_n g_n
         norm2, dots = stats_kernel(X, x2, A_hidden, D_all, G, want)

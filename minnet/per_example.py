@@ -52,19 +52,30 @@ def check_layer(layer, L):
     return int(layer)
 
 
-def numba_layer_stats(net, X, Y, layers):
-    """The same statistics from the kernel (kernels/per_example.py), for the 1-based `layers`."""
+def numba_layer_stats(net, X, Y, layers, rows=None):
+    """The same statistics from the kernel (kernels/per_example.py), for the 1-based `layers`;
+    rows: X's non-zeros (`sparse_rows`) or None."""
     from kernels import per_example as kernel
 
     L = len(net.layer_index())
     losses, predictions, norm2, dot, G2 = kernel.gradient_stats(
-        X, Y, dense_net(net), want=np.isin(np.arange(1, L + 1), layers)
+        X, Y, dense_net(net), want=np.isin(np.arange(1, L + 1), layers), rows=rows
     )
     rows = [layer - 1 for layer in layers]
     return losses, predictions, norm2[rows], dot[rows], G2[rows]
 
 
-def gradient_stats(net, X, Y, backend=None, layers=None):
+def sparse_rows(X):
+    """The non-zeros of X (N, n) row by row: (indptr (N+1,), columns, values), row n's in
+    columns[indptr[n] : indptr[n + 1]] in increasing order (compressed sparse rows). For an input
+    of many zeros (MNIST: 81%) the kernel's first layer reads these alone."""
+    X = np.asarray(X, dtype=np.float64)
+    rows, columns = np.nonzero(X)  # row-major: each row's columns in order
+    indptr = np.searchsorted(rows, np.arange(X.shape[0] + 1))
+    return indptr.astype(np.int64), columns.astype(np.int64), np.ascontiguousarray(X[rows, columns])
+
+
+def gradient_stats(net, X, Y, backend=None, layers=None, rows=None):
     """Each example's loss, correctness, gradient norm and cosine with the mean gradient, by layer.
 
     Returns a dict of arrays:
@@ -76,17 +87,29 @@ def gradient_stats(net, X, Y, backend=None, layers=None):
     With `layers` (1-based), norm and cos have one column per listed layer and no all-parameters
     column. Both backends then compute only those layers: document 001's last layer of a 784-8-10
     network takes one pass over X instead of three.
+
+    rows: `sparse_rows(X)`, for an X of many zeros: the kernel's first layer then adds each
+    example's non-zero terms alone, in column order (the bits of minnet.arithmetic's
+    matmul_in_order, on every CPU): document 001's MNIST evaluation took 4.6 ms instead of 6.7.
     """
     refuse_normalised(net, "gradient_stats")  # batch coupling: no example has its own gradient
     X = net.check_X(X)
     Y = net.check_Y(Y, X.shape[0])
+    if rows is not None and rows[0].shape != (X.shape[0] + 1,):
+        raise ValueError(f"rows must be sparse_rows(X) of X's {X.shape[0]} rows")
+    return checked_gradient_stats(net, X, Y, backend, layers, rows)
+
+
+def checked_gradient_stats(net, X, Y, backend, layers, rows):
+    """gradient_stats for X and Y as net.check_X and net.check_Y return them (a recorder that
+    evaluates the same data after every step checks them once)."""
     L = len(net.layer_index())
     chosen = list(range(1, L + 1)) if layers is None else [check_layer(k, L) for k in layers]
     if resolve(backend) == "numpy":
         losses, O, norm2, dot, G2 = numpy_layer_stats(net, X, Y, chosen)
         predictions = np.argmax(O, axis=1)
     else:
-        losses, predictions, norm2, dot, G2 = numba_layer_stats(net, X, Y, chosen)
+        losses, predictions, norm2, dot, G2 = numba_layer_stats(net, X, Y, chosen, rows)
     if layers is None:
         norm2 = np.vstack([norm2, norm2.sum(axis=0)])  # (L+1, N): per layer, then all parameters
         dot = np.vstack([dot, dot.sum(axis=0)])
