@@ -1,4 +1,6 @@
-"""The explorer's server: python -m demos.explore [--port 8765] [--open] [--cache DIR] [--no-cache]
+"""Play with it: a live page in the browser whose every number is computed by minnet's own code (the explorer's server).
+
+    python -m demos.explore [--port 8765] [--open] [--cache DIR] [--no-cache]
 
 Starts a web server on this machine only (127.0.0.1), prints the page's address and, with --open,
 opens it in the default browser. Ctrl-C stops it. It serves the page (demos/explore/page.html around
