@@ -40,6 +40,7 @@ def fit(
     recorders=(),
     progress=False,
     reduction="mean",
+    record_gradients=True,
 ):
     """Train `net` with `optimizer` (built on ``net.params``) for `epochs` epochs; return a History.
 
@@ -57,6 +58,10 @@ def fit(
     reduction : "mean" (default) or "sum": each step descends the batch's mean loss
         (1/B) sum_n l_n, or its sum sum_n l_n (PyTorch's reduction="sum"), whose gradient is B
         times larger. The recorded losses and grad_norm are the full data set's mean either way.
+    record_gradients : False leaves grad_norm and grad_angle out of a mini-batch run's History:
+        the training loss after each epoch then comes from a forward pass alone (net.loss, the
+        same bits), without the full data set's backward pass, which no step uses. A study that
+        reads neither saves that pass (full-batch runs step with it, and record it either way).
 
     Every step is the network's own `loss_and_grad` and the optimizer's own `step`: an edit to
     either changes what trains.
@@ -64,13 +69,15 @@ def fit(
     X, Y = net.check_XY(X, Y)
     check_fit_args(net, optimizer, X, epochs, batch_size, reduction)
     rng, recorders = np.random.default_rng(seed), list(recorders or [])
+    gradients = bool(record_gradients) or batch_size is None or not hasattr(net, "loss")
     with np.errstate(all="ignore"):  # divergence is detected and reported, not warned about
-        loss, grad = net.loss_and_grad(X, Y)  # L(w) and G on the whole training set
+        loss, grad = whole_set(net, X, Y, gradients)  # L(w) and G on the whole training set
         train_losses, grads, meta = [loss], [], {"epochs_run": 0, "diverged_at": None}
         for recorder in recorders:
             recorder.start(net)
         for epoch in progress_steps(range(epochs), progress):
-            grads.append(grad)
+            if gradients:
+                grads.append(grad)
             for rows in batches(X.shape[0], batch_size, rng):
                 # gradient of the batch's mean loss
                 g = grad if rows is None else net.loss_and_grad(X[rows], Y[rows])[1]
@@ -79,7 +86,7 @@ def fit(
                 update = optimizer.step(g)  # step
                 for recorder in recorders:
                     recorder.after_step(net, g, update)  # record
-            loss, grad = net.loss_and_grad(X, Y)
+            loss, grad = whole_set(net, X, Y, gradients)
             train_losses.append(loss)
             for recorder in recorders:
                 recorder.after_epoch(net, epoch)
@@ -90,19 +97,21 @@ def fit(
                     f"train loss {loss} or parameters not finite after epoch {epoch + 1}"
                 )
                 break
-        history = History(
-            {
-                "train_loss": np.array(train_losses),
-                "grad_norm": np.array([norm_in_order(g) for g in grads]),
-                "grad_angle": np.array(
-                    [angle_degrees(a, b) for a, b in zip(grads[:-1], grads[1:])]
-                ),
-            },
-            meta,
-        )
+        recorded = {"train_loss": np.array(train_losses)}
+        if gradients:
+            recorded["grad_norm"] = np.array([norm_in_order(g) for g in grads])
+            recorded["grad_angle"] = np.array(
+                [angle_degrees(a, b) for a, b in zip(grads[:-1], grads[1:])]
+            )
+        history = History(recorded, meta)
     for recorder in recorders:
         history.update(recorder.result())
     return history
+
+
+def whole_set(net, X, Y, gradient):
+    """(L, G) on the whole training set, or (L, None) from a forward pass alone."""
+    return net.loss_and_grad(X, Y) if gradient else (net.loss(X, Y), None)
 
 
 def batches(N, batch_size, rng):

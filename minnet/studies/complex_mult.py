@@ -73,6 +73,7 @@ def train_task(config, recorders=()):
         batch_size=config.get("batch_size", DOC003["batch_size"]),
         seed=config["seed"],
         recorders=[TestLoss(X_test, Y_test), *recorders],
+        record_gradients=False,  # no gradient norms read: no backward pass over the whole set
     )
     return {"train_loss": history["train_loss"], "test_loss": history["test_loss"], "params": net.params.copy()}
 
@@ -131,6 +132,7 @@ def trajectory_run(lr, epochs, seed, activation, progress=False):
         seed=seed,
         recorders=[TestLoss(X_test, Y_test), Snapshots(), drift],
         progress=progress,
+        record_gradients=False,
     )
     distance, cosine = epoch_updates(history["params"])
     return {
@@ -151,7 +153,7 @@ def adam_trained(hidden, seed, lr, epochs, data):
     """A relu model of `hidden` layers trained with Adam at lr, batch DOC003's, on data = (X, Y, X_test, Y_test)."""
     X, Y, X_test, Y_test = data
     net = model(hidden, "relu", seed)
-    fit(net, X, Y, Adam(net.params, lr=lr), epochs, batch_size=DOC003["batch_size"], seed=seed)
+    fit(net, X, Y, Adam(net.params, lr=lr), epochs, batch_size=DOC003["batch_size"], seed=seed, record_gradients=False)
     return net
 
 
