@@ -24,7 +24,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from demos.claims import band, beats_baseline, holds, print_claims, rows_of, setting
+from demos.claims import Claims, band, beats_baseline, exact, holds, not_comparable, print_claims
 from demos.cli import (
     add_output_options,
     add_sweep_options,
@@ -131,80 +131,76 @@ def summary_of(results):
     return summary
 
 
-row = rows_of("double_descent", "004", where="Double Descent")
 BELKIN = "Reconciling modern machine learning practice and the bias-variance trade-off"
+# The claims, declared once (demos.claims.Claims): the random-features study's here, --trained's below.
+CLAIMS = Claims("double_descent", "004", where="Double Descent")
+CLAIMS.declare(
+    "peak_at_threshold",
+    quote=BELKIN,
+    claim="where the median test error peaks, in weights of the fitted layer, over the threshold n x 10",
+    unit="weights / weights",
+    document_value=1.0,
+    rule=band(*AT_THRESHOLD),
+)
+CLAIMS.declare(
+    "second_descent_below_classical",
+    quote=BELKIN,
+    claim="best median test error past 2 x the threshold over the best below it (the classical U's minimum)",
+    unit="error / error",
+    rule=band(None, 1.0),
+)
+CLAIMS.declare(
+    "interpolates_from_threshold",
+    quote=BELKIN,
+    claim="training error 0 at every width from the threshold on, in every seed",
+    unit="",
+    rule=holds("all zero"),
+    note="training labels: {noise} redrawn, fitted as given; with N + 1 >= n features of full rank the minimum-norm "
+    "least squares fit is exact: a check of the code, not evidence",
+    kind="check",
+)
+CLAIMS.declare(
+    "norm_peaks_at_threshold",
+    quote="",
+    claim="the fitted layer's norm |B| peaks at the same width as the test error",
+    unit="weights",
+    rule=exact(),
+    note="Belkin et al. figure 2 (bottom): the norm of the interpolating solution falls past the threshold",
+    kind="beyond",
+    document="Belkin et al. 2019",
+)
+CLAIMS.setting(
+    "features",
+    choice="random relu features of minnet's MLP on {n} MNIST-5k images with {noise} label noise",
+    alternative="Belkin et al.: random Fourier features on 10,000 MNIST images; without label noise the curve keeps "
+    "its shape (seed 0: best 0.162 below the threshold, 0.871 at it, 0.076 at 10 n)",
+    depends_on=["peak_at_threshold", "second_descent_below_classical"],
+)
+CLAIMS.setting(
+    "cutoff",
+    choice="the last layer by np.linalg.lstsq with its default cutoff (rcond: singular values below eps x max(n, "
+    "N + 1) x the largest count as 0): the exact pseudo-inverse",
+    alternative="a larger cutoff regularises the fit and lowers the peak; measured, seed 0, n 1,000, 10% noise, at "
+    "the threshold: test error 0.885 with the default, 1e-10 and 1e-6 (the smallest singular value is 1.2e-6 of the "
+    "largest), 0.483 with 1e-3; at 2 n 0.257 with each",
+    depends_on=["peak_at_threshold", "norm_peaks_at_threshold"],
+)
 
 
 def claims(s):
     n, noise = s["args"]["n"], s["args"]["label_noise"]
     return [
-        row(
-            "peak_at_threshold",
-            quote=BELKIN,
-            claim="where the median test error peaks, in weights of the fitted layer, over the threshold n x 10",
-            unit="weights / weights",
-            document_value=1.0,
-            rule=band(*AT_THRESHOLD),
-            measured=s["peak_weights"] / s["threshold"],
-            note=f"peak {s['peak_test_error']:.3f} at {s['peak_weights']:,} weights; threshold {s['threshold']:,}",
-        ),
-        row(
-            "second_descent_below_classical",
-            quote=BELKIN,
-            claim="best median test error past 2 x the threshold over the best below it (the classical U's minimum)",
-            unit="error / error",
-            document_value=None,
-            rule=band(None, 1.0),
-            measured=s["best_past_2x_threshold"] / s["best_classical"],
-            note=f"{s['best_past_2x_threshold']:.3f} past "
-            f"{2 * s['threshold']:,} weights; {s['best_classical']:.3f} at {s['best_classical_weights']:,}",
-        ),
-        row(
-            "interpolates_from_threshold",
-            quote=BELKIN,
-            claim="training error 0 at every width from the threshold on, in every seed",
-            unit="",
-            document_value=None,
-            rule=holds("all zero"),
-            measured=s["interpolates_from_threshold"],
-            note=f"training labels: {noise:.0%} redrawn, fitted as given; with N + 1 >= n features of full rank the "
-            "minimum-norm least squares fit is exact: a check of the code, not evidence",
-            kind="check",
-        ),
-        row(
-            "norm_peaks_at_threshold",
-            quote="",
-            claim="the fitted layer's norm |B| peaks at the same width as the test error",
-            unit="weights",
-            document_value=s["peak_weights"],
-            rule=band(s["peak_weights"], s["peak_weights"]),
-            measured=s["norm_peak_weights"],
-            note="Belkin et al. figure 2 (bottom): the norm of the interpolating solution falls past the threshold",
-            kind="beyond",
-            document="Belkin et al. 2019",
-        ),
-        setting(
-            "double_descent.features",
-            document="004",
-            choice=f"random relu features of minnet's MLP on {n:,} MNIST-5k images with {noise:.0%} label noise",
-            alternative="Belkin et al.: random Fourier features on 10,000 MNIST images; "
-            "without label noise the curve keeps its shape (seed 0: best 0.162 below the threshold, 0.871 at it, "
-            "0.076 at 10 n)",
-            depends_on=["double_descent.peak_at_threshold", "double_descent.second_descent_below_classical"],
-            value="relu features",
-        ),
-        setting(
-            "double_descent.cutoff",
-            document="004",
-            choice="the last layer by np.linalg.lstsq with its default cutoff "
-            "(rcond: singular values below eps x max(n, N + 1) x the largest count as 0): the exact pseudo-inverse",
-            alternative="a larger cutoff regularises the fit and lowers the peak; measured, seed 0, n 1,000, 10% noise, at "
-            "the threshold: test error 0.885 with the default, 1e-10 and 1e-6 (the smallest singular value is "
-            "1.2e-6 of the largest), 0.483 with 1e-3; at 2 n 0.257 with each",
-            depends_on=["double_descent.peak_at_threshold", "double_descent.norm_peaks_at_threshold"],
-            value="rcond=None",
-        ),
-    ]
+        CLAIMS.attach("peak_at_threshold", measured=s["peak_weights"] / s["threshold"],
+                      note=f"peak {s['peak_test_error']:.3f} at {s['peak_weights']:,} weights; threshold "
+                      f"{s['threshold']:,}"),
+        CLAIMS.attach("second_descent_below_classical", measured=s["best_past_2x_threshold"] / s["best_classical"],
+                      note=f"{s['best_past_2x_threshold']:.3f} past {2 * s['threshold']:,} weights; "
+                      f"{s['best_classical']:.3f} at {s['best_classical_weights']:,}"),
+        CLAIMS.attach("interpolates_from_threshold", measured=s["interpolates_from_threshold"], noise=f"{noise:.0%}"),
+        CLAIMS.attach("norm_peaks_at_threshold", measured=s["norm_peak_weights"], reference=s["peak_weights"]),
+        CLAIMS.attach("features", measured="relu features", n=f"{n:,}", noise=f"{noise:.0%}"),
+        CLAIMS.attach("cutoff", measured="rcond=None"),
+    ]  # fmt: skip
 
 
 def print_summary(s):
@@ -226,6 +222,9 @@ TRAINED_LR, TRAINED_BATCH = 3e-3, 100  # Adam's step size and the mini-batch: 10
 PEAK_MARGIN = 0.02  # a peak: 2 points of test error above the classical minimum and the widest network
 PEAK_NEAR = (0.5, 2.0)  # "near the threshold": the peak's width within a factor 2 of k*
 NAKKIRAN = "Deep Double Descent: Where Bigger Models and More Data Hurt"
+NAKKIRAN_2019 = "Nakkiran et al. 2019"  # the trained rows go beyond the slide (Belkin et al.'s random features)
+TRAINED_NOISE = (0.0, 0.1, 0.2)  # Nakkiran et al.'s label-noise levels (their figure 4); the claims table's
+TRAINED_EPOCHS = 1000  # the default: every width at 7 x 7 pixels fits its noisy labels from k ~ 100 on
 
 
 def trained_configs(args):
@@ -248,6 +247,13 @@ def run_trained(args):
         "noise_levels": np.array(args.noise_levels),
         "args": {"n": args.n, "seeds": args.seeds, "seed": args.seed, "epochs": args.epochs,
                  "max_width": args.max_width, "noise_levels": list(args.noise_levels)},
+        "config": {
+            "data": f"MNIST-5k averaged over 4 x 4 blocks (7 x 7 pixels): {args.n} images to fit, a fraction "
+                    f"{args.noise_levels} of their labels redrawn at random; the other {5000 - args.n} (true labels) "
+                    "to test", "network": "MLP 49-k-10, relu", "loss": "softmax cross-entropy", "init": "he",
+            "optimizer": f"Adam lr {TRAINED_LR}, batch {TRAINED_BATCH}, {args.epochs} epochs", "widths": widths,
+            "seeds": list(range(args.seed, args.seed + args.seeds)),
+        },
     }  # fmt: skip
 
 
@@ -258,12 +264,15 @@ def trained_curves(results):
         test, train = np.median(results["test_error"][i], axis=0), np.median(results["train_error"][i], axis=0)
         threshold = dd.interpolation_threshold(widths, train)
         classical, peak = dd.test_error_peak(widths, test, threshold)
+        baseline = max(test[classical], test[-1]) + PEAK_MARGIN  # what a peak must clear
         curves.append({
             "label_noise": float(noise), "median_test_error": test.tolist(), "median_train_error": train.tolist(),
             "threshold_width": threshold, "classical_width": int(widths[classical]),
             "classical_test_error": float(test[classical]), "peak_width": int(widths[peak]),
             "peak_test_error": float(test[peak]), "widest_test_error": float(test[-1]),
-            "peak_over_threshold": ratio_of(widths[peak], threshold),
+            "peak_baseline": float(baseline), "has_peak": bool(test[peak] > baseline),
+            # no rise past the classical minimum: no peak to place
+            "peak_over_threshold": ratio_of(widths[peak], threshold) if peak != classical else float("nan"),
         })  # fmt: skip
     return curves
 
@@ -281,129 +290,134 @@ def trained_summary(results):
         "curves": trained_curves(results),
         "diverged_runs": int(results["diverged"].sum()),
         "args": results["args"],
+        "config": results["config"],
     }
     s["claims"] = trained_claims(s)
     return s
-
-
-trained_row = rows_of("double_descent", "004", where="Double Descent")
 
 
 def noise_name(noise):
     return f"noise_{round(100 * noise)}"
 
 
-def peak_rows(s, c):
+# The --trained claims: two rows per label-noise level, the shift with the noise, and the settings. A run
+# shorter than TRAINED_EPOCHS attaches them as not comparable.
+for noise in TRAINED_NOISE:
+    CLAIMS.declare(
+        f"trained_peak_{noise_name(noise)}",
+        quote=NAKKIRAN,
+        claim=f"trained networks, {noise:.0%} label noise: the median test error's peak past the classical minimum",
+        unit="test error",
+        rule="beats_baseline",
+        kind="beyond",
+        document=NAKKIRAN_2019,
+    )
+    CLAIMS.declare(
+        f"trained_peak_at_threshold_{noise_name(noise)}",
+        quote=NAKKIRAN,
+        claim=f"trained networks, {noise:.0%} label noise: the peak's width over the interpolation threshold k* (the "
+        f"narrowest width with median training error <= {dd.EPS_INTERPOLATES})",
+        unit="width / width",
+        document_value=1.0,
+        rule=band(*PEAK_NEAR),
+        kind="beyond",
+        document=NAKKIRAN_2019,
+    )
+for key, what in (("peak", "the peak's width (of the noise levels with a peak)"),
+                  ("threshold", "the interpolation threshold k* (more labels to memorise)")):  # fmt: skip
+    CLAIMS.declare(
+        f"trained_{key}_moves_with_noise",
+        quote=NAKKIRAN,
+        claim=what + " at {high} label noise over the same at {low}",
+        unit="width / width",
+        rule=beats_baseline(1.0, "no shift", better="higher"),
+        kind="beyond",
+        document=NAKKIRAN_2019,
+    )
+TRAINED_CLAIMS = [key for key in CLAIMS.declared if key.startswith("trained_")]
+CLAIMS.setting(
+    "trained_setup",
+    choice="MNIST-5k averaged to 7 x 7 pixels: {n} training images, a fraction (the label noise) of their labels "
+    "redrawn uniformly, the other {n_test} with true labels to test; network 49 -> k -> 10, relu, softmax "
+    "cross-entropy, He init; widths k = 1 .. {max_width} ({widths} widths, 3 per octave); seeds: {seeds}, each its "
+    "own images, noise and weights",
+    alternative="Nakkiran et al.: ResNet18 / CNNs on CIFAR-10 and -100; Belkin et al.: 784-k-10 on 4,000 MNIST "
+    "images with squared loss; 28 x 28 pixels cost 16 times more per hidden unit",
+    depends_on=TRAINED_CLAIMS,
+)
+CLAIMS.setting(
+    "trained_optimizer",
+    choice=f"Adam, lr {TRAINED_LR}, batch {TRAINED_BATCH}, {{epochs}} epochs at every width, no weight decay, no "
+    "early stopping: long enough for the wide networks to fit every noisy label",
+    alternative="Nakkiran et al.: Adam lr 1e-4 for 4,000 epochs (CNNs); shorter training lowers the peak (early "
+    "stopping removes it, their section 6)",
+    depends_on=TRAINED_CLAIMS,
+)
+CLAIMS.setting(
+    "trained_threshold",
+    choice=f"the interpolation threshold k*: the narrowest width whose median training error is <= "
+    f"{dd.EPS_INTERPOLATES} (Nakkiran et al.'s effective model complexity reaches n there); the peak: the highest "
+    f"median test error past the classical minimum below k*; a peak must clear the higher of that minimum and the "
+    f"widest network's error by {PEAK_MARGIN} and lie within a factor {PEAK_NEAR[1]:g} of k*",
+    alternative="Belkin et al.'s threshold n x 10 = {belkin} parameters is at width {belkin_width} here (squared "
+    "loss must fit 10 numbers per image; cross-entropy only the largest)",
+    depends_on=TRAINED_CLAIMS,
+)
+
+
+def peak_rows(s, c, short):
     """The two rows of one noise level: the peak stands out, and it sits near the threshold."""
-    baseline = max(c["classical_test_error"], c["widest_test_error"])
-    where = (f"peak {c['peak_test_error']:.3f} at width {c['peak_width']}; classical minimum "
-             f"{c['classical_test_error']:.3f} at {c['classical_width']}; widest ({s['widths'][-1]}) "
-             f"{c['widest_test_error']:.3f}; threshold k* {c['threshold_width']}")  # fmt: skip
-    return [
-        trained_row(
-            f"trained_peak_{noise_name(c['label_noise'])}",
-            quote=BELKIN,
-            claim=f"trained networks, {c['label_noise']:.0%} label noise: the median test error's peak past the "
-            "classical minimum",
-            unit="test error",
-            document_value=None,
-            rule=beats_baseline(
-                baseline + PEAK_MARGIN,
-                f"the higher of the classical minimum and the widest network's error, + {PEAK_MARGIN}",
-                better="higher",
-            ),  # fmt: skip
-            measured=c["peak_test_error"],
-            note=where,
-        ),
-        trained_row(
-            f"trained_peak_at_threshold_{noise_name(c['label_noise'])}",
-            quote=BELKIN,
-            claim=f"trained networks, {c['label_noise']:.0%} label noise: the peak's width over the interpolation "
-            f"threshold k* (the narrowest width with median training error <= {dd.EPS_INTERPOLATES})",
-            unit="width / width",
-            document_value=1.0,
-            rule=band(*PEAK_NEAR),
-            measured=c["peak_over_threshold"],
-            note=where,
-        ),
-    ]
-
-
-nakkiran_row = rows_of("double_descent", "Nakkiran et al. 2019", where="Double Descent", kind="beyond")
-
-
-def shift_rows(s):
-    """Nakkiran et al.: with more label noise the threshold, and the peak with it, moves to wider networks."""
-    low, high = s["curves"][0], s["curves"][-1]
-    note = (f"{low['label_noise']:.0%} -> {high['label_noise']:.0%} label noise: peak at width {low['peak_width']} -> "
-            f"{high['peak_width']}; threshold k* {low['threshold_width']} -> {high['threshold_width']} (None: no "
-            "width fits)")  # fmt: skip
-
-    def moved(key, what, field):
-        return nakkiran_row(
-            key,
-            quote=NAKKIRAN,
-            claim=f"{what} at {high['label_noise']:.0%} label noise over the same at {low['label_noise']:.0%}",
-            unit="width / width",
-            document_value=None,
-            rule=beats_baseline(1.0, "no shift", better="higher"),
-            measured=ratio_of(high[field] or float("nan"), low[field]),
-            note=note,
+    note = (f"peak {c['peak_test_error']:.3f} at width {c['peak_width']}; classical minimum "
+            f"{c['classical_test_error']:.3f} at {c['classical_width']}; widest ({s['widths'][-1]}) "
+            f"{c['widest_test_error']:.3f}; threshold k* {c['threshold_width']}")  # fmt: skip
+    if not c["has_peak"]:  # the measured cause: how high the test error rises at each noise level
+        note += "; no peak. The rise past the classical minimum at each label noise: " + ", ".join(
+            f"{d['label_noise']:.0%} {d['peak_test_error'] - d['classical_test_error']:+.3f}" for d in s["curves"]
         )
-
+    height = beats_baseline(c["peak_baseline"], f"the higher of the classical minimum and the widest network's "
+                            f"error, + {PEAK_MARGIN}", better="higher")  # fmt: skip
+    name = noise_name(c["label_noise"])
     return [
-        moved("trained_peak_moves_with_noise", "the peak's width", "peak_width"),
-        moved(
-            "trained_threshold_moves_with_noise",
-            "the interpolation threshold k* (more labels to memorise)",
-            "threshold_width",
-        ),  # fmt: skip
+        CLAIMS.attach(f"trained_peak_{name}", measured=c["peak_test_error"], rule=short or height, note=note),
+        CLAIMS.attach(f"trained_peak_at_threshold_{name}", measured=c["peak_over_threshold"], rule=short, note=note),
     ]
+
+
+def shift_rows(s, short):
+    """Nakkiran et al.: with more label noise the threshold, and the peak with it, moves to wider networks. The
+    threshold is compared between the lowest and the highest noise level, the peak between the lowest and the
+    highest that have one (a curve without a peak has no peak's width)."""
+    no_peak = ", ".join(f"{c['label_noise']:.0%}" for c in s["curves"] if not c["has_peak"])
+    one_level = not_comparable("one label-noise level: no shift to measure") if len(s["curves"]) < 2 else None
+
+    def moved(key, field, curves):
+        low, high = (curves[0], curves[-1]) if len(curves) > 1 else (s["curves"][0], s["curves"][-1])
+        note = (f"{low['label_noise']:.0%} -> {high['label_noise']:.0%} label noise: peak at width "
+                f"{low['peak_width']} -> {high['peak_width']}; threshold k* {low['threshold_width']} -> "
+                f"{high['threshold_width']} (None: no width fits)")  # fmt: skip
+        note += f"; no peak at {no_peak} label noise" if no_peak else ""
+        measured = ratio_of(high[field] or float("nan"), low[field]) if len(curves) > 1 else float("nan")
+        return CLAIMS.attach(f"trained_{key}_moves_with_noise", measured=measured, rule=short or one_level, note=note,
+                             low=f"{low['label_noise']:.0%}", high=f"{high['label_noise']:.0%}")  # fmt: skip
+
+    return [moved("peak", "peak_width", [c for c in s["curves"] if c["has_peak"]]),
+            moved("threshold", "threshold_width", s["curves"])]  # fmt: skip
 
 
 def trained_claims(s):
     a = s["args"]
-    rows = [row for c in s["curves"] for row in peak_rows(s, c)]
-    rows += shift_rows(s) if len(s["curves"]) > 1 else []
-    depends = [row["id"] for row in rows]
+    short = None  # the rows' own rules; a shortened run's rows are not comparable
+    if a["epochs"] < TRAINED_EPOCHS:
+        short = not_comparable(f"trained {a['epochs']} epochs, not {TRAINED_EPOCHS}: too short for the wide "
+                               "networks to fit every label")  # fmt: skip
+    rows = [row for c in s["curves"] for row in peak_rows(s, c, short)] + shift_rows(s, short)
     return rows + [
-        setting(
-            "double_descent.trained_setup",
-            document="004",
-            choice=f"MNIST-5k averaged to 7 x 7 pixels: {a['n']:,} training images with the label noise redrawn "
-            f"(a fraction redrawn uniformly), the other {5000 - a['n']:,} with true labels to test; network "
-            f"49 -> k -> 10, relu, softmax cross-entropy, He init; widths k = 1 .. {a['max_width']} "
-            f"({len(s['widths'])} widths, 3 per octave); {a['seeds']} seeds, each its own images, noise and weights",
-            alternative="Nakkiran et al.: ResNet18 / CNNs on CIFAR-10 and -100; Belkin et al.: 784-k-10 on "
-            "4,000 MNIST images with squared loss; 28 x 28 pixels cost 16 times more per hidden unit",
-            depends_on=depends,
-            value="7x7 MNIST-5k",
-        ),
-        setting(
-            "double_descent.trained_optimizer",
-            document="004",
-            choice=f"Adam, lr {TRAINED_LR}, batch {TRAINED_BATCH}, {a['epochs']:,} epochs at every width, no "
-            "weight decay, no early stopping: each network trained long enough for the wide ones to fit every "
-            "noisy label",
-            alternative="Nakkiran et al.: Adam lr 1e-4 for 4,000 epochs (CNNs); shorter training lowers the "
-            "peak (early stopping removes it, their section 6)",
-            depends_on=depends,
-            value=f"Adam {TRAINED_LR}, {a['epochs']} epochs",
-        ),
-        setting(
-            "double_descent.trained_threshold",
-            document="004",
-            choice=f"the interpolation threshold k*: the narrowest width whose median training error is <= "
-            f"{dd.EPS_INTERPOLATES} (Nakkiran et al.'s effective model complexity reaches n there); the peak: the "
-            f"highest median test error past the classical minimum below k*; a peak must clear {PEAK_MARGIN} "
-            f"and lie within a factor {PEAK_NEAR[1]:g} of k*",
-            alternative=f"Belkin et al.'s threshold n x 10 = {s['belkin_threshold_parameters']:,} parameters is at "
-            f"width {belkin_width(s)} here (squared loss must fit 10 numbers per image; cross-entropy only the "
-            "largest)",
-            depends_on=depends,
-            value=f"eps {dd.EPS_INTERPOLATES}",
-        ),
-    ]
+        CLAIMS.attach("trained_setup", measured="7x7 MNIST-5k", n=f"{a['n']:,}", n_test=f"{5000 - a['n']:,}",
+                      max_width=a["max_width"], widths=len(s["widths"]), seeds=a["seeds"]),
+        CLAIMS.attach("trained_optimizer", measured=f"Adam {TRAINED_LR}", epochs=f"{a['epochs']:,}"),
+        CLAIMS.attach("trained_threshold", measured=f"eps {dd.EPS_INTERPOLATES}",
+                      belkin=f"{s['belkin_threshold_parameters']:,}", belkin_width=belkin_width(s)),
+    ]  # fmt: skip
 
 
 def belkin_width(s):
@@ -425,19 +439,24 @@ def trained_figure(results, s):
         for ax, key in ((test_ax, "test_error"), (train_ax, "train_error")):
             ax.plot(widths, results[key][i].T, color=color, linewidth=0.5, alpha=0.35)
             ax.plot(widths, np.median(results[key][i], axis=0), color=color, linewidth=2, marker="o", markersize=3,
-                    label=f"{label}, median of {a['seeds']} seeds")  # fmt: skip
+                    label=f"{label}, median of {a['seeds']} seed{'s' if a['seeds'] > 1 else ''}")  # fmt: skip
             if c["threshold_width"]:
                 ax.axvline(c["threshold_width"], color=color, linestyle="--", linewidth=1)
-        test_ax.plot(c["peak_width"], c["peak_test_error"], "o", markersize=12, markerfacecolor="none", color=color)
+        if c["has_peak"]:
+            test_ax.plot(c["peak_width"], c["peak_test_error"], "o", markersize=14, markerfacecolor="none", color=color)
     train_ax.axhline(dd.EPS_INTERPOLATES, color="0.4", linestyle=":", linewidth=1)
     train_ax.text(widths[0], dd.EPS_INTERPOLATES * 1.15, f"eps = {dd.EPS_INTERPOLATES}: 'fits'", color="0.3")
     for ax in (test_ax, train_ax):
         ax.set(xscale="log", xlabel="hidden units k (log scale); dashed: threshold k* of the same colour")
         ax.legend(loc="upper right", fontsize=9)
-    test_ax.set(ylabel="test error (fraction of 4,000-n true-labelled images)",
-                title="test error: down, up to a peak (ringed) at the threshold, down again")  # fmt: skip
+    d = dd.parameter_count(1) - dd.parameter_count(0)  # P(k) = d k + C: parameters per hidden unit
+    top = test_ax.secondary_xaxis("top", functions=(dd.parameter_count, lambda P: np.maximum(P - dd.CLASSES, 1) / d))
+    top.set_xlabel(f"parameters P(k) = {d} k + {dd.CLASSES}; dotted: Belkin et al.'s n x 10 = {10 * a['n']:,}")
+    test_ax.axvline((10 * a["n"] - dd.CLASSES) / d, color="0.5", linestyle=":", linewidth=1)
+    test_ax.set(ylabel=f"test error ({5000 - a['n']:,} images, true labels)",
+                title="test error: down, up to a peak (ringed) near the threshold, down again")  # fmt: skip
     train_ax.set(ylabel="training error (against the noisy labels)", ylim=(-0.02, None),
-                 title="training error: reaches 0 at k*, later with more noise")  # fmt: skip
+                 title="training error: near 0 from k* on, later with more noise")  # fmt: skip
     fig.suptitle(f"every layer trained (Adam, {a['epochs']:,} epochs): {a['n']:,} MNIST images at 7 x 7 pixels, "
                  "network 49 -> k -> 10")  # fmt: skip
     return fig
@@ -496,17 +515,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     trained = p.add_argument_group("--trained: every layer trained (Nakkiran et al.); --n, --seeds, --seed as above")
     trained.add_argument("--trained", action="store_true", help="train every width end to end, through minnet's "
                          f"sweep (locally, or on a cluster with --dask); outputs in {TRAINED_OUT}")  # fmt: skip
-    trained.add_argument("--noise-levels", type=float_in(0, 1), nargs="+", default=[0.0, 0.1, 0.2],
+    trained.add_argument("--noise-levels", type=float_in(0, 1), nargs="+", default=list(TRAINED_NOISE),
                          help="label-noise levels, one curve each (default 0 0.1 0.2)")  # fmt: skip
-    trained.add_argument("--epochs", type=int_in(1, 100_000), default=1000,
+    trained.add_argument("--epochs", type=int_in(1, 100_000), default=TRAINED_EPOCHS,
                          help="epochs of Adam at every width (default 1000)")  # fmt: skip
     trained.add_argument("--max-width", type=int_in(2, 4096), default=512,
                          help="the widest network's hidden units (default 512)")  # fmt: skip
     add_sweep_options(p)
-    add_output_options(p, DEFAULT_OUT, "200 images, 2 seeds, for tests; with --trained 30 epochs, widths to 16, "
+    add_output_options(p, DEFAULT_OUT, "200 images, 2 seeds, for tests; with --trained 100 epochs, widths to 32, "
                        "noise 0 and 0.2")  # fmt: skip
-    args = parse_study_args(p, argv, {"n": 200, "seeds": 2, "epochs": 30, "max_width": 16, "noise_levels": [0.0, 0.2]})
+    args = parse_study_args(p, argv, {"n": 200, "seeds": 2, "epochs": 100, "max_width": 32, "noise_levels": [0.0, 0.2]})
     if args.trained:
+        undeclared = sorted(set(args.noise_levels) - set(TRAINED_NOISE))
+        if undeclared:
+            p.error(f"argument --noise-levels: must be among {' '.join(map(str, TRAINED_NOISE))} (the levels the "
+                    f"claims table declares), got {undeclared[0]}")  # fmt: skip
+        args.noise_levels = sorted(set(args.noise_levels))
         args.out = TRAINED_OUT if args.out == DEFAULT_OUT else args.out
         refuse_if_too_long(p, {blamed(p, args, ("--seeds", "--n", "--epochs", "--max-width")): trained_seconds(args)})
         run_study(args, run_trained, plot_trained, trained_summary, save_trained, print_trained)

@@ -6,7 +6,7 @@ import json
 
 import numpy as np
 import pytest
-from claims_check import check_claims
+from claims_check import check_claims, check_rows
 
 from demos import double_descent
 from minnet.studies import double_descent as dd
@@ -102,10 +102,14 @@ def test_double_descent_trained_quick(tmp_path):
     out = tmp_path / "trained"
     assert double_descent.main(["--trained", "--quick", "--quiet", "--workers", "1", "--out", str(out)]) == 0
     rows = check_claims(out, "double_descent")
-    assert {"double_descent.trained_peak_noise_20", "double_descent.trained_peak_moves_with_noise"} <= set(rows)
+    scored = [row for row in rows.values() if row["kind"] != "setting"]
+    assert len(scored) == 2 * 2 + 2 and {row["verdict"] for row in scored} == {"not comparable"}  # 100 epochs
     summary = json.loads((out / "summary.json").read_text())
+    as_full = dict(summary, args=dict(summary["args"], epochs=double_descent.TRAINED_EPOCHS))  # the rules themselves
+    full_rows = check_rows(double_descent.trained_claims(as_full), "double_descent")
+    assert full_rows["double_descent.trained_peak_noise_0"]["rule"]["name"] == "beats_baseline"
     results = np.load(out / "results.npz")
-    assert results["test_error"].shape == (2, 2, len(dd.trained_widths(16)))  # noise levels, seeds, widths
+    assert results["test_error"].shape == (2, 2, len(dd.trained_widths(32)))  # noise levels, seeds, widths
     for curve, errors in zip(summary["curves"], results["train_error"]):
         np.testing.assert_array_equal(curve["median_train_error"], np.median(errors, axis=0))
     assert (out / "double_descent_trained.png").stat().st_size > 1000
@@ -120,3 +124,6 @@ def test_trained_writes_its_own_folder_and_refuses_a_day_long_run(monkeypatch, c
     with pytest.raises(SystemExit):
         double_descent.main(["--trained", "--seeds", "1000"])
     assert "argument --seeds: the run would take about" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        double_descent.main(["--trained", "--noise-levels", "0.3"])
+    assert "argument --noise-levels: must be among 0.0 0.1 0.2" in capsys.readouterr().err
