@@ -189,6 +189,7 @@ def curriculum_task(config):
         seed=config["seed"],
         recorders=[recorder],
         reduction=config.get("reduction", "sum"),
+        record_gradients=False,  # the recorder follows the per-example gradients; no whole-set backward pass
     )
     return {**recorder.result(), "probabilities": net.forward(X), "train_loss": history["train_loss"]}
 

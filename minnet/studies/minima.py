@@ -166,7 +166,7 @@ def network_task(config):
     net = MLP([64, 32, 10], activation="tanh", loss="cross_entropy", seed=config["seed"])
     epochs = config["steps"] * config["batch"] // train.size  # steps = epochs x (1000 / batch)
     history = fit(net, X[train], y[train], SGD(net.params, lr=config["lr"]), epochs, batch_size=config["batch"],
-                  seed=config["seed"])  # fmt: skip
+                  seed=config["seed"], record_gradients=False)  # fmt: skip
     error = float(np.mean(np.argmax(net.forward(X[test]), axis=1) != y[test]))
     top = float(top_eigenvalues(net, X[train], y[train], k=1)[0])
     return {"train_loss": float(history["train_loss"][-1]), "sharpness": top, "test_error": error}
