@@ -12,7 +12,7 @@ from minnet import SGD, History, TwoLayerNet, fit
 from minnet.data import TARGETS, doc000
 from minnet.hessian import top_eigenvalues
 from minnet.recorders import Recorder, TestLoss
-from minnet.studies.dynamics import NOTEBOOK_EVENTS, event_order, gradient_path_2d
+from minnet.studies.dynamics import NOTEBOOK_EVENTS, event_order, gradient_path_2d, train_doc000
 from minnet.train import angle_degrees
 
 
@@ -154,9 +154,7 @@ class Doc000Handlers(Handlers):
         """The notebook's printed iterations and minnet's own run's (the same on every machine), computed once."""
         with self.lock:
             if self.document_events is None:
-                X, Y, X_test, Y_test = doc000("f1")
-                net = TwoLayerNet(h=3)
-                history = fit(net, X, Y, SGD(net.params, lr=1.0), 1000, recorders=[TestLoss(X_test, Y_test)])
+                _, history, _ = train_doc000("f1", 3, 1.0, 1000)  # the study's run of the document's setting
                 self.document_events = {key: event_order(history)[key] for key in NOTEBOOK_EVENTS}
         return {"notebook": NOTEBOOK_EVENTS, "minnet": self.document_events}
 
