@@ -275,7 +275,7 @@ def trained_curves(results):
     for i, noise in enumerate(results["noise_levels"]):
         test, train = np.median(results["test_error"][i], axis=0), np.median(results["train_error"][i], axis=0)
         threshold = dd.interpolation_threshold(widths, train)
-        classical, peak = dd.test_error_peak(widths, test, threshold)
+        classical, peak = dd.peak_of_test_error(widths, test, threshold)
         baseline = max(test[classical], test[-1]) + PEAK_MARGIN  # what a peak must clear
         curves.append({
             "label_noise": float(noise), "median_test_error": test.tolist(), "median_train_error": train.tolist(),

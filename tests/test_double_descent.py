@@ -73,7 +73,7 @@ def test_threshold_and_peak_on_a_curve_whose_answer_is_known():
     test = [0.7, 0.3, 0.25, 0.4, 0.35, 0.3, 0.28]  # the U's bottom at 4, the peak at 8
     assert dd.interpolation_threshold(widths, train) == 16
     assert dd.interpolation_threshold(widths, train, eps=0.1) == 8
-    assert dd.test_error_peak(widths, test, 16) == (2, 3)
+    assert dd.peak_of_test_error(widths, test, 16) == (2, 3)
     assert dd.interpolation_threshold(widths, [0.5] * 7) is None
 
 

@@ -10,6 +10,10 @@ with Y the one-hot labels. The last layer has 10 (N + 1) weights. With N + 1 < n
 there is no exact fit and B is the least-squares one; from N + 1 = n on (the interpolation
 threshold, n x 10 weights) the fit is exact and, among the exact fits, the pseudo-inverse picks the
 one with the smallest norm, which shrinks as N grows.
+
+The trained version (Nakkiran et al. 2019, `trained_task`, below): every layer of 49 -> k -> 10 trained
+by Adam on 7 x 7 images with noisy labels, one sweep task per (label noise, seed, width); its
+threshold is where the training error first reaches near zero (`interpolation_threshold`).
 """
 
 import functools
@@ -109,7 +113,8 @@ EPS_INTERPOLATES = 0.05  # "near zero" training error: eps of the effective mode
 
 def pooled(X, pool=POOL):
     """MNIST images (N, 784) averaged over pool x pool blocks: (N, (28 / pool)^2), each pixel the mean
-    of its block (the 7 x 7 digits stay legible; a linear classifier still reaches ~85%)."""
+    of its block (the 7 x 7 digits stay legible: trained on 1,000 of them, 49 -> 512 -> 10 errs on 10% of
+    the other 4,000)."""
     side = 28 // pool
     return X.reshape(-1, side, pool, side, pool).mean(axis=(2, 4)).reshape(len(X), side * side)
 
@@ -156,7 +161,7 @@ def interpolation_threshold(widths, train_error, eps=EPS_INTERPOLATES):
     return min(fits) if fits else None
 
 
-def test_error_peak(widths, test_error, threshold):
+def peak_of_test_error(widths, test_error, threshold):
     """The double-descent peak: (classical minimum index, peak index). The classical minimum is the
     lowest test error below the threshold k* (the bottom of the classical U); the peak is the highest
     test error from there on (the smallest widths' underfitting error is not the peak)."""
