@@ -39,8 +39,10 @@ def test_kernel_equals_numpy_twin(case):
     np.testing.assert_allclose(fast["loss"], plain["loss"], rtol=1e-12, atol=1e-14)
     np.testing.assert_allclose(fast["norm"], plain["norm"], rtol=1e-12, atol=1e-14)
     np.testing.assert_allclose(fast["cos"], plain["cos"], rtol=1e-10, atol=1e-10)
-    if "correct" in plain:
-        np.testing.assert_array_equal(fast["correct"], plain["correct"])
+    if "correct" in plain:  # the argmax agrees wherever the top two outputs differ by more than the sums' rounding
+        outputs = np.sort(net.forward(X), axis=1)
+        clear = outputs[:, -1] - outputs[:, -2] > 1e-12 * np.abs(outputs[:, -1]) + 1e-14
+        np.testing.assert_array_equal(fast["correct"][clear], plain["correct"][clear])
 
 
 @given(cases())
