@@ -194,7 +194,7 @@ def plain(value):
     return value.item() if isinstance(value, np.generic) else value
 
 
-def claim(key, document, where, quote, claim, unit, document_value, rule, measured, note=None, kind="document"):
+def make_row(key, document, where, quote, claim, unit, document_value, rule, measured, note=None, kind="document"):
     """One row of a study's claims table (summary.json["claims"]), its verdict computed by `verdict_of`.
 
     key: the row's id, "<study>.<name>"; where: section or figure; quote: the document's sentence (one line); claim: the quantity minnet
@@ -216,24 +216,6 @@ def claim(key, document, where, quote, claim, unit, document_value, rule, measur
         "note": note,
     }
     row["verdict"] = verdict_of(row)
-    return row
-
-
-def rows_of(study, document, where=None, kind="document"):
-    """One study's row maker: `claim` with the id prefixed by the study's name and its document filled in
-    (a row may name another, e.g. the paper it goes beyond), and one `where` for every row when given.
-    Every field is named at the call: row("key", where=..., quote=..., claim=..., unit=...,
-    document_value=..., rule=..., measured=..., note=..., kind=...), one declaration per claim."""
-    default_where = where
-
-    def row(key, *, quote, claim, unit, document_value, rule, measured, note=None, where=None, kind=kind,
-            document=document):  # fmt: skip
-        where = where or default_where
-        if not where:
-            raise ValueError(f"{study}.{key}: where must name the section or figure")
-        return make_claim(f"{study}.{key}", document, where, quote, claim, unit, document_value, rule, measured,
-                          note, kind=kind)  # fmt: skip
-
     return row
 
 
@@ -346,7 +328,7 @@ class Claims:
         if rule["name"] == "setting":  # a key of this table as its id (read once every claim is declared)
             rule = {**rule, "depends_on": [self.full_id(k) for k in rule["depends_on"]]}
         notes = [text for text in (filled(d["note"], fields), note) if text]
-        return make_claim(d["id"], d["document"], filled(d["where"], fields), d["quote"],
+        return make_row(d["id"], d["document"], filled(d["where"], fields), d["quote"],
                           filled(d["claim"], fields), d["unit"], document_value, rule, measured,
                           "; ".join(notes) or None, kind=d["kind"])  # fmt: skip
 
@@ -361,26 +343,6 @@ def filled(value, fields):
         return value.format_map(fields)
     except KeyError as missing:
         raise KeyError(f"the claim text {value!r} needs the field {missing} at attach") from None
-
-
-def setting(key, *, document, choice, alternative, depends_on, value=None):
-    """A choice the document does not state (or that minnet had to change), made to reproduce it:
-    which claims depend on it and what the alternative gives, measured where minnet measured it."""
-    rule = setting_rule(depends_on, alternative)
-    return make_claim(key, document, "setup", "", choice, "", None, rule, value, alternative, kind="setting")
-
-
-def pytorch_init_setting(study, document, depends_on):
-    """The setting a PyTorch document does not state but used: nn.Linear's initialisation."""
-    return setting(
-        f"{study}.initialisation",
-        document=document,
-        choice="every layer starts from nn.Linear's default, U(-1/sqrt(n_in), 1/sqrt(n_in)) (minnet's init='pytorch')",
-        alternative="the document's code is PyTorch, whose default this is; minnet draws the same distribution, not "
-        "PyTorch's random numbers",
-        depends_on=depends_on,
-        value="U(-1/sqrt(n_in), 1/sqrt(n_in))",
-    )
 
 
 LINES = {"beyond": "beyond the documents", "check": "checks of minnet's code"}  # scoreboard lines apart
@@ -439,6 +401,3 @@ def print_claims(claims):
             print(f"  {row['id']} ({row['document']}): {row['claim']}")
             for line in textwrap.wrap(f"depends on: {', '.join(row['rule']['depends_on'])}. {row['note']}", 96):
                 print(f"      {line}")
-
-
-make_claim = claim  # rows_of's row takes a field named claim, which hides the function there

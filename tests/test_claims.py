@@ -8,17 +8,15 @@ from demos.claims import (
     Claims,
     band,
     beats_baseline,
-    claim,
     exact,
     holds,
+    make_row,
     not_comparable,
     permutation_p,
     plausible_draw,
     ratio,
     relative,
-    rows_of,
     scoreboard,
-    setting,
     sign_test_p,
     significant,
     verdict_of,
@@ -38,7 +36,7 @@ PASSING = [
 
 
 def row(rule, document_value, measured):
-    return claim("t.x", "000", "section 1", "a sentence", "a quantity", "", document_value, rule, measured)
+    return make_row("t.x", "000", "section 1", "a sentence", "a quantity", "", document_value, rule, measured)
 
 
 @pytest.mark.parametrize("rule, document_value, measured", PASSING)
@@ -86,13 +84,9 @@ def test_plausible_draw_needs_ten_seeds():
 
 def test_settings_and_not_comparable_are_never_scored_reproduced():
     assert row(not_comparable("a --quick run"), 1, 1)["verdict"] == "not comparable"
-    s = setting(
-        "t.loss",
-        document="001",
-        choice="summed cross-entropy",
-        alternative="the batch mean gives 10%",
-        depends_on=["t.x"],
-    )
+    table = Claims("t", "001")
+    table.setting("loss", choice="summed cross-entropy", alternative="the batch mean gives 10%", depends_on=["x"])
+    s = table.attach("loss", measured="sum")
     assert s["verdict"] == "not comparable" and s["kind"] == "setting"
     assert perturbed_past(s) is None
 
@@ -101,8 +95,8 @@ def test_scoreboard_one_line_per_document_and_one_beyond():
     rows = [
         row(exact(), 1, 1),
         row(exact(), 1, 2),
-        claim("t.b", "Cohen et al. 2021", "fig 1", "", "x", "", None, holds("p"), True, kind="beyond"),
-        setting("t.s", document="000", choice="c", alternative="a", depends_on=["t.x"]),
+        make_row("t.b", "Cohen et al. 2021", "fig 1", "", "x", "", None, holds("p"), True, kind="beyond"),
+        declared_table().attach("init", sigma=0.01, other="more"),
     ]
     assert scoreboard(rows) == {
         "000": {"reproduced": 1, "differs": 1, "not comparable": 0},
@@ -112,7 +106,7 @@ def test_scoreboard_one_line_per_document_and_one_beyond():
 
 def test_claim_refuses_an_unknown_kind():
     with pytest.raises(ValueError, match="kind must be one of"):
-        claim("t.x", "000", "s", "q", "c", "", 1, exact(), 1, kind="finding")
+        make_row("t.x", "000", "s", "q", "c", "", 1, exact(), 1, kind="finding")
 
 
 def test_a_value_too_long_for_its_column_is_printed_below_its_row(capsys):
@@ -152,15 +146,16 @@ def test_checks_are_counted_apart_from_the_documents_findings():
     assert board["checks of minnet's code"] == {"reproduced": 1, "differs": 1, "not comparable": 0}
 
 
-def test_a_row_names_every_field_and_its_where():
-    row = rows_of("t", "000")
-    fields = dict(quote="q", claim="c", unit="", document_value=1, rule=exact(), measured=1)
-    assert row("x", where="section 1", **fields)["where"] == "section 1"
+def test_a_claim_names_every_field_and_its_where():
+    table = Claims("t", "000")
+    fields = dict(quote="q", claim="c", unit="", document_value=1, rule=exact())
+    table.declare("x", where="section 1", **fields)
+    assert table.attach("x", measured=1)["where"] == "section 1"
     with pytest.raises(TypeError):
-        row("x", "section 1", "q", "c", "", 1, exact(), 1)  # positional fields are refused: each is named
-    with pytest.raises(ValueError, match="t.x: where"):
-        row("x", **fields)  # no where, and rows_of gave none
-    assert rows_of("t", "000", where="figure 2")("x", **fields)["where"] == "figure 2"
+        table.declare("y", "section 1", "q", "c", "", 1, exact())  # positional fields are refused: each is named
+    with pytest.raises(ValueError, match="t.z: where"):
+        table.declare("z", **fields)  # no where, and the table gave none
+    assert Claims("t", "000", where="figure 2").declare("x", **fields) is None
 
 
 def declared_table():

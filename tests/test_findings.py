@@ -1,16 +1,10 @@
 """The inventory of the documents' findings (demos/findings.py) held to the studies' claims rows and to the documents.
 
-The rows a study can write are read from its source, demos/<study>.py: each call of its row maker `row(...)` (made
-by `rows_of`) gives the row's name (a literal, or an f-string read as a pattern: f"model{k}_{part}_loss"), its kind
-(the call's kind=, else the one rows_of was given) and whether it quotes the document. A name computed at run time
-(neurons' DOCUMENT_TEST_ERRORS, document 000's events) is found in the source text instead: the study's and that of
-the minnet.studies modules it imports.
+The rows a study can write are its declared claims table, CLAIMS in demos/<study>.py (demos.claims.Claims): each
+claim's id, its kind and whether it quotes the document.
 """
 
-import ast
 import importlib
-import importlib.util
-import re
 from pathlib import Path
 
 import pytest
@@ -23,50 +17,9 @@ SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"  # the document
 DOCUMENT_STUDIES = sorted(study for study, (document, _) in STUDIES.items() if document in FINDINGS)
 
 
-def argument(call, index, keyword):
-    """A call's argument by keyword, else by position; None when it has neither."""
-    by_keyword = [k.value for k in call.keywords if k.arg == keyword]
-    return by_keyword[0] if by_keyword else call.args[index] if len(call.args) > index else None
-
-
-def name_pattern(node):
-    """A row name's regular expression: a literal as itself, an f-string with each {...} as '.+'; None when the
-    name is computed."""
-    if isinstance(node, ast.Constant) and isinstance(node.value, str):
-        return re.escape(node.value)
-    if isinstance(node, ast.JoinedStr):
-        return "".join(re.escape(p.value) if isinstance(p, ast.Constant) else ".+" for p in node.values)
-    return None
-
-
 def declared_rows(study):
-    """(name pattern, kind, quotes the document) of every claim in demos/<study>.py's declared table, CLAIMS;
-    for a study not yet declaring one, of every row(...) call in its source."""
-    table = getattr(importlib.import_module(f"demos.{study}"), "CLAIMS", None)
-    if table is not None:
-        return [(re.escape(d["id"].split(".", 1)[1]), d["kind"], d["quote"] != "") for d in table.table()]
-    tree = ast.parse((DEMOS / f"{study}.py").read_text())
-    makers = [node.value for node in ast.walk(tree) if isinstance(node, ast.Assign)
-              and isinstance(node.value, ast.Call) and getattr(node.value.func, "id", None) == "rows_of"]  # fmt: skip
-    assert len(makers) == 1, f"demos/{study}.py: expected one `row = rows_of(...)`, found {len(makers)}"
-    default = argument(makers[0], 3, "kind")
-    default = "document" if default is None else default.value
-    quote_at = 1 if argument(makers[0], 2, "where") is not None else 2  # rows_of(where=...) fills where
-    rows = []
-    for call in ast.walk(tree):
-        if isinstance(call, ast.Call) and getattr(call.func, "id", None) == "row":
-            kind, quote = argument(call, len(call.args), "kind"), argument(call, quote_at, "quote")
-            quoted = not (isinstance(quote, ast.Constant) and quote.value == "")
-            rows.append((name_pattern(argument(call, 0, "key")), kind.value if kind is not None else default, quoted))
-    return rows
-
-
-def study_source(study):
-    """The text of demos/<study>.py and of the minnet.studies modules it imports from."""
-    text = (DEMOS / f"{study}.py").read_text()
-    modules = [node.module for node in ast.walk(ast.parse(text)) if isinstance(node, ast.ImportFrom)
-               and (node.module or "").startswith("minnet.studies")]  # fmt: skip
-    return "\n".join([text] + [Path(importlib.util.find_spec(m).origin).read_text() for m in modules])
+    """(id, kind, quotes the document) of every claim in demos/<study>.py's declared table, CLAIMS."""
+    return [(d["id"], d["kind"], d["quote"] != "") for d in importlib.import_module(f"demos.{study}").CLAIMS.table()]
 
 
 def named_rows():
@@ -77,21 +30,16 @@ def normalised(text):
     return " ".join(text.split())
 
 
-def test_every_study_declares_rows_the_test_can_read():
-    """A study whose rows this test cannot find (a new way of declaring them) fails here rather than passing
-    the tests below by finding nothing."""
+def test_every_study_declares_its_claims():
     for study in STUDIES:
-        assert [p for p, _, _ in declared_rows(study) if p], f"demos/{study}.py: no row(...) call with a readable name"
+        assert declared_rows(study), f"demos/{study}.py declares no claim in its CLAIMS table"
 
 
 def test_every_row_named_exists_in_its_study():
     for row_id in sorted(named_rows()):
-        study, name = row_id.split(".", 1)
+        study = row_id.split(".", 1)[0]
         assert study in STUDIES, f"{row_id}: no study {study!r}"
-        patterns = [p for p, _, _ in declared_rows(study) if p]
-        assert any(re.fullmatch(p, name) for p in patterns) or name in study_source(study), (
-            f"{row_id}: not a row of {study}"
-        )
+        assert row_id in {i for i, _, _ in declared_rows(study)}, f"{row_id}: not a row of {study}'s claims table"
 
 
 def test_every_document_row_tests_some_finding():
@@ -100,12 +48,9 @@ def test_every_document_row_tests_some_finding():
     for study in DOCUMENT_STUDIES:
         document = STUDIES[study][0]
         ids = {row_id for f in FINDINGS[document] for row_id in f.rows}
-        for pattern, kind, quoted in declared_rows(study):
-            if kind == "document" and quoted and pattern:
-                assert any(re.fullmatch(f"{study}\\.{pattern}", i) for i in ids), (
-                    f"{study}.{pattern.replace(chr(92), '')}: a document {document} row that no finding in "
-                    "demos/findings.py names"
-                )
+        for row_id, kind, quoted in declared_rows(study):
+            if kind == "document" and quoted:
+                assert row_id in ids, f"{row_id}: a document {document} row that no finding in demos/findings.py names"
 
 
 def test_the_rows_of_a_finding_belong_to_a_study_of_its_document():
