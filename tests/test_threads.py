@@ -33,3 +33,26 @@ def test_settings_name_the_cores_and_every_variable():
     seen = threads.settings()
     assert seen["cores"] == os.cpu_count() and seen["numba"] >= 1
     assert set(threads.SINGLE_THREADED) <= set(seen)
+
+
+def test_the_explorers_request_threads_compute_on_one_numba_thread():
+    """Numba's thread count belongs to the thread that sets it: the server sets it in each request's thread."""
+    import threading
+
+    import numba
+
+    from demos.explore.server import Server
+
+    seen = []
+
+    class Handler:
+        def __init__(self, request, client_address, server):
+            seen.append(numba.get_num_threads())
+
+    server = Server.__new__(Server)  # no socket: only the request thread's set-up is tested
+    thread = threading.Thread(target=server.process_request_thread, args=(None, None))
+    server.finish_request = lambda request, client_address: Handler(request, client_address, server)
+    server.shutdown_request = lambda request: None
+    thread.start()
+    thread.join()
+    assert seen == [1]

@@ -60,7 +60,7 @@ from demos.explore.registry import (
 )
 from demos.explore_cache import DiskCache, default_folder
 from minnet.tools.atomic import strict
-from minnet.tools.threads import one_thread_each
+from minnet.tools.threads import one_numba_thread, one_thread_each
 
 MAX_BODY = 16_384  # bytes of a request body
 HOSTS = ("127.0.0.1", "localhost")
@@ -331,6 +331,10 @@ class Server(ThreadingHTTPServer):
     def __init__(self, address, handler):
         super().__init__(address, handler)
         self.slots = Slots(max(2, os.cpu_count() or 1))
+
+    def process_request_thread(self, request, client_address):
+        one_numba_thread()  # Numba's thread count is per thread: each request's thread computes on one
+        super().process_request_thread(request, client_address)
 
     def handle_error(self, request, client_address):
         if not isinstance(sys.exc_info()[1], (OSError, TimeoutError)):  # a reset or a timeout is the client's

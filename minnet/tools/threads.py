@@ -8,8 +8,9 @@ every process minnet starts beside others computes on one thread for each librar
   (`single_threaded_children`, read when the worker imports the libraries) and runs each task
   with OpenBLAS set to one thread (`set_blas_threads(1)`), which also makes its sums independent of
   the core count (below);
-- the explorer's server computes each request on one thread of each (`one_thread_each`): at most
-  one heavy request per core;
+- the explorer's server computes each request on one thread of each (`one_thread_each` when it
+  starts, `one_numba_thread` in each request's thread: Numba's count is per thread): at most one
+  heavy request per core;
 - the benchmark prints what it ran with (`settings`).
 
 Why ctypes and the environment rather than threadpoolctl: NumPy's wheels ship OpenBLAS, whose
@@ -131,13 +132,20 @@ def numba_threads():
     return numba.get_num_threads()
 
 
-def one_thread_each():
-    """From now on this process computes on one OpenBLAS thread and one Numba thread (a server that
-    runs one request per core)."""
+def one_numba_thread():
+    """This thread's Numba kernels run on one thread. Numba's count belongs to the thread that sets
+    it (a thread started later begins again with every core), so a server calls this in each
+    request's thread."""
     import numba
 
-    set_blas_threads(1)
     numba.set_num_threads(1)
+
+
+def one_thread_each():
+    """From now on this process computes on one OpenBLAS thread (a setting of the whole process)
+    and this thread on one Numba thread (a server that runs one request per core)."""
+    set_blas_threads(1)
+    one_numba_thread()
 
 
 def settings():
