@@ -333,6 +333,15 @@ class Claims:
                           "; ".join(notes) or None, kind=d["kind"])  # fmt: skip
 
 
+def declared(row_id):
+    """One claim's declaration (document, where, quote, claim, unit, document value, rule, kind), read from
+    its study's table, CLAIMS in demos/<study>.py: for a page that quotes a claim without running its study."""
+    import importlib
+
+    table = importlib.import_module(f"demos.{row_id.split('.', 1)[0]}").CLAIMS
+    return next(d for d in table.table() if d["id"] == row_id)
+
+
 def filled(value, fields):
     """A declared text (or a rule's texts) with its {fields} filled; a missing field is an error naming it."""
     if isinstance(value, dict):

@@ -364,11 +364,14 @@ def test_cached_models_and_points_are_the_computed_ones(tmp_path, monkeypatch):
     assert views(None) == computed  # and what the explorer computes without a cache
 
 
-def test_the_claim_boxes_quote_the_inventory_not_a_copy():
-    """Every row a claim box names exists in the inventory of the documents' findings, which gives its sentence
-    (written once, in demos/findings.py); the page types no document sentence or study number of its own."""
+def test_the_claim_boxes_quote_the_claims_tables_not_a_copy():
+    """Every row a claim box names is declared in its study's claims table, which gives its sentence and document
+    value (written once, there); the page types no document sentence or study number of its own."""
+    from demos.claims import declared
+
     quoted = explore.claims_quoted()
     assert set(quoted) == {row for rows in explore.VIEW_CLAIMS.values() for row in rows}
+    assert all(quoted[row] == declared(row) for row in quoted)
     assert all(q["quote"] and q["document"] in ("000", "001", "002", "003", "004") for q in quoted.values())
     page = explore.page().decode()
     assert all(q["quote"] not in page for q in quoted.values())  # each sentence comes from GET /api

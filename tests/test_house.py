@@ -81,7 +81,7 @@ def test_the_explorer_package_is_one_room_and_its_views_import_no_study():
     study's command-line file (`from demos.minima import ...`) would be named."""
     explorer = {module_name(path) for path in demos_files() if room(module_name(path)) == "demos.explore"}
     assert {"demos.explore", "demos.explore.server", "demos.explore.registry", "demos.explore.dd"} <= explorer
-    assert demos_imports(ROOT / "demos" / "explore" / "registry.py") <= {"demos.explore_cache", "demos.findings"}
+    assert demos_imports(ROOT / "demos" / "explore" / "registry.py") <= {"demos.explore_cache", "demos.claims"}
     assert room("demos.explore.minima") == "demos.explore" and room("demos.minima") == "demos.minima"
 
 

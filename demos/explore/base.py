@@ -96,7 +96,7 @@ class View:
     """One view of the page. name: its section's id on the page and view= in the address; document: the source
     document's number; study: `python -m demos.<study>` and its report page <study>.html; exercise: the
     `python -m demos.exercises` exercise that builds its core (None: none); sources: the files its page links
-    (GET /source/<path> serves these); claims: the findings rows its claim box names (demos.findings quotes them);
+    (GET /source/<path> serves these); claims: the claims rows its claim box names (their studies' claims tables declare them);
     rules: the studies' thresholds its claim box applies; endpoints: "<prefix>/<what>": Endpoint; handlers: the
     class (made once per server with the sessions and the cache) whose method <what> answers each endpoint."""
 

@@ -9,10 +9,10 @@ view is adding its module here.
 import glob
 import os
 
+from demos.claims import declared
 from demos.explore import dd, doc000, doc001, grok, mandelbrot, minima, race
 from demos.explore.base import TICKET, TICKETS, BadRequest, Endpoint, Sessions, check_value
 from demos.explore_cache import NoCache
-from demos.findings import FINDINGS
 
 VIEWS = [doc000.VIEW, race.VIEW, mandelbrot.VIEW, doc001.VIEW, grok.VIEW, minima.VIEW, dd.VIEW]  # the page's order
 PROGRESS = {"progress": Endpoint({"ticket": TICKET}, light=True)}  # a long request's progress line, any view's
@@ -38,7 +38,7 @@ DOCUMENTS = {
 SOURCES = {path for view in VIEWS for path in view.sources}  # GET /source/<path> serves these only
 EXERCISES = {view.exercise for view in VIEWS if view.exercise}  # GET /exercise/<name> serves these only
 REPORT = os.path.join("minnet-out", "report")  # where python -m demos.report writes, from the folder it runs in
-VIEW_CLAIMS = {view.name: view.claims for view in VIEWS}  # the rows each claim box names (demos.findings quotes them)
+VIEW_CLAIMS = {view.name: view.claims for view in VIEWS}  # the rows each claim box names (declared in their studies' tables)
 
 
 def document_file(number):
@@ -64,14 +64,9 @@ def teaching():
 
 
 def claims_quoted():
-    """GET /api's "claims": per row a claim box names, the document, where and the sentence it quotes, as the
-    inventory of the documents' findings has them (demos.findings): each sentence is written once."""
-    quoted = {}
-    for document, found in FINDINGS.items():
-        for f in found:
-            for row in f.rows:
-                quoted.setdefault(row, {"document": document, "where": f.where, "quote": f.quote})
-    return {row: quoted.get(row, {}) for view in VIEWS for row in view.claims}
+    """GET /api's "claims": per row a claim box names, its declaration in the study's claims table (document,
+    where, the sentence it quotes, the quantity, unit, document value and rule): each written once, there."""
+    return {row: declared(row) for view in VIEWS for row in view.claims}
 
 
 def study_rules():
