@@ -356,6 +356,7 @@ CLAIMS.setting(
     alternative="Nakkiran et al.: ResNet18 / CNNs on CIFAR-10 and -100; Belkin et al.: 784-k-10 on 4,000 MNIST "
     "images with squared loss; 28 x 28 pixels cost 16 times more per hidden unit",
     depends_on=TRAINED_CLAIMS,
+    document=NAKKIRAN_2019,
 )
 CLAIMS.setting(
     "trained_optimizer",
@@ -364,6 +365,7 @@ CLAIMS.setting(
     alternative="Nakkiran et al.: Adam lr 1e-4 for 4,000 epochs (CNNs); shorter training lowers the peak (early "
     "stopping removes it, their section 6)",
     depends_on=TRAINED_CLAIMS,
+    document=NAKKIRAN_2019,
 )
 CLAIMS.setting(
     "trained_threshold",
@@ -374,6 +376,7 @@ CLAIMS.setting(
     alternative="Belkin et al.'s threshold n x 10 = {belkin} parameters is at width {belkin_width} here (squared "
     "loss must fit 10 numbers per image; cross-entropy only the largest)",
     depends_on=TRAINED_CLAIMS,
+    document=NAKKIRAN_2019,
 )
 
 
@@ -456,6 +459,8 @@ def trained_figure(results, s):
                 ax.axvline(c["threshold_width"], color=color, linestyle="--", linewidth=1)
         if c["has_peak"]:
             test_ax.plot(c["peak_width"], c["peak_test_error"], "o", markersize=14, markerfacecolor="none", color=color)
+    peaks = [c["peak_test_error"] for c in s["curves"]]  # the narrowest networks' underfitting may leave the panel
+    test_ax.set_ylim(max(0.0, min(np.min(results["test_error"]) - 0.03, 0.5)), min(1.0, max(peaks) + 0.2))
     train_ax.axhline(dd.EPS_INTERPOLATES, color="0.4", linestyle=":", linewidth=1)
     train_ax.text(widths[0], dd.EPS_INTERPOLATES * 1.15, f"eps = {dd.EPS_INTERPOLATES}: 'fits'", color="0.3")
     for ax in (test_ax, train_ax):
