@@ -1,6 +1,7 @@
 """Plumbing every demo's command line shares."""
 
 import argparse
+import contextlib
 import math
 import os
 import textwrap
@@ -252,10 +253,9 @@ def sweep_runner(args):
     """A function configs -> results that runs a sweep the way --workers / --dask ask for."""
     from minnet.tools import sweep
 
-    executor = sweep.dask_executor(args.dask) if args.dask else None
-
     def run(fn, configs):
-        results = sweep.run(fn, configs, executor=executor, workers=args.workers, progress=not args.quiet)
+        with sweep.dask_executor(args.dask) if args.dask else contextlib.nullcontext() as executor:
+            results = sweep.run(fn, configs, executor=executor, workers=args.workers, progress=not args.quiet)
         if results.failures:
             raise SystemExit(f"{len(results.failures)} of {len(configs)} runs failed (tracebacks above)")
         return results

@@ -155,15 +155,19 @@ def stop(executor, futures):
         process.terminate()
 
 
+@contextlib.contextmanager
 def dask_executor(address):
-    """A concurrent.futures executor on the Dask cluster at `address` (e.g. "tcp://host:8786")."""
+    """A concurrent.futures executor on the Dask cluster at `address` (e.g. "tcp://host:8786"), its
+    client closed at the end of the block (a client left open in a process that goes on, a test or
+    a notebook, keeps trying to reach a scheduler that has stopped)."""
     try:
         from dask.distributed import Client
     except ImportError as err:
         raise ImportError(
             'running on a Dask cluster needs Dask: pip install "minnet[dask]"'
         ) from err
-    return Client(address).get_executor()
+    with Client(address) as client:
+        yield client.get_executor()
 
 
 CONFIG_KEY = "__config__"  # in a saved result: the config it was computed from, as JSON
