@@ -524,8 +524,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--n", type=int_in(20, 4000), default=1000, help="training images (default 1000)")
     p.add_argument("--label-noise", type=float_in(0, 1), default=0.1,
                    help="fraction of the training labels redrawn at random (default 0.1)")  # fmt: skip
-    p.add_argument("--max-factor", type=float_in(2, 100), default=10.0,
-                   help="the widest network has this many times n hidden units (default 10)")  # fmt: skip
+    p.add_argument("--max-factor", type=float_in(2, 100), default=dd.MAX_FACTOR,
+                   help="the widest network has this many times n hidden units (default %(default)g)")  # fmt: skip
     p.add_argument("--seeds", type=positive_int, default=5, help="curves, each with its own images, noise and "
                    "features (default 5)")  # fmt: skip
     p.add_argument("--seed", type=seed, default=0, help="the first seed (default 0)")

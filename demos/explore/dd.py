@@ -21,7 +21,7 @@ def double_descent_bytes(p):
 
 class DoubleDescentHandlers(Handlers):
     def widths(self, p):
-        return {"widths": dd.widths(p["n"], 10), "threshold": dd.CLASSES * p["n"]}  # the study's default --max-factor
+        return {"widths": dd.widths(p["n"], dd.MAX_FACTOR), "threshold": dd.CLASSES * p["n"]}  # the study's widths
 
     def width(self, p):
         return double_descent_width(self.cache, **p)

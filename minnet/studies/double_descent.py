@@ -26,6 +26,7 @@ from minnet.mlp import MLP
 
 CLASSES = 10  # the ten digits
 WIDTHS = 24  # widths on the log scale from 10 to max_factor x n, the threshold's added
+MAX_FACTOR = 10.0  # the widest: 10 n units, far enough past the threshold n for the second descent
 
 
 def widths(n, max_factor):
