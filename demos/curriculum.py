@@ -108,6 +108,7 @@ def config_of(args, examples):
     return {
         "data": f"{args.data}, {examples:,} training examples", "network": "MLP " + "-".join(map(str, sizes)),
         "activation": args.activation, "loss": f"softmax cross-entropy, {args.reduction} over the batch",
+        "reduction": args.reduction,
         "init": args.init, "optimizer": f"SGD, lr {args.lr}", "batch_size": args.batch_size, "epochs": args.epochs,
         "seeds": list(range(args.runs)), "cluster_iteration": args.cluster_iteration, "contention": args.contention,
     }  # fmt: skip
@@ -651,8 +652,10 @@ def deep_rows(s):
 def settings(s):
     """The setting rows, with the value this run took."""
     rows = [
-        CLAIMS.attach("initialisation", measured=NN_LINEAR_INIT),
-        CLAIMS.attach("reduction", measured="sum"),
+        CLAIMS.attach(
+            "initialisation", measured=NN_LINEAR_INIT if s["config"]["init"] == "pytorch" else s["config"]["init"]
+        ),
+        CLAIMS.attach("reduction", measured=s["config"]["reduction"]),
         CLAIMS.attach("cluster_iteration", measured=s["cluster_iteration"], cluster_iteration=s["cluster_iteration"]),
     ]
     if s["data"] != "mnist":
