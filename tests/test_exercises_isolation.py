@@ -217,6 +217,12 @@ def test_the_bug_hunt_names_a_missing_module(monkeypatch):
         ex.main(["bughunt", "sign_flip"])
 
 
+def ctrl_c_as_at_a_terminal():
+    """The child starts with Ctrl-C's default (Python turns it into KeyboardInterrupt): a job started in the
+    background without job control, as CI may be, inherits SIGINT ignored, and so would every child."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @POSIX_PROC
 @pytest.mark.parametrize(
     "argv, signum",
@@ -239,6 +245,7 @@ def test_stopped_midway_it_leaves_no_process_and_no_temporary_folder(tmp_path, a
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=ctrl_c_as_at_a_terminal,
     )
     try:
         waited(lambda: children(process.pid) and os.listdir(temporary))

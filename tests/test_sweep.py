@@ -139,6 +139,7 @@ def alive(pid):
 
 def start_sweep(tmp_path):
     import os
+    import signal
     import subprocess
     import sys
     import time
@@ -148,8 +149,11 @@ def start_sweep(tmp_path):
     pids.mkdir()
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([os.path.dirname(__file__), os.environ.get("PYTHONPATH", "")])}
     process = subprocess.Popen(
-        [sys.executable, str(script), str(tmp_path / "results"), str(pids)], env=env, stderr=subprocess.PIPE
-    )
+        [sys.executable, str(script), str(tmp_path / "results"), str(pids)],
+        env=env,
+        stderr=subprocess.PIPE,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # Ctrl-C as at a terminal: a job started
+    )  # in the background without job control, as CI may be, inherits SIGINT ignored
     deadline = time.time() + 60
     while time.time() < deadline and len(list((tmp_path / "results").glob("*.npz"))) < 2:
         time.sleep(0.1)  # the two short tasks are done; the workers sleep in two long ones
