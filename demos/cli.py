@@ -298,8 +298,10 @@ def run_study(args, run, plot, summary_of, save_results, print_summary):
     demos.report and from any --workers (minnet.tools.sweep.one_blas_thread)."""
     from minnet.tools.atomic import OutputRefused, atomic_folder
     from minnet.tools.sweep import one_blas_thread
+    from minnet.tools.threads import keep_freed_memory
 
     headless_figures(getattr(args, "show", False))
+    keep_freed_memory()  # each step's temporary arrays reuse the heap rather than fault in fresh pages
     try:
         with atomic_folder(args.out) as staging, one_blas_thread():
             results = run(args)

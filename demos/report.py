@@ -13,7 +13,6 @@ pages. The report folder is written whole or not at all: it is built in a tempor
 --out and renamed into place at the end.
 """
 
-import ctypes
 import html
 import importlib
 import json
@@ -72,25 +71,9 @@ def study_argv(study, folder, quick):
     return ["--quiet", "--out", folder, *STUDIES[study][1], *(["--quick"] if quick else [])]
 
 
-def keep_freed_memory():
-    """Keep the memory NumPy frees in the process's heap (glibc's malloc; elsewhere nothing): by
-    default glibc maps every block above a threshold (128 KB at first) fresh from the system and
-    returns it when freed, so each step's temporary arrays of a few hundred KB cost page faults:
-    complex_mult spent 198 s of its 537 s of CPU in the kernel that way (2026-12-07, shared cores).
-    Fixed thresholds (mallopt: M_MMAP_THRESHOLD 32 MB, glibc's largest, and M_TRIM_THRESHOLD 1 GB)
-    reuse the heap instead. Allocation only: no number changes."""
-    try:
-        libc = ctypes.CDLL(None)
-        mallopt = libc.mallopt
-    except (OSError, AttributeError):
-        return False
-    M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
-    return bool(mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024) and mallopt(M_TRIM_THRESHOLD, 1 << 30))
-
-
 def run_study_task(config):
-    """A sweep task: run one study's main into its folder; returns its exit status and wall time."""
-    keep_freed_memory()
+    """A sweep task: run one study's main into its folder (which keeps freed memory, demos.cli.run_study);
+    returns its exit status and wall time."""
     start = time.perf_counter()
     status = importlib.import_module(f"demos.{config['study']}").main(
         study_argv(config["study"], config["folder"], config["quick"])

@@ -1,4 +1,4 @@
-"""The report's workers keep freed memory in their heap (demos.report.keep_freed_memory): glibc's mallopt takes the
+"""Every study run and sweep worker keeps freed memory in its heap (minnet.tools.threads.keep_freed_memory): glibc's mallopt takes the
 thresholds, and a few epochs of complex_mult's silu model take a fraction of the page faults."""
 
 import subprocess
@@ -10,7 +10,7 @@ PROBE = textwrap.dedent(
     import resource, sys
     from minnet.studies import complex_mult as cm
     if sys.argv[1] == "keep":
-        from demos.report import keep_freed_memory
+        from minnet.tools.threads import keep_freed_memory
         assert keep_freed_memory()
     before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
     cm.train_task({"hidden": [20, 30, 20], "activation": "silu", "epochs": 4, "seed": 0})  # document 003's model

@@ -39,6 +39,7 @@ from minnet.tools.atomic import read_npz, save_npz
 from minnet.tools.history import UNREADABLE
 from minnet.tools.threads import (  # noqa: F401  (one_blas_thread, blas_threads: re-exported)
     blas_threads,
+    keep_freed_memory,
     one_blas_thread,
     set_blas_threads,
     single_threaded_children,
@@ -113,6 +114,7 @@ def start_worker(parent, reports):
     the queue `reports` (none: not reported; a queue nobody reads could keep a worker from
     exiting)."""
     exit_with_parent(parent)
+    keep_freed_memory()
     if reports is not None:
         progress.REPORT = lambda desc, done, total: reports.put((os.getpid(), desc, done, total))
 

@@ -1,4 +1,5 @@
-"""How many threads minnet's processes compute on: one policy, in one place.
+"""How many threads minnet's processes compute on, and how their heap keeps memory: one policy, in
+one place (`keep_freed_memory`, called by every study run and every sweep worker, is at the end).
 
 Threads never exceed cores. A study run alone uses every core (OpenBLAS's and Numba's defaults);
 every process minnet starts beside others computes on one thread for each library:
@@ -156,3 +157,22 @@ def settings():
         "numba": numba_threads(),
         **{name: os.environ.get(name, "unset") for name in SINGLE_THREADED},
     }
+
+
+# ----- the heap ------------------------------------------------------------------------------
+def keep_freed_memory():
+    """Keep the memory NumPy frees in the process's heap (glibc's malloc; elsewhere nothing): by
+    default glibc maps every block above a threshold (128 KB at first) fresh from the system and
+    returns it when freed, so each step's temporary arrays of a few hundred KB cost page faults:
+    complex_mult spent 198 s of its 537 s of CPU in the kernel that way (2026-12-07, shared cores).
+    Fixed thresholds (mallopt: M_MMAP_THRESHOLD 32 MB, glibc's largest, and M_TRIM_THRESHOLD 1 GB)
+    reuse the heap instead. Allocation only: no number changes."""
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None)
+        mallopt = libc.mallopt
+    except (OSError, AttributeError):
+        return False
+    M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
+    return bool(mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024) and mallopt(M_TRIM_THRESHOLD, 1 << 30))
