@@ -64,6 +64,7 @@ from demos.cli import (
     sweep_runner,
 )
 from minnet.data import load_classification
+from minnet.studies import curriculum as cu
 from minnet.studies.curriculum import (
     CLUSTER_MIN_SIZE,
     N_CHUNKS,
@@ -734,29 +735,38 @@ def choose_cluster_iteration(parser, args):
 def main(argv: Sequence[str] | None = None) -> int:
     p = study_parser("curriculum", __doc__)
     add_data_options(p, "a seeded 10%% of their training set")
-    p.add_argument("--hidden", type=positive_int, default=8, help="hidden units (default 8)")
+    p.add_argument(
+        "--hidden", type=positive_int, default=cu.DEFAULTS["hidden"], help="hidden units (default %(default)s)"
+    )
     p.add_argument(
         "--activation",
         choices=["sigmoid", "tanh", "relu", "silu"],
-        default="sigmoid",
-        help="hidden activation (default sigmoid)",
+        default=cu.DEFAULTS["activation"],
+        help="hidden activation (default %(default)s)",
     )
-    p.add_argument("--lr", type=positive_float, default=0.01, help="SGD learning rate (default 0.01, the document's)")
-    p.add_argument("--batch-size", type=positive_int, default=128)
+    p.add_argument(
+        "--lr",
+        type=positive_float,
+        default=cu.DEFAULTS["lr"],
+        help="SGD learning rate (default %(default)s, the document's)",
+    )
+    p.add_argument("--batch-size", type=positive_int, default=cu.DEFAULTS["batch_size"])
     p.add_argument(
         "--reduction",
         choices=["sum", "mean"],
-        default="sum",
-        help="each step descends the batch's summed (default) or mean cross-entropy",
+        default=cu.DEFAULTS["reduction"],
+        help="each step descends the batch's summed or mean cross-entropy (default %(default)s)",
     )
     p.add_argument(
         "--init",
         choices=["pytorch", "auto", "glorot", "he"],
-        default="pytorch",
-        help="initial weights (default pytorch: nn.Linear's U(-1/sqrt(n_in), 1/sqrt(n_in)))",
+        default=cu.DEFAULTS["init"],
+        help="initial weights (default %(default)s: nn.Linear's U(-1/sqrt(n_in), 1/sqrt(n_in)))",
     )
-    p.add_argument("--epochs", type=positive_int, default=30)
-    p.add_argument("--runs", type=int_in(2), default=10, help="independently seeded runs (default 10)")
+    p.add_argument("--epochs", type=positive_int, default=cu.DEFAULTS["epochs"])
+    p.add_argument(
+        "--runs", type=int_in(2), default=cu.DEFAULTS["runs"], help="independently seeded runs (default %(default)s)"
+    )
     p.add_argument("--deep", action="store_true", help="the 4-layer network, scatter for layers 2, 3 and 4")
     p.add_argument(
         "--cluster-iteration",

@@ -382,3 +382,22 @@ def test_the_claim_boxes_quote_the_claims_tables_not_a_copy():
     rules = explore.study_rules()  # the studies' own thresholds, read from them
     assert rules == {"at_minimum": optimizer_paths.AT_MINIMUM, "long_before": grokking.LONG_BEFORE,
                      "sgd_lr": minima.SGD_LR}  # fmt: skip
+
+
+def test_document_001s_network_0_is_the_studys_network_0(monkeypatch):
+    """The view replays the study's network 0 an epoch at a time: its batches go on as one fit's would (a fit per
+    epoch seeded anew would repeat epoch 1's order), so after two epochs its weights are the study's, bit for bit."""
+    from demos.explore.doc001 import Doc001
+    from demos.explore_cache import NoCache
+    from minnet.studies import curriculum as cu
+
+    monkeypatch.setitem(explore.DOC001, "runs", 2)
+    monkeypatch.setitem(explore.DOC001, "epochs", 2)
+    state = Doc001(0, None, NoCache())
+    state.prepare()
+    state.advance(until=60)  # 40 steps an epoch (5,000 images, batches of 128): into the second epoch
+    assert state.epochs_done == 2
+    s = cu.DEFAULTS
+    study = cu.network(state.X.shape[1], [s["hidden"], 10], s["activation"], 0, s["init"])
+    cu.train_run(study, state.X, state.y, lr=s["lr"], batch_size=s["batch_size"], epochs=2, seed=0)
+    assert all(np.array_equal(a, b) for a, b in zip(state.net.params, study.params))

@@ -5,18 +5,11 @@ with the mean gradient is shown after every step. Its page: doc001.html."""
 import numpy as np
 
 from demos.explore.base import SESSION, TICKET, Endpoint, Handlers, Int, ProgressRecorder, State, View
-from minnet import MLP, SGD, fit
 from minnet.data import load_classification
+from minnet.studies import curriculum as cu
 from minnet.studies.curriculum import ExampleStatsRecorder, chunks_by_agreement, ensemble_agreement
 
-# `python -m demos.curriculum`'s defaults (sigmoid, init pytorch, summed loss)
-DOC001 = {
-    "hidden": 8,
-    "lr": 0.01,
-    "batch_size": 128,
-    "epochs": 30,
-    "runs": 10,
-}
+DOC001 = cu.DEFAULTS  # the study's runs, as python -m demos.curriculum makes them
 
 
 class Doc001(State):
@@ -31,62 +24,42 @@ class Doc001(State):
     def prepare(self):
         self.settings = DOC001
         self.X, self.y = load_classification("mnist5k")
-        self.chunk = self.cache.get("doc001-chunks", {"seed": self.seed, **DOC001}, self.agreement_chunks)["chunk"]
-        self.net = MLP(
-            [self.X.shape[1], self.settings["hidden"], 10],
-            activation="sigmoid",
-            loss="cross_entropy",
-            init="pytorch",
-            seed=self.seed,
-        )
-        self.optimizer = SGD(self.net.params, lr=self.settings["lr"])
+        key = {"seed": self.seed, **self.settings}
+        self.chunk = self.cache.get("doc001-chunks", key, self.agreement_chunks)["chunk"]
+        self.net = self.network(self.seed)
+        self.batches = np.random.default_rng(self.seed)  # one stream of batches over the epochs, as in one fit
         self.correct, self.norm, self.cos, self.epochs_done = [], [], [], 0
+
+    def network(self, seed):
+        return cu.network(self.X.shape[1], [self.settings["hidden"], 10], self.settings["activation"], seed,
+                          self.settings["init"])  # fmt: skip
+
+    def train(self, net, epochs, seed, recorder):
+        s = self.settings
+        cu.train_run(net, self.X, self.y, lr=s["lr"], batch_size=s["batch_size"], epochs=epochs, seed=seed,
+                     reduction=s["reduction"], recorders=[recorder])  # fmt: skip
 
     def agreement_chunks(self):
         """Train the ten networks (seeds seed, seed + 1, ...) as the study does; each example's chunk of their agreement."""
         probabilities = []
         for r in range(self.settings["runs"]):
-            net = MLP(
-                [self.X.shape[1], self.settings["hidden"], 10],
-                activation="sigmoid",
-                loss="cross_entropy",
-                init="pytorch",
-                seed=self.seed + r,
-            )
-            report = ProgressRecorder(
-                self.ticket,
-                f"training network {r + 1} of {self.settings['runs']} (for the agreement chunks)",
-                self.settings["epochs"],
-            )
-            fit(
+            net = self.network(self.seed + r)
+            what = f"training network {r + 1} of {self.settings['runs']} (for the agreement chunks)"
+            self.train(
                 net,
-                self.X,
-                self.y,
-                SGD(net.params, lr=self.settings["lr"]),
                 self.settings["epochs"],
-                batch_size=self.settings["batch_size"],
-                seed=self.seed + r,
-                recorders=[report],
-                reduction="sum",
+                self.seed + r,
+                ProgressRecorder(self.ticket, what, self.settings["epochs"]),
             )
             probabilities.append(net.forward(self.X))
         return {"chunk": chunks_by_agreement(ensemble_agreement(np.array(probabilities)))}
 
     def advance(self, until):
-        """Train network 0 epoch by epoch until its records reach iteration `until`."""
+        """Train network 0 epoch by epoch until its records reach iteration `until`: the study's network 0, whose
+        batches continue one stream over the epochs (a fit per epoch seeded anew would repeat epoch 1's order)."""
         while len(self.correct) <= until and self.epochs_done < self.settings["epochs"]:
             recorder = ExampleStatsRecorder(self.X, self.y, layers=[2])
-            fit(
-                self.net,
-                self.X,
-                self.y,
-                self.optimizer,
-                1,
-                batch_size=self.settings["batch_size"],
-                seed=self.seed,
-                recorders=[recorder],
-                reduction="sum",
-            )
+            self.train(self.net, 1, self.batches, recorder)
             result = recorder.result()
             skip = 1 if self.correct else 0  # each epoch's recorder starts with the state the last one ended at
             self.correct += list(result["correct"][skip:])

@@ -160,6 +160,40 @@ def training_data(name, data_dir=None):
     return X, y
 
 
+DEFAULTS = {  # document 001's runs as the study makes them (python -m demos.curriculum's defaults)
+    "hidden": 8,
+    "activation": "sigmoid",
+    "lr": 0.01,  # the document's
+    "batch_size": 128,
+    "epochs": 30,
+    "runs": 10,
+    "init": "pytorch",  # nn.Linear's U(-1/sqrt(n_in), 1/sqrt(n_in)), the document's PyTorch default
+    "reduction": "sum",  # each step descends the batch's summed cross-entropy
+}
+
+
+def network(n_in, sizes, activation, seed, init="pytorch"):
+    """One of document 001's networks: layer widths `sizes` after the input, softmax and cross-entropy."""
+    return MLP([n_in, *sizes], activation=activation, loss="cross_entropy", init=init, seed=seed)
+
+
+def train_run(net, X, y, *, lr, batch_size, epochs, seed, reduction="sum", recorders=()):
+    """Vanilla SGD as document 001 trains: mini-batches drawn by `seed` (an int, or a Generator that
+    goes on from where it stopped), the batch's summed (or mean) cross-entropy; returns fit's history."""
+    return fit(
+        net,
+        X,
+        y,
+        SGD(net.params, lr=lr),
+        epochs,
+        batch_size=batch_size,
+        seed=seed,
+        recorders=list(recorders),
+        reduction=reduction,
+        record_gradients=False,  # the loss per epoch only; no whole-set backward pass
+    )
+
+
 def curriculum_task(config):
     """A sweep task (minnet.tools.sweep): one of document 001's runs from a config dict.
 
@@ -171,25 +205,18 @@ def curriculum_task(config):
     predicted probabilities and the loss per epoch.
     """
     X, y = training_data(config["data"], config.get("data_dir"))
-    net = MLP(
-        [X.shape[1], *config["sizes"]],
-        activation=config["activation"],
-        loss="cross_entropy",
-        init=config.get("init", "pytorch"),
-        seed=config["seed"],
-    )
+    net = network(X.shape[1], config["sizes"], config["activation"], config["seed"], config.get("init", "pytorch"))
     recorder = ExampleStatsRecorder(X, y, config["layers"], config.get("keep_params_at", ()))
-    history = fit(
+    history = train_run(
         net,
         X,
         y,
-        SGD(net.params, lr=config["lr"]),
-        config["epochs"],
+        lr=config["lr"],
         batch_size=config["batch_size"],
+        epochs=config["epochs"],
         seed=config["seed"],
-        recorders=[recorder],
         reduction=config.get("reduction", "sum"),
-        record_gradients=False,  # the recorder follows the per-example gradients; no whole-set backward pass
+        recorders=[recorder],
     )
     return {**recorder.result(), "probabilities": net.forward(X), "train_loss": history["train_loss"]}
 
