@@ -483,7 +483,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                    help=f"SGD batch sizes of {mn.EXAMPLES} examples, {mn.EXAMPLES} = gradient descent (default 1 2 4 100)")  # fmt: skip
     p.add_argument("--lrs", type=positive_float, nargs="+", default=[0.05, 0.2, 0.8],
                    help="the network's learning rates (default 0.05 0.2 0.8)")  # fmt: skip
-    p.add_argument("--sweep", type=int_in(3, 1000), default=60, help="rates in part (a) (default 60)")
+    p.add_argument(
+        "--sweep", type=int_in(3, 1000), default=mn.SWEEP_RATES, help="rates in part (a) (default %(default)s)"
+    )
     p.add_argument("--seeds", type=positive_int, default=20, help="SGD runs per batch size; the network's seeds "
                    "are the first 3 (default 20)")  # fmt: skip
     add_sweep_options(p)

@@ -13,7 +13,7 @@ from minnet.studies import minima as mn
 def minima_landscape():
     """The study's one-weight landscape, its two minima with their sharpness, and part (a)'s sweep of rates."""
     w = np.linspace(-3.0, 3.5, 651)
-    sweep = mn.large_steps(np.geomspace(*mn.SWEEP, 60))  # the study's default --sweep
+    sweep = mn.large_steps(np.geomspace(*mn.SWEEP, mn.SWEEP_RATES))  # the study's default sweep
     return {
         "w": w.tolist(), "loss": mn.loss(w[:, None]).tolist(),
         "minima": {kind: {"w": float(mn.minimum(kind, 1)[0]), "loss": float(mn.loss(mn.minimum(kind, 1))),

@@ -23,6 +23,7 @@ R = 3.0  # the confining term's radius
 SETTLED = 1e-6  # a path has settled when its last step moved it less than this
 NUDGE = 0.01  # large steps start this far from the narrow minimum (at it exactly, gradient descent has nothing to do)
 SWEEP = (0.005, 1.0)  # the large steps' rates, log-spaced between these
+SWEEP_RATES = 60  # how many of them
 PATH_RATES = (0.01, 0.2)  # the two paths in two weights: below 2/lambda_narrow, and between the two
 SGD_LR, SGD_STEPS, EXAMPLES = 0.01, 3000, 100  # the stochastic escapes: below 2/lambda_narrow, tilting examples
 
