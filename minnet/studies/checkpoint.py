@@ -96,7 +96,9 @@ def backprop(net, X, Y, strategy="checkpoint", k=None):
     if not isinstance(net, MLP):
         raise ValueError(f"checkpointed backpropagation is written for MLP, got {type(net).__name__}")
     if net.normalise is not None:
-        raise ValueError(f"checkpointed backpropagation is written for dense layers; this MLP is {net.normalise}-normalised")
+        raise ValueError(
+            f"checkpointed backpropagation is written for dense layers; this MLP is {net.normalise}-normalised"
+        )
     if strategy not in STRATEGIES:
         raise ValueError(f"unknown strategy {strategy!r}; expected one of {STRATEGIES}")
     k = max(1, round(np.sqrt(net.L))) if k is None else k

@@ -210,8 +210,10 @@ def sigmoid_companions(seed, count_starts, lr, epochs, batch_size, points_per, g
                 for name, f in zip(NAMES, found_minimum(other["tried_finals"], other["grid_min_loss"]).T)
                 if not f.all()
             ],
-            "excess": {NAMES[name]: float(np.median(f / other["grid_min_loss"] - 1))
-                       for name, f in zip(NAMES, np.asarray(other["tried_finals"]).T)},  # final / lowest - 1
+            "excess": {
+                NAMES[name]: float(np.median(f / other["grid_min_loss"] - 1))
+                for name, f in zip(NAMES, np.asarray(other["tried_finals"]).T)
+            },  # final / lowest - 1
             "weights": [int(k) for k in other["weights"]],
             **({"roughness_batch_1": calm_paths(other, lr, seed)} if trained else {}),
         }
