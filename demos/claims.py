@@ -329,8 +329,8 @@ class Claims:
             rule = {**rule, "depends_on": [self.full_id(k) for k in rule["depends_on"]]}
         notes = [text for text in (filled(d["note"], fields), note) if text]
         return make_row(d["id"], d["document"], filled(d["where"], fields), d["quote"],
-                          filled(d["claim"], fields), d["unit"], document_value, rule, measured,
-                          "; ".join(notes) or None, kind=d["kind"])  # fmt: skip
+                        filled(d["claim"], fields), d["unit"], document_value, rule, measured,
+                        "; ".join(notes) or None, kind=d["kind"])  # fmt: skip
 
 
 def declared(row_id):
