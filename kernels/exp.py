@@ -1,5 +1,5 @@
-"""e^x for one number (`exp`), the compiled twin of minnet.arithmetic.exp (the same bits on
-every CPU).
+"""e^x for one number (`exp`) and for a whole array (`exp_array`), the compiled twins of
+minnet.arithmetic.exp (the same bits on every CPU).
 
 And e^x and tanh x for whole rows (`exp_row`, `tanh_row`): math.exp and math.tanh are scalar
 library calls that stop LLVM from vectorising a loop; these are polynomials it can vectorise.
@@ -117,3 +117,56 @@ def tanh_row(x, out, t):
         m = t[n] * out[n] + (t[n] - 1.0)  # e^v - 1 = 2^k (e^r - 1) + (2^k - 1)
         y = -m / (2.0 + m)  # tanh |x| = (1 - e^v) / (1 + e^v)
         out[n] = y if x[n] > 0.0 else (-y if x[n] < 0.0 else x[n])  # odd; +-0 and NaN pass through
+
+
+EXP_BLOCK = 512  # elements per block of `exp_array`: its scratch rows stay in the L1 cache
+
+
+@njit(cache=True, error_model="numpy")
+def exp_array(x, out):
+    """out = e^x for a whole flat array x: the bits of minnet.arithmetic.exp (its operations in its
+    order, no fastmath), in loops LLVM can vectorise, block by block (`exp_block`)."""
+    bits1 = np.empty(EXP_BLOCK, dtype=np.int64)
+    bits2 = np.empty(EXP_BLOCK, dtype=np.int64)
+    scale1, scale2 = bits1.view(np.float64), bits2.view(np.float64)  # the same rows as float64
+    for start in range(0, x.size, EXP_BLOCK):
+        stop = min(start + EXP_BLOCK, x.size)
+        exp_block(x[start:stop], out[start:stop], bits1, bits2, scale1, scale2)
+
+
+@njit(cache=True, error_model="numpy")
+def exp_block(x, out, bits1, bits2, scale1, scale2):
+    """out = e^x for one block; bits1, bits2: scratch rows, scale1, scale2 their float64 views.
+
+    ldexp(p, k) is a library call, which stops vectorisation; a multiply by 2^k gives the same
+    number (one rounding of the exact product p 2^k, as ldexp's) wherever 2^k is a float64. k
+    reaches +-1587 (x is clamped to +-EXP_CLAMP), so 2^k goes in two halves, each a normal float64
+    built from its exponent bits:
+
+        2^k e^r = (p 2^k1) 2^k2,   k1 = floor(k / 2),   k2 = k - k1,   |k1|, |k2| <= 794
+
+    p 2^k1 is exact (p is near 1), so the one rounding is the last multiply's: ldexp's result, also
+    where it overflows to inf or rounds to a subnormal number or to 0. A NaN gets k = 0, as
+    minnet.arithmetic.exp's nan_to_num(k) gives it, and passes through the polynomial."""
+    for n in range(x.size):
+        v = x[n]
+        v = -EXP_CLAMP if v < -EXP_CLAMP else v  # np.clip(x, -EXP_CLAMP, EXP_CLAMP); NaN stays
+        v = EXP_CLAMP if v > EXP_CLAMP else v
+        k = np.floor(v * LOG2E + 0.5)  # k = round(x / ln 2)
+        r = (v - k * LN2_HI) - k * LN2_LO  # r = x - k ln 2
+        out[n] = horner_in_order(r)  # p = e^r
+        k = 0.0 if k != k else k  # NaN: k = 0
+        k1 = int(k) >> 1  # floor(k / 2)
+        bits1[n] = (k1 + 1023) << 52  # the bits of the float64 2^k1
+        bits2[n] = (int(k) - k1 + 1023) << 52  # ... and of 2^k2
+    for n in range(x.size):
+        out[n] = (out[n] * scale1[n]) * scale2[n]  # 2^k e^r
+
+
+@njit(cache=True, error_model="numpy")
+def horner_in_order(r):
+    """e^r by minnet.arithmetic.exp's Horner steps p = p r + c, each a multiply and then an add."""
+    p = EXP_TAYLOR[0]
+    for c in EXP_TAYLOR[1:]:
+        p = p * r + c
+    return p
