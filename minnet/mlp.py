@@ -214,8 +214,10 @@ class MLP(Network):
 
     def dense(self, l, a_below):
         """z_l = a_{l-1} W_l^T + b_l (N, n_l): layer l's weights and bias applied to its input."""
-        z_l = a_below @ self.W[l].T
-        return z_l if self.b[l] is None else z_l + self.b[l]
+        z_l = a_below @ self.W[l].T  # a_{l-1} W_l^T
+        if self.b[l] is not None:
+            z_l += self.b[l]  # + b_l, added in place
+        return z_l
 
     def normalisation_forward(self, l, z_l):
         """(y_l, Cache): y_l = gamma_l * z_hat_l + beta_l (y_l = z_hat_l without affine)."""

@@ -41,6 +41,7 @@ def fit(
     progress=False,
     reduction="mean",
     record_gradients=True,
+    gradient_stats=True,
 ):
     """Train `net` with `optimizer` (built on ``net.params``) for `epochs` epochs; return a History.
 
@@ -62,6 +63,9 @@ def fit(
         the training loss after each epoch then comes from a forward pass alone (net.loss, the
         same bits), without the full data set's backward pass, which no step uses. A study that
         reads neither saves that pass (full-batch runs step with it, and record it either way).
+    gradient_stats : False leaves grad_norm and grad_angle out of the History of any run, full
+        batch too: their sums in order over the P parameters (four per epoch) are not taken. For
+        a study that reads neither; the training and every other record keep their bits.
 
     Every step is the network's own `loss_and_grad` and the optimizer's own `step`: an edit to
     either changes what trains.
@@ -70,14 +74,19 @@ def fit(
     check_fit_args(net, optimizer, X, epochs, batch_size, reduction)
     rng, recorders = np.random.default_rng(seed), list(recorders or [])
     gradients = bool(record_gradients) or batch_size is None or not hasattr(net, "loss")
+    stats = gradients and bool(gradient_stats)  # grad_norm and grad_angle recorded
     with np.errstate(all="ignore"):  # divergence is detected and reported, not warned about
         loss, grad = whole_set(net, X, Y, gradients)  # L(w) and G on the whole training set
-        train_losses, grads, meta = [loss], [], {"epochs_run": 0, "diverged_at": None}
+        train_losses, meta = [loss], {"epochs_run": 0, "diverged_at": None}
+        grad_norms, grad_angles, previous = [], [], None  # |G_i|, angle(G_{i-1}, G_i), G_{i-1}
         for recorder in recorders:
             recorder.start(net)
         for epoch in progress_steps(range(epochs), progress):
-            if gradients:
-                grads.append(grad)
+            if stats:
+                grad_norms.append(norm_in_order(grad))
+                if previous is not None:
+                    grad_angles.append(angle_degrees(previous, grad))
+                previous = grad
             for rows in batches(X.shape[0], batch_size, rng):
                 # gradient of the batch's mean loss
                 g = grad if rows is None else net.loss_and_grad(X[rows], Y[rows])[1]
@@ -98,11 +107,9 @@ def fit(
                 )
                 break
         recorded = {"train_loss": np.array(train_losses)}
-        if gradients:
-            recorded["grad_norm"] = np.array([norm_in_order(g) for g in grads])
-            recorded["grad_angle"] = np.array(
-                [angle_degrees(a, b) for a, b in zip(grads[:-1], grads[1:])]
-            )
+        if stats:
+            recorded["grad_norm"] = np.array(grad_norms)
+            recorded["grad_angle"] = np.array(grad_angles)
         history = History(recorded, meta)
     for recorder in recorders:
         history.update(recorder.result())
