@@ -12,11 +12,15 @@ unit as one frequency k, W_1[u, a] ~ cos(2 pi k a / p + phi_u): `single_frequenc
 close the learned embedding comes to that.
 """
 
+import functools
+import os
+
 import numpy as np
 
 from minnet.mlp import MLP
 from minnet.optim import AdamW
 from minnet.recorders import Recorder
+from minnet.tools.backend import resolve
 from minnet.train import fit
 
 LONG_BEFORE = 10  # "long before": test reaches 99% at least ten times later than train (a decade on a log axis)
@@ -76,6 +80,32 @@ class PairMLP(MLP):
             return O.copy()
         return super().forward(X)
 
+    def layers_forward(self, X):
+        """MLP's forward pass; the hidden layer in one pass of kernels.pair_mlp when it applies
+        (`hidden_in_one_pass`), with the bits of `dense` and the square."""
+        hidden = self.hidden_in_one_pass(X)
+        if hidden is None:
+            return super().layers_forward(X)
+        z_1, a_1 = hidden
+        z_2 = self.dense(2, a_1)  # z_2 = a_1 W_2^T + b_2, the output (a_2 = z_2)
+        return [None, z_1, z_2], [X, a_1, z_2], [None, None, None]
+
+    def hidden_in_one_pass(self, X):
+        """(z_1, a_1 = z_1^2) from kernels.grokking for pairs X under the numba backend, in a
+        network 2p -> width (square) -> outputs without normalisation; None otherwise."""
+        if self.L != 2 or self.normalise is not None or self.activation_of(1) != "square":
+            return None
+        if numba_backend() is None:
+            return None
+        pairs = self.pairs_of(X)
+        if pairs is None or not np.all(np.isfinite(self.W[1])):
+            return None
+        a, b = pairs
+        embedding = self.W[1].T.copy()  # row i: the vector of input i, W_1[:, i]   (2p, width)
+        z_1, a_1 = np.empty((a.size, self.sizes[1])), np.empty((a.size, self.sizes[1]))
+        numba_backend().square_pairs_into(embedding, self.b[1], a, b, z_1, a_1)
+        return z_1, a_1
+
     def dense(self, l, a_below):
         pairs = self.pairs_of(a_below) if l == 1 else None
         if pairs is None or not np.all(np.isfinite(self.W[1])):
@@ -105,6 +135,22 @@ class PairMLP(MLP):
         if not X.flags.writeable and X.flags.owndata:  # nothing can change its numbers
             remembered[:] = [*remembered[-3:], (X, pairs)]
         return pairs
+
+
+def numba_backend():
+    """kernels.grokking on the numba backend (minnet.tools.backend), else None."""
+    return kernels_for(os.environ.get("MINNET_BACKEND"))
+
+
+@functools.cache
+def kernels_for(environment):
+    """numba_backend() while $MINNET_BACKEND is `environment`: asked every step, and resolve asks
+    importlib each time whether numba is installed."""
+    if resolve() != "numba":
+        return None
+    from kernels import grokking
+
+    return grokking
 
 
 def one_hot_pairs(X):
@@ -138,8 +184,12 @@ def optimizer(net, lr, weight_decay):
 
 
 def accuracy(net, X, c):
-    """The fraction of rows whose largest output is the right class."""
-    return float(np.mean(np.argmax(net.forward(X), axis=1) == c))
+    """The fraction of rows whose largest output is the right class (kernels.grokking's one pass
+    on the numba backend)."""
+    O = net.forward(X)
+    if numba_backend() is not None:
+        return numba_backend().count_correct(O, c) / len(c)  # np.mean's count / N
+    return float(np.mean(np.argmax(O, axis=1) == c))
 
 
 def single_frequency(net, p):

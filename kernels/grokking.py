@@ -1,0 +1,88 @@
+"""Document 004's grokking network, compiled where NumPy takes several passes for one formula.
+
+The hidden layer. For the pairs x_n = [e_{a_n}; e_{p + b_n}] (minnet.studies.grokking.PairMLP)
+the first layer reads two columns of W_1, and the square activation follows:
+
+    z_n = (W_1[:, a_n] + W_1[:, p + b_n]) + b_1       z_1 of example n              (width,)
+    a_n = z_n * z_n                                   s(z) = z^2
+
+PairMLP's NumPy code (`PairMLP.dense`, then minnet.activations' square) takes four passes over the
+(N, width) arrays: the two gathers, the bias, the square. `square_pairs_into` computes each element
+once, with the same operations in the same order: two additions, each rounded, then one
+multiplication.
+
+The accuracy. The fraction of rows whose largest output is the right class, np.argmax's answer
+(the first largest; the first NaN when a row has one), in one pass over the outputs.
+
+Compiled without fastmath (no reordering, no fused multiply-add), both give NumPy's bits on every
+CPU (tests/test_grokking_kernels.py).
+"""
+
+import numpy as np
+from numba import njit
+
+import kernels.cache  # noqa: F401  first: it points Numba's cache at the folder of these sources
+
+
+@njit(cache=True, error_model="numpy")
+def square_pairs_into(embedding, b1, a, b, Z, A):
+    """Z[n] = (embedding[a[n]] + embedding[b[n]]) + b1 and A[n] = Z[n] * Z[n], row by row.
+
+    embedding (2p, width): row i is W_1[:, i]; a, b (N,) int64, each in [0, 2p): the columns of
+    each example's two ones; Z, A (N, width) are written."""
+    width = embedding.shape[1]
+    for n in range(a.shape[0]):
+        first, second = embedding[a[n]], embedding[b[n]]
+        for u in range(width):
+            z = (first[u] + second[u]) + b1[u]  # W_1[u, a_n] + W_1[u, p + b_n] + b_1[u]
+            Z[n, u] = z
+            A[n, u] = z * z  # s(z) = z^2
+
+
+@njit(cache=True, error_model="numpy")
+def count_correct(O, c):
+    """How many rows n of O (N, k) have their largest entry at column c[n], as np.argmax finds it:
+    the first largest, or the first NaN."""
+    correct = 0
+    for n in range(O.shape[0]):
+        best = 0
+        if not np.isnan(O[n, 0]):
+            for j in range(1, O.shape[1]):
+                if np.isnan(O[n, j]):
+                    best = j
+                    break
+                if O[n, j] > O[n, best]:
+                    best = j
+        correct += best == c[n]
+    return correct
+
+
+def square_pairs(embedding, b1, a, b):
+    """(Z, A) (N, width) each: the hidden layer's z_1 and a_1 = z_1^2 for the pairs (a, b)."""
+    embedding = np.ascontiguousarray(embedding, dtype=np.float64)
+    b1 = np.ascontiguousarray(b1, dtype=np.float64)
+    a, b = np.ascontiguousarray(a, dtype=np.int64), np.ascontiguousarray(b, dtype=np.int64)
+    if (
+        embedding.ndim != 2
+        or b1.shape != (embedding.shape[1],)
+        or a.ndim != 1
+        or b.shape != a.shape
+    ):
+        raise ValueError(
+            "embedding must be (2p, width) with b1 (width,) and a, b (N,) alike, got shapes "
+            f"{embedding.shape}, {b1.shape}, {a.shape}, {b.shape}"
+        )
+    rows = embedding.shape[0]
+    if a.size and (min(a.min(), b.min()) < 0 or max(a.max(), b.max()) >= rows):
+        raise ValueError(f"a and b must index the embedding's {rows} rows")
+    Z, A = np.empty((a.size, embedding.shape[1])), np.empty((a.size, embedding.shape[1]))
+    square_pairs_into(embedding, b1, a, b, Z, A)
+    return Z, A
+
+
+def accuracy(O, c):
+    """The fraction of rows n of O (N, k) whose largest entry is at column c[n] (N,)."""
+    O, c = np.ascontiguousarray(O, dtype=np.float64), np.ascontiguousarray(c, dtype=np.int64)
+    if O.ndim != 2 or O.shape[1] == 0 or c.shape != (O.shape[0],) or O.shape[0] == 0:
+        raise ValueError(f"O must be (N, k) with N, k >= 1 and c (N,), got {O.shape} and {c.shape}")
+    return count_correct(O, c) / O.shape[0]

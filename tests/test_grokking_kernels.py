@@ -1,0 +1,110 @@
+"""kernels/grokking.py against its NumPy twins, bit for bit: the hidden layer of the pairs (PairMLP.dense and the
+square) and the accuracy (np.argmax), and document 004's runs the same on both backends."""
+
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from kernels import grokking as kernel
+from minnet.studies import grokking as gk
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def bits(a):
+    return np.ascontiguousarray(a, dtype=np.float64).view(np.uint64)
+
+
+def numpy_hidden(embedding, b1, a, b):
+    """PairMLP's NumPy code: its dense (the two columns, then the bias), then the square activation."""
+    z = embedding[a]
+    z += embedding[b]
+    z += b1
+    return z, z * z
+
+
+finite = st.floats(allow_nan=False, allow_infinity=False, width=64)
+
+
+@settings(max_examples=60, deadline=None)
+@given(data=st.data(), p=st.integers(1, 6), width=st.integers(1, 9), N=st.integers(0, 20))
+def test_the_hidden_layer_has_the_numpy_bits(data, p, width, N):
+    embedding = data.draw(hnp.arrays(np.float64, (2 * p, width), elements=finite))
+    b1 = data.draw(hnp.arrays(np.float64, width, elements=finite))
+    a = data.draw(hnp.arrays(np.int64, N, elements=st.integers(0, p - 1)))
+    b = p + data.draw(hnp.arrays(np.int64, N, elements=st.integers(0, p - 1)))
+    with np.errstate(all="ignore"):  # huge entries overflow to inf in both
+        expected = numpy_hidden(embedding, b1, a, b)
+    for got, want in zip(kernel.square_pairs(embedding, b1, a, b), expected):
+        np.testing.assert_array_equal(bits(got), bits(want))
+
+
+def test_the_hidden_layer_at_the_edges():
+    """Cancellation, overflow, subnormal squares, signed zeros: the order (first + second) + b1, each rounded."""
+    embedding = np.array([[1e308, 1.0, -0.0, 1e-200, 1.0], [1e308, 1e-16, -0.0, 3e-170, -1.0]])
+    b1 = np.array([-1e308, 1e-16, 0.0, 0.0, 2.0**-53])
+    a, b = np.array([0, 1, 0]), np.array([1, 1, 0])
+    with np.errstate(all="ignore"):
+        expected = numpy_hidden(embedding, b1, a, b)
+    for got, want in zip(kernel.square_pairs(embedding, b1, a, b), expected):
+        np.testing.assert_array_equal(bits(got), bits(want))
+
+
+values = st.sampled_from([0.0, -0.0, 1.0, -1.0, 2.5, np.inf, -np.inf, np.nan, 1e-310])  # ties, NaN, signed zeros
+
+
+@settings(max_examples=200, deadline=None)
+@given(data=st.data(), N=st.integers(1, 12), k=st.integers(1, 7))
+def test_the_accuracy_is_np_argmax(data, N, k):
+    O = data.draw(hnp.arrays(np.float64, (N, k), elements=values))
+    c = data.draw(hnp.arrays(np.int64, N, elements=st.integers(0, k - 1)))
+    assert kernel.count_correct(O, c) == np.count_nonzero(np.argmax(O, axis=1) == c)
+    assert kernel.accuracy(O, c) == float(np.mean(np.argmax(O, axis=1) == c))
+
+
+def test_bad_input_is_refused_by_name():
+    embedding, b1 = np.zeros((4, 3)), np.zeros(3)
+    with pytest.raises(ValueError, match="embedding must be"):
+        kernel.square_pairs(embedding, np.zeros(2), [0], [2])
+    with pytest.raises(ValueError, match="alike"):
+        kernel.square_pairs(embedding, b1, [0, 1], [2])
+    with pytest.raises(ValueError, match="index the embedding's 4 rows"):
+        kernel.square_pairs(embedding, b1, [0], [4])
+    with pytest.raises(ValueError, match="O must be"):
+        kernel.accuracy(np.zeros((3, 2)), np.zeros(2, dtype=int))
+
+
+def test_document_004s_run_has_the_same_bits_on_both_backends(monkeypatch):
+    config = {"p": 7, "fraction": 0.5, "width": 16, "lr": 1e-2, "weight_decay": 1.0, "steps": 60, "seed": 2}
+    runs = {}
+    for backend in ("numba", "numpy"):
+        monkeypatch.setenv("MINNET_BACKEND", backend)
+        X, c, X_test, c_test = gk.modular_addition(7, 0.5, seed=2)
+        net = gk.model(7, 16, seed=2)
+        assert (net.hidden_in_one_pass(X) is not None) == (backend == "numba")  # the kernel runs on numba only
+        runs[backend] = gk.train_task(config)
+    for key, value in runs["numpy"].items():
+        np.testing.assert_array_equal(bits(runs["numba"][key]), bits(value), err_msg=key)
+
+
+def test_the_kernels_run_as_plain_python():
+    """NUMBA_DISABLE_JIT=1 (a fresh process: the switch is read at import): the same bits as the NumPy twins."""
+    code = (
+        "import numpy as np\n"
+        "from kernels import grokking as kernel\n"
+        "rng = np.random.default_rng(0)\n"
+        "E, b1, a, b = rng.normal(size=(6, 4)), rng.normal(size=4), np.array([0, 2, 1]), np.array([3, 5, 4])\n"
+        "Z, A = kernel.square_pairs(E, b1, a, b)\n"
+        "z = E[a]; z += E[b]; z += b1\n"
+        "assert np.array_equal(Z, z) and np.array_equal(A, z * z)\n"
+        "O = np.array([[1.0, 3.0, 3.0], [np.nan, 1.0, 2.0], [0.0, np.nan, 5.0]])\n"
+        "assert kernel.count_correct(O, np.array([1, 0, 1])) == 3\n"
+    )
+    env = {**os.environ, "NUMBA_DISABLE_JIT": "1"}
+    subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, check=True, timeout=300)
