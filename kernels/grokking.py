@@ -45,14 +45,14 @@ def count_correct(O, c):
     the first largest, or the first NaN."""
     correct = 0
     for n in range(O.shape[0]):
-        best = 0
-        if not np.isnan(O[n, 0]):
+        best, top = 0, O[n, 0]
+        if not np.isnan(top):
             for j in range(1, O.shape[1]):
-                if np.isnan(O[n, j]):
+                if O[n, j] > top:
+                    best, top = j, O[n, j]
+                elif np.isnan(O[n, j]):
                     best = j
                     break
-                if O[n, j] > O[n, best]:
-                    best = j
         correct += best == c[n]
     return correct
 

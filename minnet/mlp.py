@@ -244,8 +244,8 @@ class MLP(Network):
             dW = delta.T @ a[l - 1] / N  # dW_l = delta_l^T a_{l-1} / N   (n_l, n_{l-1})
             db = delta.sum(axis=0) / N  # db_l = sum_n delta_l / N      (n_l,)
             bias = self.b[l] is not None
-            grad = np.concatenate([dW.ravel(), db] if bias else [dW.ravel()])
-            blocks[l] = Block(a[l - 1], delta, bias=bias, grad=np.concatenate([grad, affine_grad]))
+            parts = [dW.ravel(), db, affine_grad] if bias else [dW.ravel(), affine_grad]
+            blocks[l] = Block(a[l - 1], delta, bias=bias, grad=np.concatenate(parts))
             if l > 1:
                 delta = self.delta_below(l, delta, z[l - 1], a[l - 1])  # delta_{l-1}
                 if self.normalised(l - 1):  # dl/dy_{l-1} -> dl/dz_{l-1}

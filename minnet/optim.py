@@ -52,9 +52,9 @@ class Optimizer:
         if grad.shape != self.params.shape:
             raise ValueError(f"grad must have shape {self.params.shape}, got {grad.shape}")
         self.t += 1
-        before = self.params.copy()
+        update = self.params.copy()  # w before the step
         self._update(grad)
-        return self.params - before
+        return np.subtract(self.params, update, out=update)  # w after - w before
 
     def _update(self, grad):
         raise NotImplementedError

@@ -95,15 +95,14 @@ class PairMLP(MLP):
         network 2p -> width (square) -> outputs without normalisation; None otherwise."""
         if self.L != 2 or self.normalise is not None or self.activation_of(1) != "square":
             return None
-        if numba_backend() is None:
-            return None
-        pairs = self.pairs_of(X)
+        kernels = numba_backend()
+        pairs = None if kernels is None else self.pairs_of(X)
         if pairs is None or not np.all(np.isfinite(self.W[1])):
             return None
         a, b = pairs
         embedding = self.W[1].T.copy()  # row i: the vector of input i, W_1[:, i]   (2p, width)
         z_1, a_1 = np.empty((a.size, self.sizes[1])), np.empty((a.size, self.sizes[1]))
-        numba_backend().square_pairs_into(embedding, self.b[1], a, b, z_1, a_1)
+        kernels.square_pairs_into(embedding, self.b[1], a, b, z_1, a_1)
         return z_1, a_1
 
     def dense(self, l, a_below):
@@ -139,7 +138,7 @@ class PairMLP(MLP):
 
 def numba_backend():
     """kernels.grokking on the numba backend (minnet.tools.backend), else None."""
-    return kernels_for(os.environ.get("MINNET_BACKEND"))
+    return kernels_for(os.getenv("MINNET_BACKEND"))
 
 
 @functools.cache
@@ -186,9 +185,9 @@ def optimizer(net, lr, weight_decay):
 def accuracy(net, X, c):
     """The fraction of rows whose largest output is the right class (kernels.grokking's one pass
     on the numba backend)."""
-    O = net.forward(X)
-    if numba_backend() is not None:
-        return numba_backend().count_correct(O, c) / len(c)  # np.mean's count / N
+    O, kernels = net.forward(X), numba_backend()
+    if kernels is not None:
+        return kernels.count_correct(O, c) / len(c)  # np.mean's count / N
     return float(np.mean(np.argmax(O, axis=1) == c))
 
 
