@@ -16,10 +16,19 @@ arccos(G_i . G_{i+1} / (|G_i| |G_{i+1}|)) with the cosine clipped to [-1, 1], in
 
 Every sum runs in minnet.arithmetic's order: a dot product from its first term on, left to right
 (U_i . X, V_k . H, e . V_i, |G|^2 over U's entries and then V's), the examples one after another;
-e^x is kernels.exp.exp. Compiled without fastmath (no reordering, no fused multiply-adds), this is
-TwoLayerNet's `fit` bit for bit, on every CPU (tests/test_same_everywhere.py). The loop is
-sequential by nature; its speed comes from running compiled. A run stops at the first update
-after which the training error is not finite.
+e^x is minnet.arithmetic.exp's (kernels.exp.exp_array). Compiled without fastmath (no reordering,
+no fused multiply-adds), this is TwoLayerNet's `fit` bit for bit, on every CPU
+(tests/test_same_everywhere.py). A run stops at the first update after which the training error
+is not finite.
+
+The updates are sequential by nature; within one, the work is laid out for the CPU:
+
+- The examples are stored as columns (X (n_in + 1, N), H (h, N), e (k, N), as in
+  kernels/common.py), and each example's forward values are computed for all examples at once:
+  they do not depend on each other, so the loops over n vectorise (e^x too, through exp_array).
+  The sums over examples (dU, dV, the error) still add example after example, from 0.
+- The error after an update needs the forward pass at the new U, V, which is also the pass the
+  next update's gradient starts from: it is kept (`Pass`) and used for both.
 """
 
 import math
@@ -27,102 +36,167 @@ import math
 import numpy as np
 from numba import njit
 
+from kernels.codes import SIGMOID, SILU
 from kernels.common import activate, as_f64, derivative
+from kernels.exp import exp_array
 
 
 @njit(cache=True, error_model="numpy")
-def dot(a, b, n):
-    """a_0 b_0 + a_1 b_1 + ... + a_{n-1} b_{n-1}, from the first term on, left to right (n >= 1)."""
+def products_in_order(W, A, Z):
+    """Z[r, n] = W_r . A[:, n] = W[r, 0] A[0, n] + W[r, 1] A[1, n] + ..., left to right, for every
+    row r of Z and every example n (a column of A)."""
+    for r in range(Z.shape[0]):
+        for n in range(A.shape[1]):
+            Z[r, n] = W[r, 0] * A[0, n]
+        for c in range(1, W.shape[1]):
+            w = W[r, c]
+            for n in range(A.shape[1]):
+                Z[r, n] += w * A[c, n]
+
+
+@njit(cache=True, error_model="numpy")
+def hidden_layer(U, X, code, Z, H, D, minus_Z, exp_minus_Z):
+    """Z = U X, H = [s(Z), 1] and D = s'(Z) for every example (H's last row, the bias unit, is 1).
+
+    The sigmoid's e^-z comes from exp_array over a whole row: kernels.common.sigmoid's bits,
+    1 / (1 + e^-z), in a loop LLVM vectorises (minus_Z, exp_minus_Z: scratch rows)."""
+    products_in_order(U, X, Z)  # U_i . X
+    minus_Z, exp_minus_Z = minus_Z[: Z.shape[1]], exp_minus_Z[: Z.shape[1]]
+    for i in range(Z.shape[0]):
+        z, a, d = Z[i], H[i], D[i]
+        if code == SIGMOID or code == SILU:
+            for n in range(z.size):
+                minus_Z[n] = -z[n]
+            exp_array(minus_Z, exp_minus_Z)  # e^-z
+            for n in range(z.size):
+                s = 1.0 / (1.0 + exp_minus_Z[n])  # sigmoid(z)
+                if code == SIGMOID:
+                    a[n] = s
+                    d[n] = s * (1.0 - s)  # s' = H (1 - H)
+                else:
+                    a[n] = z[n] * s  # silu(z) = z sigmoid(z)
+                    d[n] = s * (1.0 + z[n] * (1.0 - s))  # silu' = s (1 + z (1 - s))
+        else:
+            for n in range(z.size):
+                a[n] = activate(code, z[n])
+                d[n] = derivative(code, z[n], a[n])
+
+
+@njit(cache=True, error_model="numpy")
+def output_error(V, H, Y, e):
+    """e = O - y with O = V H for every example, and the error (1/N) sum_n (1/2) |e_n|^2 with the
+    examples added in order; NaN for no examples."""
+    products_in_order(V, H, e)  # O_k = V_k . H
+    N = e.shape[1]
+    for k in range(e.shape[0]):
+        for n in range(N):
+            e[k, n] -= Y[k, n]  # e = O - y
+    total = 0.0
+    for n in range(N):
+        squared = e[0, n] * e[0, n]
+        for k in range(1, e.shape[0]):
+            squared += e[k, n] * e[k, n]
+        l = 0.5 * squared  # l_n = (1/2) sum_k e_k^2
+        total = l if n == 0 else total + l
+    return total / N if N > 0 else np.nan
+
+
+@njit(cache=True, error_model="numpy")
+def sums_in_order(A, B, out):
+    """out[r, c] = sum_n A[r, n] B[c, n] = sum_n a_n b_n^T, the examples added in order from 0."""
+    out[:] = 0.0
+    for n in range(A.shape[1]):
+        for r in range(out.shape[0]):
+            a = A[r, n]
+            for c in range(out.shape[1]):
+                out[r, c] += a * B[c, n]
+
+
+@njit(cache=True, error_model="numpy")
+def accumulate_gradient(X, V, H, D, e, delta, dU, dV):
+    """dU, dV = sum over examples, in order, of dl/dU and dl/dV, from the forward pass's H, s'(Z)
+    and e at the current U, V."""
+    products_in_order(V[:, :-1].T, e, delta)  # e . V_i
+    for i in range(delta.shape[0]):
+        for n in range(delta.shape[1]):
+            delta[i, n] *= D[i, n]  # delta_i = (e . V_i) s'(U_i . X)
+    sums_in_order(e, H, dV)  # dl/dV = e H^T
+    sums_in_order(delta, X, dU)  # dl/dU_i = delta_i X^T
+
+
+@njit(cache=True, error_model="numpy")
+def forward_pass(U, V, X, Y, code, Z, H, D, e, minus_Z, exp_minus_Z):
+    """The forward pass of every example (Z, H, D = s'(Z), e filled in) and its error."""
+    hidden_layer(U, X, code, Z, H, D, minus_Z, exp_minus_Z)
+    return output_error(V, H, Y, e)
+
+
+@njit(cache=True, error_model="numpy")
+def dot_params(A_U, A_V, B_U, B_V):
+    """A . B for parameter pairs (U, V): U's entries first, then V's, left to right."""
+    a, b = A_U.ravel(), B_U.ravel()
     total = a[0] * b[0]
-    for c in range(1, n):
-        total += a[c] * b[c]
+    for j in range(1, a.size):
+        total += a[j] * b[j]
+    a, b = A_V.ravel(), B_V.ravel()
+    for j in range(a.size):
+        total += a[j] * b[j]
     return total
 
 
 @njit(cache=True, error_model="numpy")
-def hidden_layer(U, X, n, code, Xb, Zh, H):
-    """Xb = [x_n, 1], Zh = U Xb and H = [s(Zh), 1] for example n."""
-    n_in, h = X.shape[1], H.shape[0]
-    for c in range(n_in):
-        Xb[c] = X[n, c]
-    Xb[n_in] = 1.0
-    for i in range(h - 1):
-        Zh[i] = dot(U[i], Xb, n_in + 1)  # U_i . X
-        H[i] = activate(code, Zh[i])  # H_i = s(U_i . X)
-    H[h - 1] = 1.0  # bias unit
-
-
-@njit(cache=True, error_model="numpy")
-def output_error(V, H, Y, n, e):
-    """e = O - y_n with O = V H, and example n's error l_n = (1/2) |e|^2."""
-    for k in range(V.shape[0]):
-        e[k] = dot(V[k], H, H.shape[0]) - Y[n, k]  # e_k = V_k . H - y_k
-    return 0.5 * dot(e, e, e.shape[0])  # l_n = (1/2) sum_k e_k^2
-
-
-@njit(cache=True, error_model="numpy")
-def error(U, V, X, Y, code, Xb, Zh, H, e):
-    """The document's error (1/N) sum_n l_n, the examples added in order; NaN for no examples."""
-    total = 0.0
-    for n in range(X.shape[0]):
-        hidden_layer(U, X, n, code, Xb, Zh, H)
-        l = output_error(V, H, Y, n, e)
-        total = l if n == 0 else total + l
-    return total / X.shape[0] if X.shape[0] > 0 else np.nan
-
-
-@njit(cache=True, error_model="numpy")
-def accumulate_gradient(U, V, X, Y, code, Xb, Zh, H, e, dU, dV):
-    """dU, dV = sum over examples, in order, of dl/dU and dl/dV."""
-    dU[:] = 0.0
-    dV[:] = 0.0
-    h = H.shape[0]
-    for n in range(X.shape[0]):
-        hidden_layer(U, X, n, code, Xb, Zh, H)
-        output_error(V, H, Y, n, e)  # e = O - y
-        for k in range(V.shape[0]):
-            for i in range(h):
-                dV[k, i] += e[k] * H[i]  # dl/dV = e H^T
-        for i in range(h - 1):
-            e_V = dot(e, V[:, i], e.shape[0])  # e . V_i
-            delta = e_V * derivative(code, Zh[i], H[i])  # delta_i = (e . V_i) s'(U_i . X)
-            for c in range(Xb.shape[0]):
-                dU[i, c] += delta * Xb[c]  # dl/dU_i = delta_i X^T
+def descend(W, dW, N, lr, G):
+    """G = dW / N, the mean gradient, and W := W - lr G."""
+    for j in range(W.shape[0]):
+        for c in range(W.shape[1]):
+            G[j, c] = dW[j, c] / N
+            W[j, c] -= lr * G[j, c]
 
 
 @njit(cache=True, error_model="numpy")
 def train_kernel(X, Y, X_test, Y_test, U0, V0, lr, epochs, code, G_prev_U, G_prev_V, has_prev):
     """`epochs` updates V := V - lr dV / N, U := U - lr dU / N from U0, V0, with the errors, the
-    norm of G = (dU, dV) / N and the angle between consecutive G after each (module docstring)."""
+    norm of G = (dU, dV) / N and the angle between consecutive G after each (module docstring).
+
+    X (n_in + 1, N), Y (k, N) and the test set likewise: one column per example, X's last row 1."""
     U, V = U0.copy(), V0.copy()
-    h, n_in = V.shape[1], X.shape[1]
-    N = X.shape[0]
-    Xb, Zh, H, e = np.empty(n_in + 1), np.empty(h - 1), np.empty(h), np.empty(V.shape[0])
+    h, N, N_test = V.shape[1], X.shape[1], X_test.shape[1]
+    Z, D, delta = np.empty((h - 1, N)), np.empty((h - 1, N)), np.empty((h - 1, N))
+    H, e = np.ones((h, N)), np.empty((V.shape[0], N))  # H's last row: the bias unit, 1
+    Z_test, D_test = np.empty((h - 1, N_test)), np.empty((h - 1, N_test))
+    H_test, e_test = np.ones((h, N_test)), np.empty((V.shape[0], N_test))
+    minus_Z, exp_minus_Z = np.empty(max(N, N_test)), np.empty(max(N, N_test))
     dU, dV = np.zeros_like(U), np.zeros_like(V)
+    G_U, G_V = np.zeros_like(U), np.zeros_like(V)
     G_prev_U, G_prev_V = G_prev_U.copy(), G_prev_V.copy()
     train, test = np.full(epochs + 1, np.nan), np.full(epochs + 1, np.nan)
     grad_norm, grad_angle = np.full(epochs, np.nan), np.full(epochs, np.nan)
     U_hist = np.full((epochs + 1,) + U.shape, np.nan)
     V_hist = np.full((epochs + 1,) + V.shape, np.nan)
-    train[0] = error(U, V, X, Y, code, Xb, Zh, H, e)
-    test[0] = error(U, V, X_test, Y_test, code, Xb, Zh, H, e)
+    train[0] = forward_pass(U, V, X, Y, code, Z, H, D, e, minus_Z, exp_minus_Z)
+    test[0] = forward_pass(
+        U, V, X_test, Y_test, code, Z_test, H_test, D_test, e_test, minus_Z, exp_minus_Z
+    )
     U_hist[0], V_hist[0] = U, V
     done = 0
     for t in range(epochs):
-        accumulate_gradient(U, V, X, Y, code, Xb, Zh, H, e, dU, dV)
-        G_U, G_V = dU / N, dV / N  # the mean gradient G = (dU, dV) / N
-        U -= lr * G_U  # U := U - lr G_U
-        V -= lr * G_V  # V := V - lr G_V
-        G = np.concatenate((G_U.ravel(), G_V.ravel()))
-        G_prev = np.concatenate((G_prev_U.ravel(), G_prev_V.ravel()))
-        grad_norm[t] = math.sqrt(dot(G, G, G.size))  # |G|, U's entries first, as in minnet's params
-        prev_norm = grad_norm[t - 1] if t > 0 else math.sqrt(dot(G_prev, G_prev, G.size))
-        G_prev_U[:], G_prev_V[:] = G_U, G_V
+        accumulate_gradient(X, V, H, D, e, delta, dU, dV)  # from the pass that gave train[t]
+        descend(U, dU, N, lr, G_U)  # U := U - lr G_U
+        descend(V, dV, N, lr, G_V)  # V := V - lr G_V
+        grad_norm[t] = math.sqrt(dot_params(G_U, G_V, G_U, G_V))  # |G|
+        if t > 0:
+            prev_norm = grad_norm[t - 1]
+        else:
+            prev_norm = math.sqrt(dot_params(G_prev_U, G_prev_V, G_prev_U, G_prev_V))
         if t > 0 or has_prev:
-            cosine = min(1.0, max(-1.0, dot(G_prev, G, G.size) / (prev_norm * grad_norm[t])))
+            G_prev_G = dot_params(G_prev_U, G_prev_V, G_U, G_V)
+            cosine = min(1.0, max(-1.0, G_prev_G / (prev_norm * grad_norm[t])))
             grad_angle[t] = math.degrees(math.acos(cosine))  # between this gradient and the last
-        train[t + 1] = error(U, V, X, Y, code, Xb, Zh, H, e)
-        test[t + 1] = error(U, V, X_test, Y_test, code, Xb, Zh, H, e)
+        G_prev_U[:], G_prev_V[:] = G_U, G_V
+        train[t + 1] = forward_pass(U, V, X, Y, code, Z, H, D, e, minus_Z, exp_minus_Z)
+        test[t + 1] = forward_pass(
+            U, V, X_test, Y_test, code, Z_test, H_test, D_test, e_test, minus_Z, exp_minus_Z
+        )
         U_hist[t + 1], V_hist[t + 1] = U, V
         done = t + 1
         if not math.isfinite(train[t + 1]):
@@ -138,6 +212,11 @@ def train_kernel(X, Y, X_test, Y_test, U0, V0, lr, epochs, code, G_prev_U, G_pre
         G_prev_U,
         G_prev_V,
     )
+
+
+def columns_with_bias(X):
+    """[X, 1]^T: the inputs X (N, n_in) as the kernel's columns, with the bias unit's row of 1."""
+    return as_f64(np.vstack([np.asarray(X, dtype=np.float64).T, np.ones((1, len(X)))]))
 
 
 def train(X, Y, X_test, Y_test, U, V, lr, epochs, activation_code, previous_gradient=None):
@@ -157,10 +236,10 @@ def train(X, Y, X_test, Y_test, U, V, lr, epochs, activation_code, previous_grad
     G_U, G_V = previous_gradient if has_prev else (np.zeros_like(U), np.zeros_like(V))
     with np.errstate(all="ignore"):
         *records, G_U, G_V = train_kernel(
-            as_f64(X),
-            as_f64(Y),
-            as_f64(X_test),
-            as_f64(Y_test),
+            columns_with_bias(X),
+            as_f64(np.asarray(Y, dtype=np.float64).T),
+            columns_with_bias(X_test),
+            as_f64(np.asarray(Y_test, dtype=np.float64).T),
             as_f64(U),
             as_f64(V),
             float(lr),

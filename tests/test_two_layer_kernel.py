@@ -91,6 +91,27 @@ def test_compiled_and_vectorised_fit_are_the_same_bits(activation, rng):
             np.testing.assert_array_equal(runs[0][key], runs[1][key], err_msg=key)
 
 
+@pytest.mark.parametrize("n_test", [0, 3, 90])
+def test_a_test_set_of_any_size_gives_fits_bits(n_test, rng):
+    """The kernel keeps the training set's forward pass for the next gradient and runs the test set's in
+    arrays of its own: a test set smaller, larger or absent changes nothing of the training (NaN test error
+    for none)."""
+    X, Y = rng.normal(size=(30, 1)), rng.normal(size=(30, 1))
+    X_test, Y_test = (rng.normal(size=(n_test, 1)), rng.normal(size=(n_test, 1))) if n_test else (None, None)
+    net_c, net_v = TwoLayerNet(h=6, seed=2, init_scale=20), TwoLayerNet(h=6, seed=2, init_scale=20)
+    compiled = fit_example_by_example(net_c, X, Y, 0.5, epochs=25, X_test=X_test, Y_test=Y_test)
+    vectorised = fit(net_v, X, Y, SGD(net_v.params, lr=0.5), epochs=25, recorders=[Snapshots()])
+    for key in ("train_loss", "grad_norm", "grad_angle", "params"):
+        np.testing.assert_array_equal(compiled[key], vectorised[key], err_msg=key)
+    if n_test == 0:
+        assert np.all(np.isnan(compiled["test_loss"]))
+    else:
+        plain = TwoLayerNet(h=6, seed=2, init_scale=20)
+        at_end = plain.split(compiled["params"][-1])
+        plain.U[:], plain.V[:] = at_end
+        np.testing.assert_array_equal(compiled["test_loss"][-1], plain.loss(X_test, Y_test))
+
+
 def test_chunked_compiled_run_equals_one_long_call(monkeypatch):
     from minnet import compiled as compiled_module
 
