@@ -11,6 +11,10 @@ PairMLP's NumPy code (`PairMLP.dense`, then minnet.activations' square) takes fo
 once, with the same operations in the same order: two additions, each rounded, then one
 multiplication.
 
+The squared error. l_n = (1/k) sum_j (o_nj - y_nj)^2 and delta_n = 2 (o_n - y_n) / k (minnet.losses'
+per_example_loss and output_delta for "mse" with an identity output) take four passes over the
+(N, k) arrays and a sum in order along each row; `squared_error_into` takes one.
+
 The accuracy. The fraction of rows whose largest output is the right class, np.argmax's answer
 (the first largest; the first NaN when a row has one), in one pass over the outputs.
 
@@ -37,6 +41,23 @@ def square_pairs_into(embedding, b1, a, b, Z, A):
             z = (first[u] + second[u]) + b1[u]  # W_1[u, a_n] + W_1[u, p + b_n] + b_1[u]
             Z[n, u] = z
             A[n, u] = z * z  # s(z) = z^2
+
+
+@njit(cache=True, error_model="numpy")
+def squared_error_into(O, Y, losses, D):
+    """The mean squared error of each row and its error at the output, in one pass over O - Y:
+
+        losses[n] = ((d_0^2 + d_1^2) + ...) / k,   D[n] = (2 d) / k,   d = O[n] - Y[n]   (k,)
+
+    the sum in order from its first term on, as minnet.losses' mean_in_order; O, Y, D (N, k)."""
+    k = O.shape[1]
+    for n in range(O.shape[0]):
+        total = 0.0
+        for j in range(k):
+            d = O[n, j] - Y[n, j]
+            total = d * d if j == 0 else total + d * d  # sum_j d_j^2, left to right
+            D[n, j] = (2.0 * d) / k  # dl_n/do_j = 2 (o_j - y_j) / k
+        losses[n] = total / k  # l_n = (1/k) sum_j (o_j - y_j)^2
 
 
 @njit(cache=True, error_model="numpy")

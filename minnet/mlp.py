@@ -236,8 +236,7 @@ class MLP(Network):
         z, a, norm = self.layers_forward(X)
         N = X.shape[0]
         O = losses.output_activation(self.output, z[self.L])  # s_L(z_L)
-        per_example = losses.per_example_loss(self.loss_name, z[self.L], O, Y)  # l_n   (N,)
-        delta = losses.output_delta(self.loss_name, self.output, O, Y)  # delta_L = dl_n/dz_L
+        per_example, delta = self.output_error(z[self.L], O, Y)  # l_n, delta_L = dl_n/dz_L
         blocks = [None] * (self.L + 1)
         affine_grad = np.zeros(0)
         for l in range(self.L, 0, -1):
@@ -251,6 +250,12 @@ class MLP(Network):
                 if self.normalised(l - 1):  # dl/dy_{l-1} -> dl/dz_{l-1}
                     delta, affine_grad = self.normalisation_backward(l - 1, delta, norm[l - 1])
         return per_example, O, blocks[1:]
+
+    def output_error(self, z_L, O, Y):
+        """(l_n (N,), delta_L (N, n_L)): each example's loss and its error dl_n/dz_L at the output,
+        from z_L, the outputs O = s_L(z_L) and the targets Y (minnet.losses)."""
+        per_example = losses.per_example_loss(self.loss_name, z_L, O, Y)  # l_n
+        return per_example, losses.output_delta(self.loss_name, self.output, O, Y)  # delta_L
 
     def normalisation_backward(self, l, dy, cache):
         """(dl/dz_l (N, n_l), [dgamma_l, dbeta_l] / N) from dy = dl/dy_l (minnet.normalisation)."""

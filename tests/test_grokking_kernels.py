@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from kernels import grokking as kernel
+from minnet import losses as minnet_losses
 from minnet.studies import grokking as gk
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -54,6 +55,19 @@ def test_the_hidden_layer_at_the_edges():
         expected = numpy_hidden(embedding, b1, a, b)
     for got, want in zip(kernel.square_pairs(embedding, b1, a, b), expected):
         np.testing.assert_array_equal(bits(got), bits(want))
+
+
+@settings(max_examples=60, deadline=None)
+@given(data=st.data(), N=st.integers(1, 12), k=st.integers(1, 9))
+def test_the_squared_error_has_minnet_losses_bits(data, N, k):
+    anything = st.floats(width=64) | st.sampled_from([1e154, -1e154, 1e-160, 5e-324, -0.0])  # overflow, subnormals
+    O = data.draw(hnp.arrays(np.float64, (N, k), elements=anything))
+    Y = data.draw(hnp.arrays(np.float64, (N, k), elements=anything))
+    losses, D = np.empty(N), np.empty((N, k))
+    with np.errstate(all="ignore"):
+        kernel.squared_error_into(O, Y, losses, D)
+        np.testing.assert_array_equal(bits(losses), bits(minnet_losses.per_example_loss("mse", O, O, Y)))
+        np.testing.assert_array_equal(bits(D), bits(minnet_losses.output_delta("mse", "identity", O, Y)))
 
 
 values = st.sampled_from([0.0, -0.0, 1.0, -1.0, 2.5, np.inf, -np.inf, np.nan, 1e-310])  # ties, NaN, signed zeros
@@ -105,6 +119,11 @@ def test_the_kernels_run_as_plain_python():
         "assert np.array_equal(Z, z) and np.array_equal(A, z * z)\n"
         "O = np.array([[1.0, 3.0, 3.0], [np.nan, 1.0, 2.0], [0.0, np.nan, 5.0]])\n"
         "assert kernel.count_correct(O, np.array([1, 0, 1])) == 3\n"
+        "from minnet import losses\n"
+        "Y, l, D = rng.normal(size=(3, 3)), np.empty(3), np.empty((3, 3))\n"
+        "O = rng.normal(size=(3, 3)); kernel.squared_error_into(O, Y, l, D)\n"
+        "assert np.array_equal(l, losses.per_example_loss('mse', O, O, Y))\n"
+        "assert np.array_equal(D, losses.output_delta('mse', 'identity', O, Y))\n"
     )
     env = {**os.environ, "NUMBA_DISABLE_JIT": "1"}
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, check=True, timeout=300)

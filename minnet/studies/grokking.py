@@ -105,6 +105,16 @@ class PairMLP(MLP):
         kernels.square_pairs_into(embedding, self.b[1], a, b, z_1, a_1)
         return z_1, a_1
 
+    def output_error(self, z_L, O, Y):
+        """MLP's (l_n, delta_L); the squared error's in one pass of kernels.grokking on the numba
+        backend, with the bits of minnet.losses."""
+        kernels = numba_backend()
+        if kernels is None or self.loss_name != "mse" or self.output != "identity":
+            return super().output_error(z_L, O, Y)
+        per_example, delta = np.empty(O.shape[0]), np.empty_like(O)
+        kernels.squared_error_into(O, Y, per_example, delta)
+        return per_example, delta
+
     def dense(self, l, a_below):
         pairs = self.pairs_of(a_below) if l == 1 else None
         if pairs is None or not np.all(np.isfinite(self.W[1])):
