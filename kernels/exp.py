@@ -120,18 +120,41 @@ def tanh_row(x, out, t):
 
 
 EXP_BLOCK = 512  # elements per block of `exp_array`: its scratch rows stay in the L1 cache
+# what exp_array computes: e^x, or the logistic sigmoid and silu's s and s' (minnet.activations)
+EXP, SIGMOID, SILU, SILU_PRIME = 0, 1, 2, 3
 
 
 @njit(cache=True, error_model="numpy")
-def exp_array(x, out):
-    """out = e^x for a whole flat array x: the bits of minnet.arithmetic.exp (its operations in its
-    order, no fastmath), in loops LLVM can vectorise, block by block (`exp_block`)."""
+def exp_array(x, out, kind):
+    """out = f(x) for a whole flat array x, block by block, in loops LLVM can vectorise:
+
+        EXP          e^x                                  minnet.arithmetic.exp
+        SIGMOID      sigma(x) = 1 / (1 + e^-x)            minnet.activations.sigmoid
+        SILU         x sigma(x)                           silu's s(x)
+        SILU_PRIME   sigma(x) (1 + x (1 - sigma(x)))      silu's s'(x)
+
+    with the bits of the NumPy code beside each: its operations in its order, no fastmath."""
     bits1 = np.empty(EXP_BLOCK, dtype=np.int64)
     bits2 = np.empty(EXP_BLOCK, dtype=np.int64)
     scale1, scale2 = bits1.view(np.float64), bits2.view(np.float64)  # the same rows as float64
+    minus_x = np.empty(EXP_BLOCK)
     for start in range(0, x.size, EXP_BLOCK):
         stop = min(start + EXP_BLOCK, x.size)
-        exp_block(x[start:stop], out[start:stop], bits1, bits2, scale1, scale2)
+        x_block, y = x[start:stop], out[start:stop]
+        if kind == EXP:
+            exp_block(x_block, y, bits1, bits2, scale1, scale2)
+            continue
+        for n in range(stop - start):
+            minus_x[n] = -x_block[n]
+        exp_block(minus_x[: stop - start], y, bits1, bits2, scale1, scale2)  # e^-x
+        for n in range(stop - start):
+            y[n] = 1.0 / (1.0 + y[n])  # sigma(x) = 1 / (1 + e^-x)
+        if kind == SILU:
+            for n in range(stop - start):
+                y[n] = x_block[n] * y[n]  # x sigma(x)
+        elif kind == SILU_PRIME:
+            for n in range(stop - start):
+                y[n] = y[n] * (1.0 + x_block[n] * (1.0 - y[n]))  # sigma (1 + x (1 - sigma))
 
 
 @njit(cache=True, error_model="numpy")

@@ -26,27 +26,46 @@ moves 1 - a^2 = 1e-9 by 1e-7 of itself), so two correct tanh implementations wou
 
 import numpy as np
 
-from minnet.arithmetic import exp  # minnet's own e^x: the same bits on every CPU (np.exp is not)
+from minnet.arithmetic import compiled, exp, on_numba  # minnet's e^x: the same bits on every CPU
 
 ACTIVATIONS = ("relu", "sigmoid", "tanh", "silu", "square", "identity")
 
 
-def sigmoid(z):
+def sigmoid(z, backend=None):
     """sigma(z) = 1 / (1 + e^-z); e^-z may overflow to inf, giving exactly 0."""
+    if on_numba(backend):
+        return compiled("SIGMOID", np.asarray(z, dtype=np.float64))  # the same bits, one pass
     with np.errstate(over="ignore"):
-        return 1.0 / (1.0 + exp(-z))
+        return 1.0 / (1.0 + exp(-z, backend))
 
 
-def activate(name, z):
-    """a = s(z) for the activation called `name`."""
+def silu(z, backend=None):
+    """s(z) = z sigma(z)."""
+    if on_numba(backend):
+        return compiled("SILU", np.asarray(z, dtype=np.float64))  # the same bits, one pass
+    return z * sigmoid(z, backend)
+
+
+def silu_prime(z, backend=None):
+    """s'(z) = sigma(z) (1 + z (1 - sigma(z)))."""
+    if on_numba(backend):
+        return compiled("SILU_PRIME", np.asarray(z, dtype=np.float64))  # the same bits, one pass
+    s = sigmoid(z, backend)
+    return s * (1.0 + z * (1.0 - s))
+
+
+def activate(name, z, backend=None):
+    """a = s(z) for the activation called `name`. backend: "numba" computes sigmoid and silu
+    with kernels.exp.exp_array, "numpy" with the NumPy code here; None: minnet.tools.backend's
+    choice. Both give the same bits."""
     if name == "sigmoid":
-        return sigmoid(z)
+        return sigmoid(z, backend)
     if name == "tanh":
         return np.tanh(z)
     if name == "relu":
         return np.maximum(z, 0.0)
     if name == "silu":
-        return z * sigmoid(z)
+        return silu(z, backend)
     if name == "square":
         return z * z
     if name == "identity":
@@ -54,8 +73,8 @@ def activate(name, z):
     raise ValueError(f"unknown activation {name!r}; expected one of {ACTIVATIONS}")
 
 
-def derivative(name, z, a):
-    """s'(z), given z and a = s(z)."""
+def derivative(name, z, a, backend=None):
+    """s'(z), given z and a = s(z); backend as `activate`'s."""
     if name == "sigmoid":
         return a * (1.0 - a)
     if name == "tanh":
@@ -64,8 +83,7 @@ def derivative(name, z, a):
     if name == "relu":
         return (z > 0.0).astype(z.dtype)
     if name == "silu":
-        s = sigmoid(z)
-        return s * (1.0 + z * (1.0 - s))
+        return silu_prime(z, backend)
     if name == "square":
         return 2.0 * z
     if name == "identity":

@@ -49,8 +49,8 @@ def exp(x, backend=None):
     kernel kernels.exp.exp_array computes it, with the same bits, about ten times faster: below,
     each of the polynomial's steps is a pass of NumPy over the whole array."""
     x = np.asarray(x, dtype=np.float64)
-    if backend_of(backend, os.environ.get("MINNET_BACKEND")) == "numba":
-        return numba_exp(x)
+    if on_numba(backend):
+        return compiled("EXP", x)
     return numpy_exp(x)
 
 
@@ -67,8 +67,9 @@ def numpy_exp(x):
         return np.ldexp(p, np.nan_to_num(k).astype(np.int64))  # 2^k e^r; NaN stays NaN through r
 
 
-def numba_exp(x):
-    """e^x for a float64 array x, by kernels.exp.exp_array; laid out in memory as NumPy's result."""
+def compiled(kind, x):
+    """kernels.exp.exp_array's function `kind` ("EXP", "SIGMOID", "SILU", "SILU_PRIME") of a
+    float64 array x, laid out in memory as NumPy's element-wise result."""
     from kernels import exp as kernel
 
     y = np.empty_like(x)  # C or Fortran order (or another axis order) as x, as a NumPy result
@@ -76,12 +77,17 @@ def numba_exp(x):
         contiguous = np.empty_like(x)
         contiguous[...] = x  # x's elements laid out as y's
         x = contiguous
-    kernel.exp_array(x.ravel(order="K"), y.ravel(order="K"))
+    kernel.exp_array(x.ravel(order="K"), y.ravel(order="K"), getattr(kernel, kind))
     return y[()]  # a 0-d x gives a number, as NumPy's
 
 
+def on_numba(backend=None):
+    """Whether `backend` (None: $MINNET_BACKEND, else numba when it imports) is numba."""
+    return resolved(backend, os.environ.get("MINNET_BACKEND")) == "numba"
+
+
 @functools.cache
-def backend_of(backend, environment):
+def resolved(backend, environment):
     """resolve(backend) while $MINNET_BACKEND is `environment`: e^x is taken a million times in a
     study, and resolve asks importlib each time whether numba is installed (0.1 ms)."""
     from minnet.tools.backend import resolve
