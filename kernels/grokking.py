@@ -62,19 +62,22 @@ def squared_error_into(O, Y, losses, D):
 
 @njit(cache=True, error_model="numpy")
 def count_correct(O, c):
-    """How many rows n of O (N, k) have their largest entry at column c[n], as np.argmax finds it:
-    the first largest, or the first NaN."""
+    """How many rows n of O (N, k) have their largest entry at column c[n] (in [0, k)), as np.argmax
+    finds it: the first largest, or the first NaN. Row n's is column c when its entry t = O[n, c]
+    is larger than every entry before it and at least every entry after it (a NaN fails both
+    comparisons), or when t is NaN and no NaN comes before it."""
     correct = 0
     for n in range(O.shape[0]):
-        best, top = 0, O[n, 0]
-        if not np.isnan(top):
-            for j in range(1, O.shape[1]):
-                if O[n, j] > top:
-                    best, top = j, O[n, j]
-                elif np.isnan(O[n, j]):
-                    best = j
-                    break
-        correct += best == c[n]
+        column, t, right = c[n], O[n, c[n]], True
+        if np.isnan(t):
+            for j in range(column):
+                right &= not np.isnan(O[n, j])
+        else:
+            for j in range(column):
+                right &= O[n, j] < t  # the first largest: none before it as large
+            for j in range(column + 1, O.shape[1]):
+                right &= O[n, j] <= t
+        correct += right
     return correct
 
 
@@ -106,4 +109,6 @@ def accuracy(O, c):
     O, c = np.ascontiguousarray(O, dtype=np.float64), np.ascontiguousarray(c, dtype=np.int64)
     if O.ndim != 2 or O.shape[1] == 0 or c.shape != (O.shape[0],) or O.shape[0] == 0:
         raise ValueError(f"O must be (N, k) with N, k >= 1 and c (N,), got {O.shape} and {c.shape}")
+    if c.min() < 0 or c.max() >= O.shape[1]:
+        raise ValueError(f"c must hold columns in [0, {O.shape[1]}), got {c.min()}, {c.max()}")
     return count_correct(O, c) / O.shape[0]

@@ -92,6 +92,8 @@ def test_bad_input_is_refused_by_name():
         kernel.square_pairs(embedding, b1, [0], [4])
     with pytest.raises(ValueError, match="O must be"):
         kernel.accuracy(np.zeros((3, 2)), np.zeros(2, dtype=int))
+    with pytest.raises(ValueError, match="c must hold columns in"):
+        kernel.accuracy(np.zeros((2, 2)), np.array([0, 2]))
 
 
 def test_document_004s_run_has_the_same_bits_on_both_backends(monkeypatch):
