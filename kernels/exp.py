@@ -1,5 +1,6 @@
 """e^x for one number (`exp`) and for a whole array (`exp_array`), the compiled twins of
-minnet.arithmetic.exp (the same bits on every CPU).
+minnet.arithmetic.exp (the same bits on every CPU), and the sigmoid and silu of
+minnet.activations from the same e^x (`exp_family`).
 
 And e^x and tanh x for whole rows (`exp_row`, `tanh_row`): math.exp and math.tanh are scalar
 library calls that stop LLVM from vectorising a loop; these are polynomials it can vectorise.
@@ -119,13 +120,19 @@ def tanh_row(x, out, t):
         out[n] = y if x[n] > 0.0 else (-y if x[n] < 0.0 else x[n])  # odd; +-0 and NaN pass through
 
 
-EXP_BLOCK = 512  # elements per block of `exp_array`: its scratch rows stay in the L1 cache
-# what exp_array computes: e^x, or the logistic sigmoid and silu's s and s' (minnet.activations)
+EXP_BLOCK = 512  # elements per block of `exp_family`: its scratch rows stay in the L1 cache
+# what exp_family computes: e^x, or the logistic sigmoid and silu's s and s' (minnet.activations)
 EXP, SIGMOID, SILU, SILU_PRIME = 0, 1, 2, 3
 
 
 @njit(cache=True, error_model="numpy")
-def exp_array(x, out, kind):
+def exp_array(x, out):
+    """out = e^x for a whole flat array x: the bits of minnet.arithmetic.exp (`exp_family`)."""
+    exp_family(x, out, EXP)
+
+
+@njit(cache=True, error_model="numpy")
+def exp_family(x, out, kind):
     """out = f(x) for a whole flat array x, block by block, in loops LLVM can vectorise:
 
         EXP          e^x                                  minnet.arithmetic.exp

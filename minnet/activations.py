@@ -56,7 +56,7 @@ def silu_prime(z, backend=None):
 
 def activate(name, z, backend=None):
     """a = s(z) for the activation called `name`. backend: "numba" computes sigmoid and silu
-    with kernels.exp.exp_array, "numpy" with the NumPy code here; None: minnet.tools.backend's
+    with kernels.exp.exp_family, "numpy" with the NumPy code here; None: minnet.tools.backend's
     choice. Both give the same bits."""
     if name == "sigmoid":
         return sigmoid(z, backend)

@@ -19,7 +19,7 @@ Each is built from NumPy's element-wise +, *, floor and ldexp, which IEEE 754 de
 the BLAS or NumPy's dispatch. kernels/exp.py and kernels/two_layer.py are their compiled twins,
 with the same operations in the same order, compiled without fastmath so that LLVM may neither
 reorder nor contract them: the two backends give the same bits (tests/test_same_everywhere.py,
-tests/test_exp_kernel.py). exp itself runs kernels.exp.exp_array on the numba backend.
+tests/test_exp_kernel.py). exp itself runs kernels.exp.exp_family on the numba backend.
 
     e^x = 2^k e^r,   k = round(x / ln 2),   r = (x - k ln2_hi) - k ln2_lo,   |r| <= ln(2) / 2
 
@@ -46,7 +46,7 @@ def exp(x, backend=None):
     """e^x element-wise, the same bits on every CPU (module docstring).
 
     inf on overflow, 0 on underflow, NaN kept. On the numba backend (minnet.tools.backend) the
-    kernel kernels.exp.exp_array computes it, with the same bits, about ten times faster: below,
+    kernel kernels.exp.exp_family computes it, with the same bits, about ten times faster: below,
     each of the polynomial's steps is a pass of NumPy over the whole array."""
     x = np.asarray(x, dtype=np.float64)
     if on_numba(backend):
@@ -68,7 +68,7 @@ def numpy_exp(x):
 
 
 def compiled(kind, x):
-    """kernels.exp.exp_array's function `kind` ("EXP", "SIGMOID", "SILU", "SILU_PRIME") of a
+    """kernels.exp.exp_family's function `kind` ("EXP", "SIGMOID", "SILU", "SILU_PRIME") of a
     float64 array x, laid out in memory as NumPy's element-wise result."""
     from kernels import exp as kernel
 
@@ -77,7 +77,7 @@ def compiled(kind, x):
         contiguous = np.empty_like(x)
         contiguous[...] = x  # x's elements laid out as y's
         x = contiguous
-    kernel.exp_array(x.ravel(order="K"), y.ravel(order="K"), getattr(kernel, kind))
+    kernel.exp_family(x.ravel(order="K"), y.ravel(order="K"), getattr(kernel, kind))
     return y[()]  # a 0-d x gives a number, as NumPy's
 
 

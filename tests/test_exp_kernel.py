@@ -1,4 +1,4 @@
-"""minnet.arithmetic.exp and the sigmoid and silu of minnet.activations on both backends: kernels.exp.exp_array
+"""minnet.arithmetic.exp and the sigmoid and silu of minnet.activations on both backends: kernels.exp.exp_family
 gives the NumPy code's bits, for every float64 (NaN, +-inf, huge, tiny, results that overflow or round to subnormal
 numbers), every memory layout and every CPU LLVM may compile it for."""
 
