@@ -15,8 +15,10 @@ descent from the document's seeded data and weights) and measures the order of e
 document describes: first the angle between consecutive gradients grows, then the gradient norm,
 then the error.
 
-Training goes through `fit` and the network's own backpropagation (--loop example_by_example: the
-document's loop compiled, the same bits). minnet's run finds the smallest gradient norm, train and
+The run trains through `fit` and the network's own backpropagation (--loop example_by_example: the
+document's loop compiled, the same bits). Figure 3's three runs of 50,000 iterations and the document's
+other runs, (f2, 8, 0.1, 1200) and (f1, 3, 0.1, 10,000), train on the compiled loop, their sharpness
+measured from their weights after training (the same numbers, minnet.studies.dynamics.sharpness_along). minnet's run finds the smallest gradient norm, train and
 test error at iterations 728, 745, 748 on every machine (minnet.arithmetic); the notebook printed
 734, 752, 755. The run is chaotic after ~500 iterations, so the study runs it 30 more times with
 every input moved by one ulp and judges the notebook's numbers against that spread (figure
@@ -84,7 +86,7 @@ def run(args):
     every = (args.sharpness_every or None) if args.loop == "vectorised" else None
     results = measured_run(args.f, args.h, args.lr, args.epochs, args.init_scale, args.loop, not args.quiet, every)
     if args.lr_study:
-        results["lr_study"] = lr_study(2_000 if args.quick else LR_STUDY["epochs"], args.loop, sweep_runner(args))
+        results["lr_study"] = lr_study(2_000 if args.quick else LR_STUDY["epochs"], runner=sweep_runner(args))
     if DOCUMENT_RUNS.get(results["setting"]) == "figures 1 and 2" and args.loop == "vectorised" and not args.quick:
         results["document_checks"] = document_checks()
     if DOCUMENT_RUNS.get(results["setting"]) == "figures 1 and 2" and results["summary"]["diverged_at"] is None:
@@ -785,7 +787,8 @@ def parser():
         "--loop",
         choices=LOOPS,
         default="vectorised",
-        help="vectorised: fit with the network's own backprop, as the notebook (default); example_by_example: the document's loop compiled, no sharpness",
+        help="the run's loop: vectorised: fit with the network's own backprop, as the notebook (default); "
+        "example_by_example: the document's loop compiled, no sharpness (figure 3's runs train compiled either way)",
     )
     p.add_argument(
         "--sharpness-every",
