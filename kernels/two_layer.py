@@ -16,7 +16,7 @@ arccos(G_i . G_{i+1} / (|G_i| |G_{i+1}|)) with the cosine clipped to [-1, 1], in
 
 Every sum runs in minnet.arithmetic's order: a dot product from its first term on, left to right
 (U_i . X, V_k . H, e . V_i, |G|^2 over U's entries and then V's), the examples one after another;
-e^x is minnet.arithmetic.exp's (kernels.exp.exp_array). Compiled without fastmath (no reordering,
+e^x is minnet.arithmetic.exp's (kernels.exp.exp_family). Compiled without fastmath (no reordering,
 no fused multiply-adds), this is TwoLayerNet's `fit` bit for bit, on every CPU
 (tests/test_same_everywhere.py). A run stops at the first update after which the training error
 is not finite.
@@ -25,7 +25,7 @@ The updates are sequential by nature; within one, the work is laid out for the C
 
 - The examples are stored as columns (X (n_in + 1, N), H (h, N), e (k, N), as in
   kernels/common.py), and each example's forward values are computed for all examples at once:
-  they do not depend on each other, so the loops over n vectorise (e^x too, through exp_array).
+  they do not depend on each other, so the loops over n vectorise (e^x too, through exp_family).
   The sums over examples (dU, dV, the error) still add example after example, from 0.
 - The error after an update needs the forward pass at the new U, V, which is also the pass the
   next update's gradient starts from: it is kept (`Pass`) and used for both.
@@ -36,9 +36,10 @@ import math
 import numpy as np
 from numba import njit
 
+from kernels import exp as exp_kernels
 from kernels.codes import SIGMOID, SILU
 from kernels.common import activate, as_f64, derivative
-from kernels.exp import exp_array
+from kernels.exp import exp_family
 
 
 @njit(cache=True, error_model="numpy")
@@ -55,27 +56,24 @@ def products_in_order(W, A, Z):
 
 
 @njit(cache=True, error_model="numpy")
-def hidden_layer(U, X, code, Z, H, D, minus_Z, exp_minus_Z):
+def hidden_layer(U, X, code, Z, H, D):
     """Z = U X, H = [s(Z), 1] and D = s'(Z) for every example (H's last row, the bias unit, is 1).
 
-    The sigmoid's e^-z comes from exp_array over a whole row: kernels.common.sigmoid's bits,
-    1 / (1 + e^-z), in a loop LLVM vectorises (minus_Z, exp_minus_Z: scratch rows)."""
+    The sigmoid sigma(z) = 1 / (1 + e^-z) comes from kernels.exp.exp_family over a whole row, in
+    loops LLVM vectorises: kernels.common.sigmoid's bits."""
     products_in_order(U, X, Z)  # U_i . X
-    minus_Z, exp_minus_Z = minus_Z[: Z.shape[1]], exp_minus_Z[: Z.shape[1]]
     for i in range(Z.shape[0]):
         z, a, d = Z[i], H[i], D[i]
         if code == SIGMOID or code == SILU:
+            exp_family(z, d, exp_kernels.SIGMOID)  # sigma(z), kept in D until s' replaces it
             for n in range(z.size):
-                minus_Z[n] = -z[n]
-            exp_array(minus_Z, exp_minus_Z)  # e^-z
-            for n in range(z.size):
-                s = 1.0 / (1.0 + exp_minus_Z[n])  # sigmoid(z)
+                s = d[n]
                 if code == SIGMOID:
                     a[n] = s
                     d[n] = s * (1.0 - s)  # s' = H (1 - H)
                 else:
-                    a[n] = z[n] * s  # silu(z) = z sigmoid(z)
-                    d[n] = s * (1.0 + z[n] * (1.0 - s))  # silu' = s (1 + z (1 - s))
+                    a[n] = z[n] * s  # silu(z) = z sigma(z)
+                    d[n] = s * (1.0 + z[n] * (1.0 - s))  # silu' = sigma (1 + z (1 - sigma))
         else:
             for n in range(z.size):
                 a[n] = activate(code, z[n])
@@ -125,9 +123,9 @@ def accumulate_gradient(X, V, H, D, e, delta, dU, dV):
 
 
 @njit(cache=True, error_model="numpy")
-def forward_pass(U, V, X, Y, code, Z, H, D, e, minus_Z, exp_minus_Z):
+def forward_pass(U, V, X, Y, code, Z, H, D, e):
     """The forward pass of every example (Z, H, D = s'(Z), e filled in) and its error."""
-    hidden_layer(U, X, code, Z, H, D, minus_Z, exp_minus_Z)
+    hidden_layer(U, X, code, Z, H, D)
     return output_error(V, H, Y, e)
 
 
@@ -165,7 +163,6 @@ def train_kernel(X, Y, X_test, Y_test, U0, V0, lr, epochs, code, G_prev_U, G_pre
     H, e = np.ones((h, N)), np.empty((V.shape[0], N))  # H's last row: the bias unit, 1
     Z_test, D_test = np.empty((h - 1, N_test)), np.empty((h - 1, N_test))
     H_test, e_test = np.ones((h, N_test)), np.empty((V.shape[0], N_test))
-    minus_Z, exp_minus_Z = np.empty(max(N, N_test)), np.empty(max(N, N_test))
     dU, dV = np.zeros_like(U), np.zeros_like(V)
     G_U, G_V = np.zeros_like(U), np.zeros_like(V)
     G_prev_U, G_prev_V = G_prev_U.copy(), G_prev_V.copy()
@@ -173,10 +170,8 @@ def train_kernel(X, Y, X_test, Y_test, U0, V0, lr, epochs, code, G_prev_U, G_pre
     grad_norm, grad_angle = np.full(epochs, np.nan), np.full(epochs, np.nan)
     U_hist = np.full((epochs + 1,) + U.shape, np.nan)
     V_hist = np.full((epochs + 1,) + V.shape, np.nan)
-    train[0] = forward_pass(U, V, X, Y, code, Z, H, D, e, minus_Z, exp_minus_Z)
-    test[0] = forward_pass(
-        U, V, X_test, Y_test, code, Z_test, H_test, D_test, e_test, minus_Z, exp_minus_Z
-    )
+    train[0] = forward_pass(U, V, X, Y, code, Z, H, D, e)
+    test[0] = forward_pass(U, V, X_test, Y_test, code, Z_test, H_test, D_test, e_test)
     U_hist[0], V_hist[0] = U, V
     done = 0
     for t in range(epochs):
@@ -193,10 +188,8 @@ def train_kernel(X, Y, X_test, Y_test, U0, V0, lr, epochs, code, G_prev_U, G_pre
             cosine = min(1.0, max(-1.0, G_prev_G / (prev_norm * grad_norm[t])))
             grad_angle[t] = math.degrees(math.acos(cosine))  # between this gradient and the last
         G_prev_U[:], G_prev_V[:] = G_U, G_V
-        train[t + 1] = forward_pass(U, V, X, Y, code, Z, H, D, e, minus_Z, exp_minus_Z)
-        test[t + 1] = forward_pass(
-            U, V, X_test, Y_test, code, Z_test, H_test, D_test, e_test, minus_Z, exp_minus_Z
-        )
+        train[t + 1] = forward_pass(U, V, X, Y, code, Z, H, D, e)
+        test[t + 1] = forward_pass(U, V, X_test, Y_test, code, Z_test, H_test, D_test, e_test)
         U_hist[t + 1], V_hist[t + 1] = U, V
         done = t + 1
         if not math.isfinite(train[t + 1]):
