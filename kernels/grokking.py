@@ -15,6 +15,10 @@ The squared error. l_n = (1/k) sum_j (o_nj - y_nj)^2 and delta_n = 2 (o_n - y_n)
 per_example_loss and output_delta for "mse" with an identity output) take four passes over the
 (N, k) arrays and a sum in order along each row; `squared_error_into` takes one.
 
+The backward step through the square. delta_{l-1} = (delta_l W_l) * s'(z_{l-1}) with s'(z) = 2 z:
+after the matrix product (BLAS), `times_square_derivative` multiplies in place, in one pass instead
+of two and without the (N, width) array of s'.
+
 The accuracy. The fraction of rows whose largest output is the right class, np.argmax's answer
 (the first largest; the first NaN when a row has one), in one pass over the outputs.
 
@@ -58,6 +62,15 @@ def squared_error_into(O, Y, losses, D):
             total = d * d if j == 0 else total + d * d  # sum_j d_j^2, left to right
             D[n, j] = (2.0 * d) / k  # dl_n/do_j = 2 (o_j - y_j) / k
         losses[n] = total / k  # l_n = (1/k) sum_j (o_j - y_j)^2
+
+
+@njit(cache=True, error_model="numpy")
+def times_square_derivative(delta_W, z):
+    """delta_W *= 2 z in place, element by element: delta_{l-1} = (delta_l W_l) * s'(z_{l-1}) for
+    the square, s'(z) = 2 z (exact: a power of two), one rounding per element as NumPy's."""
+    for n in range(delta_W.shape[0]):
+        for u in range(delta_W.shape[1]):
+            delta_W[n, u] *= 2.0 * z[n, u]
 
 
 @njit(cache=True, error_model="numpy")

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from kernels import grokking as kernel
+from minnet import activations
 from minnet import losses as minnet_losses
 from minnet.studies import grokking as gk
 
@@ -68,6 +69,18 @@ def test_the_squared_error_has_minnet_losses_bits(data, N, k):
         kernel.squared_error_into(O, Y, losses, D)
         np.testing.assert_array_equal(bits(losses), bits(minnet_losses.per_example_loss("mse", O, O, Y)))
         np.testing.assert_array_equal(bits(D), bits(minnet_losses.output_delta("mse", "identity", O, Y)))
+
+
+@settings(max_examples=60, deadline=None)
+@given(data=st.data(), N=st.integers(1, 9), width=st.integers(1, 9))
+def test_the_square_layers_delta_has_the_numpy_bits(data, N, width):
+    anything = st.floats(width=64) | st.sampled_from([1e308, -1e-310, 5e-324, -0.0])  # overflow, subnormals
+    delta_W = data.draw(hnp.arrays(np.float64, (N, width), elements=anything))
+    z = data.draw(hnp.arrays(np.float64, (N, width), elements=anything))
+    with np.errstate(all="ignore"):
+        expected = delta_W * activations.derivative("square", z, z * z)  # MLP.delta_below's (delta_l W_l) * s'
+        kernel.times_square_derivative(delta_W, z)
+    np.testing.assert_array_equal(bits(delta_W), bits(expected))
 
 
 values = st.sampled_from([0.0, -0.0, 1.0, -1.0, 2.5, np.inf, -np.inf, np.nan, 1e-310])  # ties, NaN, signed zeros

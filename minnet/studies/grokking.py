@@ -115,6 +115,16 @@ class PairMLP(MLP):
         kernels.squared_error_into(O, Y, per_example, delta)
         return per_example, delta
 
+    def delta_below(self, l, delta, z_below, a_below):
+        """MLP's delta_{l-1} = (delta_l W_l) * s'(z_{l-1}); below a square layer on the numba
+        backend, s' = 2 z_{l-1} multiplied in place by kernels.grokking (the same bits)."""
+        kernels = numba_backend()
+        if kernels is None or self.activation_of(l - 1) != "square":
+            return super().delta_below(l, delta, z_below, a_below)
+        delta_W = delta @ self.W[l]  # delta_l W_l   (N, n_{l-1})
+        kernels.times_square_derivative(delta_W, z_below)  # * s'(z_{l-1}) = * 2 z_{l-1}
+        return delta_W
+
     def dense(self, l, a_below):
         pairs = self.pairs_of(a_below) if l == 1 else None
         if pairs is None or not np.all(np.isfinite(self.W[1])):
