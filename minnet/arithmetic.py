@@ -40,6 +40,9 @@ LN2_LO = 1.90821492927058770002e-10
 EXP_TAYLOR = tuple(1.0 / math.factorial(k) for k in range(13, -1, -1))  # 1/13!, 1/12!, ..., 1/0!
 # e^x is inf above 709.8 and 0 below -745.2: |x| > 1100 changes nothing, and k stays small
 EXP_CLAMP = 1100.0
+SHORT_SUM = (
+    8  # sum_in_order adds at most this many terms slice by slice, more with np.add.accumulate
+)
 
 
 def exp(x, backend=None):
@@ -99,11 +102,19 @@ def sum_in_order(terms, axis=0):
     """The sum of `terms` along `axis`, added one after another: ((T_0 + T_1) + T_2) + ...
 
     np.add.accumulate forms every partial sum in turn, so its last one is this order's sum on every
-    machine (np.sum adds pairwise, in blocks its SIMD code may choose)."""
+    machine (np.sum adds pairwise, in blocks its SIMD code may choose). Along a short axis (up to
+    SHORT_SUM terms, as a network's k outputs) the same sums go slice by slice instead: accumulate
+    walks a short last axis row by row ((3277, 2) along axis -1: 150 us, the slices 5 us)."""
     terms = np.asarray(terms, dtype=np.float64)
     if terms.shape[axis] == 0:
         return np.sum(terms, axis=axis)  # zeros
-    return np.take(np.add.accumulate(terms, axis=axis), -1, axis=axis)
+    if terms.shape[axis] > SHORT_SUM:
+        return np.take(np.add.accumulate(terms, axis=axis), -1, axis=axis)
+    T = np.moveaxis(terms, axis, 0)  # T[i]: the i-th terms
+    total = np.copy(T[0], order="C")
+    for T_i in T[1:]:
+        total += T_i  # ((T_0 + T_1) + T_2) + ..., accumulate's partial sums
+    return total[()]  # terms of one axis give a number, as np.take's
 
 
 def mean_in_order(terms, axis=0):
