@@ -120,7 +120,6 @@ def tanh_row(x, out, t):
         out[n] = y if x[n] > 0.0 else (-y if x[n] < 0.0 else x[n])  # odd; +-0 and NaN pass through
 
 
-EXP_BLOCK = 512  # elements per block of `exp_family`: its scratch rows stay in the L1 cache
 # what exp_family computes: e^x, or the logistic sigmoid and silu's s and s' (minnet.activations)
 EXP, SIGMOID, SILU, SILU_PRIME = 0, 1, 2, 3
 
@@ -133,7 +132,7 @@ def exp_array(x, out):
 
 @njit(cache=True, error_model="numpy")
 def exp_family(x, out, kind):
-    """out = f(x) for a whole flat array x, block by block, in loops LLVM can vectorise:
+    """out = f(x) for a whole flat array x, in a loop LLVM can vectorise:
 
         EXP          e^x                                  minnet.arithmetic.exp
         SIGMOID      sigma(x) = 1 / (1 + e^-x)            minnet.activations.sigmoid
@@ -141,56 +140,46 @@ def exp_family(x, out, kind):
         SILU_PRIME   sigma(x) (1 + x (1 - sigma(x)))      silu's s'(x)
 
     with the bits of the NumPy code beside each: its operations in its order, no fastmath."""
-    bits1 = np.empty(EXP_BLOCK, dtype=np.int64)
-    bits2 = np.empty(EXP_BLOCK, dtype=np.int64)
-    scale1, scale2 = bits1.view(np.float64), bits2.view(np.float64)  # the same rows as float64
-    minus_x = np.empty(EXP_BLOCK)
-    for start in range(0, x.size, EXP_BLOCK):
-        stop = min(start + EXP_BLOCK, x.size)
-        x_block, y = x[start:stop], out[start:stop]
+    for n in range(x.size):
         if kind == EXP:
-            exp_block(x_block, y, bits1, bits2, scale1, scale2)
+            out[n] = exp_in_order(x[n])
             continue
-        for n in range(stop - start):
-            minus_x[n] = -x_block[n]
-        exp_block(minus_x[: stop - start], y, bits1, bits2, scale1, scale2)  # e^-x
-        for n in range(stop - start):
-            y[n] = 1.0 / (1.0 + y[n])  # sigma(x) = 1 / (1 + e^-x)
-        if kind == SILU:
-            for n in range(stop - start):
-                y[n] = x_block[n] * y[n]  # x sigma(x)
-        elif kind == SILU_PRIME:
-            for n in range(stop - start):
-                y[n] = y[n] * (1.0 + x_block[n] * (1.0 - y[n]))  # sigma (1 + x (1 - sigma))
+        s = 1.0 / (1.0 + exp_in_order(-x[n]))  # sigma(x) = 1 / (1 + e^-x)
+        if kind == SIGMOID:
+            out[n] = s
+        elif kind == SILU:
+            out[n] = x[n] * s  # x sigma(x)
+        else:
+            out[n] = s * (1.0 + x[n] * (1.0 - s))  # sigma (1 + x (1 - sigma))
 
 
 @njit(cache=True, error_model="numpy")
-def exp_block(x, out, bits1, bits2, scale1, scale2):
-    """out = e^x for one block; bits1, bits2: scratch rows, scale1, scale2 their float64 views.
+def exp_in_order(x):
+    """e^x by minnet.arithmetic.exp's operations in its order, with its ldexp(p, k) as multiplies.
 
-    ldexp(p, k) is a library call, which stops vectorisation; a multiply by 2^k gives the same
-    number (one rounding of the exact product p 2^k, as ldexp's) wherever 2^k is a float64. k
-    reaches +-1587 (x is clamped to +-EXP_CLAMP), so 2^k goes in two halves, each a normal float64
-    built from its exponent bits:
+    ldexp is a library call, which stops vectorisation; a multiply by 2^k gives the same number
+    (one rounding of the exact product p 2^k, as ldexp's) wherever 2^k is a float64. k reaches
+    +-1587 (x is clamped to +-EXP_CLAMP), so 2^k goes in two halves, each a normal float64:
 
         2^k e^r = (p 2^k1) 2^k2,   k1 = floor(k / 2),   k2 = k - k1,   |k1|, |k2| <= 794
 
     p 2^k1 is exact (p is near 1), so the one rounding is the last multiply's: ldexp's result, also
     where it overflows to inf or rounds to a subnormal number or to 0. A NaN gets k = 0, as
     minnet.arithmetic.exp's nan_to_num(k) gives it, and passes through the polynomial."""
-    for n in range(x.size):
-        v = x[n]
-        v = -EXP_CLAMP if v < -EXP_CLAMP else v  # np.clip(x, -EXP_CLAMP, EXP_CLAMP); NaN stays
-        v = EXP_CLAMP if v > EXP_CLAMP else v
-        k = np.floor(v * LOG2E + 0.5)  # k = round(x / ln 2)
-        r = (v - k * LN2_HI) - k * LN2_LO  # r = x - k ln 2
-        out[n] = horner_in_order(r)  # p = e^r
-        k = 0.0 if k != k else k  # NaN: k = 0
-        k1 = int(k) >> 1  # floor(k / 2)
-        bits1[n] = (k1 + 1023) << 52  # the bits of the float64 2^k1
-        bits2[n] = (int(k) - k1 + 1023) << 52  # ... and of 2^k2
-    for n in range(x.size):
-        out[n] = (out[n] * scale1[n]) * scale2[n]  # 2^k e^r
+    v = -EXP_CLAMP if x < -EXP_CLAMP else x  # np.clip(x, -EXP_CLAMP, EXP_CLAMP); NaN stays
+    v = EXP_CLAMP if v > EXP_CLAMP else v
+    k = np.floor(v * LOG2E + 0.5)  # k = round(x / ln 2)
+    r = (v - k * LN2_HI) - k * LN2_LO  # r = x - k ln 2
+    p = horner_in_order(r)  # e^r
+    k = 0.0 if k != k else k  # NaN: k = 0
+    k1 = int(k) >> 1  # floor(k / 2)
+    return (p * power_of_two(k1)) * power_of_two(int(k) - k1)  # 2^k e^r
+
+
+@njit(cache=True, error_model="numpy")
+def power_of_two(k):
+    """2^k for an integer k in [-1022, 1023], from its exponent bits."""
+    return np.int64((k + 1023) << 52).view(np.float64)
 
 
 @njit(cache=True, error_model="numpy")
