@@ -101,13 +101,28 @@ def output_error(V, H, Y, e):
 
 @njit(cache=True, error_model="numpy")
 def sums_in_order(A, B, out):
-    """out[r, c] = sum_n A[r, n] B[c, n] = sum_n a_n b_n^T, the examples added in order from 0."""
-    out[:] = 0.0
-    for n in range(A.shape[1]):
-        for r in range(out.shape[0]):
-            a = A[r, n]
-            for c in range(out.shape[1]):
-                out[r, c] += a * B[c, n]
+    """out[r, c] = sum_n A[r, n] B[c, n] = sum_n a_n b_n^T, each over the examples in order from 0.
+
+    Four rows at a time: a sum waits for its previous addition, so four independent ones share each
+    pass over the examples (a third of the time for U's 19 rows of document 000's h = 20)."""
+    R, N = out.shape[0], A.shape[1]
+    for c in range(out.shape[1]):
+        r = 0
+        while r + 4 <= R:
+            s0, s1, s2, s3 = 0.0, 0.0, 0.0, 0.0
+            for n in range(N):
+                b = B[c, n]
+                s0 += A[r, n] * b
+                s1 += A[r + 1, n] * b
+                s2 += A[r + 2, n] * b
+                s3 += A[r + 3, n] * b
+            out[r, c], out[r + 1, c], out[r + 2, c], out[r + 3, c] = s0, s1, s2, s3
+            r += 4
+        for r in range(r, R):
+            total = 0.0
+            for n in range(N):
+                total += A[r, n] * B[c, n]
+            out[r, c] = total
 
 
 @njit(cache=True, error_model="numpy")
@@ -118,7 +133,7 @@ def accumulate_gradient(X, V, H, D, e, delta, dU, dV):
     for i in range(delta.shape[0]):
         for n in range(delta.shape[1]):
             delta[i, n] *= D[i, n]  # delta_i = (e . V_i) s'(U_i . X)
-    sums_in_order(e, H, dV)  # dl/dV = e H^T
+    sums_in_order(H, e, dV.T)  # dl/dV = e H^T, its transpose H e^T (H_i e_k = e_k H_i exactly)
     sums_in_order(delta, X, dU)  # dl/dU_i = delta_i X^T
 
 

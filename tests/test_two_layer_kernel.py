@@ -4,6 +4,8 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from minnet import SGD, Snapshots, TestLoss, TwoLayerNet, fit
 from minnet.arithmetic import exp
@@ -89,6 +91,31 @@ def test_compiled_and_vectorised_fit_are_the_same_bits(activation, rng):
             np.testing.assert_allclose(runs[0][key], runs[1][key], rtol=1e-10, atol=1e-12, err_msg=key)
         else:
             np.testing.assert_array_equal(runs[0][key], runs[1][key], err_msg=key)
+
+
+@settings(deadline=None, max_examples=40)
+@given(
+    h=st.integers(2, 11),
+    n_in=st.integers(1, 3),
+    n_out=st.integers(1, 3),
+    N=st.integers(1, 12),
+    activation=st.sampled_from(["sigmoid", "relu", "silu", "square", "identity"]),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_any_shape_gives_fits_bits(h, n_in, n_out, N, activation, seed):
+    """The kernel's sums run four rows of dU (or dV) at a time and the rest one by one: every split of h, n_in,
+    n_out, and one example or a few, give fit's bits."""
+    rng = np.random.default_rng(seed)
+    X, Y = rng.normal(size=(N, n_in)), rng.normal(size=(N, n_out))
+    runs = []
+    for compiled in (True, False):
+        net = TwoLayerNet(h=h, n_in=n_in, n_out=n_out, activation=activation, seed=seed, init_scale=30)
+        if compiled:
+            runs.append(fit_example_by_example(net, X, Y, 0.01, epochs=4))
+        else:
+            runs.append(fit(net, X, Y, SGD(net.params, lr=0.01), epochs=4, recorders=[Snapshots()]))
+    for key in ("train_loss", "grad_norm", "grad_angle", "params"):
+        np.testing.assert_array_equal(runs[0][key], runs[1][key], err_msg=key)
 
 
 @pytest.mark.parametrize("n_test", [0, 3, 90])
