@@ -366,9 +366,10 @@ def duplicate_distance(U_hist, V_hist):
     W = neuron_vectors(np.asarray(U_hist), np.asarray(V_hist))  # (T+1, h-1, d)
     pairs = [(i, j) for i in range(W.shape[1]) for j in range(i + 1, W.shape[1])]
     distance = np.empty((W.shape[0], len(pairs)))
+    lengths = [np.linalg.norm(W[:, i], axis=1) for i in range(W.shape[1])]  # |w_i| over time, once per unit
     for p, (i, j) in enumerate(pairs):
         gap = np.linalg.norm(W[:, i] - W[:, j], axis=1)
-        size = np.linalg.norm(W[:, i], axis=1) + np.linalg.norm(W[:, j], axis=1)
+        size = lengths[i] + lengths[j]
         distance[:, p] = gap / np.where(size > 0, size, 1.0)
     return distance, pairs
 
