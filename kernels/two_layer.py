@@ -28,7 +28,7 @@ The updates are sequential by nature; within one, the work is laid out for the C
   they do not depend on each other, so the loops over n vectorise (e^x too, through exp_family).
   The sums over examples (dU, dV, the error) still add example after example, from 0.
 - The error after an update needs the forward pass at the new U, V, which is also the pass the
-  next update's gradient starts from: it is kept (`Pass`) and used for both.
+  next update's gradient starts from: its H, s'(U X) and e stay in their arrays for both.
 """
 
 import math
