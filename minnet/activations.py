@@ -22,6 +22,9 @@ Hessians (minnet.hessian) need the second derivative s''(z) too:
 The derivatives of relu at its kink z = 0 are taken as 0. tanh's s' is computed as 1 / cosh^2 z:
 1 - a^2 loses most of its digits when a saturated unit's a is within a few ulp of 1 (one ulp of a
 moves 1 - a^2 = 1e-9 by 1e-7 of itself), so two correct tanh implementations would disagree there.
+
+On the numba backend (minnet.tools.backend) sigmoid, silu and silu's s' are each one pass of
+kernels.exp.exp_family instead of NumPy's several, with the same bits.
 """
 
 import numpy as np
