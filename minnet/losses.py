@@ -48,18 +48,36 @@ def log_softmax(z):
     return shifted - np.log(exp(shifted).sum(axis=-1, keepdims=True))
 
 
+def softmax_and_log(z):
+    """(p, log p) = (softmax(z), log_softmax(z)) from one e^x, the bits of both functions:
+
+    shifted = z - max_j z,  e = e^shifted,  p = e / sum_j e,  log p = shifted - log sum_j e"""
+    shifted = z - z.max(axis=-1, keepdims=True)
+    e = exp(shifted)
+    total = e.sum(axis=-1, keepdims=True)  # sum_j e^{z_nj - max_j z_nj}
+    return e / total, shifted - np.log(total)
+
+
+def outputs_and_log(output, z):
+    """(o, log o): o = s_out(z) as `output_activation`, and for a softmax output log p from the
+    same e^x (`softmax_and_log`), which cross-entropy reads; None for an identity output."""
+    return softmax_and_log(z) if output == "softmax" else (z, None)
+
+
 def output_activation(output, z):
     """o = z for 'identity', p = softmax(z) for 'softmax'."""
     return softmax(z) if output == "softmax" else z
 
 
-def per_example_loss(loss, z, o, Y):
-    """l_n for each example (..., N) from the output pre-activation z (..., N, k), o = s_out(z)."""
+def per_example_loss(loss, z, o, Y, log_o=None):
+    """l_n for each example (..., N) from the output pre-activation z (..., N, k), o = s_out(z);
+    log_o = log_softmax(z) when the caller has it (`outputs_and_log`), else computed here."""
     if loss == "mse":
         return mean_in_order((o - Y) ** 2, axis=-1)  # (1/k) sum_j (o - y)^2
     if loss == "half_mse":
         return 0.5 * sum_in_order((o - Y) ** 2, axis=-1)  # (1/2) sum_j (o - y)^2
-    return -np.sum(Y * log_softmax(z), axis=-1)  # -sum_j y log p
+    log_p = log_softmax(z) if log_o is None else log_o
+    return -np.sum(Y * log_p, axis=-1)  # -sum_j y log p
 
 
 def output_delta(loss, output, o, Y):

@@ -235,8 +235,11 @@ class MLP(Network):
         X, Y = self.check_XY(X, Y)
         z, a, norm = self.layers_forward(X)
         N = X.shape[0]
-        O = losses.output_activation(self.output, z[self.L])  # s_L(z_L)
-        per_example, delta = self.output_error(z[self.L], O, Y)  # l_n, delta_L = dl_n/dz_L
+        O, log_O = losses.outputs_and_log(self.output, z[self.L])  # s_L(z_L), log p for softmax
+        if log_O is None:  # an identity output (a subclass may write output_error(z_L, O, Y))
+            per_example, delta = self.output_error(z[self.L], O, Y)  # l_n, delta_L = dl_n/dz_L
+        else:  # a softmax: l_n reads log p, taken with p from one e^x
+            per_example, delta = self.output_error(z[self.L], O, Y, log_O)
         blocks = [None] * (self.L + 1)
         affine_grad = np.zeros(0)
         for l in range(self.L, 0, -1):
@@ -251,10 +254,11 @@ class MLP(Network):
                     delta, affine_grad = self.normalisation_backward(l - 1, delta, norm[l - 1])
         return per_example, O, blocks[1:]
 
-    def output_error(self, z_L, O, Y):
+    def output_error(self, z_L, O, Y, log_O=None):
         """(l_n (N,), delta_L (N, n_L)): each example's loss and its error dl_n/dz_L at the output,
-        from z_L, the outputs O = s_L(z_L) and the targets Y (minnet.losses)."""
-        per_example = losses.per_example_loss(self.loss_name, z_L, O, Y)  # l_n
+        from z_L, the outputs O = s_L(z_L) (log O of a softmax, if known) and the targets Y
+        (minnet.losses)."""
+        per_example = losses.per_example_loss(self.loss_name, z_L, O, Y, log_O)  # l_n
         return per_example, losses.output_delta(self.loss_name, self.output, O, Y)  # delta_L
 
     def normalisation_backward(self, l, dy, cache):

@@ -76,8 +76,8 @@ class Network:
         """The outputs (N, n_out) and l_n for every example (N,), from one forward pass."""
         X, Y = self.check_XY(X, Y)
         _, Z = self.forward_pass(X)
-        O = losses.output_activation(self.output, Z)
-        return O, losses.per_example_loss(self.loss_name, Z, O, Y)
+        O, log_O = losses.outputs_and_log(self.output, Z)  # s_out(Z), and log p for a softmax
+        return O, losses.per_example_loss(self.loss_name, Z, O, Y, log_O)
 
     def per_example_loss(self, X, Y):
         """l_n for every example: (N,)."""

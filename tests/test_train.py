@@ -156,3 +156,16 @@ def test_trainable_trains_the_chosen_parameters_alone(rng):
     np.testing.assert_array_equal(history["params"][-1], twin.params[[2, 7]])
     np.testing.assert_array_equal(np.delete(net.params, [2, 7]), np.delete(frozen, [2, 7]))
     assert history["grad_norm"].shape == (4,) and history["train_loss"][-1] == twin.loss(X, Y)
+
+
+def test_softmax_and_log_has_the_bits_of_softmax_and_log_softmax():
+    """One e^x gives both (the MLP's cross-entropy pass): the same bits as the two functions, for
+    large, small, equal and infinite pre-activations; fails if log p were taken as log(p)."""
+    from minnet import losses
+
+    rng = np.random.default_rng(4)
+    rows = [rng.normal(0, 40, (7, 10)), np.zeros((2, 3)), [[-np.inf, 0.0, 1e300]], [[1e-300, 3.0]]]
+    for z in map(np.asarray, rows):
+        p, log_p = losses.softmax_and_log(z)
+        assert np.array_equal(p, losses.softmax(z))
+        assert np.array_equal(log_p, losses.log_softmax(z))

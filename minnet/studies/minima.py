@@ -30,7 +30,12 @@ SGD_LR, SGD_STEPS, EXAMPLES = 0.01, 3000, 100  # the stochastic escapes: below 2
 
 def wells(dim):
     """[(depth, width, centre)] of the narrow and the wide well in `dim` weights."""
-    return [(WELLS[k]["depth"], WELLS[k]["width"], np.array(CENTRES[dim][k])) for k in ("narrow", "wide")]
+    return WELL_LIST[dim]
+
+
+# built once: the descents ask for them at every step
+WELL_LIST = {dim: [(WELLS[k]["depth"], WELLS[k]["width"], np.array(CENTRES[dim][k])) for k in ("narrow", "wide")]
+             for dim in CENTRES}  # fmt: skip
 
 
 def loss(w):
