@@ -19,6 +19,7 @@ whose loss or parameters stop being finite ends there; ``history.meta["diverged_
 epoch and the arrays stop with it. `Trainable` trains chosen parameters only (document 002).
 """
 
+import contextlib
 import math
 
 import numpy as np
@@ -89,7 +90,7 @@ def fit(
                 previous = grad
             for rows in batches(X.shape[0], batch_size, rng):
                 # gradient of the batch's mean loss
-                g = grad if rows is None else net.loss_and_grad(X[rows], Y[rows])[1]
+                g = grad if rows is None else batch_gradient(net, X[rows], Y[rows])
                 if reduction == "sum":
                     g = g * (X.shape[0] if rows is None else rows.size)  # d(sum_n l_n)/dw = B dL/dw
                 update = optimizer.step(g)  # step
@@ -118,7 +119,21 @@ def fit(
 
 def whole_set(net, X, Y, gradient):
     """(L, G) on the whole training set, or (L, None) from a forward pass alone."""
-    return net.loss_and_grad(X, Y) if gradient else (net.loss(X, Y), None)
+    with inputs_checked(net):
+        return net.loss_and_grad(X, Y) if gradient else (net.loss(X, Y), None)
+
+
+def batch_gradient(net, X_batch, Y_batch):
+    """dL_batch/dw: the network's gradient on rows of fit's checked X and Y."""
+    with inputs_checked(net):
+        return net.loss_and_grad(X_batch, Y_batch)[1]
+
+
+def inputs_checked(net):
+    """The network's `inputs_checked` (minnet.network: fit's X and Y are checked once, not again at
+    every step); for a network without one, a context that changes nothing."""
+    context = getattr(net, "inputs_checked", None)
+    return context() if context is not None else contextlib.nullcontext()
 
 
 def batches(N, batch_size, rng):
@@ -158,6 +173,9 @@ class Trainable:
 
     def check_XY(self, X, Y):
         return self.net.check_XY(X, Y)
+
+    def inputs_checked(self):
+        return self.net.inputs_checked()
 
     @property
     def n_params(self):

@@ -56,3 +56,16 @@ def test_keskar_pairs_compare_the_smallest_and_the_full_batch_of_one_seed():
     assert (sharper, flatter) == (6, 0) and p == 1 / 64  # all six pairs one way: 2^-6
     worse, better, p = minima.paired_sign_test(pairs, "test_error")
     assert (worse, better) == (0, 6) and p == 1.0  # every pair the other way: no evidence at all
+
+
+def test_descent_at_many_rates_is_each_rates_own_descent():
+    """descend_at_rates' rows are descend's paths' last two points bit for bit, also for the rates that
+    diverge (a row stops at its first point that is not finite, as descend's path)."""
+    start = mn.minimum("narrow", 1) + mn.NUDGE
+    rates = [0.005, 0.3, 0.95, 25.0, 1e10]
+    with np.errstate(all="ignore"):
+        before, last = mn.descend_at_rates(start, rates, 400)
+        paths = [mn.descend(start, lr, 400) for lr in rates]
+    assert not np.all(np.isfinite(last[-1]))
+    for i, path in enumerate(paths):
+        assert np.array_equal(path[-1], last[i]) and np.array_equal(path[-2], before[i])

@@ -48,11 +48,11 @@ def loss(w):
 
 
 def gradient(w):
-    """L'(w) = sum_wells d exp(-|w - c|^2 / (2 s^2)) (w - c) / s^2 + w / R^2."""
+    """L'(w) = sum_wells d exp(-|w - c|^2 / (2 s^2)) (w - c) / s^2 + w / R^2, for w of shape (..., dim)."""
     w = np.asarray(w, dtype=float)
     g = w / R**2
     for d, s, c in wells(w.shape[-1]):
-        g = g + d * np.exp(-np.sum((w - c) ** 2) / (2 * s**2)) * (w - c) / s**2
+        g = g + d * np.exp(-np.sum((w - c) ** 2, axis=-1, keepdims=True) / (2 * s**2)) * (w - c) / s**2
     return g
 
 
@@ -111,6 +111,23 @@ def descend(w0, lr, steps, tilts=None, batch=None, seed=0):
     return np.array(path)
 
 
+def descend_at_rates(w0, rates, steps):
+    """Gradient descent from w0 at every rate at once, w := w - lr L'(w) row by row (each row's numbers
+    those of `descend`, which stops a path at its first point that is not finite: so does its row here).
+    Each path's last two points: (before_last (R, dim), last (R, dim))."""
+    lr = np.asarray(rates, dtype=float)[:, None]
+    w = np.tile(np.asarray(w0, dtype=float), (lr.size, 1))
+    before = w.copy()
+    going = np.ones(lr.size, dtype=bool)  # the paths still finite
+    for _ in range(steps):
+        if not going.any():
+            break
+        moved = w[going] - lr[going] * (gradient(w[going]) + 0.0)  # w := w - lr L'(w), as descend's
+        before[going], w[going] = w[going], moved
+        going[going] = np.all(np.isfinite(moved), axis=-1)
+    return before, w
+
+
 def example_tilts(n, dim, sigma, seed):
     """xi_i ~ N(0, sigma^2) for n examples, centred: their mean is exactly 0."""
     xi = np.random.default_rng(seed).normal(0.0, sigma, size=(n, dim))
@@ -132,12 +149,12 @@ def large_steps(rates, steps=3000):
     """Gradient descent from the narrow minimum (nudged by NUDGE) at every rate, in one weight; and two paths in
     two weights (PATH_RATES)."""
     start = minimum("narrow", 1) + NUDGE
-    ends = [descend(start, lr, steps) for lr in rates]
+    before, last = descend_at_rates(start, rates, steps)
     start2 = minimum("narrow", 2) + NUDGE
     return {
         "rates": np.array(rates),
-        "final_w": np.array([p[-1, 0] for p in ends]),
-        "outcomes": [outcome(p, 1) for p in ends],
+        "final_w": last[:, 0],
+        "outcomes": [outcome(np.stack(ends), 1) for ends in zip(before, last)],
         "paths_2d": {lr: descend(start2, lr, 300) for lr in PATH_RATES},
         "sharpness": {kind: sharpness(minimum(kind, 1)) for kind in ("narrow", "wide")},
     }
