@@ -52,7 +52,7 @@ def gradient(w):
     w = np.asarray(w, dtype=float)
     g = w / R**2
     for d, s, c in wells(w.shape[-1]):
-        g = g + d * np.exp(-np.sum((w - c) ** 2, axis=-1, keepdims=True) / (2 * s**2)) * (w - c) / s**2
+        g = g + d * np.exp(-((w - c) ** 2).sum(axis=-1, keepdims=True) / (2 * s**2)) * (w - c) / s**2
     return g
 
 
