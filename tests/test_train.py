@@ -169,3 +169,25 @@ def test_softmax_and_log_has_the_bits_of_softmax_and_log_softmax():
         p, log_p = losses.softmax_and_log(z)
         assert np.array_equal(p, losses.softmax(z))
         assert np.array_equal(log_p, losses.log_softmax(z))
+
+
+def test_fit_checks_its_data_once_and_leaves_the_checks_on():
+    """fit's steps skip check_XY on rows of its checked data; afterwards (and after a step that
+    raises) every call checks again: fails if inputs_checked stayed on."""
+    from minnet.mlp import MLP
+    from minnet.optim import SGD
+    from minnet.train import fit
+
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(20, 3)), rng.integers(0, 2, 20)
+    net = MLP([3, 4, 2], loss="cross_entropy", seed=0)
+    fit(net, X, y, SGD(net.params, lr=0.1), 2, batch_size=5, seed=0)
+    bad = X.copy()
+    bad[3, 1] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        net.loss_and_grad(bad, y)
+    with pytest.raises(RuntimeError), net.inputs_checked():
+        raise RuntimeError("a step that fails")
+    assert not net.inputs_trusted
+    with pytest.raises(ValueError, match="NaN"):
+        net.loss(bad, y)
