@@ -1710,10 +1710,10 @@ MISTAKES = {
     ),
     "softmax_without_max_shift": one(
         "minnet/losses.py",
-        "e = exp(z - z.max(axis=-1, keepdims=True))",
-        "e = exp(z)",
+        "shifted = z - z.max(axis=-1, keepdims=True)",
+        "shifted = z",
         "softmax without subtracting the largest logit",
-        caught=("gradient check", "formula tests", "rest of the fast suite"),
+        caught=("formula tests", "rest of the fast suite"),  # gradient check: none of its fixed draws overflows e^z
     ),
     "cross_entropy_delta_without_softmax": one(
         "minnet/losses.py",

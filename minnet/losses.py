@@ -36,26 +36,24 @@ LOSSES = ("mse", "half_mse", "cross_entropy")  # (minnet.checks.check_loss valid
 OUTPUTS = ("identity", "softmax")
 
 
-def softmax(z):
-    """p_nj = e^{z_nj - max_j z_nj} / sum_j e^{z_nj - max_j z_nj}, row by row."""
-    e = exp(z - z.max(axis=-1, keepdims=True))
-    return e / e.sum(axis=-1, keepdims=True)
-
-
-def log_softmax(z):
-    """log p_nj = z_nj - logsumexp_j z_nj, computed without overflow."""
-    shifted = z - z.max(axis=-1, keepdims=True)
-    return shifted - np.log(exp(shifted).sum(axis=-1, keepdims=True))
-
-
 def softmax_and_log(z):
-    """(p, log p) = (softmax(z), log_softmax(z)) from one e^x, the bits of both functions:
+    """(p, log p), row by row, from one e^x, without overflow:
 
     shifted = z - max_j z,  e = e^shifted,  p = e / sum_j e,  log p = shifted - log sum_j e"""
-    shifted = z - z.max(axis=-1, keepdims=True)
+    shifted = z - z.max(axis=-1, keepdims=True)  # z_nj - max_j z_nj <= 0: e^shifted cannot overflow
     e = exp(shifted)
     total = e.sum(axis=-1, keepdims=True)  # sum_j e^{z_nj - max_j z_nj}
     return e / total, shifted - np.log(total)
+
+
+def softmax(z):
+    """p_nj = e^{z_nj - max_j z_nj} / sum_j e^{z_nj - max_j z_nj} (`softmax_and_log`)."""
+    return softmax_and_log(z)[0]
+
+
+def log_softmax(z):
+    """log p_nj = z_nj - logsumexp_j z_nj (`softmax_and_log`)."""
+    return softmax_and_log(z)[1]
 
 
 def outputs_and_log(output, z):

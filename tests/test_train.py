@@ -1,5 +1,7 @@
 """fit, the recorders, divergence, and the History file."""
 
+import math
+
 import numpy as np
 import pytest
 
@@ -158,17 +160,23 @@ def test_trainable_trains_the_chosen_parameters_alone(rng):
     assert history["grad_norm"].shape == (4,) and history["train_loss"][-1] == twin.loss(X, Y)
 
 
-def test_softmax_and_log_has_the_bits_of_softmax_and_log_softmax():
-    """One e^x gives both (the MLP's cross-entropy pass): the same bits as the two functions, for
-    large, small, equal and infinite pre-activations; fails if log p were taken as log(p)."""
+def test_softmax_and_log_is_p_and_log_p_without_overflow():
+    """(p, log p) from one e^x, as the formulas in exact arithmetic say (math.fsum of math.exp per row),
+    also where e^z alone overflows (z = 1e300) or p underflows (log p = -800 where log(p) is -inf):
+    fails without the max shift, or if log p were taken as log(p)."""
     from minnet import losses
 
     rng = np.random.default_rng(4)
-    rows = [rng.normal(0, 40, (7, 10)), np.zeros((2, 3)), [[-np.inf, 0.0, 1e300]], [[1e-300, 3.0]]]
+    rows = [rng.normal(0, 40, (7, 10)), np.zeros((2, 3)), [[1e300, 0.0, -1e300]], [[0.0, -800.0]], [[1e-300, 3.0]]]
     for z in map(np.asarray, rows):
         p, log_p = losses.softmax_and_log(z)
-        assert np.array_equal(p, losses.softmax(z))
-        assert np.array_equal(log_p, losses.log_softmax(z))
+        for z_n, p_n, log_p_n in zip(z, p, log_p):
+            top = max(z_n)
+            total = math.fsum(math.exp(v - top) for v in z_n)  # sum_j e^{z_nj - max_j z_nj}
+            assert np.allclose(p_n, [math.exp(v - top) / total for v in z_n], rtol=1e-14, atol=0.0)
+            log_total = top + math.log(total)  # logsumexp_j z_nj
+            assert np.allclose(log_p_n, [v - log_total for v in z_n], rtol=1e-14, atol=1e-12)
+        assert np.array_equal(p, losses.softmax(z)) and np.array_equal(log_p, losses.log_softmax(z))
 
 
 def test_fit_checks_its_data_once_and_leaves_the_checks_on():
