@@ -82,16 +82,17 @@ def cone_cover(G, threshold=0.95):
     C = cosine_matrix(G)
     close = C >= threshold
     free = np.ones(G.shape[0], dtype=bool)
+    unassigned_neighbours = close.sum(axis=1)  # each example's, itself included; kept up to date
     clusters = []
     while free.any():
-        counts = (close[:, free] & free[:, None]).sum(axis=1)
-        counts[~free] = -1
-        seed = int(np.argmax(counts))
+        seed = int(np.argmax(np.where(free, unassigned_neighbours, -1)))
         members = [seed]
-        for candidate in np.argsort(-C[seed]):
-            if candidate != seed and free[candidate] and close[seed, candidate] and close[candidate, members].all():
+        by_cosine = np.argsort(-C[seed])
+        for candidate in by_cosine[free[by_cosine] & close[seed, by_cosine]]:  # its free neighbours
+            if candidate != seed and close[candidate, members].all():
                 members.append(int(candidate))
         free[members] = False
+        unassigned_neighbours -= close[:, members].sum(axis=1)  # the members are assigned now
         clusters.append(np.array(members))
     return sorted(clusters, key=len, reverse=True)
 
