@@ -81,7 +81,7 @@ class PairMLP(MLP):
         return super().forward(X)
 
     def layers_forward(self, X):
-        """MLP's forward pass; the hidden layer in one pass of kernels.pair_mlp when it applies
+        """MLP's forward pass; the hidden layer in one pass of kernels.grokking when it applies
         (`hidden_in_one_pass`), with the bits of `dense` and the square."""
         hidden = self.hidden_in_one_pass(X)
         if hidden is None:
