@@ -107,3 +107,30 @@ def test_the_index_lists_each_documents_findings_without_a_row(built):
         assert f"<li>{document}: findings without a row: " in text
     unrowed = [f for document in documents for f in FINDINGS[document] if not f.rows]
     assert unrowed and all(html.escape(f.quote) in text for f in unrowed)  # never tested by any row: always listed
+
+
+def test_every_study_has_a_start_position():
+    """LONGEST_FIRST orders exactly the report's studies: a new study cannot be left out of the run."""
+    assert sorted(report.LONGEST_FIRST) == sorted(report.STUDIES)
+
+
+def test_studies_start_longest_first(monkeypatch, tmp_path):
+    """run_studies hands the sweep its studies in LONGEST_FIRST order and gives each its own time back."""
+    import demos.cli
+
+    seen = []
+
+    def fake_sweep(args):
+        def run(fn, configs):
+            seen.extend(config["study"] for config in configs)
+            return [{"status": 0, "seconds": float(len(config["study"]))} for config in configs]
+
+        return run
+
+    monkeypatch.setattr(demos.cli, "sweep_runner", fake_sweep)
+    studies = ["checkpointing", "grokking", "neurons", "double_descent"]
+    args = report.parser().parse_args(["--quiet"])
+    seconds = report.run_studies(studies, str(tmp_path), args)
+    assert seen == sorted(studies, key=report.LONGEST_FIRST.index)
+    assert seen != studies
+    assert seconds == {study: float(len(study)) for study in studies}
