@@ -14,7 +14,15 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import minnet.arithmetic as arithmetic
-from minnet.activations import activate, derivative, sigmoid, silu, silu_prime
+from minnet.activations import (
+    activate,
+    activate_and_derivative,
+    derivative,
+    sigmoid,
+    silu,
+    silu_and_prime,
+    silu_prime,
+)
 from minnet.arithmetic import EXP_CLAMP, exp
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -36,7 +44,18 @@ def bits_any_nan(a):
     return bits(np.where(np.isnan(a), np.nan, a))
 
 
-FUNCTIONS = {exp: bits, sigmoid: bits, silu: bits_any_nan, silu_prime: bits_any_nan}
+def silu_kept(x, backend):
+    """silu's s(x) as silu_and_prime gives it, beside s'(x)."""
+    return silu_and_prime(x, backend)[0]
+
+
+def silu_prime_kept(x, backend):
+    """silu's s'(x) as silu_and_prime gives it, beside s(x)."""
+    return silu_and_prime(x, backend)[1]
+
+
+FUNCTIONS = {exp: bits, sigmoid: bits, silu: bits_any_nan, silu_prime: bits_any_nan, silu_kept: bits_any_nan,
+             silu_prime_kept: bits_any_nan}  # fmt: skip
 
 
 def assert_same_bits(x, functions=FUNCTIONS):
@@ -60,6 +79,24 @@ def test_the_activations_run_the_kernel_for_sigmoid_and_silu_alone(monkeypatch):
         a = activate(name, z, backend="numpy")
         assert np.array_equal(bits(activate(name, z, backend="numba")), bits(a))
         assert np.array_equal(bits(derivative(name, z, a, backend="numba")), bits(derivative(name, z, a, "numpy")))
+
+
+@pytest.mark.filterwarnings("ignore:invalid value:RuntimeWarning")  # silu(-inf) = -inf * 0: NaN, as NumPy's
+def test_silu_and_prime_are_silu_and_silu_primes_bits_on_either_backend():
+    """The forward pass's s and s' from one sigma(z) are the bits of silu and silu_prime taken apart (NaN as NaN:
+    bits_any_nan), for any name activate_and_derivative is given."""
+    z = np.concatenate([np.random.default_rng(4).normal(0, 30, size=5000), EDGES])
+    for backend in ("numba", "numpy"):
+        a, s_prime = silu_and_prime(z, backend)
+        assert np.array_equal(bits_any_nan(a), bits_any_nan(silu(z, backend="numpy")))
+        assert np.array_equal(bits_any_nan(s_prime), bits_any_nan(silu_prime(z, backend="numpy")))
+        for name in ("silu", "sigmoid", "tanh", "relu", "square", "identity"):
+            a, s_prime = activate_and_derivative(name, z[:4000], backend)
+            expected = activate(name, z[:4000], backend="numpy")
+            assert np.array_equal(bits(a), bits(expected))
+            assert np.array_equal(bits(s_prime), bits(derivative(name, z[:4000], expected, "numpy")))
+    with pytest.raises(ValueError, match="unknown activation 'gelu'"):
+        activate_and_derivative("gelu", z)
 
 
 @settings(deadline=None)
@@ -130,15 +167,18 @@ def test_a_bad_backend_is_refused_by_name(monkeypatch):
 
 SAME_BITS = """
 import json, numpy as np
-from minnet.activations import sigmoid, silu, silu_prime
+from minnet.activations import sigmoid, silu, silu_and_prime, silu_prime
 from minnet.arithmetic import exp
+silu_kept = lambda x, backend: silu_and_prime(x, backend)[0]
+silu_prime_kept = lambda x, backend: silu_and_prime(x, backend)[1]
 rng = np.random.default_rng(2)
 x = np.concatenate([rng.normal(size=300_000) * np.exp(rng.uniform(-30, 7, 300_000)), np.linspace(-746, 710, 300_001)])
 x = np.concatenate([x, [np.inf, -np.inf, np.nan, 1e300, -1e300, 0.0, -0.0, 5e-324]])
 def canonical(a, keep_nan):  # tests.test_exp_kernel.bits or bits_any_nan
     return (a if keep_nan else np.where(np.isnan(a), np.nan, a)).view(np.uint64)
 differ = [canonical(f(x, backend="numba"), keep) != canonical(f(x, backend="numpy"), keep)
-          for f, keep in ((exp, True), (sigmoid, True), (silu, False), (silu_prime, False))]
+          for f, keep in ((exp, True), (sigmoid, True), (silu, False), (silu_prime, False), (silu_kept, False),
+                          (silu_prime_kept, False))]
 print(json.dumps(int(np.sum(differ))))
 """
 
