@@ -32,6 +32,8 @@ A normalised MLP is refused: these lines have no R-twin for its normalisation la
 normalisation also couples the examples of a batch; minnet.normalisation).
 """
 
+from typing import NamedTuple
+
 import numpy as np
 
 from minnet import activations, losses
@@ -46,34 +48,27 @@ def check_vector(name, v, P):
     return v
 
 
-def hvp(net, X, Y, v):
+def hvp(net, X, Y, v, at=None):
     """H v: the Hessian of the mean loss L(net.params) on (X, Y) times the vector v (P,).
 
-    Exact (the R-operator of the module docstring), not a difference of gradients."""
-    refuse_normalised(net, "the Hessian-vector product")
-    X = net.check_X(X)
-    Y = net.check_Y(Y, X.shape[0])
+    Exact (the R-operator of the module docstring), not a difference of gradients. `at`: the
+    forward pass at the weights (`forward_at(net, X, Y)`), which no v changes: given, the many
+    products of one Lanczos compute it once (`top_eigenvalues`); the same bits either way."""
+    at = forward_at(net, X, Y) if at is None else at
     v = check_vector("v", v, net.n_params)
-    N, p = X.shape[0], net.params
-    layers = net.layer_index()  # [(W_index, b_index, s_l)] for l = 1..L
-    L = len(layers)
-    W = [None] + [p[W_i] for W_i, _, _ in layers]  # W[l] (n_l, n_{l-1}), l the math's index
-    b = [None] + [p[b_i] for _, b_i, _ in layers]  # b[l] (n_l,)
+    N, layers, L, W, a, slope = at.N, at.layers, at.L, at.W, at.a, at.slope
     V = [None] + [v[W_i] for W_i, _, _ in layers]  # R(W_l) = V_l, v's part for W_l
     c = [None] + [v[b_i] for _, b_i, _ in layers]  # R(b_l) = c_l
-    s = [None] + [act for _, _, act in layers]
 
-    a, Ra = [X], [np.zeros_like(X)]  # a_0 = X, R(a_0) = 0
-    z, Rz = [None], [None]
+    Ra, Rz = [at.zeros], [None]  # R(a_0) = 0
     for l in range(1, L + 1):
-        z.append(a[l - 1] @ W[l].T + b[l])  # z_l = a_{l-1} W_l^T + b_l                   (N, n_l)
-        Rz.append(Ra[l - 1] @ W[l].T + a[l - 1] @ V[l].T + c[l])  # R(z_l)                  (N, n_l)
-        a.append(activations.activate(s[l], z[l]))  # a_l = s_l(z_l); s_L = identity here
-        Ra.append(activations.derivative(s[l], z[l], a[l]) * Rz[l])  # R(a_l) = s'(z_l) * R(z_l)
+        # R(z_l) = R(a_{l-1}) W_l^T + a_{l-1} V_l^T + c_l  (N, n_l); R(a_0) = 0: R(z_1) without it
+        moved = a[l - 1] @ V[l].T if l == 1 else Ra[l - 1] @ W[l].T + a[l - 1] @ V[l].T
+        Rz.append(moved + c[l])
+        Ra.append(slope[l] * Rz[l])  # R(a_l) = s'(z_l) * R(z_l)
 
-    O = losses.output_activation(net.output, z[L])
-    delta = losses.output_delta(net.loss_name, net.output, O, Y)  # delta_L = dl/dz_L      (N, n_L)
-    R_delta = losses.output_delta_along(net.loss_name, net.output, O, Y, Rz[L])  # R(delta_L)
+    delta = at.delta  # delta_L = dl/dz_L                                               (N, n_L)
+    R_delta = losses.output_delta_along(net.loss_name, net.output, at.O, at.Y, Rz[L])  # R(delta_L)
 
     Hv = np.zeros(net.n_params)
     # exercise hessian_vector_product: the backward pass of the R-operator (Pearlmutter)
@@ -82,13 +77,61 @@ def hvp(net, X, Y, v):
         Hv[W_index] = (R_delta.T @ a[l - 1] + delta.T @ Ra[l - 1]) / N  # R(dW_l)   (n_l, n_{l-1})
         Hv[b_index] = R_delta.sum(axis=0) / N  # R(db_l) = sum_n R(delta_l) / N               (n_l,)
         if l > 1:
-            back = delta @ W[l]  # delta_l W_l                                         (N, n_{l-1})
-            s1 = activations.derivative(s[l - 1], z[l - 1], a[l - 1])  # s'(z_{l-1})
-            s2 = activations.second_derivative(s[l - 1], z[l - 1], a[l - 1])  # s''(z_{l-1})
+            back = at.back[
+                l
+            ]  # delta_l W_l, which no v changes (forward_at)            (N, n_{l-1})
+            s1, s2 = slope[l - 1], at.bend[l - 1]  # s'(z_{l-1}), s''(z_{l-1})
             R_delta = (R_delta @ W[l] + delta @ V[l]) * s1 + back * s2 * Rz[l - 1]  # R(delta_{l-1})
             delta = back * s1  # delta_{l-1} = (delta_l W_l) * s'(z_{l-1})
     # end exercise
     return Hv
+
+
+class ForwardPass(NamedTuple):
+    """What H v needs at the weights and does not depend on v (`forward_at`)."""
+
+    N: int
+    Y: np.ndarray
+    layers: list  # net.layer_index(): [(W_index, b_index, s_l)] for l = 1..L
+    L: int
+    W: list  # W[l] (n_l, n_{l-1}), l the math's index (W[0] None)
+    s: list  # s[l], the activation of layer l (s_L = identity)
+    z: list  # z_l = a_{l-1} W_l^T + b_l                                        (N, n_l)
+    a: list  # a_0 = X, a_l = s_l(z_l)
+    slope: list  # s'(z_l)
+    bend: list  # s''(z_l) for l < L
+    O: np.ndarray  # the outputs s_out(z_L)
+    delta: np.ndarray  # delta_L = dl/dz_L
+    back: (
+        list  # delta_l W_l for l > 1: backpropagation's, delta_{l-1} = (delta_l W_l) * s'(z_{l-1})
+    )
+    zeros: np.ndarray  # R(a_0) = 0, the shape of X
+
+
+def forward_at(net, X, Y):
+    """The forward pass of `hvp` at the weights net.params: the same for every v."""
+    refuse_normalised(net, "the Hessian-vector product")
+    X = net.check_X(X)
+    Y = net.check_Y(Y, X.shape[0])
+    p, layers = net.params, net.layer_index()
+    L = len(layers)
+    W = [None] + [p[W_i] for W_i, _, _ in layers]  # W[l] (n_l, n_{l-1})
+    b = [None] + [p[b_i] for _, b_i, _ in layers]  # b[l] (n_l,)
+    s = [None] + [act for _, _, act in layers]
+    z, a, slope = [None], [X], [None]
+    for l in range(1, L + 1):
+        z.append(a[l - 1] @ W[l].T + b[l])  # z_l = a_{l-1} W_l^T + b_l                    (N, n_l)
+        a.append(activations.activate(s[l], z[l]))  # a_l = s_l(z_l); s_L = identity here
+        slope.append(activations.derivative(s[l], z[l], a[l]))  # s'(z_l)
+    O = losses.output_activation(net.output, z[L])
+    delta_L = losses.output_delta(net.loss_name, net.output, O, Y)  # delta_L = dl/dz_L
+    back, bend, delta = [None] * (L + 1), [None] * L, delta_L
+    for l in range(L, 1, -1):  # backpropagation, without the gradient
+        back[l] = delta @ W[l]  # delta_l W_l                                          (N, n_{l-1})
+        bend[l - 1] = activations.second_derivative(s[l - 1], z[l - 1], a[l - 1])  # s''(z_{l-1})
+        delta = back[l] * slope[l - 1]  # delta_{l-1} = (delta_l W_l) * s'(z_{l-1})
+    return ForwardPass(X.shape[0], Y, layers, L, W, s, z, a, slope, bend, O, delta_L, back,
+                       np.zeros_like(X))  # fmt: skip
 
 
 def hessian(net, X, Y):
@@ -176,8 +219,9 @@ def top_eigenvalues(
         values, eigenvectors = np.full(k, np.nan), np.full((k, net.n_params), np.nan)
     else:
         with np.errstate(all="ignore"):
+            at = forward_at(net, X, Y)  # once for every product of the iteration
             values, eigenvectors = lanczos(
-                lambda u: scale * hvp(net, X, Y, scale * u), net.n_params, k, steps, seed, start
+                lambda u: scale * hvp(net, X, Y, scale * u, at), net.n_params, k, steps, seed, start
             )
     return (values, eigenvectors) if vectors else values
 

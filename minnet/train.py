@@ -43,6 +43,7 @@ def fit(
     reduction="mean",
     record_gradients=True,
     gradient_stats=True,
+    epoch_losses=True,
 ):
     """Train `net` with `optimizer` (built on ``net.params``) for `epochs` epochs; return a History.
 
@@ -67,6 +68,11 @@ def fit(
     gradient_stats : False leaves grad_norm and grad_angle out of the History of any run, full
         batch too: their sums in order over the P parameters (four per epoch) are not taken. For
         a study that reads neither; the training and every other record keep their bits.
+    epoch_losses : False (with mini-batches and record_gradients=False) takes the training loss
+        before training and after the last epoch only, not after every epoch: train_loss is then
+        (2,) (the same bits as the first and last of every epoch's), and a run ends early only
+        when its parameters stop being finite. For a study that reads the last loss alone: the
+        forward pass over the whole set at every other epoch, which no step uses, is not taken.
 
     Every step is the network's own `loss_and_grad` and the optimizer's own `step`: an edit to
     either changes what trains.
@@ -76,6 +82,13 @@ def fit(
     rng, recorders = np.random.default_rng(seed), list(recorders or [])
     gradients = bool(record_gradients) or batch_size is None or not hasattr(net, "loss")
     stats = gradients and bool(gradient_stats)  # grad_norm and grad_angle recorded
+    every_epoch = bool(epoch_losses)  # the training loss after every epoch, or the last only
+    if not every_epoch and gradients:
+        raise ValueError(
+            "epoch_losses=False needs mini-batches and record_gradients=False (a full-batch run "
+            f"takes the loss with its gradient at every epoch), got batch_size={batch_size!r}, "
+            f"record_gradients={record_gradients!r}"
+        )
     with np.errstate(all="ignore"):  # divergence is detected and reported, not warned about
         loss, grad = whole_set(net, X, Y, gradients)  # L(w) and G on the whole training set
         train_losses, meta = [loss], {"epochs_run": 0, "diverged_at": None}
@@ -96,12 +109,15 @@ def fit(
                 update = optimizer.step(g)  # step
                 for recorder in recorders:
                     recorder.after_step(net, g, update)  # record
-            loss, grad = whole_set(net, X, Y, gradients)
-            train_losses.append(loss)
+            # the loss after this epoch: every epoch's, or the last (or the last finite parameters)
+            measured = every_epoch or epoch + 1 == epochs or not np.all(np.isfinite(net.params))
+            if measured:
+                loss, grad = whole_set(net, X, Y, gradients)
+                train_losses.append(loss)
             for recorder in recorders:
                 recorder.after_epoch(net, epoch)
             meta["epochs_run"] = epoch + 1
-            if not (np.isfinite(loss) and np.all(np.isfinite(net.params))):
+            if measured and not (np.isfinite(loss) and np.all(np.isfinite(net.params))):
                 meta["diverged_at"] = epoch + 1
                 meta["reason"] = (
                     f"train loss {loss} or parameters not finite after epoch {epoch + 1}"

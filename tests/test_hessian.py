@@ -204,3 +204,19 @@ def test_the_hessians_repeated_top_eigenvalue_is_found_twice(rng):
     assert exact[0] == pytest.approx(exact[1]) and exact[2] == pytest.approx(exact[3])
     np.testing.assert_allclose(top_eigenvalues(net, X, Y, k=4, steps=net.n_params), exact, rtol=1e-9)
     np.testing.assert_allclose(top_eigenvalues(net, X, Y, k=4), exact, rtol=1e-9)
+
+
+def test_one_forward_pass_serves_every_product_at_the_weights(rng):
+    """forward_at, computed once (as top_eigenvalues does for its Lanczos), gives each H v the bits of hvp's own
+    forward pass; it holds the weights it was taken at: after a step, it still gives the Hessian there."""
+    from minnet.hessian import forward_at
+
+    net = MLP([4, 6, 5, 3], activation="tanh", loss="cross_entropy", seed=2)
+    X, labels = rng.normal(size=(12, 4)), rng.integers(0, 3, 12)
+    at, before = forward_at(net, X, labels), net.params.copy()
+    vs = [np.eye(net.n_params)[0], rng.normal(size=net.n_params)]
+    expected = [hvp(net, X, labels, v) for v in vs]
+    net.params = before + 0.1
+    for v, Hv in zip(vs, expected):
+        np.testing.assert_array_equal(hvp(net, X, labels, v, at), Hv)
+    assert not np.array_equal(hvp(net, X, labels, vs[1]), expected[1])
