@@ -61,7 +61,8 @@ GRID = range(2, 13)
 
 def table_configs(args):
     """Every table row once per seed, row-major: row k, seed s is entry k * seeds + s. A seed draws the data as well
-    as the weights and batches: the document's single run is one draw of each."""
+    as the weights and batches: the document's single run is one draw of each. The first seed's run records its
+    loss curves (the figure and results.npz show them); the others' losses are read after training alone."""
     return [
         {
             "hidden": h,
@@ -70,6 +71,7 @@ def table_configs(args):
             "seed": args.seed + s,
             "data_seed": args.seed + s,
             "target": args.target,
+            "curves": cm.CURVES if s == 0 else (),
         }
         for h, a, e, _, _ in TABLE
         for s in range(args.seeds)
@@ -77,8 +79,16 @@ def table_configs(args):
 
 
 def grid_configs(args):
+    """One model per (n, m), row-major; only its test loss after training is read."""
     return [
-        {"hidden": [n, m], "activation": "relu", "epochs": args.grid_epochs, "seed": args.seed, "target": args.target}
+        {
+            "hidden": [n, m],
+            "activation": "relu",
+            "epochs": args.grid_epochs,
+            "seed": args.seed,
+            "target": args.target,
+            "curves": (),
+        }
         for n in GRID
         for m in GRID
     ]

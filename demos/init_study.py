@@ -68,6 +68,7 @@ def run(args):
             "epochs": args.epochs,
             "seed": seed,
             "data_seed": 0 if args.shared_data else seed,
+            "curves": ("test",),  # the test loss after every epoch; the training loss is not read
         }
         for seed in range(args.models * args.groups)
     ]

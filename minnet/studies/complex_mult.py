@@ -58,12 +58,21 @@ def model(hidden, activation="relu", seed=0, init="pytorch"):
     return MLP([4, *hidden, 2], activation=activation, loss="mse", seed=seed, init=init)
 
 
+CURVES = ("train", "test")  # the losses a run can record after every epoch
+
+
 def train_task(config, recorders=()):
     """A sweep task: train one model. config: hidden, activation, epochs, seed, and optionally lr, batch_size,
-    data_seed (0), target ("multiply"). Returns train_loss, test_loss (epochs+1,) and the final params.
+    data_seed (0), target ("multiply") and curves (CURVES): the losses recorded after every epoch.
+    Returns train_loss, test_loss and the final params. A loss in curves is the curve before training and
+    after each epoch (epochs+1,); one left out is taken at the end alone, the same bits as the curve's last
+    value (train_loss: before training and after the last epoch, test_loss: after it), and its forward pass
+    over the whole set after every other epoch, which nobody reads, is not taken.
     `recorders` go to fit (the explorer reports its progress through one)."""
+    curves = checked_curves(config.get("curves", CURVES))
     X, Y, X_test, Y_test = dataset(config.get("data_seed", 0), config.get("target", "multiply"))
     net = model(config["hidden"], config["activation"], config["seed"])
+    test_curve = [TestLoss(X_test, Y_test)] if "test" in curves else []
     history = fit(
         net,
         X,
@@ -72,10 +81,19 @@ def train_task(config, recorders=()):
         config["epochs"],
         batch_size=config.get("batch_size", DOC003["batch_size"]),
         seed=config["seed"],
-        recorders=[TestLoss(X_test, Y_test), *recorders],
+        recorders=[*test_curve, *recorders],
         record_gradients=False,  # no gradient norms read: no backward pass over the whole set
+        epoch_losses="train" in curves,
     )
-    return {"train_loss": history["train_loss"], "test_loss": history["test_loss"], "params": net.params.copy()}
+    test_loss = history["test_loss"] if test_curve else np.array([net.loss(X_test, Y_test)])
+    return {"train_loss": history["train_loss"], "test_loss": test_loss, "params": net.params.copy()}
+
+
+def checked_curves(curves):
+    """curves as a tuple of CURVES' names, or a ValueError naming the value."""
+    if isinstance(curves, str) or not set(curves) <= set(CURVES):
+        raise ValueError(f"curves must be a collection of {CURVES}, got {curves!r}")
+    return tuple(curves)
 
 
 def learned_planes(net, x, extent, pixels):
