@@ -13,11 +13,18 @@ multiplication.
 
 The squared error. l_n = (1/k) sum_j (o_nj - y_nj)^2 and delta_n = 2 (o_n - y_n) / k (minnet.losses'
 per_example_loss and output_delta for "mse" with an identity output) take four passes over the
-(N, k) arrays and a sum in order along each row; `squared_error_into` takes one.
+(N, k) arrays and a sum in order along each row; `squared_error_into` takes one, and adds up on the
+way what the gradient reads next: sum_n l_n (minnet.arithmetic's mean_in_order, before its 1/N)
+and sum_n delta_n (db_L = sum_n delta_n / N).
 
 The backward step through the square. delta_{l-1} = (delta_l W_l) * s'(z_{l-1}) with s'(z) = 2 z:
-after the matrix product (BLAS), `times_square_derivative` multiplies in place, in one pass instead
-of two and without the (N, width) array of s'.
+after the matrix product (BLAS), `times_square_derivative_into` multiplies in place, in one pass
+instead of two and without the (N, width) array of s', and sums the rows for db_{l-1}.
+
+Both sums over the examples run in order, ((0 + d_0) + d_1) + d_2 + ...: NumPy's order for the sum
+of a C-ordered (N, m) array along axis 0 when m >= 2 (each row added to the running row, which
+starts at +0: a column of -0 sums to +0; with m = 1 NumPy adds pairwise instead, and the caller
+keeps NumPy's code).
 
 The accuracy. The fraction of rows whose largest output is the right class, np.argmax's answer
 (the first largest; the first NaN when a row has one), in one pass over the outputs.
@@ -37,40 +44,50 @@ def square_pairs_into(embedding, b1, a, b, Z, A):
     """Z[n] = (embedding[a[n]] + embedding[b[n]]) + b1 and A[n] = Z[n] * Z[n], row by row.
 
     embedding (2p, width): row i is W_1[:, i]; a, b (N,) int64, each in [0, 2p): the columns of
-    each example's two ones; Z, A (N, width) are written."""
+    each example's two ones; Z, A (N, width) are written; Z may be None (A alone, for a forward
+    pass: Numba compiles that case apart, without the branch)."""
     width = embedding.shape[1]
     for n in range(a.shape[0]):
         first, second = embedding[a[n]], embedding[b[n]]
         for u in range(width):
             z = (first[u] + second[u]) + b1[u]  # W_1[u, a_n] + W_1[u, p + b_n] + b_1[u]
-            Z[n, u] = z
+            if Z is not None:
+                Z[n, u] = z
             A[n, u] = z * z  # s(z) = z^2
 
 
 @njit(cache=True, error_model="numpy")
-def squared_error_into(O, Y, losses, D):
+def squared_error_into(O, Y, D, column_sums):
     """The mean squared error of each row and its error at the output, in one pass over O - Y:
 
-        losses[n] = ((d_0^2 + d_1^2) + ...) / k,   D[n] = (2 d) / k,   d = O[n] - Y[n]   (k,)
+        l_n = ((d_0^2 + d_1^2) + ...) / k,   D[n] = (2 d) / k,   d = O[n] - Y[n]   (k,)
 
-    the sum in order from its first term on, as minnet.losses' mean_in_order; O, Y, D (N, k)."""
+    each row's sum in order from its first term on, as minnet.losses' mean_in_order; O, Y, D (N, k)
+    with N >= 1. column_sums[j] = sum_n D[n, j] (k,), in order (module docstring); returns
+    sum_n l_n, in order from l_0 (minnet.arithmetic's sum_in_order)."""
     k = O.shape[1]
+    total = 0.0
     for n in range(O.shape[0]):
-        total = 0.0
+        row = 0.0
         for j in range(k):
             d = O[n, j] - Y[n, j]
-            total = d * d if j == 0 else total + d * d  # sum_j d_j^2, left to right
+            row = d * d if j == 0 else row + d * d  # sum_j d_j^2, left to right
             D[n, j] = (2.0 * d) / k  # dl_n/do_j = 2 (o_j - y_j) / k
-        losses[n] = total / k  # l_n = (1/k) sum_j (o_j - y_j)^2
+            column_sums[j] = (0.0 if n == 0 else column_sums[j]) + D[n, j]  # sum_n D[n, j]
+        total = row / k if n == 0 else total + row / k  # sum_n l_n, l_n = (1/k) sum_j d_j^2
+    return total
 
 
 @njit(cache=True, error_model="numpy")
-def times_square_derivative(delta_W, z):
+def times_square_derivative_into(delta_W, z, column_sums):
     """delta_W *= 2 z in place, element by element: delta_{l-1} = (delta_l W_l) * s'(z_{l-1}) for
-    the square, s'(z) = 2 z (exact: a power of two), one rounding per element as NumPy's."""
+    the square, s'(z) = 2 z (exact: a power of two), one rounding per element as NumPy's; then
+    column_sums[u] = sum_n delta_W[n, u] (width,), in order (module docstring); delta_W, z
+    (N, width), N >= 1."""
     for n in range(delta_W.shape[0]):
         for u in range(delta_W.shape[1]):
-            delta_W[n, u] *= 2.0 * z[n, u]
+            delta_W[n, u] *= 2.0 * z[n, u]  # delta_{l-1} = (delta_l W_l) * 2 z_{l-1}
+            column_sums[u] = (0.0 if n == 0 else column_sums[u]) + delta_W[n, u]  # sum_n delta
 
 
 @njit(cache=True, error_model="numpy")

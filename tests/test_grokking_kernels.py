@@ -14,6 +14,7 @@ from hypothesis.extra import numpy as hnp
 from kernels import grokking as kernel
 from minnet import activations
 from minnet import losses as minnet_losses
+from minnet.arithmetic import sum_in_order
 from minnet.studies import grokking as gk
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -21,6 +22,13 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 def bits(a):
     return np.ascontiguousarray(a, dtype=np.float64).view(np.uint64)
+
+
+def assert_same_sums(got, want):
+    """The same bits, but for NaN's sign and payload: which operand's NaN a sum keeps is the compiler's choice."""
+    got, want = np.asarray(got, dtype=np.float64), np.asarray(want, dtype=np.float64)
+    np.testing.assert_array_equal(np.isnan(got), np.isnan(want))
+    np.testing.assert_array_equal(bits(np.where(np.isnan(got), 0.0, got)), bits(np.where(np.isnan(want), 0.0, want)))
 
 
 def numpy_hidden(embedding, b1, a, b):
@@ -45,6 +53,10 @@ def test_the_hidden_layer_has_the_numpy_bits(data, p, width, N):
         expected = numpy_hidden(embedding, b1, a, b)
     for got, want in zip(kernel.square_pairs(embedding, b1, a, b), expected):
         np.testing.assert_array_equal(bits(got), bits(want))
+    A = np.empty((N, width))
+    with np.errstate(all="ignore"):
+        kernel.square_pairs_into(np.ascontiguousarray(embedding), b1, a, b, None, A)  # a_1 alone
+    np.testing.assert_array_equal(bits(A), bits(expected[1]))
 
 
 def test_the_hidden_layer_at_the_edges():
@@ -59,28 +71,48 @@ def test_the_hidden_layer_at_the_edges():
 
 
 @settings(max_examples=60, deadline=None)
-@given(data=st.data(), N=st.integers(1, 12), k=st.integers(1, 9))
+@given(data=st.data(), N=st.integers(1, 12), k=st.integers(2, 9))
 def test_the_squared_error_has_minnet_losses_bits(data, N, k):
     anything = st.floats(width=64) | st.sampled_from([1e154, -1e154, 1e-160, 5e-324, -0.0])  # overflow, subnormals
     O = data.draw(hnp.arrays(np.float64, (N, k), elements=anything))
     Y = data.draw(hnp.arrays(np.float64, (N, k), elements=anything))
-    losses, D = np.empty(N), np.empty((N, k))
+    D, column_sums = np.empty((N, k)), np.empty(k)
     with np.errstate(all="ignore"):
-        kernel.squared_error_into(O, Y, losses, D)
-        np.testing.assert_array_equal(bits(losses), bits(minnet_losses.per_example_loss("mse", O, O, Y)))
-        np.testing.assert_array_equal(bits(D), bits(minnet_losses.output_delta("mse", "identity", O, Y)))
+        total = kernel.squared_error_into(O, Y, D, column_sums)
+        per_example = minnet_losses.per_example_loss("mse", O, O, Y)
+        delta = minnet_losses.output_delta("mse", "identity", O, Y)
+        np.testing.assert_array_equal(bits(D), bits(delta))
+        assert_same_sums(column_sums, delta.sum(axis=0))  # MLP's db_L before 1/N
+        assert_same_sums(total, sum_in_order(per_example))  # Network.loss's, before 1/N
 
 
 @settings(max_examples=60, deadline=None)
-@given(data=st.data(), N=st.integers(1, 9), width=st.integers(1, 9))
+@given(data=st.data(), N=st.integers(1, 9), width=st.integers(2, 9))
 def test_the_square_layers_delta_has_the_numpy_bits(data, N, width):
     anything = st.floats(width=64) | st.sampled_from([1e308, -1e-310, 5e-324, -0.0])  # overflow, subnormals
     delta_W = data.draw(hnp.arrays(np.float64, (N, width), elements=anything))
     z = data.draw(hnp.arrays(np.float64, (N, width), elements=anything))
+    column_sums = np.empty(width)
     with np.errstate(all="ignore"):
         expected = delta_W * activations.derivative("square", z, z * z)  # MLP.delta_below's (delta_l W_l) * s'
-        kernel.times_square_derivative(delta_W, z)
-    np.testing.assert_array_equal(bits(delta_W), bits(expected))
+        kernel.times_square_derivative_into(delta_W, z, column_sums)
+        np.testing.assert_array_equal(bits(delta_W), bits(expected))
+        assert_same_sums(column_sums, expected.sum(axis=0))
+
+
+def test_the_sums_over_the_examples_are_numpys_at_the_studys_sizes():
+    """NumPy sums an (N, m) array along axis 0 row after row when m >= 2; hundreds of rows with cancellation."""
+    rng = np.random.default_rng(5)
+    scale = 10.0 ** rng.integers(-8, 9, size=(577, 1))  # rows of very different sizes: the order shows
+    O, Y = rng.normal(size=(577, 31)) * scale, np.eye(31)[rng.integers(0, 31, 577)]
+    D, sums = np.empty_like(O), np.empty(31)
+    total = kernel.squared_error_into(O, Y, D, sums)
+    assert np.array_equal(bits(sums), bits(D.sum(axis=0))) and not np.array_equal(sums, np.sum(D[::-1], axis=0))
+    assert total == sum_in_order(minnet_losses.per_example_loss("mse", O, O, Y))
+    delta_W, z, sums = rng.normal(size=(577, 128)) * scale, rng.normal(size=(577, 128)), np.empty(128)
+    expected = delta_W * (2.0 * z)
+    kernel.times_square_derivative_into(delta_W, z, sums)
+    assert np.array_equal(bits(sums), bits(expected.sum(axis=0)))
 
 
 values = st.sampled_from([0.0, -0.0, 1.0, -1.0, 2.5, np.inf, -np.inf, np.nan, 1e-310])  # ties, NaN, signed zeros
@@ -135,10 +167,28 @@ def test_the_kernels_run_as_plain_python():
         "O = np.array([[1.0, 3.0, 3.0], [np.nan, 1.0, 2.0], [0.0, np.nan, 5.0]])\n"
         "assert kernel.count_correct(O, np.array([1, 0, 1])) == 3\n"
         "from minnet import losses\n"
-        "Y, l, D = rng.normal(size=(3, 3)), np.empty(3), np.empty((3, 3))\n"
-        "O = rng.normal(size=(3, 3)); kernel.squared_error_into(O, Y, l, D)\n"
-        "assert np.array_equal(l, losses.per_example_loss('mse', O, O, Y))\n"
-        "assert np.array_equal(D, losses.output_delta('mse', 'identity', O, Y))\n"
+        "Y, sums, D = rng.normal(size=(3, 3)), np.empty(3), np.empty((3, 3))\n"
+        "O = rng.normal(size=(3, 3)); total = kernel.squared_error_into(O, Y, D, sums)\n"
+        "assert total == np.add.accumulate(losses.per_example_loss('mse', O, O, Y))[-1]\n"
+        "assert np.array_equal(D, losses.output_delta('mse', 'identity', O, Y)) and np.array_equal(sums, D.sum(0))\n"
+        "A = np.empty((3, 4)); kernel.square_pairs_into(E, b1, a, b, None, A)\n"
+        "assert np.array_equal(A, z * z)\n"
     )
     env = {**os.environ, "NUMBA_DISABLE_JIT": "1"}
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, check=True, timeout=300)
+
+
+@pytest.mark.parametrize("p, width, k", [(7, 16, 7), (5, 1, 5), (4, 6, 1)])
+def test_the_compiled_gradient_has_mlps_bits(monkeypatch, p, width, k):
+    """PairMLP.loss_and_grad against MLP's backprop on the same network (its NumPy code below the hidden layer); with
+    one hidden unit or one output NumPy sums the examples pairwise and the compiled pass stands aside."""
+    monkeypatch.setenv("MINNET_BACKEND", "numba")
+    X, c, _, _ = gk.modular_addition(p, 0.6, seed=1)
+    net = gk.PairMLP([2 * p, width, k], activation="square", loss="mse", init="glorot", seed=1)
+    net.params = np.random.default_rng(2).normal(size=net.n_params)  # biases too
+    Y = np.random.default_rng(3).normal(size=(X.shape[0], k))
+    assert net.compiled_backward_applies(X) == (min(width, k) >= 2)
+    loss, grad = net.loss_and_grad(X, Y)
+    want_loss, want_grad = super(gk.PairMLP, net).loss_and_grad(X, Y)
+    assert bits(loss) == bits(want_loss)
+    np.testing.assert_array_equal(bits(grad), bits(want_grad))

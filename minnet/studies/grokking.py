@@ -17,6 +17,7 @@ import os
 
 import numpy as np
 
+from minnet import losses
 from minnet.mlp import MLP
 from minnet.optim import AdamW
 from minnet.recorders import Recorder
@@ -70,15 +71,24 @@ class PairMLP(MLP):
 
     def backprop(self, X, Y):
         per_example, O, blocks = super().backprop(X, Y)
+        self.remember_pass(X, O)
+        return per_example, O, blocks
+
+    def remember_pass(self, X, O):
+        """Keep the outputs O of a pass over a read-only X at the current weights, for `forward`."""
         if isinstance(X, np.ndarray) and not X.flags.writeable and X.flags.owndata:
             self.last_pass = (X, self.params.copy(), O)  # X's numbers cannot change
-        return per_example, O, blocks
 
     def forward(self, X):
         known, params, O = self.__dict__.get("last_pass", (None, None, None))
         if known is X and np.array_equal(params, self.params):
             return O.copy()
-        return super().forward(X)
+        X = self.check_X(X)
+        hidden = self.hidden_in_one_pass(X, keep_z=False)  # a_1 alone: no backward pass follows
+        if hidden is None:
+            return super().forward(X)
+        z_2 = self.dense(2, hidden[1])  # z_2 = a_1 W_2^T + b_2
+        return losses.output_activation(self.output, z_2)
 
     def layers_forward(self, X):
         """MLP's forward pass; the hidden layer in one pass of kernels.grokking when it applies
@@ -90,9 +100,10 @@ class PairMLP(MLP):
         z_2 = self.dense(2, a_1)  # z_2 = a_1 W_2^T + b_2, the output (a_2 = z_2)
         return [None, z_1, z_2], [X, a_1, z_2], [None, None, None]
 
-    def hidden_in_one_pass(self, X):
+    def hidden_in_one_pass(self, X, keep_z=True):
         """(z_1, a_1 = z_1^2) from kernels.grokking for pairs X under the numba backend, in a
-        network 2p -> width (square) -> outputs without normalisation; None otherwise."""
+        network 2p -> width (square) -> outputs without normalisation; None otherwise. With
+        keep_z=False z_1 is not written (None)."""
         if self.L != 2 or self.normalise is not None or self.activation_of(1) != "square":
             return None
         kernels = numba_backend()
@@ -101,29 +112,55 @@ class PairMLP(MLP):
             return None
         a, b = pairs
         embedding = self.W[1].T.copy()  # row i: the vector of input i, W_1[:, i]   (2p, width)
-        z_1, a_1 = np.empty((a.size, self.sizes[1])), np.empty((a.size, self.sizes[1]))
+        a_1 = np.empty((a.size, self.sizes[1]))
+        z_1 = np.empty_like(a_1) if keep_z else None
         kernels.square_pairs_into(embedding, self.b[1], a, b, z_1, a_1)
         return z_1, a_1
 
-    def output_error(self, z_L, O, Y):
-        """MLP's (l_n, delta_L); the squared error's in one pass of kernels.grokking on the numba
-        backend, with the bits of minnet.losses."""
-        kernels = numba_backend()
-        if kernels is None or self.loss_name != "mse" or self.output != "identity":
-            return super().output_error(z_L, O, Y)
-        per_example, delta = np.empty(O.shape[0]), np.empty_like(O)
-        kernels.squared_error_into(O, Y, per_example, delta)
-        return per_example, delta
+    def loss_and_grad(self, X, Y):
+        """Network's (L, dL/dw); for pairs under the numba backend `compiled_loss_and_grad`'s."""
+        X, Y = self.check_XY(X, Y)
+        hidden = self.hidden_in_one_pass(X) if self.compiled_backward_applies(X) else None
+        if hidden is None:
+            return super().loss_and_grad(X, Y)
+        return self.compiled_loss_and_grad(X, Y, *hidden)
 
-    def delta_below(self, l, delta, z_below, a_below):
-        """MLP's delta_{l-1} = (delta_l W_l) * s'(z_{l-1}); below a square layer on the numba
-        backend, s' = 2 z_{l-1} multiplied in place by kernels.grokking (the same bits)."""
-        kernels = numba_backend()
-        if kernels is None or self.activation_of(l - 1) != "square":
-            return super().delta_below(l, delta, z_below, a_below)
-        delta_W = delta @ self.W[l]  # delta_l W_l   (N, n_{l-1})
-        kernels.times_square_derivative(delta_W, z_below)  # * s'(z_{l-1}) = * 2 z_{l-1}
-        return delta_W
+    def compiled_backward_applies(self, X):
+        """Whether `compiled_loss_and_grad` gives MLP's bits: at least one example, the squared error
+        at an identity output, and at least two hidden units and two outputs (NumPy adds the rows
+        of a single column pairwise, kernels.grokking in order)."""
+        identity_mse = self.loss_name == "mse" and self.output == "identity"
+        return identity_mse and X.shape[0] >= 1 and min(self.sizes[1], self.n_out) >= 2
+
+    def compiled_loss_and_grad(self, X, Y, z_1, a_1):
+        """(L, dL/dw) for the pairs X from their hidden layer (z_1, a_1 = z_1^2): MLP's backprop
+        (module minnet.mlp) with the bits of its NumPy code, the same four matrix products, and the
+        squared error, the square's derivative and the sums over the examples in kernels.grokking.
+        Each block's gradient is written into its place in dL/dw."""
+        kernels, N = numba_backend(), X.shape[0]
+        z_2 = self.dense(2, a_1)  # z_2 = a_1 W_2^T + b_2 = O   (N, k)
+        grad = np.empty(self.n_params)
+        (dW_1, db_1), (dW_2, db_2) = self.gradient_blocks(grad)
+        delta_2 = np.empty_like(z_2)
+        # delta_2 = dl_n/dz_2, sum_n l_n, sum_n delta_2 (into db_2)
+        total = kernels.squared_error_into(z_2, Y, delta_2, db_2)
+        np.divide(delta_2.T @ a_1, N, out=dW_2)  # dW_2 = delta_2^T a_1 / N   (k, width)
+        db_2 /= N  # db_2 = sum_n delta_2 / N
+        delta_1 = delta_2 @ self.W[2]  # delta_2 W_2   (N, width)
+        kernels.times_square_derivative_into(delta_1, z_1, db_1)  # delta_1 = (delta_2 W_2) * 2 z_1
+        np.divide(delta_1.T @ X, N, out=dW_1)  # dW_1 = delta_1^T X / N   (width, 2p)
+        db_1 /= N  # db_1 = sum_n delta_1 / N
+        self.remember_pass(X, z_2)
+        return total / N, grad  # L = (1/N) sum_n l_n
+
+    def gradient_blocks(self, grad):
+        """[(dW_l, db_l)] for l = 1, 2: views into grad, laid out as params."""
+        blocks = []
+        for l in (1, 2):
+            bias = self.offsets[l] - self.sizes[l]  # where b_l starts, after W_l
+            dW = grad[self.offsets[l - 1] : bias].reshape(self.W[l].shape)  # (n_l, n_{l-1})
+            blocks.append((dW, grad[bias : self.offsets[l]]))
+        return blocks
 
     def dense(self, l, a_below):
         pairs = self.pairs_of(a_below) if l == 1 else None
