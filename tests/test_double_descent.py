@@ -17,8 +17,9 @@ def test_readout_is_the_least_squares_fit_below_the_threshold_and_the_smallest_e
     X, Y = rng.normal(size=(30, 6)), rng.normal(size=(30, 10))
     for N in (5, 60):  # 6 columns of [a_1 1] < 30 rows; 61 > 30
         net = dd.MLP([6, N, 10], activation="relu", init="he", seed=1)
-        dd.fit_readout(net, dd.random_features(net, X), Y)
-        F1 = np.hstack([dd.random_features(net, X), np.ones((30, 1))])
+        features = dd.fit_readout(net, X, Y)
+        np.testing.assert_array_equal(features, dd.random_features(net, X))  # the features it fitted
+        F1 = np.hstack([features, np.ones((30, 1))])
         B = np.vstack([net.W[2].T, net.b[2]])
         np.testing.assert_allclose(F1.T @ (F1 @ B - Y), 0, atol=1e-8)  # the normal equations: a least-squares fit
         if N == 60:
@@ -31,8 +32,7 @@ def test_readout_is_the_least_squares_fit_below_the_threshold_and_the_smallest_e
 def test_errors_from_the_features_are_the_forward_pass_bit_for_bit():
     X, y, X_test, y_test = dd.noisy_subset(100, 0.1, seed=3)
     net = dd.MLP([784, 60, 10], activation="relu", loss="mse", init="he", seed=4)  # below the threshold
-    features = dd.random_features(net, X)
-    dd.fit_readout(net, features, np.eye(10)[y])
+    features = dd.fit_readout(net, X, np.eye(10)[y])
     buffer = np.full(len(X_test) * 70, np.nan)  # a wider width's buffer, dirty: every entry is written
     in_buffer = dd.random_features(net, X_test, out=buffer[: len(X_test) * 60].reshape(-1, 60))
     np.testing.assert_array_equal(in_buffer, dd.random_features(net, X_test))

@@ -65,14 +65,16 @@ def random_features(net, X, out=None):
     return np.maximum(z, 0.0, out=z)  # a_1 = relu(z_1), in place
 
 
-def fit_readout(net, features, Y):
+def fit_readout(net, X, Y):
     """Set the last layer to the minimum-norm least-squares fit of Y by [a_1 1]: W_2 = B[:-1]^T, b_2 = B[-1].
-    features: a_1 = random_features(net, X) of the images X that Y labels."""
+    Returns the features a_1 of X it fitted (random_features), for the training errors without a second pass."""
+    F = random_features(net, X)
     # exercise min_norm_readout: the minimum-norm least-squares last layer (document 004, double descent)
-    F1 = np.hstack([features, np.ones((features.shape[0], 1))])  # [a_1 1]
+    F1 = np.hstack([F, np.ones((F.shape[0], 1))])  # [a_1 1]
     B = np.linalg.lstsq(F1, Y, rcond=None)[0]  # B = [a_1 1]^+ Y, the smallest |B| among the best fits
     net.W[2][...], net.b[2][...] = B[:-1].T, B[-1]
     # end exercise
+    return F
 
 
 def error_and_loss(net, X, y):
@@ -105,8 +107,7 @@ def width_task(config):
     rows = []
     for N in config["widths"]:
         net = MLP([X.shape[1], N, CLASSES], activation="relu", loss="mse", init="he", seed=[config["seed"], N])
-        features = random_features(net, X)
-        fit_readout(net, features, np.eye(CLASSES)[y])
+        features = fit_readout(net, X, np.eye(CLASSES)[y])
         norm = np.sqrt(np.sum(net.W[2] ** 2) + np.sum(net.b[2] ** 2))  # |B|
         test_features = random_features(net, X_test, out=test_buffer[: len(X_test) * N].reshape(-1, N))
         rows.append([*readout_error_and_loss(net, features, y), *readout_error_and_loss(net, test_features, y_test),
