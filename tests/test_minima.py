@@ -69,3 +69,30 @@ def test_descent_at_many_rates_is_each_rates_own_descent():
     assert not np.all(np.isfinite(last[-1]))
     for i, path in enumerate(paths):
         assert np.array_equal(path[-1], last[i]) and np.array_equal(path[-2], before[i])
+
+
+def one_at_a_time(w0, lr, steps, tilts, batch, seed):
+    """Stochastic gradient descent step by step, as the study wrote it first: a batch's mean tilt drawn at each step."""
+    rng, w, path, order, at = np.random.default_rng(seed), np.array(w0, dtype=float), [], np.arange(0), 0
+    path.append(w.copy())
+    for _ in range(steps):
+        if at + batch > order.size:
+            order, at = rng.permutation(len(tilts)), 0
+        w = w - lr * (mn.gradient(w) + tilts[order[at : at + batch]].mean(axis=0))
+        at += batch
+        path.append(w.copy())
+    return np.array(path)
+
+
+@settings(max_examples=20, deadline=None)
+@given(dim=st.sampled_from([1, 2]), batch=st.sampled_from([1, 2, 3, 4, 7, 100]), seed=st.integers(0, 2**16))
+def test_all_seeds_at_once_are_each_seeds_own_descent(dim, batch, seed):
+    """descend_rows with batch_tilts (escapes: every seed at once) gives each row the bits of its own step-by-step
+    descent, whatever the batch (leftover examples at a pass's end included) and the dimension."""
+    starts = np.stack([mn.minimum("narrow", dim) + 0.1 * k for k in range(3)])
+    tilts = [mn.example_tilts(100, dim, 10.0, seed + k) for k in range(3)]
+    paths, last = mn.descend_rows(starts, [0.01] * 3, 120, np.stack([mn.batch_tilts(t, batch, 120, seed + k)
+                                                                    for k, t in enumerate(tilts)]))  # fmt: skip
+    assert np.all(last == 120)
+    for k in range(3):
+        assert np.array_equal(paths[k], one_at_a_time(starts[k], 0.01, 120, tilts[k], batch, seed + k))

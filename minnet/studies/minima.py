@@ -15,6 +15,8 @@ drawn from N(0, sigma^2) and centred so that their mean is exactly 0: the full b
 a batch of B examples L plus a random tilt of about sigma / sqrt(B).
 """
 
+import functools
+
 import numpy as np
 
 WELLS = {"narrow": {"depth": 1.0, "width": 0.1}, "wide": {"depth": 1.5, "width": 0.7}}
@@ -28,12 +30,7 @@ PATH_RATES = (0.01, 0.2)  # the two paths in two weights: below 2/lambda_narrow,
 SGD_LR, SGD_STEPS, EXAMPLES = 0.01, 3000, 100  # the stochastic escapes: below 2/lambda_narrow, tilting examples
 
 
-def wells(dim):
-    """[(depth, width, centre)] of the narrow and the wide well in `dim` weights."""
-    return WELL_LIST[dim]
-
-
-# built once: the descents ask for them at every step
+# {dim: [(depth, width, centre)] of the narrow and the wide well in dim weights}, built once
 WELL_LIST = {dim: [(WELLS[k]["depth"], WELLS[k]["width"], np.array(CENTRES[dim][k])) for k in ("narrow", "wide")]
              for dim in CENTRES}  # fmt: skip
 
@@ -42,7 +39,7 @@ def loss(w):
     """L(w) for w of shape (..., dim)."""
     w = np.asarray(w, dtype=float)
     total = np.sum(w * w, axis=-1) / (2 * R**2)  # |w|^2 / (2 R^2)
-    for d, s, c in wells(w.shape[-1]):
+    for d, s, c in WELL_LIST[w.shape[-1]]:
         total = total - d * np.exp(-np.sum((w - c) ** 2, axis=-1) / (2 * s**2))  # - d exp(-|w - c|^2 / (2 s^2))
     return total
 
@@ -51,7 +48,7 @@ def gradient(w):
     """L'(w) = sum_wells d exp(-|w - c|^2 / (2 s^2)) (w - c) / s^2 + w / R^2, for w of shape (..., dim)."""
     w = np.asarray(w, dtype=float)
     g = w / R**2
-    for d, s, c in wells(w.shape[-1]):
+    for d, s, c in WELL_LIST[w.shape[-1]]:
         g = g + d * np.exp(-((w - c) ** 2).sum(axis=-1, keepdims=True) / (2 * s**2)) * (w - c) / s**2
     return g
 
@@ -61,7 +58,7 @@ def hessian(w):
     w = np.asarray(w, dtype=float)
     eye = np.eye(w.size)
     H = eye / R**2
-    for d, s, c in wells(w.size):
+    for d, s, c in WELL_LIST[w.size]:
         e = np.exp(-np.sum((w - c) ** 2) / (2 * s**2))
         H = H + d * e * (eye / s**2 - np.outer(w - c, w - c) / s**4)
     return H
@@ -72,11 +69,13 @@ def sharpness(w):
     return float(np.linalg.eigvalsh(hessian(w))[-1])
 
 
+@functools.cache  # computed once: every basin asks for it
 def minimum(kind, dim):
-    """The minimum near the centre of the `kind` well, by Newton's method from the centre."""
+    """The minimum near the centre of the `kind` well, by Newton's method from the centre (read-only)."""
     w = np.array(CENTRES[dim][kind], dtype=float)
     for _ in range(50):
         w = w - np.linalg.solve(hessian(w), gradient(w))  # w := w - H^-1 L'(w)
+    w.setflags(write=False)
     return w
 
 
@@ -89,43 +88,54 @@ def basin(w, dim):
 
 
 def descend(w0, lr, steps, tilts=None, batch=None, seed=0):
-    """Gradient descent from w0: w := w - lr (L'(w) + mean of the batch's tilts). The path (steps + 1, dim).
+    """Gradient descent from w0: w := w - lr (L'(w) + mean of the batch's tilts). The path (steps + 1, dim), or
+    up to its first point that is not finite.
 
     tilts (n, dim): the examples' xi_i (full batch when None or batch is None: the mean tilt is exactly 0);
-    batch: examples per step, drawn without replacement, a new shuffle each pass."""
-    rng = np.random.default_rng(seed)
+    batch: examples per step, drawn without replacement, a new shuffle each pass (`batch_tilts`)."""
+    w0 = np.array(w0, dtype=float)
+    tilt = 0.0 if tilts is None or batch is None else batch_tilts(tilts, batch, steps, seed)[None]
+    paths, last = descend_rows(w0[None], [lr], steps, tilt)
+    return paths[0, : last[0] + 1]
+
+
+def descend_rows(w0, rates, steps, tilts=0.0):
+    """Gradient descent from every row of w0 (R, dim) at its rate at once, each row's numbers those of its own
+    descent: w := w - lr (L'(w) + tilt_t), tilts (R, steps, dim) (or 0.0: none). A row stops at its first point
+    that is not finite. The paths (R, steps + 1, dim), a stopped row's later points repeating its last one, and
+    the index of each row's last point (R,)."""
+    lr = np.asarray(rates, dtype=float)[:, None]
     w = np.array(w0, dtype=float)
-    path = [w.copy()]
-    order, at = np.arange(0), 0
-    for _ in range(steps):
-        tilt = 0.0
-        if tilts is not None and batch is not None:
-            if at + batch > order.size:
-                order, at = rng.permutation(len(tilts)), 0
-            tilt = tilts[order[at : at + batch]].mean(axis=0)  # (1/B) sum_batch xi_i
-            at += batch
-        w = w - lr * (gradient(w) + tilt)  # w := w - lr L_batch'(w)
-        path.append(w.copy())
-        if not np.all(np.isfinite(w)):
-            break
-    return np.array(path)
+    paths = np.empty((lr.size, steps + 1, w.shape[1]))
+    paths[:, 0] = w
+    last = np.full(lr.size, steps)
+    going = np.ones(lr.size, dtype=bool)  # the rows still finite
+    for t in range(steps):
+        tilt = tilts if np.isscalar(tilts) else tilts[going, t]
+        w[going] = w[going] - lr[going] * (gradient(w[going]) + tilt)  # w := w - lr L_batch'(w)
+        paths[:, t + 1] = w
+        stopped = going & ~np.all(np.isfinite(w), axis=-1)
+        last[stopped], going = t + 1, going & ~stopped
+    return paths, last
+
+
+def batch_tilts(tilts, batch, steps, seed):
+    """The mean tilt of each step's batch (steps, dim), (1/B) sum_batch xi_i: `batch` examples drawn without
+    replacement, a new shuffle (from seed) each pass, the examples left over at a pass's end unused."""
+    rng = np.random.default_rng(seed)
+    per_pass = len(tilts) // batch  # batches per shuffle
+    shuffles = [rng.permutation(len(tilts))[: per_pass * batch] for _ in range(-(-steps // per_pass))]
+    rows = np.concatenate(shuffles).reshape(-1, batch)[:steps]
+    return tilts[rows].mean(axis=1)
 
 
 def descend_at_rates(w0, rates, steps):
-    """Gradient descent from w0 at every rate at once, w := w - lr L'(w) row by row (each row's numbers
-    those of `descend`, which stops a path at its first point that is not finite: so does its row here).
-    Each path's last two points: (before_last (R, dim), last (R, dim))."""
-    lr = np.asarray(rates, dtype=float)[:, None]
-    w = np.tile(np.asarray(w0, dtype=float), (lr.size, 1))
-    before = w.copy()
-    going = np.ones(lr.size, dtype=bool)  # the paths still finite
-    for _ in range(steps):
-        if not going.any():
-            break
-        moved = w[going] - lr[going] * (gradient(w[going]) + 0.0)  # w := w - lr L'(w), as descend's
-        before[going], w[going] = w[going], moved
-        going[going] = np.all(np.isfinite(moved), axis=-1)
-    return before, w
+    """Gradient descent from w0 at every rate at once (`descend_rows`): each path's last two points,
+    (before_last (R, dim), last (R, dim))."""
+    rates = np.asarray(rates, dtype=float)
+    paths, last = descend_rows(np.tile(np.asarray(w0, dtype=float), (rates.size, 1)), rates, steps)
+    rows = np.arange(rates.size)
+    return paths[rows, np.maximum(last - 1, 0)], paths[rows, last]
 
 
 def example_tilts(n, dim, sigma, seed):
@@ -163,13 +173,13 @@ def large_steps(rates, steps=3000):
 def escapes(sigma, batches, seeds):
     """Stochastic gradients at SGD_LR from the narrow minimum, EXAMPLES tilts of spread sigma: per batch size, where
     the runs of seeds 0..seeds-1 end; the first seed's paths kept."""
-    start = minimum("narrow", 1)
+    starts, rates = np.tile(minimum("narrow", 1), (seeds, 1)), np.full(seeds, SGD_LR)
     ends, paths = {}, {}
-    for batch in batches:
-        runs = [descend(start, SGD_LR, SGD_STEPS, example_tilts(EXAMPLES, 1, sigma, s), batch, s)
-                for s in range(seeds)]  # fmt: skip
-        ends[batch] = [basin(p[-1], 1) for p in runs]
-        paths[batch] = runs[0][:, 0]
+    for batch in batches:  # the seeds' runs at once (descend_rows), each its own descend's
+        tilts = np.stack([batch_tilts(example_tilts(EXAMPLES, 1, sigma, s), batch, SGD_STEPS, s) for s in range(seeds)])
+        runs, last = descend_rows(starts, rates, SGD_STEPS, tilts)
+        ends[batch] = [basin(run[k], 1) for run, k in zip(runs, last)]
+        paths[batch] = runs[0, : last[0] + 1, 0]
     return {"ends": ends, "paths": paths}
 
 
