@@ -77,9 +77,7 @@ def hvp(net, X, Y, v, at=None):
         Hv[W_index] = (R_delta.T @ a[l - 1] + delta.T @ Ra[l - 1]) / N  # R(dW_l)   (n_l, n_{l-1})
         Hv[b_index] = R_delta.sum(axis=0) / N  # R(db_l) = sum_n R(delta_l) / N               (n_l,)
         if l > 1:
-            back = at.back[
-                l
-            ]  # delta_l W_l, which no v changes (forward_at)            (N, n_{l-1})
+            back = at.back[l]  # delta_l W_l: no v in it (forward_at)      (N, n_{l-1})
             s1, s2 = slope[l - 1], at.bend[l - 1]  # s'(z_{l-1}), s''(z_{l-1})
             R_delta = (R_delta @ W[l] + delta @ V[l]) * s1 + back * s2 * Rz[l - 1]  # R(delta_{l-1})
             delta = back * s1  # delta_{l-1} = (delta_l W_l) * s'(z_{l-1})
