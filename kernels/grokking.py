@@ -111,6 +111,39 @@ def count_correct(O, c):
     return correct
 
 
+@njit(cache=True, error_model="numpy")
+def count_correct_within(O, b, c, tolerance):
+    """count_correct of outputs o (N, k) known only to within a bound, or -1 when some row's
+    answer is in doubt. O (N, k + 1): O[n, j] + b[j] lies within h_n of o_nj for j < k, with
+    h_n = tolerance (O[n, k] + max_j |b_j|) + 1e-20 (`PairMLP.count_correct_single`).
+
+    With t ~ o_{n, c_n} and r the largest of the others, row n is right when t - r > 2 h_n (then
+    o_{n, c_n} beats every other output) and wrong when r - t > 2 h_n; a row in between, or an
+    approximation that is not finite, is in doubt. (Rounding is monotonic: t - r is the smallest
+    of the differences t - v_j, r - t the largest of v_j - t.)"""
+    k = b.shape[0]
+    largest_bias = 0.0
+    for j in range(k):
+        largest_bias = max(largest_bias, abs(b[j]))
+    correct = 0
+    for n in range(O.shape[0]):
+        apart = 2.0 * (tolerance * (O[n, k] + largest_bias) + 1e-20)  # 2 h_n
+        t = O[n, c[n]] + b[c[n]]  # ~ o_{n, c_n}
+        finite, r = np.isfinite(apart) and np.isfinite(t), -np.inf
+        for j in range(k):
+            v = O[n, j] + b[j]  # ~ o_nj
+            finite &= np.isfinite(v)
+            if j != c[n]:
+                r = max(r, v)
+        if not finite:
+            return -1
+        if t - r > apart:  # o_{n, c_n} > o_nj for every j != c_n
+            correct += 1
+        elif not r - t > apart:  # neither it nor some o_nj > o_{n, c_n} for sure
+            return -1
+    return correct
+
+
 def square_pairs(embedding, b1, a, b):
     """(Z, A) (N, width) each: the hidden layer's z_1 and a_1 = z_1^2 for the pairs (a, b)."""
     embedding = np.ascontiguousarray(embedding, dtype=np.float64)

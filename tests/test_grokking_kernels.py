@@ -7,7 +7,7 @@ import sys
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
@@ -173,6 +173,7 @@ def test_the_kernels_run_as_plain_python():
         "assert np.array_equal(D, losses.output_delta('mse', 'identity', O, Y)) and np.array_equal(sums, D.sum(0))\n"
         "A = np.empty((3, 4)); kernel.square_pairs_into(E, b1, a, b, None, A)\n"
         "assert np.array_equal(A, z * z)\n"
+        "assert kernel.count_correct_within(np.array([[1, 0, 1], [0, 1, 1]], np.float32), np.zeros(2), np.array([0, 0]), 0.1) == 1\n"
     )
     env = {**os.environ, "NUMBA_DISABLE_JIT": "1"}
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, check=True, timeout=300)
@@ -192,3 +193,50 @@ def test_the_compiled_gradient_has_mlps_bits(monkeypatch, p, width, k):
     want_loss, want_grad = super(gk.PairMLP, net).loss_and_grad(X, Y)
     assert bits(loss) == bits(want_loss)
     np.testing.assert_array_equal(bits(grad), bits(want_grad))
+
+
+@settings(max_examples=200, deadline=None)
+@given(data=st.data(), N=st.integers(1, 8), k=st.integers(2, 6))
+def test_outputs_known_within_a_bound_give_np_argmaxs_count_or_doubt(data, N, k):
+    """Approximations anywhere within the bound of outputs with ties and near ties: the exact count, or -1."""
+    close = st.sampled_from([0.0, 1.0, 1.0 + 1e-5, 1.0 - 1e-5, 1.0 + 1e-3, 2.0, -1.0])  # ties, near ties
+    o = data.draw(hnp.arrays(np.float64, (N, k), elements=close))  # the exact outputs
+    b = data.draw(hnp.arrays(np.float64, k, elements=st.sampled_from([0.0, 0.5, -0.25])))
+    c = data.draw(hnp.arrays(np.int64, N, elements=st.integers(0, k - 1)))
+    tolerance, S = 1e-5, data.draw(st.sampled_from([1.0, 3.0, 10.0]))
+    h = tolerance * (S + np.max(np.abs(b))) + 1e-20
+    shift = data.draw(hnp.arrays(np.float64, (N, k), elements=st.floats(-0.95, 0.95)))
+    O = np.column_stack([(o - b) + shift * h, np.full(N, S)]).astype(np.float32)  # O + b within h of o
+    assume(np.all(np.abs((O[:, :k] + b) - o) <= h))  # single precision's rounding kept it inside
+    got = kernel.count_correct_within(O, b, c, tolerance)
+    assert got in (-1, np.count_nonzero(np.argmax(o, axis=1) == c))
+    far = np.where(np.arange(k) == c[:, None], 1.0, 0.0)  # one clear winner per row: no doubt
+    O = np.column_stack([far - b, np.full(N, S)]).astype(np.float32)
+    assert kernel.count_correct_within(O, b, c, tolerance) == N
+
+
+def test_outputs_not_finite_leave_the_count_in_doubt():
+    c, b = np.array([0]), np.zeros(2)
+    for row in ([np.nan, 0.0, 1.0], [1.0, -np.inf, 1.0], [1.0, 0.0, np.inf]):
+        assert kernel.count_correct_within(np.array([row], dtype=np.float32), b, c, 1e-5) == -1
+    assert kernel.count_correct_within(np.array([[1.0, 0.0, 1.0]], dtype=np.float32), b, c, 1e-5) == 1
+
+
+@pytest.mark.parametrize("scale", [1.0, 1e-3, 1e3])
+def test_the_single_precision_count_is_the_exact_one_or_none(monkeypatch, scale):
+    """Against np.argmax of `forward` (double, BLAS): trained-like weights, exact ties (two equal output rows: the
+    first wins) and a not finite weight."""
+    monkeypatch.setenv("MINNET_BACKEND", "numba")
+    p, width = 11, 24
+    X, c, X_test, c_test = gk.modular_addition(p, 0.3, seed=4)
+    net = gk.model(p, width, seed=4)
+    net.params = np.random.default_rng(5).normal(size=net.n_params) * scale
+    exact = np.count_nonzero(np.argmax(net.forward(X_test), axis=1) == c_test)
+    assert net.count_correct_single(X_test, c_test) == exact  # clear winners: no doubt
+    assert net.count_correct(X_test, c_test) == exact
+    net.W[2][3], net.b[2][3] = net.W[2][1], net.b[2][1]  # outputs 1 and 3 tie in every row
+    net.W[2][1] *= 1 + 1e-9  # and 1 beats 3 where it wins by a hair: in doubt
+    exact = np.count_nonzero(np.argmax(net.forward(X_test), axis=1) == c_test)
+    assert net.count_correct_single(X_test, c_test) in (None, exact) and net.count_correct(X_test, c_test) == exact
+    net.W[2][0, 0] = np.nan
+    assert net.count_correct_single(X_test, c_test) is None

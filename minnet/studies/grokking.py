@@ -79,10 +79,14 @@ class PairMLP(MLP):
         if isinstance(X, np.ndarray) and not X.flags.writeable and X.flags.owndata:
             self.last_pass = (X, self.params.copy(), O)  # X's numbers cannot change
 
+    def remembers(self, X):
+        """Whether `forward` answers for X from the last backward pass."""
+        known, params, _ = self.__dict__.get("last_pass", (None, None, None))
+        return known is X and np.array_equal(params, self.params)
+
     def forward(self, X):
-        known, params, O = self.__dict__.get("last_pass", (None, None, None))
-        if known is X and np.array_equal(params, self.params):
-            return O.copy()
+        if self.remembers(X):
+            return self.last_pass[2].copy()
         X = self.check_X(X)
         hidden = self.hidden_in_one_pass(X, keep_z=False)  # a_1 alone: no backward pass follows
         if hidden is None:
@@ -100,7 +104,7 @@ class PairMLP(MLP):
         z_2 = self.dense(2, a_1)  # z_2 = a_1 W_2^T + b_2, the output (a_2 = z_2)
         return [None, z_1, z_2], [X, a_1, z_2], [None, None, None]
 
-    def hidden_in_one_pass(self, X, keep_z=True):
+    def hidden_in_one_pass(self, X, keep_z=True, dtype=np.float64):
         """(z_1, a_1 = z_1^2) from kernels.grokking for pairs X under the numba backend, in a
         network 2p -> width (square) -> outputs without normalisation; None otherwise. With
         keep_z=False z_1 is not written (None)."""
@@ -112,10 +116,50 @@ class PairMLP(MLP):
             return None
         a, b = pairs
         embedding = self.W[1].T.copy()  # row i: the vector of input i, W_1[:, i]   (2p, width)
-        a_1 = np.empty((a.size, self.sizes[1]))
+        a_1 = np.empty((a.size, self.sizes[1]), dtype=dtype)
         z_1 = np.empty_like(a_1) if keep_z else None
         kernels.square_pairs_into(embedding, self.b[1], a, b, z_1, a_1)
         return z_1, a_1
+
+    def count_correct(self, X, c):
+        """How many rows n of X have c[n] as np.argmax of the outputs `forward` gives (the first
+        largest), on the numba backend: from the last backward pass when it `remembers` X, else
+        from `count_correct_single` when it can tell, else from `forward`."""
+        kernels = numba_backend()
+        if self.remembers(X):
+            return kernels.count_correct(self.last_pass[2], c)
+        correct = self.count_correct_single(X, c)
+        return kernels.count_correct(self.forward(X), c) if correct is None else correct
+
+    def count_correct_single(self, X, c):
+        """How many rows n of the pairs X have c[n] as np.argmax of the outputs `forward` gives,
+        from a product in single precision, or None when that cannot tell for every row.
+
+        o_nj = a_n W_2[j]^T + b_2[j], whatever the order of its sum (BLAS's among them), is within
+        g_K S of the sum of the products of a_n and W_2[j] rounded to single precision, in any
+        order: S = sum_u a_nu |W_2[j, u]| <= sum_u a_nu m_u, m_u = max_j |W_2[j, u]| (a_1 = z_1^2
+        >= 0), and g_K = gamma_K (1 + u)^2 + 2u + u^2 with gamma_K = K u / (1 - K u), u = 2^-24, K
+        hidden units (Higham, Accuracy and Stability, 3.1). One single-precision product of a_1
+        with [W_2^T, m] (K, k + 1) gives the outputs and the bound S_n; kernels.grokking's
+        count_correct_within then decides each row with the tolerance 1.3 g_K, which also covers
+        the double-precision sums, the roundings of S and of m, and underflow (1e-20)."""
+        K, u = self.sizes[1], 2.0**-24  # hidden units; single precision's unit roundoff
+        if self.output != "identity" or K * u > 0.01:
+            return None
+        W_2 = self.W[2]
+        bounded = np.empty((K, self.n_out + 1), dtype=np.float32)  # [W_2^T, m] in single
+        bounded[:, :-1] = W_2.T
+        bounded[:, -1] = np.max(np.abs(W_2), axis=0)  # m_u = max_j |W_2[j, u]|; NaN stays NaN
+        if not bounded[:, -1].max() <= 1e10:  # underflow's error stays below 1e-20; not NaN
+            return None
+        hidden = self.hidden_in_one_pass(X, keep_z=False, dtype=np.float32)
+        if hidden is None:
+            return None
+        gamma = K * u / (1 - K * u)
+        tolerance = 1.3 * (gamma * (1 + u) ** 2 + 2 * u + u * u)  # 1.3 g_K
+        outputs = hidden[1] @ bounded  # [a_1 W_2^T, S]   (N, k + 1)
+        correct = numba_backend().count_correct_within(outputs, self.b[2], c, tolerance)
+        return None if correct < 0 else correct
 
     def loss_and_grad(self, X, Y):
         """Network's (L, dL/dw); for pairs under the numba backend `compiled_loss_and_grad`'s."""
@@ -242,10 +286,9 @@ def optimizer(net, lr, weight_decay):
 def accuracy(net, X, c):
     """The fraction of rows whose largest output is the right class (kernels.grokking's one pass
     on the numba backend)."""
-    O, kernels = net.forward(X), numba_backend()
-    if kernels is not None:
-        return kernels.count_correct(O, c) / len(c)  # np.mean's count / N
-    return float(np.mean(np.argmax(O, axis=1) == c))
+    if numba_backend() is None:
+        return float(np.mean(np.argmax(net.forward(X), axis=1) == c))
+    return net.count_correct(X, c) / len(c)  # np.mean's count / N
 
 
 def single_frequency(net, p):
