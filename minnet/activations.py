@@ -33,6 +33,7 @@ import numpy as np
 from minnet.arithmetic import compiled, exp, on_numba  # minnet's e^x: the same bits on every CPU
 
 ACTIVATIONS = ("relu", "sigmoid", "tanh", "silu", "square", "identity")
+SHARED_PASS = ("silu",)  # activations whose s' costs less taken with s (activate_and_derivative)
 
 
 def sigmoid(z, backend=None):

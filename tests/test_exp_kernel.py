@@ -15,6 +15,8 @@ from hypothesis.extra import numpy as hnp
 
 import minnet.arithmetic as arithmetic
 from minnet.activations import (
+    ACTIVATIONS,
+    SHARED_PASS,
     activate,
     activate_and_derivative,
     derivative,
@@ -97,6 +99,7 @@ def test_silu_and_prime_are_silu_and_silu_primes_bits_on_either_backend():
             assert np.array_equal(bits(s_prime), bits(derivative(name, z[:4000], expected, "numpy")))
     with pytest.raises(ValueError, match="unknown activation 'gelu'"):
         activate_and_derivative("gelu", z)
+    assert set(SHARED_PASS) <= set(ACTIVATIONS)
 
 
 @settings(deadline=None)
