@@ -67,6 +67,7 @@ def train(net, data, lr, batch_size, epochs, seed, progress=False):
         seed=seed,
         recorders=[TestLoss(X_test, y_test), LayerGradRecorder()],
         progress=progress,
+        record_gradients=False,  # no grad_norm or grad_angle is read: no backward pass over the whole set
     )
 
 
