@@ -123,13 +123,20 @@ class PairMLP(MLP):
 
     def count_correct(self, X, c):
         """How many rows n of X have c[n] as np.argmax of the outputs `forward` gives (the first
-        largest), on the numba backend: from the last backward pass when it `remembers` X, else
-        from `count_correct_single` when it can tell, else from `forward`."""
-        kernels = numba_backend()
+        largest): from the last backward pass when it `remembers` X, else from
+        `count_correct_single` when it can tell, else from `forward`; counted by kernels.grokking
+        on the numba backend."""
         if self.remembers(X):
-            return kernels.count_correct(self.last_pass[2], c)
-        correct = self.count_correct_single(X, c)
-        return kernels.count_correct(self.forward(X), c) if correct is None else correct
+            O = self.last_pass[2]
+        else:
+            correct = self.count_correct_single(X, c)
+            if correct is not None:
+                return correct
+            O = self.forward(X)
+        kernels = numba_backend()
+        if kernels is None:
+            return int(np.count_nonzero(np.argmax(O, axis=1) == c))
+        return kernels.count_correct(O, c)
 
     def count_correct_single(self, X, c):
         """How many rows n of the pairs X have c[n] as np.argmax of the outputs `forward` gives,
@@ -146,14 +153,14 @@ class PairMLP(MLP):
         K, u = self.sizes[1], 2.0**-24  # hidden units; single precision's unit roundoff
         if self.output != "identity" or K * u > 0.01:
             return None
+        hidden = self.hidden_in_one_pass(X, keep_z=False, dtype=np.float32)
+        if hidden is None:
+            return None
         W_2 = self.W[2]
         bounded = np.empty((K, self.n_out + 1), dtype=np.float32)  # [W_2^T, m] in single
         bounded[:, :-1] = W_2.T
         bounded[:, -1] = np.max(np.abs(W_2), axis=0)  # m_u = max_j |W_2[j, u]|; NaN stays NaN
         if not bounded[:, -1].max() <= 1e10:  # underflow's error stays below 1e-20; not NaN
-            return None
-        hidden = self.hidden_in_one_pass(X, keep_z=False, dtype=np.float32)
-        if hidden is None:
             return None
         gamma = K * u / (1 - K * u)
         tolerance = 1.3 * (gamma * (1 + u) ** 2 + 2 * u + u * u)  # 1.3 g_K
@@ -284,10 +291,7 @@ def optimizer(net, lr, weight_decay):
 
 
 def accuracy(net, X, c):
-    """The fraction of rows whose largest output is the right class (kernels.grokking's one pass
-    on the numba backend)."""
-    if numba_backend() is None:
-        return float(np.mean(np.argmax(net.forward(X), axis=1) == c))
+    """The fraction of rows whose largest output is the right class (`PairMLP.count_correct`)."""
     return net.count_correct(X, c) / len(c)  # np.mean's count / N
 
 
