@@ -277,6 +277,7 @@ class GroupSGD(Optimizer):
         rest = np.flatnonzero(~taken)
         if rest.size:
             self.groups.append(checked_settings("the default group", rest, default))
+        self.entries = [as_slice(group["index"]) for group in self.groups]  # what _update indexes
 
     def learning_rates(self, t=None):
         """[eta_k(t)] per group (the defaults' group last), at step t (default: the next step)."""
@@ -284,15 +285,23 @@ class GroupSGD(Optimizer):
         return [g["lr"] * (1.0 if g["schedule"] is None else g["schedule"](t)) for g in self.groups]
 
     def _update(self, grad):
-        for group, eta in zip(self.groups, self.learning_rates(self.t - 1)):
+        for group, i, eta in zip(self.groups, self.entries, self.learning_rates(self.t - 1)):
             if not (np.isfinite(eta) and eta > 0):
                 raise ValueError(f"the schedule gave a learning rate {eta!r} at step {self.t - 1}")
-            i, w = group["index"], self.params
+            w = self.params
             # u := gamma u + g + lambda_k w
             self.velocity[i] = (
                 self.momentum * self.velocity[i] + grad[i] + group["weight_decay"] * w[i]
             )
             w[i] -= eta * self.velocity[i]  # w := w - eta_k(t) u
+
+
+def as_slice(index):
+    """A group's entries as the slice they fill when they are consecutive and ascending (its
+    arrays indexed as views, not gathered and scattered: the same numbers), else as they are."""
+    if index[-1] - index[0] + 1 == index.size and np.all(np.diff(index) == 1):
+        return slice(int(index[0]), int(index[-1]) + 1)
+    return index
 
 
 def checked_group(k, group, P):

@@ -205,3 +205,19 @@ def test_a_schedule_giving_a_bad_rate_is_refused_at_its_step():
     opt.step(GRADS[0])
     with pytest.raises(ValueError, match="learning rate inf at step 1"):
         opt.step(GRADS[1])
+
+
+def test_group_sgd_indexes_consecutive_entries_as_slices_with_the_same_bits():
+    """A group of consecutive entries (exp_lr's hidden weights, and the rest) is updated through a slice, a view:
+    the same bits as gathering and scattering its index array."""
+    rng = np.random.default_rng(5)
+    w0, groups = rng.normal(size=40), [{"index": np.arange(0, 25), "weight_decay": 0.1, "schedule": exponential(1.02)}]
+    runs = []
+    for gathered in (False, True):
+        w = w0.copy()
+        opt = GroupSGD(w, lr=0.1, momentum=0.9, groups=groups)
+        assert [type(e) for e in opt.entries] == [slice, slice]
+        if gathered:
+            opt.entries = [group["index"] for group in opt.groups]
+        runs.append([opt.step(g).copy() for g in np.random.default_rng(6).normal(size=(15, 40))] + [w])
+    assert all(np.array_equal(a, b) for a, b in zip(*runs))

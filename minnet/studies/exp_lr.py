@@ -39,6 +39,8 @@ c_t = prod_{s<t} 1 / alpha_{I(s)} (`tapered_exponential`; exact without momentum
 up to the momentum buffer at each drop, which B does not correct).
 """
 
+import functools
+
 import numpy as np
 
 from minnet.data import mnist5k
@@ -66,12 +68,16 @@ def alpha_of(lr, weight_decay, momentum):
     return (b + np.sqrt(discriminant)) / 2.0
 
 
+@functools.cache  # read once per process: every task of a sweep asks for it
 def load():
-    """(X_train (4000, 784), y_train, X_test (1000, 784), y_test): MNIST-5k split once, seed 0."""
+    """(X_train (4000, 784), y_train, X_test (1000, 784), y_test): MNIST-5k split once, seed 0 (read-only)."""
     X, y = mnist5k()
     order = np.random.default_rng(SPLIT_SEED).permutation(len(X))
     train, test = order[:N_TRAIN], order[N_TRAIN : N_TRAIN + N_TEST]
-    return X[train], y[train], X[test], y[test]
+    parts = X[train], y[train], X[test], y[test]
+    for part in parts:
+        part.setflags(write=False)
+    return parts
 
 
 def network(width, normalised, seed):
