@@ -66,14 +66,17 @@ def squared_error_into(O, Y, D, column_sums):
     with N >= 1. column_sums[j] = sum_n D[n, j] (k,), in order (module docstring); returns
     sum_n l_n, in order from l_0 (minnet.arithmetic's sum_in_order)."""
     k = O.shape[1]
+    column_sums[:] = 0.0
     total = 0.0
     for n in range(O.shape[0]):
-        row = 0.0
-        for j in range(k):
+        for j in range(k):  # no sum along the row here: this loop runs on vectors
+            D[n, j] = (2.0 * (O[n, j] - Y[n, j])) / k  # dl_n/do_j = 2 (o_j - y_j) / k
+            column_sums[j] += D[n, j]  # sum_n D[n, j]
+        d = O[n, 0] - Y[n, 0]
+        row = d * d
+        for j in range(1, k):
             d = O[n, j] - Y[n, j]
-            row = d * d if j == 0 else row + d * d  # sum_j d_j^2, left to right
-            D[n, j] = (2.0 * d) / k  # dl_n/do_j = 2 (o_j - y_j) / k
-            column_sums[j] = (0.0 if n == 0 else column_sums[j]) + D[n, j]  # sum_n D[n, j]
+            row += d * d  # sum_j d_j^2, left to right
         total = row / k if n == 0 else total + row / k  # sum_n l_n, l_n = (1/k) sum_j d_j^2
     return total
 
@@ -84,10 +87,11 @@ def times_square_derivative_into(delta_W, z, column_sums):
     the square, s'(z) = 2 z (exact: a power of two), one rounding per element as NumPy's; then
     column_sums[u] = sum_n delta_W[n, u] (width,), in order (module docstring); delta_W, z
     (N, width), N >= 1."""
+    column_sums[:] = 0.0
     for n in range(delta_W.shape[0]):
         for u in range(delta_W.shape[1]):
             delta_W[n, u] *= 2.0 * z[n, u]  # delta_{l-1} = (delta_l W_l) * 2 z_{l-1}
-            column_sums[u] = (0.0 if n == 0 else column_sums[u]) + delta_W[n, u]  # sum_n delta
+            column_sums[u] += delta_W[n, u]  # sum_n delta_{l-1}
 
 
 @njit(cache=True, error_model="numpy")
