@@ -279,7 +279,9 @@ class MLP(Network):
                        current weights with a batch-statistics pass over all of X (evaluation
                        mode: each example's output stops depending on its batch)
 
-        The population statistics stay fixed until the next call: recompute them after training."""
+        The population statistics stay fixed until the next call: recompute them after training.
+        Returns the output pre-activations z_L of that pass over X ("population"; None for "batch"):
+        X's outputs under the statistics just set, which are X's own."""
         if self.normalise != "batch":
             raise ValueError(
                 "set_statistics is for batch normalisation; this MLP has "
@@ -290,8 +292,9 @@ class MLP(Network):
         elif kind == "population":
             X = self.check_X(X)
             self.population = None
-            _, _, norm = self.layers_forward(X)  # one batch-statistics pass over all of X
+            z, _, norm = self.layers_forward(X)  # one batch-statistics pass over all of X
             self.population = {l: (norm[l].mu, norm[l].var) for l in range(1, self.L)}
+            return z[self.L]
         else:
             raise ValueError(f"kind must be 'batch' or 'population', got {kind!r}")
 

@@ -77,6 +77,11 @@ class Network:
         """The outputs (N, n_out) and l_n for every example (N,), from one forward pass."""
         X, Y = self.check_XY(X, Y)
         _, Z = self.forward_pass(X)
+        return self.outputs_and_losses_at(Z, Y)
+
+    def outputs_and_losses_at(self, Z, Y):
+        """The outputs and l_n from the output pre-activations Z (N, n_out) of a forward pass and
+        checked targets Y."""
         O, log_O = losses.outputs_and_log(self.output, Z)  # s_out(Z), and log p for a softmax
         return O, losses.per_example_loss(self.loss_name, Z, O, Y, log_O)
 

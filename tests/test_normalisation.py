@@ -249,3 +249,16 @@ def test_the_gradient_checks_blocks_tile_a_normalised_networks_parameters(option
     assert [part.start for _, part in named[1:]] == [part.stop for _, part in named[:-1]]
     assert named[0][1].start == 0 and named[-1][1].stop == net.params.size
     assert ("gamma1" in dict(named)) == (options.get("affine", True) and "normalise" in options)
+
+
+def test_the_population_pass_returns_xs_outputs_bit_for_bit(rng):
+    """set_statistics("population", X) returns z_L of its pass over X: the bits of X's forward pass under the
+    statistics it sets, so its loss is net.loss(X, Y) (exp_lr's evaluation takes it from there)."""
+    net = MLP([3, 6, 5, 4], normalise="batch", affine=False, norm_bias=False, norm_eps=0.0, activation="relu",
+              loss="cross_entropy", seed=3)  # fmt: skip
+    X, labels = rng.normal(size=(30, 3)), rng.integers(0, 4, 30)
+    z_L = net.set_statistics("population", X)
+    np.testing.assert_array_equal(net.forward_pass(X)[1], z_L)
+    _, per_example = net.outputs_and_losses_at(z_L, net.check_Y(labels, 30))
+    np.testing.assert_array_equal(per_example, net.per_example_loss(X, labels))
+    assert net.set_statistics("batch") is None

@@ -43,6 +43,7 @@ import functools
 
 import numpy as np
 
+from minnet.arithmetic import mean_in_order
 from minnet.data import mnist5k
 from minnet.mlp import MLP
 from minnet.optim import GroupSGD, step_decay
@@ -213,8 +214,8 @@ def schedule_task(config):
 def evaluate(net, opt, X, y, X_test, y_test):
     """[test accuracy, training loss, |w| of the hidden weights, the learning rate of the last step], with the
     population statistics of X at the current weights."""
-    net.set_statistics("population", X)
+    z_L = net.set_statistics("population", X)  # X's outputs under its own (the population) statistics
     accuracy = float(np.mean(np.argmax(net.forward(X_test), axis=1) == y_test))
-    loss = net.loss(X, y)
+    loss = float(mean_in_order(net.outputs_and_losses_at(z_L, net.check_Y(y, len(y)))[1]))  # net.loss(X, y)
     net.set_statistics("batch")
     return [accuracy, loss, np.linalg.norm(net.params[hidden_weights(net)]), opt.learning_rates(max(opt.t - 1, 0))[0]]
