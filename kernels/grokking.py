@@ -27,7 +27,10 @@ starts at +0: a column of -0 sums to +0; with m = 1 NumPy adds pairwise instead,
 keeps NumPy's code).
 
 The accuracy. The fraction of rows whose largest output is the right class, np.argmax's answer
-(the first largest; the first NaN when a row has one), in one pass over the outputs.
+(the first largest; the first NaN when a row has one), in one pass over the outputs
+(`count_correct`); or from approximations of the outputs with a bound on their error
+(`count_correct_within`: PairMLP.count_correct_single's single-precision product), which answers
+only when every row's answer is certain, and so is np.argmax's too.
 
 Compiled without fastmath (no reordering, no fused multiply-add), both give NumPy's bits on every
 CPU (tests/test_grokking_kernels.py).

@@ -195,7 +195,7 @@ def test_the_compiled_gradient_has_mlps_bits(monkeypatch, p, width, k):
     np.testing.assert_array_equal(bits(grad), bits(want_grad))
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(data=st.data(), N=st.integers(1, 8), k=st.integers(2, 6))
 def test_outputs_known_within_a_bound_give_np_argmaxs_count_or_doubt(data, N, k):
     """Approximations anywhere within the bound of outputs with ties and near ties: the exact count, or -1."""

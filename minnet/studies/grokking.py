@@ -67,7 +67,12 @@ class PairMLP(MLP):
 
     `forward` answers from the last backward pass when X (read-only) and the weights are those it ran on: `fit`
     takes the gradient on the training pairs after every step, and the recorder then asks for the
-    outputs on the same pairs at the same weights (the same bits, from one pass instead of two)."""
+    outputs on the same pairs at the same weights (the same bits, from one pass instead of two).
+
+    On the numba backend `loss_and_grad` is one pass of MLP's backprop written out for this network
+    (`compiled_loss_and_grad`: the same matrix products, the same bits), and the accuracy on pairs
+    not trained on comes from a product in single precision whenever that decides every row
+    (`count_correct_single`: the count np.argmax of `forward`'s outputs gives, on every CPU)."""
 
     def backprop(self, X, Y):
         per_example, O, blocks = super().backprop(X, Y)
