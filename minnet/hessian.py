@@ -25,7 +25,9 @@ R-twin by the product and chain rules; with rows as examples:
 
 Both networks are read as their dense layers (`Network.layer_index`): document 000's U is
 W_1 with b_1 in its bias column, V is W_2 with b_2 in the column of the hidden bias unit.
-The cost of one product is about two gradients.
+The cost of one product is about two gradients; the lines without R (the forward pass, delta_l W_l,
+s' and s'') do not depend on v, and `forward_at` takes them once for the many products of one
+Lanczos (measured on edge_of_stability's 64-64-64-10 net: 5.2 -> 2.7 ms per product).
 
 The top eigenvalues come from the Lanczos iteration (`lanczos`), which needs only products.
 A normalised MLP is refused: these lines have no R-twin for its normalisation layers (batch
