@@ -215,22 +215,31 @@ def backprop_delta(l, D, Z_prev, A_prev, net, D_prev):
 
 
 @njit(cache=True, error_model="numpy")
-def gradient_sums(l, D, A, X, s, net, GW_part, Gb_part):
+def gradient_sums(l, D, A, X, s, net, GW_part, Gb_part, w_low, b_low):
     """GW_part[W_l] += sum_n delta_n a_n^T and Gb_part[b_l] += sum_n delta_n over the block's
-    examples (for the first layer a_n = x_n, row s + n of X: first_layer_gradient)."""
+    examples, each sum in the order of the examples (the parts hold the parameters from W[w_low]
+    and b[b_low] on; for the first layer a_n = x_n, row s + n of X: first_layer_gradient).
+    For a hidden layer, each example's a_n is first copied to a row (a_T), so that the loop over
+    G_W's row r is one contiguous multiply-add per example, which vectorises."""
     n_in, n_out, nb = net.sizes[l], net.sizes[l + 1], D.shape[1]
-    w0 = net.w_start[l]
+    w0, b0 = net.w_start[l] - w_low, net.b_start[l] - b_low
     for r in range(n_out):
         for n in range(nb):
-            Gb_part[net.b_start[l] + r] += D[r, n]
+            Gb_part[b0 + r] += D[r, n]
     if l == 0:
         first_layer_gradient(X, s, D[:n_out], n_in, GW_part[w0 : w0 + n_out * n_in])
         return
+    a_T = np.empty((nb, n_in))
+    for c in range(n_in):
+        for n in range(nb):
+            a_T[n, c] = A[c, n]
     for n in range(nb):
+        a = a_T[n]
         for r in range(n_out):
             d = D[r, n]
+            g = GW_part[w0 + r * n_in : w0 + (r + 1) * n_in]  # row r of G_W
             for c in range(n_in):
-                GW_part[w0 + r * n_in + c] += d * A[c, n]
+                g[c] += d * a[c]  # G_W[r, c] += delta_r a_c, example after example
 
 
 @njit(cache=True, parallel=True, error_model="numpy")
@@ -238,7 +247,8 @@ def forward_backward_kernel(X, YT, net, want, lowest, rows, WT):
     """Pass 1: every example's loss, predicted class, hidden activations a_l (l = 1..L-1) and errors
     delta_l (l = 1..L, down to the lowest layer wanted, index `lowest`), and each block's sums of
     the per-example gradients of the wanted layers (want[l - 1] for layer l; the mean gradient is
-    their total / N).
+    their total / N). The sums cover the parameters from the lowest wanted layer's on (W from
+    w_start[lowest], b from b_start[lowest]): below it nothing is summed, nor allocated.
 
     a_l and delta_l are stacked by rows: a_l in A_hidden[a_off[l-1] : a_off[l-1] + n_l], delta_l in
     D_all[b_start[l-1] : b_start[l-1] + n_l] (the offsets of the biases, which have the same
@@ -250,9 +260,10 @@ def forward_backward_kernel(X, YT, net, want, lowest, rows, WT):
     D_all = np.empty((b_start[L - 1] + sizes[L], N))
     A_hidden = np.empty((max(1, b_start[L - 1]), N))  # hidden activations, stacked like the biases
     n_blocks = (N + BLOCK - 1) // BLOCK
-    # each block's sum of delta_n a_n^T, and of delta_n
-    GW_parts = np.zeros((n_blocks, w_start[L - 1] + sizes[L] * sizes[L - 1]))
-    Gb_parts = np.zeros((n_blocks, D_all.shape[0]))
+    # each block's sum of delta_n a_n^T, and of delta_n, from the lowest wanted layer's on
+    w_low, b_low = w_start[lowest], b_start[lowest]
+    GW_parts = np.zeros((n_blocks, w_start[L - 1] + sizes[L] * sizes[L - 1] - w_low))
+    Gb_parts = np.zeros((n_blocks, D_all.shape[0] - b_low))
     x2 = np.empty(N)  # |x_n|^2 + 1, for pass 2
     for blk in prange(n_blocks):
         s = blk * BLOCK
@@ -288,7 +299,7 @@ def forward_backward_kernel(X, YT, net, want, lowest, rows, WT):
         for l in range(L - 1, lowest - 1, -1):
             D_all[b_start[l] : b_start[l] + sizes[l + 1], s : s + nb] = D[: sizes[l + 1]]
             if want[l]:
-                gradient_sums(l, D, A[l], X, s, net, GW_parts[blk], Gb_parts[blk])
+                gradient_sums(l, D, A[l], X, s, net, GW_parts[blk], Gb_parts[blk], w_low, b_low)
             if l > lowest:
                 backprop_delta(l, D, Z[l], A[l], net, D_prev)
                 D, D_prev = D_prev, D
@@ -363,21 +374,35 @@ def gradient_stats(X, Y, net, want=None, rows=None):
     |G_l|^2 (L,), where G_l is the mean gradient of layer l, summed block by block in pass 1.
     (No BLAS call between the passes: its spinning threads would slow the second prange kernel.)
     """
-    X = as_f64(X)
+    L = len(net.sizes) - 1
+    want = np.ones(L, dtype=np.bool_) if want is None else np.asarray(want, dtype=np.bool_)
+    return gradient_stats_T(as_f64(X), as_f64_T(Y), net, want, rows)
+
+
+def gradient_stats_T(X, YT, net, want, rows):
+    """gradient_stats for X as as_f64 and the targets as as_f64_T return them (Y transposed,
+    (k, N)) and want a bool array: a caller that evaluates the same data again and again prepares
+    them once."""
     N, L = X.shape[0], len(net.sizes) - 1
     sizes, w_start, b_start = net.sizes, net.w_start, net.b_start
-    want = np.ones(L, dtype=np.bool_) if want is None else np.asarray(want, dtype=np.bool_)
+    lowest = int(np.argmax(want))
     W1 = net.W[w_start[0] : w_start[0] + sizes[1] * sizes[0]]
     if rows is None or not np.all(np.isfinite(W1)):
         rows = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0))
     WT = padded_transpose(W1.reshape(sizes[1], sizes[0]))  # row c: column c of W_1
     with np.errstate(all="ignore"):
         losses, predictions, x2, A_hidden, D_all, GW_parts, Gb_parts = forward_backward_kernel(
-            X, as_f64_T(Y), net, want, int(np.argmax(want)), rows, WT
+            X, YT, net, want, lowest, rows, WT
         )
-        G = net._replace(W=GW_parts.sum(axis=0) / N, b=Gb_parts.sum(axis=0) / N)  # (1/N) sum_n g_n
+        # (1/N) sum_n g_n, the blocks' sums added in block order; zero below the lowest wanted layer
+        GW, Gb = np.zeros(net.W.size), np.zeros(net.b.size)
+        GW[w_start[lowest] :] = GW_parts.sum(axis=0) / N
+        Gb[b_start[lowest] :] = Gb_parts.sum(axis=0) / N
+        G = net._replace(W=GW, b=Gb)
         norm2, dots = stats_kernel(X, x2, A_hidden, D_all, G, want)
-    GW = [G.W[w_start[l] : w_start[l] + sizes[l + 1] * sizes[l]] for l in range(L)]
-    Gb = [G.b[b_start[l] : b_start[l] + sizes[l + 1]] for l in range(L)]
-    G2 = np.array([gw @ gw + gb @ gb for gw, gb in zip(GW, Gb)])
+    G2 = np.zeros(L)
+    for l in range(lowest, L):
+        gw = GW[w_start[l] : w_start[l] + sizes[l + 1] * sizes[l]]
+        gb = Gb[b_start[l] : b_start[l] + sizes[l + 1]]
+        G2[l] = gw @ gw + gb @ gb
     return losses, predictions, norm2, dots, G2

@@ -17,7 +17,7 @@ analysis needs the vectors themselves (gradient clusters).
 import numpy as np
 
 from minnet.normalisation import refuse_normalised
-from minnet.tools.backend import dense_net, resolve
+from minnet.tools.backend import kernel_layout, resolve
 
 
 def numpy_layer_stats(net, X, Y, layers):
@@ -50,19 +50,6 @@ def check_layer(layer, L):
     if isinstance(layer, bool) or int(layer) != layer or not 1 <= layer <= L:
         raise ValueError(f"layers must be layer numbers in [1, {L}], got {layer!r}")
     return int(layer)
-
-
-def numba_layer_stats(net, X, Y, layers, rows=None):
-    """The same statistics from the kernel (kernels/per_example.py), for the 1-based `layers`;
-    rows: X's non-zeros (`sparse_rows`) or None."""
-    from kernels import per_example as kernel
-
-    L = len(net.layer_index())
-    losses, predictions, norm2, dot, G2 = kernel.gradient_stats(
-        X, Y, dense_net(net), want=np.isin(np.arange(1, L + 1), layers), rows=rows
-    )
-    rows = [layer - 1 for layer in layers]
-    return losses, predictions, norm2[rows], dot[rows], G2[rows]
 
 
 def sparse_rows(X):
@@ -101,27 +88,62 @@ def gradient_stats(net, X, Y, backend=None, layers=None, rows=None):
 
 
 def checked_gradient_stats(net, X, Y, backend, layers, rows):
-    """gradient_stats for X and Y as net.check_X and net.check_Y return them (a recorder that
-    evaluates the same data after every step checks them once)."""
-    L = len(net.layer_index())
-    chosen = list(range(1, L + 1)) if layers is None else [check_layer(k, L) for k in layers]
-    if resolve(backend) == "numpy":
-        losses, O, norm2, dot, G2 = numpy_layer_stats(net, X, Y, chosen)
-        predictions = np.argmax(O, axis=1)
-    else:
-        losses, predictions, norm2, dot, G2 = numba_layer_stats(net, X, Y, chosen, rows)
-    if layers is None:
-        norm2 = np.vstack([norm2, norm2.sum(axis=0)])  # (L+1, N): per layer, then all parameters
-        dot = np.vstack([dot, dot.sum(axis=0)])
-        G2 = np.append(G2, G2.sum())
-    G_norm = np.sqrt(G2)[:, None]
-    norm = np.sqrt(norm2)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        cos = dot / (norm * G_norm)
-    stats = {"loss": losses, "norm": norm.T, "cos": cos.T}
-    if net.output == "softmax":
-        stats["correct"] = predictions == np.argmax(Y, axis=1)
-    return stats
+    """gradient_stats for X and Y as net.check_X and net.check_Y return them."""
+    return Evaluation(net, X, Y, layers, backend, rows)(net)
+
+
+class Evaluation:
+    """gradient_stats of `net` on the same X and Y again and again, e.g. after every training step
+    (document 001's recorder): what does not change between calls is prepared once, at
+    construction: the layers chosen, the backend, the labels, and for the kernel the network's
+    layout (minnet.tools.backend.KernelLayout), the targets in its layout and the bool array of
+    the layers. X and Y as net.check_X and net.check_Y return them; rows: `sparse_rows(X)` or None.
+    Calling it with a network of the same layers (its current parameters) gives gradient_stats'
+    dict."""
+
+    def __init__(self, net, X, Y, layers, backend, rows):
+        L = len(net.layer_index())
+        self.X, self.Y, self.rows, self.layers = X, Y, rows, layers
+        chosen = range(1, L + 1) if layers is None else [check_layer(k, L) for k in layers]
+        self.chosen = list(chosen)
+        self.backend = resolve(backend)
+        self.labels = np.argmax(Y, axis=1) if net.output == "softmax" else None
+        if self.backend == "numba":
+            from kernels.common import as_f64, as_f64_T
+
+            self.layout, self.X_f64, self.YT = kernel_layout(net), as_f64(X), as_f64_T(Y)
+            self.want = np.isin(np.arange(1, L + 1), self.chosen)
+
+    def __call__(self, net):
+        if self.backend == "numpy":
+            losses, O, norm2, dot, G2 = numpy_layer_stats(net, self.X, self.Y, self.chosen)
+            predictions = np.argmax(O, axis=1)
+        else:
+            losses, predictions, norm2, dot, G2 = self.numba_layer_stats(net)
+        if self.layers is None:
+            # (L+1, N): per layer, then all parameters
+            norm2 = np.vstack([norm2, norm2.sum(axis=0)])
+            dot = np.vstack([dot, dot.sum(axis=0)])
+            G2 = np.append(G2, G2.sum())
+        G_norm = np.sqrt(G2)[:, None]
+        norm = np.sqrt(norm2)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            cos = dot / (norm * G_norm)
+        stats = {"loss": losses, "norm": norm.T, "cos": cos.T}
+        if self.labels is not None:
+            stats["correct"] = predictions == self.labels
+        return stats
+
+    def numba_layer_stats(self, net):
+        """numpy_layer_stats' statistics from the kernel (kernels/per_example.py), for the chosen
+        layers."""
+        from kernels import per_example as kernel
+
+        losses, predictions, norm2, dot, G2 = kernel.gradient_stats_T(
+            self.X_f64, self.YT, self.layout.dense_net(net.params), self.want, self.rows
+        )
+        rows = [layer - 1 for layer in self.chosen]
+        return losses, predictions, norm2[rows], dot[rows], G2[rows]
 
 
 def layer_grads(net, X, Y, layer):

@@ -23,7 +23,7 @@ from minnet.data import load_classification
 from minnet.mlp import MLP
 from minnet.normalisation import refuse_normalised
 from minnet.optim import SGD
-from minnet.per_example import checked_gradient_stats, layer_grads, sparse_rows
+from minnet.per_example import Evaluation, layer_grads, sparse_rows
 from minnet.recorders import Recorder
 from minnet.train import fit
 
@@ -125,14 +125,14 @@ class ExampleStatsRecorder(Recorder):
     def start(self, net):
         self.correct, self.norm, self.cos, self.kept, self.step = [], [], [], {}, 0
         refuse_normalised(net, "gradient_stats")
-        # checked once, and X's non-zeros found once: the same data after every step
-        self.checked = net.check_X(self.X)
-        self.checked_Y = net.check_Y(self.Y, self.checked.shape[0])
-        self.rows = sparse_rows(self.checked)
+        # the same data after every step: checked, its non-zeros found, the kernel's inputs made once
+        X = net.check_X(self.X)
+        Y = net.check_Y(self.Y, X.shape[0])
+        self.evaluation = Evaluation(net, X, Y, self.layers, self.backend, sparse_rows(X))
         self.evaluate(net)
 
     def evaluate(self, net):
-        stats = checked_gradient_stats(net, self.checked, self.checked_Y, self.backend, self.layers, self.rows)
+        stats = self.evaluation(net)
         self.correct.append(stats["correct"])
         self.norm.append(stats["norm"].astype(np.float32))
         self.cos.append(stats["cos"].astype(np.float32))
@@ -178,9 +178,10 @@ def network(n_in, sizes, activation, seed, init="pytorch"):
     return MLP([n_in, *sizes], activation=activation, loss="cross_entropy", init=init, seed=seed)
 
 
-def train_run(net, X, y, *, lr, batch_size, epochs, seed, reduction="sum", recorders=()):
+def train_run(net, X, y, *, lr, batch_size, epochs, seed, reduction="sum", recorders=(), epoch_losses=True):
     """Vanilla SGD as document 001 trains: mini-batches drawn by `seed` (an int, or a Generator that
-    goes on from where it stopped), the batch's summed (or mean) cross-entropy; returns fit's history."""
+    goes on from where it stopped), the batch's summed (or mean) cross-entropy; returns fit's history
+    (epoch_losses=False: its train_loss before training and after the last epoch only)."""
     return fit(
         net,
         X,
@@ -192,6 +193,7 @@ def train_run(net, X, y, *, lr, batch_size, epochs, seed, reduction="sum", recor
         recorders=list(recorders),
         reduction=reduction,
         record_gradients=False,  # the loss per epoch only; no whole-set backward pass
+        epoch_losses=epoch_losses,
     )
 
 
@@ -203,7 +205,8 @@ def curriculum_task(config):
     gradients to follow, 1-based), keep_params_at (steps), and optionally init ("pytorch") and
     reduction ("sum"). Vanilla SGD on softmax + cross-entropy; after every step an evaluation over
     the whole training set (ExampleStatsRecorder). Returns the recorder's arrays, the final
-    predicted probabilities and the loss per epoch.
+    predicted probabilities and the training loss before and after training (the loss after every
+    other epoch, a forward pass over the whole set that nothing reads, is not taken).
     """
     X, y = training_data(config["data"], config.get("data_dir"))
     net = network(X.shape[1], config["sizes"], config["activation"], config["seed"], config.get("init", "pytorch"))
@@ -218,6 +221,7 @@ def curriculum_task(config):
         seed=config["seed"],
         reduction=config.get("reduction", "sum"),
         recorders=[recorder],
+        epoch_losses=False,
     )
     return {**recorder.result(), "probabilities": net.forward(X), "train_loss": history["train_loss"]}
 
