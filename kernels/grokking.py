@@ -122,12 +122,14 @@ def count_correct(O, c):
 def count_correct_within(O, b, c, tolerance):
     """count_correct of outputs o (N, k) known only to within a bound, or -1 when some row's
     answer is in doubt. O (N, k + 1): O[n, j] + b[j] lies within h_n of o_nj for j < k, with
-    h_n = tolerance (O[n, k] + max_j |b_j|) + 1e-20 (`PairMLP.count_correct_single`).
+    h_n = tolerance (O[n, k] + max_j |b_j|) + 1e-20 and O[n, k] >= 0
+    (`PairMLP.count_correct_single`).
 
-    With t ~ o_{n, c_n} and r the largest of the others, row n is right when t - r > 2 h_n (then
-    o_{n, c_n} beats every other output) and wrong when r - t > 2 h_n; a row in between, or an
-    approximation that is not finite, is in doubt. (Rounding is monotonic: t - r is the smallest
-    of the differences t - v_j, r - t the largest of v_j - t.)"""
+    With t ~ o_{n, c_n} and v_j ~ o_nj, row n is right when t - v_j > 2 h_n for every j != c_n
+    (then o_{n, c_n} beats every other output), wrong when v_j - t > 2 h_n for some j; a row in
+    between, or an approximation that is not finite, is in doubt. (j = c_n counts in neither:
+    t - t = 0 < 2 h_n. Counting comparisons rather than taking a maximum keeps the loop free of
+    a chain from one j to the next.)"""
     k = b.shape[0]
     largest_bias = 0.0
     for j in range(k):
@@ -136,17 +138,17 @@ def count_correct_within(O, b, c, tolerance):
     for n in range(O.shape[0]):
         apart = 2.0 * (tolerance * (O[n, k] + largest_bias) + 1e-20)  # 2 h_n
         t = O[n, c[n]] + b[c[n]]  # ~ o_{n, c_n}
-        finite, r = np.isfinite(apart) and np.isfinite(t), -np.inf
+        finite, below, above = 0, 0, 0
         for j in range(k):
             v = O[n, j] + b[j]  # ~ o_nj
-            finite &= np.isfinite(v)
-            if j != c[n]:
-                r = max(r, v)
-        if not finite:
+            finite += np.isfinite(v)
+            below += t - v > apart  # o_nj < o_{n, c_n}, surely
+            above += v - t > apart  # o_nj > o_{n, c_n}, surely
+        if not (np.isfinite(apart) and np.isfinite(t)) or finite < k:
             return -1
-        if t - r > apart:  # o_{n, c_n} > o_nj for every j != c_n
+        if below == k - 1:  # every other output below: right
             correct += 1
-        elif not r - t > apart:  # neither it nor some o_nj > o_{n, c_n} for sure
+        elif above == 0:  # neither right nor surely wrong
             return -1
     return correct
 
