@@ -248,14 +248,15 @@ def analyse(runs, X, y, sizes, activation, init, cluster_iteration, contention_t
     cos = np.array([r["grad_cos"][:, :, 0] for r in runs])
     agr = ensemble_agreement(np.array([r["probabilities"] for r in runs]))
     chunk = chunks_by_agreement(agr, N_CHUNKS)
-    per_chunk = lambda values: np.array([np.nanmean(values[:, :, chunk == c], axis=(0, 2)) for c in range(N_CHUNKS)])  # noqa: E731
+    members = [np.flatnonzero(chunk == c) for c in range(N_CHUNKS)]  # each chunk's examples, in order
+    per_chunk = lambda values: np.array([np.nanmean(values[:, :, m], axis=(0, 2)) for m in members])  # noqa: E731
     FC, LM = np.array([first_correct(c) for c in correct]), np.array([last_mistake(c) for c in correct])
     fc_lm_ok = bool(np.all(FC >= correct) and np.all(correct >= LM))
     groups = {"top 10%": 0, "middle 10%": N_CHUNKS // 2, "bottom 10%": N_CHUNKS - 1}
     fc_acc_lm = {
         name: [values[:, :, chunk == c].mean(axis=(0, 2)) for values in (FC, correct, LM)] for name, c in groups.items()
     }
-    chunk_accuracy = per_chunk(correct.astype(float))
+    chunk_accuracy = chunk_fractions(correct, members)
     net = MLP([X.shape[1], *sizes], activation=activation, loss="cross_entropy", init=init)
     net.params = runs[0][f"params_at_{cluster_iteration}"]
     return {
@@ -268,6 +269,13 @@ def analyse(runs, X, y, sizes, activation, init, cluster_iteration, contention_t
         "deep_scatter": deep_scatter(runs[0], cluster_iteration) if deep else None,
         "deep_layers": deep_layers(runs, chunk) if deep else None,
     }  # fmt: skip
+
+
+def chunk_fractions(correct, members):
+    """(n_chunks, T+1): the fraction of each chunk's examples that are right at each iteration, over
+    the runs (correct (R, T+1, N) bool). Counted in integers, then divided once: the bits of the
+    mean of 0.0 and 1.0 in any order (every partial sum is an integer, exact in float64)."""
+    return np.array([correct[:, :, m].sum(axis=(0, 2)) / (correct.shape[0] * m.size) for m in members])
 
 
 def clusters(net, X, y, threshold, correct, cos):
