@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from demos import curriculum
 from minnet.studies.curriculum import (
+    chunk_fractions,
     chunks_by_agreement,
     cone_cover,
     contention,
@@ -45,6 +46,18 @@ def test_js_divergence_of_disjoint_distributions_is_log_2():
 def test_chunks_split_the_ranking_into_tenths():
     chunk = chunks_by_agreement(np.arange(20.0)[::-1], 10)
     assert chunk.tolist() == [9, 9, 8, 8, 7, 7, 6, 6, 5, 5, 4, 4, 3, 3, 2, 2, 1, 1, 0, 0]
+
+
+@given(st.integers(0, 2**31), st.integers(1, 4), st.integers(1, 30), st.integers(1, 300))
+def test_chunk_fractions_have_the_bits_of_the_float_mean(seed, runs, T, N):
+    """The per-chunk accuracy counted in integers equals np.nanmean of the 0.0s and 1.0s bit for bit (the study's
+    chunk_accuracy, computed that way before)."""
+    rng = np.random.default_rng(seed)
+    correct = rng.random((runs, T, N)) < rng.random()
+    chunk = rng.integers(0, 10, N)
+    members = [m for m in (np.flatnonzero(chunk == c) for c in range(10)) if m.size]
+    expected = np.array([np.nanmean(correct.astype(float)[:, :, m], axis=(0, 2)) for m in members])
+    np.testing.assert_array_equal(chunk_fractions(correct, members), expected)
 
 
 def test_first_correct_and_last_mistake_on_a_hand_made_table():

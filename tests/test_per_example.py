@@ -5,9 +5,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from kernels import per_example as kernel
 from minnet import MLP, TwoLayerNet
 from minnet.activations import ACTIVATIONS
-from minnet.per_example import gradient_stats, layer_grads
+from minnet.per_example import Evaluation, gradient_stats, layer_grads
+from minnet.tools.backend import dense_net
 
 
 @st.composite
@@ -112,3 +114,41 @@ def test_saturated_tanh_units_agree_to_1e_12():
     X, Y = rng.normal(size=(200, 3)), rng.normal(size=(200, 2))
     fast, plain = gradient_stats(net, X, Y, backend="numba"), gradient_stats(net, X, Y, backend="numpy")
     np.testing.assert_allclose(fast["norm"], plain["norm"], rtol=1e-12, atol=1e-300)
+
+
+@given(cases(), st.data())
+def test_an_evaluation_prepared_once_gives_gradient_stats_bits_after_every_step(case, data):
+    """Evaluation (minnet.per_example) keeps the kernel's layout, the targets and the labels from its first call:
+    after the parameters change, it still gives gradient_stats' arrays bit for bit, on both backends."""
+    net, X, Y = case
+    L = len(net.layer_index())
+    layers = data.draw(st.one_of(st.none(), st.lists(st.integers(1, L), min_size=1, max_size=L, unique=True)))
+    X_checked = net.check_X(X)
+    Y_checked = net.check_Y(Y, X_checked.shape[0])
+    for backend in ("numpy", "numba"):
+        evaluation = Evaluation(net, X_checked, Y_checked, layers, backend, None)
+        for step in range(2):
+            fresh = gradient_stats(net, X, Y, backend=backend, layers=layers)
+            again = evaluation(net)
+            assert fresh.keys() == again.keys()
+            for key in fresh:
+                np.testing.assert_array_equal(again[key], fresh[key])
+            net.params = net.params * 0.5 + 0.1  # a step: new weights, the same layers
+
+
+@given(st.integers(0, 2**32 - 1), st.integers(1, 6), st.integers(1, 6), st.integers(1, 70))
+def test_a_hidden_layers_gradient_sums_add_the_examples_in_order(seed, n_in, n_out, nb):
+    """kernels.per_example.gradient_sums adds delta_n a_n^T example after example into G_W (one rounding per
+    product and per sum, the loop over G_W's row vectorised): the bits of the loop over n in NumPy."""
+    rng = np.random.default_rng(seed)
+    net = dense_net(MLP([3, n_in, n_out], seed=0))
+    D, A = rng.normal(size=(n_out, nb)), rng.normal(size=(n_in, nb)) * 10.0 ** rng.integers(-5, 5, (n_in, nb))
+    w_low, b_low = net.w_start[1], net.b_start[1]  # the parts hold layer 2's parameters alone
+    GW, Gb = np.zeros(n_out * n_in), np.zeros(n_out)
+    kernel.gradient_sums(1, D, A, np.zeros((nb, 3)), 0, net, GW, Gb, w_low, b_low)
+    expected_W, expected_b = np.zeros((n_out, n_in)), np.zeros(n_out)
+    for n in range(nb):
+        expected_W += np.outer(D[:, n], A[:, n])  # G_W += delta_n a_n^T
+        expected_b += D[:, n]
+    np.testing.assert_array_equal(GW, expected_W.ravel())
+    np.testing.assert_array_equal(Gb, expected_b)
