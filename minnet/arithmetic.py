@@ -104,16 +104,17 @@ def sum_in_order(terms, axis=0):
     np.add.accumulate forms every partial sum in turn, so its last one is this order's sum on every
     machine (np.sum adds pairwise, in blocks its SIMD code may choose). Along a short axis (up to
     SHORT_SUM terms, as a network's k outputs) the same sums go slice by slice instead: accumulate
-    walks a short last axis row by row ((3277, 2) along axis -1: 150 us, the slices 5 us)."""
+    walks a short last axis row by row ((3277, 2) along axis -1: 150 us, the slices 4 us)."""
     terms = np.asarray(terms, dtype=np.float64)
-    if terms.shape[axis] == 0:
+    count = terms.shape[axis]
+    if count == 0:
         return np.sum(terms, axis=axis)  # zeros
-    if terms.shape[axis] > SHORT_SUM:
+    if count > SHORT_SUM:
         return np.take(np.add.accumulate(terms, axis=axis), -1, axis=axis)
-    T = np.moveaxis(terms, axis, 0)  # T[i]: the i-th terms
-    total = np.copy(T[0], order="C")
-    for T_i in T[1:]:
-        total += T_i  # ((T_0 + T_1) + T_2) + ..., accumulate's partial sums
+    before = (slice(None),) * (axis % terms.ndim)  # terms[before + (i,)]: the i-th terms
+    total = np.copy(terms[before + (0,)], order="C")
+    for i in range(1, count):
+        total += terms[before + (i,)]  # ((T_0 + T_1) + T_2) + ..., accumulate's partial sums
     return total[()]  # terms of one axis give a number, as np.take's
 
 
