@@ -151,6 +151,7 @@ def trajectory_run(lr, epochs, seed, activation, progress=False):
         recorders=[TestLoss(X_test, Y_test), Snapshots(), drift],
         progress=progress,
         record_gradients=False,
+        epoch_losses=False,  # the training loss is not read: no pass over the set after each epoch
     )
     distance, cosine = epoch_updates(history["params"])
     return {
