@@ -154,16 +154,6 @@ def exp_family(x, out, kind):
 
 
 @njit(cache=True, error_model="numpy")
-def silu_and_prime(x, s_out, prime_out):
-    """silu's s(x) and s'(x) for a whole flat array x from one sigma(x) each, for a forward pass
-    that keeps s' for its backward pass: the bits of exp_family's SILU and SILU_PRIME, one e^-x."""
-    for n in range(x.size):
-        s = 1.0 / (1.0 + exp_in_order(-x[n]))  # sigma(x) = 1 / (1 + e^-x)
-        s_out[n] = x[n] * s  # x sigma(x)
-        prime_out[n] = s * (1.0 + x[n] * (1.0 - s))  # sigma (1 + x (1 - sigma))
-
-
-@njit(cache=True, error_model="numpy")
 def exp_in_order(x):
     """e^x by minnet.arithmetic.exp's operations in its order, with its ldexp(p, k) as multiplies.
 

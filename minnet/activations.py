@@ -24,8 +24,7 @@ The derivatives of relu at its kink z = 0 are taken as 0. tanh's s' is computed 
 moves 1 - a^2 = 1e-9 by 1e-7 of itself), so two correct tanh implementations would disagree there.
 
 On the numba backend (minnet.tools.backend) sigmoid, silu and silu's s' are each one pass of
-kernels.exp.exp_family instead of NumPy's several, with the same bits. A forward pass that keeps
-s' for its backward pass takes both at once (`activate_and_derivative`: silu's from one sigma(z)).
+kernels.exp.exp_family instead of NumPy's several, with the same bits.
 """
 
 import numpy as np
@@ -33,7 +32,6 @@ import numpy as np
 from minnet.arithmetic import compiled, exp, on_numba  # minnet's e^x: the same bits on every CPU
 
 ACTIVATIONS = ("relu", "sigmoid", "tanh", "silu", "square", "identity")
-SHARED_PASS = ("silu",)  # activations whose s' costs less taken with s (activate_and_derivative)
 
 
 def sigmoid(z, backend=None):
@@ -57,25 +55,6 @@ def silu_prime(z, backend=None):
         return compiled("SILU_PRIME", np.asarray(z, dtype=np.float64))  # the same bits, one pass
     s = sigmoid(z, backend)
     return s * (1.0 + z * (1.0 - s))
-
-
-def silu_and_prime(z, backend=None):
-    """(s(z), s'(z)) from one sigma(z): the bits of silu and silu_prime, for a forward pass that
-    keeps s' for its backward pass (one e^-z for both; on the numba backend one pass of
-    kernels.exp.silu_and_prime)."""
-    z = np.asarray(z, dtype=np.float64)
-    if not on_numba(backend):
-        s = sigmoid(z, backend)
-        return z * s, s * (1.0 + z * (1.0 - s))  # z sigma(z), sigma (1 + z (1 - sigma))
-    from kernels import exp as kernel
-
-    a, s_prime = np.empty_like(z), np.empty_like(z)  # laid out as z, as NumPy's results
-    x = z
-    if not (z.flags.c_contiguous or z.flags.f_contiguous):
-        x = np.empty_like(z)
-        x[...] = z  # z's elements laid out as a and s'
-    kernel.silu_and_prime(x.ravel(order="K"), a.ravel(order="K"), s_prime.ravel(order="K"))
-    return a[()], s_prime[()]  # a 0-d z gives numbers, as NumPy's
 
 
 def activate(name, z, backend=None):
@@ -113,16 +92,6 @@ def derivative(name, z, a, backend=None):
     if name == "identity":
         return np.ones_like(z)
     raise ValueError(f"unknown activation {name!r}; expected one of {ACTIVATIONS}")
-
-
-def activate_and_derivative(name, z, backend=None):
-    """(a, s'(z)) = (s(z), s'(z)) in one pass where that saves work (silu: one sigma(z) for both),
-    for a forward pass that keeps s' for its backward pass: the bits of `activate` and
-    `derivative`."""
-    if name == "silu":
-        return silu_and_prime(z, backend)
-    a = activate(name, z, backend)
-    return a, derivative(name, z, a, backend)
 
 
 def second_derivative(name, z, a):

@@ -14,17 +14,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import minnet.arithmetic as arithmetic
-from minnet.activations import (
-    ACTIVATIONS,
-    SHARED_PASS,
-    activate,
-    activate_and_derivative,
-    derivative,
-    sigmoid,
-    silu,
-    silu_and_prime,
-    silu_prime,
-)
+from minnet.activations import activate, derivative, sigmoid, silu, silu_prime
 from minnet.arithmetic import EXP_CLAMP, exp
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -46,19 +36,13 @@ def bits_any_nan(a):
     return bits(np.where(np.isnan(a), np.nan, a))
 
 
-FUNCTIONS = {exp: bits, sigmoid: bits, silu: bits_any_nan, silu_prime: bits_any_nan, silu_and_prime: bits_any_nan}
-
-
-def results(f, x, backend):
-    """f's results as a tuple: one array, or silu_and_prime's two."""
-    out = f(x, backend=backend)
-    return out if isinstance(out, tuple) else (out,)
+FUNCTIONS = {exp: bits, sigmoid: bits, silu: bits_any_nan, silu_prime: bits_any_nan}
 
 
 def assert_same_bits(x, functions=FUNCTIONS):
     for f, as_bits in functions.items():
-        for compiled, twin in zip(results(f, x, "numba"), results(f, x, "numpy"), strict=True):
-            np.testing.assert_array_equal(as_bits(compiled), as_bits(twin), err_msg=f"{f.__name__}, x = {x!r}")
+        compiled, twin = f(x, backend="numba"), f(x, backend="numpy")
+        np.testing.assert_array_equal(as_bits(compiled), as_bits(twin), err_msg=f"{f.__name__}, x = {x!r}")
 
 
 @pytest.mark.filterwarnings("ignore:invalid value:RuntimeWarning")  # the NumPy twin's silu(-inf) = -inf * 0: NaN
@@ -76,25 +60,6 @@ def test_the_activations_run_the_kernel_for_sigmoid_and_silu_alone(monkeypatch):
         a = activate(name, z, backend="numpy")
         assert np.array_equal(bits(activate(name, z, backend="numba")), bits(a))
         assert np.array_equal(bits(derivative(name, z, a, backend="numba")), bits(derivative(name, z, a, "numpy")))
-
-
-@pytest.mark.filterwarnings("ignore:invalid value:RuntimeWarning")  # silu(-inf) = -inf * 0: NaN, as NumPy's
-def test_silu_and_prime_are_silu_and_silu_primes_bits_on_either_backend():
-    """The forward pass's s and s' from one sigma(z) are the bits of silu and silu_prime taken apart (NaN as NaN:
-    bits_any_nan), for any name activate_and_derivative is given."""
-    z = np.concatenate([np.random.default_rng(4).normal(0, 30, size=5000), EDGES])
-    for backend in ("numba", "numpy"):
-        a, s_prime = silu_and_prime(z, backend)
-        assert np.array_equal(bits_any_nan(a), bits_any_nan(silu(z, backend="numpy")))
-        assert np.array_equal(bits_any_nan(s_prime), bits_any_nan(silu_prime(z, backend="numpy")))
-        for name in ("silu", "sigmoid", "tanh", "relu", "square", "identity"):
-            a, s_prime = activate_and_derivative(name, z[:4000], backend)
-            expected = activate(name, z[:4000], backend="numpy")
-            assert np.array_equal(bits(a), bits(expected))
-            assert np.array_equal(bits(s_prime), bits(derivative(name, z[:4000], expected, "numpy")))
-    with pytest.raises(ValueError, match="unknown activation 'gelu'"):
-        activate_and_derivative("gelu", z)
-    assert set(SHARED_PASS) <= set(ACTIVATIONS)
 
 
 @settings(deadline=None)
@@ -128,10 +93,10 @@ def test_a_million_draws_over_every_scale_are_the_same_bits():
 def test_every_layout_gives_the_numpy_results_values_shape_and_memory_order(layout):
     x = layout(np.random.default_rng(1).normal(0, 300, size=(6, 7, 5)))
     for f, as_bits in FUNCTIONS.items():
-        for compiled, twin in zip(results(f, x, "numba"), results(f, x, "numpy"), strict=True):
-            assert type(compiled) is type(twin) and np.shape(compiled) == np.shape(twin)
-            assert np.array_equal(as_bits(compiled), as_bits(twin))
-            assert getattr(compiled, "strides", None) == getattr(twin, "strides", None)
+        compiled, twin = f(x, backend="numba"), f(x, backend="numpy")
+        assert type(compiled) is type(twin) and np.shape(compiled) == np.shape(twin)
+        assert np.array_equal(as_bits(compiled), as_bits(twin))
+        assert getattr(compiled, "strides", None) == getattr(twin, "strides", None)
 
 
 def test_numbers_and_lists_go_in_as_numpys_do():
@@ -165,7 +130,7 @@ def test_a_bad_backend_is_refused_by_name(monkeypatch):
 
 SAME_BITS = """
 import json, numpy as np
-from minnet.activations import sigmoid, silu, silu_and_prime, silu_prime
+from minnet.activations import sigmoid, silu, silu_prime
 from minnet.arithmetic import exp
 rng = np.random.default_rng(2)
 x = np.concatenate([rng.normal(size=300_000) * np.exp(rng.uniform(-30, 7, 300_000)), np.linspace(-746, 710, 300_001)])
@@ -174,8 +139,6 @@ def canonical(a, keep_nan):  # tests.test_exp_kernel.bits or bits_any_nan
     return (a if keep_nan else np.where(np.isnan(a), np.nan, a)).view(np.uint64)
 differ = [canonical(f(x, backend="numba"), keep) != canonical(f(x, backend="numpy"), keep)
           for f, keep in ((exp, True), (sigmoid, True), (silu, False), (silu_prime, False))]
-differ += [canonical(numba, False) != canonical(numpy, False)  # s and s' of one pass
-           for numba, numpy in zip(silu_and_prime(x, backend="numba"), silu_and_prime(x, backend="numpy"))]
 print(json.dumps(int(np.sum(differ))))
 """
 
