@@ -59,18 +59,18 @@ LONGEST_FIRST = (
     "double_descent",
     "curriculum",
     "complex_mult",
-    "edge_of_stability",
     "loss_surface",
+    "edge_of_stability",
     "init_study",
-    "exp_lr",
     "minima",
+    "exp_lr",
     "optimizer_paths",
     "trajectories",
-    "oscillations",
     "mandelbrot",
+    "oscillations",
     "neurons",
-    "landscape_slices",
     "checkpointing",
+    "landscape_slices",
 )
 FIGURES = (".png", ".gif")
 STYLE = """
