@@ -20,7 +20,6 @@ import functools
 
 import numpy as np
 
-from minnet import losses
 from minnet.data import load_classification
 from minnet.mlp import MLP
 
@@ -88,8 +87,7 @@ def readout_error_and_loss(net, features, y):
     """error_and_loss from the first layer's outputs a_1 (random_features): the last layer and the loss
     of the network's forward pass, z_2 = a_1 W_2^T + b_2, without computing a_1 again."""
     Z = net.dense(net.L, features)  # z_2 = a_1 W_2^T + b_2   (N, 10)
-    O, log_O = losses.outputs_and_log(net.output, Z)  # o = s_out(z_2)
-    return error_and_mean(O, losses.per_example_loss(net.loss_name, Z, O, np.eye(CLASSES)[y], log_O), y)
+    return error_and_mean(*net.outputs_and_losses_at(Z, np.eye(CLASSES)[y]), y)  # o = s_out(z_2), l_n
 
 
 def error_and_mean(O, l, y):
